@@ -1,0 +1,149 @@
+/**
+ * What the Docker host's kernel says, collected in one shell round trip (see collect.ts).
+ * Every group of facts is `Known<…>`: a missing command or a permission error leaves that group
+ * unknown with its reason, and the rest of the snapshot stands.
+ */
+import type { Known } from '../known';
+
+export type InterfaceKind =
+  | 'loopback'
+  | 'physical'
+  | 'bridge'
+  | 'veth'
+  | 'macvlan'
+  | 'ipvlan'
+  | 'vxlan'
+  | 'tun'
+  | 'dummy'
+  | 'bond'
+  | 'vlan'
+  | 'ifb'
+  | 'wireguard'
+  | 'other';
+
+export interface InterfaceAddress {
+  readonly family: 'inet' | 'inet6';
+  /** without prefix length */
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly scope: string;
+  readonly broadcast: string | null;
+}
+
+export interface NetInterface {
+  readonly name: string;
+  readonly index: number;
+  readonly kind: InterfaceKind;
+  /** `info_kind` as the kernel reports it (veth, bridge, macvlan, …) or null for plain devices */
+  readonly rawKind: string | null;
+  /** Name of the bridge (or bond) this interface is enslaved to, null where none */
+  readonly master: string | null;
+  readonly mac: string | null;
+  readonly mtu: number;
+  /** operstate: UP, DOWN, UNKNOWN, LOWERLAYERDOWN … */
+  readonly state: string;
+  readonly flags: readonly string[];
+  readonly addresses: readonly InterfaceAddress[];
+  /**
+   * The kernel's iflink: for a veth the peer's ifindex (in the namespace named by linkNetnsId when
+   * set); for macvlan/ipvlan/vlan the parent's ifindex. null where it is the interface itself.
+   */
+  readonly linkIndex: number | null;
+  readonly linkNetnsId: number | null;
+  /** macvlan/ipvlan mode, vxlan id/port/local, bridge stp … as reported by `ip -d` */
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface Route {
+  /** `default` or a CIDR (a host route is written with its /32 or /128) */
+  readonly dst: string;
+  readonly gateway: string | null;
+  readonly dev: string | null;
+  readonly protocol: string | null;
+  readonly scope: string | null;
+  readonly prefsrc: string | null;
+  readonly metric: number | null;
+  /** main unless the route came from another table (local, …) */
+  readonly table: string;
+  /** unicast, local, broadcast, blackhole, unreachable, prohibit … */
+  readonly type: string;
+  readonly family: 'inet' | 'inet6';
+  readonly flags: readonly string[];
+}
+
+export interface Neighbour {
+  readonly dst: string;
+  readonly dev: string;
+  readonly lladdr: string | null;
+  readonly state: readonly string[];
+}
+
+export interface BridgePort {
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly master: string;
+  /** forwarding, blocking, disabled … */
+  readonly state: string;
+  readonly hairpin: boolean | null;
+}
+
+/** The view from inside one network namespace (a container's or a named netns). */
+export interface NetnsFacts {
+  readonly interfaces: Known<readonly NetInterface[]>;
+  readonly routes: Known<readonly Route[]>;
+  readonly neighbours: Known<readonly Neighbour[]>;
+}
+
+export interface NamedNetns extends NetnsFacts {
+  readonly name: string;
+  /** netnsid as seen from the host (matches NetInterface.linkNetnsId), null when unassigned */
+  readonly id: number | null;
+}
+
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly args: string;
+}
+
+export interface DockerProxyProcess {
+  readonly pid: number;
+  readonly proto: string;
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerIp: string;
+  readonly containerPort: number;
+  readonly args: string;
+}
+
+export interface ContainerNetns extends NetnsFacts {
+  readonly containerId: string;
+  readonly pid: number;
+}
+
+export interface HostFacts {
+  /** `local`, or `ssh user@host:port` */
+  readonly target: string;
+  readonly transport: 'local' | 'ssh';
+  readonly hostname: Known<string>;
+  readonly interfaces: Known<readonly NetInterface[]>;
+  readonly routes: Known<readonly Route[]>;
+  readonly neighbours: Known<readonly Neighbour[]>;
+  readonly bridgePorts: Known<readonly BridgePort[]>;
+  /** raw `iptables-save` / `ip6tables-save` output, parsed by core/netfilter */
+  readonly iptablesSave: Known<string>;
+  readonly ip6tablesSave: Known<string>;
+  /** raw `nft -j list ruleset` JSON text */
+  readonly nftRuleset: Known<string>;
+  /** `iptables -V`, e.g. `iptables v1.8.9 (nf_tables)` */
+  readonly iptablesVersion: Known<string>;
+  /** net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, … (missing keys are absent) */
+  readonly sysctls: Known<Readonly<Record<string, string>>>;
+  readonly namedNetns: Known<readonly NamedNetns[]>;
+  readonly dockerProxies: Known<readonly DockerProxyProcess[]>;
+  /** keyed by full container id, for every running container the batch could find a process of */
+  readonly containerNetns: Known<Readonly<Record<string, ContainerNetns>>>;
+  /** Shell round trips and wall time of this snapshot, for the benchmark and the log */
+  readonly roundTrips: number;
+  readonly elapsedMs: number;
+}

@@ -1,0 +1,175 @@
+/**
+ * The joined model: what the engine says and what the host kernel says, put together. This is what
+ * the CLI prints with --json, what the sidebar and the topology webview draw and what the trace
+ * walks. Field names listed in README "JSON for scripts" are a contract.
+ */
+import type { ContainerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
+import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
+
+/** A fact the model could not establish, and why. */
+export interface Gap {
+  /** what is missing, e.g. `host.iptables`, `container web1 netns`, `network br-… bridge` */
+  readonly subject: string;
+  readonly reason: string;
+}
+
+/** A rule quoted from a firewall dump. */
+export interface RuleRef {
+  readonly table: string;
+  readonly chain: string;
+  readonly index: number;
+  readonly raw: string;
+}
+
+export interface Endpoint {
+  readonly containerId: string;
+  readonly containerName: string;
+  readonly networkId: string;
+  readonly networkName: string;
+  /** without prefix length */
+  readonly ipv4: string | null;
+  readonly ipv4PrefixLen: number | null;
+  readonly ipv6: string | null;
+  readonly mac: string | null;
+  readonly gateway: string | null;
+  readonly aliases: readonly string[];
+  readonly links: readonly string[];
+  /** the container-side interface name (eth0, eth1 …), found by MAC in the container's netns */
+  readonly containerInterface: string | null;
+  /** host-side veth name for bridge networks (the interface whose ifindex is the container's iflink) */
+  readonly hostVeth: string | null;
+  readonly hostVethIndex: number | null;
+}
+
+export interface NetworkNode {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly scope: string;
+  /** host bridge interface name for bridge networks (docker0, br-<id12>), null otherwise */
+  readonly bridge: string | null;
+  /** whether that bridge exists on the host right now (null when host facts are unknown) */
+  readonly bridgePresent: boolean | null;
+  readonly subnets: readonly string[];
+  readonly gateways: readonly string[];
+  readonly internal: boolean;
+  readonly attachable: boolean;
+  readonly ingress: boolean;
+  readonly enableIPv6: boolean;
+  /** com.docker.network.bridge.enable_icc (true unless set to false) */
+  readonly icc: boolean;
+  /** com.docker.network.bridge.enable_ip_masquerade */
+  readonly masquerade: boolean;
+  readonly mtu: number | null;
+  /** macvlan/ipvlan parent interface name */
+  readonly parent: string | null;
+  readonly options: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** MASQUERADE/SNAT rules that match this network's subnets */
+  readonly natRules: readonly RuleRef[];
+  readonly endpoints: readonly Endpoint[];
+}
+
+export interface PortBinding {
+  readonly hostIp: string | null;
+  readonly hostPort: number | null;
+  readonly containerPort: number;
+  readonly protocol: string;
+}
+
+export interface ContainerInterface {
+  readonly name: string;
+  readonly index: number;
+  readonly mac: string | null;
+  readonly addresses: readonly InterfaceAddress[];
+  readonly kind: InterfaceKind;
+  /** host interface on the other end of the veth, or the macvlan parent */
+  readonly hostPeer: string | null;
+  readonly hostPeerIndex: number | null;
+  /** the bridge that host-side peer is enslaved to */
+  readonly bridge: string | null;
+}
+
+export interface ContainerNode {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly state: string;
+  readonly status: string;
+  readonly networkMode: string;
+  /** for `container:<id>` mode: the id of the container whose namespace this one shares */
+  readonly sharesNetnsWith: string | null;
+  readonly pid: number | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly PortBinding[];
+  readonly mounts: readonly DockerMount[];
+  readonly networks: readonly string[];
+  /** from the container's own netns; empty with a Gap when unknown */
+  readonly interfaces: readonly ContainerInterface[];
+  readonly routes: readonly Route[];
+  readonly neighbours: readonly Neighbour[];
+  readonly defaultGateway: string | null;
+}
+
+export interface Publish {
+  readonly containerId: string;
+  readonly containerName: string;
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerIp: string | null;
+  readonly containerPort: number;
+  readonly protocol: string;
+  /** the nat-table DNAT rule that implements it, null when not found (with a Gap saying why) */
+  readonly dnatRule: RuleRef | null;
+  /** the filter-table rule that lets it through FORWARD */
+  readonly filterRule: RuleRef | null;
+  /** the userland proxy process serving it, null when none runs (userland-proxy off) */
+  readonly proxy: { readonly pid: number; readonly args: string } | null;
+}
+
+export interface HostInterfaceNode {
+  readonly name: string;
+  readonly index: number;
+  readonly kind: InterfaceKind;
+  readonly master: string | null;
+  readonly addresses: readonly string[];
+  readonly addressDetails: readonly InterfaceAddress[];
+  readonly mac: string | null;
+  readonly mtu: number;
+  readonly state: string;
+  /** veth: what is on the other end — `container <name> eth0`, `netns RED reth0`, or a host interface */
+  readonly peer: string | null;
+  readonly peerContainerId: string | null;
+  readonly peerNetns: string | null;
+  /** macvlan/ipvlan/vlan: the parent interface */
+  readonly parent: string | null;
+  /** the Docker network this bridge (or macvlan parent) belongs to, null when Docker did not make it */
+  readonly dockerNetworkId: string | null;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface HostNode {
+  readonly target: string;
+  readonly hostname: string | null;
+  readonly interfaces: readonly HostInterfaceNode[];
+  readonly routes: readonly Route[];
+  readonly ipForward: boolean | null;
+  readonly bridgeNfCallIptables: boolean | null;
+  readonly namedNetns: readonly NamedNetns[];
+  readonly firewall: { readonly backend: string | null; readonly iptablesVersion: string | null };
+}
+
+export interface Topology {
+  readonly schema: 1;
+  readonly collectedAt: string;
+  readonly engine: EngineInfo;
+  readonly networks: readonly NetworkNode[];
+  readonly containers: readonly ContainerNode[];
+  readonly volumes: readonly DockerVolume[];
+  readonly host: HostNode | null;
+  readonly publishes: readonly Publish[];
+  readonly gaps: readonly Gap[];
+  readonly stats: { readonly apiCalls: number; readonly shellRoundTrips: number; readonly collectMs: number };
+}
+
+export type { ContainerNetns };
