@@ -5,6 +5,7 @@
  */
 import type { ContainerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
+import type { Ruleset } from '../netfilter/types';
 
 /** A fact the model could not establish, and why. */
 export interface Gap {
@@ -156,7 +157,17 @@ export interface HostNode {
   readonly ipForward: boolean | null;
   readonly bridgeNfCallIptables: boolean | null;
   readonly namedNetns: readonly NamedNetns[];
-  readonly firewall: { readonly backend: string | null; readonly iptablesVersion: string | null };
+  readonly firewall: FirewallNode;
+  /** raw sysctl values as read (net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, …) */
+  readonly sysctls: Readonly<Record<string, string>>;
+}
+
+export interface FirewallNode {
+  /** `iptables-legacy`, `iptables-nft` or `nftables` (Docker 29's native backend) — null when unknown */
+  readonly backend: string | null;
+  readonly iptablesVersion: string | null;
+  readonly ipv4: Ruleset | null;
+  readonly ipv6: Ruleset | null;
 }
 
 export interface Topology {
