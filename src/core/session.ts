@@ -3,8 +3,22 @@
  * shell on its host. `snapshot()` returns the joined Topology; engine events arrive through
  * `onEvent`. The CLI, the extension and the tests all go through here.
  */
-import type { ContainerChange, ContainerStorage, EngineEvent } from './docker/types';
-import type { Topology } from './model/types';
+import type { ContainerChange, ContainerStorage, EngineEndpoint, EngineEvent } from './docker/types';
+import type { Gap, Topology } from './model/types';
+import { resolveEngineEndpoint } from './docker/connection';
+import { createDockerClient } from './docker/client';
+import { collectEngineFacts } from './docker/engine';
+import { toEngineError } from './docker/errors';
+import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/storage';
+import { watchEngineEvents } from './docker/events';
+import { createLocalShell, type HostShell } from './host/shell';
+import { createSshShell } from './host/sshShell';
+import { collectHostFacts } from './host/collect';
+import { parseIptablesSave } from './netfilter/iptablesSave';
+import type { Ruleset } from './netfilter/types';
+import type { Known } from './known';
+import { buildTopology } from './model/build';
+import { errorMessage } from './errors';
 
 export interface SshTarget {
   readonly host: string;
@@ -42,4 +56,87 @@ export interface Session {
   /** Subscribes to the engine's event stream (reconnecting with backoff). Returns an unsubscribe. */
   onEvent(listener: (e: EngineEvent) => void, onState?: (state: 'connected' | 'reconnecting', error?: string) => void): () => void;
   dispose(): Promise<void>;
+}
+
+
+/** Which host shell `auto` means for an engine endpoint. */
+export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none'; ssh?: SshTarget } {
+  const mode = opts.hostShell ?? 'auto';
+  if (mode === 'none') return { kind: 'none' };
+  if (mode === 'local') return { kind: 'local' };
+  if (mode === 'ssh') {
+    const ssh = opts.ssh ?? (endpoint.kind === 'ssh' && endpoint.host ? { host: endpoint.host, port: endpoint.port, username: endpoint.username } : undefined);
+    return ssh ? { kind: 'ssh', ssh } : { kind: 'none' };
+  }
+  if (opts.ssh) return { kind: 'ssh', ssh: opts.ssh };
+  if (endpoint.kind === 'unix') return { kind: 'local' };
+  if (endpoint.kind === 'ssh' && endpoint.host) return { kind: 'ssh', ssh: { host: endpoint.host, port: endpoint.port, username: endpoint.username } };
+  if (endpoint.kind === 'tcp' && (endpoint.host === '127.0.0.1' || endpoint.host === 'localhost')) return { kind: 'local' };
+  return { kind: 'none' };
+}
+
+function parseRules(fact: Known<string>, family: 'ipv4' | 'ipv6', subject: string, gaps: Gap[]): Ruleset | null {
+  if (!fact.known) {
+    gaps.push({ subject, reason: fact.reason });
+    return null;
+  }
+  try {
+    return parseIptablesSave(fact.value, family, family === 'ipv4' ? 'iptables-save' : 'ip6tables-save');
+  } catch (e) {
+    gaps.push({ subject, reason: errorMessage(e) });
+    return null;
+  }
+}
+
+export function createSession(opts: SessionOptions = {}): Session {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? (() => undefined);
+  const endpoint = resolveEngineEndpoint({ dockerHost: opts.dockerHost, context: opts.context, env });
+  const docker = createDockerClient(endpoint, opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined);
+  const shellChoice = chooseHostShell(endpoint, opts);
+  let shell: HostShell | null = null;
+  const getShell = (): HostShell | null => {
+    if (shellChoice.kind === 'none') return null;
+    shell ??= shellChoice.kind === 'local' ? createLocalShell() : createSshShell(shellChoice.ssh!);
+    return shell;
+  };
+  const stops = new Set<() => void>();
+  const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
+
+  return {
+    description: `${endpoint.url} (host shell: ${shellLabel})`,
+    async snapshot(signal) {
+      const started = Date.now();
+      const hostShell = getShell();
+      const [engine, host] = await Promise.all([
+        collectEngineFacts(docker, endpoint, signal).catch((e) => {
+          throw toEngineError(e, endpoint);
+        }),
+        hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
+      ]);
+      const gaps: Gap[] = [];
+      const ipv4Rules = host ? parseRules(host.iptablesSave, 'ipv4', 'host.iptables', gaps) : null;
+      const ipv6Rules = host ? parseRules(host.ip6tablesSave, 'ipv6', 'host.ip6tables', gaps) : null;
+      const topology = buildTopology({ engine, host, ipv4Rules, ipv6Rules, rulesGaps: gaps, collectMs: Date.now() - started });
+      log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
+      return topology;
+    },
+    storage: (id) => getContainerStorage(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
+    diff: (id) => getContainerDiff(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
+    inspectRaw: (kind, id) => inspectRaw(docker, kind, id).catch((e) => { throw toEngineError(e, endpoint); }),
+    onEvent(listener, onState) {
+      const stop = watchEngineEvents(docker, listener, onState);
+      stops.add(stop);
+      return () => {
+        stops.delete(stop);
+        stop();
+      };
+    },
+    async dispose() {
+      for (const stop of stops) stop();
+      stops.clear();
+      await shell?.dispose();
+      shell = null;
+    },
+  };
 }

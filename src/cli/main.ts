@@ -1,0 +1,122 @@
+/**
+ * netlens on the command line: the same facts the extension shows, as text or --json.
+ *   netlens topology [--json]
+ *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]> [--proto tcp|udp|icmp] [--json]
+ *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
+ *   netlens diff <container> [--json]        docker diff (A/C/D)
+ * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none,
+ *   --identity FILE, --known-hosts FILE.
+ * Exit codes: 0 on success (whatever a trace's verdict), 1 on errors, 2 on bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { createSession, type SessionOptions } from '../core/session';
+import { parseSshTarget } from './sshTarget';
+import { NetlensError, errorMessage } from '../core/errors';
+import { renderTopology } from './renderTopology';
+import { runTrace } from './traceCommand';
+
+const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
+  topology                         the joined model of engine and host
+  trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp, default tcp)
+  layers <container>               where the container's filesystem lives (overlay2)
+  diff <container>                 what changed in the container's writable layer
+options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none
+         --identity FILE --known-hosts FILE`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        'docker-host': { type: 'string' },
+        context: { type: 'string' },
+        ssh: { type: 'string' },
+        'host-shell': { type: 'string' },
+        identity: { type: 'string' },
+        'known-hosts': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        proto: { type: 'string', default: 'tcp' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`netlens: ${errorMessage(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  const hostShell = values['host-shell'];
+  if (hostShell && !['auto', 'local', 'ssh', 'none'].includes(hostShell)) {
+    process.stderr.write(`netlens: --host-shell must be auto, local, ssh or none\n`);
+    return 2;
+  }
+  const ssh = values.ssh
+    ? { ...parseSshTarget(values.ssh), privateKeyPath: values.identity, knownHostsPath: values['known-hosts'] }
+    : undefined;
+  const options: SessionOptions = {
+    dockerHost: values['docker-host'],
+    context: values.context,
+    hostShell: (hostShell as SessionOptions['hostShell']) ?? (ssh ? 'ssh' : 'auto'),
+    ssh,
+  };
+  const session = createSession(options);
+  const print = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  try {
+    switch (command) {
+      case 'topology': {
+        const t = await session.snapshot();
+        print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
+        return 0;
+      }
+      case 'trace':
+        print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json }));
+        return 0;
+      case 'layers': {
+        if (!arg) throw new NetlensError('BAD_INPUT', 'layers needs a container name or id');
+        const s = await session.storage(arg);
+        print(values.json ? JSON.stringify(s, null, 2) : renderStorage(arg, s));
+        return 0;
+      }
+      case 'diff': {
+        if (!arg) throw new NetlensError('BAD_INPUT', 'diff needs a container name or id');
+        const changes = await session.diff(arg);
+        print(values.json ? JSON.stringify(changes, null, 2) : changes.map((c) => `${c.kind} ${c.path}`).join('\n') || '(no changes)');
+        return 0;
+      }
+      default:
+        process.stderr.write(`netlens: unknown command "${command}"\n${USAGE}\n`);
+        return 2;
+    }
+  } finally {
+    await session.dispose();
+  }
+}
+
+function renderStorage(name: string, s: Awaited<ReturnType<ReturnType<typeof createSession>['storage']>>): string {
+  if (s.unavailableReason) return `${name}: ${s.driver}: ${s.unavailableReason}`;
+  return [
+    `${name} (${s.driver})`,
+    `  MergedDir ${s.mergedDir ?? '-'}   (what the container sees)`,
+    `  UpperDir  ${s.upperDir ?? '-'}   (its writable layer)`,
+    `  WorkDir   ${s.workDir ?? '-'}`,
+    '  LowerDir  (read-only image layers, top first)',
+    ...s.lowerDirs.map((d) => `    ${d}`),
+  ].join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`netlens: ${errorMessage(e)}\n`);
+    process.exit(e instanceof NetlensError && e.code === 'BAD_INPUT' ? 2 : 1);
+  },
+);

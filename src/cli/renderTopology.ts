@@ -1,0 +1,111 @@
+/**
+ * The readable tree `netlens topology` prints: engine → network → bridge → endpoints (IP, MAC,
+ * veth), publishes with their DNAT rule and proxy, host bridges and their ports, named netns, and
+ * what could not be established. Plain text, no colour codes, so it can be piped and diffed.
+ */
+import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
+
+const short = (id: string): string => id.slice(0, 12);
+
+function networkLine(n: NetworkNode): string {
+  const parts = [`${n.name} (${n.driver}`];
+  if (n.subnets.length) parts.push(`, ${n.subnets.join(' ')}`);
+  if (n.gateways.length) parts.push(` gw ${n.gateways.join(' ')}`);
+  parts.push(')');
+  const badges = [n.internal && 'internal', !n.icc && n.driver === 'bridge' && 'icc off', n.attachable && 'attachable', n.ingress && 'ingress'].filter(Boolean);
+  if (badges.length) parts.push(` [${badges.join(', ')}]`);
+  return parts.join('');
+}
+
+function carrierLine(n: NetworkNode): string | null {
+  if (n.bridge) return `bridge ${n.bridge}${n.bridgePresent === false ? ' (missing on host!)' : ''}`;
+  if (n.parent) return `parent ${n.parent} (${n.driver}: no bridge, containers hang off the parent)`;
+  return null;
+}
+
+function containerRef(t: Topology, id: string): ContainerNode | undefined {
+  return t.containers.find((c) => c.id === id);
+}
+
+export function renderTopology(t: Topology): string {
+  const out: string[] = [];
+  const e = t.engine;
+  out.push(`engine ${e.endpoint.url} — Docker ${e.version} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
+  out.push('');
+  out.push('networks');
+  for (const n of t.networks) {
+    out.push(`├─ ${networkLine(n)}`);
+    const carrier = carrierLine(n);
+    if (carrier) out.push(`│  ├─ ${carrier}`);
+    for (const r of n.natRules) out.push(`│  ├─ nat: ${r.raw}`);
+    for (const ep of n.endpoints) {
+      const ips = [ep.ipv4, ep.ipv6].filter(Boolean).join(' ') || 'no IP';
+      const cable = ep.hostVeth ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}` : ep.containerInterface ?? '';
+      out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}`.trimEnd());
+      if (ep.aliases.length) out.push(`│  │    aliases: ${ep.aliases.join(', ')}`);
+      if (ep.links.length) out.push(`│  │    links: ${ep.links.join(', ')}`);
+    }
+    if (n.driver === 'host' || n.driver === 'null') {
+      const mode = n.driver === 'host' ? 'host' : 'none';
+      for (const c of t.containers.filter((c) => c.networkMode === mode)) {
+        out.push(`│  ├─ ${c.name}  (${mode === 'host' ? "shares the host's network stack" : 'loopback only'})`);
+      }
+    }
+  }
+  const shared = t.containers.filter((c) => c.sharesNetnsWith);
+  if (shared.length) {
+    out.push('');
+    out.push('shared network namespaces');
+    for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
+  }
+  if (t.publishes.length) {
+    out.push('');
+    out.push('published ports');
+    for (const p of t.publishes) {
+      out.push(`├─ ${p.hostIp}:${p.hostPort}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}`);
+      if (p.dnatRule) out.push(`│    DNAT  ${p.dnatRule.table}/${p.dnatRule.chain} #${p.dnatRule.index}: ${p.dnatRule.raw}`);
+      if (p.filterRule) out.push(`│    allow ${p.filterRule.table}/${p.filterRule.chain} #${p.filterRule.index}: ${p.filterRule.raw}`);
+      if (p.proxy) out.push(`│    proxy pid ${p.proxy.pid}: ${p.proxy.args}`);
+    }
+  }
+  if (t.host) {
+    const h = t.host;
+    out.push('');
+    out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}; firewall ${h.firewall.backend ?? 'unknown'}`);
+    for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
+      const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';
+      out.push(`├─ ${i.name} ${i.kind} ${i.state} ${i.addresses.join(' ')}${docker}`.replace(/ +/g, ' '));
+      for (const port of h.interfaces.filter((p) => p.master === i.name)) {
+        out.push(`│  ├─ ${port.name} (${port.kind})${port.peer ? ` ⇄ ${port.peer}` : ''}`);
+      }
+    }
+    for (const ns of h.namedNetns) {
+      out.push(`├─ netns ${ns.name}`);
+      for (const i of ns.interfaces.known ? ns.interfaces.value : []) {
+        if (i.kind === 'loopback') continue;
+        out.push(`│  ├─ ${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(' ')}`);
+      }
+      for (const r of ns.routes.known ? ns.routes.value : []) {
+        if (r.family === 'inet' && r.table === 'main') out.push(`│  ├─ route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+      }
+    }
+  }
+  const volumes = t.containers.flatMap((c) => c.mounts.map((m) => ({ c, m })));
+  if (volumes.length) {
+    out.push('');
+    out.push('mounts');
+    for (const { c, m } of volumes) out.push(`├─ ${c.name}: ${m.destination} ← ${m.type} ${m.source || '(memory)'} ${m.rw ? 'rw' : 'ro'}`);
+  }
+  if (t.gaps.length) {
+    out.push('');
+    out.push('not known');
+    for (const g of t.gaps) out.push(`├─ ${g.subject}: ${g.reason}`);
+  }
+  out.push('');
+  out.push(`${t.stats.apiCalls} engine API calls, ${t.stats.shellRoundTrips} shell round trip(s), ${t.stats.collectMs} ms`);
+  return out.join('\n');
+}
+
+function fmtFlag(v: boolean | null): string {
+  return v === null ? 'unknown' : v ? '1' : '0';
+}

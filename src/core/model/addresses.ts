@@ -1,0 +1,35 @@
+/**
+ * Address questions the model asks, answered by ipaddr.js (no hand-written CIDR math).
+ */
+import * as ipaddr from 'ipaddr.js';
+
+/** True when `ip` lies inside `cidr`; false for malformed input or mixed families. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  try {
+    const [range, bits] = ipaddr.parseCIDR(cidr);
+    const addr = ipaddr.parse(ip);
+    if (addr.kind() !== range.kind()) return false;
+    return addr.match(range, bits);
+  } catch {
+    return false;
+  }
+}
+
+/** `172.17.0.2/32` → `172.17.0.2`; a bare address stays as it is. */
+export function stripPrefix(addressOrCidr: string): string {
+  const slash = addressOrCidr.indexOf('/');
+  return slash < 0 ? addressOrCidr : addressOrCidr.slice(0, slash);
+}
+
+/** The any-address a publish binds to when no host IP was given (`0.0.0.0` or `::`). */
+export function isUnspecified(ip: string): boolean {
+  try {
+    return ipaddr.parse(ip).range() === 'unspecified';
+  } catch {
+    return false;
+  }
+}
+
+export function isIPv6(ip: string): boolean {
+  return ipaddr.IPv6.isValid(ip) && !ipaddr.IPv4.isValid(ip);
+}

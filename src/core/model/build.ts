@@ -1,0 +1,353 @@
+/**
+ * The join: a pure function from what the engine says and what the host kernel says to one
+ * Topology. It never guesses — where a fact is missing the affected field stays null and a Gap
+ * names the subject and the reason.
+ */
+import type { DockerContainer, DockerNetwork, EngineFacts } from '../docker/types';
+import type { ContainerNetns, HostFacts, NetInterface } from '../host/types';
+import type { Ruleset } from '../netfilter/types';
+import { valueOr } from '../known';
+import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './firewallJoins';
+import { isIPv6 } from './addresses';
+import type {
+  ContainerInterface,
+  ContainerNode,
+  Endpoint,
+  FirewallNode,
+  Gap,
+  HostInterfaceNode,
+  HostNode,
+  NetworkNode,
+  Publish,
+  Topology,
+} from './types';
+
+export interface ModelInput {
+  readonly engine: EngineFacts;
+  /** null when no host shell is configured (e.g. a tcp:// engine) */
+  readonly host: HostFacts | null;
+  readonly ipv4Rules: Ruleset | null;
+  readonly ipv6Rules: Ruleset | null;
+  /** why a ruleset is missing (parse error, command absent …) */
+  readonly rulesGaps?: readonly Gap[];
+  readonly collectedAt?: Date;
+  readonly collectMs?: number;
+}
+
+const NO_HOST_REASON = 'no shell on the Docker host is configured, so kernel facts (veths, routes, iptables) are unknown';
+
+/** The host bridge Docker uses for a bridge network: an explicit name option, docker0, or br-<id12>. */
+export function bridgeNameOf(network: DockerNetwork): string | null {
+  if (network.driver !== 'bridge') return null;
+  const named = network.options['com.docker.network.bridge.name'];
+  if (named) return named;
+  if (network.options['com.docker.network.bridge.default_bridge'] === 'true' || network.name === 'bridge') return 'docker0';
+  return `br-${network.id.slice(0, 12)}`;
+}
+
+function optionFlag(network: DockerNetwork, key: string): boolean {
+  return network.options[key] !== 'false';
+}
+
+/** Resolves `container:<name-or-id>` to the full id of the container whose namespace is shared. */
+function sharedNetnsOwner(container: DockerContainer, all: readonly DockerContainer[]): string | null {
+  if (!container.networkMode.startsWith('container:')) return null;
+  const ref = container.networkMode.slice('container:'.length);
+  const owner = all.find((c) => c.id === ref || c.id.startsWith(ref) || c.name === ref);
+  return owner ? owner.id : ref;
+}
+
+export function buildTopology(input: ModelInput): Topology {
+  const { engine, host } = input;
+  const gaps: Gap[] = [...(input.rulesGaps ?? [])];
+  const hostIfaces: readonly NetInterface[] = host ? valueOr(host.interfaces, []) : [];
+  const byIndex = new Map(hostIfaces.map((i) => [i.index, i]));
+  const byName = new Map(hostIfaces.map((i) => [i.name, i]));
+  const netnsByContainer: Readonly<Record<string, ContainerNetns>> = host ? valueOr(host.containerNetns, {}) : {};
+
+  if (!host) gaps.push({ subject: 'host', reason: NO_HOST_REASON });
+  else {
+    for (const [subject, fact] of [
+      ['host.interfaces', host.interfaces],
+      ['host.routes', host.routes],
+      ['host.bridgePorts', host.bridgePorts],
+      ['host.sysctls', host.sysctls],
+      ['host.namedNetns', host.namedNetns],
+      ['host.dockerProxies', host.dockerProxies],
+      ['host.containerNetns', host.containerNetns],
+    ] as const) {
+      if (!fact.known) gaps.push({ subject, reason: fact.reason });
+    }
+  }
+
+  /** The netns facts of a container, following `container:<id>` to the namespace's owner. */
+  const netnsOf = (c: DockerContainer): ContainerNetns | undefined => {
+    const owner = sharedNetnsOwner(c, engine.containers);
+    return netnsByContainer[owner ?? c.id] ?? netnsByContainer[c.id];
+  };
+
+  const containerInterfaces = new Map<string, ContainerInterface[]>();
+  for (const c of engine.containers) {
+    const ns = netnsOf(c);
+    if (!ns || !ns.interfaces.known) {
+      if (host && c.state === 'running' && c.networkMode !== 'host') {
+        const reason = ns && !ns.interfaces.known ? ns.interfaces.reason : 'no process of this container was found on the host';
+        gaps.push({ subject: `container ${c.name} netns`, reason });
+      }
+      continue;
+    }
+    containerInterfaces.set(
+      c.id,
+      ns.interfaces.value
+        .filter((i) => i.kind !== 'loopback')
+        .map((i) => {
+          // A veth's iflink is its peer's ifindex in the host namespace; a macvlan's is its parent's.
+          const peer = i.linkIndex !== null ? byIndex.get(i.linkIndex) : undefined;
+          const peerIsOurs = peer && (peer.kind !== 'veth' || peer.linkIndex === i.index);
+          return {
+            name: i.name,
+            index: i.index,
+            mac: i.mac,
+            addresses: i.addresses,
+            kind: i.kind,
+            hostPeer: peerIsOurs ? peer.name : null,
+            hostPeerIndex: peerIsOurs ? peer.index : null,
+            bridge: peerIsOurs ? peer.master : null,
+          };
+        }),
+    );
+  }
+
+  const networks: NetworkNode[] = engine.networks.map((n) => {
+    const bridge = bridgeNameOf(n);
+    const bridgePresent = bridge === null || !host || !host.interfaces.known ? null : byName.has(bridge);
+    if (bridge && bridgePresent === false) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface` });
+    const subnets = n.ipam.config.map((c) => c.subnet).filter(Boolean);
+    const endpoints: Endpoint[] = [];
+    for (const c of engine.containers) {
+      for (const e of c.endpoints) {
+        if (e.networkId !== n.id && !(e.networkId === '' && e.networkName === n.name)) continue;
+        const iface = e.mac ? containerInterfaces.get(c.id)?.find((i) => i.mac === e.mac) : undefined;
+        endpoints.push({
+          containerId: c.id,
+          containerName: c.name,
+          networkId: n.id,
+          networkName: n.name,
+          ipv4: e.ipv4,
+          ipv4PrefixLen: e.ipv4PrefixLen,
+          ipv6: e.ipv6,
+          mac: e.mac,
+          gateway: e.gateway,
+          aliases: e.aliases,
+          links: e.links,
+          containerInterface: iface?.name ?? null,
+          hostVeth: iface && bridge && iface.bridge === bridge ? iface.hostPeer : null,
+          hostVethIndex: iface && bridge && iface.bridge === bridge ? iface.hostPeerIndex : null,
+        });
+      }
+    }
+    const mtu = n.options['com.docker.network.driver.mtu'];
+    return {
+      id: n.id,
+      name: n.name,
+      driver: n.driver,
+      scope: n.scope,
+      bridge,
+      bridgePresent,
+      subnets,
+      gateways: n.ipam.config.map((c) => c.gateway).filter((g): g is string => !!g),
+      internal: n.internal,
+      attachable: n.attachable,
+      ingress: n.ingress,
+      enableIPv6: n.enableIPv6,
+      icc: optionFlag(n, 'com.docker.network.bridge.enable_icc'),
+      masquerade: optionFlag(n, 'com.docker.network.bridge.enable_ip_masquerade'),
+      mtu: mtu ? Number(mtu) : null,
+      parent: n.driver === 'macvlan' || n.driver === 'ipvlan' ? n.options.parent ?? null : null,
+      options: n.options,
+      labels: n.labels,
+      natRules: input.ipv4Rules ? findNatRules(input.ipv4Rules, subnets).map(ruleRef) : [],
+      endpoints,
+    };
+  });
+
+  const containers: ContainerNode[] = engine.containers.map((c) => {
+    const ns = netnsOf(c);
+    const routes = ns ? valueOr(ns.routes, []) : [];
+    const defaultRoute = routes.find((r) => r.dst === 'default' && r.family === 'inet' && r.table === 'main');
+    return {
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      state: c.state,
+      status: c.status,
+      networkMode: c.networkMode,
+      sharesNetnsWith: sharedNetnsOwner(c, engine.containers),
+      pid: ns?.pid ?? null,
+      labels: c.labels,
+      ports: c.ports,
+      mounts: c.mounts,
+      networks: c.endpoints.map((e) => e.networkName),
+      interfaces: containerInterfaces.get(c.id) ?? [],
+      routes,
+      neighbours: ns ? valueOr(ns.neighbours, []) : [],
+      defaultGateway: defaultRoute?.gateway ?? null,
+    };
+  });
+
+  const publishes = buildPublishes(engine, host, input.ipv4Rules, input.ipv6Rules, gaps);
+  const hostNode = host ? buildHostNode(host, hostIfaces, byIndex, engine, networks, containerInterfaces, input) : null;
+
+  return {
+    schema: 1,
+    collectedAt: (input.collectedAt ?? new Date()).toISOString(),
+    engine: engine.info,
+    networks,
+    containers,
+    volumes: engine.volumes,
+    host: hostNode,
+    publishes,
+    gaps,
+    stats: { apiCalls: engine.apiCalls, shellRoundTrips: host?.roundTrips ?? 0, collectMs: input.collectMs ?? 0 },
+  };
+}
+
+function buildPublishes(
+  engine: EngineFacts,
+  host: HostFacts | null,
+  ipv4Rules: Ruleset | null,
+  ipv6Rules: Ruleset | null,
+  gaps: Gap[],
+): Publish[] {
+  const proxies = host ? valueOr(host.dockerProxies, []) : [];
+  const out: Publish[] = [];
+  for (const c of engine.containers) {
+    for (const p of c.ports) {
+      if (p.hostPort === null || p.hostIp === null) continue;
+      const v6 = isIPv6(p.hostIp);
+      // Docker DNATs a publish to the container's address on a network with a gateway (the one
+      // its default route uses); with several, the first IPv4/IPv6 endpoint matches in practice.
+      const endpointIps = c.endpoints.map((e) => (v6 ? e.ipv6 : e.ipv4)).filter((ip): ip is string => !!ip);
+      const rules = v6 ? ipv6Rules : ipv4Rules;
+      let dnat = null;
+      let containerIp: string | null = endpointIps[0] ?? null;
+      for (const ip of endpointIps) {
+        dnat = rules ? findDnatRule(rules, { hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ip, containerPort: p.containerPort, protocol: p.protocol }) : null;
+        if (dnat) {
+          containerIp = ip;
+          break;
+        }
+      }
+      const filter = rules && containerIp ? findPublishFilterRule(rules, containerIp, p.containerPort, p.protocol) : null;
+      const proxy = proxies.find(
+        (x) => x.hostPort === p.hostPort && x.proto === p.protocol && x.hostIp === p.hostIp && x.containerPort === p.containerPort,
+      );
+      if (rules && !dnat) {
+        const why = v6 && !containerIp
+          ? 'the container has no IPv6 address: this publish is served by docker-proxy alone'
+          : `no DNAT rule for ${p.protocol} port ${p.hostPort} → ${containerIp ?? '?'}:${p.containerPort} was found in the nat table`;
+        gaps.push({ subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`, reason: why });
+      }
+      out.push({
+        containerId: c.id,
+        containerName: c.name,
+        hostIp: p.hostIp,
+        hostPort: p.hostPort,
+        containerIp,
+        containerPort: p.containerPort,
+        protocol: p.protocol,
+        dnatRule: dnat ? ruleRef(dnat) : null,
+        filterRule: filter ? ruleRef(filter) : null,
+        proxy: proxy ? { pid: proxy.pid, args: proxy.args } : null,
+      });
+    }
+  }
+  return out;
+}
+
+function buildHostNode(
+  host: HostFacts,
+  hostIfaces: readonly NetInterface[],
+  byIndex: ReadonlyMap<number, NetInterface>,
+  engine: EngineFacts,
+  networks: readonly NetworkNode[],
+  containerInterfaces: ReadonlyMap<string, ContainerInterface[]>,
+  input: ModelInput,
+): HostNode {
+  const named = valueOr(host.namedNetns, []);
+  const sysctls = valueOr(host.sysctls, {});
+  const containerName = new Map(engine.containers.map((c) => [c.id, c.name]));
+
+  const interfaces: HostInterfaceNode[] = hostIfaces.map((i) => {
+    let peer: string | null = null;
+    let peerContainerId: string | null = null;
+    let peerNetns: string | null = null;
+    let parent: string | null = null;
+    if (i.kind === 'veth' && i.linkIndex !== null) {
+      if (i.linkNetnsId === null) {
+        peer = byIndex.get(i.linkIndex)?.name ?? null;
+      } else {
+        for (const [cid, ifs] of containerInterfaces) {
+          const hit = ifs.find((x) => x.hostPeerIndex === i.index);
+          if (hit) {
+            peerContainerId = cid;
+            peer = `container ${containerName.get(cid) ?? cid.slice(0, 12)} ${hit.name}`;
+            break;
+          }
+        }
+        if (!peer) {
+          for (const ns of named) {
+            if (ns.id !== i.linkNetnsId) continue;
+            const hit = valueOr(ns.interfaces, []).find((x) => x.index === i.linkIndex && x.linkIndex === i.index);
+            if (hit) {
+              peerNetns = ns.name;
+              peer = `netns ${ns.name} ${hit.name}`;
+            }
+          }
+        }
+      }
+    } else if ((i.kind === 'macvlan' || i.kind === 'ipvlan' || i.kind === 'vlan') && i.linkIndex !== null) {
+      parent = byIndex.get(i.linkIndex)?.name ?? null;
+    }
+    const network = networks.find((n) => (n.bridge !== null && n.bridge === i.name) || (n.parent !== null && n.parent === i.name));
+    return {
+      name: i.name,
+      index: i.index,
+      kind: i.kind,
+      master: i.master,
+      addresses: i.addresses.map((a) => a.address),
+      addressDetails: i.addresses,
+      mac: i.mac,
+      mtu: i.mtu,
+      state: i.state,
+      peer,
+      peerContainerId,
+      peerNetns,
+      parent,
+      dockerNetworkId: network?.id ?? null,
+      details: i.details,
+    };
+  });
+
+  const flag = (key: string): boolean | null => (key in sysctls ? sysctls[key].trim() === '1' : null);
+  const version = host.iptablesVersion.known ? host.iptablesVersion.value : null;
+  const firewall: FirewallNode = {
+    backend:
+      engine.info.firewallBackend ??
+      (version === null ? null : version.includes('nf_tables') ? 'iptables-nft' : version.includes('legacy') ? 'iptables-legacy' : 'iptables'),
+    iptablesVersion: version,
+    ipv4: input.ipv4Rules,
+    ipv6: input.ipv6Rules,
+  };
+  return {
+    target: host.target,
+    hostname: host.hostname.known ? host.hostname.value : null,
+    interfaces,
+    routes: valueOr(host.routes, []),
+    ipForward: flag('net.ipv4.ip_forward'),
+    bridgeNfCallIptables: flag('net.bridge.bridge-nf-call-iptables'),
+    namedNetns: named,
+    firewall,
+    sysctls,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Finds the rules that implement what the engine reports: the DNAT rule behind a publish, the
+ * filter rule that lets it through, the MASQUERADE rule of a network. These are lookups for the
+ * views ("what did -p 8080:80 turn into?"); deciding whether a packet passes is the trace's job.
+ */
+import type { Rule, Ruleset } from '../netfilter/types';
+import type { RuleRef } from './types';
+import { isUnspecified, stripPrefix } from './addresses';
+
+export function ruleRef(rule: Rule): RuleRef {
+  return { table: rule.table, chain: rule.chain, index: rule.index, raw: rule.raw };
+}
+
+function allRules(ruleset: Ruleset, table: string): Rule[] {
+  const t = ruleset.tables[table];
+  if (!t) return [];
+  return Object.values(t.chains).flatMap((c) => [...c.rules]);
+}
+
+function portOption(rule: Rule, name: 'dport' | 'dports'): string | null {
+  for (const m of rule.matches) {
+    const v = m.options[name];
+    if (v && !v.negated) return v.value;
+  }
+  return null;
+}
+
+function matchesPort(rule: Rule, port: number): boolean {
+  const single = portOption(rule, 'dport');
+  if (single !== null) {
+    const [lo, hi] = single.split(':').map(Number);
+    return hi === undefined ? lo === port : port >= lo && port <= hi;
+  }
+  const multi = portOption(rule, 'dports');
+  if (multi !== null) {
+    return multi.split(',').some((p) => {
+      const [lo, hi] = p.split(':').map(Number);
+      return hi === undefined ? lo === port : port >= lo && port <= hi;
+    });
+  }
+  return false;
+}
+
+function protocolIs(rule: Rule, protocol: string): boolean {
+  return rule.protocol !== null && !rule.protocol.negated && rule.protocol.value === protocol;
+}
+
+/** `172.17.0.2:80` or `[fd00::2]:80` → { ip, port } */
+function splitHostPort(value: string): { ip: string; port: number | null } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?/.exec(value);
+  if (v6) return { ip: v6[1], port: v6[2] ? Number(v6[2]) : null };
+  const [ip, port] = value.split(':');
+  return { ip, port: port ? Number(port.split('-')[0]) : null };
+}
+
+export interface PublishQuery {
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerIp: string | null;
+  readonly containerPort: number;
+  readonly protocol: string;
+}
+
+/** The nat DNAT rule that rewrites hostPort to the container, honouring a host-IP restriction. */
+export function findDnatRule(ruleset: Ruleset, q: PublishQuery): Rule | null {
+  for (const rule of allRules(ruleset, 'nat')) {
+    if (rule.target !== 'DNAT' || !protocolIs(rule, q.protocol) || !matchesPort(rule, q.hostPort)) continue;
+    const to = rule.targetOptions['to-destination'];
+    if (!to) continue;
+    const dest = splitHostPort(to);
+    if (dest.port !== null && dest.port !== q.containerPort) continue;
+    if (q.containerIp && dest.ip !== q.containerIp) continue;
+    const boundTo = rule.destination && !rule.destination.negated ? stripPrefix(rule.destination.value) : null;
+    if (isUnspecified(q.hostIp) ? boundTo !== null : boundTo !== q.hostIp) continue;
+    return rule;
+  }
+  return null;
+}
+
+/** The filter rule that accepts forwarded traffic to the container's port. */
+export function findPublishFilterRule(ruleset: Ruleset, containerIp: string, containerPort: number, protocol: string): Rule | null {
+  for (const rule of allRules(ruleset, 'filter')) {
+    if (rule.target !== 'ACCEPT' || !protocolIs(rule, protocol) || !matchesPort(rule, containerPort)) continue;
+    if (rule.destination && !rule.destination.negated && stripPrefix(rule.destination.value) === containerIp) return rule;
+  }
+  return null;
+}
+
+/** nat POSTROUTING MASQUERADE/SNAT rules written for a whole subnet (Docker's `-s <subnet> ! -o <bridge>`). */
+export function findNatRules(ruleset: Ruleset, subnets: readonly string[]): Rule[] {
+  return allRules(ruleset, 'nat').filter(
+    (rule) =>
+      (rule.target === 'MASQUERADE' || rule.target === 'SNAT') &&
+      rule.source !== null &&
+      !rule.source.negated &&
+      subnets.includes(rule.source.value),
+  );
+}
