@@ -1,0 +1,214 @@
+/**
+ * Every scenario of the seed articles, built on the real engine and kernel, then read back through
+ * netlens (createSession → snapshot) and checked against the kernel's and the engine's own answers —
+ * never against numbers remembered from an earlier run.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSession, type Session } from '../../../src/core/session';
+import type { Topology } from '../../../src/core/model/types';
+import { IMAGE, containerIflink, containerId, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
+
+const P = 'nlm-';
+
+describe('model on the real engine: the seed scenarios', function () {
+  this.timeout(180_000);
+  let session: Session;
+  let topo: Topology;
+  let bindDir: string;
+  const ports: number[] = [];
+
+  before(async () => {
+    requireRealEngine();
+    removeLab(P);
+    bindDir = mkdtempSync(join(tmpdir(), `${P}bind-`));
+    writeFileSync(join(bindDir, 'index.html'), 'bound read-only\n');
+    ports.push(await freePort(), await freePort());
+    // seed 1: two web servers on docker0, published like -p 8080:80 / -p 8181:80
+    docker('run', '-d', '--name', `${P}w1`, '-p', `${ports[0]}:80`, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    docker('run', '-d', '--name', `${P}w2`, '-p', `${ports[1]}:80`, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    // seed 2: a user-defined bridge with name resolution; host and none; volume + ro bind + tmpfs
+    docker('network', 'create', `${P}net`);
+    docker('run', '-d', '--name', `${P}db`, '--network', `${P}net`, '--network-alias', 'database', IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}app`, '--network', `${P}net`, IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}hostnet`, '--network', 'host', IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}nonet`, '--network', 'none', IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}sidecar`, '--network', `container:${P}app`, IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}vols`, '-v', `${P}vol:/data`, '-v', `${bindDir}:/site:ro`, '--tmpfs', '/scratch', IMAGE, 'sleep', '3600');
+    // seed 5: macvlan on a parent we own, and --link with an alias
+    run('ip', ['link', 'add', `${P}mvp0`, 'type', 'veth', 'peer', 'name', `${P}mvp1`]);
+    run('ip', ['link', 'set', `${P}mvp0`, 'up']);
+    run('ip', ['link', 'set', `${P}mvp1`, 'up']);
+    docker('network', 'create', '-d', 'macvlan', '--subnet', '192.168.157.0/24', '-o', `parent=${P}mvp0`, `${P}mac`);
+    docker('run', '-d', '--name', `${P}mac1`, '--network', `${P}mac`, IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}linker`, '--link', `${P}w1:webalias`, IMAGE, 'sleep', '3600');
+    // seed 3: RED and BLUE namespaces on a hand-made bridge
+    run('ip', ['link', 'add', `${P}br0`, 'type', 'bridge']);
+    for (const [ns, a, b, ip] of [[`${P}RED`, 'reth0', `${P}reth1`, '11.11.11.2/24'], [`${P}BLUE`, 'beth0', `${P}beth1`, '11.11.11.3/24']]) {
+      run('ip', ['netns', 'add', ns]);
+      run('ip', ['link', 'add', a, 'netns', ns, 'type', 'veth', 'peer', 'name', b]);
+      run('ip', ['link', 'set', b, 'master', `${P}br0`]);
+      run('ip', ['link', 'set', b, 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', ip, 'dev', a]);
+      run('ip', ['-n', ns, 'link', 'set', a, 'up']);
+    }
+    run('ip', ['link', 'set', `${P}br0`, 'up']);
+
+    session = createSession({ hostShell: 'local' });
+    topo = await session.snapshot();
+  });
+
+  after(async () => {
+    await session?.dispose();
+    removeLab(P);
+    if (bindDir) rmSync(bindDir, { recursive: true, force: true });
+  });
+
+  const container = (name: string) => {
+    const c = topo.containers.find((x) => x.name === name);
+    assert.ok(c, `container ${name} is in the model`);
+    return c;
+  };
+
+  it('puts w1 and w2 on docker0 with the IPs the engine assigned', () => {
+    const bridge = topo.networks.find((n) => n.name === 'bridge');
+    assert.ok(bridge);
+    assert.equal(bridge.bridge, 'docker0');
+    assert.equal(bridge.bridgePresent, true);
+    for (const name of [`${P}w1`, `${P}w2`]) {
+      const ep = bridge.endpoints.find((e) => e.containerName === name);
+      assert.ok(ep, `${name} has an endpoint on bridge`);
+      assert.equal(ep.ipv4, docker('inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', name));
+      assert.equal(ep.mac, docker('inspect', '-f', '{{.NetworkSettings.Networks.bridge.MacAddress}}', name));
+    }
+  });
+
+  it("names each container's host veth: the host interface whose ifindex is the container eth0's iflink", () => {
+    const links = hostLinks();
+    for (const name of [`${P}w1`, `${P}w2`, `${P}db`, `${P}app`]) {
+      const iflink = containerIflink(name);
+      const kernelVeth = links.find((l) => l.ifindex === iflink);
+      assert.ok(kernelVeth, `the kernel has an interface with ifindex ${iflink}`);
+      const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === name);
+      assert.ok(ep);
+      assert.equal(ep.hostVeth, kernelVeth.ifname, `${name}'s veth`);
+      assert.equal(ep.hostVethIndex, iflink);
+      const net = topo.networks.find((n) => n.id === ep.networkId)!;
+      assert.equal(kernelVeth.master, net.bridge, `${kernelVeth.ifname} is enslaved to ${net.bridge}`);
+      const hostSide = topo.host!.interfaces.find((i) => i.index === iflink)!;
+      assert.equal(hostSide.peerContainerId, containerId(name));
+    }
+  });
+
+  it('joins each publish to `docker port`, its DNAT rule and its docker-proxy process', () => {
+    for (const [i, name] of [`${P}w1`, `${P}w2`].entries()) {
+      const expected = docker('port', name).split('\n').filter((l) => l.includes('0.0.0.0'));
+      assert.equal(expected.length, 1, `docker port ${name}: ${expected.join(' | ')}`);
+      const pubs = topo.publishes.filter((p) => p.containerName === name && p.hostIp === '0.0.0.0');
+      assert.equal(pubs.length, 1);
+      const p = pubs[0];
+      assert.equal(`${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`, expected[0]);
+      assert.equal(p.hostPort, ports[i]);
+      assert.ok(p.dnatRule, 'a DNAT rule implements the publish');
+      assert.equal(p.dnatRule.table, 'nat');
+      assert.match(p.dnatRule.raw, new RegExp(`--dport ${ports[i]} .*--to-destination ${p.containerIp!.replace(/\./g, '\\.')}:80`));
+      const save = run('iptables-save', ['-t', 'nat']);
+      assert.ok(save.includes(p.dnatRule.raw), 'the quoted rule is in iptables-save as written');
+      assert.ok(p.proxy, 'a docker-proxy serves it');
+      const cmdline = readFileSync(`/proc/${p.proxy.pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(cmdline[0].endsWith('docker-proxy'), `pid ${p.proxy.pid} is docker-proxy`);
+      assert.ok(cmdline.includes(String(ports[i])));
+    }
+  });
+
+  it('shows the user-defined bridge br-<id12> with its subnet, gateway and MASQUERADE rule', () => {
+    const net = topo.networks.find((n) => n.name === `${P}net`)!;
+    const inspect = JSON.parse(docker('network', 'inspect', `${P}net`))[0];
+    assert.equal(net.bridge, `br-${inspect.Id.slice(0, 12)}`);
+    assert.ok(hostLinks().some((l) => l.ifname === net.bridge), 'the kernel has that bridge');
+    assert.deepEqual(net.subnets, [inspect.IPAM.Config[0].Subnet]);
+    assert.deepEqual(net.gateways, [inspect.IPAM.Config[0].Gateway]);
+    assert.ok(net.natRules.some((r) => r.raw.includes(`-s ${net.subnets[0]}`) && r.raw.includes('MASQUERADE')));
+    const db = net.endpoints.find((e) => e.containerName === `${P}db`)!;
+    assert.ok(db.aliases.includes('database'), `aliases: ${db.aliases.join(',')}`);
+  });
+
+  it('models host, none and container:<id> network modes', () => {
+    const hostnet = container(`${P}hostnet`);
+    assert.equal(hostnet.networkMode, 'host');
+    assert.equal(hostnet.interfaces.length, 0);
+    const nonet = container(`${P}nonet`);
+    assert.equal(nonet.networkMode, 'none');
+    assert.equal(nonet.interfaces.length, 0, 'only loopback inside, which the model leaves out');
+    assert.ok(nonet.pid, 'its process was found all the same');
+    const sidecar = container(`${P}sidecar`);
+    assert.equal(sidecar.sharesNetnsWith, containerId(`${P}app`));
+    assert.deepEqual(sidecar.interfaces.map((i) => i.mac), container(`${P}app`).interfaces.map((i) => i.mac));
+  });
+
+  it('hangs the macvlan container off its parent veth, with no bridge', () => {
+    const net = topo.networks.find((n) => n.name === `${P}mac`)!;
+    assert.equal(net.driver, 'macvlan');
+    assert.equal(net.parent, `${P}mvp0`);
+    assert.equal(net.bridge, null);
+    const mac1 = container(`${P}mac1`);
+    const iface = mac1.interfaces.find((i) => i.kind === 'macvlan');
+    assert.ok(iface, 'the container has a macvlan interface');
+    assert.equal(iface.hostPeer, `${P}mvp0`);
+    const parent = topo.host!.interfaces.find((i) => i.name === `${P}mvp0`)!;
+    assert.equal(parent.dockerNetworkId, net.id);
+  });
+
+  it('records --link with its alias', () => {
+    const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === `${P}linker`)!;
+    assert.ok(ep.links.some((l) => l.includes('webalias')), `links: ${ep.links.join(',')}`);
+  });
+
+  it('lists the volume, the read-only bind and the tmpfs with their host paths', () => {
+    const c = container(`${P}vols`);
+    const byDest = new Map(c.mounts.map((m) => [m.destination, m]));
+    const vol = byDest.get('/data')!;
+    assert.equal(vol.type, 'volume');
+    assert.equal(vol.source, JSON.parse(docker('volume', 'inspect', `${P}vol`))[0].Mountpoint);
+    assert.equal(vol.rw, true);
+    const bind = byDest.get('/site')!;
+    assert.equal(bind.type, 'bind');
+    assert.equal(bind.source, bindDir);
+    assert.equal(bind.rw, false);
+    assert.equal(byDest.get('/scratch')?.type, 'tmpfs');
+    assert.ok(topo.volumes.some((v) => v.name === `${P}vol`));
+  });
+
+  it('shows the hand-made RED/BLUE namespaces on a bridge Docker did not make', () => {
+    const br = topo.host!.interfaces.find((i) => i.name === `${P}br0`)!;
+    assert.equal(br.kind, 'bridge');
+    assert.equal(br.dockerNetworkId, null);
+    for (const [ns, addr] of [[`${P}RED`, '11.11.11.2'], [`${P}BLUE`, '11.11.11.3']]) {
+      const named = topo.host!.namedNetns.find((n) => n.name === ns);
+      assert.ok(named, `netns ${ns} is listed`);
+      assert.ok(named.interfaces.known && named.interfaces.value.some((i) => i.addresses.some((a) => a.address === addr)));
+      const port = topo.host!.interfaces.find((i) => i.master === `${P}br0` && i.peerNetns === ns);
+      assert.ok(port, `a port of ${P}br0 leads into ${ns}`);
+    }
+  });
+
+  it('reads the overlay2 layers and docker diff on demand', async () => {
+    docker('exec', `${P}app`, 'touch', '/newfile');
+    const storage = await session.storage(`${P}app`);
+    assert.equal(storage.driver, docker('inspect', '-f', '{{.GraphDriver.Name}}', `${P}app`));
+    assert.equal(storage.upperDir, docker('inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', `${P}app`));
+    assert.ok(storage.lowerDirs.length >= 1);
+    assert.ok(readFileSync(join(storage.upperDir!, 'newfile')).length === 0, 'the new file sits in UpperDir on disk');
+    const diff = await session.diff(`${P}app`);
+    assert.ok(diff.some((d) => d.kind === 'A' && d.path === '/newfile'));
+  });
+
+  it('makes one shell round trip and a fixed number of API calls per snapshot, with no unexpected gaps', () => {
+    assert.equal(topo.stats.shellRoundTrips, 1);
+    assert.ok(topo.stats.apiCalls > 0 && topo.stats.apiCalls <= 6, `api calls: ${topo.stats.apiCalls}`);
+    const ours = topo.gaps.filter((g) => g.subject.includes(P));
+    assert.deepEqual(ours, []);
+  });
+});
