@@ -1,0 +1,146 @@
+/**
+ * A dockerode client for a resolved endpoint. Over ssh:// it runs `docker system dial-stdio` on
+ * the remote through ssh2, with the host key checked against known_hosts (ssh2 checks nothing by
+ * itself) and authentication from the agent or a key file — never a prompt.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { utils as ssh2Utils } from 'ssh2';
+import { NetlensError } from '../errors';
+import { createHostVerifier, knownKeyTypes } from '../host/knownHosts';
+import { recordHostKeyRefusal } from './hostKeyVerdicts';
+import type { EngineEndpoint } from './types';
+
+export interface EngineSshOptions {
+  /** default ~/.ssh/known_hosts */
+  readonly knownHostsPath?: string;
+  /** default: the agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
+  readonly privateKeyPath?: string;
+}
+
+/** ssh2 waits this long for the handshake; a silent host fails instead of hanging. */
+const SSH_READY_TIMEOUT_MS = 10_000;
+
+export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions): Dockerode {
+  switch (endpoint.kind) {
+    case 'unix':
+    case 'npipe':
+      return construct({ socketPath: endpoint.socketPath });
+    case 'tcp':
+      return construct(tcpOptions(endpoint));
+    case 'ssh':
+      return construct(sshOptions(endpoint, ssh ?? {}));
+  }
+}
+
+/**
+ * docker-modem merges defaults read from process.env.DOCKER_HOST (and DOCKER_CERT_PATH, which it
+ * reads synchronously and may throw on) under our options, and its ssh defaults even override
+ * ours. The endpoint is already resolved, so the constructor must not see DOCKER_HOST. The
+ * constructor is synchronous, so nothing else can observe the brief removal.
+ */
+function construct(options: Dockerode.DockerOptions): Dockerode {
+  const saved = process.env.DOCKER_HOST;
+  delete process.env.DOCKER_HOST;
+  try {
+    return new Dockerode(options);
+  } finally {
+    if (saved !== undefined) process.env.DOCKER_HOST = saved;
+  }
+}
+
+function readTlsFile(path: string | undefined, endpoint: EngineEndpoint): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new NetlensError('ENGINE_CONFIG', `Cannot read TLS file ${path}: ${(e as Error).message}`, endpoint.url, { cause: e });
+  }
+}
+
+function tcpOptions(endpoint: EngineEndpoint): Dockerode.DockerOptions {
+  const base = { host: endpoint.host, port: endpoint.port };
+  const tls = endpoint.tls;
+  if (!tls) return { ...base, protocol: 'http' };
+  const ca = readTlsFile(tls.ca, endpoint);
+  const cert = readTlsFile(tls.cert, endpoint);
+  const key = readTlsFile(tls.key, endpoint);
+  // docker-modem passes no rejectUnauthorized; an agent carries it (SkipTLSVerify in a context).
+  const agent = new HttpsAgent({ ca, cert, key, rejectUnauthorized: tls.verify });
+  return { ...base, protocol: 'https', ca, cert, key, agent } as Dockerode.DockerOptions;
+}
+
+function sshOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.DockerOptions {
+  const host = endpoint.host ?? '';
+  const port = endpoint.port ?? 22;
+  const knownHostsPath = ssh.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
+  const verifier = createHostVerifier(knownHostsPath, host, port);
+  const hostVerifier = (key: Buffer): boolean => {
+    const ok = verifier.verify(key);
+    if (!ok) recordHostKeyRefusal(endpoint, verifier.lastResult());
+    return ok;
+  };
+  const serverHostKey = hostKeyAlgorithms(knownHostsPath, host, port);
+  const privateKey = loadPrivateKey(endpoint, ssh.privateKeyPath);
+  const agent = process.env.SSH_AUTH_SOCK;
+  if (privateKey === undefined && !agent) {
+    throw new NetlensError(
+      'SSH_AUTH',
+      'No SSH key to log in with: no SSH agent (SSH_AUTH_SOCK) and no key file given or found in ~/.ssh',
+      endpoint.url,
+    );
+  }
+  return {
+    protocol: 'ssh',
+    host,
+    port,
+    username: endpoint.username ?? userInfo().username,
+    sshOptions: {
+      hostVerifier,
+      readyTimeout: SSH_READY_TIMEOUT_MS,
+      ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey } } : {}),
+      ...(agent ? { agent } : {}),
+      ...(privateKey !== undefined ? { privateKey } : {}),
+    },
+  } as Dockerode.DockerOptions;
+}
+
+/**
+ * Like OpenSSH, ask the server for the key types known_hosts already holds for it, so a host with
+ * several keys presents the one we can check instead of one we would call unknown.
+ */
+function hostKeyAlgorithms(knownHostsPath: string, host: string, port: number): string[] {
+  let text: string;
+  try {
+    text = readFileSync(knownHostsPath, 'utf8');
+  } catch {
+    return [];
+  }
+  return knownKeyTypes(text, host, port).flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+}
+
+/**
+ * Parsed here, before any connection: an unreadable or passphrase-protected key would otherwise
+ * make ssh2 throw inside docker-modem's connection factory, where nothing catches it.
+ */
+function loadPrivateKey(endpoint: EngineEndpoint, explicitPath: string | undefined): Buffer | undefined {
+  const candidates = explicitPath
+    ? [explicitPath]
+    : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f)).filter((p) => existsSync(p));
+  const path = candidates[0];
+  if (path === undefined) return undefined;
+  let key: Buffer;
+  try {
+    key = readFileSync(path);
+  } catch (e) {
+    throw new NetlensError('SSH_AUTH', `Cannot read the SSH key ${path}: ${(e as Error).message}`, endpoint.url, { cause: e });
+  }
+  const parsed = ssh2Utils.parseKey(key);
+  if (parsed instanceof Error) {
+    throw new NetlensError('SSH_AUTH', `The SSH key ${path} cannot be used: ${parsed.message}`, endpoint.url, { cause: parsed });
+  }
+  return key;
+}
