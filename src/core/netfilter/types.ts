@@ -20,6 +20,9 @@ export interface Match {
   readonly options: Readonly<Record<string, MatchValue>>;
 }
 
+/** Netfilter hooks, in the names nftables uses. */
+export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+
 export interface Rule {
   readonly table: string;
   readonly chain: string;
@@ -49,10 +52,20 @@ export interface Chain {
   /** ACCEPT / DROP for built-in chains, null for user chains */
   readonly policy: string | null;
   readonly rules: readonly Rule[];
+  /**
+   * nftables base chains name their hook, priority and type; iptables chains leave these unset
+   * (their hook and priority follow from the table and chain name, see hooks.ts).
+   */
+  readonly hook?: Hook;
+  readonly priority?: number;
+  readonly chainType?: 'filter' | 'nat' | 'route';
 }
 
 export interface Table {
+  /** iptables: filter, nat, raw, mangle, security; nftables: `<family> <name>`, e.g. `ip docker-bridges` */
   readonly name: string;
+  /** set for tables from `nft -j list ruleset`: ip, ip6, inet, bridge, arp, netdev */
+  readonly nftFamily?: string;
   readonly chains: Readonly<Record<string, Chain>>;
 }
 

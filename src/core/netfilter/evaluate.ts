@@ -1,0 +1,204 @@
+/**
+ * Runs a packet through a chain, and through all chains of a hook in the kernel's order. Every rule
+ * considered is recorded (matched / not / unknown, and why) so an explanation quotes the exact rules.
+ * An undecidable rule that could change the outcome stops the walk with verdict UNCERTAIN naming it.
+ */
+import type { RuleRef } from '../model/types';
+import { decideRule, type Outcome } from './matchEval';
+import { baseChains } from './hooks';
+import type { EvalContext, Packet } from './packet';
+import type { Hook, Rule, Ruleset } from './types';
+
+export type ChainVerdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'UNCERTAIN';
+
+export interface RuleStep {
+  readonly rule: RuleRef;
+  readonly outcome: Outcome;
+  readonly why: string;
+}
+
+export interface NatAction {
+  readonly kind: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT';
+  readonly rule: RuleRef;
+  readonly from: string;
+  readonly to: string;
+}
+
+export type Decider =
+  | { readonly kind: 'rule'; readonly rule: RuleRef; readonly target: string }
+  | { readonly kind: 'policy'; readonly table: string; readonly chain: string; readonly policy: string };
+
+export interface ChainResult {
+  readonly table: string;
+  readonly chain: string;
+  readonly verdict: ChainVerdict;
+  readonly decidedBy: Decider;
+  readonly packet: Packet;
+  readonly steps: readonly RuleStep[];
+  readonly nat: NatAction | null;
+  /** rules that matched on the way (jumps included), in order: what an explanation shows */
+  readonly matched: readonly RuleStep[];
+}
+
+export interface HookResult {
+  readonly hook: Hook;
+  readonly verdict: ChainVerdict;
+  readonly packet: Packet;
+  readonly chains: readonly ChainResult[];
+  /** the chain result that ended the hook with DROP/REJECT/UNCERTAIN, null when all accepted */
+  readonly decisive: ChainResult | null;
+}
+
+const NON_TERMINATING = new Set(['LOG', 'NFLOG', 'ULOG', 'TRACE', 'AUDIT', 'TCPMSS', 'CHECKSUM', 'TOS', 'DSCP', 'CLASSIFY', 'TTL', 'CONNMARK', 'NOTRACK', 'CT', 'MARK']);
+const MAX_DEPTH = 64;
+
+export const ruleRef = (r: Rule): RuleRef => ({ table: r.table, chain: r.chain, index: r.index, raw: r.raw });
+
+/** Every base chain registered at `hook`, in priority order; nat chains only for a NEW connection. */
+export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext): HookResult {
+  let p = packet;
+  const chains: ChainResult[] = [];
+  for (const base of baseChains(ruleset, hook)) {
+    if (base.nat && p.ctState !== 'NEW') continue;
+    const r = evaluateChain(ruleset, base.table, base.chain.name, p, ctx, hook);
+    chains.push(r);
+    p = r.packet;
+    if (r.verdict !== 'ACCEPT') return { hook, verdict: r.verdict, packet: p, chains, decisive: r };
+  }
+  return { hook, verdict: 'ACCEPT', packet: p, chains, decisive: null };
+}
+
+export function evaluateChain(ruleset: Ruleset, table: string, chain: string, packet: Packet, ctx: EvalContext, hook?: Hook): ChainResult {
+  const t = ruleset.tables[table];
+  const start = t?.chains[chain];
+  const steps: RuleStep[] = [];
+  const matched: RuleStep[] = [];
+  let p = packet;
+  let nat: NatAction | null = null;
+  const done = (verdict: ChainVerdict, decidedBy: Decider): ChainResult => ({ table, chain, verdict, decidedBy, packet: p, steps, nat, matched });
+  if (!t || !start) return done('ACCEPT', { kind: 'policy', table, chain, policy: 'ACCEPT (chain absent)' });
+  // frames: chain name and next rule position; goto replaces the top frame, jump pushes one
+  const stack: { name: string; pos: number }[] = [{ name: chain, pos: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const c = t.chains[frame.name];
+    if (!c) return done('UNCERTAIN', { kind: 'policy', table, chain: frame.name, policy: `chain ${frame.name} is not in the dump` });
+    if (frame.pos >= c.rules.length) {
+      stack.pop();
+      if (stack.length === 0) {
+        const policy = c.policy ?? 'ACCEPT';
+        const v: ChainVerdict = policy === 'DROP' ? 'DROP' : 'ACCEPT';
+        return done(v, { kind: 'policy', table, chain: c.name, policy });
+      }
+      continue;
+    }
+    const rule = c.rules[frame.pos++]!;
+    const d = decideRule(rule, p, ctx);
+    const step: RuleStep = { rule: ruleRef(rule), outcome: d.outcome, why: d.why };
+    steps.push(step);
+    if (d.outcome === 'no') continue;
+    if (d.outcome === 'unknown') {
+      // a rule without effect (no target, or a non-terminating one) cannot change the outcome
+      if (rule.target === null || (NON_TERMINATING.has(rule.target) && rule.target !== 'MARK')) continue;
+      matched.push(step);
+      return done('UNCERTAIN', { kind: 'rule', rule: ruleRef(rule), target: rule.target });
+    }
+    matched.push(step);
+    const target = rule.target;
+    if (target === null) continue;
+    switch (target) {
+      case 'ACCEPT':
+        return done('ACCEPT', { kind: 'rule', rule: ruleRef(rule), target });
+      case 'DROP':
+        return done('DROP', { kind: 'rule', rule: ruleRef(rule), target });
+      case 'REJECT':
+        return done('REJECT', { kind: 'rule', rule: ruleRef(rule), target });
+      case 'RETURN':
+        stack.pop();
+        if (stack.length === 0) {
+          const policy = start.policy ?? 'ACCEPT';
+          return done(policy === 'DROP' ? 'DROP' : 'ACCEPT', { kind: 'policy', table, chain, policy });
+        }
+        continue;
+      case 'DNAT':
+      case 'SNAT':
+      case 'MASQUERADE':
+      case 'REDIRECT': {
+        const rewritten = applyNat(rule, target, p, ctx, hook);
+        if (!rewritten) return done('UNCERTAIN', { kind: 'rule', rule: ruleRef(rule), target });
+        nat = rewritten.action;
+        p = rewritten.packet;
+        return done('ACCEPT', { kind: 'rule', rule: ruleRef(rule), target });
+      }
+      default:
+        break;
+    }
+    if (target === 'MARK') {
+      p = { ...p, mark: applyMark(rule, p.mark) };
+      continue;
+    }
+    if (target === 'CT' || target === 'NOTRACK') {
+      if (target === 'NOTRACK' || 'notrack' in rule.targetOptions) p = { ...p, ctState: 'UNTRACKED' };
+      continue;
+    }
+    if (NON_TERMINATING.has(target)) continue;
+    if (t.chains[target]) {
+      if (stack.length >= MAX_DEPTH) return done('UNCERTAIN', { kind: 'rule', rule: ruleRef(rule), target: `${target} (jumps nest deeper than ${MAX_DEPTH})` });
+      if (rule.goto) stack.pop();
+      stack.push({ name: target, pos: 0 });
+      continue;
+    }
+    return done('UNCERTAIN', { kind: 'rule', rule: ruleRef(rule), target: `${target} (a target netlens does not understand)` });
+  }
+  return done('ACCEPT', { kind: 'policy', table, chain, policy: 'ACCEPT' });
+}
+
+function applyMark(rule: Rule, mark: number | null): number | null {
+  const spec = rule.targetOptions['set-xmark'] ?? rule.targetOptions['set-mark'];
+  if (spec === undefined || mark === null) return null;
+  const [v, m] = spec.split('/') as [string, string | undefined];
+  const mask = m === undefined ? 0xffffffff : Number(m);
+  const value = Number(v);
+  if (Number.isNaN(value) || Number.isNaN(mask)) return null;
+  return 'set-xmark' in rule.targetOptions ? ((mark & ~mask) ^ value) >>> 0 : ((mark & ~mask) | value) >>> 0;
+}
+
+/** `ip[-ip][:port[-port]]` → the first address and port, as the kernel picks for one connection. */
+function parseNatTo(spec: string): { ip: string | null; port: number | null } {
+  const m = /^([0-9.]+)?(?:-[0-9.]+)?(?::(\d+)(?:-\d+)?)?$/.exec(spec);
+  if (!m) return { ip: null, port: null };
+  return { ip: m[1] ?? null, port: m[2] ? Number(m[2]) : null };
+}
+
+function applyNat(rule: Rule, target: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT', p: Packet, ctx: EvalContext, hook?: Hook): { packet: Packet; action: NatAction } | null {
+  const ref = ruleRef(rule);
+  if (target === 'DNAT') {
+    const to = parseNatTo(rule.targetOptions['to-destination'] ?? '');
+    if (!to.ip) return null;
+    const packet = { ...p, dst: to.ip, dport: to.port ?? p.dport };
+    return { packet, action: { kind: 'DNAT', rule: ref, from: `${p.dst}:${p.dport ?? ''}`, to: `${packet.dst}:${packet.dport ?? ''}` } };
+  }
+  if (target === 'REDIRECT') {
+    const port = rule.targetOptions['to-ports'];
+    const local = hook === 'output' ? '127.0.0.1' : firstAddressOf(p.inInterface, ctx);
+    if (!local) return null;
+    const packet = { ...p, dst: local, dport: port ? Number(port.split('-')[0]) : p.dport };
+    return { packet, action: { kind: 'REDIRECT', rule: ref, from: `${p.dst}:${p.dport ?? ''}`, to: `${packet.dst}:${packet.dport ?? ''}` } };
+  }
+  if (target === 'SNAT') {
+    const to = parseNatTo(rule.targetOptions['to-source'] ?? '');
+    if (!to.ip) return null;
+    const packet = { ...p, src: to.ip, sport: to.port ?? p.sport };
+    return { packet, action: { kind: 'SNAT', rule: ref, from: p.src, to: packet.src } };
+  }
+  const addr = firstAddressOf(p.outInterface, ctx);
+  if (!addr) return null;
+  const ports = rule.targetOptions['to-ports'];
+  const packet = { ...p, src: addr, sport: ports ? Number(ports.split('-')[0]) : p.sport };
+  return { packet, action: { kind: 'MASQUERADE', rule: ref, from: p.src, to: addr } };
+}
+
+function firstAddressOf(iface: string, ctx: EvalContext): string | null {
+  if (!ctx.localAddresses.known) return null;
+  return ctx.localAddresses.value.find((a) => a.iface === iface && !a.address.includes(':'))?.address ?? null;
+}

@@ -1,0 +1,250 @@
+/**
+ * Decides one rule's matches against a packet: yes, no, or unknown (with why). Unknown is never
+ * turned into yes or no here — the caller decides what an undecidable rule means for a trace.
+ */
+import ipaddr from 'ipaddr.js';
+import type { EvalContext, Packet } from './packet';
+import type { Match, MatchValue, Rule } from './types';
+import { KNOWN_MATCH_MODULES } from './matchModules';
+
+export type Outcome = 'yes' | 'no' | 'unknown';
+export interface Decision {
+  readonly outcome: Outcome;
+  readonly why: string;
+}
+
+const PROTO_NUMBERS: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '1': 'icmp' };
+const ICMP_TYPES: Readonly<Record<string, number>> = {
+  'echo-reply': 0, pong: 0, 'destination-unreachable': 3, 'source-quench': 4, redirect: 5,
+  'echo-request': 8, ping: 8, 'time-exceeded': 11, 'parameter-problem': 12,
+};
+
+const cidrCache = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();
+
+/** Parses `10.0.0.0/8`, `10.0.0.1`, or iptables' `10.0.0.0/255.0.0.0`; null when unparseable. */
+export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+  const hit = cidrCache.get(value);
+  if (hit !== undefined) return hit;
+  let out: [ipaddr.IPv4 | ipaddr.IPv6, number] | null = null;
+  try {
+    const [addr, mask] = value.split('/') as [string, string | undefined];
+    const ip = ipaddr.parse(addr);
+    let len = ip.kind() === 'ipv4' ? 32 : 128;
+    if (mask !== undefined) len = /^\d+$/.test(mask) ? Number(mask) : ipaddr.parse(mask).prefixLengthFromSubnetMask() ?? NaN;
+    out = Number.isNaN(len) ? null : [ip, len];
+  } catch {
+    out = null;
+  }
+  cidrCache.set(value, out);
+  return out;
+}
+
+export function inCidr(ip: string, cidr: string): boolean | null {
+  const range = parseCidr(cidr);
+  if (!range) return null;
+  try {
+    const a = ipaddr.parse(ip);
+    if (a.kind() !== range[0].kind()) return false;
+    return a.match(range);
+  } catch {
+    return null;
+  }
+}
+
+function neg(v: MatchValue, positive: boolean): Outcome {
+  return positive !== v.negated ? 'yes' : 'no';
+}
+
+function ifaceMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+function portIn(port: number, spec: string): boolean {
+  return spec.split(',').some((part) => {
+    const [lo, hi] = part.split(':') as [string, string | undefined];
+    const low = lo === '' ? 0 : Number(lo);
+    const high = hi === undefined ? low : hi === '' ? 65535 : Number(hi);
+    return port >= low && port <= high;
+  });
+}
+
+function protoName(p: string): string {
+  return PROTO_NUMBERS[p] ?? p;
+}
+
+const yes = (why: string): Decision => ({ outcome: 'yes', why });
+const no = (why: string): Decision => ({ outcome: 'no', why });
+const unknownD = (why: string): Decision => ({ outcome: 'unknown', why });
+
+/** Built-in selectors first (cheap, and most rules fail there), then the modules in order. */
+export function decideRule(rule: Rule, p: Packet, ctx: EvalContext): Decision {
+  const checks: (() => Decision | null)[] = [
+    () => addrCheck('source', rule.source, p.src),
+    () => addrCheck('destination', rule.destination, p.dst),
+    () => ifaceCheck('in', rule.inInterface, p.inInterface),
+    () => ifaceCheck('out', rule.outInterface, p.outInterface),
+    () => {
+      if (!rule.protocol) return null;
+      const want = protoName(rule.protocol.value);
+      if (want === 'all' || want === '0') return rule.protocol.negated ? no('! -p all') : null;
+      return neg(rule.protocol, want === p.proto) === 'yes' ? null : no(`protocol ${p.proto} vs ${rule.protocol.negated ? '! ' : ''}${rule.protocol.value}`);
+    },
+    () => (rule.fragment === true ? no('packet is not a fragment') : null),
+  ];
+  for (const c of checks) {
+    const d = c();
+    if (d) return d;
+  }
+  let pending: Decision | null = null;
+  for (const m of rule.matches) {
+    const d = decideMatch(m, p, ctx);
+    if (d.outcome === 'no') return d;
+    if (d.outcome === 'unknown' && !pending) pending = d;
+  }
+  const stray = rule.unparsed.filter((u) => !u.startsWith('-m '));
+  if (stray.length > 0 && !pending) pending = unknownD(`netlens does not understand ${stray.join(' ')}`);
+  return pending ?? yes('all matches hold');
+}
+
+function addrCheck(what: string, v: MatchValue | null, ip: string): Decision | null {
+  if (!v) return null;
+  const inside = inCidr(ip, v.value);
+  if (inside === null) return unknownD(`cannot read ${what} ${v.value}`);
+  return neg(v, inside) === 'yes' ? null : no(`${what} ${ip} ${inside ? 'is' : 'is not'} in ${v.negated ? '! ' : ''}${v.value}`);
+}
+
+function ifaceCheck(dir: 'in' | 'out', v: MatchValue | null, name: string): Decision | null {
+  if (!v) return null;
+  const ok = neg(v, ifaceMatches(v.value, name)) === 'yes';
+  return ok ? null : no(`${dir}-interface ${name || '(none)'} vs ${v.negated ? '! ' : ''}${v.value}`);
+}
+
+function decideMatch(m: Match, p: Packet, ctx: EvalContext): Decision {
+  if (!KNOWN_MATCH_MODULES.has(m.module)) return unknownD(`match module "${m.module}" is not understood by netlens`);
+  const entries = Object.entries(m.options);
+  for (const [opt, v] of entries) {
+    const d = decideOption(m.module, opt, v, p, ctx);
+    if (d.outcome !== 'yes') return d;
+  }
+  return yes(`-m ${m.module} holds`);
+}
+
+function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx: EvalContext): Decision {
+  const label = `-m ${module} ${v.negated ? '! ' : ''}--${opt} ${v.value}`;
+  const bool = (ok: boolean, detail: string) => (neg(v, ok) === 'yes' ? yes(label) : no(`${label}: ${detail}`));
+  switch (module) {
+    case 'comment':
+      return yes('comment');
+    case 'tcp':
+    case 'udp':
+      if (p.proto !== module) return no(`${label}: packet is ${p.proto}`);
+      if (opt === 'dport' || opt === 'destination-port') return bool(p.dport !== null && portIn(p.dport, v.value), `dport ${p.dport}`);
+      if (opt === 'sport' || opt === 'source-port') return bool(p.sport !== null && portIn(p.sport, v.value), `sport ${p.sport}`);
+      return unknownD(`${label} is not understood by netlens`);
+    case 'multiport':
+      if (p.proto !== 'tcp' && p.proto !== 'udp') return no(`${label}: packet is ${p.proto}`);
+      if (opt === 'dports' || opt === 'destination-ports') return bool(p.dport !== null && portIn(p.dport, v.value), `dport ${p.dport}`);
+      if (opt === 'sports' || opt === 'source-ports') return bool(p.sport !== null && portIn(p.sport, v.value), `sport ${p.sport}`);
+      if (opt === 'ports') return bool((p.dport !== null && portIn(p.dport, v.value)) || (p.sport !== null && portIn(p.sport, v.value)), `ports ${p.sport}/${p.dport}`);
+      return unknownD(`${label} is not understood by netlens`);
+    case 'icmp':
+      if (p.proto !== 'icmp') return no(`${label}: packet is ${p.proto}`);
+      if (opt !== 'icmp-type') return unknownD(`${label} is not understood by netlens`);
+      if (v.value === 'any') return bool(true, '');
+      {
+        const t = ICMP_TYPES[v.value] ?? (/^\d+$/.test(v.value) ? Number(v.value) : /^\d+\/\d+$/.test(v.value) ? Number(v.value.split('/')[0]) : undefined);
+        if (t === undefined) return unknownD(`${label}: unknown ICMP type`);
+        return bool(p.icmpType === t, `icmp type ${p.icmpType}`);
+      }
+    case 'conntrack':
+    case 'state':
+      return decideConntrack(opt, v, p, label, bool);
+    case 'addrtype':
+      return decideAddrtype(opt, v, p, ctx, label);
+    case 'set': {
+      if (opt !== 'match-set') return unknownD(`${label} is not understood by netlens`);
+      const [name, dirs] = v.value.split(' ') as [string, string | undefined];
+      const members = ctx.ipsets?.[name];
+      if (!members) return unknownD(`${label}: contents of ipset ${name} are not known`);
+      const dir = (dirs ?? 'src').split(',')[0];
+      if (dirs && dirs.includes(',')) return unknownD(`${label}: multi-dimension sets are not understood by netlens`);
+      const ip = dir === 'dst' ? p.dst : p.src;
+      return bool(members.some((c) => inCidr(ip, c) === true), `${ip} in set ${name}`);
+    }
+    case 'mark': {
+      if (opt !== 'mark') return unknownD(`${label} is not understood by netlens`);
+      if (p.mark === null) return unknownD(`${label}: the packet's mark is not known`);
+      const [val, mask] = v.value.split('/') as [string, string | undefined];
+      const m = mask === undefined ? 0xffffffff : Number(mask);
+      return bool(((p.mark & m) >>> 0) === (Number(val) >>> 0), `mark ${p.mark}`);
+    }
+    case 'iprange': {
+      const ip = opt === 'src-range' ? p.src : opt === 'dst-range' ? p.dst : null;
+      if (ip === null) return unknownD(`${label} is not understood by netlens`);
+      const [lo, hi] = v.value.split('-') as [string, string];
+      try {
+        const n = (a: string) => ipaddr.parse(a).toByteArray().reduce((acc, b) => acc * 256 + b, 0);
+        return bool(n(ip) >= n(lo) && n(ip) <= n(hi), `${ip} vs range`);
+      } catch {
+        return unknownD(`${label}: cannot read the range`);
+      }
+    }
+    case 'physdev': {
+      if (p.physIn === undefined || p.physOut === undefined) return unknownD(`${label}: the bridge ports of this packet are not known`);
+      if (opt === 'physdev-is-bridged') return bool(p.physIn !== null || p.physOut !== null, 'bridged');
+      if (opt === 'physdev-is-in') return bool(p.physIn !== null, 'physdev in');
+      if (opt === 'physdev-is-out') return bool(p.physOut !== null, 'physdev out');
+      if (opt === 'physdev-in') return bool(p.physIn !== null && ifaceMatches(v.value, p.physIn), `physdev in ${p.physIn}`);
+      if (opt === 'physdev-out') return bool(p.physOut !== null && ifaceMatches(v.value, p.physOut), `physdev out ${p.physOut}`);
+      return unknownD(`${label} is not understood by netlens`);
+    }
+    case 'mac':
+      if (opt !== 'mac-source' || !p.srcMac) return unknownD(`${label}: the source MAC is not known`);
+      return bool(p.srcMac.toLowerCase() === v.value.toLowerCase(), `source MAC ${p.srcMac}`);
+    default:
+      return unknownD(`${label} is not understood by netlens`);
+  }
+}
+
+function decideConntrack(opt: string, v: MatchValue, p: Packet, label: string, bool: (ok: boolean, d: string) => Decision): Decision {
+  switch (opt) {
+    case 'ctstate':
+    case 'state':
+      return bool(v.value.toUpperCase().split(',').includes(p.ctState), `conntrack state ${p.ctState}`);
+    case 'ctorigdst':
+      return bool(inCidr(p.origDst, v.value) === true, `original destination ${p.origDst}`);
+    case 'ctorigsrc':
+      return bool(inCidr(p.origSrc, v.value) === true, `original source ${p.origSrc}`);
+    case 'ctorigdstport':
+      return bool(p.origDport !== null && portIn(p.origDport, v.value), `original dport ${p.origDport}`);
+    case 'ctproto':
+      return bool(protoName(v.value) === p.proto, `protocol ${p.proto}`);
+    default:
+      return unknownD(`${label} is not understood by netlens`);
+  }
+}
+
+function decideAddrtype(opt: string, v: MatchValue, p: Packet, ctx: EvalContext, label: string): Decision {
+  if (opt === 'limit-iface-in' || opt === 'limit-iface-out') return yes('interface limit applied with the type');
+  if (opt !== 'dst-type' && opt !== 'src-type') return unknownD(`${label} is not understood by netlens`);
+  if (!ctx.localAddresses.known) return unknownD(`${label}: the host's addresses are not known (${ctx.localAddresses.reason})`);
+  const ip = opt === 'dst-type' ? p.dst : p.src;
+  const types = v.value.toUpperCase().split(',');
+  const local = isLocal(ip, ctx);
+  let actual: string;
+  if (local) actual = 'LOCAL';
+  else if (ip === '255.255.255.255') actual = 'BROADCAST';
+  else if (inCidr(ip, '224.0.0.0/4')) actual = 'MULTICAST';
+  else actual = 'UNICAST';
+  const known = ['LOCAL', 'UNICAST', 'BROADCAST', 'MULTICAST'];
+  const undecided = types.filter((t) => !known.includes(t));
+  if (undecided.length > 0 && !types.includes(actual)) return unknownD(`${label}: address type ${undecided.join(',')} is not understood by netlens`);
+  const ok = types.includes(actual);
+  return ok !== v.negated ? yes(`${label}: ${ip} is ${actual}`) : no(`${label}: ${ip} is ${actual}`);
+}
+
+/** A host address, or anything in 127.0.0.0/8 (the kernel's local table holds the whole block). */
+export function isLocal(ip: string, ctx: EvalContext): boolean {
+  if (inCidr(ip, '127.0.0.0/8') === true || ip === '::1') return true;
+  return ctx.localAddresses.known && ctx.localAddresses.value.some((a) => a.address === ip);
+}

@@ -1,0 +1,288 @@
+/**
+ * Turns `nft -j list ruleset` into the same Ruleset shape iptables-save gives, so one evaluator
+ * walks both. What Docker 29's nftables backend writes maps directly: `iifname`/`oifname` →
+ * interfaces, `ip saddr/daddr` → addresses, `tcp dport` → the tcp module, `ct state` → conntrack,
+ * `fib daddr type local` → addrtype, dnat/snat/masquerade/accept/drop/jump/goto/return → targets.
+ * A verdict map (`oifname vmap @m`) is expanded into one rule per element, all carrying the vmap
+ * rule's index, because at most one element can match and each acts like `oifname X jump Y`.
+ * Anything else (xt compat expressions, marks, sets of addresses …) is kept in `unparsed` as JSON
+ * so the trace reports the rule as undecidable instead of assuming a result.
+ */
+import { NetlensError } from '../errors';
+import type { Chain, Family, Hook, MatchValue, Rule, Ruleset, Table } from './types';
+
+type Json = unknown;
+type Obj = Record<string, Json>;
+
+interface NftChain {
+  family: string;
+  table: string;
+  name: string;
+  type?: string;
+  hook?: string;
+  prio?: number;
+  policy?: string;
+}
+
+const HOOKS: ReadonlySet<string> = new Set(['prerouting', 'input', 'forward', 'output', 'postrouting']);
+
+export function parseNftJson(text: string, family: Family, origin: string): Ruleset {
+  let doc: Json;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new NetlensError('PARSE', `nft -j output is not JSON: ${(e as Error).message}`, `parse ${origin}`, { cause: e });
+  }
+  const items = (doc as Obj | null)?.['nftables'];
+  if (!Array.isArray(items)) throw new NetlensError('PARSE', 'nft -j output has no "nftables" array', `parse ${origin}`);
+  const families = family === 'ipv4' ? new Set(['ip', 'inet']) : new Set(['ip6', 'inet']);
+  const maps = new Map<string, Obj>();
+  const chains = new Map<string, { meta: NftChain; rules: Rule[] }>();
+  const key = (fam: string, table: string) => `${fam} ${table}`;
+  for (const item of items as Obj[]) {
+    const map = (item['map'] ?? item['set']) as Obj | undefined;
+    if (map && families.has(String(map['family']))) maps.set(`${key(String(map['family']), String(map['table']))} ${String(map['name'])}`, map);
+    const chain = item['chain'] as NftChain | undefined;
+    if (chain && families.has(chain.family)) chains.set(`${key(chain.family, chain.table)} ${chain.name}`, { meta: chain, rules: [] });
+  }
+  const position = new Map<string, number>();
+  for (const item of items as Obj[]) {
+    const r = item['rule'] as Obj | undefined;
+    if (!r || !families.has(String(r['family']))) continue;
+    const tableKey = key(String(r['family']), String(r['table']));
+    const chainKey = `${tableKey} ${String(r['chain'])}`;
+    const chain = chains.get(chainKey);
+    if (!chain) throw new NetlensError('PARSE', `nft rule (handle ${String(r['handle'])}) names chain ${chainKey}, which the ruleset does not list`, `parse ${origin}`);
+    const index = (position.get(chainKey) ?? 0) + 1;
+    position.set(chainKey, index);
+    const exprs = Array.isArray(r['expr']) ? (r['expr'] as Obj[]) : [];
+    for (const rule of convertRule(exprs, { table: tableKey, chain: chain.meta.name, index, ruleComment: typeof r['comment'] === 'string' ? r['comment'] : null }, (name) => maps.get(`${tableKey} ${name}`))) chain.rules.push(rule);
+  }
+  const tables: Record<string, { name: string; nftFamily: string; chains: Record<string, Chain> }> = {};
+  for (const { meta, rules } of chains.values()) {
+    const tk = key(meta.family, meta.table);
+    const t = (tables[tk] ??= { name: tk, nftFamily: meta.family, chains: {} });
+    const base = meta.hook !== undefined && HOOKS.has(meta.hook);
+    t.chains[meta.name] = {
+      name: meta.name,
+      policy: base ? (meta.policy ?? 'accept').toUpperCase() : null,
+      rules,
+      ...(base ? { hook: meta.hook as Hook, priority: meta.prio ?? 0, chainType: (meta.type ?? 'filter') as 'filter' | 'nat' | 'route' } : {}),
+    };
+  }
+  return { family, origin, tables: tables as Record<string, Table> };
+}
+
+interface Head {
+  table: string;
+  chain: string;
+  index: number;
+  ruleComment: string | null;
+}
+
+interface Draft {
+  source: MatchValue | null;
+  destination: MatchValue | null;
+  inInterface: MatchValue | null;
+  outInterface: MatchValue | null;
+  protocol: MatchValue | null;
+  matches: { module: string; options: Record<string, MatchValue> }[];
+  target: string | null;
+  goto: boolean;
+  targetOptions: Record<string, string>;
+  unparsed: string[];
+  text: string[];
+}
+
+function convertRule(exprs: Obj[], head: Head, lookupMap: (name: string) => Obj | undefined): Rule[] {
+  const d: Draft = { source: null, destination: null, inInterface: null, outInterface: null, protocol: null, matches: [], target: null, goto: false, targetOptions: {}, unparsed: [], text: [] };
+  let vmap: { key: 'iifname' | 'oifname'; elements: [string, Obj][]; text: string } | null = null;
+  for (const e of exprs) {
+    if ('counter' in e) continue;
+    if ('match' in e) {
+      convertMatch(e['match'] as Obj, d);
+      continue;
+    }
+    if ('vmap' in e) {
+      const v = e['vmap'] as Obj;
+      const k = ((v['key'] as Obj)?.['meta'] as Obj | undefined)?.['key'];
+      const data = v['data'];
+      const elems = typeof data === 'string' && data.startsWith('@') ? (lookupMap(data.slice(1))?.['elem'] as [string, Obj][] | undefined) : undefined;
+      if ((k === 'iifname' || k === 'oifname') && Array.isArray(elems)) {
+        vmap = { key: k, elements: elems, text: `${k} vmap ${String(data)}` };
+        d.text.push(vmap.text);
+      } else {
+        d.unparsed.push(JSON.stringify(e));
+        d.text.push(`vmap ${JSON.stringify(v)}`);
+      }
+      continue;
+    }
+    if (!convertStatement(e, d)) {
+      d.unparsed.push(JSON.stringify(e));
+      // an xt compat target (iptables-nft) hides its parameters: keep it as a target nobody can run
+      const xt = e['xt'] as Obj | undefined;
+      if (xt && xt['type'] === 'target') d.target = `xt ${String(xt['name'])}`;
+      d.text.push(JSON.stringify(e));
+    }
+  }
+  const comment = head.ruleComment;
+  const build = (draft: Draft, raw: string): Rule => ({
+    table: head.table,
+    chain: head.chain,
+    index: head.index,
+    raw,
+    source: draft.source,
+    destination: draft.destination,
+    inInterface: draft.inInterface,
+    outInterface: draft.outInterface,
+    protocol: draft.protocol,
+    fragment: null,
+    matches: draft.matches,
+    target: draft.target,
+    goto: draft.goto,
+    targetOptions: draft.targetOptions,
+    comment,
+    unparsed: draft.unparsed,
+  });
+  const raw = d.text.join(' ') + (comment ? ` comment "${comment}"` : '');
+  if (!vmap) return [build(d, raw)];
+  return vmap.elements.map(([ifname, verdict]) => {
+    const copy: Draft = { ...d, matches: [...d.matches], unparsed: [...d.unparsed], targetOptions: {}, text: [] };
+    const iface = { negated: false, value: nftIfname(ifname) };
+    if (vmap!.key === 'iifname') copy.inInterface = iface;
+    else copy.outInterface = iface;
+    if (!convertStatement(verdict, copy)) copy.unparsed.push(JSON.stringify(verdict));
+    return build(copy, `${raw}  [element "${ifname}" : ${copy.text.join(' ')}]`);
+  });
+}
+
+/** nft writes a wildcard interface as `br-*`; iptables (and our evaluator) as `br-+`. */
+function nftIfname(name: string): string {
+  return name.endsWith('*') ? name.slice(0, -1) + '+' : name;
+}
+
+function convertMatch(m: Obj, d: Draft): void {
+  const op = String(m['op']);
+  const left = m['left'] as Obj;
+  const right = m['right'];
+  const negated = op === '!=';
+  const isIfname = (left['meta'] as Obj | undefined)?.['key'] === 'iifname' || (left['meta'] as Obj | undefined)?.['key'] === 'oifname';
+  const text = `${renderLeft(left)} ${op === '==' || op === 'in' ? '' : op + ' '}${isIfname ? `"${String(right)}"` : renderRight(right)}`;
+  d.text.push(text);
+  const fail = (): void => {
+    d.unparsed.push(JSON.stringify({ match: m }));
+  };
+  if (op !== '==' && op !== '!=' && op !== 'in') return fail();
+  const meta = left['meta'] as Obj | undefined;
+  const payload = left['payload'] as Obj | undefined;
+  if (meta && (meta['key'] === 'iifname' || meta['key'] === 'oifname') && typeof right === 'string') {
+    const v = { negated, value: nftIfname(right) };
+    if (meta['key'] === 'iifname') d.inInterface = v;
+    else d.outInterface = v;
+    return;
+  }
+  if (meta && meta['key'] === 'l4proto' && typeof right === 'string') {
+    d.protocol = { negated, value: right };
+    return;
+  }
+  if (payload && (payload['protocol'] === 'ip' || payload['protocol'] === 'ip6') && (payload['field'] === 'saddr' || payload['field'] === 'daddr')) {
+    const addr = renderAddress(right);
+    if (addr === null) return fail();
+    const v = { negated, value: addr };
+    if (payload['field'] === 'saddr') d.source = v;
+    else d.destination = v;
+    return;
+  }
+  if (payload && payload['protocol'] === 'ip' && payload['field'] === 'protocol' && typeof right === 'string') {
+    d.protocol = { negated, value: right };
+    return;
+  }
+  if (payload && (payload['protocol'] === 'tcp' || payload['protocol'] === 'udp') && (payload['field'] === 'dport' || payload['field'] === 'sport')) {
+    const ports = renderPorts(right);
+    if (ports === null) return fail();
+    const proto = String(payload['protocol']);
+    // `tcp dport 80` implies the protocol, as iptables' `-p tcp -m tcp` does
+    if (!d.protocol) d.protocol = { negated: false, value: proto };
+    const field = String(payload['field']);
+    if (ports.includes(',')) d.matches.push({ module: 'multiport', options: { [`${field}s`]: { negated, value: ports } } });
+    else d.matches.push({ module: proto, options: { [field]: { negated, value: ports } } });
+    return;
+  }
+  const ct = left['ct'] as Obj | undefined;
+  if (ct && ct['key'] === 'state') {
+    const states = (Array.isArray(right) ? right : [right]).map((s) => String(s).toUpperCase());
+    d.matches.push({ module: 'conntrack', options: { ctstate: { negated, value: states.join(',') } } });
+    return;
+  }
+  const fib = left['fib'] as Obj | undefined;
+  if (fib && fib['result'] === 'type' && Array.isArray(fib['flags']) && fib['flags'].length === 1 && typeof right === 'string') {
+    const dir = fib['flags'][0];
+    if (dir !== 'daddr' && dir !== 'saddr') return fail();
+    d.matches.push({ module: 'addrtype', options: { [dir === 'daddr' ? 'dst-type' : 'src-type']: { negated, value: right.toUpperCase() } } });
+    return;
+  }
+  fail();
+}
+
+function convertStatement(e: Obj, d: Draft): boolean {
+  if ('accept' in e) return verdict(d, 'ACCEPT', 'accept');
+  if ('drop' in e) return verdict(d, 'DROP', 'drop');
+  if ('return' in e) return verdict(d, 'RETURN', 'return');
+  if ('reject' in e) return verdict(d, 'REJECT', 'reject');
+  if ('jump' in e || 'goto' in e) {
+    const target = String(((e['jump'] ?? e['goto']) as Obj)['target']);
+    d.goto = 'goto' in e;
+    return verdict(d, target, `${d.goto ? 'goto' : 'jump'} ${target}`);
+  }
+  if ('masquerade' in e) return verdict(d, 'MASQUERADE', 'masquerade');
+  if ('dnat' in e || 'snat' in e) {
+    const n = (e['dnat'] ?? e['snat']) as Obj;
+    if (typeof n['addr'] !== 'string' || (n['port'] !== undefined && typeof n['port'] !== 'number')) return false;
+    const to = n['port'] !== undefined ? `${n['addr']}:${String(n['port'])}` : String(n['addr']);
+    const isDnat = 'dnat' in e;
+    d.targetOptions[isDnat ? 'to-destination' : 'to-source'] = to;
+    return verdict(d, isDnat ? 'DNAT' : 'SNAT', `${isDnat ? 'dnat' : 'snat'} to ${to}`);
+  }
+  return false;
+}
+
+function verdict(d: Draft, target: string, text: string): boolean {
+  d.target = target;
+  d.text.push(text);
+  return true;
+}
+
+function renderAddress(right: Json): string | null {
+  if (typeof right === 'string') return right;
+  const prefix = (right as Obj | null)?.['prefix'] as Obj | undefined;
+  if (prefix && typeof prefix['addr'] === 'string') return `${prefix['addr']}/${String(prefix['len'])}`;
+  return null;
+}
+
+function renderPorts(right: Json): string | null {
+  if (typeof right === 'number') return String(right);
+  const range = (right as Obj | null)?.['range'];
+  if (Array.isArray(range) && range.length === 2) return `${String(range[0])}:${String(range[1])}`;
+  const set = (right as Obj | null)?.['set'];
+  if (Array.isArray(set) && set.every((p) => typeof p === 'number')) return set.join(',');
+  return null;
+}
+
+function renderLeft(left: Obj): string {
+  if (left['meta']) return String((left['meta'] as Obj)['key']);
+  if (left['payload']) return `${String((left['payload'] as Obj)['protocol'])} ${String((left['payload'] as Obj)['field'])}`;
+  if (left['ct']) return `ct ${String((left['ct'] as Obj)['key'])}`;
+  if (left['fib']) return `fib ${((left['fib'] as Obj)['flags'] as string[]).join(' . ')} ${String((left['fib'] as Obj)['result'])}`;
+  return JSON.stringify(left);
+}
+
+function renderRight(right: Json): string {
+  if (typeof right === 'string') return right;
+  if (typeof right === 'number') return String(right);
+  if (Array.isArray(right)) return right.map(String).join(',');
+  const addr = renderAddress(right);
+  if (addr) return addr;
+  const ports = renderPorts(right);
+  if (ports) return ports;
+  return JSON.stringify(right);
+}
