@@ -1,0 +1,148 @@
+/**
+ * One refresh = one script = one round trip. Named commands are composed into a single POSIX-sh
+ * script whose output is framed by markers carrying a delimiter drawn fresh for every run; the
+ * delimiter lives only in an unexported shell variable, so no command output (process lists, rule
+ * comments, interface aliases) can know it and forge a section boundary.
+ */
+import { randomBytes } from 'node:crypto';
+import { NetlensError } from '../errors';
+import type { HostShell, ShellResult } from './shell';
+
+export interface BatchCommand {
+  /** section name, `[a-z][a-z0-9_-]*` */
+  readonly name: string;
+  /** host programs the script needs; any absent (command -v) → code 127 without running it */
+  readonly requires: readonly string[];
+  /**
+   * POSIX-sh body. It may call `nl_part NAME` to start a named sub-part of its stdout (NAME must be
+   * `[A-Za-z0-9_.:/-]+`), e.g. one part per namespace; parts are framed by the same delimiter.
+   */
+  readonly script: string;
+}
+
+export interface BatchPart {
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface BatchSection {
+  /** stdout before the first `nl_part` */
+  readonly stdout: string;
+  readonly parts: readonly BatchPart[];
+  readonly stderr?: string;
+  /** exit status; 127 when a required program is missing, -1 when the section never came back */
+  readonly code: number;
+  /** programs `command -v` did not find */
+  readonly missing?: readonly string[];
+}
+
+export interface BatchRun {
+  readonly sections: ReadonlyMap<string, BatchSection>;
+  readonly shell: ShellResult;
+}
+
+const SECTION_NAME = /^[a-z][a-z0-9_-]*$/;
+const PROGRAM_NAME = /^[A-Za-z0-9._+-]+$/;
+
+export function newDelimiter(): string {
+  return `NLB${randomBytes(16).toString('hex')}`;
+}
+
+export function composeBatch(commands: readonly BatchCommand[], delimiter: string): string {
+  if (!/^[A-Za-z0-9]{16,}$/.test(delimiter)) throw new NetlensError('BAD_INPUT', `batch delimiter must be 16+ alphanumerics`);
+  const seen = new Set<string>();
+  const lines = [
+    `NL_D='${delimiter}'`,
+    'LC_ALL=C; export LC_ALL',
+    // A non-login SSH session often lacks the sbin directories where ip, bridge and iptables live.
+    'command -v ip >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"',
+    'exec 3>&1',
+    `nl_part() { printf '\\n%s:part:%s\\n' "$NL_D" "$1"; }`,
+  ];
+  for (const c of commands) {
+    if (!SECTION_NAME.test(c.name)) throw new NetlensError('BAD_INPUT', `bad batch section name ${JSON.stringify(c.name)}`);
+    if (seen.has(c.name)) throw new NetlensError('BAD_INPUT', `duplicate batch section ${c.name}`);
+    seen.add(c.name);
+    for (const p of c.requires) {
+      if (!PROGRAM_NAME.test(p)) throw new NetlensError('BAD_INPUT', `bad program name ${JSON.stringify(p)} in ${c.name}`);
+    }
+    lines.push(
+      `printf '%s:begin:%s\\n' "$NL_D" '${c.name}'`,
+      'NL_MISSING=',
+      ...c.requires.map((p) => `command -v '${p}' >/dev/null 2>&1 || NL_MISSING="$NL_MISSING ${p}"`),
+      'if [ -z "$NL_MISSING" ]; then',
+      // stderr is captured into a variable while stdout goes straight to fd 3 (the real stdout),
+      // so per-command stderr needs no temporary files on the host.
+      `  NL_ERR=$( { (\n${c.script}\n) ; } 2>&1 1>&3 ); NL_RC=$?`,
+      'else',
+      '  NL_RC=127; NL_ERR="not found on the host (command -v):$NL_MISSING"',
+      'fi',
+      `printf '\\n%s:end:%s:%s:%s\\n' "$NL_D" '${c.name}' "$NL_RC" "$NL_MISSING"`,
+      `printf '%s' "$NL_ERR"`,
+      `printf '\\n%s:done:%s\\n' "$NL_D" '${c.name}'`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Splits the script's stdout back into sections; a section that never arrived gets code -1. */
+export function parseBatch(output: string, delimiter: string, names: readonly string[]): Map<string, BatchSection> {
+  const result = new Map<string, BatchSection>();
+  for (const name of names) {
+    const begin = `${delimiter}:begin:${name}\n`;
+    const start = output.indexOf(begin);
+    const endMark = `\n${delimiter}:end:${name}:`;
+    const end = start < 0 ? -1 : output.indexOf(endMark, start + begin.length - 1);
+    if (start < 0 || end < 0) {
+      result.set(name, { stdout: '', parts: [], code: -1, stderr: 'the batch ended before this command finished' });
+      continue;
+    }
+    const body = output.slice(start + begin.length, end);
+    const statusEnd = output.indexOf('\n', end + endMark.length);
+    const [rc, missingText] = splitOnce(output.slice(end + endMark.length, statusEnd < 0 ? undefined : statusEnd), ':');
+    const doneMark = `\n${delimiter}:done:${name}\n`;
+    const done = statusEnd < 0 ? -1 : output.indexOf(doneMark, statusEnd);
+    const stderr = done < 0 ? output.slice(statusEnd + 1) : output.slice(statusEnd + 1, done);
+    const missing = missingText.trim() ? missingText.trim().split(/\s+/) : undefined;
+    const { stdout, parts } = splitParts(body, delimiter);
+    const code = /^\d+$/.test(rc) ? Number(rc) : -1;
+    result.set(name, { stdout, parts, code, ...(stderr ? { stderr } : {}), ...(missing ? { missing } : {}) });
+  }
+  return result;
+}
+
+function splitParts(body: string, delimiter: string): { stdout: string; parts: BatchPart[] } {
+  const mark = `\n${delimiter}:part:`;
+  const pieces = body.split(mark);
+  const parts: BatchPart[] = [];
+  for (const piece of pieces.slice(1)) {
+    const nl = piece.indexOf('\n');
+    parts.push(nl < 0 ? { name: piece, text: '' } : { name: piece.slice(0, nl), text: piece.slice(nl + 1) });
+  }
+  return { stdout: pieces[0] ?? '', parts };
+}
+
+function splitOnce(s: string, sep: string): [string, string] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** Runs all commands in one `shell.run`. A failing transport rejects; a failing command does not. */
+export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal): Promise<BatchRun> {
+  const delimiter = newDelimiter();
+  const shellResult = await shell.run(composeBatch(commands, delimiter), signal);
+  return { sections: parseBatch(shellResult.stdout, delimiter, commands.map((c) => c.name)), shell: shellResult };
+}
+
+/** Why a section gives no fact, in words a user can act on. */
+export function sectionFailure(name: string, s: BatchSection): string | null {
+  if (s.missing?.length) return `${s.missing.join(', ')} not found on the host (command -v), needed for ${name}`;
+  if (s.code === -1) return `${name}: ${s.stderr ?? 'no output'}`;
+  if (s.code !== 0) return `${name} exited with ${s.code}${s.stderr ? `: ${firstLine(s.stderr)}` : ''}`;
+  return null;
+}
+
+function firstLine(s: string): string {
+  const line = s.trim().split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,130 @@
+/**
+ * One snapshot of the host's kernel view: every host command runs in one script over one
+ * `shell.run` (one SSH round trip on a remote host), and every fact is parsed on its own so a
+ * missing tool, a permission error or output we have never seen leaves just that fact unknown,
+ * with the reason, while the rest of HostFacts stands.
+ */
+import type { Known } from '../known';
+import { known, unknown } from '../known';
+import { errorMessage } from '../errors';
+import { runBatch, sectionFailure } from './batch';
+import type { BatchCommand, BatchSection } from './batch';
+import type { HostShell } from './shell';
+import type { BridgePort, HostFacts, NetInterface } from './types';
+import { ipAddrCommand, parseIpAddrOutput } from './commands/ipAddr';
+import { parseIpAddrText } from './commands/ipAddrText';
+import { ipRouteCommand, parseIpRouteOutput } from './commands/ipRoute';
+import { parseRouteN } from './commands/routeN';
+import { ipNeighCommand, parseIpNeighOutput } from './commands/ipNeigh';
+import { bridgeLinkCommand, parseBridgeLinkOutput } from './commands/bridgeLink';
+import { parseBrctlShow } from './commands/brctlShow';
+import { hostnameCommand, ip6tablesSaveCommand, iptablesSaveCommand, iptablesVersionCommand, nftRulesetCommand } from './commands/rawText';
+import { parseSysctls, sysctlsCommand } from './commands/sysctls';
+import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
+import { parseDockerProxies, parseProcesses, processesCommand } from './commands/processes';
+import { parseContainerNetns } from './commands/containerNetns';
+import { attempt } from './commands/netnsBatch';
+
+export const HOST_COMMANDS: readonly BatchCommand[] = [
+  hostnameCommand,
+  ipAddrCommand,
+  ipRouteCommand,
+  ipNeighCommand,
+  bridgeLinkCommand,
+  iptablesSaveCommand,
+  ip6tablesSaveCommand,
+  nftRulesetCommand,
+  iptablesVersionCommand,
+  sysctlsCommand,
+  namedNetnsCommand,
+  processesCommand,
+];
+
+/** A section's fact: unknown with the section's failure, or what `parse` makes of it. */
+function fact<T>(sections: ReadonlyMap<string, BatchSection>, name: string, parse: (s: BatchSection) => T): Known<T> {
+  const s = sections.get(name);
+  if (!s) return unknown(`${name}: not run`);
+  const failure = sectionFailure(name, s);
+  if (failure) return unknown(failure);
+  try {
+    return known(parse(s));
+  } catch (e) {
+    return unknown(errorMessage(e));
+  }
+}
+
+function textPart(s: BatchSection): string | null {
+  return s.parts.find((p) => p.name === 'text')?.text ?? null;
+}
+
+function bridgePortsFromBrctl(text: string, interfaces: Known<readonly NetInterface[]>): BridgePort[] {
+  const index = new Map((interfaces.known ? interfaces.value : []).map((i) => [i.name, i.index]));
+  return parseBrctlShow(text).flatMap((b) =>
+    // brctl gives no port state; ifindex comes from the interface list (-1 where that is unknown)
+    b.interfaces.map((ifname) => ({ ifname, ifindex: index.get(ifname) ?? -1, master: b.bridge, state: 'unknown', hairpin: null })),
+  );
+}
+
+export async function collectHostFacts(shell: HostShell, options: { signal?: AbortSignal } = {}): Promise<HostFacts> {
+  const started = performance.now();
+  let sections: ReadonlyMap<string, BatchSection>;
+  try {
+    sections = (await runBatch(shell, HOST_COMMANDS, options.signal)).sections;
+  } catch (e) {
+    // The transport itself failed (SSH refused, aborted): every fact is unknown for that one reason.
+    if (options.signal?.aborted) throw e;
+    const reason = `host shell ${shell.target} failed: ${errorMessage(e)}`;
+    const u = unknown(reason);
+    return {
+      target: shell.target,
+      transport: shell.transport,
+      hostname: u,
+      interfaces: u,
+      routes: u,
+      neighbours: u,
+      bridgePorts: u,
+      iptablesSave: u,
+      ip6tablesSave: u,
+      nftRuleset: u,
+      iptablesVersion: u,
+      sysctls: u,
+      namedNetns: u,
+      dockerProxies: u,
+      containerNetns: u,
+      roundTrips: 1,
+      elapsedMs: performance.now() - started,
+    };
+  }
+
+  const interfaces = fact(sections, 'ip-addr', (s) => {
+    const text = textPart(s);
+    return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
+  });
+  const processes = fact(sections, 'processes', (s) => parseProcesses(s.stdout));
+  const processSection = sections.get('processes');
+  return {
+    target: shell.target,
+    transport: shell.transport,
+    hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
+    interfaces,
+    routes: fact(sections, 'ip-route', (s) => {
+      const text = textPart(s);
+      return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
+    }),
+    neighbours: fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout)),
+    bridgePorts: fact(sections, 'bridge-link', (s) => {
+      const text = textPart(s);
+      return text !== null ? bridgePortsFromBrctl(text, interfaces) : parseBridgeLinkOutput(s.stdout);
+    }),
+    iptablesSave: fact(sections, 'iptables-save', (s) => s.stdout),
+    ip6tablesSave: fact(sections, 'ip6tables-save', (s) => s.stdout),
+    nftRuleset: fact(sections, 'nft-ruleset', (s) => s.stdout),
+    iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
+    sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
+    namedNetns: fact(sections, 'netns', parseNamedNetns),
+    dockerProxies: processes.known ? attempt(() => parseDockerProxies(processes.value)) : processes,
+    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts)) : unknown(processes.known ? 'processes: not run' : processes.reason),
+    roundTrips: 1,
+    elapsedMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The process table, and from it two facts the engine API does not give: which docker-proxy
+ * processes hold published ports, and which PID lives in each container's network namespace (the
+ * child of the container's containerd shim). The same script then reads every such namespace —
+ * through `nsenter … ip -json` where it may, else from /proc (procNet.ts) — so a refresh stays one
+ * round trip. Container ids come from process arguments, so the script admits only 64-hex ids and
+ * numeric PIDs before using them.
+ */
+import type { BatchCommand } from '../batch';
+import type { DockerProxyProcess, ProcessInfo } from '../types';
+import { parseError } from '../ipJson';
+import { NETNS_BATCH_INPUT } from './netnsBatch';
+
+export const PROC_NET_FILES = ['route', 'ipv6_route', 'arp', 'fib_trie', 'if_inet6', 'dev'] as const;
+export const SYS_NET_ATTRIBUTES = ['ifindex', 'iflink', 'address', 'mtu', 'operstate', 'flags'] as const;
+
+export const processesCommand: BatchCommand = {
+  name: 'processes',
+  requires: ['ps'],
+  script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
+printf '%s\\n' "$NL_PS"
+set -f
+NL_SHIMS=' '
+NL_NL='
+'
+IFS=$NL_NL
+for line in $NL_PS; do
+  IFS=' '
+  set -- $line
+  [ $# -ge 3 ] || continue
+  pid=$1; shift 2
+  case "$*" in *containerd-shim*) ;; *) continue ;; esac
+  id=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -id) [ $# -ge 2 ] && id=$2 ;;
+      -workdir) [ $# -ge 2 ] && [ -z "$id" ] && id=\${2##*/} ;;
+    esac
+    shift
+  done
+  case "$id" in ''|*[!0-9a-f]*) continue ;; esac
+  [ \${#id} -eq 64 ] || continue
+  NL_SHIMS="$NL_SHIMS$pid:$id "
+done
+NL_DONE=' '
+IFS=$NL_NL
+for line in $NL_PS; do
+  IFS=' '
+  set -- $line
+  pid=$1; ppid=$2
+  case "$pid$ppid" in ''|*[!0-9]*) continue ;; esac
+  case "$NL_SHIMS" in *" $ppid:"*) ;; *) continue ;; esac
+  rest=\${NL_SHIMS#*" $ppid:"}; id=\${rest%% *}
+  case "$NL_DONE" in *" $id "*) continue ;; esac
+  NL_DONE="$NL_DONE$id "
+  nl_part "ctr:$id:$pid:nsenter"
+  if command -v nsenter >/dev/null 2>&1; then
+    e=$( { printf '${NETNS_BATCH_INPUT}' | nsenter -t "$pid" -n ip -json -d -batch - ; } 2>&1 1>&3 ); rc=$?
+  else
+    e='nsenter: not found on the host (command -v nsenter)'; rc=127
+  fi
+  [ "$rc" -eq 0 ] && continue
+  nl_part "ctr:$id:$pid:nsenter-error"
+  printf '%s\\n' "$e"
+  for f in ${PROC_NET_FILES.join(' ')}; do
+    nl_part "ctr:$id:$pid:proc:$f"
+    cat "/proc/$pid/net/$f" 2>/dev/null
+  done
+  nl_part "ctr:$id:$pid:sys"
+  IFS=$NL_NL
+  set +f
+  for d in /proc/$pid/root/sys/class/net/*; do
+    [ -d "$d" ] || continue
+    for a in ${SYS_NET_ATTRIBUTES.join(' ')}; do
+      v=$(cat "$d/$a" 2>/dev/null) && printf '%s %s %s\\n' "\${d##*/}" "$a" "$v"
+    done
+  done
+  set -f
+done
+true`,
+};
+
+export function parseProcesses(text: string): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const m = /^\s*(\d+)\s+(\d+)\s?(.*)$/.exec(line);
+    if (!m) throw parseError('ps -eo pid=,ppid=,args=', 'unrecognised process line', line);
+    out.push({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' });
+  }
+  return out;
+}
+
+const PROXY_FLAGS = ['-proto', '-host-ip', '-host-port', '-container-ip', '-container-port'] as const;
+
+/** docker-proxy's own flags, one process per published port and address family. */
+export function parseDockerProxies(processes: readonly ProcessInfo[]): DockerProxyProcess[] {
+  const out: DockerProxyProcess[] = [];
+  for (const p of processes) {
+    const argv = p.args.split(/\s+/);
+    if (!/(^|\/)docker-proxy$/.test(argv[0] ?? '')) continue;
+    const flag = new Map<string, string>();
+    for (let i = 0; i < argv.length - 1; i++) {
+      const a = argv[i] ?? '';
+      if ((PROXY_FLAGS as readonly string[]).includes(a)) flag.set(a, argv[i + 1] ?? '');
+    }
+    const hostPort = Number(flag.get('-host-port'));
+    const containerPort = Number(flag.get('-container-port'));
+    if (PROXY_FLAGS.some((f) => !flag.has(f)) || !Number.isInteger(hostPort) || !Number.isInteger(containerPort)) {
+      throw parseError('docker-proxy arguments', 'missing or bad -proto/-host-ip/-host-port/-container-ip/-container-port', p.args);
+    }
+    out.push({
+      pid: p.pid,
+      proto: flag.get('-proto') ?? '',
+      hostIp: flag.get('-host-ip') ?? '',
+      hostPort,
+      containerIp: flag.get('-container-ip') ?? '',
+      containerPort,
+      args: p.args,
+    });
+  }
+  return out;
+}
