@@ -1,0 +1,122 @@
+/**
+ * Runs inside VS Code's extension host against the real engine: netlens is activated through the
+ * real `vscode` API and observed through the API its `activate()` returns. The suite makes its own
+ * network and container (nlx-host-*) and removes them afterwards, also after a failure.
+ */
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
+
+const PREFIX = 'nlx-host-';
+const NET = `${PREFIX}net`;
+const CONTAINER = `${PREFIX}c1`;
+const EXTENSION_ID = 'netlens.netlens';
+
+/** What this suite reads of the API; a structural subset of src/extension/api.ts. */
+interface TreeItemShape {
+  readonly label: string;
+  readonly children?: readonly TreeItemShape[];
+}
+interface NetlensApiShape {
+  getTopology(): { readonly networks: readonly { readonly name: string; readonly endpoints: readonly { readonly containerName: string }[] }[] } | undefined | null;
+  refresh(reason?: string): Promise<unknown>;
+  treeItems(view: 'networks' | 'host' | 'containers'): readonly TreeItemShape[] | Promise<readonly TreeItemShape[]>;
+  lastError(): unknown;
+}
+
+interface ManifestCommand {
+  readonly command: string;
+  readonly title: string;
+}
+
+function labels(items: readonly TreeItemShape[]): string[] {
+  return items.flatMap((i) => [i.label, ...labels(i.children ?? [])]);
+}
+
+function find(items: readonly TreeItemShape[], label: string): TreeItemShape | undefined {
+  for (const i of items) {
+    if (i.label === label) return i;
+    const hit = find(i.children ?? [], label);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Polls until check() returns true; the engine's events reach the extension asynchronously. */
+async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('netlens in the extension host', () => {
+  let extension: vscode.Extension<NetlensApiShape>;
+  let api: NetlensApiShape;
+
+  before(async function () {
+    this.timeout(60_000);
+    requireRealEngine();
+    removeLab(PREFIX);
+    docker('network', 'create', NET);
+    docker('run', '-d', '--name', CONTAINER, IMAGE, 'sleep', '100000');
+    const ext = vscode.extensions.getExtension<NetlensApiShape>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded in this host`);
+    extension = ext;
+    api = await extension.activate();
+    assert.ok(api && typeof api.treeItems === 'function', 'activate() did not return the netlens API');
+  });
+
+  after(() => removeLab(PREFIX));
+
+  it('runs in a workspace extension host beside the engine', () => {
+    assert.equal(extension.isActive, true);
+    assert.equal(extension.extensionKind, vscode.ExtensionKind.Workspace);
+  });
+
+  it('registers every command package.json declares', async () => {
+    const declared = (extension.packageJSON.contributes?.commands ?? []) as ManifestCommand[];
+    assert.ok(declared.length > 0, 'package.json declares no commands');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = declared.map((c) => c.command).filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], `declared but not registered: ${missing.join(', ')}`);
+  });
+
+  it('lists every network of the engine in the Networks view, the one this test made included', async () => {
+    const engineNetworks = (): Set<string> => new Set(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter(Boolean));
+    const before = engineNetworks();
+    assert.ok(before.has(NET));
+    await api.refresh('e2e: networks');
+    const shown = new Set(labels(await api.treeItems('networks')));
+    // Other suites add and remove networks on this engine meanwhile: a network that existed before
+    // the refresh and still exists after it must be shown.
+    const after = engineNetworks();
+    const missing = [...before].filter((n) => after.has(n) && !shown.has(n));
+    assert.deepEqual(missing, [], `networks of the engine missing from the tree: ${missing.join(', ')}; lastError: ${String(api.lastError() ?? 'none')}`);
+  });
+
+  it('follows `docker network connect`: the container appears under the network without a manual refresh', async () => {
+    const net = find(await api.treeItems('networks'), NET);
+    assert.ok(net, `${NET} is not in the tree`);
+    assert.ok(!labels(net.children ?? []).includes(CONTAINER), `${CONTAINER} is under ${NET} before it was connected`);
+    docker('network', 'connect', NET, CONTAINER);
+    await eventually(`${CONTAINER} showing under ${NET}`, async () => {
+      const after = find(await api.treeItems('networks'), NET);
+      return labels(after?.children ?? []).includes(CONTAINER);
+    });
+    const topo = api.getTopology();
+    const endpoints = topo?.networks.find((n) => n.name === NET)?.endpoints.map((e) => e.containerName) ?? [];
+    assert.ok(endpoints.includes(CONTAINER), `getTopology() has no endpoint of ${CONTAINER} on ${NET}: ${endpoints.join(', ')}`);
+  });
+
+  it('opens the topology panel with netlens.showTopology', async () => {
+    const webviewTabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputWebview);
+    const before = webviewTabs().length;
+    await vscode.commands.executeCommand('netlens.showTopology');
+    await eventually('a topology webview tab', async () => webviewTabs().length > before, 10_000);
+    const tab = webviewTabs().at(-1)!;
+    assert.match((tab.input as vscode.TabInputWebview).viewType, /netlens/i);
+  });
+});

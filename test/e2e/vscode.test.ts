@@ -1,0 +1,197 @@
+/**
+ * netlens in a real VS Code: code-server (VS Code served to a browser, with the real Node extension
+ * host) driven by Debian's Chromium through playwright-core, against the real engine.
+ *
+ * Steps, each failing the run with its reason: install code-server into .cache/ (reused when
+ * present), build and pack the .vsix, set up the seed scenario (nlx-e2e-*), then
+ *  1. the mocha suite in test/e2e/suite/ inside the extension host (the repository as
+ *     extensionDevelopmentPath, on a code-server with no other extension), and
+ *  2. UI tests through the page on a second code-server that has the packed .vsix installed — what
+ *     ships is what is tested.
+ * Screenshots go to test-artifacts/e2e/. Everything started is stopped and the lab removed afterwards.
+ */
+import { strict as assert } from 'node:assert';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { docker } from '../support/lab';
+import { launchChromium, type Browser } from './harness/browser';
+import { payloadUrl, runHostSuite } from './harness/hostSuite';
+import { seedLabDown, seedLabUp, type SeedLab } from './harness/seedLab';
+import { REPO, installer, packager, runner, type CodeServer } from './harness/toolScripts';
+import {
+  ARTIFACTS, closePalette, openActivityBarItem, paletteQuery, runFromPalette, screenshot, sidebarLabels, waitForWorkbench,
+  webviewFrame,
+} from './harness/workbench';
+
+interface Manifest {
+  readonly contributes: {
+    readonly commands: readonly { readonly command: string; readonly title: string; readonly category?: string }[];
+    readonly menus?: { readonly commandPalette?: readonly { readonly command: string; readonly when?: string }[] };
+    readonly viewsContainers?: { readonly activitybar?: readonly { readonly id: string; readonly title: string }[] };
+  };
+}
+
+const manifest = (): Manifest => JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Manifest;
+const log = (m: string): void => console.log(`      e2e: ${m}`);
+const elapsed = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+
+describe('netlens in a real VS Code (code-server + Chromium)', function () {
+  let vsix = '';
+  let lab: SeedLab | undefined;
+  const servers: CodeServer[] = [];
+  const browsers: Browser[] = [];
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    const t0 = Date.now();
+    const { ensureCodeServer } = await installer();
+    ensureCodeServer({ log });
+    log(`code-server ready after ${elapsed(t0)}`);
+    const t1 = Date.now();
+    const packed = (await packager()).packageVsix({ log });
+    vsix = packed.vsix;
+    log(`packed ${packed.bytes} bytes in ${elapsed(t1)}`);
+    const { freePort } = await runner();
+    lab = seedLabUp([await freePort(), await freePort()]);
+    log(`seed lab up: ${lab.containers.join(', ')} on 127.0.0.1:${lab.ports.join(', 127.0.0.1:')}`);
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    for (const b of browsers.splice(0)) await b.close().catch(() => {});
+    for (const s of servers.splice(0)) {
+      if (existsSync(s.logFile)) copyFileSync(s.logFile, join(ARTIFACTS, `code-server-${s.port}.log`));
+      await s.stop();
+    }
+    seedLabDown();
+  });
+
+  async function start(opts: { vsix?: string; env?: Record<string, string> }): Promise<CodeServer> {
+    const { startCodeServer } = await runner();
+    const server = await startCodeServer({ folder: REPO, ...opts, log, keepRunDir: true });
+    servers.push(server);
+    return server;
+  }
+
+  async function stop(server: CodeServer): Promise<void> {
+    servers.splice(servers.indexOf(server), 1);
+    if (existsSync(server.logFile)) copyFileSync(server.logFile, join(ARTIFACTS, `code-server-${server.port}.log`));
+    await server.stop();
+  }
+
+  describe('inside the extension host', () => {
+    it('passes the mocha suite test/e2e/suite (activation, commands, trees, topology panel)', async function () {
+      this.timeout(5 * 60_000);
+      const t = Date.now();
+      const reportDir = join(REPO, '.cache', `nlx-report-${process.pid}`);
+      mkdirSync(reportDir, { recursive: true });
+      const reportFile = join(reportDir, 'host-suite.json');
+      const server = await start({ env: { NLX_E2E_REPORT: reportFile } });
+      const browser = await launchChromium(server.run);
+      browsers.push(browser);
+      const page = await browser.newPage();
+      const entry = join(REPO, 'out', 'test', 'e2e', 'suite', 'index.js');
+      assert.ok(existsSync(entry), `${entry} is missing: compile the tests first (tsc -p tsconfig.test.json)`);
+      try {
+        const result = await runHostSuite(page, payloadUrl(server, REPO, entry), reportFile, 4 * 60_000, (l) => log(`host ${l}`));
+        await screenshot(page, 'host-suite');
+        const report = result.report;
+        assert.ok(report, `the in-host suite wrote no report (exit code ${result.exitCode}); log:\n${result.log.slice(-30).join('\n')}`);
+        const failures = report.failures.map((f) => `- ${f.title}\n${f.error}`).join('\n');
+        assert.equal(report.failed, 0, `${report.failed} in-host test(s) failed:\n${failures}`);
+        assert.ok(report.passed >= 4, `only ${report.passed} in-host tests ran`);
+        assert.equal(result.exitCode, 0, `the host reported exit code ${result.exitCode}`);
+        log(`in-host suite: ${report.passed} passed, ${report.failed} failed in ${elapsed(t)}`);
+      } finally {
+        await browser.close();
+        browsers.splice(browsers.indexOf(browser), 1);
+        await stop(server);
+        rmSync(reportDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('through the browser, with the packed .vsix installed', () => {
+    let page: Page;
+
+    before(async function () {
+      this.timeout(3 * 60_000);
+      const server = await start({ vsix });
+      const installed = existsSync(join(server.run.extensionsDir, 'extensions.json'))
+        ? readFileSync(join(server.run.extensionsDir, 'extensions.json'), 'utf8') : '';
+      assert.match(installed, /"netlens\.netlens"/, 'the .vsix did not install into the extensions dir');
+      const browser = await launchChromium(server.run);
+      browsers.push(browser);
+      page = await browser.newPage();
+      await page.goto(server.url);
+      await waitForWorkbench(page);
+    });
+
+    it('finds every netlens command in the F1 palette', async function () {
+      this.timeout(2 * 60_000);
+      const { commands, menus } = manifest().contributes;
+      const hidden = new Set((menus?.commandPalette ?? []).filter((m) => m.when === 'false').map((m) => m.command));
+      const visible = commands.filter((c) => !hidden.has(c.command));
+      assert.ok(visible.length > 0, 'package.json declares no palette commands');
+      const missing: string[] = [];
+      for (const c of visible) {
+        const label = c.category ? `${c.category}: ${c.title}` : c.title;
+        const rows = await paletteQuery(page, label);
+        if (!rows.some((r) => r.includes(label))) missing.push(`${c.command} ("${label}"; saw: ${rows.slice(0, 3).join(' | ') || 'nothing'})`);
+      }
+      await paletteQuery(page, 'netlens');
+      await screenshot(page, 'command-palette');
+      await closePalette(page);
+      assert.deepEqual(missing, [], `commands the palette does not find:\n${missing.join('\n')}`);
+    });
+
+    it('opens the netlens view from the activity bar and lists the engine\'s networks', async function () {
+      this.timeout(2 * 60_000);
+      const container = manifest().contributes.viewsContainers?.activitybar?.find((v) => /netlens/i.test(v.id));
+      assert.ok(container, 'package.json contributes no netlens activity-bar container');
+      await openActivityBarItem(page, container.title);
+      const before = new Set(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter(Boolean));
+      let shown = new Set<string>();
+      let missing: string[] = [];
+      const deadline = Date.now() + 45_000;
+      do {
+        shown = await sidebarLabels(page);
+        // Other suites create and remove networks on the same engine meanwhile: only networks that
+        // existed before and still exist must be listed.
+        const now = new Set(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter(Boolean));
+        missing = [...before].filter((n) => now.has(n) && !shown.has(n));
+        if (!missing.length && lab!.containers.every((c) => shown.has(c))) break;
+        await page.waitForTimeout(1000);
+      } while (Date.now() < deadline);
+      await screenshot(page, 'networks-view');
+      assert.deepEqual(missing, [], `networks missing from the sidebar (saw: ${[...shown].join(', ')})`);
+      for (const c of lab!.containers) assert.ok(shown.has(c), `seed container ${c} is not in the sidebar`);
+    });
+
+    it('renders the topology webview and opens a container\'s pane on click', async function () {
+      this.timeout(2 * 60_000);
+      const cmd = manifest().contributes.commands.find((c) => c.command === 'netlens.showTopology');
+      assert.ok(cmd, 'package.json declares no netlens.showTopology');
+      await runFromPalette(page, cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title);
+      const frame = webviewFrame(page);
+      const target = lab!.containers[0];
+      const node = frame.locator('svg g.node', { has: frame.locator('text.node-title', { hasText: target }) }).first();
+      await node.waitFor({ state: 'visible', timeout: 60_000 }).catch(async (e: Error) => {
+        await screenshot(page, 'topology-missing');
+        throw new Error(`no drawn node for ${target} in the topology webview: ${e.message}`);
+      });
+      const texts = await frame.locator('svg text').allTextContents();
+      for (const c of lab!.containers) assert.ok(texts.some((t) => t.includes(c)), `the topology draws no ${c}`);
+      assert.ok(texts.some((t) => t.includes('docker0') || t.includes('bridge')), 'the topology draws no docker0 bridge');
+      await screenshot(page, 'topology');
+      await node.click();
+      const heading = frame.locator('.details-heading');
+      await heading.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await heading.textContent() ?? '', new RegExp(target));
+      await screenshot(page, 'topology-pane');
+    });
+  });
+});
