@@ -194,7 +194,8 @@ function installExitHooks() {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       for (const h of running) signalGroup(h.pid, 'SIGKILL');
-      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+      // A caller with its own handler (the demo removes its lab) decides when to exit.
+      if (process.listenerCount(sig) === 0) process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     });
   }
 }
