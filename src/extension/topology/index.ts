@@ -1,0 +1,50 @@
+/**
+ * The topology panel's entry for the extension's activate(): registers the `netlens.showTopology`
+ * command (optional argument: what to focus — a container/network id or name, an interface name,
+ * `if:<name>`, `netns:<name>` or a topologyIds id) and the serializer that restores the panel
+ * after a window reload. main.ts calls this once; everything is disposed with the extension.
+ */
+import * as vscode from 'vscode';
+import { topologyViewType } from '../../protocol/topologyProtocol';
+import type { TracePathNotification } from '../../protocol/topologyProtocol';
+import type { TopologyPanelDeps } from './topologyPanel';
+
+type TracePathNotificationVerdict = TracePathNotification['verdict'];
+import { TopologyPanel } from './topologyPanel';
+
+export type { TopologyEngineState, TopologyPanelDeps } from './topologyPanel';
+export { TopologyPanel } from './topologyPanel';
+export { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
+
+export const showTopologyCommand = 'netlens.showTopology';
+
+export interface TopologyPanelController extends vscode.Disposable {
+  /** open or reveal the panel; focus an item when given */
+  show(focusTarget?: string): void;
+  /** highlight a trace's hops (topologyIds ids, container names/ids, interface names); [] clears */
+  showTrace(hops: readonly string[], verdict: TracePathNotificationVerdict, label: string): void;
+}
+
+export function registerTopologyPanel(context: vscode.ExtensionContext, deps: TopologyPanelDeps): TopologyPanelController {
+  const show = (focusTarget?: unknown): void => {
+    TopologyPanel.createOrShow(context.extensionUri, deps, typeof focusTarget === 'string' && focusTarget.length > 0 ? focusTarget : undefined);
+  };
+  const registrations = [
+    vscode.commands.registerCommand(showTopologyCommand, show),
+    vscode.window.registerWebviewPanelSerializer(topologyViewType, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        TopologyPanel.revive(panel, context.extensionUri, deps);
+      },
+    }),
+  ];
+  const controller: TopologyPanelController = {
+    show,
+    showTrace: (hops, verdict, label) => TopologyPanel.instance?.showTrace(hops, verdict, label),
+    dispose: () => {
+      TopologyPanel.instance?.dispose();
+      for (const r of registrations) r.dispose();
+    },
+  };
+  context.subscriptions.push(controller);
+  return controller;
+}

@@ -1,0 +1,162 @@
+/**
+ * The topology editor panel: one at a time (create-or-show), restored after a window reload by the
+ * serializer, its HTML set once (re-setting it on reveal would wipe the drawing). It speaks only
+ * the typed protocol in src/protocol/topologyProtocol.ts: a full snapshot after the webview's
+ * `ready`, then a new one on every model change; focus/trace/engine-state notifications; replies
+ * to save requests.
+ */
+import * as vscode from 'vscode';
+import type { Topology } from '../../core/model/types';
+import type { EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification } from '../../protocol/topologyProtocol';
+import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
+import { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
+import { createNonce, topologyHtml } from './topologyHtml';
+
+export type TopologyEngineState = Omit<EngineStateNotification, 'type'>;
+
+export interface TopologyPanelDeps {
+  getTopology(): Topology | undefined;
+  readonly onDidChangeTopology: vscode.Event<Topology>;
+  /** show an item in the sidebar's inspect pane; gets the sidebar's id (raw Docker id, `if:<name>`, `netns:<name>`) */
+  openInspect?(id: string): void;
+  /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
+  trace?(from: string, to: string): void;
+  /** the toolbar's refresh button */
+  refresh?(): void;
+  /** engine connected/reconnecting and whether the drawing is stale */
+  readonly onDidChangeEngineState?: vscode.Event<TopologyEngineState>;
+}
+
+/** Files the webview may load: our bundle and our stylesheet, nothing else. */
+export function topologyResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+  return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
+}
+
+export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, localResourceRoots: topologyResourceRoots(extensionUri) };
+}
+
+export class TopologyPanel implements vscode.Disposable {
+  private static current: TopologyPanel | undefined;
+  private ready = false;
+  private pendingFocus: string | null = null;
+  private lastTrace: TracePathNotification | null = null;
+  private lastEngineState: TopologyEngineState | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** The open panel, if any. */
+  static get instance(): TopologyPanel | undefined {
+    return TopologyPanel.current;
+  }
+
+  /** Reveals the panel (creating it if needed) and, when given, focuses an item in it. */
+  static createOrShow(extensionUri: vscode.Uri, deps: TopologyPanelDeps, focusTarget?: string): TopologyPanel {
+    const column = vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
+    let panel = TopologyPanel.current;
+    if (panel) {
+      panel.panel.reveal(column);
+    } else {
+      const webviewPanel = vscode.window.createWebviewPanel(topologyViewType, 'netlens: Topology', column, topologyWebviewOptions(extensionUri));
+      panel = new TopologyPanel(webviewPanel, extensionUri, deps);
+    }
+    if (focusTarget) panel.focus(focusTarget);
+    return panel;
+  }
+
+  /** Adopts a panel VS Code restored after a reload (the serializer's job). */
+  static revive(webviewPanel: vscode.WebviewPanel, extensionUri: vscode.Uri, deps: TopologyPanelDeps): TopologyPanel {
+    TopologyPanel.current?.dispose();
+    webviewPanel.webview.options = topologyWebviewOptions(extensionUri);
+    return new TopologyPanel(webviewPanel, extensionUri, deps);
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly deps: TopologyPanelDeps,
+  ) {
+    TopologyPanel.current = this;
+    const webview = panel.webview;
+    webview.html = topologyHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'topology.css')).toString(),
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      deps.onDidChangeTopology((t) => this.post({ type: 'snapshot', topology: t, reason: 'update' })),
+    );
+    if (deps.onDidChangeEngineState) {
+      this.disposables.push(
+        deps.onDidChangeEngineState((s) => {
+          this.lastEngineState = s;
+          this.post({ type: 'engineState', ...s });
+        }),
+      );
+    }
+  }
+
+  focus(target: string): void {
+    if (this.ready) this.post({ type: 'focus', target });
+    else this.pendingFocus = target;
+  }
+
+  showTrace(hops: readonly string[], verdict: TracePathNotification['verdict'], label: string): void {
+    this.lastTrace = { type: 'tracePath', hops, verdict, label };
+    this.post(this.lastTrace);
+  }
+
+  dispose(): void {
+    if (TopologyPanel.current === this) TopologyPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+
+  /** Messages go out only after `ready`; what the app needs later it gets in the `ready` answer. */
+  private post(message: HostToWebviewMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(m: unknown): Promise<void> {
+    if (isReadyCommand(m)) {
+      // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
+      this.ready = true;
+      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'initial' });
+      if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
+      if (this.lastTrace) this.post(this.lastTrace);
+      if (this.pendingFocus) {
+        this.post({ type: 'focus', target: this.pendingFocus });
+        this.pendingFocus = null;
+      }
+    } else if (isOpenInspectCommand(m)) {
+      this.deps.openInspect?.(sidebarIdOf(m.itemId));
+    } else if (isTraceCommand(m)) {
+      const t = this.deps.getTopology();
+      this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));
+    } else if (isRefreshCommand(m)) {
+      this.deps.refresh?.();
+    } else if (isSaveExportRequest(m)) {
+      this.post(await this.saveExport(m));
+    }
+  }
+
+  private async saveExport(r: SaveExportRequest): Promise<TopologyReply> {
+    try {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const name = r.suggestedName.replace(/[^A-Za-z0-9._-]/g, '_');
+      const uri = await vscode.window.showSaveDialog({
+        ...(base ? { defaultUri: vscode.Uri.joinPath(base, name) } : {}),
+        filters: r.format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+        saveLabel: `Export ${r.format.toUpperCase()}`,
+      });
+      if (!uri) return { type: 'reply', requestId: r.requestId, ok: true, result: { path: null } };
+      const bytes = r.format === 'svg' ? Buffer.from(r.data, 'utf8') : Buffer.from(r.data, 'base64');
+      await vscode.workspace.fs.writeFile(uri, bytes);
+      return { type: 'reply', requestId: r.requestId, ok: true, result: { path: uri.fsPath || uri.toString() } };
+    } catch (e) {
+      return { type: 'reply', requestId: r.requestId, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+}

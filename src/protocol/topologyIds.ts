@@ -1,0 +1,64 @@
+/**
+ * Ids of the things the topology view draws. Host and webview both need them: the tree's "Open in
+ * topology" focuses one, a trace highlights a list of them. They are keyed by what stays the same
+ * across refreshes (a container's id, an endpoint's network+container), never by position, so the
+ * layout can keep a node where it was.
+ */
+
+export const topologyIds = {
+  /** a host interface drawn in the host band (eth0 …) */
+  hostInterface: (name: string): string => `nic:${name}`,
+  /** a Docker network's head: its bridge, its macvlan/ipvlan parent, its overlay VXLAN side */
+  network: (networkId: string): string => `net:${networkId}`,
+  /** a bridge on the host that Docker did not make (br0 of the third seed) */
+  foreignBridge: (name: string): string => `bridge:${name}`,
+  /** the host side of one endpoint (a veth for bridge networks) */
+  endpoint: (networkId: string, containerId: string): string => `ep:${networkId}/${containerId}`,
+  /** a port of a foreign bridge (a veth whose peer is in a named netns, say) */
+  bridgePort: (name: string): string => `port:${name}`,
+  container: (containerId: string): string => `ctr:${containerId}`,
+  namedNetns: (name: string): string => `ns:${name}`,
+  publish: (containerId: string, hostIp: string, hostPort: number, protocol: string): string =>
+    `pub:${containerId}/${hostIp}:${hostPort}/${protocol}`,
+  /** a NAT/filter mark: masquerade, icc-off, internal (on a network) or ip-forward-off (on the host) */
+  mark: (kind: MarkKind, scope: string): string => `mark:${kind}:${scope}`,
+  /** a column the view makes itself: `standalone` (none / shared-netns containers), `netns`, `host` */
+  group: (name: string): string => `group:${name}`,
+  /** an edge between two drawn items, keyed by its role and its far end */
+  edge: (role: string, key: string): string => `edge:${role}:${key}`,
+} as const;
+
+export type MarkKind = 'masquerade' | 'icc-off' | 'internal' | 'ip-forward-off';
+
+export type TopologyItemKind =
+  | 'hostInterface'
+  | 'network'
+  | 'foreignBridge'
+  | 'endpoint'
+  | 'bridgePort'
+  | 'container'
+  | 'namedNetns'
+  | 'publish'
+  | 'mark'
+  | 'group'
+  | 'edge';
+
+const prefixes: ReadonlyArray<readonly [string, TopologyItemKind]> = [
+  ['nic:', 'hostInterface'],
+  ['net:', 'network'],
+  ['bridge:', 'foreignBridge'],
+  ['ep:', 'endpoint'],
+  ['port:', 'bridgePort'],
+  ['ctr:', 'container'],
+  ['ns:', 'namedNetns'],
+  ['pub:', 'publish'],
+  ['mark:', 'mark'],
+  ['group:', 'group'],
+  ['edge:', 'edge'],
+];
+
+/** The kind of a topology id, or null when the string is not one. */
+export function topologyItemKind(id: string): TopologyItemKind | null {
+  for (const [prefix, kind] of prefixes) if (id.startsWith(prefix) && id.length > prefix.length) return kind;
+  return null;
+}

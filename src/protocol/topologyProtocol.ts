@@ -1,0 +1,187 @@
+/**
+ * The one message protocol between the extension host and the topology webview. Both sides import
+ * this file; nothing else crosses the boundary. Three shapes, each with a type guard:
+ * - commands: webview → host, fire and forget (ready handshake, open the sidebar pane, start a trace);
+ * - requests: webview → host with a reply matched by `requestId` (save an export);
+ * - notifications: host → webview (full snapshot, focus, trace highlight, engine state).
+ * The guards check every field the receiver reads: a message is data from another process.
+ */
+import type { Topology } from '../core/model/types';
+
+export const topologyViewType = 'netlens.topology';
+/** Bumped when a message changes shape; the webview says which one it speaks in `ready`. */
+export const topologyProtocolVersion = 1;
+
+// ---- webview → host commands -------------------------------------------------------------
+
+/** Sent once the app has its listeners; the host answers with a snapshot (and a focus, if pending). */
+export interface ReadyCommand {
+  readonly type: 'ready';
+  readonly protocolVersion: number;
+}
+/** Show this item in the sidebar's inspect pane. `itemId` is a topologyIds id. */
+export interface OpenInspectCommand {
+  readonly type: 'openInspect';
+  readonly itemId: string;
+}
+/** Ask for a packet trace; `from`/`to` are topologyIds ids (a container, a host interface, a publish). */
+export interface TraceCommand {
+  readonly type: 'trace';
+  readonly from: string;
+  readonly to: string;
+}
+/** Ask for a fresh snapshot (the toolbar's refresh button). */
+export interface RefreshCommand {
+  readonly type: 'refresh';
+}
+export type TopologyCommand = ReadyCommand | OpenInspectCommand | TraceCommand | RefreshCommand;
+
+// ---- webview → host requests, host → webview replies -------------------------------------
+
+export type ExportFormat = 'svg' | 'png';
+/** Save the current view. `data` is the SVG text, or the PNG as base64 (no data: prefix). */
+export interface SaveExportRequest {
+  readonly type: 'request';
+  readonly method: 'saveExport';
+  readonly requestId: number;
+  readonly format: ExportFormat;
+  readonly data: string;
+  readonly suggestedName: string;
+}
+export type TopologyRequest = SaveExportRequest;
+
+export interface SaveExportResult {
+  /** where the file went; null when the user cancelled the dialog */
+  readonly path: string | null;
+}
+export interface TopologyReply {
+  readonly type: 'reply';
+  readonly requestId: number;
+  readonly ok: boolean;
+  readonly result?: SaveExportResult;
+  /** set when ok is false */
+  readonly error?: string;
+}
+
+// ---- host → webview notifications ---------------------------------------------------------
+
+export interface SnapshotNotification {
+  readonly type: 'snapshot';
+  /** null when no snapshot exists yet (engine unreachable): the app says so instead of drawing */
+  readonly topology: Topology | null;
+  /** why this snapshot came: `initial`, `event`, `manual`, … (shown in the status line) */
+  readonly reason: string;
+}
+export interface FocusNotification {
+  readonly type: 'focus';
+  /** a topologyIds id, or a container/network id or name, or a host interface name */
+  readonly target: string;
+}
+export interface TracePathNotification {
+  readonly type: 'tracePath';
+  /** the hops in order, as topologyIds ids (or what `focus` accepts); empty clears the highlight */
+  readonly hops: readonly string[];
+  readonly verdict: 'delivered' | 'dropped' | 'uncertain' | null;
+  readonly label: string;
+}
+export interface EngineStateNotification {
+  readonly type: 'engineState';
+  readonly state: 'connected' | 'reconnecting' | 'disconnected';
+  /** true when the drawing is older than the engine's last known change */
+  readonly stale: boolean;
+  readonly message: string | null;
+}
+export type TopologyNotification = SnapshotNotification | FocusNotification | TracePathNotification | EngineStateNotification;
+
+/** Everything the host may post to the webview. */
+export type HostToWebviewMessage = TopologyNotification | TopologyReply;
+/** Everything the webview may post to the host. */
+export type WebviewToHostMessage = TopologyCommand | TopologyRequest;
+
+// ---- guards -------------------------------------------------------------------------------
+
+type Fields = Record<string, unknown>;
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is readonly string[] => Array.isArray(v) && v.every(isString);
+const isRequestId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+export function isReadyCommand(m: unknown): m is ReadyCommand {
+  return isObject(m) && m.type === 'ready' && typeof m.protocolVersion === 'number';
+}
+export function isOpenInspectCommand(m: unknown): m is OpenInspectCommand {
+  return isObject(m) && m.type === 'openInspect' && isString(m.itemId) && m.itemId.length > 0;
+}
+export function isTraceCommand(m: unknown): m is TraceCommand {
+  return isObject(m) && m.type === 'trace' && isString(m.from) && isString(m.to) && m.from.length > 0 && m.to.length > 0;
+}
+export function isRefreshCommand(m: unknown): m is RefreshCommand {
+  return isObject(m) && m.type === 'refresh';
+}
+export function isTopologyCommand(m: unknown): m is TopologyCommand {
+  return isReadyCommand(m) || isOpenInspectCommand(m) || isTraceCommand(m) || isRefreshCommand(m);
+}
+
+export function isSaveExportRequest(m: unknown): m is SaveExportRequest {
+  return (
+    isObject(m) &&
+    m.type === 'request' &&
+    m.method === 'saveExport' &&
+    isRequestId(m.requestId) &&
+    (m.format === 'svg' || m.format === 'png') &&
+    isString(m.data) &&
+    isString(m.suggestedName)
+  );
+}
+export function isTopologyRequest(m: unknown): m is TopologyRequest {
+  return isSaveExportRequest(m);
+}
+export function isTopologyReply(m: unknown): m is TopologyReply {
+  if (!isObject(m) || m.type !== 'reply' || !isRequestId(m.requestId) || typeof m.ok !== 'boolean') return false;
+  if (m.error !== undefined && !isString(m.error)) return false;
+  if (m.result !== undefined && !(isObject(m.result) && (m.result.path === null || isString(m.result.path)))) return false;
+  return true;
+}
+
+/**
+ * A snapshot is checked as far as the webview relies on its shape (schema 1, the arrays it walks);
+ * the fields inside are the core's contract and are drawn as text only.
+ */
+export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
+  if (!isObject(m) || m.type !== 'snapshot' || !isString(m.reason)) return false;
+  if (m.topology === null) return true;
+  const t = m.topology;
+  return (
+    isObject(t) &&
+    t.schema === 1 &&
+    Array.isArray(t.networks) &&
+    Array.isArray(t.containers) &&
+    Array.isArray(t.publishes) &&
+    Array.isArray(t.gaps) &&
+    (t.host === null || isObject(t.host))
+  );
+}
+export function isFocusNotification(m: unknown): m is FocusNotification {
+  return isObject(m) && m.type === 'focus' && isString(m.target) && m.target.length > 0;
+}
+export function isTracePathNotification(m: unknown): m is TracePathNotification {
+  return (
+    isObject(m) &&
+    m.type === 'tracePath' &&
+    isStringArray(m.hops) &&
+    (m.verdict === null || m.verdict === 'delivered' || m.verdict === 'dropped' || m.verdict === 'uncertain') &&
+    isString(m.label)
+  );
+}
+export function isEngineStateNotification(m: unknown): m is EngineStateNotification {
+  return (
+    isObject(m) &&
+    m.type === 'engineState' &&
+    (m.state === 'connected' || m.state === 'reconnecting' || m.state === 'disconnected') &&
+    typeof m.stale === 'boolean' &&
+    (m.message === null || isString(m.message))
+  );
+}
+export function isTopologyNotification(m: unknown): m is TopologyNotification {
+  return isSnapshotNotification(m) || isFocusNotification(m) || isTracePathNotification(m) || isEngineStateNotification(m);
+}

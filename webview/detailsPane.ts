@@ -1,0 +1,106 @@
+/**
+ * The drill-down pane beside the graph, built from @vscode-elements/elements (the maintained
+ * successor of the deprecated @vscode/webview-ui-toolkit). Only the components used are imported,
+ * which keeps the bundle small. All model strings are set as textContent or attributes.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-table/index.js';
+import '@vscode-elements/elements/dist/vscode-table-body/index.js';
+import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import type { FactSection, ItemFacts } from './itemFacts';
+
+export interface DetailsPaneActions {
+  openInspect(itemId: string): void;
+  traceFromHost(itemId: string): void;
+  close(): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K];
+function el(tag: string, className?: string, text?: string): HTMLElement;
+function el(tag: string, className?: string, text?: string): HTMLElement {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function factTable(section: FactSection): HTMLElement {
+  const table = el('vscode-table');
+  table.setAttribute('zebra', '');
+  table.setAttribute('bordered-rows', '');
+  table.setAttribute('columns', JSON.stringify(['38%', '62%']));
+  const body = el('vscode-table-body');
+  body.setAttribute('slot', 'body');
+  for (const [label, value] of section.rows) {
+    const row = el('vscode-table-row');
+    row.appendChild(el('vscode-table-cell', 'fact-label', label));
+    row.appendChild(el('vscode-table-cell', 'fact-value', value));
+    body.appendChild(row);
+  }
+  table.appendChild(body);
+  return table;
+}
+
+export class DetailsPane {
+  private current: ItemFacts | null = null;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly actions: DetailsPaneActions,
+  ) {
+    this.clear();
+  }
+
+  get shownId(): string | null {
+    return this.current?.id ?? null;
+  }
+
+  clear(message = 'Click a node, an edge or a mark to see its details.'): void {
+    this.current = null;
+    this.host.replaceChildren(el('p', 'details-empty', message));
+    this.host.classList.add('is-empty');
+  }
+
+  show(facts: ItemFacts): void {
+    this.current = facts;
+    this.host.classList.remove('is-empty');
+    const header = el('div', 'details-header');
+    header.appendChild(el('h2', 'details-heading', facts.heading));
+    const close = el('vscode-button', 'details-close', 'Close');
+    close.setAttribute('secondary', '');
+    close.addEventListener('click', () => this.actions.close());
+    header.appendChild(close);
+    const badges = el('div', 'details-badges');
+    for (const b of facts.badges) badges.appendChild(el('vscode-badge', undefined, b));
+    const buttons = el('div', 'details-actions');
+    if (facts.inspectId) {
+      const id = facts.inspectId;
+      const b = el('vscode-button', 'action-inspect', 'Open in sidebar');
+      b.addEventListener('click', () => this.actions.openInspect(id));
+      buttons.appendChild(b);
+    }
+    if (facts.traceTarget) {
+      const id = facts.traceTarget;
+      const b = el('vscode-button', 'action-trace', 'Trace from host');
+      b.setAttribute('secondary', '');
+      b.addEventListener('click', () => this.actions.traceFromHost(id));
+      buttons.appendChild(b);
+    }
+    const sections = facts.sections
+      .filter((s) => s.rows.length > 0 || s.code.length > 0)
+      .map((s, i) => {
+        const c = el('vscode-collapsible');
+        c.setAttribute('heading', s.title);
+        if (i < 3) c.setAttribute('open', '');
+        const content = el('div', 'section-body');
+        if (s.rows.length > 0) content.appendChild(factTable(s));
+        for (const line of s.code) content.appendChild(el('pre', 'fact-code', line));
+        c.appendChild(content);
+        return c;
+      });
+    this.host.replaceChildren(header, badges, buttons, ...sections);
+  }
+}

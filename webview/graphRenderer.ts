@@ -1,0 +1,342 @@
+/**
+ * Draws a TopologyLayout into one SVG with d3: keyed joins (so a refresh moves, adds and removes
+ * only what changed, animated), zoom/pan/fit with d3-zoom, hover paths, keyboard focus.
+ * Every string from the model goes in with `.text()` or as an attribute value; styles go through
+ * classes or the CSSOM, never a `style` attribute string (the CSP forbids inline styles).
+ */
+import { select, zoom, zoomIdentity, zoomTransform } from 'd3';
+import type { Selection, ZoomBehavior, ZoomTransform } from 'd3';
+import 'd3-transition';
+import { directionOfKey, nextNodeInDirection } from './keyboardNavigation';
+import type { LayoutEdge, LayoutMark, LayoutNode, TopologyLayout } from './layout';
+import type { ViewTransform } from './uiState';
+
+const svgNs = 'http://www.w3.org/2000/svg';
+const animationMs = 450;
+
+export interface RendererCallbacks {
+  /** a node, edge or mark was clicked, or Enter pressed on it; the id is a topologyIds id */
+  onSelect(itemId: string): void;
+  onToggleCollapse(columnId: string): void;
+  onTransform(t: ViewTransform): void;
+}
+
+export interface Emphasis {
+  /** ids matching the search; null = no search */
+  readonly matches: ReadonlySet<string> | null;
+  readonly hideUnmatched: boolean;
+  readonly selected: string | null;
+  /** ids on a trace path, in order */
+  readonly trace: readonly string[];
+}
+
+/** The item a click on an edge opens: publishes are items themselves, others name their far end. */
+export function edgeItemId(edge: LayoutEdge): string {
+  if (!edge.id.startsWith('edge:')) return edge.id;
+  const rest = edge.id.slice('edge:'.length);
+  return rest.slice(rest.indexOf(':') + 1);
+}
+
+/** Fades in, then drops the inline opacity so the stylesheet's dimming (search, hover) applies again. */
+function fadeIn<E extends SVGElement, D>(sel: Selection<E, D, SVGGElement, unknown>, duration: number): void {
+  sel
+    .transition()
+    .duration(duration)
+    .style('opacity', 1)
+    .on('end', function () {
+      this.style.removeProperty('opacity');
+    });
+}
+
+function edgePath(e: LayoutEdge): string {
+  const p = e.points;
+  if (p.length === 0) return '';
+  if (e.shape === 'curve' && p.length >= 2) {
+    const [x1, y1] = p[0]!;
+    const [x2, y2] = p[p.length - 1]!;
+    const my = (y1 + y2) / 2;
+    return `M${x1},${y1}C${x1},${my} ${x2},${my} ${x2},${y2}`;
+  }
+  return p.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x},${y}`).join('');
+}
+
+export class TopologyRenderer {
+  readonly svg: SVGSVGElement;
+  private readonly root: Selection<SVGSVGElement, unknown, null, undefined>;
+  private readonly viewport: Selection<SVGGElement, unknown, null, undefined>;
+  private readonly edgeLayer: Selection<SVGGElement, unknown, null, undefined>;
+  private readonly nodeLayer: Selection<SVGGElement, unknown, null, undefined>;
+  private readonly labelLayer: Selection<SVGGElement, unknown, null, undefined>;
+  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  private layout: TopologyLayout | null = null;
+  private hoverPath: ReadonlySet<string> = new Set();
+  private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [] };
+
+  constructor(
+    host: HTMLElement,
+    private readonly callbacks: RendererCallbacks,
+  ) {
+    this.svg = document.createElementNS(svgNs, 'svg');
+    host.appendChild(this.svg);
+    this.root = select(this.svg).attr('class', 'topology').attr('role', 'application').attr('aria-label', 'Docker network topology');
+    this.viewport = this.root.append('g').attr('class', 'viewport');
+    this.edgeLayer = this.viewport.append('g').attr('class', 'layer-edges');
+    this.nodeLayer = this.viewport.append('g').attr('class', 'layer-nodes');
+    this.labelLayer = this.viewport.append('g').attr('class', 'layer-labels');
+    this.zoomBehavior = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([0.05, 4])
+      .filter((event: Event) => !(event instanceof MouseEvent && event.type === 'dblclick'))
+      .on('zoom', (event: { transform: ZoomTransform }) => {
+        this.viewport.attr('transform', event.transform.toString());
+        this.callbacks.onTransform({ k: event.transform.k, x: event.transform.x, y: event.transform.y });
+      });
+    this.root.call(this.zoomBehavior);
+    this.svg.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  render(layout: TopologyLayout, animate: boolean): void {
+    this.layout = layout;
+    const duration = animate ? animationMs : 0;
+    this.renderEdges(layout.edges, duration);
+    this.renderNodes(layout.nodes, duration);
+    this.renderLabels(layout.edges, duration);
+    this.applyClasses();
+  }
+
+  setEmphasis(emphasis: Emphasis): void {
+    this.emphasis = emphasis;
+    this.applyClasses();
+  }
+
+  fit(duration = 300): void {
+    if (!this.layout) return;
+    const { width, height } = this.svg.getBoundingClientRect();
+    if (width === 0 || height === 0) return;
+    const k = Math.min(width / this.layout.width, height / this.layout.height, 1.5);
+    const t = zoomIdentity.translate((width - this.layout.width * k) / 2, Math.max(0, (height - this.layout.height * k) / 2)).scale(k);
+    (duration > 0 ? this.root.transition().duration(duration) : this.root).call(this.zoomBehavior.transform as never, t);
+  }
+
+  zoomBy(factor: number): void {
+    this.root.transition().duration(200).call(this.zoomBehavior.scaleBy as never, factor);
+  }
+
+  setTransform(t: ViewTransform): void {
+    this.root.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+  }
+
+  /** Pans so the item is in view and gives it keyboard focus. */
+  focusItem(id: string): boolean {
+    const node = this.layout?.nodes.find((n) => n.id === id);
+    if (!node) return false;
+    this.ensureVisible(node);
+    const el = this.nodeElement(id);
+    el?.focus({ preventScroll: true });
+    return true;
+  }
+
+  private nodeElement(id: string): SVGGElement | null {
+    let found: SVGGElement | null = null;
+    this.nodeLayer.selectAll<SVGGElement, LayoutNode>('g.node').each(function (d) {
+      if (d.id === id) found = this;
+    });
+    return found;
+  }
+
+  private ensureVisible(node: LayoutNode): void {
+    const { width, height } = this.svg.getBoundingClientRect();
+    const t = zoomTransform(this.svg);
+    const sx = node.x * t.k + t.x;
+    const sy = node.y * t.k + t.y;
+    if (sx >= 0 && sy >= 0 && sx + node.width * t.k <= width && sy + node.height * t.k <= height) return;
+    this.root.transition().duration(250).call(this.zoomBehavior.translateTo as never, node.x + node.width / 2, node.y + node.height / 2);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const target = e.target instanceof SVGGElement && e.target.classList.contains('node') ? e.target : null;
+    const current = target ? (select<SVGGElement, LayoutNode>(target).datum()?.id ?? null) : null;
+    const dir = directionOfKey(e.key);
+    if (dir && this.layout) {
+      e.preventDefault();
+      const visible = this.layout.nodes.filter((n) => !this.emphasis.hideUnmatched || !this.emphasis.matches || this.emphasis.matches.has(n.id));
+      const next = current ? nextNodeInDirection(visible, current, dir) : visible[0]?.id ?? null;
+      if (next) this.focusItem(next);
+      return;
+    }
+    if ((e.key === 'Enter' || e.key === ' ') && current) {
+      e.preventDefault();
+      this.callbacks.onSelect(current);
+    }
+  }
+
+  private renderNodes(nodes: readonly LayoutNode[], duration: number): void {
+    const cb = this.callbacks;
+    const join = this.nodeLayer
+      .selectAll<SVGGElement, LayoutNode>('g.node')
+      .data(nodes, (d) => d.id)
+      .join(
+        (enter) => {
+          const g = enter
+            .append('g')
+            .attr('tabindex', 0)
+            .attr('role', 'button')
+            .attr('transform', (d) => `translate(${d.x},${d.y})`);
+          if (duration > 0) g.style('opacity', 0);
+          g.append('rect').attr('class', 'node-box').attr('rx', 4);
+          g.append('text').attr('class', 'node-title').attr('x', 10).attr('y', 19);
+          g.append('text').attr('class', 'node-line node-line-1').attr('x', 10).attr('y', 35);
+          g.append('text').attr('class', 'node-line node-line-2').attr('x', 10).attr('y', 49);
+          g.append('text').attr('class', 'node-collapsed').attr('y', 19);
+          g.append('g').attr('class', 'marks');
+          g.on('click', (event: MouseEvent, d) => {
+            event.stopPropagation();
+            cb.onSelect(d.id);
+          });
+          g.on('mouseenter focus', (_event: Event, d) => this.showPath(d.id));
+          g.on('mouseleave blur', () => this.showPath(null));
+          if (duration > 0) fadeIn(g, duration);
+          return g;
+        },
+        (update) => {
+          if (duration > 0) update.transition().duration(duration).attr('transform', (d) => `translate(${d.x},${d.y})`);
+          else update.attr('transform', (d) => `translate(${d.x},${d.y})`);
+          return update;
+        },
+        (exit) => {
+          if (duration > 0) exit.transition().duration(duration).style('opacity', 0).remove();
+          else exit.remove();
+          return exit;
+        },
+      );
+    join.attr('class', (d) => `node role-${d.role}${d.status ? ` status-${d.status.replace(/[^a-z0-9-]/gi, '')}` : ''}`).attr('aria-label', (d) => `${d.title}, ${d.lines.join(', ')}`);
+    join.attr('data-id', (d) => d.id);
+    join.select('rect.node-box').attr('width', (d) => d.width).attr('height', (d) => d.height);
+    join.select('text.node-title').text((d) => d.title);
+    join.select('text.node-line-1').text((d) => d.lines[0] ?? '');
+    join.select('text.node-line-2').text((d) => d.lines[1] ?? '');
+    join
+      .select('text.node-collapsed')
+      .attr('x', (d) => d.width - 30)
+      .text((d) => (d.hiddenRows > 0 ? `${d.hiddenRows} hidden` : ''));
+    join.each(function (d) {
+      const g = select(this);
+      const isHead = d.column !== null && d.column === d.id;
+      const toggle = g.selectAll<SVGGElement, LayoutNode>('g.collapse-toggle').data(isHead ? [d] : []);
+      toggle.exit().remove();
+      const entered = toggle.enter().append('g').attr('class', 'collapse-toggle').attr('role', 'button');
+      entered.append('rect').attr('width', 18).attr('height', 18).attr('rx', 3);
+      entered.append('text').attr('x', 9).attr('y', 13);
+      entered.on('click', (event: MouseEvent, dd) => {
+        event.stopPropagation();
+        cb.onToggleCollapse(dd.id);
+      });
+      const merged = entered.merge(toggle);
+      merged.attr('transform', `translate(${d.width - 24},6)`).attr('aria-label', d.hiddenRows > 0 ? 'expand' : 'collapse');
+      merged.select('text').text(d.hiddenRows > 0 ? '+' : '−');
+    });
+    join
+      .select<SVGGElement>('g.marks')
+      .selectAll<SVGGElement, LayoutMark & { nodeX: number; nodeY: number }>('g.mark')
+      .data((d) => d.marks.map((m) => ({ ...m, nodeX: d.x, nodeY: d.y })), (m) => m.id)
+      .join((enter) => {
+        const m = enter.append('g').attr('role', 'button');
+        m.append('rect').attr('rx', 3).attr('height', 16);
+        m.append('text').attr('y', 12).attr('x', 6);
+        m.on('click', (event: MouseEvent, mm) => {
+          event.stopPropagation();
+          cb.onSelect(mm.id);
+        });
+        return m;
+      })
+      .attr('class', (m) => `mark mark-${m.kind}`)
+      .attr('data-id', (m) => m.id)
+      .attr('transform', (m) => `translate(${m.x - m.nodeX},${m.y - m.nodeY})`)
+      .call((m) => m.select('rect').attr('width', (mm) => mm.width))
+      .call((m) => m.select('text').text((mm) => mm.label));
+  }
+
+  private renderEdges(edges: readonly LayoutEdge[], duration: number): void {
+    const cb = this.callbacks;
+    const join = this.edgeLayer
+      .selectAll<SVGGElement, LayoutEdge>('g.edge')
+      .data(edges, (d) => d.id)
+      .join(
+        (enter) => {
+          const g = enter.append('g');
+          if (duration > 0) g.style('opacity', 0);
+          g.append('path').attr('class', 'edge-hit');
+          g.append('path').attr('class', 'edge-line');
+          g.on('click', (event: MouseEvent, d) => {
+            event.stopPropagation();
+            cb.onSelect(edgeItemId(d));
+          });
+          if (duration > 0) fadeIn(g, duration);
+          return g;
+        },
+        (update) => update,
+        (exit) => {
+          if (duration > 0) exit.transition().duration(duration).style('opacity', 0).remove();
+          else exit.remove();
+          return exit;
+        },
+      );
+    join.attr('class', (d) => `edge role-${d.role}`).attr('data-id', (d) => d.id);
+    const paths = join.selectAll<SVGPathElement, LayoutEdge>('path').data((d) => [d, d]);
+    if (duration > 0) paths.transition().duration(duration).attr('d', (d) => edgePath(d));
+    else paths.attr('d', (d) => edgePath(d));
+  }
+
+  private renderLabels(edges: readonly LayoutEdge[], duration: number): void {
+    const labelled = edges.filter((e) => e.label !== null);
+    const join = this.labelLayer
+      .selectAll<SVGTextElement, LayoutEdge>('text.edge-label')
+      .data(labelled, (d) => d.id)
+      .join(
+        (enter) => {
+          const t = enter.append('text').attr('x', (d) => d.labelX).attr('y', (d) => d.labelY);
+          if (duration > 0) {
+            t.style('opacity', 0);
+            fadeIn(t, duration);
+          }
+          return t;
+        },
+        (update) => {
+          if (duration > 0) update.transition().duration(duration).attr('x', (d) => d.labelX).attr('y', (d) => d.labelY);
+          else update.attr('x', (d) => d.labelX).attr('y', (d) => d.labelY);
+          return update;
+        },
+        (exit) => exit.remove(),
+      );
+    join.attr('class', (d) => `edge-label role-${d.role}`).attr('data-id', (d) => d.id).text((d) => d.label ?? '');
+  }
+
+  private showPath(id: string | null): void {
+    this.hoverPath = new Set(id && this.layout ? this.layout.pathsToHost[id] ?? [id] : []);
+    this.applyClasses();
+  }
+
+  private applyClasses(): void {
+    const { matches, hideUnmatched, selected, trace } = this.emphasis;
+    const traceSet = new Set(trace);
+    const path = this.hoverPath;
+    this.root.classed('has-filter', matches !== null).classed('hide-unmatched', hideUnmatched && matches !== null).classed('has-path', path.size > 0).classed('has-trace', traceSet.size > 0);
+    this.nodeLayer
+      .selectAll<SVGGElement, LayoutNode>('g.node')
+      .classed('match', (d) => matches?.has(d.id) ?? false)
+      .classed('on-path', (d) => path.has(d.id))
+      .classed('on-trace', (d) => traceSet.has(d.id))
+      .classed('selected', (d) => d.id === selected);
+    const edgeMatch = (d: LayoutEdge): boolean => (matches ? matches.has(d.source) && matches.has(d.target) : false);
+    this.edgeLayer
+      .selectAll<SVGGElement, LayoutEdge>('g.edge')
+      .classed('match', edgeMatch)
+      .classed('on-path', (d) => path.has(d.id))
+      .classed('on-trace', (d) => traceSet.has(d.id) || (traceSet.has(d.source) && traceSet.has(d.target)))
+      .classed('selected', (d) => d.id === selected || edgeItemId(d) === selected);
+    this.labelLayer
+      .selectAll<SVGTextElement, LayoutEdge>('text.edge-label')
+      .classed('match', edgeMatch)
+      .classed('on-path', (d) => path.has(d.id));
+  }
+}
+

@@ -1,0 +1,194 @@
+/**
+ * The topology webview app: wires the host connection, the UI state, the layout, the renderer,
+ * the toolbar and the drill-down pane. Bundled by scripts/build.mjs into dist/webview.js.
+ */
+import type { Topology } from '../src/core/model/types';
+import type { EngineStateNotification, TopologyNotification } from '../src/protocol/topologyProtocol';
+import { DetailsPane } from './detailsPane';
+import { exportPngBase64, exportSvgText } from './exportView';
+import { TopologyRenderer } from './graphRenderer';
+import type { VsCodeWebviewApi } from './hostIpc';
+import { HostConnection } from './hostIpc';
+import { itemFacts } from './itemFacts';
+import type { TopologyLayout } from './layout';
+import { layoutTopology } from './layout';
+import { resolveTarget } from './resolveTarget';
+import { matchingNodeIds } from './searchFilter';
+import { createToolbar } from './toolbar';
+import type { TopologyUiState } from './uiState';
+import { readUiState } from './uiState';
+
+declare function acquireVsCodeApi(): VsCodeWebviewApi;
+
+const api = acquireVsCodeApi();
+let ui: TopologyUiState = readUiState(api.getState());
+let topology: Topology | null = null;
+let layout: TopologyLayout | null = null;
+let trace: readonly string[] = [];
+let pendingFocus: string | null = null;
+let engine: EngineStateNotification | null = null;
+let snapshotReason = '';
+
+const saveUi = (patch: Partial<TopologyUiState>): void => {
+  ui = { ...ui, ...patch };
+  api.setState(ui);
+};
+
+const app = document.getElementById('app') ?? document.body;
+const connection = new HostConnection(api, (m) => console.warn(`netlens topology: ${m}`));
+const toolbar = createToolbar({
+  search: (query) => {
+    saveUi({ query });
+    applyEmphasis();
+  },
+  hideUnmatched: (on) => {
+    saveUi({ hideUnmatched: on });
+    applyEmphasis();
+  },
+  fit: () => renderer.fit(),
+  zoomIn: () => renderer.zoomBy(1.3),
+  zoomOut: () => renderer.zoomBy(1 / 1.3),
+  tidy: () => {
+    saveUi({ memory: null });
+    redraw(true);
+  },
+  refresh: () => connection.send({ type: 'refresh' }),
+  exportSvg: () => void exportAs('svg'),
+  exportPng: () => void exportAs('png'),
+});
+const main = document.createElement('div');
+main.className = 'main';
+const graph = document.createElement('div');
+graph.className = 'graph';
+const paneHost = document.createElement('aside');
+paneHost.className = 'details';
+paneHost.setAttribute('aria-label', 'Details');
+main.append(graph, paneHost);
+app.append(toolbar.element, toolbar.status, main);
+toolbar.setQuery(ui.query, ui.hideUnmatched);
+
+const renderer = new TopologyRenderer(graph, {
+  onSelect: (id) => select(id),
+  onToggleCollapse: (columnId) => {
+    const collapsed = ui.collapsed.includes(columnId) ? ui.collapsed.filter((c) => c !== columnId) : [...ui.collapsed, columnId];
+    saveUi({ collapsed });
+    redraw(true);
+  },
+  onTransform: (t) => saveUi({ transform: t }),
+});
+const pane = new DetailsPane(paneHost, {
+  openInspect: (itemId) => connection.send({ type: 'openInspect', itemId }),
+  traceFromHost: (itemId) => {
+    const from = layout?.nodes.find((n) => n.role === 'nic')?.id;
+    if (from) connection.send({ type: 'trace', from, to: itemId });
+  },
+  close: () => select(null),
+});
+
+function select(id: string | null): void {
+  saveUi({ selected: id });
+  const facts = id && topology ? itemFacts(topology, id) : null;
+  if (facts) pane.show(facts);
+  else pane.clear();
+  applyEmphasis();
+}
+
+function applyEmphasis(): void {
+  if (!layout) return;
+  const matches = matchingNodeIds(layout.nodes, ui.query);
+  toolbar.setMatchCount(matches ? matches.size : null);
+  renderer.setEmphasis({ matches, hideUnmatched: ui.hideUnmatched, selected: ui.selected, trace });
+}
+
+function redraw(animate: boolean): void {
+  if (!topology) return;
+  layout = layoutTopology(topology, { collapsed: new Set(ui.collapsed), memory: ui.memory });
+  saveUi({ memory: layout.memory });
+  renderer.render(layout, animate);
+  applyEmphasis();
+}
+
+function updateStatus(): void {
+  const parts: string[] = [];
+  if (!topology) parts.push('No snapshot yet.');
+  else {
+    parts.push(`${topology.engine.name} · Docker ${topology.engine.version} · ${topology.containers.length} containers, ${topology.networks.length} networks`);
+    parts.push(`collected ${topology.collectedAt}${snapshotReason ? ` (${snapshotReason})` : ''}`);
+    if (topology.gaps.length > 0) parts.push(`${topology.gaps.length} fact${topology.gaps.length === 1 ? '' : 's'} unknown: ${topology.gaps.slice(0, 3).map((g) => g.subject).join(', ')}${topology.gaps.length > 3 ? '…' : ''}`);
+  }
+  if (engine && engine.state !== 'connected') parts.push(`engine ${engine.state}${engine.message ? `: ${engine.message}` : ''}`);
+  toolbar.status.textContent = parts.join(' — ');
+  document.body.classList.toggle('is-stale', engine?.stale === true);
+}
+
+function focusTarget(target: string): void {
+  if (!topology || !layout) {
+    pendingFocus = target;
+    return;
+  }
+  const id = resolveTarget(topology, layout, target);
+  if (!id) {
+    pane.clear(`Nothing drawn matches “${target}”.`);
+    return;
+  }
+  select(id);
+  renderer.focusItem(id);
+}
+
+function onNotification(n: TopologyNotification): void {
+  switch (n.type) {
+    case 'snapshot': {
+      const first = topology === null;
+      topology = n.topology;
+      snapshotReason = n.reason;
+      if (topology) {
+        redraw(!first);
+        if (first) {
+          if (ui.transform) renderer.setTransform(ui.transform);
+          else renderer.fit(0);
+        }
+        if (ui.selected) {
+          const facts = itemFacts(topology, ui.selected);
+          if (facts) pane.show(facts);
+          else select(null);
+        }
+        if (pendingFocus) {
+          const f = pendingFocus;
+          pendingFocus = null;
+          focusTarget(f);
+        }
+      }
+      updateStatus();
+      break;
+    }
+    case 'focus':
+      focusTarget(n.target);
+      break;
+    case 'tracePath':
+      trace = topology && layout ? n.hops.map((h) => resolveTarget(topology!, layout!, h) ?? h) : [];
+      document.body.dataset.traceVerdict = n.verdict ?? '';
+      applyEmphasis();
+      break;
+    case 'engineState':
+      engine = n;
+      updateStatus();
+      break;
+  }
+}
+
+async function exportAs(format: 'svg' | 'png'): Promise<void> {
+  if (!layout) return;
+  try {
+    const svgText = exportSvgText(renderer.svg, layout.width, layout.height);
+    const data = format === 'svg' ? svgText : await exportPngBase64(svgText, layout.width, layout.height);
+    const stamp = (topology?.collectedAt ?? '').replace(/[^0-9T]/g, '').slice(0, 15);
+    const result = await connection.saveExport(format, data, `netlens-topology-${stamp || 'now'}.${format}`);
+    toolbar.status.textContent = result.path ? `Saved ${result.path}` : 'Export cancelled.';
+  } catch (e) {
+    toolbar.status.textContent = `Export failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+connection.onNotification(onNotification);
+connection.start(window);
+updateStatus();

@@ -1,0 +1,29 @@
+/**
+ * Turns what the host asks to focus or trace (a topologyIds id, a container or network id, a
+ * 12-character id prefix, a name, a host interface or netns name) into the id of a drawn item.
+ * Pure.
+ */
+import type { Topology } from '../src/core/model/types';
+import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
+import type { TopologyLayout } from './layout';
+
+export function resolveTarget(topology: Topology, layout: TopologyLayout, target: string): string | null {
+  const drawn = new Set(layout.nodes.map((n) => n.id));
+  for (const e of layout.edges) drawn.add(e.id);
+  if (drawn.has(target)) return target;
+  if (topologyItemKind(target) !== null) return null;
+  const byId = (id: string): boolean => id === target || (target.length >= 12 && id.startsWith(target));
+  const c = topology.containers.find((x) => byId(x.id) || x.name === target || x.name === target.replace(/^\//, ''));
+  if (c && drawn.has(topologyIds.container(c.id))) return topologyIds.container(c.id);
+  const n = topology.networks.find((x) => byId(x.id) || x.name === target || x.bridge === target);
+  if (n && drawn.has(topologyIds.network(n.id))) return topologyIds.network(n.id);
+  for (const id of [topologyIds.hostInterface(target), topologyIds.foreignBridge(target), topologyIds.bridgePort(target), topologyIds.namedNetns(target)]) {
+    if (drawn.has(id)) return id;
+  }
+  // a veth named by its host-side name: the endpoint row that carries it
+  for (const net of topology.networks) {
+    const e = net.endpoints.find((x) => x.hostVeth === target);
+    if (e && drawn.has(topologyIds.endpoint(net.id, e.containerId))) return topologyIds.endpoint(net.id, e.containerId);
+  }
+  return null;
+}

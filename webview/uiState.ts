@@ -1,0 +1,51 @@
+/**
+ * What the webview keeps across a hide/reload through `setState`: only UI state (zoom, selection,
+ * collapsed columns, the search, the layout's slot memory). Data always comes fresh from the host.
+ */
+import type { LayoutMemory } from './layout';
+
+export interface ViewTransform {
+  readonly k: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface TopologyUiState {
+  readonly version: 1;
+  readonly transform: ViewTransform | null;
+  readonly selected: string | null;
+  readonly collapsed: readonly string[];
+  readonly query: string;
+  readonly hideUnmatched: boolean;
+  readonly memory: LayoutMemory | null;
+}
+
+export const initialUiState: TopologyUiState = { version: 1, transform: null, selected: null, collapsed: [], query: '', hideUnmatched: false, memory: null };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isSlots = (v: unknown): v is (string | null)[] => Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
+
+function readMemory(v: unknown): LayoutMemory | null {
+  if (!isObj(v) || !isSlots(v.columns) || !isSlots(v.hostBand) || !isObj(v.rows) || !isObj(v.homes)) return null;
+  const rows: Record<string, (string | null)[]> = {};
+  for (const [k, r] of Object.entries(v.rows)) if (isSlots(r)) rows[k] = r;
+  const homes: Record<string, string> = {};
+  for (const [k, h] of Object.entries(v.homes)) if (typeof h === 'string') homes[k] = h;
+  return { columns: v.columns, hostBand: v.hostBand, rows, homes };
+}
+
+/** Whatever `getState()` returned (maybe from an older version, maybe nothing) as a valid state. */
+export function readUiState(raw: unknown): TopologyUiState {
+  if (!isObj(raw) || raw.version !== 1) return initialUiState;
+  const t = raw.transform;
+  const transform = isObj(t) && [t.k, t.x, t.y].every((n) => typeof n === 'number' && Number.isFinite(n)) ? { k: t.k as number, x: t.x as number, y: t.y as number } : null;
+  return {
+    version: 1,
+    transform,
+    selected: typeof raw.selected === 'string' ? raw.selected : null,
+    collapsed: Array.isArray(raw.collapsed) ? raw.collapsed.filter((c): c is string => typeof c === 'string') : [],
+    query: typeof raw.query === 'string' ? raw.query : '',
+    hideUnmatched: raw.hideUnmatched === true,
+    memory: readMemory(raw.memory),
+  };
+}
