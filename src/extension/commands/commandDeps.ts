@@ -1,0 +1,56 @@
+/** What every command factory gets: the context, the views, the inspect pane and optional peers. */
+import * as vscode from 'vscode';
+import type { Topology } from '../../core/model/types';
+import type { NetlensContext } from '../ctx';
+import type { InspectPanel } from '../inspect/inspectPanel';
+import type { TreeNode } from '../trees/treeNode';
+import type { NetlensViews } from '../views';
+
+/** The trace engine's entry points (src/core/trace), passed in once that module exists. */
+export interface TraceEngine {
+  tracePacket(topology: Topology, request: { from: string; to: string; proto: 'tcp' | 'udp' | 'icmp'; port?: number }): unknown;
+  formatTrace(result: never): string;
+}
+
+/** What the topology panel offers back, once it is registered. */
+export interface TopologyHooks {
+  /** shows the panel with this node (a container/network id) focused */
+  focus(id: string): void;
+}
+
+export interface CommandDeps {
+  readonly ctx: NetlensContext;
+  readonly views: NetlensViews;
+  readonly inspect: InspectPanel;
+  readonly trace?: TraceEngine;
+  readonly topology?: () => TopologyHooks | undefined;
+}
+
+/**
+ * The node a command acts on: the tree element it was invoked on, else the selection, else one the
+ * user picks among the nodes that have what the command needs.
+ */
+export async function targetNode(deps: CommandDeps, arg: unknown, has: (n: TreeNode) => boolean, placeHolder: string): Promise<TreeNode | undefined> {
+  const fromArg = deps.views.node(arg);
+  if (fromArg && has(fromArg)) return fromArg;
+  if (arg === undefined) {
+    const sel = deps.views.selected();
+    if (sel && has(sel)) return sel;
+  }
+  const seen = new Set<string>();
+  const items: Array<vscode.QuickPickItem & { node: TreeNode }> = [];
+  for (const provider of Object.values(deps.views.providers)) {
+    for (const { node } of provider.allNodes()) {
+      const key = `${node.label}|${node.description ?? ''}`;
+      if (!has(node) || seen.has(key)) continue;
+      seen.add(key);
+      items.push({ label: node.label, description: node.description ?? '', detail: provider.view, node });
+    }
+  }
+  if (!items.length) {
+    void vscode.window.showInformationMessage(`netlens: nothing in the model fits (${placeHolder.toLowerCase()})`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true });
+  return picked?.node;
+}

@@ -1,0 +1,104 @@
+/**
+ * Trace packet (palette), Trace from here / to here (tree menus): quick picks filled from the
+ * model, then the trace engine walks the model and the result opens as a read-only document.
+ */
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import type { Topology } from '../../core/model/types';
+import { destinationHasPort, traceDestinations, traceSources, type TraceCandidate } from '../trace/traceCandidates';
+import type { EngineConnection } from '../engines/engineConnection';
+import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
+
+export const TRACE_SCHEME = 'netlens-trace';
+
+/** Trace results as virtual documents, kept for the session so reopening a tab still works. */
+export class TraceDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private n = 0;
+
+  add(title: string, text: string): vscode.Uri {
+    const uri = vscode.Uri.from({ scheme: TRACE_SCHEME, path: `/${++this.n}/${title.replace(/[^A-Za-z0-9_.:-]+/g, '_')}.txt` });
+    this.texts.set(uri.toString(), text);
+    return uri;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? 'netlens: this trace is no longer kept';
+  }
+}
+
+async function pick(candidates: TraceCandidate[], placeHolder: string): Promise<TraceCandidate | undefined> {
+  const items = candidates.map((c) => ({ label: c.label, description: c.description, c }));
+  const typed = '$(edit) Type a value…';
+  const picked = await vscode.window.showQuickPick([...items, { label: typed, description: 'container, host, netns:NAME, IP[:port]', c: undefined }], { placeHolder, matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.c) return picked.c;
+  const value = await vscode.window.showInputBox({ prompt: placeHolder, validateInput: (v) => (/^[A-Za-z0-9_.:\-[\]]{1,128}$/.test(v.trim()) ? undefined : 'a container name, host, netns:NAME or an IP, optionally :port') });
+  return value ? { value: value.trim(), label: value.trim(), description: '' } : undefined;
+}
+
+async function chooseConnection(deps: CommandDeps, engineKey?: string): Promise<EngineConnection | undefined> {
+  const withModel = deps.ctx.connections.filter((c) => c.topology);
+  if (engineKey) return withModel.find((c) => c.key === engineKey);
+  if (withModel.length <= 1) return withModel[0];
+  const picked = await vscode.window.showQuickPick(withModel.map((c) => ({ label: c.label, c })), { placeHolder: 'Trace on which engine?' });
+  return picked?.c;
+}
+
+async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, opts: { engineKey?: string; from?: string; to?: string }): Promise<void> {
+  const conn = await chooseConnection(deps, opts.engineKey);
+  const topology: Topology | undefined = conn?.topology;
+  if (!conn || !topology) {
+    void vscode.window.showErrorMessage('netlens: no model to trace on yet — is the engine reachable?');
+    return;
+  }
+  const from = opts.from ?? (await pick(traceSources(topology), 'Trace a packet from…'))?.value;
+  if (!from) return;
+  const toCandidate = opts.to ? traceDestinations(topology).find((c) => c.value === opts.to) ?? { value: opts.to, label: opts.to, description: '' } : await pick(traceDestinations(topology), `Trace a packet from ${from} to…`);
+  if (!toCandidate) return;
+  const to = toCandidate.value;
+  const proto = (await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined;
+  if (!proto) return;
+  let port: number | undefined;
+  if (proto !== 'icmp' && !destinationHasPort(to)) {
+    const text = await vscode.window.showInputBox({
+      prompt: `Destination port on ${to}`,
+      value: toCandidate.port ? String(toCandidate.port) : '80',
+      validateInput: (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : 'a port 1-65535'),
+    });
+    if (!text) return;
+    port = Number(text);
+  }
+  try {
+    const result = engine.tracePacket(topology, { from, to, proto, ...(port !== undefined ? { port } : {}) });
+    const text = engine.formatTrace(result as never);
+    deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
+    const uri = docs.add(`trace ${from} to ${to}`, `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}\n\n${text}\n`);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  } catch (e) {
+    void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
+  }
+}
+
+export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
+  const docs = new TraceDocuments();
+  const engine = deps.trace;
+  const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
+  return [
+    vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
+    vscode.commands.registerCommand('netlens.tracePacket', () => (engine ? runTrace(deps, engine, docs, {}) : unavailable())),
+    vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
+      if (!engine) return unavailable();
+      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.traceEndpoint), 'Trace from…');
+      if (node?.facts?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.facts.traceEndpoint });
+    }),
+    vscode.commands.registerCommand('netlens.traceToHere', async (arg?: unknown) => {
+      if (!engine) return unavailable();
+      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.traceEndpoint || n.facts?.publish), 'Trace to…');
+      if (!node) return;
+      const p = node.facts?.publish;
+      const to = p ? (p.hostIp === '0.0.0.0' || p.hostIp === '::' ? `host:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`) : node.facts?.traceEndpoint;
+      if (to) await runTrace(deps, engine, docs, { engineKey: node.engineKey, to });
+    }),
+  ];
+}

@@ -1,0 +1,106 @@
+/**
+ * The one object the extension's parts share: the settings, one connection per engine, the
+ * refresh manager, the log channel, and change events. Two lifetimes: the extension's (this
+ * object, disposed on deactivate) and the engines' (replaced as a whole when settings change).
+ */
+import * as vscode from 'vscode';
+import type { Topology } from '../core/model/types';
+import type { Session, SessionOptions } from '../core/session';
+import { Config } from './config';
+import { EngineConnection } from './engines/engineConnection';
+import { RefreshManager } from './refreshManager';
+
+export class NetlensContext implements vscode.Disposable {
+  readonly config = new Config();
+  readonly log: vscode.LogOutputChannel;
+  private connectionsList: EngineConnection[] = [];
+  private configProblems: string[] = [];
+  private readonly refreshes: RefreshManager;
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly topologyEmitter = new vscode.EventEmitter<Topology>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private lastTopology: Topology | undefined;
+  /** any engine's state or model changed */
+  readonly onDidChange = this.changeEmitter.event;
+  /** the first engine's model changed (what the topology panel draws) */
+  readonly onDidChangeTopology = this.topologyEmitter.event;
+
+  constructor(private readonly createSession: (opts: SessionOptions) => Session) {
+    this.log = vscode.window.createOutputChannel('netlens', { log: true });
+    this.refreshes = new RefreshManager((key) => this.connection(key), (m) => this.log.debug(m));
+    this.disposables.push(
+      this.log,
+      this.refreshes,
+      this.changeEmitter,
+      this.topologyEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (Config.affectsEngines(e)) void this.connect('config');
+      }),
+    );
+  }
+
+  get connections(): readonly EngineConnection[] {
+    return this.connectionsList;
+  }
+
+  connection(key: string): EngineConnection | undefined {
+    return this.connectionsList.find((c) => c.key === key);
+  }
+
+  /** The first engine's model: the one the topology panel and the e2e API read. */
+  topology(): Topology | undefined {
+    return this.connectionsList[0]?.topology;
+  }
+
+  lastError(): string | undefined {
+    if (this.configProblems.length) return this.configProblems.join('; ');
+    return this.connectionsList.map((c) => c.lastError).find((e) => e !== undefined);
+  }
+
+  /** (Re)builds the engine connections from the settings and takes a first snapshot of each. */
+  async connect(reason: 'startup' | 'config' | 'engine chosen'): Promise<void> {
+    const old = this.connectionsList;
+    const { specs, problems } = this.config.engineSpecs();
+    this.configProblems = problems;
+    for (const p of problems) this.log.error(`settings: ${p}`);
+    if (problems.length) void vscode.window.showErrorMessage(`netlens: ${problems[0]}`, 'Open Settings').then((a) => a && openSettings());
+    this.connectionsList = specs.map(
+      (spec) =>
+        new EngineConnection(spec, {
+          createSession: this.createSession,
+          log: (level, message) => this.log[level](message),
+          changed: () => this.changed(),
+          wantsRefresh: (why, automatic) => void this.refreshes.request(spec.key, why, automatic),
+        }),
+    );
+    this.changed();
+    await Promise.all(old.map((c) => c.dispose()));
+    for (const c of this.connectionsList) c.start();
+    await this.refresh(reason);
+  }
+
+  /** Refreshes every engine (or one), resolving when done. */
+  async refresh(reason: string, key?: string): Promise<void> {
+    const targets = key ? this.connectionsList.filter((c) => c.key === key) : this.connectionsList;
+    await Promise.all(targets.map((c) => this.refreshes.request(c.key, reason, false)));
+  }
+
+  private changed(): void {
+    this.changeEmitter.fire();
+    const t = this.topology();
+    if (t && t !== this.lastTopology) {
+      this.lastTopology = t;
+      this.topologyEmitter.fire(t);
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.connectionsList) void c.dispose();
+    this.connectionsList = [];
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+}
+
+export function openSettings(): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', '@ext:netlens.netlens netlens.');
+}

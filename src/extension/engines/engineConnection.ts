@@ -1,0 +1,169 @@
+/**
+ * One engine: its session, the last model, its state, the event subscription. A failed snapshot
+ * keeps the last model (marked stale) or, with none, becomes an error the views show; a retry is
+ * scheduled with backoff so the views recover by themselves when the engine comes back.
+ */
+import type { EngineEvent } from '../../core/docker/types';
+import { errorMessage, isNetlensError } from '../../core/errors';
+import type { Topology } from '../../core/model/types';
+import type { Session, SessionOptions } from '../../core/session';
+import type { EngineSpec } from './engineSpecs';
+import type { EngineStatus, EngineView } from './engineStatus';
+
+export type LogFn = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+export interface EngineConnectionHooks {
+  readonly createSession: (opts: SessionOptions) => Session;
+  readonly log: LogFn;
+  /** the state or the model changed: redraw */
+  readonly changed: () => void;
+  /** something happened that a new snapshot should show */
+  readonly wantsRefresh: (reason: string, automatic: boolean) => void;
+}
+
+const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
+
+/** Event actions that change what the views show (exec_*, health_status … do not). */
+const RELEVANT: Readonly<Record<string, ReadonlySet<string>>> = {
+  container: new Set(['create', 'start', 'die', 'stop', 'kill', 'destroy', 'rename', 'pause', 'unpause', 'restart', 'oom']),
+  network: new Set(['create', 'destroy', 'connect', 'disconnect', 'remove']),
+  volume: new Set(['create', 'destroy', 'mount', 'unmount']),
+};
+
+export function isRelevantEvent(e: EngineEvent): boolean {
+  return RELEVANT[e.type]?.has(e.action.split(':')[0] ?? '') ?? false;
+}
+
+export class EngineConnection implements EngineView {
+  private current: Session | undefined;
+  private stopEvents: (() => void) | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private failures = 0;
+  private inflight: AbortController | undefined;
+  private disposed = false;
+  status: EngineStatus = { kind: 'connecting' };
+  topology: Topology | undefined;
+
+  constructor(
+    readonly spec: EngineSpec,
+    private readonly hooks: EngineConnectionHooks,
+    private readonly env?: Readonly<Record<string, string | undefined>>,
+  ) {}
+
+  get key(): string {
+    return this.spec.key;
+  }
+
+  get label(): string {
+    return this.spec.label;
+  }
+
+  /** The session, created on first use; a bad setting surfaces here as the error state. */
+  session(): Session {
+    if (!this.current) {
+      const log: LogFn = (level, message) => this.hooks.log(level, `[${this.spec.label}] ${message}`);
+      this.current = this.hooks.createSession({ ...this.spec.options, log, ...(this.env ? { env: this.env } : {}) });
+      this.hooks.log('info', `[${this.spec.label}] session: ${this.current.description}`);
+    }
+    return this.current;
+  }
+
+  /** Starts listening to engine events. */
+  start(): void {
+    let session: Session;
+    try {
+      session = this.session();
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.stopEvents = session.onEvent(
+      (e) => {
+        this.hooks.log('trace', `[${this.spec.label}] event ${e.type} ${e.action} ${e.name ?? e.id}`);
+        if (isRelevantEvent(e)) this.hooks.wantsRefresh(`event: ${e.type} ${e.action.split(':')[0]} ${e.name ?? e.id.slice(0, 12)}`, true);
+      },
+      (state, error) => {
+        if (state === 'reconnecting') {
+          this.hooks.log('warn', `[${this.spec.label}] event stream lost${error ? `: ${error}` : ''}; reconnecting`);
+          this.markUnreachable(error ?? 'event stream lost');
+          // A snapshot attempt confirms it (or not) and starts the retries with backoff.
+          this.hooks.wantsRefresh('event stream lost', false);
+        } else {
+          this.hooks.log('info', `[${this.spec.label}] event stream connected`);
+          // Anything may have changed while the stream was away.
+          if (this.status.kind !== 'connected') this.hooks.wantsRefresh('reconnect: event stream back', false);
+        }
+      },
+    );
+  }
+
+  /** Takes a new snapshot. Never throws: the outcome is the state. */
+  async refresh(): Promise<void> {
+    if (this.disposed) return;
+    this.inflight?.abort();
+    const ac = new AbortController();
+    this.inflight = ac;
+    try {
+      const topology = await this.session().snapshot(ac.signal);
+      if (ac.signal.aborted || this.disposed) return;
+      this.topology = topology;
+      this.failures = 0;
+      this.clearRetry();
+      this.status = { kind: 'connected', since: new Date().toISOString() };
+      this.hooks.log('info', `[${this.spec.label}] snapshot: ${topology.networks.length} networks, ${topology.containers.length} containers, ${topology.gaps.length} gaps, ${topology.stats.collectMs} ms`);
+      for (const g of topology.gaps) this.hooks.log('debug', `[${this.spec.label}] gap ${g.subject}: ${g.reason}`);
+    } catch (e) {
+      if (ac.signal.aborted || this.disposed) return;
+      this.fail(e);
+    } finally {
+      if (this.inflight === ac) this.inflight = undefined;
+      this.hooks.changed();
+    }
+  }
+
+  /** The last error message, for the API and the status bar. */
+  get lastError(): string | undefined {
+    return this.status.kind === 'error' || this.status.kind === 'stale' ? this.status.error : undefined;
+  }
+
+  private markUnreachable(error: string): void {
+    if (this.status.kind === 'connected' && this.topology) {
+      this.status = { kind: 'stale', since: new Date().toISOString(), error };
+      this.hooks.changed();
+    }
+  }
+
+  private fail(e: unknown): void {
+    const message = errorMessage(e);
+    this.hooks.log('error', `[${this.spec.label}] ${message}`);
+    const since = this.status.kind === 'stale' || this.status.kind === 'error' ? this.status.since : new Date().toISOString();
+    this.status = this.topology
+      ? { kind: 'stale', since, error: message }
+      : { kind: 'error', since, error: message, ...(isNetlensError(e) ? { code: e.code } : {}) };
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    this.clearRetry();
+    const delay = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)] ?? 30000;
+    this.failures++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.hooks.wantsRefresh(`retry after ${delay} ms`, false);
+    }, delay);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.clearRetry();
+    this.inflight?.abort();
+    this.stopEvents?.();
+    await this.current?.dispose().catch(() => undefined);
+    this.current = undefined;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The inspect pane: one webview panel showing the fact sheet of the selected item, redrawn when
+ * the model changes. Links in it reveal tree items; buttons open the raw JSON and the topology.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import { containerSheet } from '../facts/containerSheet';
+import type { FactSheet } from '../facts/factSheet';
+import { statusText } from '../engines/engineStatus';
+import type { NetlensContext } from '../ctx';
+import type { NetlensViews } from '../views';
+import type { TreeElement } from '../trees/treeProvider';
+import type { TreeNode } from '../trees/treeNode';
+import { inspectHtml } from './inspectHtml';
+import { parseInspectMessage } from './inspectMessages';
+import { openRawJson } from './rawJsonDocuments';
+import type { ContainerStorage } from '../../core/docker/types';
+
+export interface InspectHooks {
+  /** present once the topology panel is wired */
+  readonly openInTopology?: (topologyId: string) => void;
+}
+
+export class InspectPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private shown: TreeElement | undefined;
+  private storage: { containerId: string; value: ContainerStorage } | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly ctx: NetlensContext,
+    private readonly views: NetlensViews,
+    private readonly hooks: InspectHooks,
+  ) {
+    this.subscription = ctx.onDidChange(() => this.render());
+  }
+
+  /** What the pane currently shows, for the test API. */
+  get current(): { element: TreeElement; title: string } | undefined {
+    return this.shown && this.panel ? { element: this.shown, title: this.panel.title } : undefined;
+  }
+
+  show(el: TreeElement, preserveFocus = false): void {
+    const node = this.views.node(el);
+    if (!node?.sheet) return;
+    this.shown = el;
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel('netlens.inspect', 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
+        enableScripts: true,
+        localResourceRoots: [],
+        enableFindWidget: true,
+        retainContextWhenHidden: false,
+      });
+      this.panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.shown = undefined;
+      });
+      this.panel.webview.onDidReceiveMessage((m) => void this.onMessage(m));
+    } else this.panel.reveal(undefined, preserveFocus);
+    this.render();
+    if (node.facts?.containerId && node.contextValue.startsWith(';container;')) void this.loadStorage(node);
+  }
+
+  private sheetFor(node: TreeNode): FactSheet | undefined {
+    const base = node.sheet?.();
+    const conn = this.ctx.connection(node.engineKey);
+    const c = conn?.topology?.containers.find((x) => x.id === node.facts?.containerId);
+    if (base && c && conn?.topology && this.storage?.containerId === c.id && base.kind === 'Container') {
+      return containerSheet(node.engineKey, conn.topology, c, this.storage.value);
+    }
+    return base;
+  }
+
+  private render(): void {
+    if (!this.panel || !this.shown) return;
+    const node = this.views.node(this.shown);
+    if (!node) {
+      this.panel.webview.html = inspectHtml({ kind: 'Gone', title: 'This item is no longer in the model', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      return;
+    }
+    const sheet = this.sheetFor(node);
+    if (!sheet) return;
+    const status = this.ctx.connection(node.engineKey)?.status;
+    this.panel.title = `${sheet.kind}: ${sheet.title}`;
+    this.panel.webview.html = inspectHtml(sheet, {
+      nonce: nonce(),
+      canShowTopology: this.hooks.openInTopology !== undefined,
+      ...(status && status.kind === 'stale' ? { banner: statusText(status) } : {}),
+    });
+  }
+
+  private async loadStorage(node: TreeNode): Promise<void> {
+    const id = node.facts?.containerId;
+    const conn = this.ctx.connection(node.engineKey);
+    if (!id || !conn || this.storage?.containerId === id) return;
+    try {
+      const value = await conn.session().storage(id);
+      this.storage = { containerId: id, value };
+      this.render();
+    } catch (e) {
+      this.ctx.log.warn(`layers of ${id.slice(0, 12)}: ${errorMessage(e)}`);
+    }
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const m = parseInspectMessage(raw);
+    const node = this.shown ? this.views.node(this.shown) : undefined;
+    if (!m || !node) return;
+    const sheet = node.sheet?.();
+    if (m.type === 'raw' && sheet?.raw) await openRawJson(node.engineKey, sheet.raw.kind, sheet.raw.id);
+    else if (m.type === 'topology' && sheet?.topologyId) this.hooks.openInTopology?.(sheet.topologyId);
+    else if (m.type === 'reveal') {
+      const ok = await this.views.reveal(m.view, m.id);
+      if (!ok) void vscode.window.showInformationMessage('netlens: that item is not in the tree any more');
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.panel?.dispose();
+  }
+}
+
+/** A per-load CSP nonce from a crypto source. */
+function nonce(): string {
+  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}

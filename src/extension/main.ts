@@ -1,0 +1,75 @@
+/**
+ * The extension's entry point: builds the context, the views, the inspect pane and the commands,
+ * connects to the engines, and returns the API (api.ts) the end-to-end tests assert through.
+ */
+import * as vscode from 'vscode';
+import { createSession } from '../core/session';
+import type { NetlensApi } from './api';
+import { registerBrowserCommands } from './commands/browserCommands';
+import { registerCaptureCommands } from './commands/captureCommands';
+import type { CommandDeps, TopologyHooks, TraceEngine } from './commands/commandDeps';
+import { registerCopyCommands } from './commands/copyCommands';
+import { registerEngineCommands } from './commands/engineCommands';
+import { registerTraceCommands } from './commands/traceCommands';
+import { registerViewCommands } from './commands/viewCommands';
+import { NetlensContext } from './ctx';
+import { InspectPanel } from './inspect/inspectPanel';
+import { RAW_SCHEME, RawJsonDocuments } from './inspect/rawJsonDocuments';
+import { createStatusBar } from './statusBar';
+import { NetlensViews } from './views';
+
+// Wired once src/core/trace/index.ts exports tracePacket/formatTrace (issue 5).
+const traceEngine: TraceEngine | undefined = undefined;
+
+export function activate(context: vscode.ExtensionContext): NetlensApi {
+  const ctx = new NetlensContext(createSession);
+  const views = new NetlensViews(ctx);
+  let topologyHooks: TopologyHooks | undefined;
+  const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) });
+  const deps: CommandDeps = { ctx, views, inspect, ...(traceEngine ? { trace: traceEngine } : {}), topology: () => topologyHooks };
+  context.subscriptions.push(
+    ctx,
+    views,
+    inspect,
+    vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, new RawJsonDocuments(ctx)),
+    createStatusBar(ctx),
+    ...registerViewCommands(deps),
+    ...registerCopyCommands(deps),
+    ...registerCaptureCommands(deps),
+    ...registerBrowserCommands(deps),
+    ...registerEngineCommands(deps),
+    ...registerTraceCommands(deps),
+  );
+  // Topology panel (issue 4): enable once src/extension/topology/index.ts exists.
+  // topologyHooks = registerTopologyPanelHooks(context, ctx, deps);
+
+  const connected = ctx.connect('startup');
+  return {
+    getTopology: () => ctx.topology(),
+    refresh: async (reason = 'api') => {
+      await connected;
+      await ctx.refresh(reason);
+    },
+    treeItems: async (view) => {
+      await connected;
+      const provider = views.providers[view];
+      return provider.allNodes().map(({ node, parentId, depth }) => ({
+        id: node.id,
+        label: node.label,
+        ...(node.description ? { description: node.description } : {}),
+        contextValue: node.contextValue,
+        ...(parentId ? { parentId } : {}),
+        depth,
+        ...(node.tooltip ? { tooltip: node.tooltip } : {}),
+      }));
+    },
+    lastError: () => ctx.lastError(),
+    engines: () => ctx.connections.map((c) => ({ key: c.key, label: c.label, state: c.status.kind, ...(c.lastError ? { error: c.lastError } : {}) })),
+    inspected: () => (inspect.current ? { id: inspect.current.element.id, title: inspect.current.title } : undefined),
+  };
+}
+
+/** Everything is in context.subscriptions, which VS Code disposes after this. */
+export function deactivate(): void {
+  // nothing beyond the subscriptions
+}

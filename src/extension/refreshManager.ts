@@ -1,0 +1,113 @@
+/**
+ * Every refresh goes through here, with a reason (startup, manual, config, event, retry,
+ * reconnect) that the log records. Refreshes of one engine never overlap: requests that arrive
+ * while one runs are folded into one more run after it. Automatic ones (engine events) wait a
+ * short debounce so a burst (`docker compose up`) costs one snapshot, and still reach the tree
+ * well inside 300 ms of the event. A slow refresh shows in the status bar's progress.
+ */
+import * as vscode from 'vscode';
+
+/** From the first event of a burst to the snapshot starting. */
+export const EVENT_DEBOUNCE_MS = 60;
+/** A refresh that takes longer than this gets a window progress indicator. */
+const PROGRESS_AFTER_MS = 400;
+
+interface Pending {
+  readonly reasons: string[];
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+interface Slot {
+  running: Promise<void> | undefined;
+  next: Pending | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface RefreshTarget {
+  readonly key: string;
+  readonly label: string;
+  refresh(): Promise<void>;
+}
+
+export class RefreshManager implements vscode.Disposable {
+  private readonly slots = new Map<string, Slot>();
+  private disposed = false;
+
+  constructor(
+    private readonly target: (key: string) => RefreshTarget | undefined,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Resolves when a refresh that started after this request has finished. */
+  request(key: string, reason: string, automatic: boolean): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    const slot = this.slot(key);
+    if (!slot.next) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      slot.next = { reasons: [], promise, resolve };
+    }
+    slot.next.reasons.push(reason);
+    const { promise } = slot.next;
+    if (automatic) {
+      if (!slot.timer && !slot.running) {
+        slot.timer = setTimeout(() => {
+          slot.timer = undefined;
+          this.kick(key);
+        }, EVENT_DEBOUNCE_MS);
+      }
+    } else {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = undefined;
+      this.kick(key);
+    }
+    return promise;
+  }
+
+  private slot(key: string): Slot {
+    let s = this.slots.get(key);
+    if (!s) {
+      s = { running: undefined, next: undefined, timer: undefined };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  private kick(key: string): void {
+    const slot = this.slot(key);
+    if (slot.running || !slot.next) return;
+    const job = slot.next;
+    slot.next = undefined;
+    const target = this.target(key);
+    if (!target) {
+      job.resolve();
+      return;
+    }
+    const reasons = [...new Set(job.reasons)];
+    this.log(`refresh ${target.label}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? ` (+${reasons.length - 5})` : ''}`);
+    const started = Date.now();
+    const run = target.refresh();
+    const progressTimer = setTimeout(() => {
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netlens: reading ${target.label}` }, () => run);
+    }, PROGRESS_AFTER_MS);
+    slot.running = run
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(progressTimer);
+        this.log(`refresh ${target.label} done in ${Date.now() - started} ms`);
+        slot.running = undefined;
+        job.resolve();
+        if (slot.next && !slot.timer) this.kick(key);
+      });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const s of this.slots.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.next?.resolve();
+    }
+    this.slots.clear();
+  }
+}

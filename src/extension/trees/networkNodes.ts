@@ -1,0 +1,134 @@
+/** The Networks view below one engine: network → endpoint → publishes, aliases and links. */
+import type { Endpoint, NetworkNode, Topology } from '../../core/model/types';
+import { endpointSheet, networkSheet } from '../facts/networkSheets';
+import { networkDescription, publishText } from '../facts/format';
+import { sheetMarkdown } from '../facts/sheetMarkdown';
+import { markdownText } from '../text/markdownText';
+import { nodeIds, publishKey } from './nodeIds';
+import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
+
+const DRIVER_ORDER = ['bridge', 'host', 'null', 'macvlan', 'ipvlan', 'overlay'];
+
+function networkIcon(n: NetworkNode): NodeIcon {
+  if (n.driver === 'host') return { id: 'home' };
+  if (n.driver === 'null') return { id: 'circle-slash' };
+  if (n.driver === 'macvlan' || n.driver === 'ipvlan') return { id: 'plug', color: 'charts.purple' };
+  if (n.driver === 'overlay') return { id: 'cloud', color: 'charts.blue' };
+  if (n.internal) return { id: 'lock', color: 'charts.yellow' };
+  return { id: 'type-hierarchy', color: 'charts.blue' };
+}
+
+export function networkNodes(engine: string, topology: Topology): TreeNode[] {
+  const rank = (d: string): number => (DRIVER_ORDER.includes(d) ? DRIVER_ORDER.indexOf(d) : DRIVER_ORDER.length);
+  const networks = [...topology.networks].sort((a, b) => rank(a.driver) - rank(b.driver) || a.name.localeCompare(b.name));
+  return networks.map((n) => networkNode(engine, topology, n));
+}
+
+function networkNode(engine: string, topology: Topology, n: NetworkNode): TreeNode {
+  const sheet = () => networkSheet(engine, topology, n);
+  const facts: NodeFacts = {
+    topologyId: n.id,
+    ...(n.bridge && n.bridgePresent !== false ? { captureInterface: n.bridge } : {}),
+    ...(n.gateways[0] ? { ip: n.gateways[0] } : {}),
+  };
+  const children: TreeNode[] = [];
+  if (n.parent) {
+    children.push({
+      id: nodeIds.networkParent(engine, n.id),
+      label: `parent ${n.parent}`,
+      description: n.driver,
+      tooltip: `Host interface this ${markdownText(n.driver)} network's containers sit on`,
+      icon: { id: 'circuit-board' },
+      contextValue: contextValueFor('parentInterface', { captureInterface: n.parent }),
+      facts: { captureInterface: n.parent },
+      children: [],
+      engineKey: engine,
+    });
+  }
+  const endpoints = [...n.endpoints].sort((a, b) => a.containerName.localeCompare(b.containerName));
+  children.push(...endpoints.map((ep) => endpointNode(engine, topology, n, ep)));
+  return {
+    id: nodeIds.network(engine, n.id),
+    label: n.name,
+    description: networkDescription(n),
+    tooltip: sheetMarkdown(sheet()),
+    icon: networkIcon(n),
+    contextValue: contextValueFor('network', facts, ['inspect', 'raw', `driver-${n.driver.replace(/[^a-z0-9]/gi, '')}`]),
+    children,
+    expanded: n.endpoints.length > 0 && n.endpoints.length <= 20,
+    facts,
+    sheet,
+    engineKey: engine,
+  };
+}
+
+function endpointDescription(n: NetworkNode, ep: Endpoint): string {
+  if (n.driver === 'host') return "host's network stack";
+  if (n.driver === 'null') return 'no network';
+  const parts = [ep.ipv4 ?? ep.ipv6 ?? 'no address'];
+  if (ep.hostVeth) parts.push(ep.hostVeth);
+  return parts.join(' · ');
+}
+
+function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint): TreeNode {
+  const container = topology.containers.find((c) => c.id === ep.containerId);
+  const running = container ? container.state === 'running' : true;
+  const facts: NodeFacts = {
+    topologyId: ep.containerId,
+    traceEndpoint: ep.containerName,
+    containerId: ep.containerId,
+    ...(ep.ipv4 ?? ep.ipv6 ? { ip: (ep.ipv4 ?? ep.ipv6) as string } : {}),
+    ...(ep.mac ? { mac: ep.mac } : {}),
+    ...(ep.hostVeth ? { veth: ep.hostVeth, captureInterface: ep.hostVeth } : {}),
+  };
+  const sheet = () => endpointSheet(engine, topology, n, ep);
+  const base = (kind: string, key: string) => nodeIds.endpointDetail(engine, n.id, ep.containerId, kind, key);
+  const publishes = topology.publishes.filter((p) => p.containerId === ep.containerId && (p.containerIp === null || p.containerIp === ep.ipv4 || p.containerIp === ep.ipv6));
+  const children: TreeNode[] = [
+    ...publishes.map((p): TreeNode => {
+      const pf: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: ep.containerId };
+      return {
+        id: base('pub', publishKey(p)),
+        label: publishText(p),
+        description: p.dnatRule ? `DNAT ${p.dnatRule.chain} #${p.dnatRule.index}` : 'no DNAT rule found',
+        tooltip: p.dnatRule ? `DNAT: ${markdownText(p.dnatRule.raw)}` : 'No DNAT rule found for this publish',
+        icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
+        contextValue: contextValueFor('publish', pf),
+        children: [],
+        facts: pf,
+        engineKey: engine,
+      };
+    }),
+    ...ep.aliases.map((a): TreeNode => ({
+      id: base('alias', a),
+      label: a,
+      description: 'DNS alias',
+      icon: { id: 'tag' },
+      contextValue: contextValueFor('alias', undefined),
+      children: [],
+      engineKey: engine,
+    })),
+    ...ep.links.map((l): TreeNode => ({
+      id: base('link', l),
+      label: l,
+      description: 'legacy --link',
+      icon: { id: 'link' },
+      contextValue: contextValueFor('link', undefined),
+      children: [],
+      engineKey: engine,
+    })),
+  ];
+  return {
+    id: nodeIds.endpoint(engine, n.id, ep.containerId),
+    label: ep.containerName,
+    description: endpointDescription(n, ep),
+    tooltip: sheetMarkdown(sheet()),
+    icon: { id: 'vm', color: running ? 'charts.green' : 'disabledForeground' },
+    contextValue: contextValueFor('endpoint', facts, ['inspect', 'raw']),
+    children,
+    expanded: false,
+    facts,
+    sheet,
+    engineKey: engine,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Stable tree ids. An id depends only on what a thing is (engine key, Docker id, interface name),
+ * never on its position, so a refresh keeps expansion and selection and `reveal` can find a node
+ * from a link. Segments are URI-encoded so a name holding a slash cannot collide with another path.
+ */
+const seg = (s: string | number): string => encodeURIComponent(String(s));
+
+export const nodeIds = {
+  engine: (engine: string) => `${seg(engine)}`,
+  engineError: (engine: string) => `${seg(engine)}/error`,
+  network: (engine: string, networkId: string) => `${seg(engine)}/net/${seg(networkId)}`,
+  networkParent: (engine: string, networkId: string) => `${seg(engine)}/net/${seg(networkId)}/parent`,
+  endpoint: (engine: string, networkId: string, containerId: string) => `${seg(engine)}/net/${seg(networkId)}/ep/${seg(containerId)}`,
+  endpointDetail: (engine: string, networkId: string, containerId: string, kind: string, key: string) =>
+    `${seg(engine)}/net/${seg(networkId)}/ep/${seg(containerId)}/${seg(kind)}/${seg(key)}`,
+
+  host: (engine: string) => `${seg(engine)}/host`,
+  hostGroup: (engine: string, group: string) => `${seg(engine)}/host/${seg(group)}`,
+  hostInterface: (engine: string, name: string) => `${seg(engine)}/host/if/${seg(name)}`,
+  netns: (engine: string, name: string) => `${seg(engine)}/host/netns/${seg(name)}`,
+  netnsDetail: (engine: string, name: string, kind: string, key: string | number) => `${seg(engine)}/host/netns/${seg(name)}/${seg(kind)}/${seg(key)}`,
+  hostDetail: (engine: string, group: string, key: string | number) => `${seg(engine)}/host/${seg(group)}/${seg(key)}`,
+
+  container: (engine: string, containerId: string) => `${seg(engine)}/ctr/${seg(containerId)}`,
+  containerGroup: (engine: string, containerId: string, group: string) => `${seg(engine)}/ctr/${seg(containerId)}/${seg(group)}`,
+  containerDetail: (engine: string, containerId: string, group: string, key: string | number) =>
+    `${seg(engine)}/ctr/${seg(containerId)}/${seg(group)}/${seg(key)}`,
+} as const;
+
+export function publishKey(p: { protocol: string; hostIp: string | null; hostPort: number | null; containerPort: number }): string {
+  return `${p.protocol}:${p.hostIp ?? '*'}:${p.hostPort ?? '-'}:${p.containerPort}`;
+}

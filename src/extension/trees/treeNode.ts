@@ -1,0 +1,63 @@
+/**
+ * A tree node as plain data: what the model-to-node builders produce and the vscode providers map
+ * to TreeItems. Being free of `vscode`, the builders are unit-tested in plain Node.
+ */
+import type { FactSheet } from '../facts/factSheet';
+
+export type ViewName = 'networks' | 'host' | 'containers';
+
+/** A codicon id and an optional theme colour id (e.g. `charts.green`). */
+export interface NodeIcon {
+  readonly id: string;
+  readonly color?: string;
+}
+
+/** What commands on a node act on. Each present field enables the matching menu entry. */
+export interface NodeFacts {
+  readonly ip?: string;
+  readonly mac?: string;
+  readonly veth?: string;
+  /** host interface to run tcpdump on (a veth or a bridge) */
+  readonly captureInterface?: string;
+  readonly publish?: { readonly hostIp: string; readonly hostPort: number; readonly protocol: string };
+  /** what the trace engine calls this end (a container name or an IP) */
+  readonly traceEndpoint?: string;
+  /** the id the topology webview knows this thing by */
+  readonly topologyId?: string;
+  /** a container whose storage/diff can be fetched */
+  readonly containerId?: string;
+}
+
+export interface TreeNode {
+  readonly id: string;
+  readonly label: string;
+  readonly description?: string;
+  /** markdown, every Docker-supplied string escaped */
+  readonly tooltip?: string;
+  readonly icon?: NodeIcon;
+  /** `;kind;capability;…;` — menus match it with `viewItem =~ /;capability;/` */
+  readonly contextValue: string;
+  readonly children: readonly TreeNode[];
+  readonly expanded?: boolean;
+  /** children fetched from the engine when the node is expanded */
+  readonly lazy?: { readonly kind: 'storage' | 'diff'; readonly containerId: string };
+  readonly facts?: NodeFacts;
+  /** the inspect pane's content for this node */
+  readonly sheet?: () => FactSheet;
+  /** what clicking the item does besides selecting it (error items: retry, open settings) */
+  readonly action?: 'retry' | 'openSettings' | 'showLog';
+  readonly engineKey: string;
+}
+
+/** Builds a contextValue from a kind and the capabilities its facts enable. */
+export function contextValueFor(kind: string, facts: NodeFacts | undefined, extra: readonly string[] = []): string {
+  const caps: string[] = [kind, ...extra];
+  if (facts?.ip) caps.push('ip');
+  if (facts?.mac) caps.push('mac');
+  if (facts?.veth) caps.push('veth');
+  if (facts?.captureInterface) caps.push('capture');
+  if (facts?.publish) caps.push('browse');
+  if (facts?.traceEndpoint) caps.push('trace');
+  if (facts?.topologyId) caps.push('topology');
+  return `;${caps.join(';')};`;
+}
