@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { createSession } from '../core/session';
+import { formatTrace, tracePacket } from '../core/trace';
 import type { NetlensApi } from './api';
 import { registerBrowserCommands } from './commands/browserCommands';
 import { registerCaptureCommands } from './commands/captureCommands';
@@ -17,16 +18,16 @@ import { InspectPanel } from './inspect/inspectPanel';
 import { RAW_SCHEME, RawJsonDocuments } from './inspect/rawJsonDocuments';
 import { createStatusBar } from './statusBar';
 import { NetlensViews } from './views';
+import { wireTopologyPanel } from './topologyWiring';
 
-// Wired once src/core/trace/index.ts exports tracePacket/formatTrace (issue 5).
-const traceEngine: TraceEngine | undefined = undefined;
+const traceEngine: TraceEngine = { tracePacket, formatTrace };
 
 export function activate(context: vscode.ExtensionContext): NetlensApi {
   const ctx = new NetlensContext(createSession);
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
   const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) });
-  const deps: CommandDeps = { ctx, views, inspect, ...(traceEngine ? { trace: traceEngine } : {}), topology: () => topologyHooks };
+  const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks };
   context.subscriptions.push(
     ctx,
     views,
@@ -40,8 +41,14 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     ...registerEngineCommands(deps),
     ...registerTraceCommands(deps),
   );
-  // Topology panel (issue 4): enable once src/extension/topology/index.ts exists.
-  // topologyHooks = registerTopologyPanelHooks(context, ctx, deps);
+  topologyHooks = wireTopologyPanel(context, {
+    ctx,
+    openInspect: (topologyId) => {
+      const found = views.findByTopologyId(topologyId);
+      if (found) inspect.show(views.providers[found.view].element(found.node.id));
+    },
+    trace: (from, to) => void vscode.commands.executeCommand('netlens.tracePacket', { from, to }),
+  });
 
   const connected = ctx.connect('startup');
   return {

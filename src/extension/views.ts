@@ -39,6 +39,21 @@ export class NetlensViews implements vscode.Disposable {
     return undefined;
   }
 
+  /** The inspectable node the topology graph means by an id (Docker id, `if:<name>`, `netns:<name>`, `host`). */
+  findByTopologyId(topologyId: string): { view: ViewName; node: TreeNode } | undefined {
+    const hostSide = topologyId === 'host' || topologyId.startsWith('if:') || topologyId.startsWith('netns:');
+    const order: ViewName[] = hostSide ? ['host'] : ['containers', 'networks'];
+    for (const view of order) {
+      for (const { node } of this.providers[view].allNodes()) {
+        if (!node.sheet) continue;
+        const matches =
+          topologyId === 'host' ? node.contextValue.startsWith(';forward;') : topologyId.startsWith('if:') ? node.id.endsWith(`/host/if/${encodeURIComponent(topologyId.slice(3))}`) : node.facts?.topologyId === topologyId && !node.contextValue.startsWith(';publish;');
+        if (matches) return { view, node };
+      }
+    }
+    return undefined;
+  }
+
   async reveal(view: ViewName, id: string): Promise<boolean> {
     const provider = this.providers[view];
     if (!provider.node(id)) return false;

@@ -1,21 +1,24 @@
 /** What every command factory gets: the context, the views, the inspect pane and optional peers. */
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
+import type { TraceRequest, TraceResult } from '../../core/trace';
 import type { NetlensContext } from '../ctx';
 import type { InspectPanel } from '../inspect/inspectPanel';
 import type { TreeNode } from '../trees/treeNode';
 import type { NetlensViews } from '../views';
 
-/** The trace engine's entry points (src/core/trace), passed in once that module exists. */
+/** The trace engine's entry points (src/core/trace), passed in so commands stay testable. */
 export interface TraceEngine {
-  tracePacket(topology: Topology, request: { from: string; to: string; proto: 'tcp' | 'udp' | 'icmp'; port?: number }): unknown;
-  formatTrace(result: never): string;
+  tracePacket(topology: Topology, request: TraceRequest): TraceResult;
+  formatTrace(result: TraceResult): string;
 }
 
 /** What the topology panel offers back, once it is registered. */
 export interface TopologyHooks {
   /** shows the panel with this node (a container/network id) focused */
   focus(id: string): void;
+  /** highlights a trace's path on the graph */
+  showTrace?(result: TraceResult): void;
 }
 
 export interface CommandDeps {

@@ -71,7 +71,8 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
   }
   try {
     const result = engine.tracePacket(topology, { from, to, proto, ...(port !== undefined ? { port } : {}) });
-    const text = engine.formatTrace(result as never);
+    const text = engine.formatTrace(result);
+    deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
     const uri = docs.add(`trace ${from} to ${to}`, `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}\n\n${text}\n`);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
@@ -80,13 +81,20 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
   }
 }
 
+function presetEnds(arg: unknown): { from?: string; to?: string } {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const { from, to } = arg as Record<string, unknown>;
+  return { ...(typeof from === 'string' && from ? { from } : {}), ...(typeof to === 'string' && to ? { to } : {}) };
+}
+
 export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
   const docs = new TraceDocuments();
   const engine = deps.trace;
   const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
   return [
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
-    vscode.commands.registerCommand('netlens.tracePacket', () => (engine ? runTrace(deps, engine, docs, {}) : unavailable())),
+    // Optional argument { from?, to? } (e.g. from the topology graph) presets the ends.
+    vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg)) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
       const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.traceEndpoint), 'Trace from…');
