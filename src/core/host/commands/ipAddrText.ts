@@ -22,6 +22,8 @@ interface Building {
   mac: string | null;
   loopback: boolean;
   linkNetnsId: number | null;
+  /** `link-netns NAME`: iproute2 names the peer's netns instead of giving its id when it can */
+  linkNetns: string | null;
   addresses: InterfaceAddress[];
 }
 
@@ -54,6 +56,7 @@ export function parseIpAddrText(text: string): NetInterface[] {
         mac: null,
         loopback: false,
         linkNetnsId: null,
+        linkNetns: null,
         addresses: [],
       };
       out.push(current);
@@ -66,6 +69,7 @@ export function parseIpAddrText(text: string): NetInterface[] {
       current.mac = mac && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/i.test(mac) ? mac : null;
       const netnsid = word(line, 'link-netnsid');
       current.linkNetnsId = netnsid && /^\d+$/.test(netnsid) ? Number(netnsid) : null;
+      current.linkNetns = word(line, 'link-netns');
       continue;
     }
     const addr = ADDRESS.exec(line);
@@ -90,6 +94,10 @@ export function parseIpAddrText(text: string): NetInterface[] {
     addresses: b.addresses,
     linkIndex: b.linkIndex,
     linkNetnsId: b.linkNetnsId,
-    details: b.parentName ? { source: 'ip addr text', parent: b.parentName } : { source: 'ip addr text' },
+    details: {
+      source: 'ip addr text',
+      ...(b.parentName ? { parent: b.parentName } : {}),
+      ...(b.linkNetns ? { linkNetns: b.linkNetns } : {}),
+    },
   }));
 }

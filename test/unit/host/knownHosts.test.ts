@@ -1,0 +1,82 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { checkHostKey, createHostVerifier, keyTypeOfBlob, knownKeyTypes, sha256Fingerprint } from '../../../src/core/host/knownHosts';
+import { HOST_FIXTURES, hostFixture } from '../../support/hostFixtures';
+
+const dir = join(HOST_FIXTURES, 'known_hosts');
+const pub = (name: string) => {
+  const [type, key] = hostFixture(`known_hosts/${name}.pub`).trim().split(/\s+/) as [string, string];
+  return { type, key, blob: Buffer.from(key, 'base64') };
+};
+const ed = pub('host_ed25519');
+const ecdsa = pub('host_ecdsa');
+const rsa = pub('host_rsa');
+const other = pub('other_ed25519');
+
+describe('host: known_hosts matching', () => {
+  for (const file of ['known_hosts.plain', 'known_hosts.hashed']) {
+    describe(file, () => {
+      const text = hostFixture(`known_hosts/${file}`);
+      it('matches [host]:port entries only for that port', () => {
+        assert.equal(checkHostKey(text, '127.0.0.1', 2222, ed.type, ed.key), 'match');
+        assert.equal(checkHostKey(text, '127.0.0.1', 22, ed.type, ed.key), 'unknown');
+        assert.equal(checkHostKey(text, '127.0.0.1', 2222, other.type, other.key), 'mismatch');
+      });
+      it('matches every name of a comma list, and plain names on port 22', () => {
+        assert.equal(checkHostKey(text, 'alpha.example', 22, ecdsa.type, ecdsa.key), 'match');
+        assert.equal(checkHostKey(text, '10.0.0.5', 22, ecdsa.type, ecdsa.key), 'match');
+        assert.equal(checkHostKey(text, 'beta.example', 22, rsa.type, rsa.key), 'match');
+        assert.equal(checkHostKey(text, 'gamma.example', 2200, other.type, other.key), 'match');
+        assert.equal(checkHostKey(text, 'gamma.example', 22, other.type, other.key), 'match');
+        assert.equal(checkHostKey(text, 'gamma.example', 2201, other.type, other.key), 'unknown');
+      });
+      it('a host known under another key type is unknown for this type, not a match', () => {
+        assert.equal(checkHostKey(text, 'alpha.example', 22, ed.type, ed.key), 'unknown');
+        assert.deepEqual(knownKeyTypes(text, 'alpha.example', 22), ['ecdsa-sha2-nistp256']);
+      });
+      it('wildcards with negation; @cert-authority lines never match a plain key; @revoked wins', () => {
+        assert.equal(checkHostKey(text, 'x.wild.example', 22, ed.type, ed.key), 'match');
+        assert.equal(checkHostKey(text, 'bad.wild.example', 22, ed.type, ed.key), 'unknown');
+        assert.equal(checkHostKey(text, 'h.ca.example', 22, ed.type, ed.key), 'unknown');
+        assert.equal(checkHostKey(text, 'delta.example', 22, ed.type, ed.key), 'revoked');
+      });
+    });
+  }
+
+  it('agrees with OpenSSH (ssh-keygen -F) on which hashed lines name a host', () => {
+    const hashed = join(dir, 'known_hosts.hashed');
+    const text = hostFixture('known_hosts/known_hosts.hashed');
+    for (const [host, port] of [['127.0.0.1', 2222], ['127.0.0.1', 22], ['alpha.example', 22], ['10.0.0.5', 22], ['gamma.example', 2200], ['nowhere.example', 22]] as const) {
+      const name = port === 22 ? host : `[${host}]:${port}`;
+      const r = spawnSync('ssh-keygen', ['-F', name, '-f', hashed], { encoding: 'utf8' });
+      const openssh = r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/).slice(-1)[0]);
+      const ours = knownKeyTypes(text, host, port).length > 0;
+      assert.equal(ours, openssh.length > 0, name);
+    }
+  });
+
+  it('reads the key type from the wire blob and prints the fingerprint ssh-keygen -lf prints', () => {
+    const prints = hostFixture('known_hosts/fingerprints.txt');
+    for (const k of [ed, ecdsa, rsa, other]) {
+      assert.equal(keyTypeOfBlob(k.blob), k.type);
+      assert.ok(prints.includes(sha256Fingerprint(k.blob)), `${k.type} fingerprint`);
+    }
+    assert.equal(keyTypeOfBlob(Buffer.from([0, 0, 0, 200, 1])), 'unknown');
+    // and ssh-keygen agrees right now, not only when the fixture was recorded
+    const live = execFileSync('ssh-keygen', ['-lf', join(dir, 'host_ed25519.pub')], { encoding: 'utf8' });
+    assert.ok(live.includes(sha256Fingerprint(ed.blob)));
+  });
+
+  it('createHostVerifier: accepts only the recorded key and reports what it saw', () => {
+    const v = createHostVerifier(join(dir, 'known_hosts.hashed'), '127.0.0.1', 2222);
+    assert.equal(v.lastResult().result, 'none');
+    assert.equal(v.verify(ed.blob), true);
+    assert.deepEqual({ ...v.lastResult(), keyBase64: undefined }, { result: 'match', fingerprint: sha256Fingerprint(ed.blob), keyType: 'ssh-ed25519', keyBase64: undefined });
+    assert.equal(v.verify(other.blob), false);
+    assert.equal(v.lastResult().result, 'mismatch');
+    const missing = createHostVerifier(join(dir, 'no-such-file'), '127.0.0.1', 2222);
+    assert.equal(missing.verify(ed.blob), false);
+    assert.equal(missing.lastResult().result, 'unknown');
+  });
+});
