@@ -210,9 +210,17 @@ function containerSpec(c: ContainerNode, topology: Topology): PortSpec {
   };
 }
 
-function networkHead(n: NetworkNode): PortSpec {
+/** Global addresses with their prefix, e.g. `192.0.2.2/24` (link-local ones say nothing about routing). */
+function globalAddresses(i: HostInterfaceNode): string[] {
+  return i.addressDetails.filter((a) => a.scope === 'global').map((a) => `${a.address}/${a.prefixLen}`);
+}
+
+function networkHead(n: NetworkNode, topology: Topology): PortSpec {
   const kind = networkKind(n);
-  const subnetLine = n.subnets.length > 0 ? `${n.subnets.join(', ')}${n.gateways.length > 0 ? ` gw ${n.gateways.join(', ')}` : ''}` : 'no subnet';
+  // the default bridge's IPAM lists no gateway on 20.10: the bridge's own address is the gateway
+  const bridgeIf = n.bridge ? topology.host?.interfaces.find((i) => i.name === n.bridge) : undefined;
+  const gateways = n.gateways.length > 0 ? n.gateways : bridgeIf ? bridgeIf.addressDetails.filter((a) => a.scope === 'global' && a.family === 'inet').map((a) => a.address) : [];
+  const subnetLine = n.subnets.length > 0 ? `${n.subnets.join(', ')}${gateways.length > 0 ? ` gw ${gateways.join(', ')}` : ''}` : 'no subnet';
   let title = n.name;
   let first = `${n.driver} network`;
   if (kind === 'bridge') {
@@ -293,7 +301,7 @@ function buildColumns(topology: Topology, containersById: ReadonlyMap<string, Co
     const parentNic = kind === 'macvlan' && n.parent && host?.interfaces.some((i) => i.name === n.parent && isHostBandInterface(i)) ? topologyIds.hostInterface(n.parent) : null;
     columns.push({
       key: topologyIds.network(n.id),
-      head: networkHead(n),
+      head: networkHead(n, topology),
       marks: networkMarks(n),
       uplink: kind === 'bridge' ? (n.internal ? null : 'routed') : kind === 'overlay' ? 'vxlan' : parentNic ? 'parent' : null,
       parentNic,
@@ -334,12 +342,12 @@ function buildColumns(topology: Topology, containersById: ReadonlyMap<string, Co
           kind: 'foreignBridge',
           role: 'foreignBridge',
           title: br.name,
-          lines: ['bridge not made by Docker', br.addresses.length > 0 ? br.addresses.join(', ') : 'no address'],
+          lines: ['bridge not made by Docker', globalAddresses(br).join(', ') || 'no address'],
           status: br.state.toLowerCase(),
           facets: facets([br.name], [br.name], br.addresses),
         },
         marks: [],
-        uplink: br.addresses.length > 0 ? 'routed' : null,
+        uplink: globalAddresses(br).length > 0 ? 'routed' : null,
         parentNic: null,
         rows,
         sortRank: 2,
@@ -353,7 +361,7 @@ function buildColumns(topology: Topology, containersById: ReadonlyMap<string, Co
         return {
           key: topologyIds.namedNetns(ns.name),
           port: hostVeth
-            ? { id: topologyIds.bridgePort(hostVeth.name), kind: 'bridgePort', role: 'bridgePort', title: hostVeth.name, lines: [`${hostVeth.kind} · ifindex ${hostVeth.index}`, hostVeth.addresses.join(', ') || 'no address'], status: hostVeth.state.toLowerCase(), facets: facets([hostVeth.name], [], hostVeth.addresses) }
+            ? { id: topologyIds.bridgePort(hostVeth.name), kind: 'bridgePort', role: 'bridgePort', title: hostVeth.name, lines: [`${hostVeth.kind} · ifindex ${hostVeth.index}`, globalAddresses(hostVeth).join(', ') || 'no address'], status: hostVeth.state.toLowerCase(), facets: facets([hostVeth.name], [], hostVeth.addresses) }
             : null,
           leaf: netnsLeaf(topology, ns.name),
           leafEdgeLabel: hostVeth ? netnsSideLabel(topology, ns.name, hostVeth.index) : null,
@@ -464,7 +472,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
         kind: 'hostInterface',
         role: 'nic',
         title: i.name,
-        lines: [i.addresses.length > 0 ? i.addresses.slice(0, 2).join(', ') : 'no address', `${i.kind} · ${i.state.toLowerCase()}${i.name === defaultDev ? ' · default route' : ''}`],
+        lines: [globalAddresses(i).slice(0, 2).join(', ') || 'no address', `${i.kind} · ${i.state.toLowerCase()}${i.name === defaultDev ? ' · default route' : ''}`],
         status: i.state.toLowerCase(),
         facets: facets([i.name, i.mac], [], i.addresses.map((a) => a.split('/')[0] ?? a)),
       });

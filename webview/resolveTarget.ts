@@ -1,17 +1,20 @@
 /**
  * Turns what the host asks to focus or trace (a topologyIds id, a container or network id, a
- * 12-character id prefix, a name, a host interface or netns name) into the id of a drawn item.
+ * 12-character id prefix, a name, a host interface or netns name, the sidebar's `if:<name>` and
+ * `netns:<name>`) into the id of a drawn item.
  * Pure.
  */
 import type { Topology } from '../src/core/model/types';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
 import type { TopologyLayout } from './layout';
 
-export function resolveTarget(topology: Topology, layout: TopologyLayout, target: string): string | null {
+export function resolveTarget(topology: Topology, layout: TopologyLayout, rawTarget: string): string | null {
+  // the sidebar's own spelling of interfaces and namespaces
+  const target = rawTarget.replace(/^(if|netns):/, '');
   const drawn = new Set(layout.nodes.map((n) => n.id));
   for (const e of layout.edges) drawn.add(e.id);
   if (drawn.has(target)) return target;
-  if (topologyItemKind(target) !== null) return null;
+  if (topologyItemKind(target) !== null && target === rawTarget) return null;
   const byId = (id: string): boolean => id === target || (target.length >= 12 && id.startsWith(target));
   const c = topology.containers.find((x) => byId(x.id) || x.name === target || x.name === target.replace(/^\//, ''));
   if (c && drawn.has(topologyIds.container(c.id))) return topologyIds.container(c.id);

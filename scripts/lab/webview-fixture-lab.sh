@@ -3,7 +3,7 @@
 # the first seed (w1/w2 on docker0, published), a user bridge with two containers, a `none`
 # container, a macvlan on a veth parent made here, and the third seed's RED/BLUE namespaces on a
 # bridge Docker did not make. Everything is named nlw-*; `down` removes it, `up` first removes leftovers.
-# Usage: webview-fixture-lab.sh up|down [extra]   (`extra` adds nlw-w3 on docker0, for the stability fixture)
+# Usage: webview-fixture-lab.sh up|extra|down   (`extra` then adds nlw-w3 on docker0, for the stability fixture)
 set -uo pipefail
 IMG=netlens-busybox:1
 P1=${NLW_PORT1:-28080}
@@ -49,7 +49,8 @@ up() {
 }
 
 case "${1:-}" in
-  up) up; if [ "${2:-}" = extra ]; then docker run -d --name nlw-w3 "$IMG" sleep 100000 >/dev/null; fi ;;
+  up) up ;;
+  extra) docker run -d --name nlw-w3 "$IMG" sleep 100000 >/dev/null ;;
   down) down ;;
-  *) echo "usage: $0 up|down [extra]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|extra|down" >&2; exit 2 ;;
 esac

@@ -1,0 +1,19 @@
+/** Loads the recorded real topologies in test/fixtures/topology/ (see its README for provenance). */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Topology } from '../../src/core/model/types';
+
+/** The repository root: the first folder above this compiled file that holds the fixtures. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'test/fixtures/topology/README.md'))) return dir;
+  }
+  throw new Error(`no test/fixtures/topology above ${from}`);
+}
+
+export const repoRoot = findRepoRoot(__dirname);
+export const topologyFixtureDir = resolve(repoRoot, 'test/fixtures/topology');
+
+export function loadTopologyFixture(name: 'lab-20.10' | 'lab-20.10-plus-w3'): Topology {
+  return JSON.parse(readFileSync(resolve(topologyFixtureDir, `${name}.json`), 'utf8')) as Topology;
+}

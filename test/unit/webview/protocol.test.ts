@@ -1,0 +1,91 @@
+import { strict as assert } from 'node:assert';
+import { topologyIds, topologyItemKind } from '../../../src/protocol/topologyIds';
+import {
+  isEngineStateNotification,
+  isFocusNotification,
+  isOpenInspectCommand,
+  isReadyCommand,
+  isRefreshCommand,
+  isSaveExportRequest,
+  isSnapshotNotification,
+  isTopologyCommand,
+  isTopologyNotification,
+  isTopologyReply,
+  isTopologyRequest,
+  isTraceCommand,
+  isTracePathNotification,
+  topologyProtocolVersion,
+} from '../../../src/protocol/topologyProtocol';
+import { loadTopologyFixture } from '../../support/topologyFixtures';
+
+describe('topology protocol guards', () => {
+  const topology = loadTopologyFixture('lab-20.10');
+
+  it('accepts every well-formed webview → host command and request', () => {
+    assert.ok(isReadyCommand({ type: 'ready', protocolVersion: topologyProtocolVersion }));
+    assert.ok(isOpenInspectCommand({ type: 'openInspect', itemId: 'ctr:abc' }));
+    assert.ok(isTraceCommand({ type: 'trace', from: 'nic:eth0', to: 'ctr:abc' }));
+    assert.ok(isRefreshCommand({ type: 'refresh' }));
+    assert.ok(isSaveExportRequest({ type: 'request', method: 'saveExport', requestId: 3, format: 'png', data: 'iVBOR', suggestedName: 'x.png' }));
+    assert.ok(isTopologyCommand({ type: 'refresh' }));
+    assert.ok(isTopologyRequest({ type: 'request', method: 'saveExport', requestId: 0, format: 'svg', data: '<svg/>', suggestedName: 'x.svg' }));
+  });
+
+  it('rejects malformed commands and requests', () => {
+    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'ready', protocolVersion: '1' }, { type: 'openInspect', itemId: '' }, { type: 'openInspect', itemId: 5 }, { type: 'trace', from: 'a' }, { type: 'nope' }]) {
+      assert.equal(isTopologyCommand(bad), false, JSON.stringify(bad));
+    }
+    for (const bad of [
+      { type: 'request', method: 'saveExport', requestId: -1, format: 'svg', data: '', suggestedName: '' },
+      { type: 'request', method: 'saveExport', requestId: 1.5, format: 'svg', data: '', suggestedName: '' },
+      { type: 'request', method: 'saveExport', requestId: 1, format: 'gif', data: '', suggestedName: '' },
+      { type: 'request', method: 'saveExport', requestId: 1, format: 'svg', data: 42, suggestedName: '' },
+      { type: 'request', method: 'delete', requestId: 1, format: 'svg', data: '', suggestedName: '' },
+    ]) {
+      assert.equal(isTopologyRequest(bad), false, JSON.stringify(bad));
+    }
+  });
+
+  it('accepts host → webview notifications and replies, with a real snapshot', () => {
+    assert.ok(isSnapshotNotification({ type: 'snapshot', topology, reason: 'initial' }));
+    assert.ok(isSnapshotNotification({ type: 'snapshot', topology: null, reason: 'initial' }));
+    assert.ok(isFocusNotification({ type: 'focus', target: 'nlw-w1' }));
+    assert.ok(isTracePathNotification({ type: 'tracePath', hops: ['nic:eth0', 'ctr:x'], verdict: 'delivered', label: 'eth0 → w1' }));
+    assert.ok(isTracePathNotification({ type: 'tracePath', hops: [], verdict: null, label: '' }));
+    assert.ok(isEngineStateNotification({ type: 'engineState', state: 'reconnecting', stale: true, message: 'connect ENOENT' }));
+    assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: true, result: { path: '/tmp/x.svg' } }));
+    assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: true, result: { path: null } }));
+    assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: false, error: 'EACCES' }));
+  });
+
+  it('rejects malformed notifications and replies', () => {
+    for (const bad of [
+      { type: 'snapshot', topology: { ...topology, schema: 2 }, reason: 'x' },
+      { type: 'snapshot', topology: { ...topology, networks: {} }, reason: 'x' },
+      { type: 'snapshot', topology },
+      { type: 'focus', target: '' },
+      { type: 'tracePath', hops: [1], verdict: null, label: '' },
+      { type: 'tracePath', hops: [], verdict: 'maybe', label: '' },
+      { type: 'engineState', state: 'up', stale: false, message: null },
+      { type: 'engineState', state: 'connected', stale: 'no', message: null },
+    ]) {
+      assert.equal(isTopologyNotification(bad), false, JSON.stringify(bad).slice(0, 80));
+    }
+    assert.equal(isTopologyReply({ type: 'reply', requestId: 1, ok: 'yes' }), false);
+    assert.equal(isTopologyReply({ type: 'reply', requestId: 1, ok: true, result: { path: 7 } }), false);
+    assert.equal(isTopologyReply({ type: 'reply', requestId: 1, ok: false, error: {} }), false);
+  });
+});
+
+describe('topology ids', () => {
+  it('names the kind of every id it makes, and nothing else', () => {
+    assert.equal(topologyItemKind(topologyIds.container('abc')), 'container');
+    assert.equal(topologyItemKind(topologyIds.endpoint('n', 'c')), 'endpoint');
+    assert.equal(topologyItemKind(topologyIds.publish('c', '0.0.0.0', 80, 'tcp')), 'publish');
+    assert.equal(topologyItemKind(topologyIds.mark('icc-off', 'n')), 'mark');
+    assert.equal(topologyItemKind(topologyIds.foreignBridge('br0')), 'foreignBridge');
+    assert.equal(topologyItemKind('ctr:'), null);
+    assert.equal(topologyItemKind('nlw-w1'), null);
+    assert.equal(topologyItemKind('if:eth0'), null);
+  });
+});
