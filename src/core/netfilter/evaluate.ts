@@ -55,11 +55,12 @@ const MAX_DEPTH = 64;
 export const ruleRef = (r: Rule): RuleRef => ({ table: r.table, chain: r.chain, index: r.index, raw: r.raw });
 
 /** Every base chain registered at `hook`, in priority order; nat chains only for a NEW connection. */
-export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext): HookResult {
+export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext, opts: { skipNat?: boolean } = {}): HookResult {
   let p = packet;
   const chains: ChainResult[] = [];
   for (const base of baseChains(ruleset, hook)) {
-    if (base.nat && p.ctState !== 'NEW') continue;
+    // nat rules see only a connection's first packet, and only once (a looped-back local packet was NATed in OUTPUT)
+    if (base.nat && (p.ctState !== 'NEW' || opts.skipNat)) continue;
     const r = evaluateChain(ruleset, base.table, base.chain.name, p, ctx, hook);
     chains.push(r);
     p = r.packet;

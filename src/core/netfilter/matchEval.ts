@@ -139,7 +139,7 @@ function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx
     case 'udp':
       if (p.proto !== module) return no(`${label}: packet is ${p.proto}`);
       if (opt === 'dport' || opt === 'destination-port') return bool(p.dport !== null && portIn(p.dport, v.value), `dport ${p.dport}`);
-      if (opt === 'sport' || opt === 'source-port') return bool(p.sport !== null && portIn(p.sport, v.value), `sport ${p.sport}`);
+      if (opt === 'sport' || opt === 'source-port') return p.sport === null ? unknownD(`${label}: the source port is an ephemeral port netlens cannot know`) : bool(portIn(p.sport, v.value), `sport ${p.sport}`);
       return unknownD(`${label} is not understood by netlens`);
     case 'multiport':
       if (p.proto !== 'tcp' && p.proto !== 'udp') return no(`${label}: packet is ${p.proto}`);

@@ -1,0 +1,60 @@
+/** One netfilter hook on the host, run through the evaluator and written down as hops. */
+import { evaluateHook, type ChainResult, type Decider } from '../netfilter/evaluate';
+import type { Packet } from '../netfilter/packet';
+import type { Hook } from '../netfilter/types';
+import type { RuleRef } from '../model/types';
+import { simpleHop, type Ending, type Walk } from './walkContext';
+
+export function ruleText(r: RuleRef): string {
+  return `${r.table} ${r.chain} rule ${r.index}: ${r.raw}`;
+}
+
+export function deciderText(d: Decider): string {
+  return d.kind === 'rule' ? ruleText(d.rule) : `${d.table} ${d.chain} policy ${d.policy}`;
+}
+
+function chainWhat(c: ChainResult): string {
+  const tail = c.decidedBy.kind === 'rule' ? `rule ${c.decidedBy.rule.index} (${c.decidedBy.target})` : `policy ${c.decidedBy.policy}`;
+  const nat = c.nat ? `; ${c.nat.kind} ${c.nat.from} → ${c.nat.to}` : '';
+  switch (c.verdict) {
+    case 'ACCEPT':
+      return `${c.table} ${c.chain}: accepted by ${tail}${nat}`;
+    case 'DROP':
+      return `${c.table} ${c.chain}: DROPPED by ${tail}`;
+    case 'REJECT':
+      return `${c.table} ${c.chain}: REJECTED by ${tail}`;
+    default:
+      return `${c.table} ${c.chain}: UNCERTAIN at ${tail} — ${c.steps[c.steps.length - 1]?.why ?? ''}`;
+  }
+}
+
+export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly ending: Ending };
+
+/** Runs `hook` and records one hop per chain that had rules or decided; stops on drop/uncertain. */
+export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | null, opts: { skipNat?: boolean } = {}): StepOutcome {
+  if (!walk.ruleset) {
+    walk.assume(`the host firewall is not known, so the ${hook} hook was assumed to let the packet through`);
+    return { ok: true, packet };
+  }
+  const r = evaluateHook(walk.ruleset, hook, packet, walk.evalCtx, opts);
+  for (const c of r.chains) {
+    if (c.steps.length === 0 && c.verdict === 'ACCEPT') continue;
+    walk.hop(
+      simpleHop('host', iface, 'netfilter', chainWhat(c), c.packet, {
+        hook,
+        table: c.table,
+        chain: c.chain,
+        ...(c.decidedBy.kind === 'rule' ? { rule: c.decidedBy.rule } : {}),
+        matchedRules: c.matched.map((s) => ({ rule: s.rule, outcome: s.outcome, why: s.why })),
+        rulesConsidered: c.steps.length,
+      }),
+    );
+  }
+  if (r.verdict === 'ACCEPT') return { ok: true, packet: r.packet };
+  const d = r.decisive!;
+  if (r.verdict === 'UNCERTAIN') {
+    const why = d.steps[d.steps.length - 1]?.why ?? '';
+    return { ok: false, ending: { verdict: 'uncertain', decidedBy: `${deciderText(d.decidedBy)} — ${why}` } };
+  }
+  return { ok: false, ending: { verdict: 'dropped', decidedBy: deciderText(d.decidedBy) } };
+}

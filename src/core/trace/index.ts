@@ -1,0 +1,3 @@
+export { tracePacket } from './tracePacket';
+export { formatTrace } from './formatTrace';
+export type { TraceRequest, TraceResult, TraceHop, HopKind, PacketView, RuleMention } from './types';

@@ -1,0 +1,299 @@
+/**
+ * Walks one packet hop by hop in the kernel's order: the source namespace's route, the veth to the
+ * host, the bridge (with br_netfilter), the host's hooks and routing decision, the egress and the
+ * destination namespace. Each function ends the walk (an Ending) or hands on to the next place.
+ */
+import { inCidr, isLocal } from '../netfilter/matchEval';
+import type { Packet } from '../netfilter/packet';
+import type { NetworkNode } from '../model/types';
+import { containerNamespace, namedNamespace, type Namespace, type NsInterface } from './namespaces';
+import { lookupRoute, isOwnAddress } from './routeLookup';
+import { runHook } from './firewallStep';
+import { deliverToHost } from './hostDelivery';
+import { simpleHop, type Ending, type Walk } from './walkContext';
+
+/** A packet leaves `ns` (already addressed). */
+export function sendFrom(walk: Walk, ns: Namespace, packet: Packet): Ending {
+  if (ns.kind === 'host') return hostOutput(walk, packet);
+  for (const a of ns.assumptions) walk.assume(a);
+  const choice = lookupRoute(ns, packet.dst);
+  if (choice.kind === 'local') {
+    walk.hop(simpleHop(ns.label, 'lo', 'deliver', `${packet.dst} is an address of ${ns.label} itself: delivered over its loopback`, packet));
+    return arrive(walk, ns, packet, 'lo');
+  }
+  if (choice.kind === 'none') {
+    walk.hop(simpleHop(ns.label, null, 'route', `no route to ${packet.dst} in ${ns.label}: network unreachable`, packet));
+    return { verdict: 'dropped', decidedBy: `route: ${ns.label} has no route to ${packet.dst} (network unreachable)` };
+  }
+  if (choice.kind === 'reject') {
+    walk.hop(simpleHop(ns.label, null, 'route', `route ${choice.text} rejects the packet`, packet, { route: choice.text }));
+    return { verdict: 'dropped', decidedBy: `route: ${ns.label} ${choice.text}` };
+  }
+  walk.hop(simpleHop(ns.label, choice.dev, 'route', `route ${choice.text}: leaves by ${choice.dev}${choice.route.gateway ? ` toward gateway ${choice.route.gateway}` : ''}`, packet, { route: choice.text }));
+  const iface = ns.interfaces.find((i) => i.name === choice.dev);
+  if (!iface) return { verdict: 'uncertain', decidedBy: `${ns.label}: interface ${choice.dev} of its route is not in the model` };
+  return leaveNamespace(walk, ns, iface, packet, choice.nextHop);
+}
+
+function leaveNamespace(walk: Walk, ns: Namespace, iface: NsInterface, packet: Packet, nextHop: string): Ending {
+  if (iface.kind === 'macvlan' || iface.kind === 'ipvlan') return leaveByMacvlan(walk, ns, iface, packet, nextHop);
+  if (!iface.hostPeer) {
+    walk.hop(simpleHop(ns.label, iface.name, 'link', `what is on the other end of ${iface.name} is not known`, packet));
+    return { verdict: 'uncertain', decidedBy: `${ns.label} ${iface.name}: its peer is not in the model` };
+  }
+  const hostIf = walk.host?.interfaces.find((i) => i.name === iface.hostPeer);
+  const bridge = iface.bridge ?? hostIf?.bridge ?? null;
+  walk.hop(simpleHop(ns.label, iface.name, 'link', `veth ${iface.name} → host ${iface.hostPeer}${bridge ? ` (port of bridge ${bridge})` : ''}`, packet));
+  if (bridge) return arriveOnBridge(walk, bridge, iface.hostPeer, packet, nextHop, iface.mac);
+  return hostPrerouting(walk, { ...packet, inInterface: iface.hostPeer, physIn: null, physOut: null });
+}
+
+/** macvlan: children reach each other and the parent's wire, never the parent host itself. */
+function leaveByMacvlan(walk: Walk, ns: Namespace, iface: NsInterface, packet: Packet, nextHop: string): Ending {
+  const hostOwns = walk.host && (isOwnAddress(walk.host, nextHop) || isOwnAddress(walk.host, packet.dst));
+  if (hostOwns) {
+    walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name} on parent ${iface.hostPeer ?? '?'}: the kernel does not pass traffic between a ${iface.kind} child and its parent host`, packet));
+    return { verdict: 'dropped', decidedBy: `${iface.kind}: ${ns.label} ${iface.name} cannot reach the host it runs on (child ↔ parent traffic is not delivered)` };
+  }
+  const peer = findContainerWithAddress(walk, nextHop, (n) => n.driver === iface.kind && n.parent === iface.hostPeer);
+  if (peer) {
+    walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name}: delivered at layer 2 to ${peer.label} on the same parent ${iface.hostPeer ?? ''} (no host netfilter on the way)`, packet));
+    return arrive(walk, peer, packet, null);
+  }
+  walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name}: leaves on parent ${iface.hostPeer ?? '?'}'s wire toward ${nextHop}; beyond the host is not modelled`, packet));
+  walk.assume(`what lies on the wire of ${iface.hostPeer ?? 'the parent'} beyond the host is not modelled: the packet was taken as delivered there`);
+  return { verdict: 'delivered', decidedBy: `${iface.kind} ${iface.name} sent it onto ${iface.hostPeer ?? 'its parent'}'s wire` };
+}
+
+function bridgeNf(walk: Walk): boolean {
+  const v = walk.sysctl('net.bridge.bridge-nf-call-iptables') ?? (walk.topo.host?.bridgeNfCallIptables === null || walk.topo.host?.bridgeNfCallIptables === undefined ? null : walk.topo.host.bridgeNfCallIptables ? '1' : '0');
+  if (v === null) {
+    walk.assume('net.bridge.bridge-nf-call-iptables is not known: assumed 1 (br_netfilter loaded, as Docker requires), so bridged traffic passes iptables');
+    return true;
+  }
+  return v.trim() === '1';
+}
+
+function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Packet, nextHop: string, srcMac: string | null): Ending {
+  const host = walk.host;
+  const bridgeIf = host?.interfaces.find((i) => i.name === bridge);
+  if (host && (bridgeIf?.addresses.some((a) => a.address === nextHop) || (isOwnAddress(host, nextHop) && !findPortWithAddress(walk, bridge, nextHop)))) {
+    walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: ${nextHop} is the host's own address, so the frame goes up to the host's IP stack`, packet));
+    return hostPrerouting(walk, { ...packet, inInterface: bridge, physIn: inPort, physOut: null, srcMac });
+  }
+  const port = findPortWithAddress(walk, bridge, nextHop);
+  if (!port) {
+    walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: no port answers ARP for ${nextHop}`, packet));
+    return { verdict: 'dropped', decidedBy: `bridge ${bridge}: nothing on it has ${nextHop} (host unreachable)` };
+  }
+  walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: layer-2 forward from ${inPort} to ${port.port} (${port.ns.label})`, packet));
+  let p: Packet = { ...packet, inInterface: bridge, outInterface: bridge, physIn: inPort, physOut: port.port, srcMac };
+  if (bridgeNf(walk)) {
+    walk.hop(simpleHop('host', bridge, 'sysctl', 'net.bridge.bridge-nf-call-iptables=1: this bridged packet passes the iptables PREROUTING, FORWARD and POSTROUTING hooks', p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+    for (const hook of ['prerouting', 'forward', 'postrouting'] as const) {
+      const s = runHook(walk, hook, { ...p, outInterface: hook === 'prerouting' ? '' : bridge }, bridge);
+      if (!s.ok) return s.ending;
+      p = { ...s.packet, outInterface: bridge };
+      if (hook === 'prerouting' && p.dst !== packet.dst) {
+        // DNAT on a bridged packet turns it into a routed one
+        return routeInHost(walk, { ...p, physOut: null });
+      }
+    }
+  } else {
+    walk.hop(simpleHop('host', bridge, 'sysctl', 'net.bridge.bridge-nf-call-iptables=0: bridged traffic does not pass iptables', p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+  }
+  walk.hop(simpleHop('host', port.port, 'link', `out of ${port.port} into ${port.ns.label}`, p));
+  return arrive(walk, port.ns, p, port.nsIface);
+}
+
+interface BridgePort {
+  port: string;
+  ns: Namespace;
+  nsIface: string | null;
+}
+
+function findPortWithAddress(walk: Walk, bridge: string, ip: string): BridgePort | null {
+  for (const n of walk.topo.networks) {
+    if (n.bridge !== bridge) continue;
+    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    if (!ep) continue;
+    const c = walk.topo.containers.find((x) => x.id === ep.containerId);
+    if (!c) continue;
+    return { port: ep.hostVeth ?? `veth of ${c.name}`, ns: containerNamespace(walk.topo, c), nsIface: ep.containerInterface };
+  }
+  for (const h of walk.topo.host?.interfaces ?? []) {
+    if (h.master !== bridge || !h.peerNetns) continue;
+    const ns = namedNamespace(walk.topo, h.peerNetns);
+    const nsIf = ns?.interfaces.find((i) => i.hostPeer === h.name && i.addresses.some((a) => a.address === ip));
+    if (ns && nsIf) return { port: h.name, ns, nsIface: nsIf.name };
+  }
+  return null;
+}
+
+function findContainerWithAddress(walk: Walk, ip: string, where: (n: NetworkNode) => boolean): Namespace | null {
+  for (const n of walk.topo.networks) {
+    if (!where(n)) continue;
+    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    const c = ep && walk.topo.containers.find((x) => x.id === ep.containerId);
+    if (c) return containerNamespace(walk.topo, c);
+  }
+  return null;
+}
+
+/** A packet arriving at the host from outside its own stack: PREROUTING, then the routing decision. */
+export function hostPrerouting(walk: Walk, packet: Packet): Ending {
+  let p = packet;
+  if (walk.reverseOf && p.dst !== walk.reverseOf.origSrc) {
+    // conntrack undoes SNAT/MASQUERADE on the reply before routing
+    p = { ...p, dst: walk.reverseOf.origSrc };
+    walk.hop(simpleHop('host', p.inInterface, 'netfilter', `conntrack: reply to a masqueraded connection, destination restored to ${p.dst}`, p));
+  }
+  const s = runHook(walk, 'prerouting', p, p.inInterface);
+  if (!s.ok) return s.ending;
+  return routeInHost(walk, s.packet);
+}
+
+/** The routing decision: local delivery (INPUT) or forwarding (ip_forward, FORWARD, POSTROUTING). */
+export function routeInHost(walk: Walk, packet: Packet): Ending {
+  const host = walk.host;
+  if (!host) return { verdict: 'uncertain', decidedBy: 'the host namespace is not in the model' };
+  if (isLocal(packet.dst, walk.evalCtx) || isOwnAddress(host, packet.dst)) {
+    walk.hop(simpleHop('host', packet.inInterface, 'routing', `routing decision: ${packet.dst} is a local address of the host → INPUT`, packet));
+    const s = runHook(walk, 'input', { ...packet, outInterface: '' }, packet.inInterface);
+    if (!s.ok) return s.ending;
+    return deliverToHost(walk, s.packet);
+  }
+  const choice = lookupRoute(host, packet.dst);
+  if (choice.kind === 'none' || choice.kind === 'reject') {
+    walk.hop(simpleHop('host', packet.inInterface, 'routing', `routing decision: no route to ${packet.dst} on the host`, packet));
+    return { verdict: 'dropped', decidedBy: `route: the host has no route to ${packet.dst} (network unreachable)` };
+  }
+  if (choice.kind === 'local') return deliverToHost(walk, packet);
+  const fwd = walk.sysctl('net.ipv4.ip_forward') ?? (walk.topo.host?.ipForward === true ? '1' : walk.topo.host?.ipForward === false ? '0' : null);
+  if (fwd === null) walk.assume('net.ipv4.ip_forward is not known: assumed 1');
+  else if (fwd.trim() !== '1') {
+    walk.hop(simpleHop('host', packet.inInterface, 'sysctl', `routing decision: ${packet.dst} must be forwarded (route ${choice.text}), but net.ipv4.ip_forward=0`, packet, { sysctl: 'net.ipv4.ip_forward' }));
+    return { verdict: 'dropped', decidedBy: 'sysctl net.ipv4.ip_forward=0: the host does not forward packets' };
+  }
+  walk.hop(simpleHop('host', packet.inInterface, 'routing', `routing decision: forward via route ${choice.text}`, packet, { route: choice.text }));
+  const f = runHook(walk, 'forward', { ...packet, outInterface: choice.dev }, packet.inInterface);
+  if (!f.ok) return f.ending;
+  return hostPostrouting(walk, { ...f.packet, outInterface: choice.dev }, choice.nextHop);
+}
+
+export function hostPostrouting(walk: Walk, packet: Packet, nextHop: string): Ending {
+  const s = runHook(walk, 'postrouting', packet, packet.outInterface);
+  if (!s.ok) return s.ending;
+  let p = s.packet;
+  if (walk.reverseOf && p.src !== walk.reverseOf.origDst && walk.reverseOf.origDst !== p.dst) {
+    p = { ...p, src: walk.reverseOf.origDst, sport: walk.reverseOf.origDport ?? p.sport };
+    walk.hop(simpleHop('host', p.outInterface, 'netfilter', `conntrack: reply of a DNATed connection, source restored to ${p.src}`, p));
+  }
+  return egressHost(walk, p, nextHop);
+}
+
+/** Leaving the host by `packet.outInterface` toward `nextHop`. */
+function egressHost(walk: Walk, packet: Packet, nextHop: string): Ending {
+  const out = packet.outInterface;
+  const hostIf = walk.topo.host?.interfaces.find((i) => i.name === out);
+  if (hostIf?.kind === 'bridge') {
+    const port = findPortWithAddress(walk, out, nextHop);
+    if (!port) {
+      walk.hop(simpleHop('host', out, 'bridge', `bridge ${out}: no port answers ARP for ${nextHop}`, packet));
+      return { verdict: 'dropped', decidedBy: `bridge ${out}: nothing on it has ${nextHop} (host unreachable)` };
+    }
+    walk.hop(simpleHop('host', out, 'bridge', `bridge ${out} → port ${port.port} → ${port.ns.label}`, packet));
+    return arrive(walk, port.ns, packet, port.nsIface);
+  }
+  const macvlanNet = walk.topo.networks.find((n) => (n.driver === 'macvlan' || n.driver === 'ipvlan') && n.parent === out && n.subnets.some((s) => inCidr(nextHop, s) === true));
+  if (macvlanNet) {
+    walk.hop(simpleHop('host', out, 'link', `${out} is the parent of ${macvlanNet.driver} network ${macvlanNet.name}: the kernel does not pass traffic from a parent to its ${macvlanNet.driver} children`, packet));
+    return { verdict: 'dropped', decidedBy: `${macvlanNet.driver}: the host cannot reach children of its parent interface ${out} (network ${macvlanNet.name})` };
+  }
+  if (hostIf?.kind === 'veth' && hostIf.peerNetns) {
+    const ns = namedNamespace(walk.topo, hostIf.peerNetns);
+    if (ns) {
+      walk.hop(simpleHop('host', out, 'link', `veth ${out} → ${ns.label}`, packet));
+      return arrive(walk, ns, packet, null);
+    }
+  }
+  if (hostIf?.kind === 'veth' && hostIf.peerContainerId) {
+    const c = walk.topo.containers.find((x) => x.id === hostIf.peerContainerId);
+    if (c) {
+      const ns = containerNamespace(walk.topo, c);
+      walk.hop(simpleHop('host', out, 'link', `veth ${out} → ${ns.label}`, packet));
+      return arrive(walk, ns, packet, null);
+    }
+  }
+  walk.hop(simpleHop('host', out, 'link', `leaves the host by ${out} toward ${nextHop}`, packet));
+  walk.assume(`beyond the host's ${out} netlens does not model the network: the packet was taken as delivered once it left`);
+  return { verdict: 'delivered', decidedBy: `left the host by ${out} toward ${nextHop}` };
+}
+
+/** The packet is inside `ns`: delivered if the address is its own. */
+export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
+  if (ns.kind === 'host') return routeInHost(walk, packet);
+  if (!isOwnAddress(ns, packet.dst)) {
+    walk.hop(simpleHop(ns.label, iface, 'note', `${packet.dst} is not an address of ${ns.label}; it would route it further, which netlens does not follow`, packet));
+    return { verdict: 'uncertain', decidedBy: `${ns.label} is not ${packet.dst}; forwarding inside other namespaces is not modelled` };
+  }
+  const listener = walk.reverseOf ? 'the reply reaches the sender' : packet.proto === 'icmp' ? 'the kernel answers echo requests itself' : `whether a process listens on ${packet.proto}/${packet.dport} there is not checked`;
+  walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (${listener})`, packet));
+  if (packet.proto !== 'icmp' && !walk.reverseOf) walk.assume(`a process listens on ${packet.proto}/${packet.dport} in ${ns.label} (not checked)`);
+  return { verdict: 'delivered', decidedBy: `arrived at ${packet.dst} in ${ns.label}`, arrivedIn: ns, packet };
+}
+
+/** Traffic the host itself sends: route, OUTPUT (nat may rewrite and re-route), POSTROUTING, then loopback or egress. */
+export function hostOutput(walk: Walk, packet: Packet): Ending {
+  const host = walk.host;
+  if (!host) return { verdict: 'uncertain', decidedBy: 'the host namespace is not in the model' };
+  const local = isLocal(packet.dst, walk.evalCtx) || isOwnAddress(host, packet.dst);
+  let dev = 'lo';
+  let nextHop = packet.dst;
+  if (!local) {
+    const choice = lookupRoute(host, packet.dst);
+    if (choice.kind !== 'route') {
+      walk.hop(simpleHop('host', null, 'route', `no route to ${packet.dst} on the host: network unreachable`, packet));
+      return { verdict: 'dropped', decidedBy: `route: the host has no route to ${packet.dst} (network unreachable)` };
+    }
+    dev = choice.dev;
+    nextHop = choice.nextHop;
+    walk.hop(simpleHop('host', dev, 'route', `route ${choice.text}`, packet, { route: choice.text }));
+  } else {
+    walk.hop(simpleHop('host', 'lo', 'route', `${packet.dst} is local: sent over loopback`, packet));
+  }
+  const s = runHook(walk, 'output', { ...packet, inInterface: '', outInterface: dev }, dev);
+  if (!s.ok) return s.ending;
+  let p = s.packet;
+  if (p.dst !== packet.dst) {
+    // DNAT in OUTPUT: the kernel routes again with the new destination
+    const again = lookupRoute(host, p.dst);
+    if (again.kind === 'route') {
+      dev = again.dev;
+      nextHop = again.nextHop;
+      walk.hop(simpleHop('host', dev, 'route', `re-routed after DNAT: route ${again.text}`, p, { route: again.text }));
+      if (inCidr(p.src, '127.0.0.0/8') === true) {
+        const rl = walk.sysctl(`net.ipv4.conf.${dev}.route_localnet`) ?? walk.sysctl('net.ipv4.conf.all.route_localnet');
+        if (rl === null) walk.assume(`route_localnet on ${dev} is not known: assumed 1 (Docker sets it when it DNATs loopback traffic)`);
+        else if (rl.trim() !== '1') {
+          walk.hop(simpleHop('host', dev, 'sysctl', `source ${p.src} is a loopback address and net.ipv4.conf.${dev}.route_localnet=0: the kernel drops it as a martian`, p, { sysctl: `net.ipv4.conf.${dev}.route_localnet` }));
+          return { verdict: 'dropped', decidedBy: `sysctl net.ipv4.conf.${dev}.route_localnet=0: loopback-sourced packets may not leave by ${dev}` };
+        }
+      }
+    } else if (again.kind !== 'local') {
+      return { verdict: 'dropped', decidedBy: `route: the host has no route to ${p.dst} after DNAT` };
+    } else dev = 'lo';
+  }
+  const post = runHook(walk, 'postrouting', { ...p, outInterface: dev }, dev);
+  if (!post.ok) return post.ending;
+  p = post.packet;
+  if (dev === 'lo' || isOwnAddress(host, p.dst)) {
+    // looped back: PREROUTING (without nat, already decided) and INPUT
+    const pre = runHook(walk, 'prerouting', { ...p, inInterface: 'lo', outInterface: '' }, 'lo', { skipNat: true });
+    if (!pre.ok) return pre.ending;
+    const inp = runHook(walk, 'input', { ...pre.packet, inInterface: 'lo', outInterface: '' }, 'lo', { skipNat: true });
+    if (!inp.ok) return inp.ending;
+    return deliverToHost(walk, inp.packet);
+  }
+  return egressHost(walk, { ...p, outInterface: dev }, nextHop);
+}

@@ -1,0 +1,64 @@
+/** What a trace is asked and what it answers; the CLI prints TraceResult as JSON. */
+import type { RuleRef } from '../model/types';
+import type { Proto } from '../netfilter/packet';
+
+export interface TraceRequest {
+  /** container name or id, `host`, `netns:<name>`, or an IPv4 of a peer the host can reach */
+  readonly from: string;
+  /** `container[:port]`, `host[:port]`, `IP[:port]` */
+  readonly to: string;
+  readonly proto: Proto;
+  /** used when `to` carries no port */
+  readonly port?: number;
+}
+
+export type HopKind = 'route' | 'link' | 'bridge' | 'netfilter' | 'routing' | 'sysctl' | 'deliver' | 'proxy' | 'drop' | 'note';
+
+export interface PacketView {
+  readonly src: string;
+  readonly dst: string;
+  readonly sport: number | null;
+  readonly dport: number | null;
+  readonly proto: Proto;
+}
+
+export interface RuleMention {
+  readonly rule: RuleRef;
+  readonly outcome: 'yes' | 'no' | 'unknown';
+  readonly why: string;
+}
+
+export interface TraceHop {
+  /** 1-based, in walking order (reply hops are numbered on from the forward path's last) */
+  readonly step: number;
+  /** `host`, `container web1`, `netns RED`, or `outside` for a peer beyond the host */
+  readonly namespace: string;
+  readonly interface: string | null;
+  readonly kind: HopKind;
+  /** what happened, in words */
+  readonly what: string;
+  readonly packet: PacketView;
+  readonly hook?: string;
+  readonly table?: string;
+  readonly chain?: string;
+  /** the rule that decided this step (a jump, a verdict, a NAT rewrite) */
+  readonly rule?: RuleRef;
+  /** the rules that matched on the way through this chain, jumps included */
+  readonly matchedRules?: readonly RuleMention[];
+  /** how many rules were looked at in this chain (all of them are in the evaluator's record) */
+  readonly rulesConsidered?: number;
+  readonly route?: string;
+  readonly sysctl?: string;
+}
+
+export interface TraceResult {
+  readonly request: TraceRequest;
+  readonly verdict: 'delivered' | 'dropped' | 'uncertain';
+  /** the one thing that decided: a rule (`filter FORWARD rule 3: -A …`), a route, a sysctl */
+  readonly decidedBy: string;
+  readonly hops: readonly TraceHop[];
+  /** facts netlens could not check and what it assumed about them */
+  readonly assumptions: readonly string[];
+  /** the reply's way back, when the forward packet arrived */
+  readonly reply?: readonly TraceHop[];
+}

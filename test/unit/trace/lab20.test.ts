@@ -1,0 +1,150 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatTrace, tracePacket } from '../../../src/core/trace';
+import { isNetlensError } from '../../../src/core/errors';
+import type { Topology } from '../../../src/core/model/types';
+
+// A real snapshot of this machine's Engine 20.10 with the trace lab up (see test/fixtures/trace/README.md).
+const LAB: Topology = JSON.parse(readFileSync(resolve(__dirname, '../../../../test/fixtures/trace/lab-20.10.topology.json'), 'utf8'));
+const with_ = (sysctls: Record<string, string>): Topology => ({ ...LAB, host: { ...LAB.host!, sysctls: { ...LAB.host!.sysctls, ...sysctls } } });
+
+describe('trace on the recorded Engine 20.10 lab', () => {
+  it('same bridge: delivered at layer 2, still through filter FORWARD (bridge-nf-call-iptables=1)', () => {
+    const r = tracePacket(LAB, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(r.verdict, 'delivered');
+    assert.ok(r.hops.some((h) => h.kind === 'bridge' && /layer-2 forward/.test(h.what)));
+    assert.ok(r.hops.some((h) => h.chain === 'FORWARD' && /-A FORWARD -i br-7d0b5ee417c8 -o br-7d0b5ee417c8 -j ACCEPT/.test(h.rule?.raw ?? '')));
+  });
+
+  it('across bridges: dropped by the isolation chain', () => {
+    // icmp: the recorded DOCKER-USER rule with -m length makes tcp to nlt-b1 uncertain (see below)
+    const r = tracePacket(LAB, { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /^filter DOCKER-ISOLATION-STAGE-2 rule \d+: -A DOCKER-ISOLATION-STAGE-2 -o br-d9a9e678ccd8 -j DROP$/);
+  });
+
+  it('publish from the outside netns: delivered via DNAT; the reply comes back from the published address', () => {
+    const r = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'host:47180', proto: 'tcp' });
+    assert.equal(r.verdict, 'delivered');
+    assert.ok(r.hops.some((h) => h.rule?.raw === '-A DOCKER ! -i br-7d0b5ee417c8 -p tcp -m tcp --dport 47180 -j DNAT --to-destination 10.213.20.2:80'));
+    assert.equal(r.reply!.at(-1)!.packet.src, '10.213.99.1');
+  });
+
+  it('publish bound to 127.0.0.1, from outside: dropped (no DNAT for that address, docker-proxy only on loopback)', () => {
+    const r = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'host:47181', proto: 'tcp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /127\.0\.0\.1:47181 \(nlt-lo\) is bound to another address/);
+  });
+
+  it('publish bound to 127.0.0.1, from the host: docker-proxy relays it to the container', () => {
+    const r = tracePacket(LAB, { from: 'host', to: '127.0.0.1:47181', proto: 'tcp' });
+    assert.equal(r.verdict, 'delivered', r.decidedBy);
+    assert.match(r.decidedBy, /^docker-proxy \(userland\) relayed the publish/);
+    assert.ok(r.hops.some((h) => h.kind === 'proxy' && /pid 906/.test(h.what)));
+  });
+
+  it('direct routing from outside: published port accepted by the DOCKER chain, unpublished dropped by the FORWARD policy', () => {
+    const pub = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(pub.verdict, 'delivered');
+    const unpub = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'nlt-a2:80', proto: 'tcp' });
+    assert.equal(unpub.verdict, 'dropped');
+    assert.equal(unpub.decidedBy, 'filter FORWARD policy DROP');
+  });
+
+  it('ICC off: dropped at the FORWARD rule for the bridge', () => {
+    const r = tracePacket(LAB, { from: 'nlt-n1', to: 'nlt-n2:80', proto: 'tcp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /^filter FORWARD rule \d+: -A FORWARD -i (br-\w+) -o \1 -j DROP$/);
+  });
+
+  it('internal: outside traffic dropped by DOCKER-ISOLATION-STAGE-1; inside the network delivered', () => {
+    const r = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'nlt-i1:80', proto: 'tcp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /^filter DOCKER-ISOLATION-STAGE-1 rule \d+: -A DOCKER-ISOLATION-STAGE-1 ! -s 10\.213\.23\.0\/24 -o br-\w+ -j DROP$/);
+    assert.equal(tracePacket(LAB, { from: 'nlt-i1', to: 'nlt-i2:80', proto: 'tcp' }).verdict, 'delivered');
+  });
+
+  it('DOCKER-USER DROP recorded in the dump decides for outside UDP to a publish', () => {
+    const r = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'host:47153', proto: 'udp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.equal(r.decidedBy, 'filter DOCKER-USER rule 2: -A DOCKER-USER -s 10.213.99.2/32 -p udp -m comment --comment "nlt fixture: outside udp blocked" -j DROP');
+  });
+
+  it('an unknown match (-m length) on the path: uncertain, naming the rule', () => {
+    const r = tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'nlt-b1:80', proto: 'tcp' });
+    assert.equal(r.verdict, 'uncertain');
+    assert.match(r.decidedBy, /^filter DOCKER-USER rule 1: -A DOCKER-USER -d 10\.213\.21\.2\/32 -p tcp -m length --length 1:65535 .* — match module "length" is not understood by netlens$/);
+  });
+
+  it('ip_forward=0: dropped, decided by the sysctl; same-bridge traffic is unaffected', () => {
+    const off = with_({ 'net.ipv4.ip_forward': '0' });
+    const r = tracePacket(off, { from: 'netns:nlt-OUT', to: 'host:47180', proto: 'tcp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /net\.ipv4\.ip_forward=0/);
+    assert.equal(tracePacket(off, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' }).verdict, 'delivered');
+  });
+
+  it('bridge-nf-call-iptables unknown: says so in the assumptions', () => {
+    const sysctls = { ...LAB.host!.sysctls };
+    delete (sysctls as Record<string, string>)['net.bridge.bridge-nf-call-iptables'];
+    const topo: Topology = { ...LAB, host: { ...LAB.host!, sysctls, bridgeNfCallIptables: null } };
+    const r = tracePacket(topo, { from: 'nlt-n1', to: 'nlt-n2:80', proto: 'tcp' });
+    assert.ok(r.assumptions.some((a) => /bridge-nf-call-iptables is not known/.test(a)));
+  });
+
+  it('none: no route; host mode: sends from the host; container: mode uses the other netns', () => {
+    const none = tracePacket(LAB, { from: 'nlt-none', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(none.verdict, 'dropped');
+    assert.match(none.decidedBy, /no route to 10\.213\.20\.2 \(network unreachable\)/);
+    const host = tracePacket(LAB, { from: 'nlt-hostnet', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(host.verdict, 'delivered');
+    assert.equal(host.hops[0]!.kind, 'note');
+    const shared = tracePacket(LAB, { from: 'nlt-shared', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(shared.verdict, 'delivered');
+    assert.ok(shared.hops.some((h) => h.namespace === 'container nlt-a2'));
+  });
+
+  it('multi-homed: the route picks the interface on the destination\'s network', () => {
+    const r = tracePacket(LAB, { from: 'nlt-multi', to: 'nlt-b1', proto: 'icmp' });
+    assert.equal(r.verdict, 'delivered');
+    assert.equal(r.hops[0]!.interface, 'eth1');
+    const to = tracePacket(LAB, { from: 'nlt-a2', to: 'nlt-multi:80', proto: 'tcp' });
+    assert.equal(to.verdict, 'delivered');
+    assert.ok(to.hops.some((h) => h.kind === 'note' && /2 addresses; tracing to 10\.213\.20\.4 on nlt-a/.test(h.what)));
+  });
+
+  it('macvlan: the host cannot reach a child of its parent interface', () => {
+    const r = tracePacket(LAB, { from: 'host', to: 'nlt-mac1', proto: 'icmp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /^macvlan: the host cannot reach children of its parent interface nlt-mvp0/);
+    const back = tracePacket(LAB, { from: 'nlt-mac1', to: 'host', proto: 'icmp' });
+    assert.equal(back.verdict, 'dropped');
+  });
+
+  it('hairpin to its own publish through the gateway: docker-proxy answers (the DOCKER chain RETURNs for the bridge)', () => {
+    const r = tracePacket(LAB, { from: 'nlt-a1', to: 'host:47180', proto: 'tcp' });
+    assert.equal(r.verdict, 'delivered', r.decidedBy);
+    assert.ok(r.hops.some((h) => h.matchedRules?.some((m) => m.rule.raw === '-A DOCKER -i br-7d0b5ee417c8 -j RETURN')));
+    assert.ok(r.hops.some((h) => h.kind === 'proxy'));
+  });
+
+  it('formats numbered steps with the deciding rule and the assumptions', () => {
+    const text = formatTrace(tracePacket(LAB, { from: 'netns:nlt-OUT', to: 'nlt-a2:80', proto: 'tcp' }));
+    assert.match(text, /^Trace tcp from netns:nlt-OUT to nlt-a2:80\n {2}1\. \[netns nlt-OUT nlt-out0\] route default via 10\.213\.99\.1/);
+    assert.match(text, /Verdict: DROPPED — decided by filter FORWARD policy DROP/);
+  });
+
+  it('bad requests fail clearly', () => {
+    const bad: [object, string, RegExp][] = [
+      [{ from: 'nope', to: 'nlt-a1:80', proto: 'tcp' }, 'NOT_FOUND', /no container, netns or address "nope"/],
+      [{ from: 'nlt-a2', to: 'nlt-a1', proto: 'tcp' }, 'BAD_INPUT', /needs a port/],
+      [{ from: 'nlt-a2', to: 'nlt-a1:99999', proto: 'tcp' }, 'BAD_INPUT', /out of range/],
+      [{ from: 'netns:x;rm', to: 'nlt-a1:80', proto: 'tcp' }, 'BAD_INPUT', /not a netns name/],
+      [{ from: 'nlt-a2', to: 'nlt-a1:80', proto: 'sctp' }, 'BAD_INPUT', /tcp, udp or icmp/],
+    ];
+    for (const [req, code, re] of bad) {
+      assert.throws(() => tracePacket(LAB, req as never), (e: unknown) => isNetlensError(e) && e.code === code && re.test(e.message), JSON.stringify(req));
+    }
+  });
+});
