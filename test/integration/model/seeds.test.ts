@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, type Session } from '../../../src/core/session';
-import type { Topology } from '../../../src/core/model/types';
+import type { Endpoint, Topology } from '../../../src/core/model/types';
 import { IMAGE, containerIflink, containerId, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
 
 const P = 'nlm-';
@@ -78,7 +78,7 @@ describe('model on the real engine: the seed scenarios', function () {
     assert.equal(bridge.bridge, 'docker0');
     assert.equal(bridge.bridgePresent, true);
     for (const name of [`${P}w1`, `${P}w2`]) {
-      const ep = bridge.endpoints.find((e) => e.containerName === name);
+      const ep: Endpoint | undefined = bridge.endpoints.find((e) => e.containerName === name);
       assert.ok(ep, `${name} has an endpoint on bridge`);
       assert.equal(ep.ipv4, docker('inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', name));
       assert.equal(ep.mac, docker('inspect', '-f', '{{.NetworkSettings.Networks.bridge.MacAddress}}', name));
@@ -91,7 +91,7 @@ describe('model on the real engine: the seed scenarios', function () {
       const iflink = containerIflink(name);
       const kernelVeth = links.find((l) => l.ifindex === iflink);
       assert.ok(kernelVeth, `the kernel has an interface with ifindex ${iflink}`);
-      const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === name);
+      const ep: Endpoint | undefined = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === name);
       assert.ok(ep);
       assert.equal(ep.hostVeth, kernelVeth.ifname, `${name}'s veth`);
       assert.equal(ep.hostVethIndex, iflink);
