@@ -1,46 +1,66 @@
 // `npm run package`: a production build (minified esbuild bundles) packed by @vscode/vsce into
 // netlens-<version>.vsix. The end-to-end tests install this very file into code-server, so what
 // ships is what is tested. Before packing it checks the file list: every path package.json points at
-// (icon, view icons, main) and the webview bundle must be inside; sources, tests and caches must not.
+// (icon, view icons, main) and every bundle in dist/ must be inside; sources, tests and caches must not.
+//
+// The build runs in a staging folder of its own (.cache/nlx-pack-<pid>/, sources linked, the
+// manifest and assets copied): other work on this checkout rebuilds dist/ at any moment (unminified,
+// with source maps), and the package must not pick up half of one build and half of another.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FORBIDDEN = [/^src\//, /^test\//, /^out\//, /^scripts\//, /^webview\//, /^node_modules\//, /^\.cache\//,
-  /^\.vscode-test\//, /^test-artifacts\//, /\.map$/, /^tsconfig/, /\.vsix$/];
+  /^\.vscode-test\//, /^test-artifacts\//, /\.map$/, /^dist\/cli\.js$/, /^tsconfig/, /\.vsix$/];
+const LINKED = ['src', 'webview', 'node_modules', 'tsconfig.json'];
+const COPIED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'scripts/build.mjs'];
 
 /** Builds and packs; returns the .vsix path, its size and the files inside. Throws with the reason. */
 export function packageVsix({ log = (m) => console.log(`package: ${m}`) } = {}) {
   const started = Date.now();
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
-  log('production build (esbuild --minify)');
-  run('node', ['scripts/build.mjs', '--minify']);
-  if (!existsSync(join(REPO, pkg.main))) throw new Error(`${pkg.main} was not built: is there a src/extension/main.ts?`);
+  const stage = join(REPO, '.cache', `nlx-pack-${process.pid}`);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(stage, 'scripts'), { recursive: true });
+  try {
+    for (const f of LINKED) if (existsSync(join(REPO, f))) symlinkSync(join(REPO, f), join(stage, f));
+    for (const f of COPIED) if (existsSync(join(REPO, f))) cpSync(join(REPO, f), join(stage, f), { recursive: true });
+    log('production build (esbuild --minify)');
+    run('node', ['scripts/build.mjs', '--minify'], { cwd: stage });
+    if (!existsSync(join(stage, pkg.main))) throw new Error(`${pkg.main} was not built: is there a src/extension/main.ts?`);
 
-  const files = run('npx', ['vsce', 'ls', '--no-dependencies'], { encoding: 'utf8' })
-    .split('\n').map((l) => l.trim()).filter(Boolean);
-  checkFileList(pkg, files);
+    const vsce = join(REPO, 'node_modules', '.bin', 'vsce');
+    const files = run(vsce, ['ls', '--no-dependencies'], { cwd: stage, encoding: 'utf8' })
+      .split('\n').map((l) => l.trim()).filter(Boolean);
+    checkFileList(stage, pkg, files);
 
-  const out = join(REPO, `${pkg.name}-${pkg.version}.vsix`);
-  log(`packing ${files.length} files`);
-  run('npx', ['vsce', 'package', '--no-dependencies', '--out', out]);
-  const bytes = statSync(out).size;
-  log(`${out.slice(REPO.length + 1)}: ${(bytes / 1024).toFixed(0)} KiB, ${files.length} files, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  for (const f of files) log(`  ${f}  ${(statSync(join(REPO, f)).size / 1024).toFixed(1)} KiB`);
-  return { vsix: out, bytes, files };
+    const out = join(REPO, `${pkg.name}-${pkg.version}.vsix`);
+    log(`packing ${files.length} files`);
+    run(vsce, ['package', '--no-dependencies', '--out', out], { cwd: stage, stdio: ['ignore', 'ignore', 'inherit'] });
+    const bytes = statSync(out).size;
+    for (const f of files) log(`  ${f}  ${(statSync(join(stage, f)).size / 1024).toFixed(1)} KiB`);
+    log(`${out.slice(REPO.length + 1)}: ${(bytes / 1024).toFixed(0)} KiB, ${files.length} files, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { vsix: out, bytes, files };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
 
-function checkFileList(pkg, files) {
+function checkFileList(root, pkg, files) {
   const inside = new Set(files);
   const required = new Set([normal(pkg.main), 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
-  if (existsSync(join(REPO, 'webview', 'main.ts'))) required.add('dist/webview.js');
+  if (existsSync(join(root, 'webview', 'main.ts'))) required.add('dist/webview.js');
   for (const p of pathsIn({ icon: pkg.icon, contributes: pkg.contributes })) required.add(p);
   // A webview that loads the codicon font must carry it: node_modules is not packed.
-  const bundle = readFileSync(join(REPO, pkg.main), 'utf8');
+  const bundle = readFileSync(join(root, pkg.main), 'utf8');
   if (/codicon\.css/.test(bundle) && !files.some((f) => f.endsWith('codicon.css'))) {
     throw new Error('the extension references codicon.css but no codicon.css is packed (node_modules is not shipped; copy it into dist/ or media/)');
+  }
+  // Every bundle esbuild wrote must ship, except the CLI (it ships through npm) and source maps.
+  for (const f of readdirSync(join(root, 'dist'))) {
+    if (f !== 'cli.js' && !f.endsWith('.map')) required.add(`dist/${f}`);
   }
   const missing = [...required].filter((p) => !inside.has(p));
   if (missing.length) throw new Error(`files the extension needs are not in the package: ${missing.join(', ')} (see .vscodeignore)`);
@@ -66,7 +86,7 @@ function run(cmd, args, opts = {}) {
   try {
     return execFileSync(cmd, args, { cwd: REPO, stdio: opts.encoding ? ['ignore', 'pipe', 'inherit'] : 'inherit', ...opts });
   } catch (e) {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}`);
+    throw new Error(`${cmd.replace(REPO + '/', '')} ${args.join(' ')} failed: ${e.message}`);
   }
 }
 

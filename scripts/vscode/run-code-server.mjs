@@ -108,7 +108,7 @@ export async function startCodeServer(opts = {}) {
     port, baseUrl, url: `${baseUrl}/?folder=${encodeURIComponent(folder)}`, folder, run, logFile, pid: child.pid,
     stop: async () => {
       running.delete(handle);
-      await killGroup(child.pid, () => exited !== null);
+      await killGroup(child.pid);
       if (run.tmp.startsWith('/tmp/nlx-')) rmSync(run.tmp, { recursive: true, force: true });
       if (!opts.keepRunDir) rmSync(run.dir, { recursive: true, force: true });
       log(`code-server on port ${port} stopped`);
@@ -158,11 +158,12 @@ function writeUserSettings(userDataDir, extra = {}) {
 }
 
 /** SIGTERM to the group, SIGKILL after 5 s if anything in it is still alive. */
-async function killGroup(pid, exited) {
+// The group outlives its leader while the extension host and file watchers wind down: wait for all.
+async function killGroup(pid) {
   if (!signalGroup(pid, 'SIGTERM')) return;
   for (let i = 0; i < 50; i++) {
     await sleep(100);
-    if (!groupAlive(pid) || (exited() && !groupAlive(pid))) return;
+    if (!groupAlive(pid)) return;
   }
   signalGroup(pid, 'SIGKILL');
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
+import { bundleHostSuite } from './bundle-host-suite.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -24,15 +25,17 @@ const floor = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).engin
 const version = option('--version') ?? floor;
 
 execFileSync('node', ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json'], { cwd: REPO, stdio: 'inherit' });
 
 const scratch = mkdtempSync(join(tmpdir(), 'nlx-desktop-'));
 const report = join(scratch, 'host-suite.json');
+// Inside the repository, so the bundle finds mocha in its node_modules.
+const suiteDir = join(REPO, '.cache', `nlx-desktop-suite-${process.pid}`);
 try {
+  const extensionTestsPath = await bundleHostSuite(suiteDir);
   await runTests({
     ...(option('--vscode') ? { vscodeExecutablePath: option('--vscode') } : { version }),
     extensionDevelopmentPath: REPO,
-    extensionTestsPath: join(REPO, 'out', 'test', 'e2e', 'suite', 'index.js'),
+    extensionTestsPath,
     extensionTestsEnv: { NLX_E2E_REPORT: report },
     // Only netlens: other installed extensions must not change what the suite sees.
     launchArgs: [REPO, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(scratch, 'user-data')],
@@ -41,9 +44,13 @@ try {
 } catch (e) {
   printReport();
   console.error(`run-desktop-tests: ${e.message}`);
+  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(e.message)) {
+    console.error('run-desktop-tests: no VS Code build can be downloaded here; run the same suite in code-server: npm run test:e2e');
+  }
   process.exitCode = 1;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(suiteDir, { recursive: true, force: true });
 }
 
 function printReport() {

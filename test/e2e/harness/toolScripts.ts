@@ -52,6 +52,11 @@ export interface RunnerModule {
   startCodeServer(opts?: StartOptions): Promise<CodeServer>;
   isolatedRun(prefix?: string): IsolatedRun;
   freePort(): Promise<number>;
+  installVsix(vsix: string, run: IsolatedRun): string;
+}
+
+export interface SuiteBundlerModule {
+  bundleHostSuite(outDir: string): Promise<string>;
 }
 
 export interface PackagerModule {
@@ -64,4 +69,5 @@ const load = <T>(rel: string): Promise<T> => importEsm(pathToFileURL(join(REPO, 
 
 export const installer = (): Promise<InstallerModule> => load('scripts/vscode/install-code-server.mjs');
 export const runner = (): Promise<RunnerModule> => load('scripts/vscode/run-code-server.mjs');
+export const suiteBundler = (): Promise<SuiteBundlerModule> => load('scripts/vscode/bundle-host-suite.mjs');
 export const packager = (): Promise<PackagerModule> => load('scripts/package.mjs');

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
+import type { NetlensApi, TreeItemSnapshot } from '../../../src/extension/api';
 import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
 
 const PREFIX = 'nlx-host-';
@@ -12,34 +13,18 @@ const NET = `${PREFIX}net`;
 const CONTAINER = `${PREFIX}c1`;
 const EXTENSION_ID = 'netlens.netlens';
 
-/** What this suite reads of the API; a structural subset of src/extension/api.ts. */
-interface TreeItemShape {
-  readonly label: string;
-  readonly children?: readonly TreeItemShape[];
-}
-interface NetlensApiShape {
-  getTopology(): { readonly networks: readonly { readonly name: string; readonly endpoints: readonly { readonly containerName: string }[] }[] } | undefined | null;
-  refresh(reason?: string): Promise<unknown>;
-  treeItems(view: 'networks' | 'host' | 'containers'): readonly TreeItemShape[] | Promise<readonly TreeItemShape[]>;
-  lastError(): unknown;
-}
-
 interface ManifestCommand {
   readonly command: string;
   readonly title: string;
 }
 
-function labels(items: readonly TreeItemShape[]): string[] {
-  return items.flatMap((i) => [i.label, ...labels(i.children ?? [])]);
+/** The network items of the Networks view (depth 1, below an engine root), by name. */
+function networkItem(items: readonly TreeItemSnapshot[], name: string): TreeItemSnapshot | undefined {
+  return items.find((i) => i.label === name && i.contextValue.includes(';network;'));
 }
 
-function find(items: readonly TreeItemShape[], label: string): TreeItemShape | undefined {
-  for (const i of items) {
-    if (i.label === label) return i;
-    const hit = find(i.children ?? [], label);
-    if (hit) return hit;
-  }
-  return undefined;
+function childLabels(items: readonly TreeItemSnapshot[], parent: TreeItemSnapshot): string[] {
+  return items.filter((i) => i.parentId === parent.id).map((i) => i.label);
 }
 
 /** Polls until check() returns true; the engine's events reach the extension asynchronously. */
@@ -52,8 +37,8 @@ async function eventually(what: string, check: () => Promise<boolean>, ms = 15_0
 }
 
 describe('netlens in the extension host', () => {
-  let extension: vscode.Extension<NetlensApiShape>;
-  let api: NetlensApiShape;
+  let extension: vscode.Extension<NetlensApi>;
+  let api: NetlensApi;
 
   before(async function () {
     this.timeout(60_000);
@@ -61,7 +46,7 @@ describe('netlens in the extension host', () => {
     removeLab(PREFIX);
     docker('network', 'create', NET);
     docker('run', '-d', '--name', CONTAINER, IMAGE, 'sleep', '100000');
-    const ext = vscode.extensions.getExtension<NetlensApiShape>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<NetlensApi>(EXTENSION_ID);
     assert.ok(ext, `extension ${EXTENSION_ID} is not loaded in this host`);
     extension = ext;
     api = await extension.activate();
@@ -88,7 +73,7 @@ describe('netlens in the extension host', () => {
     const before = engineNetworks();
     assert.ok(before.has(NET));
     await api.refresh('e2e: networks');
-    const shown = new Set(labels(await api.treeItems('networks')));
+    const shown = new Set((await api.treeItems('networks')).filter((i) => i.contextValue.includes(';network;')).map((i) => i.label));
     // Other suites add and remove networks on this engine meanwhile: a network that existed before
     // the refresh and still exists after it must be shown.
     const after = engineNetworks();
@@ -97,13 +82,15 @@ describe('netlens in the extension host', () => {
   });
 
   it('follows `docker network connect`: the container appears under the network without a manual refresh', async () => {
-    const net = find(await api.treeItems('networks'), NET);
+    const items = await api.treeItems('networks');
+    const net = networkItem(items, NET);
     assert.ok(net, `${NET} is not in the tree`);
-    assert.ok(!labels(net.children ?? []).includes(CONTAINER), `${CONTAINER} is under ${NET} before it was connected`);
+    assert.ok(!childLabels(items, net).includes(CONTAINER), `${CONTAINER} is under ${NET} before it was connected`);
     docker('network', 'connect', NET, CONTAINER);
     await eventually(`${CONTAINER} showing under ${NET}`, async () => {
-      const after = find(await api.treeItems('networks'), NET);
-      return labels(after?.children ?? []).includes(CONTAINER);
+      const now = await api.treeItems('networks');
+      const n = networkItem(now, NET);
+      return n !== undefined && childLabels(now, n).includes(CONTAINER);
     });
     const topo = api.getTopology();
     const endpoints = topo?.networks.find((n) => n.name === NET)?.endpoints.map((e) => e.containerName) ?? [];
