@@ -1,0 +1,122 @@
+/**
+ * A real OpenSSH server on 127.0.0.1 for tests: its own config, a free port, a fresh host key, a
+ * fresh client key authorised for the current user, and a known_hosts file holding exactly that
+ * host key. `stop()` kills it and removes every file. Nothing listens beyond loopback.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+export interface RunningSshd {
+  readonly port: number;
+  readonly knownHostsPath: string;
+  readonly privateKeyPath: string;
+  readonly username: string;
+  /** the server's host public key line (`type base64 comment`), for tests that build their own known_hosts */
+  readonly hostPublicKey: string;
+  /** sshd's log (-E), e.g. to count accepted connections */
+  readonly logPath: string;
+  /** PID of the listening sshd (its per-connection children have it as parent) */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+export async function startSshd(): Promise<RunningSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'netlens-sshd-'));
+  const hostKey = join(dir, 'host_ed25519');
+  const clientKey = join(dir, 'client_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netlens-test-host', '-f', hostKey]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netlens-test-client', '-f', clientKey]);
+  const authorized = join(dir, 'authorized_keys');
+  writeFileSync(authorized, readFileSync(`${clientKey}.pub`));
+  const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
+  const port = await freePort();
+  const [type, key] = hostPublicKey.split(/\s+/);
+  const knownHostsPath = join(dir, 'known_hosts');
+  writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${type} ${key}\n`);
+  const config = join(dir, 'sshd_config');
+  const logPath = join(dir, 'sshd.log');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${authorized}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'UsePAM no',
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation directory
+  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-f', config, '-E', logPath], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      let log = '';
+      try {
+        log = readFileSync(logPath, 'utf8');
+      } catch {
+        log = '(no log)';
+      }
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`sshd did not start on 127.0.0.1:${port}: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    knownHostsPath,
+    privateKeyPath: clientKey,
+    username: userInfo().username,
+    hostPublicKey,
+    logPath,
+    pid: child.pid ?? -1,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
