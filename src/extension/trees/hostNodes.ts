@@ -72,6 +72,15 @@ function forwardNode(engine: string, topology: Topology, host: HostNode): TreeNo
   };
 }
 
+/** fe80:: addresses are on every interface and say nothing; descriptions leave them to the tooltip. */
+function isLinkLocal(address: string): boolean {
+  return /^fe80:/i.test(address);
+}
+
+function withoutLinkLocal(addresses: readonly string[]): string[] {
+  return addresses.filter((a) => !isLinkLocal(a));
+}
+
 export function interfaceDescription(i: HostInterfaceNode, topology: Topology): string {
   if (i.kind === 'veth') return i.peer ? `→ ${i.peer}` : 'veth, peer unknown';
   const parts: string[] = [];
@@ -80,7 +89,8 @@ export function interfaceDescription(i: HostInterfaceNode, topology: Topology): 
     parts.push(net ? net.name : i.dockerNetworkId ? 'Docker' : 'not Docker');
   } else if (i.kind !== 'physical') parts.push(i.kind);
   if (i.parent) parts.push(`on ${i.parent}`);
-  if (i.addresses.length) parts.push(i.addresses.join(', '));
+  const shown = withoutLinkLocal(i.addresses);
+  if (shown.length) parts.push(shown.join(', '));
   if (i.state !== 'UP' && i.state !== 'UNKNOWN') parts.push(i.state.toLowerCase());
   return parts.join(' · ');
 }
@@ -90,7 +100,7 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
     captureInterface: i.name,
     ...(i.mac ? { mac: i.mac } : {}),
     ...(i.kind === 'veth' ? { veth: i.name } : {}),
-    ...(i.addresses[0] ? { ip: i.addresses[0].replace(/\/\d+$/, '') } : {}),
+    ...(withoutLinkLocal(i.addresses)[0] ? { ip: withoutLinkLocal(i.addresses)[0]!.replace(/\/\d+$/, '') } : {}),
     ...(i.peerContainerId ? { topologyId: i.peerContainerId, traceEndpoint: topology.containers.find((c) => c.id === i.peerContainerId)?.name ?? i.peerContainerId } : {}),
   };
   const ports = (topology.host?.interfaces ?? []).filter((p) => p.master === i.name);
@@ -116,8 +126,9 @@ function netnsNode(engine: string, ns: NamedNetns): TreeNode {
   const sheet = () => netnsSheet(ns);
   const ifaces: readonly NetInterface[] = ns.interfaces.known ? ns.interfaces.value : [];
   const children: TreeNode[] = ifaces.map((i): TreeNode => {
-    const addr = i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(', ');
-    const facts: NodeFacts = { ...(i.mac ? { mac: i.mac } : {}), ...(i.addresses[0] ? { ip: i.addresses[0].address, traceEndpoint: i.addresses[0].address } : {}) };
+    const usable = i.addresses.filter((a) => !isLinkLocal(a.address));
+    const addr = usable.map((a) => `${a.address}/${a.prefixLen}`).join(', ');
+    const facts: NodeFacts = { ...(i.mac ? { mac: i.mac } : {}), ...(usable[0] ? { ip: usable[0].address, traceEndpoint: usable[0].address } : {}) };
     return {
       id: nodeIds.netnsDetail(engine, ns.name, 'if', i.name),
       label: i.name,

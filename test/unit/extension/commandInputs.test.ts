@@ -1,0 +1,98 @@
+/** What the capture, browser and engine-choice commands build from model and settings. */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { NetlensError } from '../../../src/core/errors';
+import { captureCommand, checkInterfaceName } from '../../../src/extension/capture/captureCommand';
+import { parseDockerContexts } from '../../../src/extension/engines/dockerContexts';
+import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
+import { publishedUrl } from '../../../src/extension/engines/publishedUrl';
+import { fixturePath, labTopology } from './sidebarFixture';
+
+const defaults = { hostShell: 'auto' as const, ssh: {} };
+
+describe('Capture packets here', () => {
+  it('accepts the interface names the model holds and rejects anything a shell could read as more', () => {
+    const t = labTopology();
+    for (const i of t.host!.interfaces) assert.equal(checkInterfaceName(i.name), i.name);
+    for (const bad of ['eth0; reboot', '$(id)', 'a b', '-w/tmp/x', 'veth`id`', 'abcdefghijklmnop', '', 'eth0\n']) {
+      assert.throws(() => checkInterfaceName(bad), (e: unknown) => e instanceof NetlensError && e.code === 'BAD_INPUT', bad);
+    }
+  });
+
+  it('runs tcpdump locally with the interface as its own argument, never parsed by a shell', () => {
+    const cmd = captureCommand('vethc37d780', { kind: 'local', root: true });
+    assert.equal(cmd.display, 'tcpdump -ni vethc37d780');
+    assert.deepEqual(cmd.shellArgs.slice(2), ['netlens-capture', 'tcpdump', '-ni', 'vethc37d780']);
+    // The same sh -c script with `echo` in tcpdump's place shows what the terminal would run.
+    const script = cmd.shellArgs[1]!.replace(/; status=.*/, '');
+    const run = spawnSync('/bin/sh', ['-c', script, 'netlens-capture', 'echo', '-ni', 'vethc37d780'], { encoding: 'utf8' });
+    assert.equal(run.stdout, '-ni vethc37d780\n');
+  });
+
+  it('goes over ssh with host-key checking on and the port and user of the host shell', () => {
+    const cmd = captureCommand('docker0', { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'root', knownHostsPath: '/tmp/kh' });
+    const argv = cmd.shellArgs.slice(3);
+    assert.deepEqual(argv, ['ssh', '-t', '-p', '2222', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/tmp/kh', '--', 'root@127.0.0.1', 'tcpdump', '-ni', 'docker0']);
+    assert.equal(cmd.display, 'ssh -p 2222 root@127.0.0.1 tcpdump -ni docker0');
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h;id', port: 22 }), /not a host name/);
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h', port: 22, user: '-oProxyCommand=x' }), /not a user name/);
+  });
+});
+
+describe('Open published port in browser', () => {
+  const local = labTopology().engine.endpoint;
+
+  it('uses the publish address, or loopback for a wildcard, on a local engine', () => {
+    assert.equal(publishedUrl(local, { hostIp: '0.0.0.0', hostPort: 28380, protocol: 'tcp' }).url, 'http://127.0.0.1:28380/');
+    assert.equal(publishedUrl(local, { hostIp: '127.0.0.1', hostPort: 28381, protocol: 'tcp' }).url, 'http://127.0.0.1:28381/');
+    assert.equal(publishedUrl(local, { hostIp: '::', hostPort: 28380, protocol: 'tcp' }).url, 'http://[::1]:28380/');
+  });
+
+  it("uses a remote engine's host, and warns when the port is bound to that host's loopback", () => {
+    const remote = { kind: 'ssh' as const, url: 'ssh://me@10.1.2.3:22', source: 'option', host: '10.1.2.3', port: 22, username: 'me' };
+    assert.equal(publishedUrl(remote, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }).url, 'http://10.1.2.3:8080/');
+    assert.match(publishedUrl(remote, { hostIp: '127.0.0.1', hostPort: 8080, protocol: 'tcp' }).note ?? '', /bound to 127\.0\.0\.1 on 10\.1\.2\.3/);
+    assert.throws(() => publishedUrl(local, { hostIp: '0.0.0.0', hostPort: 53, protocol: 'udp' }), /not a TCP port/);
+  });
+});
+
+describe('Engines from settings', () => {
+  it('one engine like the docker CLI when nothing is set', () => {
+    const { specs, problems } = engineSpecs({}, [], defaults);
+    assert.deepEqual(problems, []);
+    assert.equal(specs.length, 1);
+    assert.deepEqual(specs[0]!.options, { hostShell: 'auto' });
+  });
+
+  it('several engines as separate roots with unique keys; bad entries reported, the rest kept', () => {
+    const { specs, problems } = engineSpecs({ host: 'unix:///ignored.sock' }, [
+      { name: 'here', host: 'unix:///var/run/docker.sock' },
+      { name: 'here', context: 'default' },
+      { host: 'http://nope' },
+      { name: 'box', host: 'ssh://ops@127.0.0.1:2222', ssh: { knownHostsPath: '/tmp/kh' } },
+      { name: 'tcp', host: 'tcp://10.0.0.5:2376' },
+      { name: 'bad-shell', host: 'tcp://10.0.0.5:2376', hostShell: 'ssh' },
+      'oops',
+    ], defaults);
+    assert.deepEqual(specs.map((s) => s.key), ['here', 'here (2)', 'box', 'tcp', 'bad-shell']);
+    assert.deepEqual(problems, ['netlens.engines[2]: engine "http://nope" is not a unix://, tcp://, ssh:// or npipe:// URL', 'netlens.engines[6] is not an object']);
+    assert.deepEqual(specs[2]!.options.ssh, { host: '127.0.0.1', port: 2222, username: 'ops', knownHostsPath: '/tmp/kh' });
+    assert.equal(specs[3]!.options.ssh, undefined, 'auto over tcp:// gets no ssh host shell by surprise');
+    assert.deepEqual(specs[4]!.options.ssh, { host: '10.0.0.5' }, 'hostShell ssh goes to the tcp:// engine host');
+  });
+
+  it('hostShell ssh with no host anywhere is a clear problem, not a silent local shell', () => {
+    const { specs, problems } = engineSpecs({}, [], { hostShell: 'ssh', ssh: {} });
+    assert.equal(specs.length, 0);
+    assert.match(problems[0] ?? '', /no SSH host/);
+  });
+});
+
+describe('Docker contexts', () => {
+  it('parses `docker context ls --format {{json .}}` as recorded here', () => {
+    const contexts = parseDockerContexts(readFileSync(fixturePath('docker-context-ls.jsonl'), 'utf8'));
+    assert.deepEqual(contexts, [{ name: 'default', description: 'Current DOCKER_HOST based configuration', endpoint: 'unix:///var/run/docker.sock', current: true, error: '' }]);
+    assert.throws(() => parseDockerContexts('{"Name":"a"}\nnot json'), (e: unknown) => e instanceof NetlensError && e.code === 'PARSE' && /line 2/.test(e.message));
+  });
+});
