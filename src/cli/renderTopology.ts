@@ -33,23 +33,29 @@ export function renderTopology(t: Topology): string {
   out.push(`engine ${e.endpoint.url} — Docker ${e.version} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
   out.push('');
   out.push('networks');
-  for (const n of t.networks) {
+  for (const n of sortNetworks(t.networks)) {
     out.push(`├─ ${networkLine(n)}`);
     const carrier = carrierLine(n);
     if (carrier) out.push(`│  ├─ ${carrier}`);
     for (const r of n.natRules) out.push(`│  ├─ nat: ${r.raw}`);
     for (const ep of n.endpoints) {
+      if (n.driver === 'host') {
+        out.push(`│  ├─ ${ep.containerName}  (shares the host's network stack)`);
+        continue;
+      }
+      if (n.driver === 'null') {
+        out.push(`│  ├─ ${ep.containerName}  (loopback only)`);
+        continue;
+      }
       const ips = [ep.ipv4, ep.ipv6].filter(Boolean).join(' ') || 'no IP';
-      const cable = ep.hostVeth ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}` : ep.containerInterface ?? '';
+      const cable = ep.hostVeth
+        ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}`
+        : n.parent && ep.containerInterface
+          ? `${ep.containerInterface} → parent ${n.parent}`
+          : ep.containerInterface ?? '';
       out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}`.trimEnd());
       if (ep.aliases.length) out.push(`│  │    aliases: ${ep.aliases.join(', ')}`);
       if (ep.links.length) out.push(`│  │    links: ${ep.links.join(', ')}`);
-    }
-    if (n.driver === 'host' || n.driver === 'null') {
-      const mode = n.driver === 'host' ? 'host' : 'none';
-      for (const c of t.containers.filter((c) => c.networkMode === mode)) {
-        out.push(`│  ├─ ${c.name}  (${mode === 'host' ? "shares the host's network stack" : 'loopback only'})`);
-      }
     }
   }
   const shared = t.containers.filter((c) => c.sharesNetnsWith);
@@ -62,7 +68,8 @@ export function renderTopology(t: Topology): string {
     out.push('');
     out.push('published ports');
     for (const p of t.publishes) {
-      out.push(`├─ ${p.hostIp}:${p.hostPort}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}`);
+      const via = p.dnatRule ? '' : p.proxy ? '  (docker-proxy only)' : '';
+      out.push(`├─ ${hostPort(p.hostIp, p.hostPort)}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}${via}`);
       if (p.dnatRule) out.push(`│    DNAT  ${p.dnatRule.table}/${p.dnatRule.chain} #${p.dnatRule.index}: ${p.dnatRule.raw}`);
       if (p.filterRule) out.push(`│    allow ${p.filterRule.table}/${p.filterRule.chain} #${p.filterRule.index}: ${p.filterRule.raw}`);
       if (p.proxy) out.push(`│    proxy pid ${p.proxy.pid}: ${p.proxy.args}`);
@@ -104,6 +111,16 @@ export function renderTopology(t: Topology): string {
   out.push('');
   out.push(`${t.stats.apiCalls} engine API calls, ${t.stats.shellRoundTrips} shell round trip(s), ${t.stats.collectMs} ms`);
   return out.join('\n');
+}
+
+/** The built-in networks first, as `docker network ls` users know them, then by name. */
+function sortNetworks(networks: readonly NetworkNode[]): NetworkNode[] {
+  const rank = (n: NetworkNode): number => (n.name === 'bridge' ? 0 : n.name === 'host' ? 1 : n.name === 'none' ? 2 : 3);
+  return [...networks].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 function fmtFlag(v: boolean | null): string {

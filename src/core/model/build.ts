@@ -238,15 +238,18 @@ function buildPublishes(
           break;
         }
       }
-      const filter = rules && containerIp ? findPublishFilterRule(rules, containerIp, p.containerPort, p.protocol) : null;
       const proxy = proxies.find(
         (x) => x.hostPort === p.hostPort && x.proto === p.protocol && x.hostIp === p.hostIp && x.containerPort === p.containerPort,
       );
-      if (rules && !dnat) {
-        const why = v6 && !containerIp
-          ? 'the container has no IPv6 address: this publish is served by docker-proxy alone'
-          : `no DNAT rule for ${p.protocol} port ${p.hostPort} → ${containerIp ?? '?'}:${p.containerPort} was found in the nat table`;
-        gaps.push({ subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`, reason: why });
+      // An IPv6 publish of a container without IPv6 is served by docker-proxy alone, which relays
+      // to the container's IPv4 address: that address is the proxy's target, not a guess.
+      if (!dnat && proxy) containerIp = proxy.containerIp;
+      const filter = rules && containerIp ? findPublishFilterRule(rules, containerIp, p.containerPort, p.protocol) : null;
+      if (rules && !dnat && !proxy) {
+        gaps.push({
+          subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`,
+          reason: `neither a DNAT rule for ${p.protocol} port ${p.hostPort} → ${containerIp ?? '?'}:${p.containerPort} nor a docker-proxy process was found`,
+        });
       }
       out.push({
         containerId: c.id,
