@@ -1,0 +1,166 @@
+/**
+ * The kernel is the judge: every case sets up a path in the real lab, asks tracePacket about a fresh
+ * snapshot, then sends a real bounded probe between the same endpoints and compares.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { createSession, type Session } from '../../../src/core/session';
+import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '../../../src/core/trace';
+import { OUT_HOST_IP, OUT_IP, OUT_NS, PUBLISHED, PUBLISHED_LO, PUBLISHED_UDP, attempt, containerIp, down, run, up } from './traceLab';
+
+type Expect = 'delivered' | 'dropped';
+interface Case {
+  readonly name: string;
+  readonly req: TraceRequest;
+  /** what the kernel does, learned by the probe; true = it got through */
+  readonly probe: () => Promise<boolean>;
+  readonly expect: Expect;
+  readonly around?: { readonly setup: () => void; readonly teardown: () => void };
+}
+
+const USER_RULE = ['DOCKER-USER', '-s', `${OUT_IP}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'nlt-trace-user', '-j', 'DROP'];
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+let savedIpForward: string | null = null;
+
+function removeUserRule(): void {
+  while (attempt('iptables', ['-D', ...USER_RULE]).ok) {
+    /* a crashed run may have left several */
+  }
+}
+
+function restoreIpForward(): void {
+  if (savedIpForward !== null) run('sh', ['-c', `echo ${savedIpForward} > ${IP_FORWARD}`]);
+}
+
+const wget = (url: string) => ['timeout', '3', 'busybox', 'wget', '-qO-', url];
+// a wget only counts when the page came back, not merely when the command ran
+const fromContainer = (name: string, argv: string[]) => async () => {
+  const r = attempt('docker', ['exec', name, ...argv], 15_000);
+  return r.ok && (!argv.includes('wget') || r.out.includes('netlens test page'));
+};
+const page = (r: { ok: boolean; out: string }, argv: string[]) => r.ok && (!argv.includes('wget') || r.out.includes('netlens test page'));
+const fromNetns = (argv: string[]) => async () => page(attempt('ip', ['netns', 'exec', OUT_NS, ...argv], 15_000), argv);
+const fromHost = (argv: string[]) => async () => page(attempt(argv[0]!, argv.slice(1), 15_000), argv);
+const ping = (ip: string) => ['timeout', '3', 'busybox', 'ping', '-c1', '-W1', ip];
+const pid = (name: string) => run('docker', ['inspect', '-f', '{{.State.Pid}}', name]).trim();
+
+/** UDP has no handshake: a receiver in the destination's netns says whether the datagram came. */
+function udpProbe(dstContainer: string, port: number, sendArgv: (py: string) => string[], dstIp: string, dstPort: number): () => Promise<boolean> {
+  return async () => {
+    const recv = spawn('nsenter', ['-t', pid(dstContainer), '-n', 'timeout', '6', 'python3', '-c',
+      `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',${port}));print(s.recvfrom(100)[0].decode(),flush=True)`]);
+    let got = '';
+    recv.stdout.on('data', (d: Buffer) => (got += d.toString()));
+    const exited = new Promise<void>((res) => recv.on('close', () => res()));
+    await new Promise((r) => setTimeout(r, 700));
+    const py = `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(3):\n  s.sendto(b'nlt-udp',('${dstIp}',${dstPort}));time.sleep(0.3)`;
+    attempt(sendArgv(py)[0]!, sendArgv(py).slice(1), 10_000);
+    await exited;
+    return got.includes('nlt-udp');
+  };
+}
+
+describe('trace agrees with the kernel (real engine, real netns, real probes)', function () {
+  this.timeout(900_000);
+  let session: Session;
+  const tally: { name: string; agree: boolean }[] = [];
+  const ip: Record<string, string> = {};
+
+  before(function () {
+    assert.equal(process.getuid?.(), 0, 'this suite needs root (netns, iptables, sysctl)');
+    assert.ok(attempt('docker', ['version']).ok, 'this suite needs the real dockerd');
+    removeUserRule();
+    up();
+    savedIpForward = run('cat', [IP_FORWARD]).trim();
+    for (const [c, n] of [['nlt-a1', 'nlt-a'], ['nlt-a2', 'nlt-a'], ['nlt-b1', 'nlt-b'], ['nlt-n2', 'nlt-noicc'], ['nlt-i1', 'nlt-int'], ['nlt-i2', 'nlt-int'], ['nlt-mac1', 'nlt-mac'], ['nlt-multi', 'nlt-a']] as const) ip[`${c}@${n}`] = containerIp(c, n);
+    session = createSession({});
+  });
+
+  after(async function () {
+    removeUserRule();
+    restoreIpForward();
+    await session?.dispose();
+    down();
+    const agree = tally.filter((t) => t.agree).length;
+    console.log(`trace agrees with the kernel: ${agree}/${tally.length}`);
+  });
+
+  const cases = (): Case[] => [
+    { name: 'same bridge', req: { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' }, probe: fromContainer('nlt-a2', wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'delivered' },
+    { name: 'across bridges', req: { from: 'nlt-a2', to: 'nlt-b1:80', proto: 'tcp' }, probe: fromContainer('nlt-a2', wget(`http://${ip['nlt-b1@nlt-b']}/`)), expect: 'dropped' },
+    { name: 'publish from the outside netns', req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' }, probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)), expect: 'delivered' },
+    { name: 'publish bound to 127.0.0.1, from outside', req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED_LO}`, proto: 'tcp' }, probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED_LO}/`)), expect: 'dropped' },
+    { name: 'publish bound to 127.0.0.1, from the host (docker-proxy)', req: { from: 'host', to: `127.0.0.1:${PUBLISHED_LO}`, proto: 'tcp' }, probe: fromHost(wget(`http://127.0.0.1:${PUBLISHED_LO}/`)), expect: 'delivered' },
+    { name: 'container IP routed from outside, published port', req: { from: `netns:${OUT_NS}`, to: 'nlt-a1:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'delivered' },
+    { name: 'container IP routed from outside, unpublished port', req: { from: `netns:${OUT_NS}`, to: 'nlt-a2:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-a2@nlt-a']}/`)), expect: 'dropped' },
+    { name: 'container IP routed from outside, icmp', req: { from: `netns:${OUT_NS}`, to: 'nlt-a1', proto: 'icmp' }, probe: fromNetns(ping(ip['nlt-a1@nlt-a']!)), expect: 'dropped' },
+    { name: 'internal network, between its containers', req: { from: 'nlt-i1', to: 'nlt-i2:80', proto: 'tcp' }, probe: fromContainer('nlt-i1', wget(`http://${ip['nlt-i2@nlt-int']}/`)), expect: 'delivered' },
+    { name: 'internal network, from outside', req: { from: `netns:${OUT_NS}`, to: 'nlt-i1:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-i1@nlt-int']}/`)), expect: 'dropped' },
+    { name: 'internal network, to outside', req: { from: 'nlt-i1', to: OUT_IP, proto: 'icmp' }, probe: fromContainer('nlt-i1', ping(OUT_IP)), expect: 'dropped' },
+    { name: 'ICC off', req: { from: 'nlt-n1', to: 'nlt-n2:80', proto: 'tcp' }, probe: fromContainer('nlt-n1', wget(`http://${ip['nlt-n2@nlt-noicc']}/`)), expect: 'dropped' },
+    {
+      name: 'DOCKER-USER drop',
+      req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' },
+      probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)),
+      expect: 'dropped',
+      around: { setup: () => run('iptables', ['-I', ...USER_RULE]), teardown: removeUserRule },
+    },
+    {
+      name: 'ip_forward off',
+      req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' },
+      probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)),
+      expect: 'dropped',
+      around: { setup: () => run('sh', ['-c', `echo 0 > ${IP_FORWARD}`]), teardown: restoreIpForward },
+    },
+    { name: 'network none', req: { from: 'nlt-none', to: 'nlt-a1:80', proto: 'tcp' }, probe: fromContainer('nlt-none', wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'dropped' },
+    { name: 'network host', req: { from: 'nlt-hostnet', to: 'nlt-a1:80', proto: 'tcp' }, probe: fromContainer('nlt-hostnet', wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'delivered' },
+    { name: 'network container:<id>', req: { from: 'nlt-shared', to: 'nlt-a1:80', proto: 'tcp' }, probe: fromContainer('nlt-shared', wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'delivered' },
+    { name: 'multi-homed source, route picks eth1', req: { from: 'nlt-multi', to: 'nlt-b1:80', proto: 'tcp' }, probe: fromContainer('nlt-multi', wget(`http://${ip['nlt-b1@nlt-b']}/`)), expect: 'delivered' },
+    { name: 'multi-homed destination', req: { from: 'nlt-a2', to: 'nlt-multi:80', proto: 'tcp' }, probe: fromContainer('nlt-a2', wget(`http://${ip['nlt-multi@nlt-a']}/`)), expect: 'delivered' },
+    { name: 'macvlan, host to child', req: { from: 'host', to: 'nlt-mac1', proto: 'icmp' }, probe: fromHost(ping(ip['nlt-mac1@nlt-mac']!)), expect: 'dropped' },
+    {
+      name: 'UDP publish from outside',
+      req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED_UDP}`, proto: 'udp' },
+      probe: udpProbe('nlt-a1', 5353, (py) => ['ip', 'netns', 'exec', OUT_NS, 'python3', '-c', py], OUT_HOST_IP, PUBLISHED_UDP),
+      expect: 'delivered',
+    },
+    {
+      name: 'UDP across bridges',
+      req: { from: 'nlt-b1', to: 'nlt-a1:5353', proto: 'udp' },
+      probe: udpProbe('nlt-a1', 5353, (py) => ['nsenter', '-t', pid('nlt-b1'), '-n', 'python3', '-c', py], ip['nlt-a1@nlt-a']!, 5353),
+      expect: 'dropped',
+    },
+    { name: 'hairpin to its own publish', req: { from: 'nlt-a1', to: `host:${PUBLISHED}`, proto: 'tcp' }, probe: fromContainer('nlt-a1', wget(`http://10.213.20.1:${PUBLISHED}/`)), expect: 'delivered' },
+    { name: 'container to host, icmp', req: { from: 'nlt-a2', to: 'host', proto: 'icmp' }, probe: fromContainer('nlt-a2', ping('10.213.20.1')), expect: 'delivered' },
+  ];
+
+  // cases() reads addresses filled in before(), so the list is built lazily per test
+  const names = [
+    'same bridge', 'across bridges', 'publish from the outside netns', 'publish bound to 127.0.0.1, from outside', 'publish bound to 127.0.0.1, from the host (docker-proxy)',
+    'container IP routed from outside, published port', 'container IP routed from outside, unpublished port', 'container IP routed from outside, icmp',
+    'internal network, between its containers', 'internal network, from outside', 'internal network, to outside', 'ICC off', 'DOCKER-USER drop', 'ip_forward off',
+    'network none', 'network host', 'network container:<id>', 'multi-homed source, route picks eth1', 'multi-homed destination', 'macvlan, host to child',
+    'UDP publish from outside', 'UDP across bridges', 'hairpin to its own publish', 'container to host, icmp',
+  ];
+  for (const name of names) {
+    it(name, async () => {
+      const c = cases().find((x) => x.name === name)!;
+      assert.ok(c, `case ${name} is defined`);
+      let result: TraceResult;
+      let kernel: boolean;
+      c.around?.setup();
+      try {
+        result = tracePacket(await session.snapshot(), c.req);
+        kernel = await c.probe();
+      } finally {
+        c.around?.teardown();
+      }
+      const kernelVerdict: Expect = kernel ? 'delivered' : 'dropped';
+      const agree = result.verdict === kernelVerdict;
+      tally.push({ name, agree });
+      assert.ok(agree, `trace said ${result.verdict} (${result.decidedBy}), the kernel ${kernelVerdict}\n${formatTrace(result)}`);
+      // the lab is built so that each case has one known answer: a probe that flips means the lab broke
+      assert.equal(kernelVerdict, c.expect, `the probe itself gave an unexpected answer for ${name}`);
+    });
+  }
+});
