@@ -1,0 +1,140 @@
+/**
+ * One engine connection of the sidebar against the real engine: a first snapshot, a live event
+ * asking for a refresh, an unreachable engine becoming an error with a retry, and a lost event
+ * stream keeping the last model marked stale until the engine is back. The engine is made to
+ * "go away" by closing a unix-socket relay of our own in front of it; dockerd itself is untouched.
+ */
+import { strict as assert } from 'node:assert';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
+import { createSession } from '../../../src/core/session';
+import { EngineConnection } from '../../../src/extension/engines/engineConnection';
+import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
+import type { EngineStatus } from '../../../src/extension/engines/engineStatus';
+import { docker, requireRealEngine, tryRun } from '../../support/lab';
+
+const PREFIX = 'nle-it-';
+const RELAY = '/tmp/nle-it-relay.sock';
+
+function removeLeftovers(): void {
+  tryRun('docker', ['network', 'rm', `${PREFIX}net`]);
+}
+
+/** A unix socket that forwards to the engine's socket while it is open. */
+function startRelay(): Promise<{ close(): Promise<void> }> {
+  rmSync(RELAY, { force: true });
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection('/var/run/docker.sock');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  return new Promise((resolve) =>
+    server.listen(RELAY, () =>
+      resolve({
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      }),
+    ),
+  );
+}
+
+function connectionTo(host: string, onWants: (reason: string, automatic: boolean) => void): EngineConnection {
+  const { specs, problems } = engineSpecs({ host }, [], { hostShell: 'none', ssh: {} });
+  assert.deepEqual(problems, []);
+  const spec = specs[0]!;
+  return new EngineConnection(spec, { createSession, log: () => undefined, changed: () => undefined, wantsRefresh: onWants });
+}
+
+async function until(what: string, check: () => boolean, ms: number): Promise<number> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - started;
+}
+
+describe('sidebar engine connection on the real engine', function () {
+  this.timeout(60_000);
+  const open: EngineConnection[] = [];
+
+  before(() => {
+    requireRealEngine();
+    removeLeftovers();
+  });
+  after(async () => {
+    for (const c of open) await c.dispose();
+    removeLeftovers();
+    rmSync(RELAY, { force: true });
+  });
+
+  it('takes a first snapshot and turns `docker network create` into an automatic refresh request', async () => {
+    const reasons: Array<{ reason: string; automatic: boolean; at: number }> = [];
+    const conn = connectionTo('unix:///var/run/docker.sock', (reason, automatic) => reasons.push({ reason, automatic, at: Date.now() }));
+    open.push(conn);
+    await conn.refresh();
+    assert.equal(conn.status.kind, 'connected', conn.lastError);
+    assert.ok(conn.topology?.networks.some((n) => n.name === 'bridge'));
+    conn.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = Date.now();
+    docker('network', 'create', `${PREFIX}net`);
+    const done = Date.now();
+    await until('the network create event', () => reasons.some((r) => r.reason.includes(`network create ${PREFIX}net`)), 5000);
+    const hit = reasons.find((r) => r.reason.includes(`network create ${PREFIX}net`))!;
+    assert.equal(hit.automatic, true);
+    console.log(`      event reached the connection ${hit.at - done} ms after \`docker network create\` returned (${done - sent} ms command)`);
+    const started = Date.now();
+    await conn.refresh();
+    console.log(`      the refresh it asks for took ${Date.now() - started} ms (engine only, no host shell)`);
+    assert.ok(conn.topology?.networks.some((n) => n.name === `${PREFIX}net`));
+  });
+
+  it('an unreachable engine is an error with the reason, and a retry is scheduled', async () => {
+    const reasons: string[] = [];
+    const conn = connectionTo('unix:///tmp/nle-it-missing.sock', (reason) => reasons.push(reason));
+    open.push(conn);
+    await conn.refresh();
+    assert.equal(conn.status.kind, 'error');
+    assert.match(conn.lastError ?? '', /nle-it-missing\.sock/);
+    assert.equal(conn.topology, undefined);
+    await until('a retry request', () => reasons.some((r) => /^retry after \d+ ms$/.test(r)), 3000);
+  });
+
+  it('a lost event stream keeps the last model marked stale, and the engine coming back refreshes it', async () => {
+    let relay = await startRelay();
+    const reasons: string[] = [];
+    let conn!: EngineConnection;
+    conn = connectionTo(`unix://${RELAY}`, (reason) => {
+      reasons.push(reason);
+      void conn.refresh();
+    });
+    open.push(conn);
+    await conn.refresh();
+    assert.equal(conn.status.kind, 'connected', conn.lastError);
+    const model = conn.topology;
+    conn.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await relay.close();
+    await until('the stale state', () => conn.status.kind === 'stale', 10_000);
+    assert.equal(conn.topology, model, 'the last model is kept');
+    // (read through a function: TypeScript keeps the narrowing of the assert above otherwise)
+    const status = ((): EngineStatus => conn.status)();
+    assert.ok(status.kind === 'stale' && !Number.isNaN(Date.parse(status.since)), JSON.stringify(status));
+    relay = await startRelay();
+    const ms = await until('connected again', () => conn.status.kind === 'connected', 40_000);
+    console.log(`      back to connected ${ms} ms after the relay reopened`);
+    assert.notEqual(conn.topology, model, 'a new snapshot replaced the stale one');
+    await relay.close();
+  });
+});
