@@ -109,9 +109,12 @@ export async function startCodeServer(opts = {}) {
     stop: async () => {
       running.delete(handle);
       await killGroup(child.pid);
+      handle.removeDirs();
+      log(`code-server on port ${port} stopped`);
+    },
+    removeDirs: () => {
       if (run.tmp.startsWith('/tmp/nlx-')) rmSync(run.tmp, { recursive: true, force: true });
       if (!opts.keepRunDir) rmSync(run.dir, { recursive: true, force: true });
-      log(`code-server on port ${port} stopped`);
     },
   };
   running.add(handle);
@@ -186,15 +189,22 @@ function groupAlive(pid) {
   }
 }
 
+// The synchronous part of stop(), for exit paths that cannot wait.
+function abandon(h) {
+  running.delete(h);
+  signalGroup(h.pid, 'SIGKILL');
+  h.removeDirs();
+}
+
 let hooksInstalled = false;
 // A run interrupted by Ctrl-C or a crash must not leave a code-server (and its extension host) behind.
 function installExitHooks() {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.once('exit', () => { for (const h of running) signalGroup(h.pid, 'SIGKILL'); });
+  process.once('exit', () => { for (const h of running) abandon(h); });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
-      for (const h of running) signalGroup(h.pid, 'SIGKILL');
+      for (const h of running) abandon(h);
       // A caller with its own handler (the demo removes its lab) decides when to exit.
       if (process.listenerCount(sig) === 0) process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     });
