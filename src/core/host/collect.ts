@@ -6,7 +6,7 @@
  */
 import type { Known } from '../known';
 import { known, unknown } from '../known';
-import { errorMessage } from '../errors';
+import { errorMessage, isNetlensError } from '../errors';
 import { runBatch, sectionFailure } from './batch';
 import type { BatchCommand, BatchSection } from './batch';
 import type { HostShell } from './shell';
@@ -73,7 +73,10 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
   } catch (e) {
     // The transport itself failed (SSH refused, aborted): every fact is unknown for that one reason.
     if (options.signal?.aborted) throw e;
-    const reason = `host shell ${shell.target} failed: ${errorMessage(e)}`;
+    const shellError = isNetlensError(e)
+      ? { code: e.code, message: e.message, ...(e.tried ? { tried: e.tried } : {}) }
+      : { code: 'SHELL' as const, message: errorMessage(e) };
+    const reason = `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`;
     const u = unknown(reason);
     return {
       target: shell.target,
@@ -91,6 +94,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
       namedNetns: u,
       dockerProxies: u,
       containerNetns: u,
+      shellError,
       roundTrips: 1,
       elapsedMs: performance.now() - started,
     };

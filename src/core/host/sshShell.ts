@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
-import type { ConnectConfig } from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { NetlensError } from '../errors';
 import type { SshTarget } from '../session';
 import { createHostVerifier, knownHostsName, knownKeyTypes } from './knownHosts';
@@ -141,7 +141,7 @@ export function createSshShell(target: SshTarget): HostShell {
         reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
         return;
       }
-      client.exec('sh -s', (err, stream) => {
+      const onExec = (err: Error | undefined, stream: ClientChannel): void => {
         if (err) {
           reject(new NetlensError('SHELL', `cannot start sh on ${target.host}: ${err.message}`, tried, { cause: err }));
           return;
@@ -168,7 +168,14 @@ export function createSshShell(target: SshTarget): HostShell {
           });
         });
         stream.end(script);
-      });
+      };
+      try {
+        client.exec('sh -s', onExec);
+      } catch (e) {
+        // the connection died between runs and ssh2 noticed only now: the next run reconnects
+        connection = null;
+        reject(new NetlensError('SSH_CONNECT', `the connection to ${target.host}:${port} is gone: ${(e as Error).message}`, tried, { cause: e }));
+      }
     });
   }
 

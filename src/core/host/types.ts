@@ -4,6 +4,7 @@
  * unknown with its reason, and the rest of the snapshot stands.
  */
 import type { Known } from '../known';
+import type { NetlensErrorCode } from '../errors';
 
 export type InterfaceKind =
   | 'loopback'
@@ -143,6 +144,11 @@ export interface HostFacts {
   readonly dockerProxies: Known<readonly DockerProxyProcess[]>;
   /** keyed by full container id, for every running container the batch could find a process of */
   readonly containerNetns: Known<Readonly<Record<string, ContainerNetns>>>;
+  /**
+   * Set when the shell itself failed (SSH refused, host key unknown …): every fact above is then
+   * unknown for this one reason, and `code` lets a front end offer the fix (e.g. trust a host key).
+   */
+  readonly shellError?: { readonly code: NetlensErrorCode; readonly message: string; readonly tried?: string };
   /** Shell round trips and wall time of this snapshot, for the benchmark and the log */
   readonly roundTrips: number;
   readonly elapsedMs: number;

@@ -130,6 +130,10 @@ describe('host integration: the SSH host shell against a real sshd on 127.0.0.1'
     assert.ok(error.message.includes(fingerprint), `${error.message} should name ${fingerprint}`);
     assert.ok(error.message.includes(sshd.hostPublicKey.split(/\s+/)[1] ?? '?'), 'says which line to add');
     assert.ok(ms < 5000, `took ${ms} ms`);
+    // through collectHostFacts the snapshot still comes back, every host fact unknown, code kept
+    const facts = await collectHostFacts(ssh({ knownHostsPath }));
+    assert.equal(facts.shellError?.code, 'SSH_HOST_KEY_UNKNOWN');
+    assert.ok(!facts.interfaces.known && facts.interfaces.reason.includes(fingerprint));
   });
 
   it('a key the server does not accept gives SSH_AUTH; a closed port gives SSH_CONNECT', async () => {
