@@ -14,7 +14,7 @@ import { registerEngineCommands } from './commands/engineCommands';
 import { registerTraceCommands } from './commands/traceCommands';
 import { registerViewCommands } from './commands/viewCommands';
 import { NetlensContext } from './ctx';
-import { InspectPanel } from './inspect/inspectPanel';
+import { INSPECT_VIEW_TYPE, InspectPanel } from './inspect/inspectPanel';
 import { RAW_SCHEME, RawJsonDocuments } from './inspect/rawJsonDocuments';
 import { createStatusBar } from './statusBar';
 import { NetlensViews } from './views';
@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     views,
     inspect,
     vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, new RawJsonDocuments(ctx)),
+    vscode.window.registerWebviewPanelSerializer(INSPECT_VIEW_TYPE, inspect.serializer()),
     createStatusBar(ctx),
     ...registerViewCommands(deps),
     ...registerCopyCommands(deps),

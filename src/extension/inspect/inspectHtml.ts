@@ -11,6 +11,8 @@ export interface InspectHtmlOptions {
   /** a line above the sheet, e.g. that the model is stale */
   readonly banner?: string;
   readonly canShowTopology: boolean;
+  /** the tree item shown, saved with setState so the pane comes back after a window reload */
+  readonly item?: { readonly view: string; readonly id: string };
 }
 
 export function inspectHtml(sheet: FactSheet, o: InspectHtmlOptions): string {
@@ -52,7 +54,7 @@ td { font-family: var(--vscode-editor-font-family); padding: 2px 0; white-space:
 button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 3px 10px; margin-right: 6px; cursor: pointer; }
 a { color: var(--vscode-textLink-foreground); }
 </style></head>
-<body>
+<body${o.item ? ` data-view="${htmlText(o.item.view)}" data-item="${htmlText(o.item.id)}"` : ''}>
 <div class="kind">${htmlText(sheet.kind)}</div>
 <h1>${htmlText(sheet.title)}</h1>
 ${sheet.subtitle ? `<p class="subtitle">${htmlText(sheet.subtitle)}</p>` : ''}
@@ -62,6 +64,7 @@ ${sections}
 <script nonce="${n}">
 (function () {
   const vscode = acquireVsCodeApi();
+  if (document.body.dataset.item) vscode.setState({ view: document.body.dataset.view, id: document.body.dataset.item });
   document.addEventListener('click', function (ev) {
     const el = ev.target instanceof Element ? ev.target.closest('[data-action],[data-id]') : null;
     if (!el) return;

@@ -17,6 +17,9 @@ import { parseInspectMessage } from './inspectMessages';
 import { openRawJson } from './rawJsonDocuments';
 import type { ContainerStorage } from '../../core/docker/types';
 
+export const INSPECT_VIEW_TYPE = 'netlens.inspect';
+const PANEL_OPTIONS: vscode.WebviewPanelOptions & vscode.WebviewOptions = { enableScripts: true, localResourceRoots: [], enableFindWidget: true };
+
 export interface InspectHooks {
   /** present once the topology panel is wired */
   readonly openInTopology?: (topologyId: string) => void;
@@ -46,20 +49,35 @@ export class InspectPanel implements vscode.Disposable {
     if (!node?.sheet) return;
     this.shown = el;
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel('netlens.inspect', 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
-        enableScripts: true,
-        localResourceRoots: [],
-        enableFindWidget: true,
-        retainContextWhenHidden: false,
-      });
-      this.panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.shown = undefined;
-      });
-      this.panel.webview.onDidReceiveMessage((m) => void this.onMessage(m));
+      this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, PANEL_OPTIONS));
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
     if (node.facts?.containerId && node.contextValue.startsWith(';container;')) void this.loadStorage(node);
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.shown = undefined;
+      }
+    });
+    panel.webview.onDidReceiveMessage((m) => void this.onMessage(m));
+  }
+
+  /** The serializer: a pane VS Code restored after a reload shows its item again once the model has it. */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+        panel.webview.options = PANEL_OPTIONS;
+        this.panel?.dispose();
+        this.adopt(panel);
+        const saved = parseInspectMessage({ type: 'reveal', ...(typeof state === 'object' && state !== null ? state : {}) });
+        if (saved?.type === 'reveal') this.shown = this.views.providers[saved.view].element(saved.id);
+        this.render();
+      },
+    };
   }
 
   private sheetFor(node: TreeNode): FactSheet | undefined {
@@ -75,6 +93,10 @@ export class InspectPanel implements vscode.Disposable {
   private render(): void {
     if (!this.panel || !this.shown) return;
     const node = this.views.node(this.shown);
+    if (!node && this.ctx.connections.some((c) => !c.topology && c.status.kind === 'connecting')) {
+      this.panel.webview.html = inspectHtml({ kind: 'Waiting', title: 'Reading the Docker engine…', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      return;
+    }
     if (!node) {
       this.panel.webview.html = inspectHtml({ kind: 'Gone', title: 'This item is no longer in the model', sections: [] }, { nonce: nonce(), canShowTopology: false });
       return;
@@ -87,6 +109,7 @@ export class InspectPanel implements vscode.Disposable {
       nonce: nonce(),
       canShowTopology: this.hooks.openInTopology !== undefined,
       ...(status && status.kind === 'stale' ? { banner: statusText(status) } : {}),
+      item: { view: this.shown.view, id: this.shown.id },
     });
   }
 
