@@ -106,7 +106,7 @@ function fromHostUrl(raw: string, source: string, tls: Tls | undefined, contextN
     if (u.password !== '') throw bad('a password in the URL is not supported; use a key or the agent');
     const port = u.port === '' ? 22 : Number(u.port);
     const username = u.username === '' ? undefined : decodeURIComponent(u.username);
-    const url = `ssh://${username ? `${username}@` : ''}${u.host}${u.port === '' ? '' : `:${port}`}`;
+    const url = `ssh://${username ? `${username}@` : ''}${u.hostname}${u.port === '' ? '' : `:${port}`}`;
     return { kind: 'ssh', url, source, host, port, ...(username ? { username } : {}), ...ctx };
   }
 
