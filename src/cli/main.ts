@@ -69,27 +69,29 @@ async function main(argv: string[]): Promise<number> {
     ssh,
   };
   const session = createSession(options);
-  const print = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // Resolves once the text is handed to the OS: process.exit() must not cut a piped --json short.
+  const print = (text: string): Promise<void> =>
+    new Promise((resolve) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`, () => resolve()));
   try {
     switch (command) {
       case 'topology': {
         const t = await session.snapshot();
-        print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
+        await print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
         return 0;
       }
       case 'trace':
-        print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json }));
+        await print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json }));
         return 0;
       case 'layers': {
         if (!arg) throw new NetlensError('BAD_INPUT', 'layers needs a container name or id');
         const s = await session.storage(arg);
-        print(values.json ? JSON.stringify(s, null, 2) : renderStorage(arg, s));
+        await print(values.json ? JSON.stringify(s, null, 2) : renderStorage(arg, s));
         return 0;
       }
       case 'diff': {
         if (!arg) throw new NetlensError('BAD_INPUT', 'diff needs a container name or id');
         const changes = await session.diff(arg);
-        print(values.json ? JSON.stringify(changes, null, 2) : changes.map((c) => `${c.kind} ${c.path}`).join('\n') || '(no changes)');
+        await print(values.json ? JSON.stringify(changes, null, 2) : changes.map((c) => `${c.kind} ${c.path}`).join('\n') || '(no changes)');
         return 0;
       }
       default:

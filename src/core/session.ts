@@ -11,6 +11,7 @@ import { collectEngineFacts } from './docker/engine';
 import { toEngineError } from './docker/errors';
 import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/storage';
 import { watchEngineEvents } from './docker/events';
+import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell } from './host/shell';
 import { createSshShell } from './host/sshShell';
 import { collectHostFacts } from './host/collect';
@@ -101,6 +102,7 @@ export function createSession(opts: SessionOptions = {}): Session {
     return shell;
   };
   const stops = new Set<() => void>();
+  const details = new ContainerDetailsCache(docker);
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
 
   return {
@@ -109,9 +111,14 @@ export function createSession(opts: SessionOptions = {}): Session {
       const started = Date.now();
       const hostShell = getShell();
       const [engine, host] = await Promise.all([
-        collectEngineFacts(docker, endpoint, signal).catch((e) => {
-          throw toEngineError(e, endpoint);
-        }),
+        collectEngineFacts(docker, endpoint, signal)
+          .then(async (facts) => {
+            const enriched = await details.enrich(facts.containers, signal);
+            return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
+          })
+          .catch((e) => {
+            throw toEngineError(e, endpoint);
+          }),
         hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
       ]);
       const gaps: Gap[] = [];

@@ -88,6 +88,8 @@ export function buildTopology(input: ModelInput): Topology {
 
   const containerInterfaces = new Map<string, ContainerInterface[]>();
   for (const c of engine.containers) {
+    // A host-network container has no namespace of its own: its interfaces are the host's.
+    if (c.networkMode === 'host') continue;
     const ns = netnsOf(c);
     if (!ns || !ns.interfaces.known) {
       if (host && c.state === 'running' && c.networkMode !== 'host') {
@@ -101,9 +103,10 @@ export function buildTopology(input: ModelInput): Topology {
       ns.interfaces.value
         .filter((i) => i.kind !== 'loopback')
         .map((i) => {
-          // A veth's iflink is its peer's ifindex in the host namespace; a macvlan's is its parent's.
+          // A veth's iflink is its peer's ifindex in the host namespace (and the peer's iflink is
+          // ours); a macvlan's or ipvlan's iflink is its parent's ifindex, whatever kind the parent is.
           const peer = i.linkIndex !== null ? byIndex.get(i.linkIndex) : undefined;
-          const peerIsOurs = peer && (peer.kind !== 'veth' || peer.linkIndex === i.index);
+          const peerIsOurs = peer && (i.kind !== 'veth' || (peer.kind === 'veth' && peer.linkIndex === i.index));
           return {
             name: i.name,
             index: i.index,
@@ -173,7 +176,9 @@ export function buildTopology(input: ModelInput): Topology {
 
   const containers: ContainerNode[] = engine.containers.map((c) => {
     const ns = netnsOf(c);
-    const routes = ns ? valueOr(ns.routes, []) : [];
+    // host-mode containers route with the host's table (HostNode.routes), not one of their own
+    const ownNs = c.networkMode === 'host' ? undefined : ns;
+    const routes = ownNs ? valueOr(ownNs.routes, []) : [];
     const defaultRoute = routes.find((r) => r.dst === 'default' && r.family === 'inet' && r.table === 'main');
     return {
       id: c.id,
@@ -190,7 +195,7 @@ export function buildTopology(input: ModelInput): Topology {
       networks: c.endpoints.map((e) => e.networkName),
       interfaces: containerInterfaces.get(c.id) ?? [],
       routes,
-      neighbours: ns ? valueOr(ns.neighbours, []) : [],
+      neighbours: ownNs ? valueOr(ownNs.neighbours, []) : [],
       defaultGateway: defaultRoute?.gateway ?? null,
     };
   });
@@ -280,6 +285,7 @@ function buildHostNode(
   const named = valueOr(host.namedNetns, []);
   const sysctls = valueOr(host.sysctls, {});
   const containerName = new Map(engine.containers.map((c) => [c.id, c.name]));
+  const sharesNetns = new Set(engine.containers.filter((c) => c.networkMode.startsWith('container:')).map((c) => c.id));
 
   const interfaces: HostInterfaceNode[] = hostIfaces.map((i) => {
     let peer: string | null = null;
@@ -291,6 +297,8 @@ function buildHostNode(
         peer = byIndex.get(i.linkIndex)?.name ?? null;
       } else {
         for (const [cid, ifs] of containerInterfaces) {
+          // Containers in `container:<id>` mode see the same interfaces; the namespace's owner is the peer.
+          if (sharesNetns.has(cid)) continue;
           const hit = ifs.find((x) => x.hostPeerIndex === i.index);
           if (hit) {
             peerContainerId = cid;

@@ -1,0 +1,84 @@
+/**
+ * The few facts the container list does not carry — network aliases (`--network-alias`, the names
+ * Docker's DNS answers for) and `--tmpfs` mounts — read by inspect and cached. The cache key is the
+ * container id plus its endpoint ids and state, so a `network connect`/`disconnect` or a restart
+ * (which change them) refetches, and a steady refresh makes no inspect call at all.
+ */
+import type Dockerode from 'dockerode';
+import { engineGet } from './engineRequest';
+import { RawReader } from './rawFields';
+import type { DockerContainer, DockerMount } from './types';
+
+interface Details {
+  readonly aliases: ReadonlyMap<string, readonly string[]>;
+  readonly tmpfs: readonly DockerMount[];
+}
+
+const CONCURRENCY = 8;
+
+function cacheKey(c: DockerContainer): string {
+  return [c.id, c.state, ...c.endpoints.map((e) => `${e.networkId}/${e.endpointId}`)].join('|');
+}
+
+function readDetails(raw: unknown, what: string): Details {
+  const r = RawReader.of(raw, what);
+  const aliases = new Map<string, readonly string[]>();
+  for (const [net, e] of r.optObj('NetworkSettings')?.entries('Networks') ?? []) aliases.set(net, e.strArr('Aliases'));
+  const tmpfs: DockerMount[] = [];
+  const hostConfig = r.optObj('HostConfig');
+  for (const [destination, options] of Object.entries(hostConfig?.strMap('Tmpfs') ?? {})) {
+    tmpfs.push({
+      type: 'tmpfs',
+      name: null,
+      source: '',
+      destination,
+      rw: !options.split(',').includes('ro'),
+      mode: options,
+      driver: null,
+      propagation: '',
+    });
+  }
+  return { aliases, tmpfs };
+}
+
+export class ContainerDetailsCache {
+  private readonly cache = new Map<string, { key: string; details: Details }>();
+
+  constructor(private readonly docker: Dockerode) {}
+
+  /**
+   * Returns the containers with aliases and tmpfs mounts filled in, and how many inspect calls that
+   * took. A container that vanished between the list and its inspect keeps its list facts.
+   */
+  async enrich(containers: readonly DockerContainer[], signal?: AbortSignal): Promise<{ containers: DockerContainer[]; apiCalls: number }> {
+    const stale = containers.filter((c) => this.cache.get(c.id)?.key !== cacheKey(c));
+    let apiCalls = 0;
+    for (let i = 0; i < stale.length; i += CONCURRENCY) {
+      await Promise.all(
+        stale.slice(i, i + CONCURRENCY).map(async (c) => {
+          apiCalls++;
+          try {
+            const raw = await engineGet(this.docker, `/containers/${c.id}/json`, {}, signal);
+            this.cache.set(c.id, { key: cacheKey(c), details: readDetails(raw, `GET /containers/${c.id.slice(0, 12)}/json`) });
+          } catch {
+            this.cache.delete(c.id);
+          }
+        }),
+      );
+    }
+    const live = new Set(containers.map((c) => c.id));
+    for (const id of this.cache.keys()) if (!live.has(id)) this.cache.delete(id);
+    return { containers: containers.map((c) => this.apply(c)), apiCalls };
+  }
+
+  private apply(c: DockerContainer): DockerContainer {
+    const details = this.cache.get(c.id)?.details;
+    if (!details) return c;
+    const mounted = new Set(c.mounts.map((m) => m.destination));
+    return {
+      ...c,
+      endpoints: c.endpoints.map((e) => (e.aliases.length ? e : { ...e, aliases: details.aliases.get(e.networkName) ?? [] })),
+      mounts: [...c.mounts, ...details.tmpfs.filter((m) => !mounted.has(m.destination))],
+    };
+  }
+}
