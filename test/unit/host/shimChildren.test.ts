@@ -1,0 +1,43 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { runBatch } from '../../../src/core/host/batch';
+import { createLocalShell } from '../../../src/core/host/shell';
+import { processesCommand } from '../../../src/core/host/commands/processes';
+import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
+import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures';
+
+/**
+ * Runs the real processes script in the real sh, with `ps` replaced by a wrapper that prints a
+ * recorded process table, so the shell-side derivation (shim → container id → child PID) is
+ * checked on shapes this machine cannot produce.
+ */
+async function containersFrom(psFixture: string): Promise<{ id: string; pid: number }[]> {
+  const bin = mkdtempSync(join(tmpdir(), 'nlh-ps-'));
+  try {
+    for (const tool of ['sh', 'cat']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
+    writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(HOST_FIXTURES, psFixture)}'\n`);
+    chmodSync(join(bin, 'ps'), 0o755);
+    const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [processesCommand]);
+    const s = sections.get('processes');
+    assert.equal(s?.code, 0, s?.stderr);
+    return Object.values(parseContainerNetns(s.parts)).map((c) => ({ id: c.containerId, pid: c.pid }));
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+describe('host: container init PIDs from the process table (shell side)', () => {
+  it('containerd v1 shim (-workdir …/<id>): the id from the path, the PID of its child, no glob expansion of `*:6379`', async () => {
+    assert.deepEqual(await containersFrom('ps-v1-shim.txt'), [{ id: '36e5bd9e02763a784e32fd75f70336e11b43aa028008cec569325ce937766d08', pid: 20304 }]);
+  });
+
+  it('containerd v2 shim (-id <id>): every lab container, from the process table recorded on this machine', async () => {
+    const found = await containersFrom('ps.txt');
+    for (const c of Object.values(hostLab().containers)) assert.ok(found.some((f) => f.id === c.id && f.pid === c.pid), `${c.id} pid ${c.pid}`);
+    const shims = hostFixture('ps.txt').split('\n').filter((l) => /containerd-shim-runc-v2 .*-id [0-9a-f]{64}/.test(l)).length;
+    assert.ok(found.length <= shims && found.length >= 4);
+  });
+});
