@@ -17,8 +17,12 @@ const FORBIDDEN = [/^src\//, /^test\//, /^out\//, /^scripts\//, /^webview\//, /^
 const LINKED = ['src', 'webview', 'node_modules', 'tsconfig.json'];
 const COPIED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'scripts/build.mjs'];
 
-/** Builds and packs; returns the .vsix path, its size and the files inside. Throws with the reason. */
-export function packageVsix({ log = (m) => console.log(`package: ${m}`) } = {}) {
+/**
+ * Builds and packs; returns the .vsix path, its size and the files inside. Throws with the reason.
+ * `out` defaults to <name>-<version>.vsix at the repository root; the e2e tests pack to a path of
+ * their own, so runs at the same time do not overwrite each other's package.
+ */
+export function packageVsix({ out, log = (m) => console.log(`package: ${m}`) } = {}) {
   const started = Date.now();
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
   const stage = join(REPO, '.cache', `nlx-pack-${process.pid}`);
@@ -36,12 +40,12 @@ export function packageVsix({ log = (m) => console.log(`package: ${m}`) } = {}) 
       .split('\n').map((l) => l.trim()).filter(Boolean);
     checkFileList(stage, pkg, files);
 
-    const out = join(REPO, `${pkg.name}-${pkg.version}.vsix`);
+    out = resolve(out ?? join(REPO, `${pkg.name}-${pkg.version}.vsix`));
     log(`packing ${files.length} files`);
     run(vsce, ['package', '--no-dependencies', '--out', out], { cwd: stage, stdio: ['ignore', 'ignore', 'inherit'] });
     const bytes = statSync(out).size;
     for (const f of files) log(`  ${f}  ${(statSync(join(stage, f)).size / 1024).toFixed(1)} KiB`);
-    log(`${out.slice(REPO.length + 1)}: ${(bytes / 1024).toFixed(0)} KiB, ${files.length} files, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(`${out.startsWith(REPO) ? out.slice(REPO.length + 1) : out}: ${(bytes / 1024).toFixed(0)} KiB, ${files.length} files, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { vsix: out, bytes, files };
   } finally {
     rmSync(stage, { recursive: true, force: true });

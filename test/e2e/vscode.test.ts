@@ -49,13 +49,13 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
     ensureCodeServer({ log });
     log(`code-server ready after ${elapsed(t0)}`);
     const t1 = Date.now();
-    const packed = (await packager()).packageVsix({ log });
+    mkdirSync(join(REPO, '.cache'), { recursive: true });
+    const packed = (await packager()).packageVsix({ log, out: join(REPO, '.cache', `nlx-e2e-${process.pid}.vsix`) });
     vsix = packed.vsix;
     log(`packed ${packed.bytes} bytes in ${elapsed(t1)}`);
     const { freePort } = await runner();
     lab = seedLabUp([await freePort(), await freePort()]);
     log(`seed lab up: ${lab.containers.join(', ')} on 127.0.0.1:${lab.ports.join(', 127.0.0.1:')}`);
-    rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -67,6 +67,7 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       await s.stop();
     }
     seedLabDown();
+    if (vsix) rmSync(vsix, { force: true });
   });
 
   async function start(opts: { vsix?: string; env?: Record<string, string>; run?: IsolatedRun }): Promise<CodeServer> {

@@ -1,10 +1,13 @@
 /**
  * The seed scenario the UI tests look at: two busybox httpd containers on docker0, each published on
- * a free port of the host, named nlx-e2e-*. `up` first removes leftovers of a crashed run.
+ * a free loopback port. Named nlx-e2e-<pid>-*, so two runs at once on one engine keep apart; `up`
+ * first removes what crashed runs left behind.
  */
 import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
+import { ownedPrefix, removeAbandoned } from '../../support/ownedPrefix';
 
-export const SEED_PREFIX = 'nlx-e2e-';
+const BASE = 'nlx-e2e-';
+export const SEED_PREFIX = ownedPrefix(BASE);
 
 export interface SeedLab {
   readonly containers: readonly string[];
@@ -13,6 +16,7 @@ export interface SeedLab {
 
 export function seedLabUp(ports: readonly [number, number]): SeedLab {
   requireRealEngine();
+  removeAbandoned(BASE);
   seedLabDown();
   const containers = [`${SEED_PREFIX}w1`, `${SEED_PREFIX}w2`];
   containers.forEach((name, i) => {

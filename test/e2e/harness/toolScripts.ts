@@ -60,7 +60,7 @@ export interface SuiteBundlerModule {
 }
 
 export interface PackagerModule {
-  packageVsix(opts?: { log?: (m: string) => void }): { vsix: string; bytes: number; files: string[] };
+  packageVsix(opts?: { out?: string; log?: (m: string) => void }): { vsix: string; bytes: number; files: string[] };
 }
 
 const importEsm = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;

@@ -1,14 +1,15 @@
 /**
  * Runs inside VS Code's extension host against the real engine: netlens is activated through the
  * real `vscode` API and observed through the API its `activate()` returns. The suite makes its own
- * network and container (nlx-host-*) and removes them afterwards, also after a failure.
+ * network and container (nlx-host-<pid>-*) and removes them afterwards, also after a failure.
  */
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import type { NetlensApi, TreeItemSnapshot } from '../../../src/extension/api';
 import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
+import { ownedPrefix, removeAbandoned } from '../../support/ownedPrefix';
 
-const PREFIX = 'nlx-host-';
+const PREFIX = ownedPrefix('nlx-host-');
 const NET = `${PREFIX}net`;
 const CONTAINER = `${PREFIX}c1`;
 const EXTENSION_ID = 'netlens.netlens';
@@ -43,6 +44,7 @@ describe('netlens in the extension host', () => {
   before(async function () {
     this.timeout(60_000);
     requireRealEngine();
+    removeAbandoned('nlx-host-');
     removeLab(PREFIX);
     docker('network', 'create', NET);
     docker('run', '-d', '--name', CONTAINER, IMAGE, 'sleep', '100000');
