@@ -31,7 +31,7 @@ export function networkSheet(engine: string, topology: Topology, n: NetworkNode)
       heading: `Endpoints (${n.endpoints.length})`,
       rows: n.endpoints.map((ep) => ({
         label: ep.containerName,
-        value: [ep.ipv4 ? `${ep.ipv4}${ep.ipv4PrefixLen !== null ? `/${ep.ipv4PrefixLen}` : ''}` : null, ep.ipv6, ep.hostVeth ? `veth ${ep.hostVeth}` : null]
+        value: [ep.ipv4 ? `${ep.ipv4}${ep.ipv4PrefixLen !== null ? `/${ep.ipv4PrefixLen}` : ''}` : null, ep.ipv6, ep.hostVeth ? `host side ${ep.hostVeth}` : null]
           .filter(Boolean)
           .join(' · ') || 'no address',
         link: { view: 'networks', id: nodeIds.endpoint(engine, n.id, ep.containerId) },

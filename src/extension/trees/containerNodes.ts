@@ -52,7 +52,8 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode): Tr
     children.push({
       id: id('net', n.id),
       label: n.name,
-      description: [e.ipv4 ?? e.ipv6, e.containerInterface, e.hostVeth ? `veth ${e.hostVeth}` : null].filter(Boolean).join(' · ') || n.driver,
+      // `eth0 ↔ vethXXXX`: the two ends of the container's cable
+      description: [e.ipv4 ?? e.ipv6, e.containerInterface && e.hostVeth ? `${e.containerInterface} ↔ ${e.hostVeth}` : e.containerInterface ?? e.hostVeth].filter(Boolean).join(' · ') || n.driver,
       tooltip: [`**Network** ${markdownText(n.name)} (${markdownText(n.driver)})`, e.mac ? `- MAC: ${markdownText(e.mac)}` : '', e.hostVeth ? `- host veth: ${markdownText(e.hostVeth)}` : '', n.bridge ? `- bridge: ${markdownText(n.bridge)}` : '']
         .filter(Boolean)
         .join('\n'),

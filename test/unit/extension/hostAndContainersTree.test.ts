@@ -55,7 +55,7 @@ describe('Containers view over the recorded lab', () => {
   const web = child(root, 'nle-web');
 
   it('shows the container on its network with IP, interface and veth', () => {
-    assert.equal(child(web, 'bridge').description, '172.17.0.8 · eth0 · veth veth7f24172');
+    assert.equal(child(web, 'bridge').description, '172.17.0.8 · eth0 ↔ veth7f24172');
   });
 
   it('shows mounts with host path and rw/ro', () => {
