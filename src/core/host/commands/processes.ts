@@ -72,7 +72,7 @@ for line in $NL_PS; do
   for d in /proc/$pid/root/sys/class/net/*; do
     [ -d "$d" ] || continue
     for a in ${SYS_NET_ATTRIBUTES.join(' ')}; do
-      v=$(cat "$d/$a" 2>/dev/null) && printf '%s %s %s\\n' "\${d##*/}" "$a" "$v"
+      { read -r v < "$d/$a"; } 2>/dev/null && printf '%s %s %s\\n' "\${d##*/}" "$a" "$v"
     done
   done
   set -f
