@@ -1,0 +1,112 @@
+/**
+ * The engine over ssh:// through a real sshd on 127.0.0.1 (`docker system dial-stdio` on the far
+ * side): the same containers as over the socket; a wrong, unknown or missing trust is refused with
+ * the right code, quickly.
+ */
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDockerClient } from '../../../src/core/docker/client';
+import type { EngineSshOptions } from '../../../src/core/docker/client';
+import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
+import { collectEngineFacts } from '../../../src/core/docker/engine';
+import { NetlensError } from '../../../src/core/errors';
+import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
+import { startSshd } from '../../support/sshd';
+import type { RunningSshd } from '../../support/sshd';
+
+const P = 'nld-ssh-';
+
+describe('docker over ssh:// through a real sshd', function () {
+  this.timeout(90_000);
+  let sshd: RunningSshd;
+  let dir: string;
+  let url: string;
+
+  before(async () => {
+    requireRealEngine();
+    removeLab(P);
+    docker('run', '-d', '--name', `${P}box`, IMAGE, 'sleep', '3600');
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'nld-ssh-'));
+    url = `ssh://${sshd.username}@127.0.0.1:${sshd.port}`;
+  });
+  after(async () => {
+    removeLab(P);
+    await sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function factsError(ssh: EngineSshOptions): Promise<NetlensError> {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    const t0 = Date.now();
+    try {
+      await collectEngineFacts(createDockerClient(endpoint, ssh), endpoint);
+    } catch (e) {
+      assert.ok(e instanceof NetlensError, String(e));
+      assert.ok(Date.now() - t0 < 15_000, 'refused, not hung');
+      return e;
+    }
+    return assert.fail('expected the ssh connection to be refused');
+  }
+
+  it('lists the same container ids as the local socket', async () => {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    assert.equal(endpoint.kind, 'ssh');
+    const overSsh = await collectEngineFacts(createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: sshd.privateKeyPath }), endpoint);
+    const local = resolveEngineEndpoint({ env: { HOME: '/nonexistent-nld-home' } });
+    const overSocket = await collectEngineFacts(createDockerClient(local), local);
+    const ids = (f: typeof overSsh) => f.containers.map((c) => c.id).sort();
+    // Other suites create containers meanwhile: compare the ids of this suite's own, and the rest
+    // as sets taken close together.
+    assert.ok(overSsh.containers.some((c) => c.name === `${P}box`));
+    assert.deepEqual(
+      ids(overSsh).filter((i) => overSsh.containers.find((c) => c.id === i)?.name.startsWith(P)),
+      ids(overSocket).filter((i) => overSocket.containers.find((c) => c.id === i)?.name.startsWith(P)),
+    );
+    const socketIds = new Set(ids(overSocket));
+    const common = ids(overSsh).filter((i) => socketIds.has(i));
+    assert.ok(common.length >= overSsh.containers.length - 5, 'the two views list the same engine');
+    assert.equal(overSsh.info.version, overSocket.info.version);
+    assert.equal(overSsh.info.endpoint.url, url);
+  });
+
+  it('refuses a host key that differs from known_hosts: SSH_HOST_KEY_MISMATCH with the fingerprint', async () => {
+    const other = join(dir, 'other_host');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const [type, key] = readFileSync(`${other}.pub`, 'utf8').trim().split(/\s+/);
+    const wrong = join(dir, 'known_hosts_wrong');
+    writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${type} ${key}\n`);
+    const e = await factsError({ knownHostsPath: wrong, privateKeyPath: sshd.privateKeyPath });
+    assert.equal(e.code, 'SSH_HOST_KEY_MISMATCH');
+    const realFingerprint = execFileSync('ssh-keygen', ['-lf', '-'], { input: sshd.hostPublicKey, encoding: 'utf8' }).split(/\s+/)[1];
+    assert.ok(realFingerprint && e.message.includes(realFingerprint), `${e.message} names ${realFingerprint}`);
+    assert.equal(e.tried, url);
+  });
+
+  it('refuses a host that is not in known_hosts: SSH_HOST_KEY_UNKNOWN', async () => {
+    const empty = join(dir, 'known_hosts_empty');
+    writeFileSync(empty, '');
+    const e = await factsError({ knownHostsPath: empty, privateKeyPath: sshd.privateKeyPath });
+    assert.equal(e.code, 'SSH_HOST_KEY_UNKNOWN');
+  });
+
+  it('a client key the server does not accept → SSH_AUTH, not a hang', async () => {
+    const stranger = join(dir, 'stranger');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const e = await factsError({ knownHostsPath: sshd.knownHostsPath, privateKeyPath: stranger });
+    assert.equal(e.code, 'SSH_AUTH');
+  });
+
+  it('a passphrase-protected key without an agent → SSH_AUTH before connecting', () => {
+    const locked = join(dir, 'locked');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'nld-secret', '-f', locked]);
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    assert.throws(
+      () => createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: locked }),
+      (e: unknown) => e instanceof NetlensError && e.code === 'SSH_AUTH' && /locked/.test(e.message),
+    );
+  });
+});
