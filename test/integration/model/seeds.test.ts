@@ -4,12 +4,12 @@
  * never against numbers remembered from an earlier run.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession, type Session } from '../../../src/core/session';
 import type { Endpoint, Topology } from '../../../src/core/model/types';
-import { IMAGE, containerIflink, containerId, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
+import { containerIflink, containerId, docker, hostLinks, requireRealEngine, run } from '../../support/lab';
+import { createSeedLab, type SeedLab } from '../../support/seedLab';
 
 const P = 'nlm-';
 
@@ -18,52 +18,21 @@ describe('model on the real engine: the seed scenarios', function () {
   let session: Session;
   let topo: Topology;
   let bindDir: string;
+  let lab: SeedLab | undefined;
   const ports: number[] = [];
 
   before(async () => {
     requireRealEngine();
-    removeLab(P);
-    bindDir = mkdtempSync(join(tmpdir(), `${P}bind-`));
-    writeFileSync(join(bindDir, 'index.html'), 'bound read-only\n');
-    ports.push(await freePort(), await freePort());
-    // seed 1: two web servers on docker0, published like -p 8080:80 / -p 8181:80
-    docker('run', '-d', '--name', `${P}w1`, '-p', `${ports[0]}:80`, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
-    docker('run', '-d', '--name', `${P}w2`, '-p', `${ports[1]}:80`, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
-    // seed 2: a user-defined bridge with name resolution; host and none; volume + ro bind + tmpfs
-    docker('network', 'create', `${P}net`);
-    docker('run', '-d', '--name', `${P}db`, '--network', `${P}net`, '--network-alias', 'database', IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}app`, '--network', `${P}net`, IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}hostnet`, '--network', 'host', IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}nonet`, '--network', 'none', IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}sidecar`, '--network', `container:${P}app`, IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}vols`, '-v', `${P}vol:/data`, '-v', `${bindDir}:/site:ro`, '--tmpfs', '/scratch', IMAGE, 'sleep', '3600');
-    // seed 5: macvlan on a parent we own, and --link with an alias
-    run('ip', ['link', 'add', `${P}mvp0`, 'type', 'veth', 'peer', 'name', `${P}mvp1`]);
-    run('ip', ['link', 'set', `${P}mvp0`, 'up']);
-    run('ip', ['link', 'set', `${P}mvp1`, 'up']);
-    docker('network', 'create', '-d', 'macvlan', '--subnet', '10.147.57.0/24', '-o', `parent=${P}mvp0`, `${P}mac`);
-    docker('run', '-d', '--name', `${P}mac1`, '--network', `${P}mac`, IMAGE, 'sleep', '3600');
-    docker('run', '-d', '--name', `${P}linker`, '--link', `${P}w1:webalias`, IMAGE, 'sleep', '3600');
-    // seed 3: RED and BLUE namespaces on a hand-made bridge
-    run('ip', ['link', 'add', `${P}br0`, 'type', 'bridge']);
-    for (const [ns, a, b, ip] of [[`${P}RED`, 'reth0', `${P}reth1`, '11.11.11.2/24'], [`${P}BLUE`, 'beth0', `${P}beth1`, '11.11.11.3/24']]) {
-      run('ip', ['netns', 'add', ns]);
-      run('ip', ['link', 'add', a, 'netns', ns, 'type', 'veth', 'peer', 'name', b]);
-      run('ip', ['link', 'set', b, 'master', `${P}br0`]);
-      run('ip', ['link', 'set', b, 'up']);
-      run('ip', ['-n', ns, 'addr', 'add', ip, 'dev', a]);
-      run('ip', ['-n', ns, 'link', 'set', a, 'up']);
-    }
-    run('ip', ['link', 'set', `${P}br0`, 'up']);
-
+    lab = await createSeedLab(P);
+    ports.push(...lab.ports);
+    bindDir = lab.bindDir;
     session = createSession({ hostShell: 'local' });
     topo = await session.snapshot();
   });
 
   after(async () => {
     await session?.dispose();
-    removeLab(P);
-    if (bindDir) rmSync(bindDir, { recursive: true, force: true });
+    lab?.remove();
   });
 
   const container = (name: string) => {
