@@ -1,12 +1,22 @@
 /** Loads the recorded firewall dumps under test/fixtures/netfilter (see its README for provenance). */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseIptablesSave } from '../../src/core/netfilter/iptablesSave';
 import { parseNftJson } from '../../src/core/netfilter/nftables';
 import type { Ruleset } from '../../src/core/netfilter/types';
 
-// compiled to out/test/support, the fixtures stay in the source tree
-export const NETFILTER_FIXTURES = resolve(__dirname, '../../../test/fixtures/netfilter');
+/** The fixtures stay in the source tree; the compiled test may live in any out dir below the repo (or in /tmp). */
+function fixturesRoot(): string {
+  for (let d = __dirname; d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, 'test', 'fixtures', 'netfilter', 'README.md'))) return join(d, 'test', 'fixtures');
+  }
+  const cwd = join(process.cwd(), 'test', 'fixtures');
+  if (existsSync(join(cwd, 'netfilter', 'README.md'))) return cwd;
+  throw new Error(`test/fixtures/netfilter not found above ${__dirname} or in ${process.cwd()}`);
+}
+
+export const FIXTURES = fixturesRoot();
+export const NETFILTER_FIXTURES = join(FIXTURES, 'netfilter');
 
 export type Layout = 'engine-20.10' | 'moby-v28.5.2-iptables' | 'moby-v29.7.2-iptables' | 'moby-v29.7.2-nftables';
 

@@ -4,7 +4,7 @@
  * An undecidable rule that could change the outcome stops the walk with verdict UNCERTAIN naming it.
  */
 import type { RuleRef } from '../model/types';
-import { decideRule, type Outcome } from './matchEval';
+import { decideRule, quickReject, type Outcome } from './matchEval';
 import { baseChains } from './hooks';
 import type { EvalContext, Packet } from './packet';
 import type { Hook, Rule, Ruleset } from './types';
@@ -52,7 +52,39 @@ export interface HookResult {
 const NON_TERMINATING = new Set(['LOG', 'NFLOG', 'ULOG', 'TRACE', 'AUDIT', 'TCPMSS', 'CHECKSUM', 'TOS', 'DSCP', 'CLASSIFY', 'TTL', 'CONNMARK', 'NOTRACK', 'CT', 'MARK']);
 const MAX_DEPTH = 64;
 
-export const ruleRef = (r: Rule): RuleRef => ({ table: r.table, chain: r.chain, index: r.index, raw: r.raw });
+/**
+ * A rule a built-in selector ruled out. Its reference and reason are made only when someone reads
+ * them: most of a big chain is skipped this way and nobody asks why.
+ */
+class SkippedStep implements RuleStep {
+  readonly outcome = 'no' as const;
+  constructor(
+    private readonly r: Rule,
+    private readonly p: Packet,
+    private readonly ctx: EvalContext,
+  ) {}
+  get rule(): RuleRef {
+    return ruleRef(this.r);
+  }
+  get why(): string {
+    return decideRule(this.r, this.p, this.ctx).why;
+  }
+  toJSON(): RuleStep {
+    return { rule: this.rule, outcome: this.outcome, why: this.why };
+  }
+}
+
+const refs = new WeakMap<Rule, RuleRef>();
+
+/** One RuleRef per rule, made once: a trace over 10,000 rules should not allocate 10,000 each time. */
+export function ruleRef(r: Rule): RuleRef {
+  let ref = refs.get(r);
+  if (!ref) {
+    ref = { table: r.table, chain: r.chain, index: r.index, raw: r.raw };
+    refs.set(r, ref);
+  }
+  return ref;
+}
 
 /** Every base chain registered at `hook`, in priority order; nat chains only for a NEW connection. */
 export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext, opts: { skipNat?: boolean } = {}): HookResult {
@@ -94,6 +126,10 @@ export function evaluateChain(ruleset: Ruleset, table: string, chain: string, pa
       continue;
     }
     const rule = c.rules[frame.pos++]!;
+    if (quickReject(rule, p)) {
+      steps.push(new SkippedStep(rule, p, ctx));
+      continue;
+    }
     const d = decideRule(rule, p, ctx);
     const step: RuleStep = { rule: ruleRef(rule), outcome: d.outcome, why: d.why };
     steps.push(step);

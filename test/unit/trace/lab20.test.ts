@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { formatTrace, tracePacket } from '../../../src/core/trace';
 import { isNetlensError } from '../../../src/core/errors';
 import type { Topology } from '../../../src/core/model/types';
+import { FIXTURES } from '../../support/netfilterFixtures';
 
 // A real snapshot of this machine's Engine 20.10 with the trace lab up (see test/fixtures/trace/README.md).
-const LAB: Topology = JSON.parse(readFileSync(resolve(__dirname, '../../../../test/fixtures/trace/lab-20.10.topology.json'), 'utf8'));
+const LAB: Topology = JSON.parse(readFileSync(join(FIXTURES, 'trace', 'lab-20.10.topology.json'), 'utf8'));
 const with_ = (sysctls: Record<string, string>): Topology => ({ ...LAB, host: { ...LAB.host!, sysctls: { ...LAB.host!.sysctls, ...sysctls } } });
 
 describe('trace on the recorded Engine 20.10 lab', () => {
