@@ -9,7 +9,7 @@
 //   npm run demo                    lab + editor (Ctrl-C: stop and remove the lab)
 //   npm run demo -- --no-editor     lab + topology only; the lab stays up (CI-friendly)
 //   npm run demo -- --down          remove the lab
-//   npm run demo -- --port 8443     code-server on this port (default: a free one)
+//   npm run demo -- --port 8443     code-server on this port (default: 8443 or the next free one)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -135,7 +135,8 @@ async function openEditor() {
   const { ensureCodeServer } = await import('./vscode/install-code-server.mjs');
   ensureCodeServer({ log: (m) => say(m) });
   const { startCodeServer } = await import('./vscode/run-code-server.mjs');
-  const port = option('--port') ? Number(option('--port')) : undefined;
+  // A port people can remember when it is free; the next free one after it otherwise.
+  const port = option('--port') ? Number(option('--port')) : await portFrom(8443, new Set());
   const server = await startCodeServer({ folder: REPO, vsix, port, smokeTestDriver: false, log: (m) => say(m) });
   say('');
   say(`VS Code (code-server) with netlens: ${server.url}`);
