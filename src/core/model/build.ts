@@ -66,7 +66,10 @@ export function buildTopology(input: ModelInput): Topology {
   const netnsByContainer: Readonly<Record<string, ContainerNetns>> = host ? valueOr(host.containerNetns, {}) : {};
 
   if (!host) gaps.push({ subject: 'host', reason: NO_HOST_REASON });
-  else {
+  else if (host.shellError) {
+    // The shell itself failed (SSH refused, host key mismatch …): one gap with its cause, not fifteen.
+    gaps.push({ subject: 'host', reason: `host shell ${host.target}: ${host.shellError.message}`, code: host.shellError.code });
+  } else {
     for (const [subject, fact] of [
       ['host.interfaces', host.interfaces],
       ['host.routes', host.routes],

@@ -12,6 +12,8 @@ export interface Gap {
   /** what is missing, e.g. `host.iptables`, `container web1 netns`, `network br-… bridge` */
   readonly subject: string;
   readonly reason: string;
+  /** set when an error with a code caused it, e.g. SSH_HOST_KEY_MISMATCH, so a front end can offer the fix */
+  readonly code?: string;
 }
 
 /** A rule quoted from a firewall dump. */
