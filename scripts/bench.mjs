@@ -9,6 +9,10 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 const { values } = parseArgs({
   options: {
@@ -77,12 +81,27 @@ try {
       sh('iptables-save');
     }));
   }
+  // What the extension does on every refresh: one long-lived session, so container details are
+  // cached and each snapshot makes list calls only.
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json', '--outDir', 'out-bench'], { stdio: 'inherit' });
+  const { createSession } = require(path.resolve('out-bench/src/core/session.js'));
+  const session = createSession({ hostShell: 'local' });
+  const cold = await session.snapshot();
+  const warm = [];
+  let warmStats = null;
+  for (let r = 0; r < RUNS; r++) {
+    const t = process.hrtime.bigint();
+    warmStats = (await session.snapshot()).stats;
+    warm.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  await session.dispose();
   const fmt = (xs) => `median ${median(xs).toFixed(0)} ms (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   console.log('');
   console.log(`topology --json (${N} containers, ${M}+ networks): ${fmt(cli)}`);
   console.log(`  per snapshot: ${stats.apiCalls} engine API calls, ${stats.shellRoundTrips} shell round trip(s), collect ${stats.collectMs} ms in-process`);
   console.log(`hand-run bundle (docker network inspect + docker inspect + ip addr + bridge link + iptables-save): ${fmt(bundle)}`);
   console.log(`ratio netlens / bundle: ${(median(cli) / median(bundle)).toFixed(2)}`);
+  console.log(`in-process session (the extension's refresh): first snapshot ${cold.stats.apiCalls} API calls (list + one inspect per container, then cached); later snapshots ${fmt(warm)}, ${warmStats.apiCalls} API calls, ${warmStats.shellRoundTrips} shell round trip(s)`);
 } finally {
   if (!values.keep) {
     cleanup();
