@@ -61,3 +61,18 @@ export function baseChains(ruleset: Ruleset, hook: Hook): BaseChain[] {
 export function mergeRulesets(a: Ruleset, b: Ruleset): Ruleset {
   return { family: a.family, origin: `${a.origin} + ${b.origin}`, tables: { ...a.tables, ...b.tables } };
 }
+
+const IPTABLES_NFT_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'raw', 'mangle', 'security']);
+
+/**
+ * The tables of an `nft -j list ruleset` that iptables-nft does not own (Docker 29's
+ * `ip docker-bridges`, firewalld's, the user's own). iptables-nft keeps its tables as `ip filter`,
+ * `ip nat` … with xt expressions nft cannot show; those are read from iptables-save instead, so a
+ * host's whole firewall is `mergeRulesets(iptablesSave, nativeNftTables(nft))`.
+ */
+export function nativeNftTables(rs: Ruleset): Ruleset {
+  const tables = Object.fromEntries(
+    Object.entries(rs.tables).filter(([, t]) => !((t.nftFamily === 'ip' || t.nftFamily === 'ip6') && IPTABLES_NFT_TABLES.has(t.name.split(' ')[1] ?? ''))),
+  );
+  return { ...rs, tables };
+}

@@ -48,6 +48,13 @@ export function resolveSource(topo: Topology, from: string): Source {
     return { kind: 'ns', ns, notes: [] };
   }
   if (isIPv4(from)) {
+    // an address of a container or a named netns on this host is that namespace, routes and all
+    const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => e.ipv4 === from);
+    const owner = ep ? topo.containers.find((c) => c.id === ep.containerId) : undefined;
+    if (owner) return { kind: 'ns', ...containerSource(topo, owner, host) };
+    const named = topo.host?.namedNetns.find((n) => n.interfaces.known && n.interfaces.value.some((i) => i.addresses.some((a) => a.address === from)));
+    const ns = named ? namedNamespace(topo, named.name) : null;
+    if (ns) return { kind: 'ns', ns, notes: [] };
     if (!host) throw new NetlensError('NOT_FOUND', 'the host namespace is not in the model (no host shell)', `trace --from ${from}`);
     const choice = lookupRoute(host, from);
     if (choice.kind !== 'route') throw new NetlensError('NOT_FOUND', `the host has no route to ${from}, so packets from it cannot be placed on an interface`, `trace --from ${from}`);

@@ -53,3 +53,15 @@ describe('parseNftJson', () => {
     assert.throws(() => parseNftJson('{"x":1}', 'ipv4', 'x'), (e: unknown) => isNetlensError(e) && e.code === 'PARSE');
   });
 });
+
+describe('nativeNftTables', () => {
+  it('keeps Docker 29\'s own table and drops the tables iptables-nft owns (read from iptables-save instead)', async () => {
+    const { nativeNftTables, mergeRulesets } = await import('../../../src/core/netfilter/hooks');
+    const nft = parseNftJson(fixtureText('engine-20.10', 'nft-ruleset.json'), 'ipv4', 'engine-20.10 nft');
+    assert.ok(nft.tables['ip nat'] && nft.tables['ip filter']);
+    assert.deepEqual(Object.keys(nativeNftTables(nft).tables), []);
+    const docker29 = loadRuleset('moby-v29.7.2-nftables', 'usernet-portmap');
+    const merged = mergeRulesets(loadRuleset('engine-20.10', 'iptables-save'), nativeNftTables(docker29));
+    assert.deepEqual(Object.keys(merged.tables).sort(), ['filter', 'ip docker-bridges', 'nat']);
+  });
+});

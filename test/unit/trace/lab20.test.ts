@@ -149,3 +149,17 @@ describe('trace on the recorded Engine 20.10 lab', () => {
     }
   });
 });
+
+describe('trace sources given as an address', () => {
+  it('an address of a container is that container (its own routes), an unknown one a peer behind a host route', () => {
+    const r = tracePacket(LAB, { from: '10.213.20.3', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(r.hops[0]!.namespace, 'container nlt-a2');
+    assert.equal(r.verdict, 'delivered');
+    const peer = tracePacket(LAB, { from: '10.213.99.2', to: 'nlt-a2:80', proto: 'tcp' });
+    assert.equal(peer.hops[0]!.namespace, 'netns nlt-OUT', 'the outside netns owns that address');
+    const far = tracePacket(LAB, { from: '198.18.0.9', to: 'host:47180', proto: 'tcp' });
+    assert.equal(far.hops[0]!.namespace, 'outside');
+    assert.equal(far.hops[0]!.interface, 'eth0');
+    assert.equal(far.verdict, 'delivered');
+  });
+});

@@ -94,6 +94,17 @@ describe('trace on Docker 28 / 29 iptables layouts', () => {
         assert.match(r.decidedBy, /^filter DOCKER-USER rule 1: -A DOCKER-USER -p tcp -m string .* — match module "string" is not understood by netlens$/);
       });
 
+      it('routed mode: the container port is reached directly from outside (no NAT), other ports dropped by the DOCKER chain', () => {
+        const topo = mobyScenarioTopology(loadRuleset(layout, 'usernet-portmap-routed'), [BRIDGE1]);
+        const ok = tracePacket(topo, { from: PEER, to: '192.0.2.2:80', proto: 'tcp' });
+        assert.equal(ok.verdict, 'delivered', ok.decidedBy);
+        assert.ok(!ok.hops.some((h) => h.rule?.raw.includes('DNAT')));
+        assert.equal(tracePacket(topo, { from: PEER, to: '192.0.2.2', proto: 'icmp' }).verdict, 'delivered');
+        const closed = tracePacket(topo, { from: PEER, to: '192.0.2.2:81', proto: 'tcp' });
+        assert.equal(closed.verdict, 'dropped');
+        assert.match(closed.decidedBy, /^filter DOCKER rule \d+: -A DOCKER ! -i bridge1 -o bridge1 -j DROP$/);
+      });
+
       it('ip_forward=0 drops forwarded traffic, decided by the sysctl', () => {
         const topo = mobyScenarioTopology(loadRuleset(layout, 'usernet-portmap'), [BRIDGE1], { publishes: [c1Publish()], sysctls: { 'net.ipv4.ip_forward': '0' } });
         const r = tracePacket(topo, { from: PEER, to: '203.0.113.1:8080', proto: 'tcp' });
@@ -129,6 +140,14 @@ describe('trace on Docker 29 nftables layout (table ip docker-bridges)', () => {
     const r = tracePacket(topo, { from: 'c2', to: 'c1:80', proto: 'tcp' });
     assert.equal(r.verdict, 'dropped');
     assert.match(r.decidedBy, /^ip docker-bridges filter-forward-in__bridge1 rule \d+: .*drop/);
+  });
+
+  it('routed mode: direct access to the open port is delivered, a closed port dropped in forward-in', () => {
+    const topo = mobyScenarioTopology(loadRuleset(layout, 'usernet-portmap-routed'), [BRIDGE1]);
+    assert.equal(tracePacket(topo, { from: PEER, to: '192.0.2.2:80', proto: 'tcp' }).verdict, 'delivered');
+    const closed = tracePacket(topo, { from: PEER, to: '192.0.2.2:81', proto: 'tcp' });
+    assert.equal(closed.verdict, 'dropped');
+    assert.match(closed.decidedBy, /^ip docker-bridges filter-forward-in__bridge1 rule \d+: .*drop/);
   });
 
   it('internal network: outside traffic is dropped', () => {
