@@ -9,6 +9,7 @@ import type { Topology } from '../../core/model/types';
 import type { Session, SessionOptions } from '../../core/session';
 import type { EngineSpec } from './engineSpecs';
 import type { EngineStatus, EngineView } from './engineStatus';
+import { patchTopology } from './eventPatch';
 
 export type LogFn = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -43,6 +44,9 @@ export class EngineConnection implements EngineView {
   private disposed = false;
   status: EngineStatus = { kind: 'connecting' };
   topology: Topology | undefined;
+  readonly provisional = new Set<string>();
+  /** events applied to the model, with when they arrived, to re-apply on a snapshot started before them */
+  private recentEvents: Array<{ event: EngineEvent; at: number }> = [];
 
   constructor(
     readonly spec: EngineSpec,
@@ -80,7 +84,9 @@ export class EngineConnection implements EngineView {
     this.stopEvents = session.onEvent(
       (e) => {
         this.hooks.log('trace', `[${this.spec.label}] event ${e.type} ${e.action} ${e.name ?? e.id}`);
-        if (isRelevantEvent(e)) this.hooks.wantsRefresh(`event: ${e.type} ${e.action.split(':')[0]} ${e.name ?? e.id.slice(0, 12)}`, true);
+        if (!isRelevantEvent(e)) return;
+        this.applyEvent(e);
+        this.hooks.wantsRefresh(`event: ${e.type} ${e.action.split(':')[0]} ${e.name ?? e.id.slice(0, 12)}`, true);
       },
       (state, error) => {
         if (state === 'reconnecting') {
@@ -103,10 +109,15 @@ export class EngineConnection implements EngineView {
     this.inflight?.abort();
     const ac = new AbortController();
     this.inflight = ac;
+    const started = Date.now();
     try {
       const topology = await this.session().snapshot(ac.signal);
       if (ac.signal.aborted || this.disposed) return;
       this.topology = topology;
+      this.provisional.clear();
+      // The snapshot may predate events that arrived while it ran: apply those again on top.
+      this.recentEvents = this.recentEvents.filter((r) => r.at >= started);
+      for (const r of this.recentEvents) this.patch(r.event);
       this.failures = 0;
       this.clearRetry();
       this.status = { kind: 'connected', since: new Date().toISOString() };
@@ -119,6 +130,23 @@ export class EngineConnection implements EngineView {
       if (this.inflight === ac) this.inflight = undefined;
       this.hooks.changed();
     }
+  }
+
+  /** Puts what an event says into the model at once; the snapshot it also asks for confirms it. */
+  private applyEvent(e: EngineEvent): void {
+    this.recentEvents.push({ event: e, at: Date.now() });
+    if (this.recentEvents.length > 500) this.recentEvents.splice(0, this.recentEvents.length - 500);
+    if (this.status.kind !== 'connected') return;
+    if (this.patch(e)) this.hooks.changed();
+  }
+
+  private patch(e: EngineEvent): boolean {
+    if (!this.topology) return false;
+    const patched = patchTopology(this.topology, e);
+    if (!patched) return false;
+    this.topology = patched.topology;
+    for (const k of patched.provisional) this.provisional.add(k);
+    return true;
   }
 
   /** The last error message, for the API and the status bar. */

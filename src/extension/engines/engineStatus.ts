@@ -16,6 +16,8 @@ export interface EngineView {
   readonly label: string;
   readonly status: EngineStatus;
   readonly topology: Topology | undefined;
+  /** nodes made from an engine event alone, shown as "updating…" until the next snapshot */
+  readonly provisional?: ReadonlySet<string>;
 }
 
 export function statusText(status: EngineStatus): string {

@@ -9,6 +9,8 @@ import { portBindingText, publishText } from '../facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { provisionalKey } from '../engines/eventPatch';
+import { UPDATING } from './networkNodes';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 /** Above this a `docker diff` is cut short in the tree; the inspect pane is the place for more. */
@@ -22,12 +24,12 @@ function stateIcon(state: string): { id: string; color?: string } {
   return { id: 'vm-outline', color: 'disabledForeground' };
 }
 
-export function containerNodes(engine: string, topology: Topology): TreeNode[] {
+export function containerNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set()): TreeNode[] {
   const containers = [...topology.containers].sort((a, b) => a.name.localeCompare(b.name));
-  return containers.map((c) => containerNode(engine, topology, c));
+  return containers.map((c) => containerNode(engine, topology, c, provisional));
 }
 
-function containerNode(engine: string, topology: Topology, c: ContainerNode): TreeNode {
+function containerNode(engine: string, topology: Topology, c: ContainerNode, provisional: ReadonlySet<string>): TreeNode {
   const primary = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ n, e })));
   const first = primary.find((x) => x.e.ipv4) ?? primary[0];
   const facts: NodeFacts = {
@@ -53,7 +55,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode): Tr
       id: id('net', n.id),
       label: n.name,
       // `eth0 ↔ vethXXXX`: the two ends of the container's cable
-      description: [e.ipv4 ?? e.ipv6, e.containerInterface && e.hostVeth ? `${e.containerInterface} ↔ ${e.hostVeth}` : e.containerInterface ?? e.hostVeth].filter(Boolean).join(' · ') || n.driver,
+      description: provisional.has(provisionalKey.endpoint(n.id, c.id)) ? UPDATING : [e.ipv4 ?? e.ipv6, e.containerInterface && e.hostVeth ? `${e.containerInterface} ↔ ${e.hostVeth}` : e.containerInterface ?? e.hostVeth].filter(Boolean).join(' · ') || n.driver,
       tooltip: [`**Network** ${markdownText(n.name)} (${markdownText(n.driver)})`, e.mac ? `- MAC: ${markdownText(e.mac)}` : '', e.hostVeth ? `- host veth: ${markdownText(e.hostVeth)}` : '', n.bridge ? `- bridge: ${markdownText(n.bridge)}` : '']
         .filter(Boolean)
         .join('\n'),
@@ -139,7 +141,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode): Tr
   return {
     id: nodeIds.container(engine, c.id),
     label: c.name,
-    description: [c.state === 'running' ? null : c.state, facts.ip, c.image].filter(Boolean).join(' · '),
+    description: provisional.has(provisionalKey.container(c.id)) ? `${c.image} · ${UPDATING}` : [c.state === 'running' ? null : c.state, facts.ip, c.image].filter(Boolean).join(' · '),
     tooltip: sheetMarkdown(sheet()),
     icon: stateIcon(c.state),
     contextValue: contextValueFor('container', facts, ['inspect', 'raw']),

@@ -12,8 +12,9 @@ import { networkNodes } from './networkNodes';
 import { nodeIds } from './nodeIds';
 import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/hostSheets';
+import type { Topology } from '../../core/model/types';
 
-const CHILDREN: Record<ViewName, typeof networkNodes> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
+const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 
 export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
   const { status, topology } = engine;
@@ -22,7 +23,7 @@ export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
   if (status.kind === 'error') children.push(...errorNodes(key, 'Cannot reach the Docker engine', status.error));
   else if (topology) {
     if (status.kind === 'stale') children.push(...errorNodes(key, `Engine unreachable since ${clock(status.since)} — last known state below`, status.error));
-    children.push(...CHILDREN[view](key, topology));
+    children.push(...CHILDREN[view](key, topology, engine.provisional ?? new Set()));
   }
   else children.push({ id: `${nodeIds.engine(key)}/loading`, label: 'Connecting…', icon: { id: 'loading~spin' }, contextValue: ';info;', children: [], engineKey: key });
 

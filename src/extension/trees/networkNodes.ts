@@ -5,6 +5,7 @@ import { networkDescription, publishText } from '../facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { provisionalKey } from '../engines/eventPatch';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
 
 const DRIVER_ORDER = ['bridge', 'host', 'null', 'macvlan', 'ipvlan', 'overlay'];
@@ -18,13 +19,16 @@ function networkIcon(n: NetworkNode): NodeIcon {
   return { id: 'type-hierarchy', color: 'charts.blue' };
 }
 
-export function networkNodes(engine: string, topology: Topology): TreeNode[] {
+/** What a node made from an engine event alone says until the snapshot fills it in. */
+export const UPDATING = 'updating…';
+
+export function networkNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set()): TreeNode[] {
   const rank = (d: string): number => (DRIVER_ORDER.includes(d) ? DRIVER_ORDER.indexOf(d) : DRIVER_ORDER.length);
   const networks = [...topology.networks].sort((a, b) => rank(a.driver) - rank(b.driver) || a.name.localeCompare(b.name));
-  return networks.map((n) => networkNode(engine, topology, n));
+  return networks.map((n) => networkNode(engine, topology, n, provisional));
 }
 
-function networkNode(engine: string, topology: Topology, n: NetworkNode): TreeNode {
+function networkNode(engine: string, topology: Topology, n: NetworkNode, provisional: ReadonlySet<string>): TreeNode {
   const sheet = () => networkSheet(engine, topology, n);
   const facts: NodeFacts = {
     topologyId: n.id,
@@ -46,11 +50,11 @@ function networkNode(engine: string, topology: Topology, n: NetworkNode): TreeNo
     });
   }
   const endpoints = [...n.endpoints].sort((a, b) => a.containerName.localeCompare(b.containerName));
-  children.push(...endpoints.map((ep) => endpointNode(engine, topology, n, ep)));
+  children.push(...endpoints.map((ep) => endpointNode(engine, topology, n, ep, provisional)));
   return {
     id: nodeIds.network(engine, n.id),
     label: n.name,
-    description: networkDescription(n),
+    description: provisional.has(provisionalKey.network(n.id)) ? `${n.driver} · ${UPDATING}` : networkDescription(n),
     tooltip: sheetMarkdown(sheet()),
     icon: networkIcon(n),
     contextValue: contextValueFor('network', facts, ['inspect', 'raw', `driver-${n.driver.replace(/[^a-z0-9]/gi, '')}`]),
@@ -70,7 +74,7 @@ function endpointDescription(n: NetworkNode, ep: Endpoint): string {
   return parts.join(' · ');
 }
 
-function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint): TreeNode {
+function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint, provisional: ReadonlySet<string>): TreeNode {
   const container = topology.containers.find((c) => c.id === ep.containerId);
   const running = container ? container.state === 'running' : true;
   const facts: NodeFacts = {
@@ -121,7 +125,7 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
   return {
     id: nodeIds.endpoint(engine, n.id, ep.containerId),
     label: ep.containerName,
-    description: endpointDescription(n, ep),
+    description: provisional.has(provisionalKey.endpoint(n.id, ep.containerId)) ? UPDATING : endpointDescription(n, ep),
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'vm', color: running ? 'charts.green' : 'disabledForeground' },
     contextValue: contextValueFor('endpoint', facts, ['inspect', 'raw']),

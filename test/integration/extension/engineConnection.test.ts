@@ -11,12 +11,13 @@ import { createSession } from '../../../src/core/session';
 import { EngineConnection } from '../../../src/extension/engines/engineConnection';
 import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
 import type { EngineStatus } from '../../../src/extension/engines/engineStatus';
-import { docker, requireRealEngine, tryRun } from '../../support/lab';
+import { IMAGE, docker, requireRealEngine, tryRun } from '../../support/lab';
 
 const PREFIX = 'nle-it-';
 const RELAY = '/tmp/nle-it-relay.sock';
 
 function removeLeftovers(): void {
+  tryRun('docker', ['rm', '-f', `${PREFIX}c`]);
   tryRun('docker', ['network', 'rm', `${PREFIX}net`]);
 }
 
@@ -94,10 +95,20 @@ describe('sidebar engine connection on the real engine', function () {
     const hit = reasons.find((r) => r.reason.includes(`network create ${PREFIX}net`))!;
     assert.equal(hit.automatic, true);
     console.log(`      event reached the connection ${hit.at - done} ms after \`docker network create\` returned (${done - sent} ms command)`);
+    assert.ok(conn.topology?.networks.some((n) => n.name === `${PREFIX}net`), 'the event alone put the network into the model');
+    // `docker network connect`: the container shows under the network from the event, before any snapshot.
+    docker('run', '-d', '--name', `${PREFIX}c`, IMAGE, 'sleep', '100000');
+    await until('the container in the model', () => Boolean(conn.topology?.containers.some((c) => c.name === `${PREFIX}c`)), 3000);
+    docker('network', 'connect', `${PREFIX}net`, `${PREFIX}c`);
+    const connected = Date.now();
+    const ms = await until('the endpoint from the event', () => Boolean(conn.topology?.networks.find((n) => n.name === `${PREFIX}net`)?.endpoints.some((e) => e.containerName === `${PREFIX}c`)), 300);
+    console.log(`      \`docker network connect\` showed in the model ${ms} ms after the command returned (${Date.now() - connected} ms), no snapshot taken`);
     const started = Date.now();
     await conn.refresh();
     console.log(`      the refresh it asks for took ${Date.now() - started} ms (engine only, no host shell)`);
-    assert.ok(conn.topology?.networks.some((n) => n.name === `${PREFIX}net`));
+    const net = conn.topology?.networks.find((n) => n.name === `${PREFIX}net`);
+    assert.match(net?.endpoints.find((e) => e.containerName === `${PREFIX}c`)?.ipv4 ?? '', /^\d+\.\d+\.\d+\.\d+$/, 'the snapshot filled in the address');
+    assert.equal(conn.provisional.size, 0);
   });
 
   it('an unreachable engine is an error with the reason, and a retry is scheduled', async () => {
