@@ -13,6 +13,8 @@ import type { ViewTransform } from './uiState';
 
 const svgNs = 'http://www.w3.org/2000/svg';
 const animationMs = 450;
+const lowDetailScale = 0.4;
+const minDetailScale = 0.2;
 
 export interface RendererCallbacks {
   /** a node, edge or mark was clicked, or Enter pressed on it; the id is a topologyIds id */
@@ -67,35 +69,75 @@ export class TopologyRenderer {
   private readonly edgeLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly nodeLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly labelLayer: Selection<SVGGElement, unknown, null, undefined>;
-  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  /** the element d3-zoom listens on; the layer inside it is moved with a CSS transform */
+  private readonly surface: Selection<HTMLDivElement, unknown, null, undefined>;
+  private readonly layer: Selection<HTMLDivElement, unknown, null, undefined>;
+  private readonly zoomBehavior: ZoomBehavior<HTMLDivElement, unknown>;
   private layout: TopologyLayout | null = null;
   private hoverPath: ReadonlySet<string> = new Set();
+  private detailLevel: 'full' | 'low' | 'min' = 'full';
+  private size = { width: 0, height: 0 };
   private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [] };
 
   constructor(
     host: HTMLElement,
     private readonly callbacks: RendererCallbacks,
   ) {
+    // Pan and zoom move one composited layer (a CSS transform on a div) instead of re-painting a
+    // transformed SVG group: with a thousand nodes and no GPU that is the difference between a
+    // smooth drag and a slideshow. While a gesture runs the layer is promoted (will-change) and
+    // demoted at its end so the final scale is rastered sharp.
+    this.surface = select(host).append('div').attr('class', 'pan-surface');
+    this.layer = this.surface.append('div').attr('class', 'pan-layer');
     this.svg = document.createElementNS(svgNs, 'svg');
-    host.appendChild(this.svg);
+    this.layer.node()!.appendChild(this.svg);
     this.root = select(this.svg).attr('class', 'topology').attr('role', 'application').attr('aria-label', 'Docker network topology');
     this.viewport = this.root.append('g').attr('class', 'viewport');
     this.edgeLayer = this.viewport.append('g').attr('class', 'layer-edges');
     this.nodeLayer = this.viewport.append('g').attr('class', 'layer-nodes');
     this.labelLayer = this.viewport.append('g').attr('class', 'layer-labels');
-    this.zoomBehavior = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.05, 4])
+    this.zoomBehavior = zoom<HTMLDivElement, unknown>()
+      .scaleExtent([0.03, 4])
+      .extent(() => [
+        [0, 0],
+        [this.size.width, this.size.height],
+      ])
       .filter((event: Event) => !(event instanceof MouseEvent && event.type === 'dblclick'))
+      .on('start', () => this.layer.style('will-change', 'transform'))
+      .on('end', () => this.layer.style('will-change', null))
       .on('zoom', (event: { transform: ZoomTransform }) => {
-        this.viewport.attr('transform', event.transform.toString());
-        this.callbacks.onTransform({ k: event.transform.k, x: event.transform.x, y: event.transform.y });
+        const t = event.transform;
+        this.layer.style('transform', `translate(${t.x}px,${t.y}px) scale(${t.k})`);
+        this.setDetailLevel(t.k);
+        this.callbacks.onTransform({ k: t.k, x: t.x, y: t.y });
       });
-    this.root.call(this.zoomBehavior);
+    this.surface.call(this.zoomBehavior);
+    // the surface's size, kept current without asking for it: a read after a big render would
+    // force a synchronous style and layout of every node before the zoom level hides small text
+    const surfaceEl = this.surface.node()!;
+    const rect = surfaceEl.getBoundingClientRect();
+    this.size = { width: rect.width, height: rect.height };
+    new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1]?.contentRect;
+      if (box) this.size = { width: box.width, height: box.height };
+    }).observe(surfaceEl);
     this.svg.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  /**
+   * Level of detail: text too small to read is not drawn (it costs most of the paint). Below
+   * `lowDetailScale` the second lines and edge labels go, below `minDetailScale` all text.
+   */
+  private setDetailLevel(k: number): void {
+    const level = k < minDetailScale ? 'min' : k < lowDetailScale ? 'low' : 'full';
+    if (level === this.detailLevel) return;
+    this.detailLevel = level;
+    this.root.classed('lod-low', level === 'low').classed('lod-min', level === 'min');
   }
 
   render(layout: TopologyLayout, animate: boolean): void {
     this.layout = layout;
+    this.root.attr('width', Math.ceil(layout.width)).attr('height', Math.ceil(layout.height)).attr('viewBox', `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`);
     const duration = animate ? animationMs : 0;
     this.renderEdges(layout.edges, duration);
     this.renderNodes(layout.nodes, duration);
@@ -104,25 +146,29 @@ export class TopologyRenderer {
   }
 
   setEmphasis(emphasis: Emphasis): void {
+    const e = this.emphasis;
+    const same = e.matches === null && emphasis.matches === null && e.hideUnmatched === emphasis.hideUnmatched && e.selected === emphasis.selected && e.trace.length === emphasis.trace.length && e.trace.every((x, i) => x === emphasis.trace[i]);
     this.emphasis = emphasis;
+    if (same) return;
     this.applyClasses();
   }
 
   fit(duration = 300): void {
     if (!this.layout) return;
-    const { width, height } = this.svg.getBoundingClientRect();
+    const { width, height } = this.size;
     if (width === 0 || height === 0) return;
     const k = Math.min(width / this.layout.width, height / this.layout.height, 1.5);
     const t = zoomIdentity.translate((width - this.layout.width * k) / 2, Math.max(0, (height - this.layout.height * k) / 2)).scale(k);
-    (duration > 0 ? this.root.transition().duration(duration) : this.root).call(this.zoomBehavior.transform as never, t);
+    if (duration > 0) this.surface.transition().duration(duration).call(this.zoomBehavior.transform as never, t);
+    else this.surface.call(this.zoomBehavior.transform, t);
   }
 
   zoomBy(factor: number): void {
-    this.root.transition().duration(200).call(this.zoomBehavior.scaleBy as never, factor);
+    this.surface.transition().duration(200).call(this.zoomBehavior.scaleBy as never, factor);
   }
 
   setTransform(t: ViewTransform): void {
-    this.root.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+    this.surface.call(this.zoomBehavior.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
   }
 
   /** Pans so the item is in view and gives it keyboard focus. */
@@ -144,12 +190,12 @@ export class TopologyRenderer {
   }
 
   private ensureVisible(node: LayoutNode): void {
-    const { width, height } = this.svg.getBoundingClientRect();
-    const t = zoomTransform(this.svg);
+    const { width, height } = this.size;
+    const t = zoomTransform(this.surface.node()!);
     const sx = node.x * t.k + t.x;
     const sy = node.y * t.k + t.y;
     if (sx >= 0 && sy >= 0 && sx + node.width * t.k <= width && sy + node.height * t.k <= height) return;
-    this.root.transition().duration(250).call(this.zoomBehavior.translateTo as never, node.x + node.width / 2, node.y + node.height / 2);
+    this.surface.transition().duration(250).call(this.zoomBehavior.translateTo as never, node.x + node.width / 2, node.y + node.height / 2);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -307,7 +353,7 @@ export class TopologyRenderer {
         },
         (exit) => exit.remove(),
       );
-    join.attr('class', (d) => `edge-label role-${d.role}`).attr('data-id', (d) => d.id).text((d) => d.label ?? '');
+    join.attr('class', (d) => `edge-label role-${d.role}`).attr('data-id', (d) => d.id).attr('text-anchor', (d) => d.labelAnchor).text((d) => d.label ?? '');
   }
 
   private showPath(id: string | null): void {

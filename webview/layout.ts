@@ -67,6 +67,8 @@ export interface LayoutEdge {
   readonly label: string | null;
   readonly labelX: number;
   readonly labelY: number;
+  /** which end of the label sits at (labelX, labelY) */
+  readonly labelAnchor: 'start' | 'end';
 }
 
 export interface LayoutMemory {
@@ -75,6 +77,8 @@ export interface LayoutMemory {
   readonly hostBand: readonly (string | null)[];
   /** container id → the column it was drawn in (a container on several networks sits in one) */
   readonly homes: Readonly<Record<string, string>>;
+  /** rows reserved per band of columns; a band only grows (by a step, with room to spare) */
+  readonly bandRows?: readonly number[];
 }
 
 export interface TopologyLayout {
@@ -100,17 +104,22 @@ const margin = 24;
 const nicWidth = 200;
 const nicHeight = 52;
 const bandGap = 24;
-const columnWidth = 430;
+const columnWidth = 500;
 const columnGap = 40;
 const headY = margin + nicHeight + 110;
-const headWidth = 390;
+const headWidth = 460;
 const headHeight = 80;
-const firstRowY = headY + headHeight + 30;
+const headToRows = 30;
+const bandGapY = 70;
+/** columns side by side before the next band starts below, so 50 networks still fit a screen */
+const columnsPerBand = 5;
+/** a band reserves rows in steps of this many, always with one spare, so a new container rarely moves the band below */
+const bandRowStep = 5;
 const rowHeight = 74;
 const endpointX = 28;
-const endpointWidth = 150;
+const endpointWidth = 140;
 const nodeHeight = 52;
-const containerX = 220;
+const containerX = 290;
 const containerWidth = 190;
 const markHeight = 16;
 
@@ -525,12 +534,30 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
   const pathsToHost: Record<string, string[]> = {};
   const uplinkPath = new Map<string, string[]>();
 
+  for (const col of columns) rowSlots[col.key] = assignSlots(memory.rows[col.key] ?? [], col.rows.map((r) => r.key));
+  const bandCount = Math.ceil(columnSlots.length / columnsPerBand);
+  const bandTops: number[] = [];
+  const bandRows: number[] = [];
+  for (let b = 0, top = headY; b < bandCount; b++) {
+    bandTops.push(top);
+    let rows = 0;
+    for (const col of columns) {
+      const ci = columnIndex.get(col.key)!;
+      if (Math.floor(ci / columnsPerBand) === b && !collapsed.has(col.key)) rows = Math.max(rows, rowSlots[col.key]!.length);
+    }
+    const remembered = memory.bandRows?.[b] ?? 0;
+    const reserved = rows <= remembered ? remembered : (Math.floor(rows / bandRowStep) + 1) * bandRowStep;
+    bandRows.push(reserved);
+    top += headHeight + headToRows + reserved * rowHeight + bandGapY;
+  }
+
   for (const col of columns) {
     const ci = columnIndex.get(col.key)!;
-    const x0 = margin + ci * (columnWidth + columnGap);
+    const x0 = margin + (ci % columnsPerBand) * (columnWidth + columnGap);
+    const headY = bandTops[Math.floor(ci / columnsPerBand)]!;
+    const firstRowY = headY + headHeight + headToRows;
     const isCollapsed = collapsed.has(col.key);
-    const slots = assignSlots(memory.rows[col.key] ?? [], col.rows.map((r) => r.key));
-    rowSlots[col.key] = slots;
+    const slots = rowSlots[col.key]!;
     const marks: LayoutMark[] = [];
     let mx = x0 + headWidth - 6;
     for (const m of [...col.marks].reverse()) {
@@ -551,7 +578,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
       const x1 = x0 + headWidth / 2;
       const x2 = t.x + t.width / 2;
       const [lx, ly] = curvePoint(x1, headY, x2, t.y + t.height, 0.35);
-      edges.push({ id, role, source: head.id, target: t.id, shape: 'curve', points: [[x1, headY], [x2, t.y + t.height]], label: role === 'vxlan' ? 'VXLAN udp/4789' : role === 'parent' ? 'parent' : 'routed', labelX: lx, labelY: ly });
+      edges.push({ id, role, source: head.id, target: t.id, shape: 'curve', points: [[x1, headY], [x2, t.y + t.height]], label: role === 'vxlan' ? 'VXLAN udp/4789' : role === 'parent' ? 'parent' : 'routed', labelX: lx, labelY: ly, labelAnchor: 'start' });
       up.push(id, t.id);
     }
     uplinkPath.set(col.key, up);
@@ -568,7 +595,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
         const port: LayoutNode = { ...row.port, x: x0 + endpointX, y, width: endpointWidth, height: nodeHeight, column: col.key, marks: [], hiddenRows: 0 };
         addNode(port);
         const busId = topologyIds.edge('bus', port.id);
-        edges.push({ id: busId, role: 'bus', source: head.id, target: port.id, shape: 'orthogonal', points: [[x0 + 12, headY + headHeight], [x0 + 12, y + nodeHeight / 2], [x0 + endpointX, y + nodeHeight / 2]], label: null, labelX: 0, labelY: 0 });
+        edges.push({ id: busId, role: 'bus', source: head.id, target: port.id, shape: 'orthogonal', points: [[x0 + 12, headY + headHeight], [x0 + 12, y + nodeHeight / 2], [x0 + endpointX, y + nodeHeight / 2]], label: null, labelX: 0, labelY: 0, labelAnchor: 'start' });
         from = port.id;
         fromPath = [port.id, busId, ...up];
         pathsToHost[port.id] = fromPath;
@@ -597,9 +624,9 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const sameRowY = leaf.y + leaf.height / 2;
     if (from.role === 'network' || from.role === 'group') {
       const bx = from.x + 12;
-      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[bx, from.y + from.height], [bx, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: bx + 10, labelY: sameRowY - 6 });
+      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[bx, from.y + from.height], [bx, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: bx + 10, labelY: sameRowY - 6, labelAnchor: 'start' });
     } else if (Math.abs(from.y - leaf.y) < 1 && leaf.x > from.x) {
-      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[from.x + from.width, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: from.x + from.width + 4, labelY: sameRowY - 6 });
+      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[from.x + from.width, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: from.x + from.width + 4, labelY: sameRowY - 6, labelAnchor: 'start' });
     } else {
       // a second attachment: the container sits in another column
       const sx = from.x + from.width;
@@ -607,7 +634,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
       const tx = leaf.x + leaf.width / 2;
       const ty = leaf.y + (leaf.y > sy ? 0 : leaf.height);
       const [lx, ly] = curvePoint(sx, sy, tx, ty, 0.15);
-      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'curve', points: [[sx, sy], [tx, ty]], label: le.label, labelX: lx + 4, labelY: ly - 6 });
+      edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'curve', points: [[sx, sy], [tx, ty]], label: le.label, labelX: lx + 4, labelY: ly - 6, labelAnchor: 'start' });
     }
   }
   for (const c of topology.containers) {
@@ -616,35 +643,55 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const b = nodeById.get(topologyIds.container(c.sharesNetnsWith));
     if (!a || !b) continue;
     const [lx, ly] = curvePoint(a.x, a.y + a.height / 2, b.x + b.width, b.y + b.height / 2, 0.5);
-    edges.push({ id: topologyIds.edge('sharesNetns', topologyIds.container(c.id)), role: 'sharesNetns', source: a.id, target: b.id, shape: 'curve', points: [[a.x, a.y + a.height / 2], [b.x + b.width, b.y + b.height / 2]], label: 'shares netns', labelX: lx, labelY: ly });
+    edges.push({ id: topologyIds.edge('sharesNetns', topologyIds.container(c.id)), role: 'sharesNetns', source: a.id, target: b.id, shape: 'curve', points: [[a.x, a.y + a.height / 2], [b.x + b.width, b.y + b.height / 2]], label: 'shares netns', labelX: lx, labelY: ly, labelAnchor: 'start' });
   }
 
   // ---- publishes: host address:port → container port
+  // one edge per publish (each opens its own DNAT rule); one label per container and port, naming
+  // every host address it is published on, placed over the container's top right corner
+  const labelled = new Map<string, { index: number; addresses: string[] }>();
   const perContainer = new Map<string, number>();
+  const bandInterfaces = host?.interfaces.filter(isHostBandInterface) ?? [];
+  const publishEdges: { edge: LayoutEdge; group: string }[] = [];
   for (const p of topology.publishes) {
     const target = nodeById.get(topologyIds.container(p.containerId));
     if (!target) continue;
-    const sourceId = host?.interfaces.find((i) => isHostBandInterface(i) && i.addresses.some((a) => a.split('/')[0] === p.hostIp))?.name;
+    const sourceId = bandInterfaces.find((i) => i.addresses.some((a) => a.split('/')[0] === p.hostIp))?.name;
     const source = nodeById.get(sourceId ? topologyIds.hostInterface(sourceId) : anchorId) ?? anchor;
-    const n = perContainer.get(p.containerId) ?? 0;
-    perContainer.set(p.containerId, n + 1);
-    const sx = source.x + source.width - 16 - (n % 4) * 10;
-    const sy = source.y + source.height;
-    const tx = target.x + target.width - 14 - n * 12;
-    const ty = target.y;
-    const [lx, ly] = curvePoint(sx, sy, tx, ty, 0.9);
+    const group = `${p.containerId}/${p.hostPort}/${p.containerPort}/${p.protocol}`;
     const hostIp = p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp;
-    edges.push({
+    let g = labelled.get(group);
+    if (!g) {
+      const index = perContainer.get(p.containerId) ?? 0;
+      perContainer.set(p.containerId, index + 1);
+      g = { index, addresses: [] };
+      labelled.set(group, g);
+    }
+    g.addresses.push(`${hostIp}:${p.hostPort}`);
+    const sx = source.x + source.width - 16 - (g.index % 4) * 10;
+    const sy = source.y + source.height;
+    const tx = target.x + target.width - 14 - g.index * 12;
+    const ty = target.y;
+    const edge: LayoutEdge = {
       id: topologyIds.publish(p.containerId, p.hostIp, p.hostPort, p.protocol),
       role: 'publish',
       source: source.id,
       target: target.id,
       shape: 'curve',
       points: [[sx, sy], [tx, ty]],
-      label: `${hostIp}:${p.hostPort} → ${p.containerPort}/${p.protocol}`,
-      labelX: lx - 4,
-      labelY: ly - 4 - n * 13,
-    });
+      label: null,
+      labelX: target.x + target.width,
+      labelY: target.y - 5 - g.index * 13,
+      labelAnchor: 'end',
+    };
+    publishEdges.push({ edge, group });
+  }
+  const seen = new Set<string>();
+  for (const { edge, group } of publishEdges) {
+    const g = labelled.get(group)!;
+    const [, , containerPort, protocol] = group.split('/');
+    edges.push(seen.has(group) ? edge : { ...edge, label: `${g.addresses.join(' · ')} → ${containerPort}/${protocol}` });
+    seen.add(group);
   }
 
   let width = 0;
@@ -659,7 +706,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     width: width + margin + columnGap,
     height: height + margin,
     pathsToHost,
-    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes } },
+    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows },
   };
 }
 

@@ -31,7 +31,8 @@ function readMemory(v: unknown): LayoutMemory | null {
   for (const [k, r] of Object.entries(v.rows)) if (isSlots(r)) rows[k] = r;
   const homes: Record<string, string> = {};
   for (const [k, h] of Object.entries(v.homes)) if (typeof h === 'string') homes[k] = h;
-  return { columns: v.columns, hostBand: v.hostBand, rows, homes };
+  const bandRows = Array.isArray(v.bandRows) ? v.bandRows.filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0) : [];
+  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows };
 }
 
 /** Whatever `getState()` returned (maybe from an older version, maybe nothing) as a valid state. */

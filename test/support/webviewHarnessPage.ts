@@ -1,0 +1,138 @@
+/**
+ * The topology webview in a plain page of Debian's headless Chromium: the real bundle (built here
+ * with the options scripts/build.mjs uses), the real stylesheet and the real HTML with its CSP and
+ * nonce, served from 127.0.0.1. The only stand-in is VS Code's `acquireVsCodeApi`, which here
+ * records what the app posts — this is the page harness, netlens itself is not mocked.
+ */
+import { build } from 'esbuild';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createNonce, topologyHtml } from '../../src/extension/topology/topologyHtml';
+import { repoRoot } from './topologyFixtures';
+
+export const chromiumPath = '/usr/bin/chromium';
+const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+export interface WebviewPage {
+  readonly page: Page;
+  /** messages the app posted to the "host", in order */
+  posted(): Promise<unknown[]>;
+  /** a message from the "host", delivered as VS Code delivers it (a window message event) */
+  post(message: unknown): Promise<void>;
+  cspViolations(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Bundles webview/main.ts into a temp folder; returns the file. */
+export async function buildWebviewBundle(outDir: string): Promise<string> {
+  const outfile = join(outDir, 'webview.js');
+  await build({ entryPoints: [resolve(repoRoot, 'webview/main.ts')], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' });
+  return outfile;
+}
+
+/**
+ * A few of the theme variables VS Code puts on a webview's <html> (values of its Dark Modern theme),
+ * so screenshots look like the panel does; without them the page falls back to the CSS defaults.
+ */
+const darkTheme: Readonly<Record<string, string>> = {
+  '--vscode-font-family': 'system-ui, sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-editor-background': '#1f1f1f',
+  '--vscode-editor-foreground': '#cccccc',
+  '--vscode-editorWidget-background': '#202020',
+  '--vscode-editorWidget-border': '#454545',
+  '--vscode-sideBar-background': '#181818',
+  '--vscode-sideBarSectionHeader-background': '#181818',
+  '--vscode-panel-border': '#2b2b2b',
+  '--vscode-focusBorder': '#0078d4',
+  '--vscode-input-background': '#313131',
+  '--vscode-input-foreground': '#cccccc',
+  '--vscode-input-border': '#3c3c3c',
+  '--vscode-badge-background': '#616161',
+  '--vscode-badge-foreground': '#f8f8f8',
+  '--vscode-button-background': '#0078d4',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-secondaryBackground': '#313131',
+  '--vscode-button-secondaryForeground': '#cccccc',
+  '--vscode-textCodeBlock-background': '#2b2b2b',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-editorWarning-foreground': '#cca700',
+};
+
+const harnessInit = `
+  document.addEventListener('DOMContentLoaded', () => {
+    for (const [k, v] of Object.entries(${JSON.stringify(darkTheme)})) document.documentElement.style.setProperty(k, v);
+    document.body.classList.add('vscode-dark');
+  });
+  window.__posted = [];
+  window.__state = undefined;
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+    getState: () => window.__state,
+    setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
+  });
+`;
+
+export async function openWebviewPage(viewport = { width: 1500, height: 950 }): Promise<WebviewPage> {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
+  const work = mkdtempSync(join(tmpdir(), 'nlw-webview-'));
+  const bundle = readFileSync(await buildWebviewBundle(work));
+  const css = readFileSync(resolve(repoRoot, 'media/topology.css'));
+  const nonce = createNonce();
+  let origin = '';
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (type: string, body: Buffer | string): void => {
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (path === '/') send('text/html; charset=utf-8', topologyHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/topology.css` }));
+    else if (path === '/dist/webview.js') send('text/javascript; charset=utf-8', bundle);
+    else if (path === '/media/topology.css') send('text/css; charset=utf-8', css);
+    else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let context: BrowserContext | undefined;
+  try {
+    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: chromiumFlags, viewport, timeout: 60_000 });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.addInitScript(harnessInit);
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    const ctx = context;
+    return {
+      page,
+      posted: () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted),
+      post: (message) => page.evaluate((m) => window.postMessage(m, '*'), message as never),
+      cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+      close: async () => {
+        await ctx.close();
+        await new Promise<void>((ok) => server.close(() => ok()));
+        rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await context?.close();
+    server.close();
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+}
