@@ -131,6 +131,8 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       expect: 'dropped',
     },
     { name: 'hairpin to its own publish', req: { from: 'nlt-a1', to: `host:${PUBLISHED}`, proto: 'tcp' }, probe: fromContainer('nlt-a1', wget(`http://10.213.20.1:${PUBLISHED}/`)), expect: 'delivered' },
+    { name: 'macvlan, child to host', req: { from: 'nlt-mac1', to: OUT_HOST_IP, proto: 'icmp' }, probe: fromContainer('nlt-mac1', ping(OUT_HOST_IP)), expect: 'dropped' },
+    { name: 'host to a publish on its own address (nat OUTPUT)', req: { from: 'host', to: `${OUT_HOST_IP}:${PUBLISHED}`, proto: 'tcp' }, probe: fromHost(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)), expect: 'delivered' },
     { name: 'container to host, icmp', req: { from: 'nlt-a2', to: 'host', proto: 'icmp' }, probe: fromContainer('nlt-a2', ping('10.213.20.1')), expect: 'delivered' },
   ];
 
@@ -140,7 +142,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     'container IP routed from outside, published port', 'container IP routed from outside, unpublished port', 'container IP routed from outside, icmp',
     'internal network, between its containers', 'internal network, from outside', 'internal network, to outside', 'ICC off', 'DOCKER-USER drop', 'ip_forward off',
     'network none', 'network host', 'network container:<id>', 'multi-homed source, route picks eth1', 'multi-homed destination', 'macvlan, host to child',
-    'UDP publish from outside', 'UDP across bridges', 'hairpin to its own publish', 'container to host, icmp',
+    'UDP publish from outside', 'UDP across bridges', 'hairpin to its own publish', 'macvlan, child to host', 'host to a publish on its own address (nat OUTPUT)', 'container to host, icmp',
   ];
   for (const name of names) {
     it(name, async () => {
