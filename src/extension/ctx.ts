@@ -8,14 +8,14 @@ import type { Topology } from '../core/model/types';
 import type { Session, SessionOptions } from '../core/session';
 import { Config } from './config';
 import { EngineConnection } from './engines/engineConnection';
-import { RefreshManager } from './refreshManager';
+import { RefreshQueue } from './engines/refreshQueue';
 
 export class NetlensContext implements vscode.Disposable {
   readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
   private connectionsList: EngineConnection[] = [];
   private configProblems: string[] = [];
-  private readonly refreshes: RefreshManager;
+  private readonly refreshes: RefreshQueue;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly topologyEmitter = new vscode.EventEmitter<Topology>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -27,10 +27,14 @@ export class NetlensContext implements vscode.Disposable {
 
   constructor(private readonly createSession: (opts: SessionOptions) => Session) {
     this.log = vscode.window.createOutputChannel('netlens', { log: true });
-    this.refreshes = new RefreshManager((key) => this.connection(key), (m) => this.log.debug(m));
+    this.refreshes = new RefreshQueue(
+      (key) => this.connection(key),
+      (m) => this.log.debug(m),
+      (title, running) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => running),
+    );
     this.disposables.push(
       this.log,
-      this.refreshes,
+      { dispose: () => this.refreshes.dispose() },
       this.changeEmitter,
       this.topologyEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {

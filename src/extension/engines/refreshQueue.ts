@@ -2,15 +2,14 @@
  * Every refresh goes through here, with a reason (startup, manual, config, event, retry,
  * reconnect) that the log records. Refreshes of one engine never overlap: requests that arrive
  * while one runs are folded into one more run after it. Automatic ones (engine events) wait a
- * short debounce so a burst (`docker compose up`) costs one snapshot, and still reach the tree
- * well inside 300 ms of the event. A slow refresh shows in the status bar's progress.
+ * short debounce so a burst (`docker compose up`) costs one snapshot; the views do not wait for it,
+ * as each event is applied to the model at once (eventPatch.ts). A slow refresh shows progress.
  */
-import * as vscode from 'vscode';
 
 /** From the first event of a burst to the snapshot starting. */
 export const EVENT_DEBOUNCE_MS = 60;
-/** A refresh that takes longer than this gets a window progress indicator. */
-const PROGRESS_AFTER_MS = 400;
+/** A refresh that takes longer than this gets a progress indicator. */
+export const PROGRESS_AFTER_MS = 400;
 
 interface Pending {
   readonly reasons: string[];
@@ -30,13 +29,15 @@ export interface RefreshTarget {
   refresh(): Promise<void>;
 }
 
-export class RefreshManager implements vscode.Disposable {
+export class RefreshQueue {
   private readonly slots = new Map<string, Slot>();
   private disposed = false;
 
   constructor(
     private readonly target: (key: string) => RefreshTarget | undefined,
     private readonly log: (message: string) => void,
+    /** shows a slow refresh (the extension: a window progress indicator) until `running` settles */
+    private readonly showProgress: (title: string, running: Promise<void>) => void = () => undefined,
   ) {}
 
   /** Resolves when a refresh that started after this request has finished. */
@@ -88,9 +89,7 @@ export class RefreshManager implements vscode.Disposable {
     this.log(`refresh ${target.label}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? ` (+${reasons.length - 5})` : ''}`);
     const started = Date.now();
     const run = target.refresh();
-    const progressTimer = setTimeout(() => {
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netlens: reading ${target.label}` }, () => run);
-    }, PROGRESS_AFTER_MS);
+    const progressTimer = setTimeout(() => this.showProgress(`netlens: reading ${target.label}`, run), PROGRESS_AFTER_MS);
     slot.running = run
       .catch(() => undefined)
       .finally(() => {

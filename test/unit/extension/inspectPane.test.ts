@@ -1,0 +1,61 @@
+/** The inspect pane's content over the recorded lab: organised for reading, with working links. */
+import { strict as assert } from 'node:assert';
+import { engineRoot, flattenNodes } from '../../../src/extension/trees/engineRoots';
+import { containerSheet } from '../../../src/extension/facts/containerSheet';
+import { inspectHtml } from '../../../src/extension/inspect/inspectHtml';
+import type { ViewName } from '../../../src/extension/trees/treeNode';
+import { labLayers, labTopology } from './sidebarFixture';
+
+const topology = labTopology();
+const view = { key: 'local', label: 'local', status: { kind: 'connected' as const, since: topology.collectedAt }, topology };
+const VIEWS: ViewName[] = ['networks', 'host', 'containers'];
+
+describe('inspect pane', () => {
+  const web = topology.containers.find((c) => c.name === 'nle-web')!;
+  const sheet = containerSheet('local', topology, web, labLayers());
+  const section = (heading: string) => {
+    const s = sheet.sections.find((x) => x.heading.startsWith(heading));
+    assert.ok(s, `no section ${heading}: ${sheet.sections.map((x) => x.heading).join(', ')}`);
+    return s;
+  };
+
+  it("a container's pane shows its interface with the veth peer and bridge, its routes and gateway", () => {
+    const eth0 = section('Interfaces').rows.find((r) => r.label === 'eth0');
+    assert.equal(eth0?.value, '172.17.0.8/16 · MAC 02:42:ac:11:00:08 · host peer veth7f24172 · on bridge docker0');
+    assert.deepEqual(eth0?.link, { view: 'host', id: 'local/host/if/veth7f24172' });
+    assert.equal(section('Routes').rows[0]?.value, 'default via 172.17.0.1 dev eth0');
+    assert.equal(section('Container').rows.find((r) => r.label === 'Default gateway')?.value, '172.17.0.1');
+  });
+
+  it('follows each publish through DNAT and docker-proxy, and lists mounts with host paths and the layers', () => {
+    const rows = section('Published ports').rows.map((r) => `${r.label} | ${r.value}`);
+    assert.ok(rows.includes('0.0.0.0:28380 → 172.17.0.8:80/tcp | DNAT nat DOCKER #16: -A DOCKER ! -i docker0 -p tcp -m tcp --dport 28380 -j DNAT --to-destination 172.17.0.8:80'), rows.join('\n'));
+    assert.ok(rows.some((r) => r.startsWith('  docker-proxy | pid 3773: /usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 28380')));
+    assert.equal(section('Mounts').rows.find((r) => r.label === '/srv')?.value, 'bind · ro · host /tmp/nle-bind');
+    assert.equal(section('Layers').rows.filter((r) => r.label.startsWith('LowerDir')).length, 2);
+  });
+
+  it('every link of every pane points at an item that is in its view', () => {
+    const ids = Object.fromEntries(VIEWS.map((v) => [v, new Set(flattenNodes([engineRoot(v, view)]).map((x) => x.node.id))])) as Record<ViewName, Set<string>>;
+    let links = 0;
+    for (const v of VIEWS) {
+      for (const { node } of flattenNodes([engineRoot(v, view)])) {
+        for (const s of node.sheet?.().sections ?? []) {
+          for (const r of s.rows) {
+            if (!r.link) continue;
+            links++;
+            assert.ok(ids[r.link.view].has(r.link.id), `${node.id} → ${r.link.view} ${r.link.id} is not in the tree`);
+          }
+        }
+      }
+    }
+    assert.ok(links > 100, `only ${links} links checked`);
+  });
+
+  it('offers raw JSON and the topology as buttons, and keeps the item for a reload', () => {
+    const html = inspectHtml(sheet, { nonce: 'abc', canShowTopology: true, item: { view: 'containers', id: 'local/ctr/x' } });
+    assert.match(html, /<button data-action="raw">Raw JSON<\/button><button data-action="topology">Open in topology<\/button>/);
+    assert.match(html, /<body data-view="containers" data-item="local\/ctr\/x">/);
+    assert.doesNotMatch(inspectHtml(sheet, { nonce: 'abc', canShowTopology: false }), /data-action="topology"/);
+  });
+});
