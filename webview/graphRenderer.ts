@@ -244,6 +244,8 @@ export class TopologyRenderer {
           return g;
         },
         (update) => {
+          // an item that comes back while still fading out: stop the fade (and its removal)
+          update.interrupt().style('opacity', null);
           if (duration > 0) update.transition().duration(duration).attr('transform', (d) => `translate(${d.x},${d.y})`);
           else update.attr('transform', (d) => `translate(${d.x},${d.y})`);
           return update;
@@ -319,7 +321,7 @@ export class TopologyRenderer {
           if (duration > 0) fadeIn(g, duration);
           return g;
         },
-        (update) => update,
+        (update) => update.interrupt().style('opacity', null),
         (exit) => {
           if (duration > 0) exit.transition().duration(duration).style('opacity', 0).remove();
           else exit.remove();
@@ -347,6 +349,7 @@ export class TopologyRenderer {
           return t;
         },
         (update) => {
+          update.interrupt().style('opacity', null);
           if (duration > 0) update.transition().duration(duration).attr('x', (d) => d.labelX).attr('y', (d) => d.labelY);
           else update.attr('x', (d) => d.labelX).attr('y', (d) => d.labelY);
           return update;

@@ -113,8 +113,11 @@ const headToRows = 30;
 const bandGapY = 70;
 /** columns side by side before the next band starts below, so 50 networks still fit a screen */
 const columnsPerBand = 5;
-/** a band reserves rows in steps of this many, always with one spare, so a new container rarely moves the band below */
-const bandRowStep = 5;
+/**
+ * a band reserves rows in steps of this many, with three (or half as many again) to spare: the
+ * band below moves only when a column outgrows that reserve
+ */
+const bandRowStep = 2;
 const rowHeight = 74;
 const endpointX = 28;
 const endpointWidth = 140;
@@ -546,7 +549,8 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
       if (Math.floor(ci / columnsPerBand) === b && !collapsed.has(col.key)) rows = Math.max(rows, rowSlots[col.key]!.length);
     }
     const remembered = memory.bandRows?.[b] ?? 0;
-    const reserved = rows <= remembered ? remembered : (Math.floor(rows / bandRowStep) + 1) * bandRowStep;
+    const spare = Math.max(3, Math.ceil(rows / 2));
+    const reserved = rows <= remembered ? remembered : Math.ceil((rows + spare) / bandRowStep) * bandRowStep;
     bandRows.push(reserved);
     top += headHeight + headToRows + reserved * rowHeight + bandGapY;
   }

@@ -191,3 +191,57 @@ describe('topology webview with markup in every name', function () {
     await wv.page.screenshot({ path: resolve(artifacts, 'webview-topology-hostile.png') });
   });
 });
+
+describe('topology webview on a busy recorded engine', function () {
+  this.timeout(90_000);
+  let wv: WebviewPage;
+  after(async () => {
+    await wv?.close();
+  });
+
+  it('draws host-network containers and opens the ip_forward mark', async () => {
+    const busy = loadTopologyFixture('busy-20.10');
+    wv = await openWebviewPage();
+    await wv.post({ type: 'snapshot', topology: busy, reason: 'initial' });
+    const hostnet = busy.containers.find((c) => c.name === 'nlt-hostnet')!;
+    await wv.page.waitForSelector(`g.node.role-hostContainer[data-id="${topologyIds.container(hostnet.id)}"]`);
+    assert.equal(await wv.page.locator('g.node').count(), layoutTopology(busy).nodes.length);
+    await wv.page.click(`g.mark[data-id="${topologyIds.mark('ip-forward-off', 'host')}"]`);
+    await wv.page.locator('h2.details-heading', { hasText: 'ip_forward is off' }).waitFor();
+    await wv.page.screenshot({ path: resolve(artifacts, 'webview-topology-busy.png') });
+    assert.deepEqual(await wv.cspViolations(), []);
+  });
+});
+
+describe('topology webview trace highlight and quick refreshes', function () {
+  this.timeout(90_000);
+  let wv: WebviewPage;
+  after(async () => {
+    await wv?.close();
+  });
+
+  it('highlights the hops a trace names and clears them again', async () => {
+    wv = await openWebviewPage();
+    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
+    await wv.post({ type: 'tracePath', hops: ['eth0', 'docker0', w1Endpoint.hostVeth!, 'nlw-w1'], verdict: 'delivered', label: 'eth0 → nlw-w1' });
+    await wv.page.waitForSelector('svg.has-trace');
+    const onTrace = await wv.page.$$eval('g.node.on-trace', (els) => els.map((e) => e.getAttribute('data-id')).sort());
+    assert.deepEqual(onTrace, [topologyIds.hostInterface('eth0'), topologyIds.network(bridge.id), topologyIds.endpoint(bridge.id, w1.id), topologyIds.container(w1.id)].sort());
+    assert.ok(await wv.page.locator(`g.edge.on-trace[data-id="${topologyIds.edge('veth', topologyIds.endpoint(bridge.id, w1.id))}"]`).count() === 1, 'the veth edge between two hops is lit');
+    await wv.post({ type: 'tracePath', hops: [], verdict: null, label: '' });
+    await wv.page.waitForFunction(() => !document.querySelector('svg.has-trace'));
+  });
+
+  it('brings back a container that left and returned within one animation, fully opaque', async () => {
+    const w3 = plusW3.containers.find((c) => c.name === 'nlw-w3')!;
+    await wv.post({ type: 'snapshot', topology: plusW3, reason: 'event' });
+    await wv.page.waitForTimeout(600);
+    await wv.post({ type: 'snapshot', topology: base, reason: 'event' });
+    await wv.page.waitForTimeout(100);
+    await wv.post({ type: 'snapshot', topology: plusW3, reason: 'event' });
+    await wv.page.waitForTimeout(700);
+    assert.equal(await wv.page.locator(nodeSel(topologyIds.container(w3.id))).count(), 1);
+    assert.equal(await wv.page.$eval(nodeSel(topologyIds.container(w3.id)), (e) => getComputedStyle(e).opacity), '1');
+  });
+});
