@@ -223,6 +223,20 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       await heading.waitFor({ state: 'visible', timeout: 15_000 });
       assert.match(await heading.textContent() ?? '', new RegExp(target));
       await screenshot(page, 'topology-pane');
+
+      // The same drawing narrowed to this run's containers: the picture a reader can make sense of
+      // on an engine others share (and the one the README can show).
+      const prefix = target.replace(/w1$/, '');
+      await frame.locator('input.search').fill(prefix);
+      await frame.locator('label.hide-unmatched-toggle input').check();
+      await frame.locator('.match-count').filter({ hasText: /\d/ }).first().waitFor({ timeout: 10_000 });
+      const count = (await frame.locator('.match-count').textContent()) ?? '';
+      // The containers match, and the items drawn for them (their veths) may too.
+      const matches = Number(/(\d+) match/.exec(count)?.[1] ?? 0);
+      assert.ok(matches >= 2, `searching ${prefix} should match at least the 2 seed containers; the toolbar says "${count}"`);
+      await frame.locator('button.action-fit, .action-fit').first().click();
+      await page.waitForTimeout(800);
+      await screenshot(page, 'topology-seed');
     });
   });
 });
