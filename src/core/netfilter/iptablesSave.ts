@@ -76,6 +76,8 @@ export function parseIptablesSave(text: string, family: Family, origin: string):
 
 /** Splits like iptables-save quotes: double quotes group, backslash escapes inside them. */
 function tokenize(line: string, fail: (why: string) => never): string[] {
+  // most rules carry no quotes: a plain split is several times faster on a 10,000-rule dump
+  if (!line.includes('"')) return line.split(/[ \t]+/).filter((t) => t !== '');
   const tokens: string[] = [];
   let i = 0;
   while (i < line.length) {
@@ -190,8 +192,12 @@ function parseRule(tokens: string[], head: RuleHead, fail: (why: string) => neve
   }
   const commentMatch = matches.find((m) => m.module === 'comment');
   const protocol = builtins.p ? { negated: builtins.p.negated, value: builtins.p.value.toLowerCase() } : null;
+  // spelled out, not `...head`: a spread-then-extend literal is several times slower to build in V8
   return {
-    ...head,
+    table: head.table,
+    chain: head.chain,
+    index: head.index,
+    raw: head.raw,
     source: builtins.s ?? null,
     destination: builtins.d ?? null,
     inInterface: builtins.i ?? null,

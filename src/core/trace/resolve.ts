@@ -35,6 +35,7 @@ function isIPv4(s: string): boolean {
 }
 
 export function resolveSource(topo: Topology, from: string): Source {
+  rejectIPv6(from, '--from');
   const host = hostNamespace(topo);
   if (from === 'host') {
     if (!host) throw new NetlensError('NOT_FOUND', 'the host namespace is not in the model (no host shell)', `trace --from host`);
@@ -79,7 +80,14 @@ function containerSource(topo: Topology, c: ContainerNode, host: Namespace | nul
   return { ns: containerNamespace(topo, c), notes: c.networkMode === 'none' ? [`${c.name} uses --network none: only its loopback exists`] : [] };
 }
 
+function rejectIPv6(value: string, flag: string): void {
+  if (value.includes(':') && ipaddr.IPv6.isValid(value.replace(/^\[|\](:\d+)?$/g, ''))) {
+    throw new NetlensError('BAD_INPUT', `IPv6 traces are not supported yet (${value}); give an IPv4 address or a container name`, `trace ${flag} ${value}`);
+  }
+}
+
 function splitPort(to: string): [string, number | null] {
+  rejectIPv6(to, '--to');
   const m = /^(.*?)(?::(\d{1,5}))?$/.exec(to)!;
   const port = m[2] === undefined ? null : Number(m[2]);
   if (port !== null && (port < 1 || port > 65535)) throw new NetlensError('BAD_INPUT', `port ${port} is out of range`, `trace --to ${to}`);

@@ -143,6 +143,8 @@ describe('trace on the recorded Engine 20.10 lab', () => {
       [{ from: 'nlt-a2', to: 'nlt-a1:99999', proto: 'tcp' }, 'BAD_INPUT', /out of range/],
       [{ from: 'netns:x;rm', to: 'nlt-a1:80', proto: 'tcp' }, 'BAD_INPUT', /not a netns name/],
       [{ from: 'nlt-a2', to: 'nlt-a1:80', proto: 'sctp' }, 'BAD_INPUT', /tcp, udp or icmp/],
+      [{ from: 'fd00::2', to: 'nlt-a1:80', proto: 'tcp' }, 'BAD_INPUT', /IPv6 traces are not supported yet/],
+      [{ from: 'nlt-a2', to: 'fd00::5', proto: 'icmp' }, 'BAD_INPUT', /IPv6 traces are not supported yet/],
     ];
     for (const [req, code, re] of bad) {
       assert.throws(() => tracePacket(LAB, req as never), (e: unknown) => isNetlensError(e) && e.code === code && re.test(e.message), JSON.stringify(req));
