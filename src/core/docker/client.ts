@@ -1,6 +1,6 @@
 /**
  * A dockerode client for a resolved endpoint. Over ssh:// it runs `docker system dial-stdio` on
- * the remote through ssh2, with the host key checked against known_hosts (ssh2 checks nothing by
+ * the remote through one shared ssh2 connection (./sshEngineAgent), with the host key checked against known_hosts (ssh2 checks nothing by
  * itself) and authentication from the agent or a key file — never a prompt.
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { utils as ssh2Utils } from 'ssh2';
 import { NetlensError } from '../errors';
 import { createHostVerifier, knownKeyTypes } from '../host/knownHosts';
 import { recordHostKeyRefusal } from './hostKeyVerdicts';
+import { SshEngineAgent } from './sshEngineAgent';
 import type { EngineEndpoint } from './types';
 
 export interface EngineSshOptions {
@@ -24,15 +25,28 @@ export interface EngineSshOptions {
 /** ssh2 waits this long for the handshake; a silent host fails instead of hanging. */
 const SSH_READY_TIMEOUT_MS = 10_000;
 
+const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
+
 export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions): Dockerode {
+  const docker = construct(clientOptions(endpoint, ssh ?? {}));
+  endpoints.set(docker, endpoint);
+  return docker;
+}
+
+/** The endpoint a client was made for, so functions given only the client can name it in errors. */
+export function endpointOfClient(docker: Dockerode): EngineEndpoint | undefined {
+  return endpoints.get(docker);
+}
+
+function clientOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.DockerOptions {
   switch (endpoint.kind) {
     case 'unix':
     case 'npipe':
-      return construct({ socketPath: endpoint.socketPath });
+      return { socketPath: endpoint.socketPath };
     case 'tcp':
-      return construct(tcpOptions(endpoint));
+      return tcpOptions(endpoint);
     case 'ssh':
-      return construct(sshOptions(endpoint, ssh ?? {}));
+      return sshOptions(endpoint, ssh);
   }
 }
 
@@ -85,27 +99,26 @@ function sshOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.
   };
   const serverHostKey = hostKeyAlgorithms(knownHostsPath, host, port);
   const privateKey = loadPrivateKey(endpoint, ssh.privateKeyPath);
-  const agent = process.env.SSH_AUTH_SOCK;
-  if (privateKey === undefined && !agent) {
+  const sshAgent = process.env.SSH_AUTH_SOCK;
+  if (privateKey === undefined && !sshAgent) {
     throw new NetlensError(
       'SSH_AUTH',
       'No SSH key to log in with: no SSH agent (SSH_AUTH_SOCK) and no key file given or found in ~/.ssh',
       endpoint.url,
     );
   }
-  return {
-    protocol: 'ssh',
+  const agent = new SshEngineAgent({
     host,
     port,
     username: endpoint.username ?? userInfo().username,
-    sshOptions: {
-      hostVerifier,
-      readyTimeout: SSH_READY_TIMEOUT_MS,
-      ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey } } : {}),
-      ...(agent ? { agent } : {}),
-      ...(privateKey !== undefined ? { privateKey } : {}),
-    },
-  } as Dockerode.DockerOptions;
+    hostVerifier,
+    readyTimeout: SSH_READY_TIMEOUT_MS,
+    ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
+    ...(sshAgent ? { agent: sshAgent } : {}),
+    ...(privateKey !== undefined ? { privateKey } : {}),
+  });
+  // Plain HTTP over the agent's SSH channels; the host/port only label the requests.
+  return { protocol: 'http', host, port, agent } as Dockerode.DockerOptions;
 }
 
 /**

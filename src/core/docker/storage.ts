@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode';
 import { NetlensError } from '../errors';
+import { endpointOfClient } from './client';
 import { engineGet } from './engineRequest';
 import { toEngineError } from './errors';
 import { RawReader, asArray } from './rawFields';
@@ -21,12 +22,13 @@ export function validateObjectRef(ref: string, what = 'container'): string {
   return ref.replace(/^\//, '');
 }
 
-/** For error messages when the caller has no endpoint at hand: the modem knows where it points. */
+/** For error messages: the endpoint the client was made for, else what its modem points at. */
 function endpointOf(docker: Dockerode): EngineEndpoint {
-  const m = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  const known = endpointOfClient(docker);
+  if (known) return known;
+  const m = docker.modem as unknown as { socketPath?: unknown; host?: unknown; port?: unknown };
   if (typeof m.socketPath === 'string') return { kind: 'unix', url: `unix://${m.socketPath}`, source: 'client', socketPath: m.socketPath };
-  const kind = m.protocol === 'ssh' ? 'ssh' : 'tcp';
-  return { kind, url: `${kind}://${String(m.host)}:${String(m.port)}`, source: 'client', host: String(m.host) };
+  return { kind: 'tcp', url: `tcp://${String(m.host)}:${String(m.port)}`, source: 'client', host: String(m.host) };
 }
 
 async function get(docker: Dockerode, path: string, what: string): Promise<unknown> {

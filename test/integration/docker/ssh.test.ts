@@ -1,6 +1,7 @@
 /**
  * The engine over ssh:// through a real sshd on 127.0.0.1 (`docker system dial-stdio` on the far
- * side): the same containers as over the socket; a wrong, unknown or missing trust is refused with
+ * side): the same containers as over the socket, one SSH login whose channels are reused, events;
+ * a wrong, unknown or missing trust is refused with
  * the right code, quickly.
  */
 import { strict as assert } from 'node:assert';
@@ -12,6 +13,8 @@ import { createDockerClient } from '../../../src/core/docker/client';
 import type { EngineSshOptions } from '../../../src/core/docker/client';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
+import { watchEngineEvents } from '../../../src/core/docker/events';
+import type { EngineEvent } from '../../../src/core/docker/types';
 import { NetlensError } from '../../../src/core/errors';
 import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
 import { startSshd } from '../../support/sshd';
@@ -71,6 +74,43 @@ describe('docker over ssh:// through a real sshd', function () {
     assert.ok(common.length >= overSsh.containers.length - 5, 'the two views list the same engine');
     assert.equal(overSsh.info.version, overSocket.info.version);
     assert.equal(overSsh.info.endpoint.url, url);
+  });
+
+  it('uses one SSH connection, and a second snapshot reuses its channels (no new remote process)', async () => {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    const client = createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: sshd.privateKeyPath });
+    const count = (re: RegExp) => (readFileSync(sshd.logPath, 'utf8').match(re) ?? []).length;
+    const logins0 = count(/Accepted publickey/g);
+    await collectEngineFacts(client, endpoint);
+    const sessions1 = count(/Starting session/g);
+    const t0 = Date.now();
+    await collectEngineFacts(client, endpoint);
+    const second = Date.now() - t0;
+    assert.equal(count(/Accepted publickey/g) - logins0, 1, 'one login for both snapshots');
+    assert.equal(count(/Starting session/g), sessions1, 'no new exec channel for the second snapshot');
+    assert.ok(second < 5000, `second snapshot took ${second} ms`);
+  });
+
+  it('streams engine events over ssh:// and stops cleanly', async () => {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    const client = createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: sshd.privateKeyPath });
+    const events: EngineEvent[] = [];
+    let connected = false;
+    const stop = watchEngineEvents(client, (e) => events.push(e), (state) => {
+      if (state === 'connected') connected = true;
+    });
+    try {
+      for (let i = 0; i < 200 && !connected; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(connected, 'event stream connected over ssh');
+      docker('network', 'create', `${P}net`);
+      const deadline = Date.now() + 3000;
+      while (!events.some((e) => e.type === 'network' && e.action === 'create' && e.name === `${P}net`) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(events.some((e) => e.type === 'network' && e.action === 'create' && e.name === `${P}net`), 'network create event arrived');
+    } finally {
+      stop();
+    }
   });
 
   it('refuses a host key that differs from known_hosts: SSH_HOST_KEY_MISMATCH with the fingerprint', async () => {
