@@ -79,6 +79,8 @@ export interface LayoutMemory {
   readonly homes: Readonly<Record<string, string>>;
   /** rows reserved per band of columns; a band only grows (by a step, with room to spare) */
   readonly bandRows?: readonly number[];
+  /** columns per band, chosen once for the window's shape and kept until a fresh layout */
+  readonly columnsPerBand?: number;
 }
 
 export interface TopologyLayout {
@@ -95,6 +97,8 @@ export interface LayoutOptions {
   /** column keys (network head ids) drawn collapsed */
   readonly collapsed?: ReadonlySet<string>;
   readonly memory?: LayoutMemory | null;
+  /** columns per band when the memory holds none (default 5) */
+  readonly columnsPerBand?: number;
 }
 
 export const emptyLayoutMemory: LayoutMemory = { columns: [], rows: {}, hostBand: [], homes: {} };
@@ -111,8 +115,8 @@ const headWidth = 460;
 const headHeight = 80;
 const headToRows = 30;
 const bandGapY = 70;
-/** columns side by side before the next band starts below, so 50 networks still fit a screen */
-const columnsPerBand = 5;
+/** columns side by side before the next band starts below, unless the caller picks (see bestColumnsPerBand) */
+const defaultColumnsPerBand = 5;
 /**
  * a band reserves rows in steps of this many, with three (or half as many again) to spare: the
  * band below moves only when a column outgrows that reserve
@@ -122,7 +126,7 @@ const rowHeight = 74;
 const endpointX = 28;
 const endpointWidth = 140;
 const nodeHeight = 52;
-const containerX = 290;
+const containerX = 305;
 const containerWidth = 190;
 const markHeight = 16;
 
@@ -538,6 +542,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
   const uplinkPath = new Map<string, string[]>();
 
   for (const col of columns) rowSlots[col.key] = assignSlots(memory.rows[col.key] ?? [], col.rows.map((r) => r.key));
+  const columnsPerBand = Math.max(1, Math.floor(memory.columnsPerBand ?? options.columnsPerBand ?? defaultColumnsPerBand));
   const bandCount = Math.ceil(columnSlots.length / columnsPerBand);
   const bandTops: number[] = [];
   const bandRows: number[] = [];
@@ -710,8 +715,28 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     width: width + margin + columnGap,
     height: height + margin,
     pathsToHost,
-    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows },
+    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand },
   };
+}
+
+/**
+ * The columns-per-band that shows a fresh layout largest in a view of this size (tries 1–8 bands'
+ * widths on a dry run). Big topologies skip the trial and take the default: they are zoomed out anyway.
+ */
+export function bestColumnsPerBand(topology: Topology, viewWidth: number, viewHeight: number, collapsed?: ReadonlySet<string>): number {
+  if (viewWidth <= 0 || viewHeight <= 0 || topology.containers.length > 150) return defaultColumnsPerBand;
+  let best = defaultColumnsPerBand;
+  let bestScale = 0;
+  for (let n = 1; n <= 8; n++) {
+    const l = layoutTopology(topology, { columnsPerBand: n, ...(collapsed ? { collapsed } : {}) });
+    const scale = Math.min(viewWidth / l.width, viewHeight / l.height);
+    if (scale > bestScale + 1e-9) {
+      bestScale = scale;
+      best = n;
+    }
+    if ((l.memory.columns.length ?? 0) <= n) break;
+  }
+  return best;
 }
 
 /** Column heads, which the renderer lets the user collapse. */

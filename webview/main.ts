@@ -11,7 +11,7 @@ import type { VsCodeWebviewApi } from './hostIpc';
 import { HostConnection } from './hostIpc';
 import { itemFacts } from './itemFacts';
 import type { TopologyLayout } from './layout';
-import { layoutTopology } from './layout';
+import { bestColumnsPerBand, layoutTopology } from './layout';
 import { resolveTarget } from './resolveTarget';
 import { matchingNodeIds } from './searchFilter';
 import { createToolbar } from './toolbar';
@@ -102,7 +102,9 @@ function applyEmphasis(): void {
 
 function redraw(animate: boolean): void {
   if (!topology) return;
-  layout = layoutTopology(topology, { collapsed: new Set(ui.collapsed), memory: ui.memory });
+  const collapsed = new Set(ui.collapsed);
+  const columnsPerBand = ui.memory?.columnsPerBand ?? bestColumnsPerBand(topology, graph.clientWidth, graph.clientHeight, collapsed);
+  layout = layoutTopology(topology, { collapsed, memory: ui.memory, columnsPerBand });
   saveUi({ memory: layout.memory });
   renderer.render(layout, animate);
   applyEmphasis();

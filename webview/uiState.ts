@@ -32,7 +32,8 @@ function readMemory(v: unknown): LayoutMemory | null {
   const homes: Record<string, string> = {};
   for (const [k, h] of Object.entries(v.homes)) if (typeof h === 'string') homes[k] = h;
   const bandRows = Array.isArray(v.bandRows) ? v.bandRows.filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0) : [];
-  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows };
+  const columnsPerBand = typeof v.columnsPerBand === 'number' && Number.isInteger(v.columnsPerBand) && v.columnsPerBand > 0 ? v.columnsPerBand : undefined;
+  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows, ...(columnsPerBand ? { columnsPerBand } : {}) };
 }
 
 /** Whatever `getState()` returned (maybe from an older version, maybe nothing) as a valid state. */

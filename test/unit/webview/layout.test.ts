@@ -3,7 +3,7 @@ import type { Topology } from '../../../src/core/model/types';
 import { topologyIds } from '../../../src/protocol/topologyIds';
 import { nextNodeInDirection } from '../../../webview/keyboardNavigation';
 import type { LayoutNode, TopologyLayout } from '../../../webview/layout';
-import { assignSlots, layoutTopology } from '../../../webview/layout';
+import { assignSlots, bestColumnsPerBand, layoutTopology } from '../../../webview/layout';
 import { loadTopologyFixture } from '../../support/topologyFixtures';
 
 const base = loadTopologyFixture('lab-20.10');
@@ -154,6 +154,20 @@ describe('webview layout on a recorded real topology', () => {
     assert.equal(nextNodeInDirection(layout.nodes, from, 'right'), topologyIds.container(w1.id));
     const up = nextNodeInDirection(layout.nodes, topologyIds.network(bridge.id), 'up');
     assert.equal(node(layout, up!).role, 'nic');
+  });
+});
+
+describe('webview layout bands', () => {
+  it('wraps columns into bands and picks more columns per band for a wider view', () => {
+    const two = layoutTopology(base, { columnsPerBand: 2 });
+    const heads = two.nodes.filter((n) => n.column === n.id).sort((a, b) => a.y - b.y || a.x - b.x);
+    assert.equal(heads[0]!.y, heads[1]!.y);
+    assert.ok(heads[2]!.y > heads[1]!.y && heads[2]!.x === heads[0]!.x, 'the third column starts the next band');
+    assert.equal(two.memory.columnsPerBand, 2);
+    assert.equal(layoutTopology(base, { columnsPerBand: 7, memory: two.memory }).memory.columnsPerBand, 2, 'the remembered choice wins');
+    const wide = bestColumnsPerBand(base, 2400, 500);
+    const tall = bestColumnsPerBand(base, 600, 1600);
+    assert.ok(wide > tall, `wide ${wide} > tall ${tall}`);
   });
 });
 
