@@ -21,7 +21,7 @@ import { payloadUrl, runHostSuite, type HostSuiteResult } from './harness/hostSu
 import { seedLabDown, seedLabUp, type SeedLab } from './harness/seedLab';
 import { REPO, installer, packager, runner, suiteBundler, type CodeServer, type IsolatedRun } from './harness/toolScripts';
 import {
-  ARTIFACTS, closePalette, openActivityBarItem, paletteQuery, runFromPalette, screenshot, sidebarLabels, waitForWorkbench,
+  ARTIFACTS, closePalette, openActivityBarItem, paletteQuery, runFromPalette, screenshot, viewLabels, waitForWorkbench,
   webviewFrame,
 } from './harness/workbench';
 
@@ -30,6 +30,7 @@ interface Manifest {
     readonly commands: readonly { readonly command: string; readonly title: string; readonly category?: string }[];
     readonly menus?: { readonly commandPalette?: readonly { readonly command: string; readonly when?: string }[] };
     readonly viewsContainers?: { readonly activitybar?: readonly { readonly id: string; readonly title: string }[] };
+    readonly views?: Readonly<Record<string, readonly { readonly id: string; readonly name: string }[]>>;
   };
 }
 
@@ -184,13 +185,15 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       this.timeout(2 * 60_000);
       const container = manifest().contributes.viewsContainers?.activitybar?.find((v) => /netlens/i.test(v.id));
       assert.ok(container, 'package.json contributes no netlens activity-bar container');
+      const networksView = manifest().contributes.views?.[container.id]?.find((v) => v.id === 'netlens.networks');
+      assert.ok(networksView, 'package.json contributes no netlens.networks view');
       await openActivityBarItem(page, container.title);
       const before = new Set(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter(Boolean));
       let shown = new Set<string>();
       let missing: string[] = [];
       const deadline = Date.now() + 45_000;
       do {
-        shown = await sidebarLabels(page);
+        shown = await viewLabels(page, networksView.name);
         // Other suites create and remove networks on the same engine meanwhile: only networks that
         // existed before and still exist must be listed.
         const now = new Set(docker('network', 'ls', '--format', '{{.Name}}').split('\n').filter(Boolean));
@@ -199,7 +202,7 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
         await page.waitForTimeout(1000);
       } while (Date.now() < deadline);
       await screenshot(page, 'networks-view');
-      assert.deepEqual(missing, [], `networks missing from the sidebar (saw: ${[...shown].join(', ')})`);
+      assert.deepEqual(missing, [], `networks missing from the Networks view (saw: ${[...shown].join(', ')})`);
     });
 
     it('renders the topology webview and opens a container\'s pane on click', async function () {

@@ -58,16 +58,21 @@ export async function openActivityBarItem(page: Page, title: string): Promise<vo
   if (checked !== 'true') await item.click();
 }
 
-const SIDEBAR_ROWS = '[id="workbench.parts.sidebar"] .monaco-list-row';
+/** The rows of one view of the sidebar, found by its title (a view is a `.pane` under a header). */
+function viewRows(page: Page, viewTitle: string): string {
+  const title = viewTitle.replace(/"/g, '\\"');
+  return `[id="workbench.parts.sidebar"] .pane:has(.pane-header .title:text-is("${title}")) .monaco-list-row`;
+}
 
-/** The labels of every row of the sidebar's trees, scrolling through lists that render only what is visible. */
-export async function sidebarLabels(page: Page): Promise<Set<string>> {
+/** The labels of every row of one sidebar view, scrolling through a list that renders only what is visible. */
+export async function viewLabels(page: Page, viewTitle: string): Promise<Set<string>> {
   const seen = new Set<string>();
-  const rows = page.locator(SIDEBAR_ROWS);
+  const selector = viewRows(page, viewTitle);
+  const rows = page.locator(selector);
   await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
   const collect = async (): Promise<number> => {
     const before = seen.size;
-    for (const l of await page.locator(`${SIDEBAR_ROWS} .label-name`).allTextContents()) seen.add(l.trim());
+    for (const l of await page.locator(`${selector} .label-name`).allTextContents()) seen.add(l.trim());
     return seen.size - before;
   };
   await collect();
