@@ -10,6 +10,8 @@ import { Config } from './config';
 import { EngineConnection } from './engines/engineConnection';
 import { RefreshQueue } from './engines/refreshQueue';
 
+const CHANGE_COALESCE_MS = 20;
+
 export class NetlensContext implements vscode.Disposable {
   readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
@@ -20,6 +22,7 @@ export class NetlensContext implements vscode.Disposable {
   private readonly topologyEmitter = new vscode.EventEmitter<Topology>();
   private readonly disposables: vscode.Disposable[] = [];
   private lastTopology: Topology | undefined;
+  private changeTimer: ReturnType<typeof setTimeout> | undefined;
   /** any engine's state or model changed */
   readonly onDidChange = this.changeEmitter.event;
   /** the first engine's model changed (what the topology panel draws) */
@@ -89,7 +92,19 @@ export class NetlensContext implements vscode.Disposable {
     await Promise.all(targets.map((c) => this.refreshes.request(c.key, reason, false)));
   }
 
+  /**
+   * Change notices are coalesced for a frame: a burst of engine events (compose up) then rebuilds
+   * the views once, not once per event.
+   */
   private changed(): void {
+    this.changeTimer ??= setTimeout(() => this.flushChanges(), CHANGE_COALESCE_MS);
+  }
+
+  /** Sends a pending change notice now (the test API reads the trees right after a refresh). */
+  flushChanges(): void {
+    if (!this.changeTimer) return;
+    clearTimeout(this.changeTimer);
+    this.changeTimer = undefined;
     this.changeEmitter.fire();
     const t = this.topology();
     if (t && t !== this.lastTopology) {
@@ -99,6 +114,7 @@ export class NetlensContext implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.changeTimer) clearTimeout(this.changeTimer);
     for (const c of this.connectionsList) void c.dispose();
     this.connectionsList = [];
     for (const d of this.disposables.reverse()) d.dispose();

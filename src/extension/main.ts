@@ -60,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     },
     treeItems: async (view) => {
       await connected;
+      ctx.flushChanges();
       const provider = views.providers[view];
       return provider.allNodes().map(({ node, parentId, depth }) => ({
         id: node.id,

@@ -4,35 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { captureCommand, type CaptureTarget } from '../capture/captureCommand';
-import type { EngineConnection } from '../engines/engineConnection';
+import { captureCommand } from '../capture/captureCommand';
+import { captureTarget } from '../capture/captureTarget';
 import { targetNode, type CommandDeps } from './commandDeps';
-
-/** Where the engine's host shell runs, which is where its interfaces are. */
-export function captureTarget(conn: EngineConnection): CaptureTarget | string {
-  const { spec } = conn;
-  const endpoint = conn.topology?.engine.endpoint;
-  const shell = spec.hostShell;
-  if (shell === 'none') return 'this engine has no host shell (netlens.hostShell is "none"), so netlens cannot reach its interfaces';
-  const sshHost = spec.ssh.host || (endpoint?.kind === 'ssh' ? endpoint.host : undefined);
-  const useSsh = shell === 'ssh' || (shell === 'auto' && (Boolean(spec.options.ssh) || endpoint?.kind === 'ssh'));
-  if (useSsh) {
-    if (!sshHost) return 'no SSH host is known for this engine (netlens.ssh.host)';
-    const user = spec.ssh.user || endpoint?.username;
-    return {
-      kind: 'ssh',
-      host: sshHost,
-      port: spec.ssh.port ?? (endpoint?.kind === 'ssh' ? endpoint.port : undefined) ?? 22,
-      ...(user ? { user } : {}),
-      ...(spec.ssh.privateKeyPath ? { privateKeyPath: spec.ssh.privateKeyPath } : {}),
-      ...(spec.ssh.knownHostsPath ? { knownHostsPath: spec.ssh.knownHostsPath } : {}),
-    };
-  }
-  if (shell === 'auto' && endpoint && endpoint.kind !== 'unix' && !(endpoint.kind === 'tcp' && (endpoint.host === '127.0.0.1' || endpoint.host === 'localhost'))) {
-    return `the engine ${endpoint.url} is remote and no SSH host shell is set (netlens.hostShell / netlens.ssh.*)`;
-  }
-  return { kind: 'local', root: process.getuid?.() === 0 };
-}
 
 export function registerCaptureCommands(deps: CommandDeps): vscode.Disposable[] {
   return [

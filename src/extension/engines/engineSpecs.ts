@@ -80,7 +80,12 @@ export function engineSpec(raw: EngineSettings, defaults: { hostShell: HostShell
     key: label,
     label,
     hostShell,
-    ssh: { ...ssh, ...(sshHost ? { host: sshHost } : {}), ...(port !== undefined ? { port } : {}) },
+    ssh: {
+      ...ssh,
+      ...(sshHost ? { host: sshHost } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(nonEmpty(ssh.user) ?? fromUrl.user ? { user: (nonEmpty(ssh.user) ?? fromUrl.user) as string } : {}),
+    },
     options: {
       ...(host ? { dockerHost: host } : {}),
       ...(context ? { context } : {}),

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NetlensError } from '../../../src/core/errors';
 import { captureCommand, checkInterfaceName } from '../../../src/extension/capture/captureCommand';
+import { captureTarget } from '../../../src/extension/capture/captureTarget';
 import { parseDockerContexts } from '../../../src/extension/engines/dockerContexts';
 import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
 import { publishedUrl } from '../../../src/extension/engines/publishedUrl';
@@ -37,6 +38,26 @@ describe('Capture packets here', () => {
     assert.equal(cmd.display, 'ssh -p 2222 root@127.0.0.1 tcpdump -ni docker0');
     assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h;id', port: 22 }), /not a host name/);
     assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h', port: 22, user: '-oProxyCommand=x' }), /not a user name/);
+  });
+});
+
+describe('where a capture runs', () => {
+  const spec = (settings: Parameters<typeof engineSpecs>[0], shell: 'auto' | 'ssh' | 'none' = 'auto') => engineSpecs(settings, [], { hostShell: shell, ssh: {} }).specs[0]!;
+
+  it('on this machine for the local engine (with sudo unless root)', () => {
+    assert.deepEqual(captureTarget({ spec: spec({}), topology: labTopology() }), { kind: 'local', root: process.getuid?.() === 0 });
+  });
+
+  it('over ssh to the host of an ssh:// engine, with its user and port', () => {
+    const target = captureTarget({ spec: spec({ host: 'ssh://ops@127.0.0.1:2222' }), topology: undefined });
+    assert.deepEqual(target, { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'ops' });
+  });
+
+  it('nowhere for a remote tcp:// engine without an SSH host shell, or with hostShell none, and it says why', () => {
+    const t = labTopology();
+    const remote = { ...t, engine: { ...t.engine, endpoint: { kind: 'tcp' as const, url: 'tcp://10.0.0.5:2376', source: 'option', host: '10.0.0.5', port: 2376 } } };
+    assert.match(String(captureTarget({ spec: spec({ host: 'tcp://10.0.0.5:2376' }), topology: remote })), /remote and no SSH host shell/);
+    assert.match(String(captureTarget({ spec: spec({}, 'none'), topology: t })), /no host shell/);
   });
 });
 
