@@ -168,6 +168,7 @@ function ifaceCheck(dir: 'in' | 'out', v: MatchValue | null, name: string): Deci
 
 function decideMatch(m: Match, p: Packet, ctx: EvalContext): Decision {
   if (!KNOWN_MATCH_MODULES.has(m.module)) return unknownD(`match module "${m.module}" is not understood by netlens`);
+  if (m.module === 'addrtype') return decideAddrtypeMatch(m, p, ctx);
   const entries = Object.entries(m.options);
   for (const [opt, v] of entries) {
     const d = decideOption(m.module, opt, v, p, ctx);
@@ -207,8 +208,6 @@ function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx
     case 'conntrack':
     case 'state':
       return decideConntrack(opt, v, p, label(), bool);
-    case 'addrtype':
-      return decideAddrtype(opt, v, p, ctx, label());
     case 'set': {
       if (opt !== 'match-set') return unknownD(`${label()} is not understood by netlens`);
       const [name, dirs] = v.value.split(' ') as [string, string | undefined];
@@ -272,13 +271,26 @@ function decideConntrack(opt: string, v: MatchValue, p: Packet, label: string, b
   }
 }
 
-function decideAddrtype(opt: string, v: MatchValue, p: Packet, ctx: EvalContext, label: string): Decision {
-  if (opt === 'limit-iface-in' || opt === 'limit-iface-out') return yes('interface limit applied with the type');
+/** addrtype's --limit-iface-in/out narrows LOCAL to the addresses of that one interface, so it is decided with the types. */
+function decideAddrtypeMatch(m: Match, p: Packet, ctx: EvalContext): Decision {
+  const limitIn = 'limit-iface-in' in m.options;
+  const limitOut = 'limit-iface-out' in m.options;
+  const iface = limitIn ? p.inInterface : limitOut ? p.outInterface : null;
+  for (const [opt, v] of Object.entries(m.options)) {
+    if (opt === 'limit-iface-in' || opt === 'limit-iface-out') continue;
+    const label = `-m addrtype ${v.negated ? '! ' : ''}--${opt} ${v.value}${iface !== null ? ` --${limitIn ? 'limit-iface-in' : 'limit-iface-out'}` : ''}`;
+    const d = decideAddrtype(opt, v, p, ctx, label, iface);
+    if (d.outcome !== 'yes') return d;
+  }
+  return yes('-m addrtype holds');
+}
+
+function decideAddrtype(opt: string, v: MatchValue, p: Packet, ctx: EvalContext, label: string, iface: string | null = null): Decision {
   if (opt !== 'dst-type' && opt !== 'src-type') return unknownD(`${label} is not understood by netlens`);
   if (!ctx.localAddresses.known) return unknownD(`${label}: the host's addresses are not known (${ctx.localAddresses.reason})`);
   const ip = opt === 'dst-type' ? p.dst : p.src;
   const types = v.value.toUpperCase().split(',');
-  const local = isLocal(ip, ctx);
+  const local = iface === null ? isLocal(ip, ctx) : ctx.localAddresses.value.some((a) => a.address === ip && a.iface === iface) || (iface === 'lo' && inCidr(ip, '127.0.0.0/8') === true);
   let actual: string;
   if (local) actual = 'LOCAL';
   else if (ip === '255.255.255.255') actual = 'BROADCAST';

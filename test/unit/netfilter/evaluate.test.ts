@@ -85,3 +85,11 @@ describe('evaluateChain / evaluateHook', () => {
     assert.equal(evaluateHook(nat, 'postrouting', { ...p, ctState: 'ESTABLISHED' }, ctx).packet.src, '172.17.0.5');
   });
 });
+
+describe('addrtype --limit-iface-in', () => {
+  it('counts only the addresses of the input interface as LOCAL', () => {
+    const ruleset = rs('-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -j DROP');
+    assert.equal(evaluateChain(ruleset, 'filter', 'INPUT', pkt({ inInterface: 'eth0', dst: '192.0.2.2' }), ctx).verdict, 'DROP');
+    assert.equal(evaluateChain(ruleset, 'filter', 'INPUT', pkt({ inInterface: 'eth0', dst: '172.17.0.1' }), ctx).verdict, 'ACCEPT', 'local, but on docker0');
+  });
+});

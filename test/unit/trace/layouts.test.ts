@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { tracePacket } from '../../../src/core/trace';
 import { parseIptablesSave } from '../../../src/core/netfilter/iptablesSave';
+import { mergeRulesets } from '../../../src/core/netfilter/hooks';
 import type { Ruleset } from '../../../src/core/netfilter/types';
 import type { TraceResult } from '../../../src/core/trace';
 import { fixtureText, loadRuleset, type Layout } from '../../support/netfilterFixtures';
@@ -113,6 +114,26 @@ describe('trace on Docker 28 / 29 iptables layouts', () => {
       });
     });
   }
+});
+
+describe('trace with the userland proxy off (Docker 28 usernet-portmap-noproxy: nat OUTPUT DNATs loopback too)', () => {
+  // the doc publishes only the nat table for this case and says filter is the same as usernet-portmap
+  const rs = () => mergeRulesets(loadRuleset('moby-v28.5.2-iptables', 'usernet-portmap'), loadRuleset('moby-v28.5.2-iptables', 'usernet-portmap-noproxy'));
+
+  it('host → 127.0.0.1:8080 is DNATed in nat OUTPUT and masqueraded (addrtype src LOCAL), with route_localnet assumed', () => {
+    const r = tracePacket(mobyScenarioTopology(rs(), [BRIDGE1]), { from: 'host', to: '127.0.0.1:8080', proto: 'tcp' });
+    assert.equal(r.verdict, 'delivered', r.decidedBy);
+    assert.ok(r.hops.some((h) => h.hook === 'output' && h.rule?.raw === '-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80'));
+    assert.ok(r.hops.some((h) => h.hook === 'postrouting' && h.rule?.raw === '-A POSTROUTING -o bridge1 -m addrtype --src-type LOCAL -j MASQUERADE' && h.packet.src === '192.0.2.1'));
+    assert.ok(r.assumptions.some((a) => /route_localnet on bridge1 is not known/.test(a)));
+  });
+
+  it('with route_localnet=0 on the bridge the kernel drops the loopback-sourced packet', () => {
+    const topo = mobyScenarioTopology(rs(), [BRIDGE1], { sysctls: { 'net.ipv4.conf.bridge1.route_localnet': '0' } });
+    const r = tracePacket(topo, { from: 'host', to: '127.0.0.1:8080', proto: 'tcp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /^sysctl net\.ipv4\.conf\.bridge1\.route_localnet=0/);
+  });
 });
 
 describe('trace on Docker 29 nftables layout (table ip docker-bridges)', () => {
