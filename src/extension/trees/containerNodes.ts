@@ -26,6 +26,9 @@ function stateIcon(state: string): { id: string; color?: string } {
 
 export function containerNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set()): TreeNode[] {
   const containers = [...topology.containers].sort((a, b) => a.name.localeCompare(b.name));
+  if (!containers.length) {
+    return [{ id: nodeIds.containerGroup(engine, '-', 'none'), label: 'No containers', description: 'the engine lists none, running or stopped', icon: { id: 'info' }, contextValue: ';info;', children: [], engineKey: engine }];
+  }
   return containers.map((c) => containerNode(engine, topology, c, provisional));
 }
 

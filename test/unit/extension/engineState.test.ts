@@ -24,6 +24,12 @@ describe('engine roots in every state', () => {
     assert.ok(root.children.some((c) => c.label === 'nle-net'), 'the last known networks are still shown');
   });
 
+  it('an engine without containers says so in the Containers view', () => {
+    const t = labTopology();
+    const root = engineRoot('containers', { key: 'local', label: 'local', status: { kind: 'connected', since: t.collectedAt }, topology: { ...t, containers: [] } });
+    assert.deepEqual(root.children.map((c) => c.label), ['No containers']);
+  });
+
   it('a connected engine names its endpoint and version', () => {
     const root = engineRoot('networks', { key: 'local', label: 'local', status: { kind: 'connected', since: '2026-11-22T09:51:00Z' }, topology: labTopology() });
     assert.equal(root.description, 'unix:///var/run/docker.sock · Docker 20.10.24+dfsg1');
