@@ -28,12 +28,14 @@ function chainWhat(c: ChainResult): string {
   }
 }
 
+export const NO_FIREWALL = 'the host firewall (iptables-save) is not in the model: every hook was assumed to accept';
+
 export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly ending: Ending };
 
 /** Runs `hook` and records one hop per chain that had rules or decided; stops on drop/uncertain. */
 export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | null, opts: { skipNat?: boolean } = {}): StepOutcome {
   if (!walk.ruleset) {
-    walk.assume(`the host firewall is not known, so the ${hook} hook was assumed to let the packet through`);
+    walk.assume(NO_FIREWALL);
     return { ok: true, packet };
   }
   const r = evaluateHook(walk.ruleset, hook, packet, walk.evalCtx, opts);

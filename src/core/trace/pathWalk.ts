@@ -65,19 +65,22 @@ function leaveByMacvlan(walk: Walk, ns: Namespace, iface: NsInterface, packet: P
   return { verdict: 'delivered', decidedBy: `${iface.kind} ${iface.name} sent it onto ${iface.hostPeer ?? 'its parent'}'s wire` };
 }
 
-function bridgeNf(walk: Walk): boolean {
-  const v = walk.sysctl('net.bridge.bridge-nf-call-iptables') ?? (walk.topo.host?.bridgeNfCallIptables === null || walk.topo.host?.bridgeNfCallIptables === undefined ? null : walk.topo.host.bridgeNfCallIptables ? '1' : '0');
-  if (v === null) {
-    walk.assume('net.bridge.bridge-nf-call-iptables is not known: assumed 1 (br_netfilter loaded, as Docker requires), so bridged traffic passes iptables');
-    return true;
-  }
-  return v.trim() === '1';
+/** net.bridge.bridge-nf-call-iptables as known, or null */
+function bridgeNf(walk: Walk): '1' | '0' | null {
+  const h = walk.topo.host;
+  const v = walk.sysctl('net.bridge.bridge-nf-call-iptables') ?? (h?.bridgeNfCallIptables === true ? '1' : h?.bridgeNfCallIptables === false ? '0' : null);
+  return v === null ? null : v.trim() === '1' ? '1' : '0';
+}
+
+/** The host's address on a Docker bridge: on the bridge interface, or the network's gateway when host facts are missing. */
+function isBridgeGateway(walk: Walk, bridge: string, ip: string): boolean {
+  if (walk.host?.interfaces.some((i) => i.name === bridge && i.addresses.some((a) => a.address === ip))) return true;
+  return walk.topo.networks.some((n) => n.bridge === bridge && (n.gateways.includes(ip) || n.endpoints.some((e) => e.gateway === ip)));
 }
 
 function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Packet, nextHop: string, srcMac: string | null): Ending {
   const host = walk.host;
-  const bridgeIf = host?.interfaces.find((i) => i.name === bridge);
-  if (host && (bridgeIf?.addresses.some((a) => a.address === nextHop) || (isOwnAddress(host, nextHop) && !findPortWithAddress(walk, bridge, nextHop)))) {
+  if (isBridgeGateway(walk, bridge, nextHop) || (host && isOwnAddress(host, nextHop) && !findPortWithAddress(walk, bridge, nextHop))) {
     walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: ${nextHop} is the host's own address, so the frame goes up to the host's IP stack`, packet));
     return hostPrerouting(walk, { ...packet, inInterface: bridge, physIn: inPort, physOut: null, srcMac });
   }
@@ -88,8 +91,11 @@ function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Pack
   }
   walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: layer-2 forward from ${inPort} to ${port.port} (${port.ns.label})`, packet));
   let p: Packet = { ...packet, inInterface: bridge, outInterface: bridge, physIn: inPort, physOut: port.port, srcMac };
-  if (bridgeNf(walk)) {
-    walk.hop(simpleHop('host', bridge, 'sysctl', 'net.bridge.bridge-nf-call-iptables=1: this bridged packet passes the iptables PREROUTING, FORWARD and POSTROUTING hooks', p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+  const nf = bridgeNf(walk);
+  if (nf === null) walk.assume('net.bridge.bridge-nf-call-iptables is not known: assumed 1 (br_netfilter loaded, as Docker requires), so bridged traffic passes iptables');
+  if (nf !== '0') {
+    const state = nf === '1' ? '=1' : ' is not known, assumed 1';
+    walk.hop(simpleHop('host', bridge, 'sysctl', `net.bridge.bridge-nf-call-iptables${state}: this bridged packet passes the iptables PREROUTING, FORWARD and POSTROUTING hooks`, p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
     for (const hook of ['prerouting', 'forward', 'postrouting'] as const) {
       const s = runHook(walk, hook, { ...p, outInterface: hook === 'prerouting' ? '' : bridge }, bridge);
       if (!s.ok) return s.ending;

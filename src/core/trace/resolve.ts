@@ -30,6 +30,11 @@ export function findContainer(topo: Topology, ref: string): ContainerNode | null
   );
 }
 
+/** A stopped container has no network namespace: nothing to trace through, and saying "no route" would mislead. */
+function requireRunning(c: ContainerNode, tried: string): void {
+  if (c.state !== 'running') throw new NetlensError('BAD_INPUT', `container ${c.name} is ${c.state}, not running: it has no network namespace to trace`, tried);
+}
+
 function isIPv4(s: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(s);
 }
@@ -63,6 +68,7 @@ export function resolveSource(topo: Topology, from: string): Source {
   }
   const c = findContainer(topo, from);
   if (!c) throw new NetlensError('NOT_FOUND', `no container, netns or address "${from}"`, `trace --from ${from}`);
+  requireRunning(c, `trace --from ${from}`);
   return { kind: 'ns', ...containerSource(topo, c, host) };
 }
 
@@ -103,6 +109,7 @@ export function resolveDestination(topo: Topology, req: TraceRequest, source: So
   if (what === 'host') return { ip: hostAddressFor(topo, source), port: p, label: 'the host', notes: [] };
   const c = findContainer(topo, what);
   if (!c) throw new NetlensError('NOT_FOUND', `no container or address "${what}"`, `trace --to ${req.to}`);
+  requireRunning(c, `trace --to ${req.to}`);
   const eps = topo.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id && e.ipv4).map((e) => ({ e, n })));
   if (eps.length === 0) throw new NetlensError('NOT_FOUND', `container ${c.name} has no IPv4 address (network mode ${c.networkMode})`, `trace --to ${req.to}`);
   const srcNets = source.kind === 'ns' && source.ns.container ? new Set(topo.networks.filter((n) => n.endpoints.some((e) => e.containerId === source.ns.container!.id)).map((n) => n.id)) : new Set<string>();

@@ -8,6 +8,7 @@ import type { Topology } from '../model/types';
 import type { EvalContext, Packet } from '../netfilter/packet';
 import { hostNamespace, type Namespace } from './namespaces';
 import { hostPrerouting, sendFrom } from './pathWalk';
+import { NO_FIREWALL } from './firewallStep';
 import { resolveDestination, resolveSource, type Source } from './resolve';
 import { lookupRoute, sourceAddress } from './routeLookup';
 import type { TraceHop, TraceRequest, TraceResult } from './types';
@@ -25,7 +26,7 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
     localAddresses: host ? known(host.interfaces.flatMap((i) => i.addresses.map((a) => ({ address: a.address, iface: i.name })))) : unknown('the model has no host facts'),
   };
   const walk = new Walk(topology, host, ruleset, evalCtx);
-  if (!ruleset) walk.assume('the host firewall (iptables-save) is not in the model: every hook was assumed to accept');
+  if (!ruleset) walk.assume(NO_FIREWALL);
   const packet = firstPacket(source, dest.ip, dest.port, request.proto);
   const notes = [...(source.kind === 'ns' ? source.notes : []), ...dest.notes];
   for (const n of notes) walk.hop(simpleHop(source.kind === 'ns' ? source.ns.label : 'outside', null, 'note', n, packet));

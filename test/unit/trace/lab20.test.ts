@@ -165,3 +165,27 @@ describe('trace sources given as an address', () => {
     assert.equal(far.verdict, 'delivered');
   });
 });
+
+describe('trace with facts missing from the model', () => {
+  it('a container whose netns could not be read is traced from its endpoints, and says so', () => {
+    const topo: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.name === 'nlt-a2' ? { ...c, interfaces: [], routes: [] } : c)) };
+    const r = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' });
+    assert.equal(r.verdict, 'dropped');
+    assert.match(r.decidedBy, /DOCKER-ISOLATION-STAGE-2/);
+    assert.ok(r.assumptions.some((a) => /routes of container nlt-a2 were not read from its netns; assumed Docker's: connected subnets and default via 10\.213\.20\.1/.test(a)));
+  });
+
+  it('without host facts, same-bridge traffic is assumed through the firewall and crossing the host is uncertain', () => {
+    const topo: Topology = { ...LAB, host: null };
+    const same = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' });
+    assert.equal(same.verdict, 'delivered');
+    assert.ok(same.assumptions.some((a) => /host firewall .* is not in the model/.test(a)));
+    const across = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-b1:80', proto: 'tcp' });
+    assert.equal(across.verdict, 'uncertain');
+  });
+
+  it('a stopped container is refused with its state, not traced as "no route"', () => {
+    const topo: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.name === 'nlt-a2' ? { ...c, state: 'exited' } : c)) };
+    assert.throws(() => tracePacket(topo, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' }), (e: unknown) => isNetlensError(e) && /nlt-a2 is exited, not running/.test(e.message));
+  });
+});
