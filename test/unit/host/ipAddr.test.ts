@@ -27,6 +27,13 @@ describe('host: ip -json -details addr', () => {
     assert.equal(byName(ifs, 'ifb0').kind, 'ifb');
   });
 
+  it('resolves a same-namespace peer, which iproute2 names instead of indexing', () => {
+    // nlh-mvp0/nlh-mvp1 is a veth pair with both ends on the host: `"link": "nlh-mvp1"`, no link_index
+    assert.equal(byName(ifs, 'nlh-mvp0').linkIndex, byName(ifs, 'nlh-mvp1').index);
+    assert.equal(byName(ifs, 'nlh-mvp1').linkIndex, byName(ifs, 'nlh-mvp0').index);
+    assert.equal(byName(ifs, 'nlh-mvp0').linkNetnsId, null);
+  });
+
   it('keeps the details ip -d reports: bridge stp, vxlan id/local/port, bridge port state', () => {
     assert.equal(byName(ifs, 'nlh-br0').details.stp, true);
     assert.equal(byName(ifs, 'docker0').details.stp, false);

@@ -94,6 +94,13 @@ function addresses(r: JsonRecord, what: string): InterfaceAddress[] {
 }
 
 export function parseIpAddrJson(records: readonly JsonRecord[], what = 'ip -json -details addr'): NetInterface[] {
+  // iproute2 names the peer (`"link": "vethB"`) instead of giving `link_index` when a veth's other
+  // end, or a macvlan's parent, lives in the same namespace: resolve that name to its ifindex.
+  const indexByName = new Map(records.map((r) => [optStr(r, 'ifname', what), optNum(r, 'ifindex', what)]));
+  const sameNsLink = (r: JsonRecord): number | null => {
+    const name = optStr(r, 'link', what);
+    return name === null ? null : indexByName.get(name) ?? null;
+  };
   return records.map((r) => {
     const linkinfo = optRecord(r, 'linkinfo', what);
     const rawKind = linkinfo ? optStr(linkinfo, 'info_kind', what) : null;
@@ -109,7 +116,7 @@ export function parseIpAddrJson(records: readonly JsonRecord[], what = 'ip -json
       state: optStr(r, 'operstate', what) ?? 'UNKNOWN',
       flags: strList(r, 'flags', what),
       addresses: addresses(r, what),
-      linkIndex: optNum(r, 'link_index', what),
+      linkIndex: optNum(r, 'link_index', what) ?? sameNsLink(r),
       linkNetnsId: optNum(r, 'link_netnsid', what),
       details: details(linkinfo, what),
     };
