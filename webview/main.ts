@@ -28,6 +28,7 @@ let trace: readonly string[] = [];
 let pendingFocus: string | null = null;
 let engine: EngineStateNotification | null = null;
 let snapshotReason = '';
+let transformSaveTimer: ReturnType<typeof setTimeout> | undefined;
 
 const saveUi = (patch: Partial<TopologyUiState>): void => {
   ui = { ...ui, ...patch };
@@ -74,7 +75,12 @@ const renderer = new TopologyRenderer(graph, {
     saveUi({ collapsed });
     redraw(true);
   },
-  onTransform: (t) => saveUi({ transform: t }),
+  // a pan fires this every frame: keep it in memory now, hand it to VS Code once the gesture rests
+  onTransform: (t) => {
+    ui = { ...ui, transform: t };
+    clearTimeout(transformSaveTimer);
+    transformSaveTimer = setTimeout(() => api.setState(ui), 250);
+  },
 });
 const pane = new DetailsPane(paneHost, {
   openInspect: (itemId) => connection.send({ type: 'openInspect', itemId }),

@@ -25,6 +25,8 @@ export interface WebviewPage {
   /** a message from the "host", delivered as VS Code delivers it (a window message event) */
   post(message: unknown): Promise<void>;
   cspViolations(): Promise<string[]>;
+  /** reloads the page (the app starts afresh, its saved UI state kept) and waits for `ready` */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,13 +79,13 @@ const harnessInit = `
     document.body.classList.add('vscode-dark');
   });
   window.__posted = [];
-  window.__state = undefined;
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
   window.acquireVsCodeApi = () => ({
     postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => window.__state,
-    setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
+    // kept in sessionStorage so a reload of the page behaves like VS Code re-creating a hidden webview
+    getState: () => { const v = sessionStorage.getItem('nlw-webview-state'); return v === null ? undefined : JSON.parse(v); },
+    setState: (s) => sessionStorage.setItem('nlw-webview-state', JSON.stringify(s)),
   });
 `;
 
@@ -123,6 +125,10 @@ export async function openWebviewPage(viewport = { width: 1500, height: 950 }): 
       posted: () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted),
       post: (message) => page.evaluate((m) => window.postMessage(m, '*'), message as never),
       cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+      reload: async () => {
+        await page.reload();
+        await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+      },
       close: async () => {
         await ctx.close();
         await new Promise<void>((ok) => server.close(() => ok()));

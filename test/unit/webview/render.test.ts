@@ -137,6 +137,27 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     await wv.page.waitForFunction(() => document.querySelector('.status')?.textContent === 'Export failed: EACCES: permission denied');
   });
 
+  it('comes back after a reload with its selection, collapsed network, search and view', async () => {
+    const head = topologyIds.network(bridge.id);
+    const nlwNet = base.networks.find((n) => n.name === 'nlw-net')!;
+    await wv.post({ type: 'snapshot', topology: base, reason: 'event' });
+    await wv.page.click(`${nodeSel(topologyIds.network(nlwNet.id))} g.collapse-toggle`);
+    await wv.page.click(`${nodeSel(topologyIds.container(w1.id))} rect.node-box`);
+    await wv.page.fill('input.search', 'nlw');
+    await wv.page.waitForTimeout(400);
+    const view = await wv.page.$eval('.pan-layer', (e) => (e as HTMLElement).style.transform);
+    const place = await wv.page.$eval(nodeSel(head), (e) => e.getAttribute('transform'));
+    await wv.reload();
+    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.page.locator('h2.details-heading', { hasText: 'nlw-w1' }).waitFor();
+    assert.equal(await wv.page.inputValue('input.search'), 'nlw');
+    assert.match((await wv.page.locator(`${nodeSel(topologyIds.network(nlwNet.id))} text.node-collapsed`).textContent()) ?? '', /^2 hidden$/);
+    assert.equal(await wv.page.$eval('.pan-layer', (e) => (e as HTMLElement).style.transform), view);
+    assert.equal(await wv.page.$eval(nodeSel(head), (e) => e.getAttribute('transform')), place);
+    await wv.page.click(`${nodeSel(topologyIds.network(nlwNet.id))} g.collapse-toggle`);
+    await wv.page.fill('input.search', '');
+  });
+
   it('focuses what the host names and follows the engine state', async () => {
     await wv.post({ type: 'focus', target: 'netns:nlw-RED' });
     await wv.page.locator('h2.details-heading', { hasText: 'nlw-RED' }).waitFor();
