@@ -16,6 +16,9 @@ import { createLocalShell, type HostShell } from './host/shell';
 import { createSshShell } from './host/sshShell';
 import { collectHostFacts } from './host/collect';
 import { parseIptablesSave } from './netfilter/iptablesSave';
+import { parseNftJson } from './netfilter/nftables';
+import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
+import type { HostFacts } from './host/types';
 import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
@@ -89,6 +92,30 @@ function parseRules(fact: Known<string>, family: 'ipv4' | 'ipv6', subject: strin
   }
 }
 
+/**
+ * The host's whole firewall for one family: iptables-save's tables, plus the nftables tables
+ * iptables does not own (Docker 29's native backend, firewalld, the user's own) from `nft -j`.
+ */
+export function hostRulesets(host: HostFacts, gaps: Gap[]): { ipv4: Ruleset | null; ipv6: Ruleset | null } {
+  const fromIptables = {
+    ipv4: parseRules(host.iptablesSave, 'ipv4', 'host.iptables', gaps),
+    ipv6: parseRules(host.ip6tablesSave, 'ipv6', 'host.ip6tables', gaps),
+  };
+  if (!host.nftRuleset.known) return fromIptables;
+  const merged = { ...fromIptables };
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    try {
+      const native = nativeNftTables(parseNftJson(host.nftRuleset.value, family, 'nft -j list ruleset'));
+      if (Object.keys(native.tables).length === 0) continue;
+      const base = fromIptables[family];
+      merged[family] = base ? mergeRulesets(base, native) : native;
+    } catch (e) {
+      gaps.push({ subject: `host.nftables ${family}`, reason: errorMessage(e) });
+    }
+  }
+  return merged;
+}
+
 export function createSession(opts: SessionOptions = {}): Session {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => undefined);
@@ -122,8 +149,9 @@ export function createSession(opts: SessionOptions = {}): Session {
         hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
       ]);
       const gaps: Gap[] = [];
-      const ipv4Rules = host ? parseRules(host.iptablesSave, 'ipv4', 'host.iptables', gaps) : null;
-      const ipv6Rules = host ? parseRules(host.ip6tablesSave, 'ipv6', 'host.ip6tables', gaps) : null;
+      const rules = host ? hostRulesets(host, gaps) : { ipv4: null, ipv6: null };
+      const ipv4Rules = rules.ipv4;
+      const ipv6Rules = rules.ipv6;
       const topology = buildTopology({ engine, host, ipv4Rules, ipv6Rules, rulesGaps: gaps, collectMs: Date.now() - started });
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;

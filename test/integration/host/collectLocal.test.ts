@@ -91,6 +91,11 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
     assert.match(value(facts.iptablesVersion, 'iptablesVersion'), /^iptables v\d/);
     assert.ok(value(facts.nftRuleset, 'nftRuleset').startsWith('{"nftables"'));
     assert.equal(value(facts.sysctls, 'sysctls')['net.ipv4.ip_forward'], run('cat', ['/proc/sys/net/ipv4/ip_forward']));
+    // route_localnet of every interface, e.g. docker0's, which decides loopback DNAT without docker-proxy
+    assert.equal(
+      value(facts.sysctls, 'sysctls')['net.ipv4.conf.docker0.route_localnet'],
+      run('cat', ['/proc/sys/net/ipv4/conf/docker0/route_localnet']),
+    );
   });
 
   it('a missing host command leaves only its fact unknown, with a reason naming it', async () => {

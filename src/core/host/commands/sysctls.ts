@@ -13,10 +13,21 @@ export const SYSCTL_KEYS = [
   'net.bridge.bridge-nf-call-ip6tables',
 ] as const;
 
+/**
+ * route_localnet per interface decides whether a DNAT of loopback traffic (a publish reached on
+ * 127.0.0.1 without docker-proxy) may leave by a bridge; the glob reads every interface's at once.
+ */
+const ROUTE_LOCALNET = /^net\.ipv4\.conf\.[^=/\s]+\.route_localnet$/;
+const routeLocalnetScript =
+  `for f in /proc/sys/net/ipv4/conf/*/route_localnet; do [ -r "$f" ] || continue; d=\${f#/proc/sys/net/ipv4/conf/}; ` +
+  `printf 'net.ipv4.conf.%s.route_localnet=%s\\n' "\${d%/route_localnet}" "$(cat "$f")"; done`;
+
 export const sysctlsCommand: BatchCommand = {
   name: 'sysctls',
   requires: [],
-  script: SYSCTL_KEYS.map((k) => `f=/proc/sys/${k.replace(/\./g, '/')}; [ -r "$f" ] && printf '%s=%s\\n' '${k}' "$(cat "$f")"`).join('\n') + '\ntrue',
+  script:
+    SYSCTL_KEYS.map((k) => `f=/proc/sys/${k.replace(/\./g, '/')}; [ -r "$f" ] && printf '%s=%s\\n' '${k}' "$(cat "$f")"`).join('\n') +
+    `\n${routeLocalnetScript}\ntrue`,
 };
 
 export function parseSysctls(stdout: string): Record<string, string> {
@@ -25,7 +36,7 @@ export function parseSysctls(stdout: string): Record<string, string> {
     if (!line) continue;
     const eq = line.indexOf('=');
     const key = line.slice(0, eq);
-    if (eq < 0 || !(SYSCTL_KEYS as readonly string[]).includes(key)) throw parseError('sysctls', 'unexpected line', line);
+    if (eq < 0 || !((SYSCTL_KEYS as readonly string[]).includes(key) || ROUTE_LOCALNET.test(key))) throw parseError('sysctls', 'unexpected line', line);
     out[key] = line.slice(eq + 1).trim();
   }
   return out;
