@@ -8,13 +8,18 @@
  * disposing anything, and after a short idle time the connection is closed.
  */
 import { Agent } from 'node:http';
-import type { ClientRequestArgs } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
+import { SshChannelSocket } from './sshChannelSocket';
 import type { ConnectConfig } from 'ssh2';
 
 const IDLE_CLOSE_MS = 5_000;
+/**
+ * sshd allows 10 sessions per connection by default (MaxSessions); beyond this many channels,
+ * requests wait for a free one instead of being refused. One is held by an event stream.
+ */
+const MAX_CHANNELS = 8;
 
 type Ready = { client: Client; socket: Socket };
 
@@ -22,24 +27,24 @@ export class SshEngineAgent extends Agent {
   private pending: Promise<Ready> | null = null;
   private readonly busy = new Set<Duplex>();
   private idleTimer: NodeJS.Timeout | null = null;
+  /** the TCP socket under the SSH connection, once it is up */
+  private current: Socket | null = null;
 
   /** `config` is ssh2's: host, port, username, hostVerifier, agent/privateKey, readyTimeout … */
   constructor(private readonly config: ConnectConfig & { host: string; port: number }) {
-    super({ keepAlive: true });
+    super({ keepAlive: true, maxSockets: MAX_CHANNELS });
   }
 
-  override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
-    const done = callback ?? (() => {});
+  override createConnection(): Duplex {
+    const socket = new SshChannelSocket((busy) => this.setBusy(socket, busy));
+    this.setBusy(socket, true);
     this.connection().then(
-      ({ client, socket }) => {
+      ({ client }) => {
         client.exec('docker system dial-stdio', (err, channel) => {
           if (err) {
-            done(err, undefined as unknown as Duplex);
+            socket.attach(err);
             return;
           }
-          const stream = this.asAgentSocket(channel as unknown as Duplex, socket);
-          this.markBusy(stream, socket);
-          channel.once('close', () => this.markIdle(stream, socket));
           // The remote's stderr explains a failing dial-stdio (no docker CLI, no engine there).
           let stderr = '';
           channel.stderr.on('data', (d: Buffer) => {
@@ -47,16 +52,15 @@ export class SshEngineAgent extends Agent {
           });
           channel.once('exit', (code: number | null) => {
             if (code !== 0 && code !== null && stderr.trim() !== '') {
-              (channel as Duplex).destroy(new Error(`docker system dial-stdio on the remote failed (exit ${code}): ${stderr.trim()}`));
+              socket.destroy(new Error(`docker system dial-stdio on the remote failed (exit ${code}): ${stderr.trim()}`));
             }
           });
-          done(null, stream);
+          socket.attach(channel as unknown as Duplex);
         });
       },
-      (err: Error) => done(err, undefined as unknown as Duplex),
+      (err: Error) => socket.attach(err),
     );
-    // Node's Agent accepts the callback form: the connection arrives through `callback`.
-    return undefined as unknown as Duplex;
+    return socket;
   }
 
   /** Closes the SSH connection now (the next request opens a new one). */
@@ -76,13 +80,15 @@ export class SshEngineAgent extends Agent {
       let ready = false;
       const forget = () => {
         if (this.pending === p) this.pending = null;
+        if (this.current === socket) this.current = null;
         this.busy.clear();
         this.clearIdle();
       };
       client.once('ready', () => {
         ready = true;
+        this.current = socket;
         resolve({ client, socket });
-        this.scheduleIdleClose(socket);
+        if (this.busy.size === 0) this.scheduleIdleClose(socket);
       });
       client.on('error', (err: Error) => {
         forget();
@@ -101,37 +107,16 @@ export class SshEngineAgent extends Agent {
     return p;
   }
 
-  /**
-   * The Agent treats its connections as net.Sockets: on keep-alive it calls setKeepAlive, setTimeout,
-   * ref() when a socket is reused and unref() when it goes back to the pool. An SSH channel has none
-   * of these; ref/unref here mark it busy or idle, which decides whether the SSH socket may hold the
-   * process open.
-   */
-  private asAgentSocket(stream: Duplex, socket: Socket): Duplex {
-    const s = stream as Duplex & Record<string, unknown>;
-    s.setKeepAlive = () => s;
-    s.setNoDelay = () => s;
-    s.setTimeout = () => s;
-    s.ref = () => {
-      this.markBusy(stream, socket);
-      return s;
-    };
-    s.unref = () => {
-      this.markIdle(stream, socket);
-      return s;
-    };
-    return stream;
-  }
-
-  private markBusy(stream: Duplex, socket: Socket): void {
-    this.busy.add(stream);
-    this.clearIdle();
-    socket.ref();
-  }
-
-  private markIdle(stream: Duplex, socket: Socket): void {
-    this.busy.delete(stream);
-    if (this.busy.size === 0) this.scheduleIdleClose(socket);
+  /** A request in flight on any channel keeps the SSH socket (and so the process) alive. */
+  private setBusy(stream: Duplex, busy: boolean): void {
+    if (busy) {
+      this.busy.add(stream);
+      this.clearIdle();
+      this.current?.ref();
+    } else {
+      this.busy.delete(stream);
+      if (this.busy.size === 0 && this.current) this.scheduleIdleClose(this.current);
+    }
   }
 
   private scheduleIdleClose(socket: Socket): void {

@@ -13,6 +13,7 @@ import { createDockerClient } from '../../../src/core/docker/client';
 import type { EngineSshOptions } from '../../../src/core/docker/client';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
+import { engineGet } from '../../../src/core/docker/engineRequest';
 import { watchEngineEvents } from '../../../src/core/docker/events';
 import type { EngineEvent } from '../../../src/core/docker/types';
 import { NetlensError } from '../../../src/core/errors';
@@ -89,6 +90,15 @@ describe('docker over ssh:// through a real sshd', function () {
     assert.equal(count(/Accepted publickey/g) - logins0, 1, 'one login for both snapshots');
     assert.equal(count(/Starting session/g), sessions1, 'no new exec channel for the second snapshot');
     assert.ok(second < 5000, `second snapshot took ${second} ms`);
+  });
+
+  it('serves 30 concurrent requests within sshd\'s MaxSessions (10 channels per connection)', async () => {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    const client = createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: sshd.privateKeyPath });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => engineGet(client, '/_ping')));
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.deepEqual(failed, [], 'every request got a channel');
+    assert.ok(results.every((r) => r.status === 'fulfilled' && Buffer.isBuffer(r.value) && r.value.toString() === 'OK'));
   });
 
   it('streams engine events over ssh:// and stops cleanly', async () => {
