@@ -32,6 +32,7 @@ export function watchEngineEvents(
   let controller: AbortController | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
   let failures = 0;
+  let connectedAt: number | null = null;
   // Resume point: the newest event delivered, and which events carried exactly that time.
   let lastNano: string | null = null;
   let seenAtLast = new Set<string>();
@@ -56,6 +57,10 @@ export function watchEngineEvents(
     if (stopped || retryTimer !== null) return;
     controller?.abort();
     controller = null;
+    // Back off from scratch only after a stream that held: an engine that accepts and drops at
+    // once must not be hammered at the initial delay forever.
+    if (connectedAt !== null && Date.now() - connectedAt >= maxDelay) failures = 0;
+    connectedAt = null;
     const delay = Math.min(maxDelay, initialDelay * 2 ** failures);
     failures++;
     onState?.('reconnecting', why);
@@ -78,7 +83,7 @@ export function watchEngineEvents(
           destroy(stream);
           return;
         }
-        failures = 0;
+        connectedAt = Date.now();
         onState?.('connected');
         stream.on('data', (chunk: Buffer) => {
           if (ac === controller) for (const p of parser.push(chunk)) deliver(p);
