@@ -153,12 +153,23 @@ export class TopologyRenderer {
     this.applyClasses();
   }
 
-  fit(duration = 300): void {
+  /** Fits the whole drawing in view, or only the given nodes (the search's matches). */
+  fit(duration = 300, only: ReadonlySet<string> | null = null): void {
     if (!this.layout) return;
     const { width, height } = this.size;
     if (width === 0 || height === 0) return;
-    const k = Math.min(width / this.layout.width, height / this.layout.height, 1.5);
-    const t = zoomIdentity.translate((width - this.layout.width * k) / 2, Math.max(0, (height - this.layout.height * k) / 2)).scale(k);
+    let box = { x: 0, y: 0, w: this.layout.width, h: this.layout.height };
+    const chosen = only ? this.layout.nodes.filter((n) => only.has(n.id)) : [];
+    if (chosen.length > 0) {
+      const pad = 40;
+      const x0 = Math.min(...chosen.map((n) => n.x)) - pad;
+      const y0 = Math.min(...chosen.map((n) => n.y)) - pad;
+      const x1 = Math.max(...chosen.map((n) => n.x + n.width)) + pad;
+      const y1 = Math.max(...chosen.map((n) => n.y + n.height)) + pad;
+      box = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+    }
+    const k = Math.min(width / box.w, height / box.h, 1.5);
+    const t = zoomIdentity.translate((width - box.w * k) / 2 - box.x * k, Math.max(0, (height - box.h * k) / 2) - box.y * k).scale(k);
     if (duration > 0) this.surface.transition().duration(duration).call(this.zoomBehavior.transform as never, t);
     else this.surface.call(this.zoomBehavior.transform, t);
   }

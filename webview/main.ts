@@ -46,7 +46,7 @@ const toolbar = createToolbar({
     saveUi({ hideUnmatched: on });
     applyEmphasis();
   },
-  fit: () => renderer.fit(),
+  fit: () => renderer.fit(300, layout ? matchingNodeIds(layout.nodes, ui.query) : null),
   zoomIn: () => renderer.zoomBy(1.3),
   zoomOut: () => renderer.zoomBy(1 / 1.3),
   tidy: () => {

@@ -62,7 +62,7 @@ export function createToolbar(actions: ToolbarActions): Toolbar {
     search,
     hideLabel,
     count,
-    button('Fit', 'Fit the whole topology in view', actions.fit, 'action-fit'),
+    button('Fit', 'Fit the topology in view (only the matches while searching)', actions.fit, 'action-fit'),
     button('+', 'Zoom in', actions.zoomIn, 'action-zoom-in'),
     button('−', 'Zoom out', actions.zoomOut, 'action-zoom-out'),
     button('Tidy', 'Lay out afresh (closes the gaps left by removed items)', actions.tidy, 'action-tidy'),

@@ -91,8 +91,15 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     await wv.page.fill('input.search', 'port:28080');
     await wv.page.waitForFunction(() => document.querySelector('.match-count')?.textContent === '1 match');
     assert.deepEqual(await wv.page.$$eval('g.node.match', (els) => els.map((e) => e.getAttribute('data-id'))), [topologyIds.container(w1.id)]);
+    await wv.page.click('vscode-button.action-fit');
+    await wv.page.waitForTimeout(500);
+    const box = await wv.page.locator(nodeSel(topologyIds.container(w1.id))).boundingBox();
+    assert.ok(box && box.width > 250, `Fit zooms onto the one match (drawn ${box?.width} px wide)`);
     await wv.page.fill('input.search', '');
     await wv.page.waitForFunction(() => document.querySelector('.match-count')?.textContent === '');
+    await wv.page.click('vscode-button.action-fit');
+    await wv.page.waitForTimeout(400);
+    assert.ok(((await wv.page.locator(nodeSel(topologyIds.container(w1.id))).boundingBox())?.width ?? 999) < 190, 'Fit without a search shows everything again');
   });
 
   it('keeps nodes in place when a container starts, animating the newcomer in', async () => {
