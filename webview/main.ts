@@ -134,7 +134,18 @@ function focusTarget(target: string): void {
     pendingFocus = target;
     return;
   }
-  const id = resolveTarget(topology, layout, target);
+  let id = resolveTarget(topology, layout, target);
+  if (!id && ui.collapsed.length > 0) {
+    // maybe it sits in a collapsed network: open that column and look again
+    const expanded = layoutTopology(topology, { memory: layout.memory });
+    const hidden = resolveTarget(topology, expanded, target);
+    const column = hidden ? expanded.nodes.find((n) => n.id === hidden)?.column : null;
+    if (hidden && column) {
+      saveUi({ collapsed: ui.collapsed.filter((c) => c !== column) });
+      redraw(true);
+      id = hidden;
+    }
+  }
   if (!id) {
     pane.clear(`Nothing drawn matches “${target}”.`);
     return;

@@ -119,6 +119,12 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     assert.match((await wv.page.locator(`${nodeSel(head)} text.node-collapsed`).textContent()) ?? '', /^\d+ hidden$/);
     await wv.page.click(`${nodeSel(head)} g.collapse-toggle`);
     await wv.page.waitForSelector(nodeSel(topologyIds.endpoint(bridge.id, w1.id)));
+    await wv.page.click(`${nodeSel(head)} g.collapse-toggle`);
+    await wv.page.waitForFunction((sel) => document.querySelector(sel) === null, nodeSel(topologyIds.container(w1.id)));
+    await wv.post({ type: 'focus', target: w1.id });
+    await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
+    await wv.page.locator('h2.details-heading', { hasText: 'nlw-w1' }).waitFor();
+    assert.equal(await wv.page.locator(`${nodeSel(head)} text.node-collapsed`).textContent(), '', 'focusing a hidden container opens its network');
   });
 
   it('exports SVG and PNG through the save request and shows where they went', async () => {
