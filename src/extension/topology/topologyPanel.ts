@@ -39,6 +39,7 @@ export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.Webview
 export class TopologyPanel implements vscode.Disposable {
   private static current: TopologyPanel | undefined;
   private ready = false;
+  private disposed = false;
   private pendingFocus: string | null = null;
   private lastTrace: TracePathNotification | null = null;
   private lastEngineState: TopologyEngineState | null = null;
@@ -109,6 +110,9 @@ export class TopologyPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    // panel.dispose() fires onDidDispose, which calls this again
+    if (this.disposed) return;
+    this.disposed = true;
     if (TopologyPanel.current === this) TopologyPanel.current = undefined;
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
