@@ -29,11 +29,19 @@ function routes(containersBody: string) {
 }
 
 describe('docker/engine + storage against recorded answers', () => {
-  let replay: EngineReplay;
+  let replay: EngineReplay | null = null;
   let endpoint: EngineEndpoint;
-  afterEach(async () => replay.close());
+  const requests = (): string[] => {
+    assert.ok(replay, 'a replay server is running');
+    return replay.requests;
+  };
+  afterEach(async () => {
+    await replay?.close();
+    replay = null;
+  });
 
   async function start(containersBody = fixtureText('containers.json')) {
+    await replay?.close();
     replay = await startEngineReplay(routes(containersBody));
     endpoint = { kind: 'unix', url: `unix://${replay.socketPath}`, source: 'option', socketPath: replay.socketPath };
     return createDockerClient(endpoint);
@@ -49,16 +57,14 @@ describe('docker/engine + storage against recorded answers', () => {
       const docker = await start(body);
       const facts = await collectEngineFacts(docker, endpoint);
       assert.equal(facts.apiCalls, 5);
-      assert.equal(replay.requests.length, 5);
+      assert.equal(requests().length, 5);
       assert.deepEqual(
-        replay.requests.map((r) => r.split('?')[0]).sort(),
+        requests().map((r) => r.split('?')[0]).sort(),
         ['/containers/json', '/info', '/networks', '/version', '/volumes'],
       );
-      assert.ok(replay.requests.some((r) => /^\/containers\/json\?all=1$/.test(r)), replay.requests.join(' '));
+      assert.ok(requests().some((r) => /^\/containers\/json\?all=1$/.test(r)), requests().join(' '));
       assert.equal(facts.containers.length, JSON.parse(body).length);
       assert.equal(facts.info.endpoint, endpoint);
-      await replay.close();
-      replay = await startEngineReplay({});
     }
   });
 
@@ -71,7 +77,7 @@ describe('docker/engine + storage against recorded answers', () => {
       GraphDriver: { Data: { LowerDir: string; UpperDir: string } };
     };
     const s = await getContainerStorage(docker, 'nld-fx-mounts');
-    assert.equal(replay.requests.length, 1);
+    assert.equal(requests().length, 1);
     assert.equal(s.containerId, raw.Id);
     assert.equal(s.driver, 'overlay2');
     assert.equal(s.lowerDirs.length, 2);
@@ -111,7 +117,7 @@ describe('docker/engine + storage against recorded answers', () => {
       await assert.rejects(getContainerStorage(docker, bad), (e: unknown) => e instanceof NetlensError && e.code === 'BAD_INPUT');
       await assert.rejects(inspectRaw(docker, 'network', bad), (e: unknown) => e instanceof NetlensError && e.code === 'BAD_INPUT');
     }
-    assert.equal(replay.requests.length, 0);
+    assert.equal(requests().length, 0);
     assert.equal(validateObjectRef('/nld-fx-web1'), 'nld-fx-web1');
     assert.equal(validateObjectRef('3d49691ea394'), '3d49691ea394');
   });
