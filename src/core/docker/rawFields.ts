@@ -22,10 +22,6 @@ export class RawReader {
     throw new NetlensError('PARSE', `${this.what}: field ${field} should be ${expected}, got ${describe(got)}`, this.what);
   }
 
-  has(field: string): boolean {
-    return this.o[field] !== undefined && this.o[field] !== null;
-  }
-
   str(field: string): string {
     const v = this.o[field];
     if (typeof v !== 'string') this.fail(field, 'a string', v);
@@ -75,11 +71,7 @@ export class RawReader {
     });
   }
 
-  /** A nested object; null/absent only when `optional`. */
-  obj(field: string): RawReader {
-    return RawReader.of(this.o[field], `${this.what}.${field}`);
-  }
-
+  /** A nested object, or null when absent/null. */
   optObj(field: string): RawReader | null {
     const v = this.o[field];
     if (v === undefined || v === null) return null;
@@ -105,10 +97,6 @@ export class RawReader {
     if (v === undefined || v === null) return [];
     const o = asObject(v, `${this.what}.${field}`);
     return Object.entries(o).map(([k, x]) => [k, RawReader.of(x, `${this.what}.${field}.${k}`)] as const);
-  }
-
-  raw(field: string): unknown {
-    return this.o[field];
   }
 }
 

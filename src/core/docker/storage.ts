@@ -70,7 +70,7 @@ export async function getContainerStorage(docker: Dockerode, id: string): Promis
 }
 
 function noLayersReason(driver: string): string {
-  if (driver === '' ) {
+  if (driver === '') {
     return 'The engine reports no storage driver data for this container (the containerd image store keeps layers in containerd snapshots, which the API does not show)';
   }
   if (driver.startsWith('overlayfs') || driver.includes('snapshotter')) {
