@@ -14,7 +14,8 @@ import { fixtureText } from '../../support/engineReplayServer';
 import type { EngineEvent } from '../../../src/core/docker/types';
 
 describe('docker/events: reconnect backoff', () => {
-  it('retries at 100, 200, 400, 400 ms, resumes with since, and stops', async () => {
+  it('retries at 100, 200, 400, 400 ms, resumes with since, and stops', async function () {
+    this.timeout(15_000);
     const dir = mkdtempSync(join(tmpdir(), 'nld-evb-'));
     const socketPath = join(dir, 'engine.sock');
     const arrivals: { at: number; url: string }[] = [];
