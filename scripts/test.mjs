@@ -11,7 +11,9 @@ execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
 execFileSync('node', ['scripts/lint-core.mjs'], { stdio: 'inherit' });
 
 const specs = chosen.filter((l) => existsSync(`out/test/${l}`)).map((l) => `out/test/${l}/**/*.test.js`);
-const args = ['mocha', '--reporter', './test/support/reporter.js', '--timeout', '60000', ...specs];
+// --exit: the run ends when the last test does, even if a test leaves a keep-alive socket open
+// (Node 20's global HTTP agent keeps engine connections alive); CI must never hang on that.
+const args = ['mocha', '--exit', '--reporter', './test/support/reporter.js', '--timeout', '60000', ...specs];
 if (existsSync('out/test/support/hooks.js')) args.splice(1, 0, '--require', './out/test/support/hooks.js');
 const result = spawnSync('npx', args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);
