@@ -2,7 +2,7 @@
  * The seed articles' scenarios as one lab on the real engine and kernel, under a name prefix:
  * seed 1 (w1/w2 on docker0, published), seed 2 (a user bridge with an alias, host, none, a volume,
  * a read-only bind, a tmpfs, container:<id>), seed 3 (RED/BLUE namespaces on a hand-made bridge),
- * seed 5 (macvlan on a veth parent we own, --link with an alias).
+ * seed 5 (macvlan on a veth parent we own, --link with an alias on docker0 and on a user network).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,7 @@ export async function createSeedLab(P: string): Promise<SeedLab> {
     docker('network', 'create', '-d', 'macvlan', '--subnet', '10.147.57.0/24', '-o', `parent=${P}mvp0`, `${P}mac`);
     docker('run', '-d', '--name', `${P}mac1`, '--network', `${P}mac`, IMAGE, 'sleep', '3600');
     docker('run', '-d', '--name', `${P}linker`, '--link', `${P}w1:webalias`, IMAGE, 'sleep', '3600');
+    docker('run', '-d', '--name', `${P}userlinker`, '--network', `${P}net`, '--link', `${P}db:dbalias`, IMAGE, 'sleep', '3600');
     run('ip', ['link', 'add', `${P}br0`, 'type', 'bridge']);
     for (const [ns, a, b, ip] of [[`${P}RED`, 'reth0', `${P}reth1`, '11.11.11.2/24'], [`${P}BLUE`, 'beth0', `${P}beth1`, '11.11.11.3/24']]) {
       run('ip', ['netns', 'add', ns]);

@@ -1,6 +1,7 @@
 /**
  * The few facts the container list does not carry — network aliases (`--network-alias`, the names
- * Docker's DNS answers for) and `--tmpfs` mounts — read by inspect and cached. The cache key is the
+ * Docker's DNS answers for), `--link` on user-defined networks and `--tmpfs` mounts — read by
+ * inspect and cached. The cache key is the
  * container id plus its endpoint ids and state, so a `network connect`/`disconnect` or a restart
  * (which change them) refetches, and a steady refresh makes no inspect call at all.
  */
@@ -11,6 +12,7 @@ import type { DockerContainer, DockerMount } from './types';
 
 interface Details {
   readonly aliases: ReadonlyMap<string, readonly string[]>;
+  readonly links: ReadonlyMap<string, readonly string[]>;
   readonly tmpfs: readonly DockerMount[];
 }
 
@@ -23,7 +25,11 @@ function cacheKey(c: DockerContainer): string {
 function readDetails(raw: unknown, what: string): Details {
   const r = RawReader.of(raw, what);
   const aliases = new Map<string, readonly string[]>();
-  for (const [net, e] of r.optObj('NetworkSettings')?.entries('Networks') ?? []) aliases.set(net, e.strArr('Aliases'));
+  const links = new Map<string, readonly string[]>();
+  for (const [net, e] of r.optObj('NetworkSettings')?.entries('Networks') ?? []) {
+    aliases.set(net, e.strArr('Aliases'));
+    links.set(net, e.strArr('Links'));
+  }
   const tmpfs: DockerMount[] = [];
   const hostConfig = r.optObj('HostConfig');
   for (const [destination, options] of Object.entries(hostConfig?.strMap('Tmpfs') ?? {})) {
@@ -38,7 +44,7 @@ function readDetails(raw: unknown, what: string): Details {
       propagation: '',
     });
   }
-  return { aliases, tmpfs };
+  return { aliases, links, tmpfs };
 }
 
 export class ContainerDetailsCache {
@@ -77,7 +83,11 @@ export class ContainerDetailsCache {
     const mounted = new Set(c.mounts.map((m) => m.destination));
     return {
       ...c,
-      endpoints: c.endpoints.map((e) => (e.aliases.length ? e : { ...e, aliases: details.aliases.get(e.networkName) ?? [] })),
+      endpoints: c.endpoints.map((e) => ({
+        ...e,
+        aliases: e.aliases.length ? e.aliases : details.aliases.get(e.networkName) ?? [],
+        links: e.links.length ? e.links : details.links.get(e.networkName) ?? [],
+      })),
       mounts: [...c.mounts, ...details.tmpfs.filter((m) => !mounted.has(m.destination))],
     };
   }

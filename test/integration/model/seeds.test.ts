@@ -133,6 +133,9 @@ describe('model on the real engine: the seed scenarios', function () {
   it('records --link with its alias', () => {
     const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === `${P}linker`)!;
     assert.ok(ep.links.some((l) => l.includes('webalias')), `links: ${ep.links.join(',')}`);
+    // on a user-defined network the link lives only in the container's inspect
+    const user = topo.networks.flatMap((n) => n.endpoints).find((e) => e.containerName === `${P}userlinker`)!;
+    assert.ok(user.links.some((l) => l.includes('dbalias')), `links: ${user.links.join(',')}`);
   });
 
   it('lists the volume, the read-only bind and the tmpfs with their host paths', () => {
