@@ -42,7 +42,7 @@ export function packageVsix({ out, log = (m) => console.log(`package: ${m}`) } =
 
     out = resolve(out ?? join(REPO, `${pkg.name}-${pkg.version}.vsix`));
     log(`packing ${files.length} files`);
-    run(vsce, ['package', '--no-dependencies', '--out', out], { cwd: stage, stdio: ['ignore', 'ignore', 'inherit'] });
+    run(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--out', out], { cwd: stage, stdio: ['ignore', 'ignore', 'inherit'] });
     const bytes = statSync(out).size;
     for (const f of files) log(`  ${f}  ${(statSync(join(stage, f)).size / 1024).toFixed(1)} KiB`);
     log(`${out.startsWith(REPO) ? out.slice(REPO.length + 1) : out}: ${(bytes / 1024).toFixed(0)} KiB, ${files.length} files, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
