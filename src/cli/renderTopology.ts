@@ -54,7 +54,9 @@ export function renderTopology(t: Topology): string {
           ? `${ep.containerInterface} → parent ${n.parent}`
           : ep.containerInterface ?? '';
       out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}`.trimEnd());
-      if (ep.aliases.length) out.push(`│  │    aliases: ${ep.aliases.join(', ')}`);
+      // Docker adds the container's short id as an alias on user networks; only the chosen ones say something.
+      const aliases = ep.aliases.filter((a) => a !== ep.containerId.slice(0, 12));
+      if (aliases.length) out.push(`│  │    aliases: ${aliases.join(', ')}`);
       if (ep.links.length) out.push(`│  │    links: ${ep.links.join(', ')}`);
     }
   }
