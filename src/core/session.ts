@@ -62,7 +62,6 @@ export interface Session {
   dispose(): Promise<void>;
 }
 
-
 /** Which host shell `auto` means for an engine endpoint. */
 export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none'; ssh?: SshTarget } {
   const mode = opts.hostShell ?? 'auto';
@@ -150,9 +149,7 @@ export function createSession(opts: SessionOptions = {}): Session {
       ]);
       const gaps: Gap[] = [];
       const rules = host ? hostRulesets(host, gaps) : { ipv4: null, ipv6: null };
-      const ipv4Rules = rules.ipv4;
-      const ipv6Rules = rules.ipv6;
-      const topology = buildTopology({ engine, host, ipv4Rules, ipv6Rules, rulesGaps: gaps, collectMs: Date.now() - started });
+      const topology = buildTopology({ engine, host, ipv4Rules: rules.ipv4, ipv6Rules: rules.ipv6, rulesGaps: gaps, collectMs: Date.now() - started });
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
     },
