@@ -4,7 +4,7 @@
 // a dependency of the extension. A marker file per tool records what was installed, so a second run
 // only checks and returns. Usage: node scripts/vscode/install-code-server.mjs [--force]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,14 +68,20 @@ export function ensureCodeServer({ force = false, log = (m) => console.log(`inst
     freshProject(CS_DIR, 'nlx-code-server');
     // code-server's postinstall runs node-gyp with whatever `node` is first on PATH and with the
     // headers npm_config_nodedir names; both must be Node 24 (the machine's npmrc points at Node 20).
+    // Under `npm test` the environment also carries the outer npm's settings (npm_config_*,
+    // npm_node_execpath, NODE=Node 20) which a nested npm obeys: drop them, and run npm itself
+    // with Node 24 so every script it starts finds Node 24 too.
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'),
+    );
     const env = {
-      ...process.env,
+      ...inherited,
       PATH: `${dirname(paths.nodeBin)}${delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: paths.nodeDir,
       NODE_OPTIONS: '',
     };
-    step('npm install code-server', 'npm',
-      ['install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
+    step('npm install code-server', paths.nodeBin,
+      [npmCli(), 'install', '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
       { cwd: CS_DIR, env });
     if (!existsSync(paths.codeServerEntry)) throw new Error(`code-server installed but ${paths.codeServerEntry} is missing`);
     writeMarker(CS_DIR, { version: CODE_SERVER_VERSION });
@@ -110,6 +116,13 @@ function step(what, cmd, args, opts = {}) {
   } catch (e) {
     throw new Error(`${what} failed (${cmd} ${args.join(' ')}): ${e.message}`);
   }
+}
+
+/** npm's own entry script, to run it with a Node of our choosing. */
+function npmCli() {
+  if (process.env.npm_execpath && existsSync(process.env.npm_execpath)) return process.env.npm_execpath;
+  const onPath = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+  return realpathSync(onPath);
 }
 
 function hasCommand(name) {
