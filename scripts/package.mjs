@@ -7,7 +7,7 @@
 // manifest and assets copied): other work on this checkout rebuilds dist/ at any moment (unminified,
 // with source maps), and the package must not pick up half of one build and half of another.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,11 @@ export function packageVsix({ out, log = (m) => console.log(`package: ${m}`) } =
   try {
     for (const f of LINKED) if (existsSync(join(REPO, f))) symlinkSync(join(REPO, f), join(stage, f));
     for (const f of COPIED) if (existsSync(join(REPO, f))) cpSync(join(REPO, f), join(stage, f), { recursive: true });
+    // The README's screenshots live in the repository (docs/images), not in the package; vsce
+    // refuses relative image links when no repository URL is published, so the packed copy
+    // leaves them out.
+    const readme = join(stage, 'README.md');
+    writeFileSync(readme, readFileSync(readme, 'utf8').replace(/^!\[[^\]]*\]\((?!https?:)[^)]*\)\n+/gm, ''));
     log('production build (esbuild --minify)');
     run('node', ['scripts/build.mjs', '--minify'], { cwd: stage });
     if (!existsSync(join(stage, pkg.main))) throw new Error(`${pkg.main} was not built: is there a src/extension/main.ts?`);
