@@ -27,6 +27,7 @@ import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
 import { parseDockerProxies, parseProcesses, processesCommand } from './commands/processes';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
+import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
@@ -41,6 +42,7 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   sysctlsCommand,
   namedNetnsCommand,
   processesCommand,
+  hostListenersCommand,
 ];
 
 /** A section's fact: unknown with the section's failure, or what `parse` makes of it. */
@@ -95,6 +97,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
       iptablesVersion: u,
       sysctls: u,
       namedNetns: u,
+      listeners: u,
       dockerProxies: u,
       containerNetns: u,
       shellError,
@@ -129,6 +132,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
     namedNetns: fact(sections, 'netns', parseNamedNetns),
+    listeners: fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host')),
     dockerProxies: processes.known ? attempt(() => parseDockerProxies(processes.value)) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts)) : unknown(processes.known ? 'processes: not run' : processes.reason),
     roundTrips: 1,

@@ -88,11 +88,27 @@ export interface BridgePort {
   readonly hairpin: boolean | null;
 }
 
+/**
+ * A socket that takes packets from anyone: TCP in LISTEN, or UDP bound and unconnected. Read from
+ * /proc/PID/net/{tcp,tcp6,udp,udp6} (commands/procNetSockets.ts).
+ */
+export interface Listener {
+  readonly protocol: 'tcp' | 'udp';
+  readonly family: 'inet' | 'inet6';
+  /** the bound address; 0.0.0.0 or :: for any (a :: socket also takes IPv4 unless IPV6_V6ONLY, which /proc does not show) */
+  readonly address: string;
+  readonly port: number;
+  /** the socket's inode, which ties it to a process's /proc/PID/fd */
+  readonly inode?: number;
+}
+
 /** The view from inside one network namespace (a container's or a named netns). */
 export interface NetnsFacts {
   readonly interfaces: Known<readonly NetInterface[]>;
   readonly routes: Known<readonly Route[]>;
   readonly neighbours: Known<readonly Neighbour[]>;
+  /** listening sockets; absent in facts recorded before netlens read them */
+  readonly listeners?: Known<readonly Listener[]>;
 }
 
 export interface NamedNetns extends NetnsFacts {
@@ -142,6 +158,8 @@ export interface HostFacts {
   readonly sysctls: Known<Readonly<Record<string, string>>>;
   readonly namedNetns: Known<readonly NamedNetns[]>;
   readonly dockerProxies: Known<readonly DockerProxyProcess[]>;
+  /** the host namespace's listening sockets (docker-proxy's among them); absent in older recordings */
+  readonly listeners?: Known<readonly Listener[]>;
   /** keyed by full container id, for every running container the batch could find a process of */
   readonly containerNetns: Known<Readonly<Record<string, ContainerNetns>>>;
   /**

@@ -4,9 +4,10 @@
  * names the subject and the reason.
  */
 import type { DockerContainer, DockerNetwork, EngineFacts } from '../docker/types';
-import type { ContainerNetns, HostFacts, NetInterface } from '../host/types';
+import type { ContainerNetns, HostFacts, Listener, NetInterface } from '../host/types';
 import type { Ruleset } from '../netfilter/types';
-import { valueOr } from '../known';
+import { unknown, valueOr } from '../known';
+import type { Known } from '../known';
 import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './firewallJoins';
 import { isIPv6 } from './addresses';
 import type {
@@ -81,6 +82,7 @@ export function buildTopology(input: ModelInput): Topology {
     ] as const) {
       if (!fact.known) gaps.push({ subject, reason: fact.reason });
     }
+    if (host.listeners && !host.listeners.known) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason });
   }
 
   /** The netns facts of a container, following `container:<id>` to the namespace's owner. */
@@ -200,6 +202,7 @@ export function buildTopology(input: ModelInput): Topology {
       routes,
       neighbours: ownNs ? valueOr(ownNs.neighbours, []) : [],
       defaultGateway: defaultRoute?.gateway ?? null,
+      ...listenersOf(c, ns, host),
     };
   });
 
@@ -218,6 +221,15 @@ export function buildTopology(input: ModelInput): Topology {
     gaps,
     stats: { apiCalls: engine.apiCalls, shellRoundTrips: host?.roundTrips ?? 0, collectMs: input.collectMs ?? 0 },
   };
+}
+
+/** The container's listening sockets, where its namespace's were read: the host's for --network host. */
+function listenersOf(c: DockerContainer, ns: ContainerNetns | undefined, host: HostFacts | null): { listeners?: Known<readonly Listener[]> } {
+  if (c.networkMode === 'host') return host?.listeners ? { listeners: host.listeners } : {};
+  if (ns?.listeners) return { listeners: ns.listeners };
+  // a running container whose netns the batch did not find: say why rather than leave it blank
+  if (host?.listeners && c.state === 'running' && c.networkMode !== 'none') return { listeners: unknown(`no process of container ${c.name} was found on the host, so its sockets were not read`) };
+  return {};
 }
 
 function buildPublishes(
@@ -363,5 +375,6 @@ function buildHostNode(
     namedNetns: named,
     firewall,
     sysctls,
+    ...(host.listeners ? { listeners: host.listeners } : {}),
   };
 }

@@ -4,6 +4,8 @@
  * walks. Field names listed in README "JSON for scripts" are a contract.
  */
 import type { ContainerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
+import type { Listener } from '../host/types';
+import type { Known } from '../known';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
 import type { Ruleset } from '../netfilter/types';
 
@@ -112,6 +114,12 @@ export interface ContainerNode {
   readonly routes: readonly Route[];
   readonly neighbours: readonly Neighbour[];
   readonly defaultGateway: string | null;
+  /**
+   * Sockets listening in the container's netns (the host's for --network host, the owner's for
+   * container:<id>); unknown with the reason when they could not be read, absent in models built
+   * from facts recorded before netlens read them.
+   */
+  readonly listeners?: Known<readonly Listener[]>;
 }
 
 export interface Publish {
@@ -162,6 +170,8 @@ export interface HostNode {
   readonly firewall: FirewallNode;
   /** raw sysctl values as read (net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, …) */
   readonly sysctls: Readonly<Record<string, string>>;
+  /** sockets listening in the host namespace, docker-proxy's among them (absent in older recordings) */
+  readonly listeners?: Known<readonly Listener[]>;
 }
 
 export interface FirewallNode {
@@ -185,4 +195,4 @@ export interface Topology {
   readonly stats: { readonly apiCalls: number; readonly shellRoundTrips: number; readonly collectMs: number };
 }
 
-export type { ContainerNetns };
+export type { ContainerNetns, Listener };

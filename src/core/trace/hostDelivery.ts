@@ -1,13 +1,14 @@
 /**
  * A packet delivered to the host's own stack. For a published port that Docker serves with the
  * userland docker-proxy, the proxy accepts it and opens a second connection to the container —
- * traced as host-originated traffic. Otherwise netlens says what it cannot see (listening sockets).
+ * traced as host-originated traffic. Otherwise the host's listening sockets decide, where known.
  */
 import type { Packet } from '../netfilter/packet';
 import type { Publish } from '../model/types';
 import { hostOutput } from './pathWalk';
 import { simpleHop, type Ending, type Walk } from './walkContext';
 import { lookupRoute, sourceAddress } from './routeLookup';
+import { dualStackAssumption, findListener, listenerText, refusalText } from './listenerCheck';
 
 function bindsAddress(p: Publish, ip: string): boolean {
   // '::' publishes are IPv6 sockets; IPv4 traffic is served by the 0.0.0.0 one
@@ -35,16 +36,30 @@ export function deliverToHost(walk: Walk, packet: Packet): Ending {
     return { ...ending, decidedBy: `docker-proxy (userland) relayed the publish; its connection: ${ending.decidedBy}`, proxied: { client: packet, clientNs: walk.host! } };
   }
   const elsewhere = samePort.filter((p) => !bindsAddress(p, packet.dst));
-  if (samePort.length > 0 && elsewhere.length === samePort.length) {
+  const found = findListener(walk.host?.listeners ?? null, packet);
+  if (samePort.length > 0 && elsewhere.length === samePort.length && found.kind !== 'found') {
     const binds = elsewhere.map((p) => `${p.hostIp}:${p.hostPort} (${p.containerName})`).join(', ');
     walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `delivered to the host at ${packet.dst}:${packet.dport}, but Docker publishes this port only on ${binds}; no DNAT rule matched this address`, packet));
-    walk.assume(`no other host process listens on ${packet.proto}/${packet.dport} (netlens does not read the host's sockets)`);
+    if (found.kind === 'unknown') walk.assume(`no other host process listens on ${packet.proto}/${packet.dport} (the host's sockets are not known: ${found.why})`);
     return { verdict: 'dropped', decidedBy: `publish ${binds} is bound to another address: nothing Docker runs answers ${packet.dst}:${packet.dport} (connection refused)` };
   }
   const unproxied = samePort.find((p) => bindsAddress(p, packet.dst));
   const note = unproxied ? ` (publish of ${unproxied.containerName}, no docker-proxy process in the model)` : '';
-  walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `delivered to the host at ${packet.dst}:${packet.dport}${note}; whether a process listens there is not checked`, packet));
-  walk.assume(`a host process listens on ${packet.proto}/${packet.dport} (not checked)`);
+  const at = `delivered to the host at ${packet.dst}:${packet.dport}${note}`;
+  if (found.kind === 'none') {
+    const refused = refusalText(packet.proto, packet.dport, 'host');
+    walk.hop(simpleHop('host', packet.inInterface || 'lo', 'drop', `${at}; ${refused.hop}`, packet));
+    return { verdict: 'dropped', decidedBy: refused.decidedBy };
+  }
+  if (found.kind === 'found') {
+    // the host's sockets include every docker-proxy's: name the process when it is one
+    const proxy = walk.topo.publishes.find((p) => p.proxy && p.hostPort === found.listener.port && p.protocol === found.listener.protocol && (p.hostIp === found.listener.address || (p.hostIp === '' && found.listener.address === '0.0.0.0')));
+    walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `${at}, where ${listenerText(found.listener)} listens${proxy ? ` (docker-proxy pid ${proxy.proxy!.pid})` : ''}`, packet));
+    if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, 'host'));
+  } else {
+    walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `${at}; whether a process listens there is not known: ${found.why}`, packet));
+    walk.assume(`a host process listens on ${packet.proto}/${packet.dport} (not checked: ${found.why})`);
+  }
   return { verdict: 'delivered', decidedBy: `arrived at the host's ${packet.dst}:${packet.dport}`, arrivedIn: walk.host!, packet };
 }
 

@@ -6,6 +6,8 @@
 import type { ContainerNode, Topology } from '../model/types';
 import type { Route } from '../host/types';
 import type { InterfaceKind } from '../host/types';
+import type { Listener } from '../host/types';
+import type { Known } from '../known';
 
 export interface NsInterface {
   readonly name: string;
@@ -28,6 +30,8 @@ export interface Namespace {
   readonly routes: readonly Route[];
   /** what the model did not know about this namespace and what the trace assumed instead */
   readonly assumptions: readonly string[];
+  /** its listening sockets; null where the model has none (built from older facts) */
+  readonly listeners: Known<readonly Listener[]> | null;
 }
 
 function parseAddr(a: string): { address: string; prefixLen: number } | null {
@@ -50,7 +54,7 @@ export function hostNamespace(topo: Topology): Namespace | null {
     bridge: i.master,
     mac: i.mac,
   }));
-  return { kind: 'host', label: 'host', container: null, interfaces, routes: host.routes, assumptions: [] };
+  return { kind: 'host', label: 'host', container: null, interfaces, routes: host.routes, assumptions: [], listeners: host.listeners ?? null };
 }
 
 export function containerNamespace(topo: Topology, c: ContainerNode): Namespace {
@@ -99,7 +103,7 @@ export function containerNamespace(topo: Topology, c: ContainerNode): Namespace 
     routes = synth;
     assumptions.push(`the routes of container ${c.name} were not read from its netns; assumed Docker's: connected subnets${gw ? ` and default via ${gw}` : ''}`);
   }
-  return { kind: 'container', label: `container ${c.name}`, container: c, interfaces, routes, assumptions };
+  return { kind: 'container', label: `container ${c.name}`, container: c, interfaces, routes, assumptions, listeners: c.listeners ?? null };
 }
 
 export function namedNamespace(topo: Topology, name: string): Namespace | null {
@@ -125,7 +129,7 @@ export function namedNamespace(topo: Topology, name: string): Namespace | null {
   if (!ns.interfaces.known) assumptions.push(`interfaces of netns ${name} are not known: ${ns.interfaces.reason}`);
   const routes = ns.routes.known ? ns.routes.value : [];
   if (!ns.routes.known) assumptions.push(`routes of netns ${name} are not known: ${ns.routes.reason}`);
-  return { kind: 'netns', label: `netns ${name}`, container: null, interfaces, routes, assumptions };
+  return { kind: 'netns', label: `netns ${name}`, container: null, interfaces, routes, assumptions, listeners: ns.listeners ?? null };
 }
 
 function route(dst: string, gateway: string | null, dev: string): Route {

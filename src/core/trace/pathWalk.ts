@@ -10,6 +10,7 @@ import { containerNamespace, namedNamespace, type Namespace, type NsInterface } 
 import { lookupRoute, isOwnAddress } from './routeLookup';
 import { runHook } from './firewallStep';
 import { deliverToHost } from './hostDelivery';
+import { dualStackAssumption, findListener, listenerText, refusalText } from './listenerCheck';
 import { simpleHop, type Ending, type Walk } from './walkContext';
 
 /** A packet leaves `ns` (already addressed). */
@@ -243,9 +244,24 @@ export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string 
     walk.hop(simpleHop(ns.label, iface, 'note', `${packet.dst} is not an address of ${ns.label}; it would route it further, which netlens does not follow`, packet));
     return { verdict: 'uncertain', decidedBy: `${ns.label} is not ${packet.dst}; forwarding inside other namespaces is not modelled` };
   }
-  const listener = walk.reverseOf ? 'the reply reaches the sender' : packet.proto === 'icmp' ? 'the kernel answers echo requests itself' : `whether a process listens on ${packet.proto}/${packet.dport} there is not checked`;
-  walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (${listener})`, packet));
-  if (packet.proto !== 'icmp' && !walk.reverseOf) walk.assume(`a process listens on ${packet.proto}/${packet.dport} in ${ns.label} (not checked)`);
+  if (walk.reverseOf || packet.proto === 'icmp') {
+    const how = walk.reverseOf ? 'the reply reaches the sender' : 'the kernel answers echo requests itself';
+    walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (${how})`, packet));
+    return { verdict: 'delivered', decidedBy: `arrived at ${packet.dst} in ${ns.label}`, arrivedIn: ns, packet };
+  }
+  const found = findListener(ns.listeners, packet);
+  if (found.kind === 'none') {
+    const refused = refusalText(packet.proto, packet.dport, ns.label);
+    walk.hop(simpleHop(ns.label, iface, 'drop', refused.hop, packet));
+    return { verdict: 'dropped', decidedBy: refused.decidedBy };
+  }
+  if (found.kind === 'unknown') {
+    walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (whether a process listens on ${packet.proto}/${packet.dport} there is not known: ${found.why})`, packet));
+    walk.assume(`a process listens on ${packet.proto}/${packet.dport} in ${ns.label} (not checked: ${found.why})`);
+  } else {
+    walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label}, where ${listenerText(found.listener)} listens`, packet));
+    if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, ns.label));
+  }
   return { verdict: 'delivered', decidedBy: `arrived at ${packet.dst} in ${ns.label}`, arrivedIn: ns, packet };
 }
 

@@ -16,6 +16,8 @@ interface Case {
   readonly probe: () => Promise<boolean>;
   readonly expect: Expect;
   readonly around?: { readonly setup: () => void; readonly teardown: () => void };
+  /** runs before the snapshot: a receiver that must already be listening when the trace looks */
+  readonly prepare?: () => Promise<void>;
 }
 
 const USER_RULE = ['DOCKER-USER', '-s', `${OUT_IP}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'nlt-trace-user', '-j', 'DROP'];
@@ -44,21 +46,46 @@ const fromHost = (argv: string[]) => async () => page(attempt(argv[0]!, argv.sli
 const ping = (ip: string) => ['timeout', '3', 'busybox', 'ping', '-c1', '-W1', ip];
 const pid = (name: string) => run('docker', ['inspect', '-f', '{{.State.Pid}}', name]).trim();
 
-/** UDP has no handshake: a receiver in the destination's netns says whether the datagram came. */
-function udpProbe(dstContainer: string, port: number, sendArgv: (py: string) => string[], dstIp: string, dstPort: number): () => Promise<boolean> {
-  return async () => {
-    const recv = spawn('nsenter', ['-t', pid(dstContainer), '-n', 'timeout', '6', 'python3', '-c',
-      `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',${port}));print(s.recvfrom(100)[0].decode(),flush=True)`]);
-    let got = '';
-    recv.stdout.on('data', (d: Buffer) => (got += d.toString()));
-    const exited = new Promise<void>((res) => recv.on('close', () => res()));
-    await new Promise((r) => setTimeout(r, 700));
-    const py = `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(3):\n  s.sendto(b'nlt-udp',('${dstIp}',${dstPort}));time.sleep(0.3)`;
-    attempt(sendArgv(py)[0]!, sendArgv(py).slice(1), 10_000);
-    await exited;
-    return got.includes('nlt-udp');
+/**
+ * UDP has no handshake: a receiver in the destination's netns says whether the datagram came. It is
+ * started before the snapshot (`prepare`), so the trace sees its socket as the kernel does.
+ */
+function udpProbe(dstContainer: string, port: number, sendArgv: (py: string) => string[], dstIp: string, dstPort: number): Pick<Case, 'prepare' | 'probe'> {
+  let got = '';
+  let exited: Promise<void> = Promise.resolve();
+  return {
+    prepare: async () => {
+      const recv = spawn('nsenter', ['-t', pid(dstContainer), '-n', 'timeout', '8', 'python3', '-c',
+        `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',${port}));print('ready',flush=True);print(s.recvfrom(100)[0].decode(),flush=True)`]);
+      recv.stdout.on('data', (d: Buffer) => (got += d.toString()));
+      exited = new Promise<void>((res) => recv.on('close', () => res()));
+      for (let i = 0; i < 50 && !got.includes('ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    },
+    probe: async () => {
+      const py = `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(3):\n  s.sendto(b'nlt-udp',('${dstIp}',${dstPort}));time.sleep(0.3)`;
+      attempt(sendArgv(py)[0]!, sendArgv(py).slice(1), 10_000);
+      await exited;
+      return got.includes('nlt-udp');
+    },
   };
 }
+
+/** A TCP connection the kernel must refuse (RST): anything else (timeout, a page) means the lab broke. */
+const refusedTcp = (name: string, url: string) => async () => {
+  const r = attempt('docker', ['exec', name, ...wget(url)], 15_000);
+  if (r.ok) return true;
+  if (!/refused/i.test(r.out)) throw new Error(`expected "connection refused" from ${url}, got: ${r.out.trim()}`);
+  return false;
+};
+
+/** A UDP datagram to a port nobody holds: the kernel's ICMP port unreachable shows as ECONNREFUSED on a connected socket. */
+const refusedUdp = (fromContainer: string, ip: string, port: number) => async () => {
+  const py = `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(2)\ns.connect(('${ip}',${port}))\ns.send(b'nlt-udp')\ntry:\n  s.recv(100);print('answered')\nexcept ConnectionRefusedError:\n  print('refused')\nexcept socket.timeout:\n  print('silent')`;
+  const r = attempt('nsenter', ['-t', pid(fromContainer), '-n', 'python3', '-c', py], 10_000);
+  if (/refused/.test(r.out)) return false;
+  if (/silent|answered/.test(r.out)) return true;
+  throw new Error(`UDP probe to ${ip}:${port} failed: ${r.out.trim()}`);
+};
 
 describe('trace agrees with the kernel (real engine, real netns, real probes)', function () {
   this.timeout(900_000);
@@ -121,15 +148,18 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     {
       name: 'UDP publish from outside',
       req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED_UDP}`, proto: 'udp' },
-      probe: udpProbe('nlt-a1', 5353, (py) => ['ip', 'netns', 'exec', OUT_NS, 'python3', '-c', py], OUT_HOST_IP, PUBLISHED_UDP),
+      ...udpProbe('nlt-a1', 5353, (py) => ['ip', 'netns', 'exec', OUT_NS, 'python3', '-c', py], OUT_HOST_IP, PUBLISHED_UDP),
       expect: 'delivered',
     },
     {
       name: 'UDP across bridges',
       req: { from: 'nlt-b1', to: 'nlt-a1:5353', proto: 'udp' },
-      probe: udpProbe('nlt-a1', 5353, (py) => ['nsenter', '-t', pid('nlt-b1'), '-n', 'python3', '-c', py], ip['nlt-a1@nlt-a']!, 5353),
+      ...udpProbe('nlt-a1', 5353, (py) => ['nsenter', '-t', pid('nlt-b1'), '-n', 'python3', '-c', py], ip['nlt-a1@nlt-a']!, 5353),
       expect: 'dropped',
     },
+    { name: 'container port nobody listens on', req: { from: 'nlt-a2', to: 'nlt-a1:81', proto: 'tcp' }, probe: refusedTcp('nlt-a2', `http://${ip['nlt-a1@nlt-a']}:81/`), expect: 'dropped' },
+    { name: 'UDP port nobody listens on', req: { from: 'nlt-a2', to: 'nlt-a1:5399', proto: 'udp' }, probe: refusedUdp('nlt-a2', ip['nlt-a1@nlt-a']!, 5399), expect: 'dropped' },
+    { name: 'host port nobody listens on', req: { from: 'nlt-a2', to: 'host:47189', proto: 'tcp' }, probe: refusedTcp('nlt-a2', 'http://10.213.20.1:47189/'), expect: 'dropped' },
     { name: 'hairpin to its own publish', req: { from: 'nlt-a1', to: `host:${PUBLISHED}`, proto: 'tcp' }, probe: fromContainer('nlt-a1', wget(`http://10.213.20.1:${PUBLISHED}/`)), expect: 'delivered' },
     { name: 'macvlan, child to host', req: { from: 'nlt-mac1', to: OUT_HOST_IP, proto: 'icmp' }, probe: fromContainer('nlt-mac1', ping(OUT_HOST_IP)), expect: 'dropped' },
     { name: 'host to a publish on its own address (nat OUTPUT)', req: { from: 'host', to: `${OUT_HOST_IP}:${PUBLISHED}`, proto: 'tcp' }, probe: fromHost(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)), expect: 'delivered' },
@@ -142,7 +172,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     'container IP routed from outside, published port', 'container IP routed from outside, unpublished port', 'container IP routed from outside, icmp',
     'internal network, between its containers', 'internal network, from outside', 'internal network, to outside', 'ICC off', 'DOCKER-USER drop', 'ip_forward off',
     'network none', 'network host', 'network container:<id>', 'multi-homed source, route picks eth1', 'multi-homed destination', 'macvlan, host to child',
-    'UDP publish from outside', 'UDP across bridges', 'hairpin to its own publish', 'macvlan, child to host', 'host to a publish on its own address (nat OUTPUT)', 'container to host, icmp',
+    'UDP publish from outside', 'UDP across bridges', 'container port nobody listens on', 'UDP port nobody listens on', 'host port nobody listens on', 'hairpin to its own publish', 'macvlan, child to host', 'host to a publish on its own address (nat OUTPUT)', 'container to host, icmp',
   ];
   for (const name of names) {
     it(name, async () => {
@@ -152,6 +182,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       let kernel: boolean;
       c.around?.setup();
       try {
+        await c.prepare?.();
         result = tracePacket(await session.snapshot(), c.req);
         kernel = await c.probe();
       } finally {
@@ -163,6 +194,8 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       assert.ok(agree, `trace said ${result.verdict} (${result.decidedBy}), the kernel ${kernelVerdict}\n${formatTrace(result)}`);
       // the lab is built so that each case has one known answer: a probe that flips means the lab broke
       assert.equal(kernelVerdict, c.expect, `the probe itself gave an unexpected answer for ${name}`);
+      // a refused port is decided by the missing listener, named — not by a firewall rule on the way
+      if (/nobody listens/.test(name)) assert.match(result.decidedBy, new RegExp(`^no process listens on ${c.req.proto}/\\d+ in `));
     });
   }
 });

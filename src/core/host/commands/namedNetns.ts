@@ -6,8 +6,9 @@
 import type { BatchCommand, BatchSection } from '../batch';
 import type { NamedNetns } from '../types';
 import { jsonArrays, optNum, str } from '../ipJson';
-import { NETNS_BATCH_INPUT, parseNetnsBatch } from './netnsBatch';
+import { NETNS_BATCH_INPUT, attempt, parseNetnsBatch } from './netnsBatch';
 import { unknown } from '../../known';
+import { listenersFromTables, socketTablesScript } from './procNetSockets';
 
 /** Same characters the shell `case` below admits. */
 export const NETNS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
@@ -26,6 +27,10 @@ for f in /var/run/netns/*; do
   nl_part "ns:$n"
   e=$( { printf '${NETNS_BATCH_INPUT}' | ip -n "$n" -json -d -batch - ; } 2>&1 1>&3 )
   if [ -n "$e" ]; then nl_part "err:$n"; printf '%s\\n' "$e"; fi
+  nl_part "sockets:$n"
+  # /proc/self/net is the reading process's namespace: grep run inside NAME reads NAME's tables
+  if command -v nsenter >/dev/null 2>&1; then nsenter --net="$f" ${socketTablesScript('/proc/self/net')}
+  else ip netns exec "$n" ${socketTablesScript('/proc/self/net')}; fi
 done`,
 };
 
@@ -37,6 +42,8 @@ export function parseNamedNetns(section: BatchSection): NamedNetns[] {
   for (const r of list) ids.set(str(r, 'name', what), optNum(r, 'id', what));
   const errors = new Map<string, string>();
   for (const p of section.parts) if (p.name.startsWith('err:')) errors.set(p.name.slice(4), p.text.trim());
+  const sockets = new Map<string, string>();
+  for (const p of section.parts) if (p.name.startsWith('sockets:')) sockets.set(p.name.slice('sockets:'.length), p.text);
   const out: NamedNetns[] = [];
   for (const p of section.parts) {
     if (!p.name.startsWith('ns:')) continue;
@@ -45,7 +52,10 @@ export function parseNamedNetns(section: BatchSection): NamedNetns[] {
     const what = `ip -n ${name} -json -d -batch`;
     const err = errors.get(name);
     const facts = p.text.trim() === '' && err ? { interfaces: unknown(`${what}: ${err}`), routes: unknown(`${what}: ${err}`), neighbours: unknown(`${what}: ${err}`) } : parseNetnsBatch(p.text, what);
-    out.push({ name, id: ids.get(name) ?? null, ...facts });
+    const socketText = sockets.get(name);
+    // a recording made before netlens read sockets has no such part: leave the fact out, not unknown
+    const listeners = socketText === undefined ? {} : { listeners: attempt(() => listenersFromTables(socketText, `/proc/net/{tcp,tcp6,udp,udp6} of netns ${name}`)) };
+    out.push({ name, id: ids.get(name) ?? null, ...facts, ...listeners });
   }
   return out;
 }

@@ -3,13 +3,15 @@
  * processes hold published ports, and which PID lives in each container's network namespace (the
  * child of the container's containerd shim). The same script then reads every such namespace —
  * through `nsenter … ip -json` where it may, else from /proc (procNet.ts) — so a refresh stays one
- * round trip. Container ids come from process arguments, so the script admits only 64-hex ids and
- * numeric PIDs before using them.
+ * round trip; its listening sockets come from /proc/PID/net without entering it. Container ids
+ * come from process arguments, so the script admits only 64-hex ids and numeric PIDs before using
+ * them.
  */
 import type { BatchCommand } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
+import { socketTablesScript } from './procNetSockets';
 
 export const PROC_NET_FILES = ['route', 'ipv6_route', 'arp', 'fib_trie', 'if_inet6', 'dev'] as const;
 export const SYS_NET_ATTRIBUTES = ['ifindex', 'iflink', 'address', 'mtu', 'operstate', 'flags'] as const;
@@ -53,6 +55,8 @@ for line in $NL_PS; do
   rest=\${NL_SHIMS#*" $ppid:"}; id=\${rest%% *}
   case "$NL_DONE" in *" $id "*) continue ;; esac
   NL_DONE="$NL_DONE$id "
+  nl_part "ctr:$id:$pid:sockets"
+  ${socketTablesScript('/proc/$pid/net')}
   nl_part "ctr:$id:$pid:nsenter"
   if command -v nsenter >/dev/null 2>&1; then
     e=$( { printf '${NETNS_BATCH_INPUT}' | nsenter -t "$pid" -n ip -json -d -batch - ; } 2>&1 1>&3 ); rc=$?
