@@ -4,6 +4,7 @@
  * what could not be established. Plain text, no colour codes, so it can be piped and diffed.
  */
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
+import { listenerSummary } from './renderListeners';
 
 const short = (id: string): string => id.slice(0, 12);
 
@@ -66,6 +67,12 @@ export function renderTopology(t: Topology): string {
     out.push('shared network namespaces');
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
+  const listening = t.containers.filter((c) => c.listeners && !c.sharesNetnsWith);
+  if (listening.length) {
+    out.push('');
+    out.push('listening');
+    for (const c of listening) out.push(`├─ ${c.name}: ${c.networkMode === 'host' ? "the host's sockets (--network host)" : listenerSummary(c.listeners!)}`);
+  }
   if (t.publishes.length) {
     out.push('');
     out.push('published ports');
@@ -81,6 +88,7 @@ export function renderTopology(t: Topology): string {
     const h = t.host;
     out.push('');
     out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}; firewall ${h.firewall.backend ?? 'unknown'}`);
+    if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
       const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';
       out.push(`├─ ${i.name} ${i.kind} ${i.state} ${i.addresses.join(' ')}${docker}`.replace(/ +/g, ' '));
@@ -90,6 +98,7 @@ export function renderTopology(t: Topology): string {
     }
     for (const ns of h.namedNetns) {
       out.push(`├─ netns ${ns.name}`);
+      if (ns.listeners) out.push(`│  ├─ listening: ${listenerSummary(ns.listeners)}`);
       for (const i of ns.interfaces.known ? ns.interfaces.value : []) {
         if (i.kind === 'loopback') continue;
         out.push(`│  ├─ ${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLen}`).join(' ')}`);

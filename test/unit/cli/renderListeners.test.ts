@@ -1,0 +1,29 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderTopology } from '../../../src/cli/renderTopology';
+import { listenerSummary } from '../../../src/cli/renderListeners';
+import type { Topology } from '../../../src/core/model/types';
+import { FIXTURES } from '../../support/netfilterFixtures';
+
+// The recorded listener lab (test/fixtures/trace/README.md).
+const LAB: Topology = JSON.parse(readFileSync(join(FIXTURES, 'trace', 'listeners-lab.topology.json'), 'utf8'));
+
+describe('cli: who listens, in the topology tree', () => {
+  const text = renderTopology(LAB);
+
+  it('lists each container briefly: wildcard sockets as proto/port, Docker DNS once', () => {
+    assert.match(text, /^├─ nlk-web: tcp\/80, Docker DNS 127\.0\.0\.11, udp\/5353$/m);
+    assert.match(text, /^├─ nlk-hostnet: the host's sockets \(--network host\)$/m);
+  });
+
+  it('the host and a named netns name their sockets, with the address where one is bound to it', () => {
+    assert.match(text, /^├─ listening: .*tcp 127\.0\.0\.1:47290, udp\/47291$/m);
+    assert.match(text, /^│  ├─ listening: tcp 127\.0\.0\.1:7777, udp\/7778$/m);
+  });
+
+  it('unknown says why; none says nothing', () => {
+    assert.equal(listenerSummary({ known: false, reason: '/proc/9/net/tcp: gone' }), 'not known (/proc/9/net/tcp: gone)');
+    assert.equal(listenerSummary({ known: true, value: [] }), 'nothing');
+  });
+});
