@@ -4,7 +4,7 @@
  * what could not be established. Plain text, no colour codes, so it can be piped and diffed.
  */
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
-import { listenerSummary } from './renderListeners';
+import { listenerSummary } from '../core/model/listenerSummary';
 
 const short = (id: string): string => id.slice(0, 12);
 

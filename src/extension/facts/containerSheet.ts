@@ -7,6 +7,7 @@ import type { ContainerNode, Topology } from '../../core/model/types';
 import { row, type FactSection, type FactSheet } from './factSheet';
 import { gapsAbout, publishText, routeText, ruleText, shortId } from './format';
 import { nodeIds } from '../trees/nodeIds';
+import { listenerSummary } from '../../core/model/listenerSummary';
 
 export function containerSummarySection(engine: string, c: ContainerNode, topology: Topology): FactSection {
   const shares = c.sharesNetnsWith ? topology.containers.find((o) => o.id === c.sharesNetnsWith) : undefined;
@@ -19,6 +20,7 @@ export function containerSummarySection(engine: string, c: ContainerNode, topolo
       ...row('Shares network namespace of', shares ? shares.name : c.sharesNetnsWith, c.sharesNetnsWith ? { view: 'containers', id: nodeIds.container(engine, c.sharesNetnsWith) } : undefined),
       ...row('Networks', c.networks.join(', ')),
       ...row('Default gateway', c.defaultGateway),
+      ...row('Listening', !c.listeners ? null : c.networkMode === 'host' ? "the host's sockets (--network host)" : listenerSummary(c.listeners)),
       ...row('PID', c.pid),
       ...row('Id', shortId(c.id)),
     ],

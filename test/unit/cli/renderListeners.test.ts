@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTopology } from '../../../src/cli/renderTopology';
-import { listenerSummary } from '../../../src/cli/renderListeners';
+import { listenerSummary } from '../../../src/core/model/listenerSummary';
 import type { Topology } from '../../../src/core/model/types';
 import { FIXTURES } from '../../support/netfilterFixtures';
 

@@ -1,10 +1,11 @@
 /**
- * One short line of who listens in a namespace, for the topology tree: `tcp/80, udp/53` for sockets
- * bound to any address (0.0.0.0 and :: are one entry), the address where a socket is bound to one,
- * and Docker's embedded DNS (127.0.0.11 on user networks, random ports) as one entry.
+ * One short line of who listens in a namespace, for the CLI tree and the extension's panes:
+ * `tcp/80, udp/53` for sockets bound to any address (0.0.0.0 and :: are one entry), the address
+ * where a socket is bound to one, and Docker's embedded DNS (127.0.0.11 on user networks, random
+ * ports) as one entry.
  */
-import type { Known } from '../core/known';
-import type { Listener } from '../core/host/types';
+import type { Known } from '../known';
+import type { Listener } from '../host/types';
 
 const DOCKER_DNS = '127.0.0.11';
 
