@@ -28,6 +28,7 @@ import { parseDockerProxies, parseProcesses, processesCommand } from './commands
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
+import { dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
@@ -41,6 +42,7 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   iptablesVersionCommand,
   sysctlsCommand,
   namedNetnsCommand,
+  dockerNetnsCommand,
   processesCommand,
   hostListenersCommand,
 ];
@@ -98,6 +100,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
       sysctls: u,
       namedNetns: u,
       listeners: u,
+      dockerNetns: u,
       dockerProxies: u,
       containerNetns: u,
       shellError,
@@ -133,6 +136,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
     namedNetns: fact(sections, 'netns', parseNamedNetns),
     listeners: fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host')),
+    dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
     dockerProxies: processes.known ? attempt(() => parseDockerProxies(processes.value)) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts)) : unknown(processes.known ? 'processes: not run' : processes.reason),
     roundTrips: 1,

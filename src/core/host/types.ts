@@ -117,6 +117,22 @@ export interface NamedNetns extends NetnsFacts {
   readonly id: number | null;
 }
 
+/**
+ * One of Docker's own namespaces under /var/run/docker/netns/ that no container process holds:
+ * `1-<network id, 10 chars>` (an overlay network's br0 and vxlan0), `ingress_sbox`, `lb_<network id, 9 chars>`.
+ */
+export interface DockerNetns extends NetnsFacts {
+  /** the file name, e.g. `1-bu6pfjvq1m` */
+  readonly name: string;
+  /** the full path nsenter entered */
+  readonly path: string;
+  /**
+   * netnsid as seen from the host (matches NetInterface.linkNetnsId), where a host veth's peer lives
+   * in this namespace (docker_gwbridge → ingress_sbox); null where the host has no link into it
+   */
+  readonly id: number | null;
+}
+
 export interface ProcessInfo {
   readonly pid: number;
   readonly ppid: number;
@@ -157,6 +173,11 @@ export interface HostFacts {
   /** net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, … (missing keys are absent) */
   readonly sysctls: Known<Readonly<Record<string, string>>>;
   readonly namedNetns: Known<readonly NamedNetns[]>;
+  /**
+   * Docker's namespaces without a container process (overlay, ingress_sbox, lb_…), read in the
+   * same round trip. Optional: facts recorded before it existed, and hand-made ones, lack it.
+   */
+  readonly dockerNetns?: Known<readonly DockerNetns[]>;
   readonly dockerProxies: Known<readonly DockerProxyProcess[]>;
   /** the host namespace's listening sockets (docker-proxy's among them); absent in older recordings */
   readonly listeners?: Known<readonly Listener[]>;
