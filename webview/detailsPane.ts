@@ -58,15 +58,20 @@ export class DetailsPane {
     return this.current?.id ?? null;
   }
 
-  clear(message = 'Click a node, an edge or a mark to see its details.'): void {
+  /**
+   * Empties the pane. Without a message it folds away (the graph gets the width); with one (say,
+   * nothing matched a focus request) it stays to say so.
+   */
+  clear(message: string | null = null): void {
     this.current = null;
-    this.host.replaceChildren(el('p', 'details-empty', message));
+    this.host.replaceChildren(...(message ? [el('p', 'details-empty', message)] : []));
     this.host.classList.add('is-empty');
+    this.host.classList.toggle('has-message', message !== null);
   }
 
   show(facts: ItemFacts): void {
     this.current = facts;
-    this.host.classList.remove('is-empty');
+    this.host.classList.remove('is-empty', 'has-message');
     const header = el('div', 'details-header');
     header.appendChild(el('h2', 'details-heading', facts.heading));
     const close = el('vscode-button', 'details-close', 'Close');

@@ -7,6 +7,7 @@
 import { select, zoom, zoomIdentity, zoomTransform } from 'd3';
 import type { Selection, ZoomBehavior, ZoomTransform } from 'd3';
 import 'd3-transition';
+import { fitBox, fitTransform } from './fitView';
 import { directionOfKey, nextNodeInDirection } from './keyboardNavigation';
 import type { LayoutEdge, LayoutMark, LayoutNode, TopologyLayout } from './layout';
 import type { ViewTransform } from './uiState';
@@ -158,20 +159,16 @@ export class TopologyRenderer {
     if (!this.layout) return;
     const { width, height } = this.size;
     if (width === 0 || height === 0) return;
-    let box = { x: 0, y: 0, w: this.layout.width, h: this.layout.height };
-    const chosen = only ? this.layout.nodes.filter((n) => only.has(n.id)) : [];
-    if (chosen.length > 0) {
-      const pad = 40;
-      const x0 = Math.min(...chosen.map((n) => n.x)) - pad;
-      const y0 = Math.min(...chosen.map((n) => n.y)) - pad;
-      const x1 = Math.max(...chosen.map((n) => n.x + n.width)) + pad;
-      const y1 = Math.max(...chosen.map((n) => n.y + n.height)) + pad;
-      box = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-    }
-    const k = Math.min(width / box.w, height / box.h, 1.5);
-    const t = zoomIdentity.translate((width - box.w * k) / 2 - box.x * k, Math.max(0, (height - box.h * k) / 2) - box.y * k).scale(k);
+    const f = fitTransform(fitBox(this.layout, only), { width, height });
+    const t = zoomIdentity.translate(f.x, f.y).scale(f.k);
     if (duration > 0) this.surface.transition().duration(duration).call(this.zoomBehavior.transform as never, t);
     else this.surface.call(this.zoomBehavior.transform, t);
+  }
+
+  /** Pans an item into view if it is not (after the details pane narrowed the graph, say). */
+  reveal(id: string): void {
+    const node = this.layout?.nodes.find((n) => n.id === id);
+    if (node) this.ensureVisible(node);
   }
 
   zoomBy(factor: number): void {
@@ -240,10 +237,10 @@ export class TopologyRenderer {
             .attr('transform', (d) => `translate(${d.x},${d.y})`);
           if (duration > 0) g.style('opacity', 0);
           g.append('rect').attr('class', 'node-box').attr('rx', 4);
-          g.append('text').attr('class', 'node-title').attr('x', 10).attr('y', 19);
-          g.append('text').attr('class', 'node-line node-line-1').attr('x', 10).attr('y', 35);
-          g.append('text').attr('class', 'node-line node-line-2').attr('x', 10).attr('y', 49);
-          g.append('text').attr('class', 'node-collapsed').attr('y', 19);
+          g.append('text').attr('class', 'node-title').attr('x', 10).attr('y', 17);
+          g.append('text').attr('class', 'node-line node-line-1').attr('x', 10).attr('y', 30);
+          g.append('text').attr('class', 'node-line node-line-2').attr('x', 10).attr('y', 42);
+          g.append('text').attr('class', 'node-collapsed').attr('y', 17);
           g.append('g').attr('class', 'marks');
           g.on('click', (event: MouseEvent, d) => {
             event.stopPropagation();

@@ -12,7 +12,7 @@
  */
 import type { Topology } from '../src/core/model/types';
 import { topologyIds } from '../src/protocol/topologyIds';
-import type { PortSpec } from './layoutColumns';
+import type { Column, PortSpec } from './layoutColumns';
 import { buildColumns, containerSpec, defaultRouteInterface, facets, globalAddresses, isHostBandInterface } from './layoutColumns';
 import type { EdgeRole, LayoutEdge, LayoutMark, LayoutNode, LayoutOptions, TopologyLayout } from './layoutTypes';
 import { emptyLayoutMemory } from './layoutTypes';
@@ -21,32 +21,62 @@ export type { EdgeRole, LayoutEdge, LayoutMark, LayoutMemory, LayoutNode, Layout
 export { emptyLayoutMemory } from './layoutTypes';
 export { defaultRouteInterface } from './layoutColumns';
 
-// geometry, in SVG user units
-const margin = 24;
+// geometry, in SVG user units (1 unit = 1 CSS px at zoom 1; node text is 11–13 px)
+const margin = 16;
 const nicWidth = 200;
-const nicHeight = 52;
-const bandGap = 24;
-const columnWidth = 500;
-const columnGap = 40;
-const headY = margin + nicHeight + 110;
-const headWidth = 460;
-const headHeight = 80;
-const headToRows = 30;
-const bandGapY = 70;
+const nicHeight = 46;
+const bandGap = 16;
+const columnGap = 28;
+/** room between the host band and the first heads: the uplink curves and their labels */
+const hostToHeads = 48;
+const headY = margin + nicHeight + hostToHeads;
+const headHeight = 50;
+/** a head is never narrower than this (its subnet line and marks need the room) */
+const minHeadWidth = 300;
+const headToRows = 14;
+const bandGapY = 26;
 /** columns side by side before the next band starts below, unless the caller picks (see bestColumnsPerBand) */
 const defaultColumnsPerBand = 5;
-/**
- * a band reserves rows in steps of this many, with three (or half as many again) to spare: the
- * band below moves only when a column outgrows that reserve
- */
-const bandRowStep = 2;
-const rowHeight = 74;
+const rowHeight = 60;
 const endpointX = 28;
-const endpointWidth = 140;
-const nodeHeight = 52;
-const containerX = 305;
+const endpointWidth = 150;
+const nodeHeight = 46;
 const containerWidth = 190;
 const markHeight = 16;
+/** edge labels are 11 px; a generous average glyph width, so an estimate never runs into a box */
+const labelCharWidth = 6.4;
+/** the least room between a veth and its container, label or not */
+const minLinkGap = 40;
+/** widths are rounded up to this, so a slightly longer label rarely widens a column */
+const widthStep = 20;
+
+/**
+ * Spare rows a band reserves below its tallest column, so containers that start later move
+ * nothing: few for a short column (a small lab stays compact, no wide empty bands), three for
+ * three rows or more, half as many again for a tall one. A band that outgrows its reserve grows
+ * once by that much.
+ */
+function spareRows(rows: number): number {
+  return Math.min(Math.max(1, Math.ceil((rows * 3) / 4)), Math.max(3, Math.ceil(rows / 2)));
+}
+
+const estimateLabelWidth = (label: string | null): number => (label ? Math.ceil(label.length * labelCharWidth) : 0);
+const roundUp = (v: number): number => Math.ceil(v / widthStep) * widthStep;
+
+/**
+ * Where a column's leaves (containers, netns) start and how wide the column is, from what it
+ * holds: a veth column needs its edge labels between veth and container; a macvlan column its
+ * labels between bus and container; a column of stand-alone containers neither.
+ */
+function columnGeometry(col: Column): { leafX: number; width: number } {
+  const labelled = col.rows.filter((r) => r.leafEdgeRole !== null);
+  const label = Math.max(0, ...labelled.map((r) => estimateLabelWidth(r.leafEdgeLabel)));
+  const hasPorts = col.rows.some((r) => r.port !== null);
+  const leafX = hasPorts ? endpointX + endpointWidth + Math.max(minLinkGap, label + 14) : labelled.length > 0 ? Math.max(endpointX + minLinkGap, 22 + label + 12) : endpointX;
+  const marks = col.marks.reduce((w, m) => w + 16 + m.label.length * 6.4, 0);
+  const head = Math.max(minHeadWidth, ...col.head.lines.map((l) => estimateLabelWidth(l) + marks + 40));
+  return { leafX: roundUp(leafX), width: roundUp(Math.max(head, leafX + containerWidth)) };
+}
 
 /** Keep remembered slots, leave holes for vanished keys, put newcomers in the first hole or at the end. */
 export function assignSlots(previous: readonly (string | null)[], keys: readonly string[]): (string | null)[] {
@@ -161,15 +191,36 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
       if (Math.floor(ci / columnsPerBand) === b && !collapsed.has(col.key)) rows = Math.max(rows, rowSlots[col.key]!.length);
     }
     const remembered = memory.bandRows?.[b] ?? 0;
-    const spare = Math.max(3, Math.ceil(rows / 2));
-    const reserved = rows <= remembered ? remembered : Math.ceil((rows + spare) / bandRowStep) * bandRowStep;
+    const reserved = rows <= remembered ? remembered : rows + spareRows(rows);
     bandRows.push(reserved);
     top += headHeight + headToRows + reserved * rowHeight + bandGapY;
   }
 
+  // widths: each column's from its content; each position in a band as wide as its widest column.
+  // Both only grow while remembered, so a newcomer with a longer label moves nothing it need not.
+  const leafXs: Record<string, number> = {};
+  const widths = new Map<string, number>();
+  const slotWidths: number[] = [...(memory.slotWidths ?? [])].slice(0, columnsPerBand);
+  for (const col of columns) {
+    const g = columnGeometry(col);
+    const leafX = Math.max(g.leafX, memory.leafX?.[col.key] ?? 0);
+    leafXs[col.key] = leafX;
+    const width = Math.max(g.width, roundUp(leafX + containerWidth));
+    widths.set(col.key, width);
+    const p = columnIndex.get(col.key)! % columnsPerBand;
+    slotWidths[p] = Math.max(slotWidths[p] ?? 0, width);
+  }
+  const slotX: number[] = [];
+  for (let p = 0, x = margin; p < columnsPerBand; p++) {
+    slotX.push(x);
+    x += (slotWidths[p] ?? minHeadWidth) + columnGap;
+  }
+
   for (const col of columns) {
     const ci = columnIndex.get(col.key)!;
-    const x0 = margin + (ci % columnsPerBand) * (columnWidth + columnGap);
+    const x0 = slotX[ci % columnsPerBand]!;
+    const headWidth = widths.get(col.key)!;
+    const containerX = leafXs[col.key]!;
     const headY = bandTops[Math.floor(ci / columnsPerBand)]!;
     const firstRowY = headY + headHeight + headToRows;
     const isCollapsed = collapsed.has(col.key);
@@ -319,10 +370,10 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
   return {
     nodes,
     edges,
-    width: width + margin + columnGap,
+    width: width + margin,
     height: height + margin,
     pathsToHost,
-    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand },
+    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand, slotWidths, leafX: { ...memory.leafX, ...leafXs } },
   };
 }
 

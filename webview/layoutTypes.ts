@@ -71,6 +71,10 @@ export interface LayoutMemory {
   readonly bandRows?: readonly number[];
   /** columns per band, chosen once for the window's shape and kept until a fresh layout */
   readonly columnsPerBand?: number;
+  /** width of each column position in a band; a position only widens */
+  readonly slotWidths?: readonly number[];
+  /** column key → where its containers start, right of the veth labels; only grows */
+  readonly leafX?: Readonly<Record<string, number>>;
 }
 
 export interface TopologyLayout {

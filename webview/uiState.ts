@@ -33,7 +33,10 @@ function readMemory(v: unknown): LayoutMemory | null {
   for (const [k, h] of Object.entries(v.homes)) if (typeof h === 'string') homes[k] = h;
   const bandRows = Array.isArray(v.bandRows) ? v.bandRows.filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0) : [];
   const columnsPerBand = typeof v.columnsPerBand === 'number' && Number.isInteger(v.columnsPerBand) && v.columnsPerBand > 0 ? v.columnsPerBand : undefined;
-  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows, ...(columnsPerBand ? { columnsPerBand } : {}) };
+  const slotWidths = Array.isArray(v.slotWidths) ? v.slotWidths.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0) : [];
+  const leafX: Record<string, number> = {};
+  if (isObj(v.leafX)) for (const [k, x] of Object.entries(v.leafX)) if (typeof x === 'number' && Number.isFinite(x) && x >= 0) leafX[k] = x;
+  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows, ...(columnsPerBand ? { columnsPerBand } : {}), slotWidths, leafX };
 }
 
 /** Whatever `getState()` returned (maybe from an older version, maybe nothing) as a valid state. */

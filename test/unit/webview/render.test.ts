@@ -94,7 +94,8 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     await wv.page.click('vscode-button.action-fit');
     await wv.page.waitForTimeout(500);
     const box = await wv.page.locator(nodeSel(topologyIds.container(w1.id))).boundingBox();
-    assert.ok(box && box.width > 250, `Fit zooms onto the one match (drawn ${box?.width} px wide)`);
+    // zoomed in to the fit's cap (1.1): the 190-unit container is drawn ~209 px wide
+    assert.ok(box && box.width > 200, `Fit zooms onto the one match (drawn ${box?.width} px wide)`);
     await wv.page.fill('input.search', '');
     await wv.page.waitForFunction(() => document.querySelector('.match-count')?.textContent === '');
     await wv.page.click('vscode-button.action-fit');
