@@ -3,7 +3,7 @@
  * the toolbar and the drill-down pane. Bundled by scripts/build.mjs into dist/webview.js.
  */
 import type { Topology } from '../src/core/model/types';
-import type { EngineStateNotification, TopologyNotification } from '../src/protocol/topologyProtocol';
+import type { EngineStateNotification, TopologyNotification, TracePathNotification } from '../src/protocol/topologyProtocol';
 import { DetailsPane } from './detailsPane';
 import { exportPngBase64, exportSvgText } from './exportView';
 import { TopologyRenderer } from './graphRenderer';
@@ -15,6 +15,7 @@ import { bestColumnsPerBand, layoutTopology } from './layout';
 import { resolveTarget } from './resolveTarget';
 import { matchingNodeIds } from './searchFilter';
 import { createToolbar } from './toolbar';
+import { resolveTraceSteps } from './traceResolve';
 import type { TopologyUiState } from './uiState';
 import { readUiState } from './uiState';
 
@@ -25,6 +26,10 @@ let ui: TopologyUiState = readUiState(api.getState());
 let topology: Topology | null = null;
 let layout: TopologyLayout | null = null;
 let trace: readonly string[] = [];
+let lastTrace: TracePathNotification | null = null;
+/** the engine drawn; a snapshot after a switch starts a fresh layout */
+let engineKey: string | null = null;
+let engineSwitched = false;
 let pendingFocus: string | null = null;
 let engine: EngineStateNotification | null = null;
 let snapshotReason = '';
@@ -47,6 +52,10 @@ const toolbar = createToolbar({
     applyEmphasis();
   },
   fit: () => renderer.fit(300, layout ? matchingNodeIds(layout.nodes, ui.query) : null),
+  selectEngine: (key) => {
+    if (key === engineKey) return;
+    connection.send({ type: 'selectEngine', engineKey: key });
+  },
   zoomIn: () => renderer.zoomBy(1.3),
   zoomOut: () => renderer.zoomBy(1 / 1.3),
   tidy: () => {
@@ -97,6 +106,8 @@ function select(id: string | null): void {
   if (facts) pane.show(facts);
   else pane.clear();
   applyEmphasis();
+  // the pane takes width from the graph when it opens: keep the chosen item in sight
+  if (facts && id) setTimeout(() => renderer.reveal(id), 50);
 }
 
 function applyEmphasis(): void {
@@ -113,7 +124,15 @@ function redraw(animate: boolean): void {
   layout = layoutTopology(topology, { collapsed, memory: ui.memory, columnsPerBand });
   saveUi({ memory: layout.memory });
   renderer.render(layout, animate);
+  trace = traceItems();
   applyEmphasis();
+}
+
+/** The drawn items of the last trace; re-resolved on every redraw (ids change when items come and go). */
+function traceItems(): readonly string[] {
+  if (!lastTrace || !topology || !layout) return [];
+  if (lastTrace.steps) return resolveTraceSteps(topology, layout, lastTrace.steps);
+  return lastTrace.hops.map((h) => resolveTarget(topology!, layout!, h) ?? h);
 }
 
 function updateStatus(): void {
@@ -157,6 +176,16 @@ function focusTarget(target: string): void {
 function onNotification(n: TopologyNotification): void {
   switch (n.type) {
     case 'snapshot': {
+      if (engineSwitched) {
+        // another engine's drawing: nothing of the last one's layout, selection or trace applies
+        engineSwitched = false;
+        topology = null;
+        layout = null;
+        lastTrace = null;
+        trace = [];
+        saveUi({ memory: null, transform: null, selected: null, collapsed: [] });
+        pane.clear();
+      }
       const first = topology === null;
       topology = n.topology;
       snapshotReason = n.reason;
@@ -184,13 +213,19 @@ function onNotification(n: TopologyNotification): void {
       focusTarget(n.target);
       break;
     case 'tracePath':
-      trace = topology && layout ? n.hops.map((h) => resolveTarget(topology!, layout!, h) ?? h) : [];
+      lastTrace = n;
+      trace = traceItems();
       document.body.dataset.traceVerdict = n.verdict ?? '';
       applyEmphasis();
       break;
     case 'engineState':
       engine = n;
       updateStatus();
+      break;
+    case 'engines':
+      if (engineKey !== null && n.selected !== engineKey) engineSwitched = true;
+      engineKey = n.selected;
+      toolbar.setEngines(n.engines, n.selected);
       break;
   }
 }

@@ -2,6 +2,10 @@
  * The strip above the graph: search/filter, zoom and fit, tidy, refresh, export; and the status
  * line that says where the picture comes from and whether it is stale.
  */
+import type { EngineChoice } from '../src/protocol/topologyProtocol';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+
 export interface ToolbarActions {
   search(query: string): void;
   hideUnmatched(on: boolean): void;
@@ -12,6 +16,8 @@ export interface ToolbarActions {
   refresh(): void;
   exportSvg(): void;
   exportPng(): void;
+  /** the engine picker's choice (a key from `setEngines`) */
+  selectEngine(key: string): void;
 }
 
 export interface Toolbar {
@@ -19,6 +25,8 @@ export interface Toolbar {
   readonly status: HTMLElement;
   setQuery(query: string, hideUnmatched: boolean): void;
   setMatchCount(count: number | null): void;
+  /** shows the engine picker when there is more than one engine to pick from */
+  setEngines(engines: readonly EngineChoice[], selected: string | null): void;
 }
 
 function button(label: string, title: string, action: () => void, className: string): HTMLElement {
@@ -58,7 +66,17 @@ export function createToolbar(actions: ToolbarActions): Toolbar {
   hideLabel.append(hide, document.createTextNode(' only matches'));
   const count = document.createElement('span');
   count.className = 'match-count';
+  // the engine picker: a vscode-single-select, hidden while there is only one engine
+  const engines = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+  engines.className = 'engine-picker';
+  engines.setAttribute('aria-label', 'Engine to draw');
+  engines.setAttribute('title', 'Engine to draw (setting netlens.engines)');
+  engines.hidden = true;
+  engines.addEventListener('change', () => {
+    if (engines.value) actions.selectEngine(engines.value);
+  });
   bar.append(
+    engines,
     search,
     hideLabel,
     count,
@@ -82,6 +100,19 @@ export function createToolbar(actions: ToolbarActions): Toolbar {
     },
     setMatchCount(n) {
       count.textContent = n === null ? '' : `${n} match${n === 1 ? '' : 'es'}`;
+    },
+    setEngines(list, selected) {
+      engines.hidden = list.length < 2;
+      engines.replaceChildren(
+        ...list.map((e) => {
+          const o = document.createElement('vscode-option');
+          o.setAttribute('value', e.key);
+          if (e.key === selected) o.setAttribute('selected', '');
+          o.textContent = e.label;
+          return o;
+        }),
+      );
+      if (selected !== null) engines.value = selected;
     },
   };
 }

@@ -1,12 +1,16 @@
 /**
- * Connects the topology panel (src/extension/topology, issue 4) to the sidebar: it draws the first
- * engine's model, asks the inspect pane and the trace command for what the user clicks, and gets
- * the engine's state; the sidebar gets `focus` and `showTrace` back.
+ * Connects the topology panel (src/extension/topology, issue 4) to the sidebar: it draws one
+ * engine's model (the first, or the one picked in the panel when several are configured), asks the
+ * inspect pane and the trace command for what the user clicks, and gets that engine's state; the
+ * sidebar gets `focus` and `showTrace` back.
  */
 import * as vscode from 'vscode';
+import type { Topology } from '../core/model/types';
 import type { TraceResult } from '../core/trace';
+import type { TraceStepLocation } from '../protocol/topologyProtocol';
 import type { TopologyHooks } from './commands/commandDeps';
 import type { NetlensContext } from './ctx';
+import type { EngineConnection } from './engines/engineConnection';
 import { registerTopologyPanel, type TopologyEngineState } from './topology';
 
 export interface TopologyWiringDeps {
@@ -15,8 +19,8 @@ export interface TopologyWiringDeps {
   readonly trace: (from: string, to: string) => void;
 }
 
-function engineState(ctx: NetlensContext): TopologyEngineState {
-  const status = ctx.connections[0]?.status;
+function engineState(connection: EngineConnection | undefined): TopologyEngineState {
+  const status = connection?.status;
   if (!status || status.kind === 'error') return { state: 'disconnected', stale: false, message: status?.kind === 'error' ? status.error : 'no engine configured' };
   if (status.kind === 'stale') return { state: 'reconnecting', stale: true, message: status.error };
   if (status.kind === 'connecting') return { state: 'reconnecting', stale: false, message: null };
@@ -37,22 +41,61 @@ export function traceHighlights(result: TraceResult): string[] {
   return out;
 }
 
+/** Each hop's namespace and interface, consecutive repeats dropped: the webview resolves an interface within its namespace. */
+export function traceSteps(result: TraceResult): TraceStepLocation[] {
+  const out: TraceStepLocation[] = [];
+  for (const hop of result.hops) {
+    const last = out[out.length - 1];
+    if (last && last.namespace === hop.namespace && last.interface === hop.interface) continue;
+    out.push({ namespace: hop.namespace, interface: hop.interface });
+  }
+  return out;
+}
+
 export function wireTopologyPanel(context: vscode.ExtensionContext, deps: TopologyWiringDeps): TopologyHooks {
+  const ctx = deps.ctx;
+  let chosen: string | null = null;
+  /** the picked engine while it is configured, else the first */
+  const current = (): EngineConnection | undefined => (chosen !== null ? ctx.connection(chosen) : undefined) ?? ctx.connections[0];
   const stateEmitter = new vscode.EventEmitter<TopologyEngineState>();
-  context.subscriptions.push(stateEmitter, deps.ctx.onDidChange(() => stateEmitter.fire(engineState(deps.ctx))));
+  const topologyEmitter = new vscode.EventEmitter<Topology>();
+  const enginesEmitter = new vscode.EventEmitter<void>();
+  let lastTopology: Topology | undefined;
+  let lastEngines = '';
+  const changed = (): void => {
+    const keys = JSON.stringify(ctx.connections.map((c) => [c.key, c.label]));
+    if (keys !== lastEngines) {
+      lastEngines = keys;
+      enginesEmitter.fire();
+    }
+    stateEmitter.fire(engineState(current()));
+    const t = current()?.topology;
+    if (t && t !== lastTopology) {
+      lastTopology = t;
+      topologyEmitter.fire(t);
+    }
+  };
+  context.subscriptions.push(stateEmitter, topologyEmitter, enginesEmitter, ctx.onDidChange(changed));
   const controller = registerTopologyPanel(context, {
-    getTopology: () => deps.ctx.topology(),
-    onDidChangeTopology: deps.ctx.onDidChangeTopology,
+    getTopology: () => current()?.topology,
+    onDidChangeTopology: topologyEmitter.event,
     openInspect: deps.openInspect,
     trace: deps.trace,
-    refresh: () => void deps.ctx.refresh('manual: topology toolbar'),
+    refresh: () => void ctx.refresh('manual: topology toolbar', current()?.key),
     onDidChangeEngineState: stateEmitter.event,
+    engines: () => ({ engines: ctx.connections.map((c) => ({ key: c.key, label: c.label })), selected: current()?.key ?? null }),
+    selectEngine: (key) => {
+      chosen = key;
+      lastTopology = current()?.topology;
+      stateEmitter.fire(engineState(current()));
+    },
+    onDidChangeEngines: enginesEmitter.event,
   });
   return {
     focus: (id) => controller.show(id),
     showTrace: (result) => {
       controller.show();
-      controller.showTrace(traceHighlights(result), result.verdict, `${result.request.from} → ${result.request.to}: ${result.verdict}`);
+      controller.showTrace(traceHighlights(result), result.verdict, `${result.request.from} → ${result.request.to}: ${result.verdict}`, traceSteps(result));
     },
   };
 }

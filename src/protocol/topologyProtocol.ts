@@ -1,9 +1,11 @@
 /**
  * The one message protocol between the extension host and the topology webview. Both sides import
  * this file; nothing else crosses the boundary. Three shapes, each with a type guard:
- * - commands: webview → host, fire and forget (ready handshake, open the sidebar pane, start a trace);
+ * - commands: webview → host, fire and forget (ready handshake, open the sidebar pane, start a trace,
+ *   pick the engine to draw);
  * - requests: webview → host with a reply matched by `requestId` (save an export);
- * - notifications: host → webview (full snapshot, focus, trace highlight, engine state).
+ * - notifications: host → webview (full snapshot, focus, trace highlight, engine state, the engines
+ *   to pick from).
  * The guards check every field the receiver reads: a message is data from another process.
  */
 import type { Topology } from '../core/model/types';
@@ -34,7 +36,12 @@ export interface TraceCommand {
 export interface RefreshCommand {
   readonly type: 'refresh';
 }
-export type TopologyCommand = ReadyCommand | OpenInspectCommand | TraceCommand | RefreshCommand;
+/** Draw this engine (a key from the last `engines` notification) instead of the current one. */
+export interface SelectEngineCommand {
+  readonly type: 'selectEngine';
+  readonly engineKey: string;
+}
+export type TopologyCommand = ReadyCommand | OpenInspectCommand | TraceCommand | RefreshCommand | SelectEngineCommand;
 
 // ---- webview → host requests, host → webview replies -------------------------------------
 
@@ -77,10 +84,21 @@ export interface FocusNotification {
   /** a topologyIds id, or a container/network id or name, or a host interface name */
   readonly target: string;
 }
+/**
+ * Where one trace hop happened, as the trace says it (src/core/trace/types.ts TraceHop): the
+ * namespace (`host`, `container web1`, `netns RED`, `outside`) and the interface in it. An
+ * interface name means nothing without its namespace: every container has an `eth0`, so has the host.
+ */
+export interface TraceStepLocation {
+  readonly namespace: string;
+  readonly interface: string | null;
+}
 export interface TracePathNotification {
   readonly type: 'tracePath';
   /** the hops in order, as topologyIds ids (or what `focus` accepts); empty clears the highlight */
   readonly hops: readonly string[];
+  /** the hops with their namespaces; when present the webview resolves these and ignores `hops` */
+  readonly steps?: readonly TraceStepLocation[];
   readonly verdict: 'delivered' | 'dropped' | 'uncertain' | null;
   readonly label: string;
 }
@@ -91,7 +109,19 @@ export interface EngineStateNotification {
   readonly stale: boolean;
   readonly message: string | null;
 }
-export type TopologyNotification = SnapshotNotification | FocusNotification | TracePathNotification | EngineStateNotification;
+export interface EngineChoice {
+  /** the connection's key (netlens.engines entry), what `selectEngine` sends back */
+  readonly key: string;
+  readonly label: string;
+}
+/** The engines the user configured and which one the panel draws; sent on `ready` and on change. */
+export interface EnginesNotification {
+  readonly type: 'engines';
+  readonly engines: readonly EngineChoice[];
+  /** the key of the engine drawn, null when none is configured */
+  readonly selected: string | null;
+}
+export type TopologyNotification = SnapshotNotification | FocusNotification | TracePathNotification | EngineStateNotification | EnginesNotification;
 
 /** Everything the host may post to the webview. */
 export type HostToWebviewMessage = TopologyNotification | TopologyReply;
@@ -118,8 +148,11 @@ export function isTraceCommand(m: unknown): m is TraceCommand {
 export function isRefreshCommand(m: unknown): m is RefreshCommand {
   return isObject(m) && m.type === 'refresh';
 }
+export function isSelectEngineCommand(m: unknown): m is SelectEngineCommand {
+  return isObject(m) && m.type === 'selectEngine' && isString(m.engineKey) && m.engineKey.length > 0;
+}
 export function isTopologyCommand(m: unknown): m is TopologyCommand {
-  return isReadyCommand(m) || isOpenInspectCommand(m) || isTraceCommand(m) || isRefreshCommand(m);
+  return isReadyCommand(m) || isOpenInspectCommand(m) || isTraceCommand(m) || isRefreshCommand(m) || isSelectEngineCommand(m);
 }
 
 export function isSaveExportRequest(m: unknown): m is SaveExportRequest {
@@ -164,11 +197,13 @@ export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
 export function isFocusNotification(m: unknown): m is FocusNotification {
   return isObject(m) && m.type === 'focus' && isString(m.target) && m.target.length > 0;
 }
+const isTraceStepLocation = (v: unknown): v is TraceStepLocation => isObject(v) && isString(v.namespace) && (v.interface === null || isString(v.interface));
 export function isTracePathNotification(m: unknown): m is TracePathNotification {
   return (
     isObject(m) &&
     m.type === 'tracePath' &&
     isStringArray(m.hops) &&
+    (m.steps === undefined || (Array.isArray(m.steps) && m.steps.every(isTraceStepLocation))) &&
     (m.verdict === null || m.verdict === 'delivered' || m.verdict === 'dropped' || m.verdict === 'uncertain') &&
     isString(m.label)
   );
@@ -182,6 +217,15 @@ export function isEngineStateNotification(m: unknown): m is EngineStateNotificat
     (m.message === null || isString(m.message))
   );
 }
+export function isEnginesNotification(m: unknown): m is EnginesNotification {
+  return (
+    isObject(m) &&
+    m.type === 'engines' &&
+    Array.isArray(m.engines) &&
+    m.engines.every((e) => isObject(e) && isString(e.key) && e.key.length > 0 && isString(e.label)) &&
+    (m.selected === null || (isString(m.selected) && m.engines.some((e) => (e as Fields).key === m.selected)))
+  );
+}
 export function isTopologyNotification(m: unknown): m is TopologyNotification {
-  return isSnapshotNotification(m) || isFocusNotification(m) || isTracePathNotification(m) || isEngineStateNotification(m);
+  return isSnapshotNotification(m) || isFocusNotification(m) || isTracePathNotification(m) || isEngineStateNotification(m) || isEnginesNotification(m);
 }

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { topologyViewType } from '../../protocol/topologyProtocol';
-import type { TracePathNotification } from '../../protocol/topologyProtocol';
+import type { TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
 import type { TopologyPanelDeps } from './topologyPanel';
 
 type TracePathNotificationVerdict = TracePathNotification['verdict'];
@@ -21,8 +21,8 @@ export const showTopologyCommand = 'netlens.showTopology';
 export interface TopologyPanelController extends vscode.Disposable {
   /** open or reveal the panel; focus an item when given */
   show(focusTarget?: string): void;
-  /** highlight a trace's hops (topologyIds ids, container names/ids, interface names); [] clears */
-  showTrace(hops: readonly string[], verdict: TracePathNotificationVerdict, label: string): void;
+  /** highlight a trace's hops (topologyIds ids, container names/ids, interface names); [] clears; `steps` say each hop's namespace */
+  showTrace(hops: readonly string[], verdict: TracePathNotificationVerdict, label: string, steps?: readonly TraceStepLocation[]): void;
 }
 
 export function registerTopologyPanel(context: vscode.ExtensionContext, deps: TopologyPanelDeps): TopologyPanelController {
@@ -39,7 +39,7 @@ export function registerTopologyPanel(context: vscode.ExtensionContext, deps: To
   ];
   const controller: TopologyPanelController = {
     show,
-    showTrace: (hops, verdict, label) => TopologyPanel.instance?.showTrace(hops, verdict, label),
+    showTrace: (hops, verdict, label, steps) => TopologyPanel.instance?.showTrace(hops, verdict, label, steps),
     dispose: () => {
       TopologyPanel.instance?.dispose();
       for (const r of registrations) r.dispose();

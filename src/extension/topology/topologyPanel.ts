@@ -7,8 +7,8 @@
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
-import type { EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification } from '../../protocol/topologyProtocol';
-import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
+import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
+import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
 import { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
 import { createNonce, topologyHtml } from './topologyHtml';
 
@@ -25,6 +25,12 @@ export interface TopologyPanelDeps {
   refresh?(): void;
   /** engine connected/reconnecting and whether the drawing is stale */
   readonly onDidChangeEngineState?: vscode.Event<TopologyEngineState>;
+  /** the configured engines and the key of the one drawn (the webview shows a picker for two or more) */
+  engines?(): { readonly engines: readonly EngineChoice[]; readonly selected: string | null };
+  /** draw another engine; getTopology and the topology/state events follow it from then on */
+  selectEngine?(key: string): void;
+  /** the list of engines changed (settings) */
+  readonly onDidChangeEngines?: vscode.Event<void>;
 }
 
 /** Files the webview may load: our bundle and our stylesheet, nothing else. */
@@ -89,6 +95,7 @@ export class TopologyPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       deps.onDidChangeTopology((t) => this.post({ type: 'snapshot', topology: t, reason: 'update' })),
     );
+    if (deps.onDidChangeEngines) this.disposables.push(deps.onDidChangeEngines(() => this.postEngines()));
     if (deps.onDidChangeEngineState) {
       this.disposables.push(
         deps.onDidChangeEngineState((s) => {
@@ -104,8 +111,8 @@ export class TopologyPanel implements vscode.Disposable {
     else this.pendingFocus = target;
   }
 
-  showTrace(hops: readonly string[], verdict: TracePathNotification['verdict'], label: string): void {
-    this.lastTrace = { type: 'tracePath', hops, verdict, label };
+  showTrace(hops: readonly string[], verdict: TracePathNotification['verdict'], label: string, steps?: readonly TraceStepLocation[]): void {
+    this.lastTrace = { type: 'tracePath', hops, verdict, label, ...(steps ? { steps } : {}) };
     this.post(this.lastTrace);
   }
 
@@ -118,6 +125,11 @@ export class TopologyPanel implements vscode.Disposable {
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }
 
+  private postEngines(): void {
+    const e = this.deps.engines?.();
+    if (e) this.post({ type: 'engines', engines: e.engines, selected: e.selected });
+  }
+
   /** Messages go out only after `ready`; what the app needs later it gets in the `ready` answer. */
   private post(message: HostToWebviewMessage): void {
     if (this.ready) void this.panel.webview.postMessage(message);
@@ -127,6 +139,7 @@ export class TopologyPanel implements vscode.Disposable {
     if (isReadyCommand(m)) {
       // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
       this.ready = true;
+      this.postEngines();
       this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'initial' });
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
       if (this.lastTrace) this.post(this.lastTrace);
@@ -141,6 +154,14 @@ export class TopologyPanel implements vscode.Disposable {
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));
     } else if (isRefreshCommand(m)) {
       this.deps.refresh?.();
+    } else if (isSelectEngineCommand(m)) {
+      const choices = this.deps.engines?.();
+      if (!this.deps.selectEngine || !choices?.engines.some((e) => e.key === m.engineKey)) return;
+      this.deps.selectEngine(m.engineKey);
+      // the old engine's trace does not belong on the new drawing
+      this.lastTrace = null;
+      this.postEngines();
+      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'engine chosen' });
     } else if (isSaveExportRequest(m)) {
       this.post(await this.saveExport(m));
     }
