@@ -73,10 +73,82 @@ const darkTheme: Readonly<Record<string, string>> = {
   '--vscode-editorWarning-foreground': '#cca700',
 };
 
-const harnessInit = `
+/** VS Code's Light Modern values for the same variables. */
+const lightTheme: Readonly<Record<string, string>> = {
+  ...darkTheme,
+  '--vscode-foreground': '#3b3b3b',
+  '--vscode-descriptionForeground': '#3b3b3b',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-editor-foreground': '#3b3b3b',
+  '--vscode-editorWidget-background': '#f8f8f8',
+  '--vscode-editorWidget-border': '#c8c8c8',
+  '--vscode-sideBar-background': '#f8f8f8',
+  '--vscode-sideBarSectionHeader-background': '#f8f8f8',
+  '--vscode-panel-border': '#e5e5e5',
+  '--vscode-focusBorder': '#005fb8',
+  '--vscode-input-background': '#ffffff',
+  '--vscode-input-foreground': '#3b3b3b',
+  '--vscode-input-border': '#cecece',
+  '--vscode-badge-background': '#cccccc',
+  '--vscode-badge-foreground': '#3b3b3b',
+  '--vscode-button-background': '#005fb8',
+  '--vscode-button-secondaryBackground': '#e5e5e5',
+  '--vscode-button-secondaryForeground': '#3b3b3b',
+  '--vscode-textCodeBlock-background': '#f8f8f8',
+  '--vscode-charts-blue': '#1a85ff',
+  '--vscode-charts-green': '#388a34',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-purple': '#652d90',
+  '--vscode-charts-red': '#e51400',
+  '--vscode-charts-yellow': '#bf8803',
+  '--vscode-editorWarning-foreground': '#bf8803',
+};
+
+/** VS Code's Dark High Contrast values: black, white text, cyan borders, orange focus. */
+const highContrastTheme: Readonly<Record<string, string>> = {
+  ...darkTheme,
+  '--vscode-foreground': '#ffffff',
+  '--vscode-descriptionForeground': '#ffffff',
+  '--vscode-editor-background': '#000000',
+  '--vscode-editor-foreground': '#ffffff',
+  '--vscode-editorWidget-background': '#0c141f',
+  '--vscode-editorWidget-border': '#6fc3df',
+  '--vscode-sideBar-background': '#000000',
+  '--vscode-sideBarSectionHeader-background': '#000000',
+  '--vscode-panel-border': '#6fc3df',
+  '--vscode-focusBorder': '#f38518',
+  '--vscode-contrastBorder': '#6fc3df',
+  '--vscode-contrastActiveBorder': '#f38518',
+  '--vscode-input-background': '#000000',
+  '--vscode-input-foreground': '#ffffff',
+  '--vscode-input-border': '#6fc3df',
+  '--vscode-badge-background': '#000000',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-button-background': '#000000',
+  '--vscode-button-secondaryBackground': '#000000',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-button-border': '#6fc3df',
+  '--vscode-textCodeBlock-background': '#000000',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-red': '#f48771',
+  '--vscode-charts-yellow': '#ffd700',
+  '--vscode-editorWarning-foreground': '#ffd700',
+};
+
+export type HarnessTheme = 'dark' | 'light' | 'high-contrast';
+const themes: Readonly<Record<HarnessTheme, { readonly vars: Readonly<Record<string, string>>; readonly bodyClass: string }>> = {
+  dark: { vars: darkTheme, bodyClass: 'vscode-dark' },
+  light: { vars: lightTheme, bodyClass: 'vscode-light' },
+  'high-contrast': { vars: highContrastTheme, bodyClass: 'vscode-high-contrast' },
+};
+
+const harnessInit = (theme: HarnessTheme): string => `
   document.addEventListener('DOMContentLoaded', () => {
-    for (const [k, v] of Object.entries(${JSON.stringify(darkTheme)})) document.documentElement.style.setProperty(k, v);
-    document.body.classList.add('vscode-dark');
+    for (const [k, v] of Object.entries(${JSON.stringify(themes[theme].vars)})) document.documentElement.style.setProperty(k, v);
+    document.body.classList.add(${JSON.stringify(themes[theme].bodyClass)});
   });
   window.__posted = [];
   window.__cspViolations = [];
@@ -89,7 +161,7 @@ const harnessInit = `
   });
 `;
 
-export async function openWebviewPage(viewport = { width: 1500, height: 950 }): Promise<WebviewPage> {
+export async function openWebviewPage(viewport = { width: 1500, height: 950 }, theme: HarnessTheme = 'dark'): Promise<WebviewPage> {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
   const work = mkdtempSync(join(tmpdir(), 'nlw-webview-'));
   const bundle = readFileSync(await buildWebviewBundle(work));
@@ -116,7 +188,7 @@ export async function openWebviewPage(viewport = { width: 1500, height: 950 }): 
   try {
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: chromiumFlags, viewport, timeout: 60_000 });
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.addInitScript(harnessInit);
+    await page.addInitScript(harnessInit(theme));
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
     const ctx = context;

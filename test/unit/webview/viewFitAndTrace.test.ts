@@ -1,0 +1,158 @@
+import { strict as assert } from 'node:assert';
+import { topologyIds } from '../../../src/protocol/topologyIds';
+import { isEnginesNotification, isSelectEngineCommand, isTopologyCommand, isTopologyNotification, isTracePathNotification } from '../../../src/protocol/topologyProtocol';
+import { fitBox, fitTransform, maxFitScale } from '../../../webview/fitView';
+import type { TopologyLayout } from '../../../webview/layout';
+import { layoutTopology } from '../../../webview/layout';
+import { parseTraceNamespace, resolveTraceSteps } from '../../../webview/traceResolve';
+import { readUiState } from '../../../webview/uiState';
+import { loadTopologyFixture } from '../../support/topologyFixtures';
+
+const base = loadTopologyFixture('lab-20.10');
+const plusW3 = loadTopologyFixture('lab-20.10-plus-w3');
+const byName = (name: string) => {
+  const c = base.containers.find((x) => x.name === name);
+  assert.ok(c, `fixture has ${name}`);
+  return c;
+};
+const net = (name: string) => {
+  const n = base.networks.find((x) => x.name === name);
+  assert.ok(n, `fixture has network ${name}`);
+  return n;
+};
+
+describe('compact layout', () => {
+  const layout = layoutTopology(base, { columnsPerBand: 3 });
+  const heads = (l: TopologyLayout) => l.nodes.filter((n) => n.column === n.id);
+
+  it('sizes columns by what they hold: a column is as wide as its veth, label and container need', () => {
+    for (const h of heads(layout)) assert.ok(h.width <= 560, `${h.title} is ${h.width} wide`);
+    // a veth column leaves room for its labels between veth and container, and no more than ~40 units spare
+    const bridge = net('bridge');
+    const w1 = byName('nlw-w1');
+    const ep = layout.nodes.find((n) => n.id === topologyIds.endpoint(bridge.id, w1.id))!;
+    const ctr = layout.nodes.find((n) => n.id === topologyIds.container(w1.id))!;
+    const label = layout.edges.find((e) => e.id === topologyIds.edge('veth', ep.id))!.label!;
+    const gap = ctr.x - (ep.x + ep.width);
+    assert.ok(gap >= label.length * 6 + 8 && gap <= label.length * 6.4 + 40, `gap ${gap} for "${label}"`);
+  });
+
+  it('leaves no wide empty band: the next band starts at most three spare rows below the last row', () => {
+    const sorted = heads(layout).sort((a, b) => a.y - b.y);
+    const bandTops = [...new Set(sorted.map((h) => h.y))];
+    assert.ok(bandTops.length >= 2, 'the lab wraps into bands');
+    for (let b = 0; b + 1 < bandTops.length; b++) {
+      const lowest = Math.max(...layout.nodes.filter((n) => n.y >= bandTops[b]! && n.y < bandTops[b + 1]!).map((n) => n.y + n.height));
+      const empty = bandTops[b + 1]! - lowest;
+      // rows are 60 units; the busiest column (6 rows) reserves 3 spare, plus the gap between bands
+      assert.ok(empty <= 3 * 60 + 40, `band ${b}: ${empty} units empty below its last row`);
+    }
+  });
+
+  it('still moves nothing when a container starts, and remembers widths through the saved UI state', () => {
+    const saved = readUiState(JSON.parse(JSON.stringify({ version: 1, memory: layout.memory })));
+    assert.deepEqual(saved.memory?.slotWidths, layout.memory.slotWidths);
+    assert.deepEqual(saved.memory?.leafX, layout.memory.leafX);
+    const after = layoutTopology(plusW3, { memory: saved.memory });
+    for (const n of layout.nodes) {
+      const m = after.nodes.find((x) => x.id === n.id)!;
+      assert.deepEqual([m.x, m.y, m.width], [n.x, n.y, n.width], `${n.id} stayed`);
+    }
+  });
+});
+
+describe('fit', () => {
+  const layout = layoutTopology(base, { columnsPerBand: 3 });
+
+  it('frames the whole drawing, or only the matches with some room around them', () => {
+    assert.deepEqual(fitBox(layout, null), { x: 0, y: 0, width: layout.width, height: layout.height });
+    assert.deepEqual(fitBox(layout, new Set(['ctr:not-drawn'])), fitBox(layout, null), 'no drawn match: the whole drawing');
+    const w1 = layout.nodes.find((n) => n.id === topologyIds.container(byName('nlw-w1').id))!;
+    const box = fitBox(layout, new Set([w1.id]));
+    assert.deepEqual(box, { x: w1.x - 32, y: w1.y - 32, width: w1.width + 64, height: w1.height + 64 });
+  });
+
+  it('caps the scale so a small drawing keeps ~12 px text, and fits a large one whole, centred across', () => {
+    const small = fitTransform({ x: 100, y: 50, width: 200, height: 100 }, { width: 1000, height: 700 });
+    assert.equal(small.k, maxFitScale);
+    assert.equal(small.x + 100 * small.k, (1000 - 200 * small.k) / 2, 'centred across');
+    assert.equal(small.y + 50 * small.k, 8, 'from the top');
+    const big = fitTransform(fitBox(layout, null), { width: 1000, height: 740 });
+    assert.ok(big.k < maxFitScale);
+    assert.ok(layout.width * big.k <= 1000 - 16 + 1e-9 && layout.height * big.k <= 740 - 16 + 1e-9, 'the whole drawing is in view');
+  });
+});
+
+describe('trace highlight resolution', () => {
+  const layout = layoutTopology(base);
+  const bridge = net('bridge');
+  const userNet = net('nlw-net');
+  const w1 = byName('nlw-w1');
+  const a = byName('nlw-a');
+  const mv = byName('nlw-mv');
+  const epW1 = topologyIds.endpoint(bridge.id, w1.id);
+  const epA = topologyIds.endpoint(userNet.id, a.id);
+  const vethOf = (ep: string) => base.networks.flatMap((n) => n.endpoints.map((e) => [topologyIds.endpoint(n.id, e.containerId), e.hostVeth] as const)).find(([k]) => k === ep)![1]!;
+
+  it('reads the trace\'s namespace spelling', () => {
+    assert.deepEqual(parseTraceNamespace('host'), { kind: 'host' });
+    assert.deepEqual(parseTraceNamespace('container web 1'), { kind: 'container', name: 'web 1' });
+    assert.deepEqual(parseTraceNamespace('netns RED'), { kind: 'netns', name: 'RED' });
+    assert.deepEqual(parseTraceNamespace('outside'), { kind: 'elsewhere' });
+  });
+
+  it('lights a container\'s eth0 as that container and its veth edge, never the host NIC eth0', () => {
+    const lit = resolveTraceSteps(base, layout, [
+      { namespace: 'container nlw-a', interface: 'eth0' },
+      { namespace: 'host', interface: vethOf(epA) },
+      { namespace: 'host', interface: userNet.bridge! },
+      { namespace: 'host', interface: 'docker0' },
+      { namespace: 'host', interface: vethOf(epW1) },
+      { namespace: 'container nlw-w1', interface: 'eth0' },
+    ]);
+    assert.deepEqual(lit, [
+      topologyIds.container(a.id),
+      topologyIds.edge('veth', epA),
+      epA,
+      topologyIds.network(userNet.id),
+      topologyIds.network(bridge.id),
+      epW1,
+      topologyIds.container(w1.id),
+      topologyIds.edge('veth', epW1),
+    ]);
+    assert.equal(lit.includes(topologyIds.hostInterface('eth0')), false, 'the host NIC eth0 stays dark');
+    // the host's own eth0 is the NIC
+    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'host', interface: 'eth0' }]), [topologyIds.hostInterface('eth0')]);
+  });
+
+  it('lights a netns interface as the netns and the veth from its bridge port; a macvlan container by its macvlan edge', () => {
+    const lit = resolveTraceSteps(base, layout, [
+      { namespace: 'netns nlw-RED', interface: 'reth0' },
+      { namespace: 'host', interface: 'nlw-reth1' },
+      { namespace: 'host', interface: 'nlw-br0' },
+    ]);
+    assert.deepEqual(lit, [topologyIds.namedNetns('nlw-RED'), topologyIds.edge('veth', topologyIds.bridgePort('nlw-reth1')), topologyIds.bridgePort('nlw-reth1'), topologyIds.foreignBridge('nlw-br0')]);
+    const macnet = base.networks.find((n) => n.driver === 'macvlan' && n.endpoints.some((e) => e.containerId === mv.id))!;
+    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container nlw-mv', interface: 'eth0' }, { namespace: 'outside', interface: 'eth0' }]), [
+      topologyIds.container(mv.id),
+      topologyIds.edge('macvlan', topologyIds.endpoint(macnet.id, mv.id)),
+    ]);
+    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container gone', interface: 'eth0' }, { namespace: 'host', interface: 'nope0' }]), [], 'nothing drawn, nothing lit');
+  });
+});
+
+describe('protocol: engine picker and trace steps', () => {
+  it('accepts the new messages and rejects malformed ones', () => {
+    assert.ok(isSelectEngineCommand({ type: 'selectEngine', engineKey: 'ssh://lab' }));
+    assert.ok(isTopologyCommand({ type: 'selectEngine', engineKey: 'local' }));
+    for (const bad of [{ type: 'selectEngine' }, { type: 'selectEngine', engineKey: '' }, { type: 'selectEngine', engineKey: 3 }]) assert.equal(isTopologyCommand(bad), false, JSON.stringify(bad));
+    const engines = { type: 'engines', engines: [{ key: 'local', label: 'local' }, { key: 'lab', label: 'lab over ssh' }], selected: 'lab' };
+    assert.ok(isEnginesNotification(engines) && isTopologyNotification(engines));
+    assert.ok(isEnginesNotification({ type: 'engines', engines: [], selected: null }));
+    for (const bad of [{ ...engines, selected: 'other' }, { ...engines, engines: [{ key: 'x' }] }, { ...engines, engines: 'local' }, { type: 'engines', engines: [{ key: '', label: '' }], selected: null }]) assert.equal(isTopologyNotification(bad), false, JSON.stringify(bad));
+    const trace = { type: 'tracePath', hops: ['nlw-w1'], verdict: 'delivered', label: 'x', steps: [{ namespace: 'container nlw-w1', interface: 'eth0' }, { namespace: 'host', interface: null }] };
+    assert.ok(isTracePathNotification(trace));
+    assert.equal(isTracePathNotification({ ...trace, steps: [{ namespace: 'host' }] }), false);
+    assert.equal(isTracePathNotification({ ...trace, steps: 'host' }), false);
+  });
+});
