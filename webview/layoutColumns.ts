@@ -125,8 +125,12 @@ function networkHead(n: NetworkNode, topology: Topology): PortSpec {
     title = n.parent ?? `${n.name} (no parent)`;
     first = `${n.driver} parent of ${n.name}`;
   } else if (kind === 'overlay') {
-    const vni = n.options['com.docker.network.driver.overlay.vxlanid_list'];
-    first = `overlay · VXLAN${vni ? ` id ${vni}` : ''}${n.ingress ? ' · ingress' : ''}`;
+    // the kernel's VXLAN device in the overlay's own namespace when it was read, else the engine's VNI
+    const vx = n.overlay?.vxlan;
+    const vni = vx?.vni ?? n.options['com.docker.network.driver.overlay.vxlanid_list'];
+    const device = vx ? ` ${vx.name}${vx.port !== null ? ` udp/${vx.port}` : ''}` : '';
+    const where = n.overlay?.namespacePresent ? ` · netns ${n.overlay.namespace}` : '';
+    first = `overlay · VXLAN${device}${vni ? ` id ${vni}` : ''}${where}${n.ingress ? ' · ingress' : ''}`;
   } else if (kind === 'none') {
     first = 'no network (none)';
   }
@@ -137,7 +141,7 @@ function networkHead(n: NetworkNode, topology: Topology): PortSpec {
     title,
     lines: [first, kind === 'none' ? 'containers stand alone' : subnetLine],
     status: n.bridgePresent === false ? 'missing' : null,
-    facets: facets([n.name, n.bridge, n.parent, n.id, shortId(n.id)], [n.name, n.bridge], [...n.subnets, ...n.gateways]),
+    facets: facets([n.name, n.bridge, n.parent, n.id, shortId(n.id), n.overlay?.namespace ?? null, n.overlay?.vxlan?.name ?? null], [n.name, n.bridge], [...n.subnets, ...n.gateways]),
   };
 }
 

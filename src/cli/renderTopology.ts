@@ -1,7 +1,8 @@
 /**
- * The readable tree `netlens topology` prints: engine → network → bridge → endpoints (IP, MAC,
- * veth), publishes with their DNAT rule and proxy, host bridges and their ports, named netns, and
- * what could not be established. Plain text, no colour codes, so it can be piped and diffed.
+ * The readable tree `netlens topology` prints: engine → network → bridge (or an overlay's namespace,
+ * bridge and VXLAN device) → endpoints (IP, MAC, veth), publishes with their DNAT rule and proxy,
+ * host bridges and their ports, named netns, and what could not be established. Plain text, no
+ * colour codes, so it can be piped and diffed.
  */
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { listenerSummary } from '../core/model/listenerSummary';
@@ -24,6 +25,28 @@ function carrierLine(n: NetworkNode): string | null {
   return null;
 }
 
+/**
+ * An overlay's kernel side on this host: its own namespace (the host has no bridge for it), the
+ * bridge there that holds the gateway, the VXLAN device that carries it between nodes, and the
+ * bridge ports that lead to Docker's other namespaces (the load balancer, the ingress sandbox).
+ */
+function overlayLines(n: NetworkNode): string[] {
+  const ov = n.overlay;
+  if (!ov) return [];
+  if (ov.namespacePresent === false) return [`namespace ${ov.namespace} not on this host (made when a local container joins)`];
+  const where = ov.namespacePresent === null ? ' (not read)' : '';
+  const out = [`namespace ${ov.namespace}${where}`];
+  if (ov.bridge) out.push(`bridge ${ov.bridge} ${ov.bridgeAddresses.join(' ')} (inside ${ov.namespace})`.trimEnd());
+  if (ov.vxlan) {
+    const vni = ov.vxlan.vni ?? ov.engineVni;
+    out.push(`vxlan ${ov.vxlan.name} vni ${vni ?? '?'} port ${ov.vxlan.port ?? '?'}${ov.vxlan.local ? ` local ${ov.vxlan.local}` : ''}`);
+  } else if (ov.engineVni !== null) {
+    out.push(`vxlan vni ${ov.engineVni} (engine; the device was not read)`);
+  }
+  for (const p of ov.ports) if (p.peerNamespace) out.push(`${p.name} ⇄ docker netns ${p.peerNamespace} ${p.peerInterface ?? '?'}`);
+  return out;
+}
+
 function containerRef(t: Topology, id: string): ContainerNode | undefined {
   return t.containers.find((c) => c.id === id);
 }
@@ -38,6 +61,7 @@ export function renderTopology(t: Topology): string {
     out.push(`├─ ${networkLine(n)}`);
     const carrier = carrierLine(n);
     if (carrier) out.push(`│  ├─ ${carrier}`);
+    for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
     for (const r of n.natRules) out.push(`│  ├─ nat: ${r.raw}`);
     for (const ep of n.endpoints) {
       if (n.driver === 'host') {
@@ -51,10 +75,14 @@ export function renderTopology(t: Topology): string {
       const ips = [ep.ipv4, ep.ipv6].filter(Boolean).join(' ') || 'no IP';
       const cable = ep.hostVeth
         ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}`
-        : n.parent && ep.containerInterface
-          ? `${ep.containerInterface} → parent ${n.parent}`
-          : ep.containerInterface ?? '';
-      out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}`.trimEnd());
+        : ep.overlayPeer
+          ? `${ep.containerInterface ?? '?'} ⇄ ${ep.overlayPeer.interface} (in ${ep.overlayPeer.namespace})`
+          : n.parent && ep.containerInterface
+            ? `${ep.containerInterface} → parent ${n.parent}`
+            : ep.containerInterface ?? '';
+      // docker_gwbridge: the engine lists these under the network, not the container; the kernel shows them
+      const seen = ep.source === 'kernel' ? '  (from the kernel)' : '';
+      out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}${seen}`.trimEnd());
       // Docker adds the container's short id as an alias on user networks; only the chosen ones say something.
       const aliases = ep.aliases.filter((a) => a !== ep.containerId.slice(0, 12));
       if (aliases.length) out.push(`│  │    aliases: ${aliases.join(', ')}`);

@@ -10,6 +10,8 @@ import { unknown, valueOr } from '../known';
 import type { Known } from '../known';
 import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './firewallJoins';
 import { isIPv6 } from './addresses';
+import { buildOverlay, overlayPeerOf } from './overlay';
+import type { OverlayContext } from './overlay';
 import type {
   ContainerInterface,
   ContainerNode,
@@ -79,11 +81,13 @@ export function buildTopology(input: ModelInput): Topology {
       ['host.namedNetns', host.namedNetns],
       ['host.dockerProxies', host.dockerProxies],
       ['host.containerNetns', host.containerNetns],
+      ...(host.dockerNetns ? [['host.dockerNetns', host.dockerNetns] as const] : []),
     ] as const) {
       if (!fact.known) gaps.push({ subject, reason: fact.reason });
     }
     if (host.listeners && !host.listeners.known) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason });
   }
+  const overlayContext = overlayContextOf(host, engine.containers, netnsByContainer);
 
   /** The netns facts of a container, following `container:<id>` to the namespace's owner. */
   const netnsOf = (c: DockerContainer): ContainerNetns | undefined => {
@@ -126,16 +130,64 @@ export function buildTopology(input: ModelInput): Topology {
     );
   }
 
+  /** The kernel's record of a container interface (the model's copy drops iflink). */
+  const rawInterface = (c: DockerContainer, index: number): NetInterface | undefined => {
+    const ns = netnsOf(c);
+    return ns && ns.interfaces.known ? ns.interfaces.value.find((i) => i.index === index) : undefined;
+  };
+
+  /**
+   * Container interfaces on this bridge that no engine endpoint names. The engine lists a swarm
+   * container's docker_gwbridge endpoint (its eth1) under the network, never under the container,
+   * so the container listing misses it; the kernel shows the veth on the bridge all the same.
+   */
+  const kernelOnlyEndpoints = (n: DockerNetwork, bridge: string, listed: readonly Endpoint[]): Endpoint[] => {
+    const out: Endpoint[] = [];
+    for (const c of engine.containers) {
+      if (c.networkMode.startsWith('container:')) continue; // its namespace's owner is listed
+      for (const iface of containerInterfaces.get(c.id) ?? []) {
+        if (iface.bridge !== bridge || listed.some((e) => e.containerId === c.id && e.containerInterface === iface.name)) continue;
+        const v4 = iface.addresses.find((a) => a.family === 'inet');
+        const v6 = iface.addresses.find((a) => a.family === 'inet6' && a.scope === 'global');
+        const ns = netnsOf(c);
+        const viaHere = (ns && ns.routes.known ? ns.routes.value : []).find((r) => r.dst === 'default' && r.family === 'inet' && r.table === 'main' && r.dev === iface.name);
+        out.push({
+          containerId: c.id,
+          containerName: c.name,
+          networkId: n.id,
+          networkName: n.name,
+          ipv4: v4?.address ?? null,
+          ipv4PrefixLen: v4?.prefixLen ?? null,
+          ipv6: v6?.address ?? null,
+          mac: iface.mac,
+          gateway: viaHere?.gateway ?? null,
+          aliases: [],
+          links: [],
+          containerInterface: iface.name,
+          hostVeth: iface.hostPeer,
+          hostVethIndex: iface.hostPeerIndex,
+          source: 'kernel',
+        });
+      }
+    }
+    return out;
+  };
+
   const networks: NetworkNode[] = engine.networks.map((n) => {
     const bridge = bridgeNameOf(n);
     const bridgePresent = bridge === null || !host || !host.interfaces.known ? null : byName.has(bridge);
     if (bridge && bridgePresent === false) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface` });
     const subnets = n.ipam.config.map((c) => c.subnet).filter(Boolean);
     const endpoints: Endpoint[] = [];
+    const overlay =
+      n.driver === 'overlay'
+        ? buildOverlay(n, engine.containers.some((c) => c.state === 'running' && c.endpoints.some((e) => e.networkId === n.id)), overlayContext, gaps)
+        : undefined;
     for (const c of engine.containers) {
       for (const e of c.endpoints) {
         if (e.networkId !== n.id && !(e.networkId === '' && e.networkName === n.name)) continue;
         const iface = e.mac ? containerInterfaces.get(c.id)?.find((i) => i.mac === e.mac) : undefined;
+        const overlayPeer = overlay && iface ? rawInterface(c, iface.index) : undefined;
         endpoints.push({
           containerId: c.id,
           containerName: c.name,
@@ -151,9 +203,11 @@ export function buildTopology(input: ModelInput): Topology {
           containerInterface: iface?.name ?? null,
           hostVeth: iface && bridge && iface.bridge === bridge ? iface.hostPeer : null,
           hostVethIndex: iface && bridge && iface.bridge === bridge ? iface.hostPeerIndex : null,
+          ...(overlay ? { overlayPeer: overlayPeer ? overlayPeerOf(overlayPeer, overlay, overlayContext.dockerNetns) : null } : {}),
         });
       }
     }
+    if (bridge) endpoints.push(...kernelOnlyEndpoints(n, bridge, endpoints));
     const mtu = n.options['com.docker.network.driver.mtu'];
     return {
       id: n.id,
@@ -174,6 +228,7 @@ export function buildTopology(input: ModelInput): Topology {
       parent: n.driver === 'macvlan' || n.driver === 'ipvlan' ? n.options.parent ?? null : null,
       options: n.options,
       labels: n.labels,
+      ...(overlay ? { overlay } : {}),
       natRules: input.ipv4Rules ? findNatRules(input.ipv4Rules, subnets).map(ruleRef) : [],
       endpoints,
     };
@@ -221,6 +276,20 @@ export function buildTopology(input: ModelInput): Topology {
     gaps,
     stats: { apiCalls: engine.apiCalls, shellRoundTrips: host?.roundTrips ?? 0, collectMs: input.collectMs ?? 0 },
   };
+}
+
+function overlayContextOf(
+  host: HostFacts | null,
+  containers: readonly DockerContainer[],
+  netnsByContainer: Readonly<Record<string, ContainerNetns>>,
+): OverlayContext {
+  const sharers = new Set(containers.filter((c) => c.networkMode.startsWith('container:')).map((c) => c.id));
+  const owners = Object.fromEntries(Object.entries(netnsByContainer).filter(([id]) => !sharers.has(id)));
+  // Without a host, or with a failed shell, the host gap already says why; no per-network repeat.
+  if (!host || host.shellError) return { dockerNetns: null, dockerNetnsReason: null, containerNetns: owners };
+  if (!host.dockerNetns) return { dockerNetns: null, dockerNetnsReason: 'these host facts were collected without them', containerNetns: owners };
+  if (!host.dockerNetns.known) return { dockerNetns: null, dockerNetnsReason: host.dockerNetns.reason, containerNetns: owners };
+  return { dockerNetns: host.dockerNetns.value, dockerNetnsReason: null, containerNetns: owners };
 }
 
 /** The container's listening sockets, where its namespace's were read: the host's for --network host. */
@@ -298,6 +367,7 @@ function buildHostNode(
   input: ModelInput,
 ): HostNode {
   const named = valueOr(host.namedNetns, []);
+  const dockerNetns = host.dockerNetns ? valueOr(host.dockerNetns, []) : [];
   const sysctls = valueOr(host.sysctls, {});
   const containerName = new Map(engine.containers.map((c) => [c.id, c.name]));
   const sharesNetns = new Set(engine.containers.filter((c) => c.networkMode.startsWith('container:')).map((c) => c.id));
@@ -306,6 +376,7 @@ function buildHostNode(
     let peer: string | null = null;
     let peerContainerId: string | null = null;
     let peerNetns: string | null = null;
+    let peerDockerNetns: string | null = null;
     let parent: string | null = null;
     if (i.kind === 'veth' && i.linkIndex !== null) {
       if (i.linkNetnsId === null) {
@@ -331,6 +402,16 @@ function buildHostNode(
             }
           }
         }
+        if (!peer) {
+          for (const ns of dockerNetns) {
+            if (ns.id !== i.linkNetnsId) continue;
+            const hit = valueOr(ns.interfaces, []).find((x) => x.index === i.linkIndex && x.linkIndex === i.index);
+            if (hit) {
+              peerDockerNetns = ns.name;
+              peer = `docker netns ${ns.name} ${hit.name}`;
+            }
+          }
+        }
       }
     } else if ((i.kind === 'macvlan' || i.kind === 'ipvlan' || i.kind === 'vlan') && i.linkIndex !== null) {
       parent = byIndex.get(i.linkIndex)?.name ?? null;
@@ -349,6 +430,7 @@ function buildHostNode(
       peer,
       peerContainerId,
       peerNetns,
+      ...(host.dockerNetns ? { peerDockerNetns } : {}),
       parent,
       dockerNetworkId: network?.id ?? null,
       details: i.details,
@@ -373,6 +455,7 @@ function buildHostNode(
     ipForward: flag('net.ipv4.ip_forward'),
     bridgeNfCallIptables: flag('net.bridge.bridge-nf-call-iptables'),
     namedNetns: named,
+    ...(host.dockerNetns?.known ? { dockerNetns } : {}),
     firewall,
     sysctls,
     ...(host.listeners ? { listeners: host.listeners } : {}),

@@ -3,7 +3,7 @@
  * the CLI prints with --json, what the sidebar and the topology webview draw and what the trace
  * walks. Field names listed in README "JSON for scripts" are a contract.
  */
-import type { ContainerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
+import type { ContainerNetns, DockerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
 import type { Listener } from '../host/types';
 import type { Known } from '../known';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
@@ -44,6 +44,66 @@ export interface Endpoint {
   /** host-side veth name for bridge networks (the interface whose ifindex is the container's iflink) */
   readonly hostVeth: string | null;
   readonly hostVethIndex: number | null;
+  /**
+   * Overlay networks only: the other end of the container's veth, which lives in the overlay's own
+   * namespace (not the host) as a port of its bridge br0. null where it was not found.
+   */
+  readonly overlayPeer?: OverlayPeer | null;
+  /**
+   * `kernel` on an endpoint the engine's container listing does not name — a swarm container's eth1
+   * on docker_gwbridge — found as a container interface whose host veth is a port of this network's
+   * bridge. Absent on endpoints the engine reports.
+   */
+  readonly source?: 'kernel';
+}
+
+/** A veth end inside one of Docker's namespaces (see HostFacts.dockerNetns). */
+export interface OverlayPeer {
+  /** the namespace's file name under /var/run/docker/netns, e.g. `1-bu6pfjvq1m` */
+  readonly namespace: string;
+  readonly interface: string;
+  readonly index: number;
+  /** the bridge that end is a port of (br0), null when none */
+  readonly bridge: string | null;
+}
+
+/** An overlay network as this host's kernel holds it: a namespace with a bridge and a VXLAN device. */
+export interface OverlayNode {
+  /** Docker's namespace for this network: `<epoch>-<network id>` cut to 12 characters, e.g. `1-bu6pfjvq1m` */
+  readonly namespace: string;
+  /** whether it exists on this host now; null when Docker's namespaces are unknown */
+  readonly namespacePresent: boolean | null;
+  /** the bridge inside it (br0); it holds the overlay's gateway address, the host does not */
+  readonly bridge: string | null;
+  readonly bridgeAddresses: readonly string[];
+  readonly vxlan: OverlayVxlan | null;
+  /** the VNI the engine reports (option com.docker.network.driver.overlay.vxlanid_list), null when absent */
+  readonly engineVni: number | null;
+  /** the bridge's veth ports and what each leads to (containers, ingress_sbox, lb_… namespaces) */
+  readonly ports: readonly OverlayPort[];
+}
+
+export interface OverlayVxlan {
+  readonly name: string;
+  readonly index: number;
+  /** VXLAN network identifier as the kernel has it (`ip -d`), null when not reported */
+  readonly vni: number | null;
+  /** UDP destination port, 4789 unless the swarm chose another */
+  readonly port: number | null;
+  /** underlay source address; Docker leaves it unset and lets the route to each peer decide */
+  readonly local: string | null;
+}
+
+export interface OverlayPort {
+  readonly name: string;
+  readonly index: number;
+  /** bridge port state (forwarding …), null when not reported */
+  readonly state: string | null;
+  /** the container on the other end of this veth, null when it is not a container's */
+  readonly peerContainerId: string | null;
+  /** the Docker namespace on the other end (ingress_sbox, lb_…), null when it is not one of those */
+  readonly peerNamespace: string | null;
+  readonly peerInterface: string | null;
 }
 
 export interface NetworkNode {
@@ -70,6 +130,8 @@ export interface NetworkNode {
   readonly parent: string | null;
   readonly options: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
+  /** set on overlay networks only: their namespace, bridge and VXLAN device on this host */
+  readonly overlay?: OverlayNode;
   /** MASQUERADE/SNAT rules that match this network's subnets */
   readonly natRules: readonly RuleRef[];
   readonly endpoints: readonly Endpoint[];
@@ -152,6 +214,8 @@ export interface HostInterfaceNode {
   readonly peer: string | null;
   readonly peerContainerId: string | null;
   readonly peerNetns: string | null;
+  /** veth whose peer is in one of Docker's namespaces (docker_gwbridge → ingress_sbox): its name */
+  readonly peerDockerNetns?: string | null;
   /** macvlan/ipvlan/vlan: the parent interface */
   readonly parent: string | null;
   /** the Docker network this bridge (or macvlan parent) belongs to, null when Docker did not make it */
@@ -167,6 +231,8 @@ export interface HostNode {
   readonly ipForward: boolean | null;
   readonly bridgeNfCallIptables: boolean | null;
   readonly namedNetns: readonly NamedNetns[];
+  /** Docker's own namespaces (overlay, ingress_sbox, lb_…), when they were read */
+  readonly dockerNetns?: readonly DockerNetns[];
   readonly firewall: FirewallNode;
   /** raw sysctl values as read (net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, …) */
   readonly sysctls: Readonly<Record<string, string>>;
