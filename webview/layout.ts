@@ -60,6 +60,18 @@ function spareRows(rows: number): number {
   return Math.min(Math.max(1, Math.ceil((rows * 3) / 4)), Math.max(3, Math.ceil(rows / 2)));
 }
 
+/** gap between the stacks of a wrapped column */
+const stackGap = 24;
+
+/**
+ * Rows per stack before a column wraps into another stack beside it: a network with a hundred
+ * containers becomes a block of stacks instead of one column far taller than any window. Ten rows
+ * at least; more for a big column, so the block comes out roughly as wide as tall on screen.
+ */
+function rowsPerStack(rows: number): number {
+  return Math.max(10, Math.ceil(Math.sqrt(rows * 6.4)));
+}
+
 const estimateLabelWidth = (label: string | null): number => (label ? Math.ceil(label.length * labelCharWidth) : 0);
 const roundUp = (v: number): number => Math.ceil(v / widthStep) * widthStep;
 
@@ -73,7 +85,7 @@ function columnGeometry(col: Column): { leafX: number; width: number } {
   const label = Math.max(0, ...labelled.map((r) => estimateLabelWidth(r.leafEdgeLabel)));
   const hasPorts = col.rows.some((r) => r.port !== null);
   const leafX = hasPorts ? endpointX + endpointWidth + Math.max(minLinkGap, label + 14) : labelled.length > 0 ? Math.max(endpointX + minLinkGap, 22 + label + 12) : endpointX;
-  const marks = col.marks.reduce((w, m) => w + 16 + m.label.length * 6.4, 0);
+  const marks = col.marks.reduce((w, m) => w + 18 + m.label.length * 7, 0);
   const head = Math.max(minHeadWidth, ...col.head.lines.map((l) => estimateLabelWidth(l) + marks + 40));
   return { leafX: roundUp(leafX), width: roundUp(Math.max(head, leafX + containerWidth)) };
 }
@@ -174,11 +186,16 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
   }
 
   const rowSlots: Record<string, (string | null)[]> = {};
-  const leafEdges: { from: string; leaf: string; label: string | null; role: 'veth' | 'macvlan'; key: string }[] = [];
+  const leafEdges: { from: string; leaf: string; label: string | null; role: 'veth' | 'macvlan'; key: string; busX: number }[] = [];
   const pathsToHost: Record<string, string[]> = {};
   const uplinkPath = new Map<string, string[]>();
 
   for (const col of columns) rowSlots[col.key] = assignSlots(memory.rows[col.key] ?? [], col.rows.map((r) => r.key));
+  // rows per stack, kept once chosen: a newcomer opens a new stack rather than re-flowing the others
+  const stackRows: Record<string, number> = {};
+  for (const col of columns) stackRows[col.key] = memory.stackRows?.[col.key] ?? rowsPerStack(rowSlots[col.key]!.length);
+  const shownRows = (key: string): number => Math.min(rowSlots[key]!.length, stackRows[key]!);
+  const stackCount = (key: string): number => Math.max(1, Math.ceil(rowSlots[key]!.length / stackRows[key]!));
   const columnsPerBand = Math.max(1, Math.floor(memory.columnsPerBand ?? options.columnsPerBand ?? defaultColumnsPerBand));
   const bandCount = Math.ceil(columnSlots.length / columnsPerBand);
   const bandTops: number[] = [];
@@ -186,12 +203,17 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
   for (let b = 0, top = headY; b < bandCount; b++) {
     bandTops.push(top);
     let rows = 0;
+    let wanted = 0;
     for (const col of columns) {
       const ci = columnIndex.get(col.key)!;
-      if (Math.floor(ci / columnsPerBand) === b && !collapsed.has(col.key)) rows = Math.max(rows, rowSlots[col.key]!.length);
+      if (Math.floor(ci / columnsPerBand) !== b || collapsed.has(col.key)) continue;
+      const shown = shownRows(col.key);
+      rows = Math.max(rows, shown);
+      // a column that wraps grows sideways: it needs no spare rows below its full stack
+      wanted = Math.max(wanted, Math.min(stackRows[col.key]!, shown + spareRows(shown)));
     }
     const remembered = memory.bandRows?.[b] ?? 0;
-    const reserved = rows <= remembered ? remembered : rows + spareRows(rows);
+    const reserved = rows <= remembered ? remembered : Math.max(rows, wanted);
     bandRows.push(reserved);
     top += headHeight + headToRows + reserved * rowHeight + bandGapY;
   }
@@ -205,7 +227,8 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const g = columnGeometry(col);
     const leafX = Math.max(g.leafX, memory.leafX?.[col.key] ?? 0);
     leafXs[col.key] = leafX;
-    const width = Math.max(g.width, roundUp(leafX + containerWidth));
+    const stackWidth = Math.max(g.width, roundUp(leafX + containerWidth));
+    const width = stackWidth + (stackCount(col.key) - 1) * (roundUp(leafX + containerWidth) + stackGap);
     widths.set(col.key, width);
     const p = columnIndex.get(col.key)! % columnsPerBand;
     slotWidths[p] = Math.max(slotWidths[p] ?? 0, width);
@@ -221,6 +244,8 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const x0 = slotX[ci % columnsPerBand]!;
     const headWidth = widths.get(col.key)!;
     const containerX = leafXs[col.key]!;
+    const perStack = stackRows[col.key]!;
+    const stackStep = roundUp(containerX + containerWidth) + stackGap;
     const headY = bandTops[Math.floor(ci / columnsPerBand)]!;
     const firstRowY = headY + headHeight + headToRows;
     const isCollapsed = collapsed.has(col.key);
@@ -228,7 +253,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const marks: LayoutMark[] = [];
     let mx = x0 + headWidth - 6;
     for (const m of [...col.marks].reverse()) {
-      const width = 12 + m.label.length * 6.4;
+      const width = 14 + m.label.length * 7;
       mx -= width;
       marks.push({ ...m, x: mx, y: headY + headHeight - markHeight - 5, width });
       mx -= 4;
@@ -255,24 +280,26 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     slots.forEach((key, ri) => {
       if (key === null) return;
       const row = col.rows.find((r) => r.key === key)!;
-      const y = firstRowY + ri * rowHeight;
+      // stack by stack, each with its own bus dropping from the head
+      const sx = x0 + Math.floor(ri / perStack) * stackStep;
+      const y = firstRowY + (ri % perStack) * rowHeight;
       let from = head.id;
       let fromPath = up;
       if (row.port) {
-        const port: LayoutNode = { ...row.port, x: x0 + endpointX, y, width: endpointWidth, height: nodeHeight, column: col.key, marks: [], hiddenRows: 0 };
+        const port: LayoutNode = { ...row.port, x: sx + endpointX, y, width: endpointWidth, height: nodeHeight, column: col.key, marks: [], hiddenRows: 0 };
         addNode(port);
         const busId = topologyIds.edge('bus', port.id);
-        edges.push({ id: busId, role: 'bus', source: head.id, target: port.id, shape: 'orthogonal', points: [[x0 + 12, headY + headHeight], [x0 + 12, y + nodeHeight / 2], [x0 + endpointX, y + nodeHeight / 2]], label: null, labelX: 0, labelY: 0, labelAnchor: 'start' });
+        edges.push({ id: busId, role: 'bus', source: head.id, target: port.id, shape: 'orthogonal', points: [[sx + 12, headY + headHeight], [sx + 12, y + nodeHeight / 2], [sx + endpointX, y + nodeHeight / 2]], label: null, labelX: 0, labelY: 0, labelAnchor: 'start' });
         from = port.id;
         fromPath = [port.id, busId, ...up];
         pathsToHost[port.id] = fromPath;
       }
       if (row.leaf) {
         if (homes[row.leaf.id] === col.key) {
-          addNode({ ...row.leaf.spec, x: x0 + containerX, y, width: containerWidth, height: nodeHeight, column: col.key, marks: [], hiddenRows: 0 });
+          addNode({ ...row.leaf.spec, x: sx + containerX, y, width: containerWidth, height: nodeHeight, column: col.key, marks: [], hiddenRows: 0 });
         }
         if (row.leafEdgeRole !== null) {
-          leafEdges.push({ from, leaf: row.leaf.id, label: row.leafEdgeLabel, role: row.leafEdgeRole, key: row.key });
+          leafEdges.push({ from, leaf: row.leaf.id, label: row.leafEdgeLabel, role: row.leafEdgeRole, key: row.key, busX: sx + 12 });
           const eid = topologyIds.edge(row.leafEdgeRole, row.key);
           pathsToHost[row.leaf.id] = [...(pathsToHost[row.leaf.id] ?? [row.leaf.id]), eid, ...fromPath];
         } else {
@@ -290,7 +317,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     const id = topologyIds.edge(le.role, le.key);
     const sameRowY = leaf.y + leaf.height / 2;
     if (from.role === 'network' || from.role === 'group') {
-      const bx = from.x + 12;
+      const bx = le.busX;
       edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[bx, from.y + from.height], [bx, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: bx + 10, labelY: sameRowY - 6, labelAnchor: 'start' });
     } else if (Math.abs(from.y - leaf.y) < 1 && leaf.x > from.x) {
       edges.push({ id, role: le.role, source: from.id, target: leaf.id, shape: 'orthogonal', points: [[from.x + from.width, sameRowY], [leaf.x, sameRowY]], label: le.label, labelX: from.x + from.width + 4, labelY: sameRowY - 6, labelAnchor: 'start' });
@@ -373,7 +400,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     width: width + margin,
     height: height + margin,
     pathsToHost,
-    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand, slotWidths, leafX: { ...memory.leafX, ...leafXs } },
+    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand, slotWidths, leafX: { ...memory.leafX, ...leafXs }, stackRows: { ...memory.stackRows, ...stackRows } },
   };
 }
 

@@ -75,6 +75,8 @@ export interface LayoutMemory {
   readonly slotWidths?: readonly number[];
   /** column key → where its containers start, right of the veth labels; only grows */
   readonly leafX?: Readonly<Record<string, number>>;
+  /** column key → rows per stack before the column wraps into another stack beside it; kept once chosen */
+  readonly stackRows?: Readonly<Record<string, number>>;
 }
 
 export interface TopologyLayout {

@@ -36,7 +36,9 @@ function readMemory(v: unknown): LayoutMemory | null {
   const slotWidths = Array.isArray(v.slotWidths) ? v.slotWidths.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0) : [];
   const leafX: Record<string, number> = {};
   if (isObj(v.leafX)) for (const [k, x] of Object.entries(v.leafX)) if (typeof x === 'number' && Number.isFinite(x) && x >= 0) leafX[k] = x;
-  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows, ...(columnsPerBand ? { columnsPerBand } : {}), slotWidths, leafX };
+  const stackRows: Record<string, number> = {};
+  if (isObj(v.stackRows)) for (const [k, n] of Object.entries(v.stackRows)) if (typeof n === 'number' && Number.isInteger(n) && n > 0) stackRows[k] = n;
+  return { columns: v.columns, hostBand: v.hostBand, rows, homes, bandRows, ...(columnsPerBand ? { columnsPerBand } : {}), slotWidths, leafX, stackRows };
 }
 
 /** Whatever `getState()` returned (maybe from an older version, maybe nothing) as a valid state. */

@@ -14,7 +14,7 @@ function findRepoRoot(from: string): string {
 export const repoRoot = findRepoRoot(__dirname);
 export const topologyFixtureDir = resolve(repoRoot, 'test/fixtures/topology');
 
-export type TopologyFixtureName = 'lab-20.10' | 'lab-20.10-plus-w3' | 'busy-20.10' | 'busy-20.10-plus-w3';
+export type TopologyFixtureName = 'lab-20.10' | 'lab-20.10-plus-w3' | 'busy-20.10' | 'busy-20.10-plus-w3' | 'crowd-20.10' | 'crowd-20.10-plus-one';
 
 export function loadTopologyFixture(name: TopologyFixtureName): Topology {
   return JSON.parse(readFileSync(resolve(topologyFixtureDir, `${name}.json`), 'utf8')) as Topology;

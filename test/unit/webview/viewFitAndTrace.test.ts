@@ -61,6 +61,42 @@ describe('compact layout', () => {
   });
 });
 
+describe('a crowded network (120 containers on docker0, recorded)', () => {
+  const crowd = loadTopologyFixture('crowd-20.10');
+  const crowdPlus = loadTopologyFixture('crowd-20.10-plus-one');
+  const layout = layoutTopology(crowd, { columnsPerBand: 2 });
+  const bridge = crowd.networks.find((n) => n.name === 'bridge')!;
+
+  it('wraps the network into stacks of rows side by side, each veth beside its container, none overlapping', () => {
+    const veths = layout.nodes.filter((n) => n.column === topologyIds.network(bridge.id) && n.role === 'endpoint');
+    assert.equal(veths.length, bridge.endpoints.length);
+    const stacks = [...new Set(veths.map((n) => n.x))];
+    assert.ok(stacks.length >= 3, `${stacks.length} stacks`);
+    const perStack = layout.memory.stackRows![topologyIds.network(bridge.id)]!;
+    assert.ok(Math.max(...veths.map((n) => n.y)) - Math.min(...veths.map((n) => n.y)) <= (perStack - 1) * 60, 'no stack taller than its rows');
+    const aspect = (layout.width / layout.height);
+    assert.ok(aspect > 0.6 && aspect < 3, `the drawing is ${Math.round(layout.width)}×${Math.round(layout.height)}, not one endless column`);
+    const ns = layout.nodes;
+    for (let i = 0; i < ns.length; i++) {
+      for (let j = i + 1; j < ns.length; j++) {
+        const a = ns[i]!;
+        const b = ns[j]!;
+        assert.ok(!(a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height), `${a.id} overlaps ${b.id}`);
+      }
+    }
+  });
+
+  it('moves nothing when one more container starts on the crowded network', () => {
+    const after = layoutTopology(crowdPlus, { memory: layout.memory });
+    const extra = crowdPlus.containers.find((c) => c.name === 'nlp-extra')!;
+    assert.ok(after.nodes.some((n) => n.id === topologyIds.container(extra.id)));
+    for (const n of layout.nodes) {
+      const m = after.nodes.find((x) => x.id === n.id)!;
+      assert.deepEqual([m.x, m.y], [n.x, n.y], `${n.id} stayed`);
+    }
+  });
+});
+
 describe('fit', () => {
   const layout = layoutTopology(base, { columnsPerBand: 3 });
 
