@@ -110,6 +110,8 @@ describe('topology webview: first view, fit and engine picker (headless Chromium
     assert.match((await wv.page.locator('.status').textContent()) ?? '', /engine chosen/);
     const state = await wv.page.evaluate(() => JSON.parse(sessionStorage.getItem('nlw-webview-state') ?? '{}') as { memory: { columns: string[] } });
     assert.ok(!state.memory.columns.some((c) => base.networks.some((n) => c === `net:${n.id}` && !busy.networks.some((b) => b.id === n.id))), 'a fresh layout, not the last engine\'s slots');
+    await wv.page.mouse.move(panel.width - 5, panel.height - 5);
+    await wv.page.waitForTimeout(300);
     await wv.page.screenshot({ path: resolve(artifacts, 'webview-topology-engine-picker.png') });
   });
 });
