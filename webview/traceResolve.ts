@@ -31,7 +31,7 @@ function hostItems(topology: Topology, drawn: ReadonlySet<string>, iface: string
   return out;
 }
 
-/** The container and, for a named interface, the edge that carries it (veth or macvlan). */
+/** The container and, for a named interface, the edge that carries it (veth or macvlan) and the veth's host end. */
 function containerItems(topology: Topology, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
   const c = topology.containers.find((x) => x.name === name || x.name === name.replace(/^\//, '') || x.id === name);
   if (!c) return [];
@@ -46,11 +46,13 @@ function containerItems(topology: Topology, drawn: ReadonlySet<string>, name: st
     if (!e) continue;
     const key = topologyIds.endpoint(n.id, c.id);
     for (const role of ['veth', 'macvlan']) if (drawn.has(topologyIds.edge(role, key))) out.push(topologyIds.edge(role, key));
+    // the packet crosses the whole veth pair: its host end lights too, though the trace names the bridge next
+    if (drawn.has(key)) out.push(key);
   }
   return out;
 }
 
-/** The netns and, for a named interface, the veth edge from its host-side peer. */
+/** The netns and, for a named interface, the veth edge from its host-side peer and that peer. */
 function netnsItems(topology: Topology, layout: TopologyLayout, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
   const node = topologyIds.namedNetns(name);
   const out = drawn.has(node) ? [node] : [];
@@ -61,6 +63,7 @@ function netnsItems(topology: Topology, layout: TopologyLayout, drawn: ReadonlyS
   if (!hostSide) return out;
   const port = topologyIds.bridgePort(hostSide.name);
   for (const e of layout.edges) if (e.target === node && e.source === port) out.push(e.id);
+  if (drawn.has(port)) out.push(port);
   return out;
 }
 

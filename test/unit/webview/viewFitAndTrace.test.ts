@@ -157,6 +157,14 @@ describe('trace highlight resolution', () => {
       topologyIds.edge('veth', epW1),
     ]);
     assert.equal(lit.includes(topologyIds.hostInterface('eth0')), false, 'the host NIC eth0 stays dark');
+    // what a real trace says (recorded `netlens trace --from nlp-a` on this machine): the container's
+    // eth0, then straight the bridge; the veth pair between them lights whole
+    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container nlw-a', interface: 'eth0' }, { namespace: 'host', interface: userNet.bridge! }]), [
+      topologyIds.container(a.id),
+      topologyIds.edge('veth', epA),
+      epA,
+      topologyIds.network(userNet.id),
+    ]);
     // the host's own eth0 is the NIC
     assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'host', interface: 'eth0' }]), [topologyIds.hostInterface('eth0')]);
   });
