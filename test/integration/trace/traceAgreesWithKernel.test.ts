@@ -52,19 +52,20 @@ const pid = (name: string) => run('docker', ['inspect', '-f', '{{.State.Pid}}', 
  */
 function udpProbe(dstContainer: string, port: number, sendArgv: (py: string) => string[], dstIp: string, dstPort: number): Pick<Case, 'prepare' | 'probe'> {
   let got = '';
-  let exited: Promise<void> = Promise.resolve();
+  let recv: ReturnType<typeof spawn> | null = null;
   return {
     prepare: async () => {
-      const recv = spawn('nsenter', ['-t', pid(dstContainer), '-n', 'timeout', '8', 'python3', '-c',
+      // bounded, but long enough to outlive a snapshot of a busy engine; the probe ends it sooner
+      recv = spawn('nsenter', ['-t', pid(dstContainer), '-n', 'timeout', '120', 'python3', '-c',
         `import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',${port}));print('ready',flush=True);print(s.recvfrom(100)[0].decode(),flush=True)`]);
-      recv.stdout.on('data', (d: Buffer) => (got += d.toString()));
-      exited = new Promise<void>((res) => recv.on('close', () => res()));
+      recv.stdout!.on('data', (d: Buffer) => (got += d.toString()));
       for (let i = 0; i < 50 && !got.includes('ready'); i++) await new Promise((r) => setTimeout(r, 100));
     },
     probe: async () => {
       const py = `import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(3):\n  s.sendto(b'nlt-udp',('${dstIp}',${dstPort}));time.sleep(0.3)`;
       attempt(sendArgv(py)[0]!, sendArgv(py).slice(1), 10_000);
-      await exited;
+      for (let i = 0; i < 30 && !got.includes('nlt-udp'); i++) await new Promise((r) => setTimeout(r, 100));
+      recv?.kill();
       return got.includes('nlt-udp');
     },
   };

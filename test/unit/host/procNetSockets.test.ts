@@ -96,18 +96,24 @@ describe('host: /proc/net/{tcp,tcp6,udp,udp6} listening sockets', () => {
     assert.deepEqual(keys(listenersFromTables(recorded('host', 'tcp') + recorded('host', 'udp'), 'host')), ['tcp 0.0.0.0 2024', 'tcp 127.0.0.1 47290', 'udp 0.0.0.0 47291']);
   });
 
-  it("a container's sockets part becomes its listeners; a part with no tables leaves them unknown with the reason", () => {
+  it("one grep -H over every container's tables is split back per PID; a PID with no tables left is unknown with the reason", () => {
     const id = 'f'.repeat(64);
     const other = 'e'.repeat(64);
-    const netns = parseContainerNetns([
-      { name: `ctr:${id}:7907:sockets`, text: all('container') },
+    const prefixed = TABLES.flatMap((t) => recorded('container', t).split('\n').filter((l) => l.trim()).map((l) => `/proc/7907/net/${t}:${l}`)).join('\n');
+    const parts = [
       { name: `ctr:${id}:7907:nsenter`, text: '[][][]' },
-      { name: `ctr:${other}:8000:sockets`, text: '' },
       { name: `ctr:${other}:8000:nsenter`, text: '[][][]' },
-    ]);
+    ];
+    const netns = parseContainerNetns([...parts, { name: 'sockets', text: prefixed }]);
     const l = netns[id]?.listeners;
-    assert.ok(l?.known && l.value.some((x) => x.protocol === 'tcp' && x.port === 80));
+    assert.ok(l?.known);
+    assert.deepEqual(keys(l.value), keys(parseProcNetSockets(all('container')).listeners));
     const u = netns[other]?.listeners;
     assert.ok(u && !u.known && /\/proc\/8000\/net.*could not be read/.test(u.reason));
+    // a recording from before netlens read sockets: the fact is absent, not unknown
+    assert.equal(parseContainerNetns(parts)[id]?.listeners, undefined);
+    // a line grep -H did not prefix: every container's listeners unknown, quoting it
+    const bad = parseContainerNetns([...parts, { name: 'sockets', text: `${prefixed}\nstray line` }])[id]?.listeners;
+    assert.ok(bad && !bad.known && /line without its \/proc\/PID\/net file in: stray line/.test(bad.reason));
   });
 });

@@ -6,7 +6,7 @@ import type { BatchPart } from '../batch';
 import type { ContainerNetns, NetnsFacts } from '../types';
 import { unknown } from '../../known';
 import { attempt, parseNetnsBatch } from './netnsBatch';
-import { listenersFromTables } from './procNetSockets';
+import { listenersFromTables, socketTextByPid } from './procNetSockets';
 import {
   interfacesFromProc,
   parseFibTrie,
@@ -17,14 +17,13 @@ import {
   parseSysClassNet,
 } from './procNet';
 
-const PART = /^ctr:([0-9a-f]{64}):(\d+):(nsenter|nsenter-error|sys|sockets|proc:[a-z0-9_]+)$/;
+const PART = /^ctr:([0-9a-f]{64}):(\d+):(nsenter|nsenter-error|sys|proc:[a-z0-9_]+)$/;
 
 interface Gathered {
   pid: number;
   nsenter?: string;
   nsenterError?: string;
   sys?: string;
-  sockets?: string;
   proc: Map<string, string>;
 }
 
@@ -39,15 +38,16 @@ export function parseContainerNetns(parts: readonly BatchPart[]): Record<string,
     if (kind === 'nsenter') g.nsenter = p.text;
     else if (kind === 'nsenter-error') g.nsenterError = p.text.trim();
     else if (kind === 'sys') g.sys = p.text;
-    else if (kind === 'sockets') g.sockets = p.text;
     else g.proc.set(kind.slice('proc:'.length), p.text);
   }
+  // one grep read every container's socket tables; a recording made before that has no such part
+  const socketPart = parts.find((p) => p.name === 'sockets');
+  const sockets = socketPart ? attempt(() => socketTextByPid(socketPart.text)) : null;
   const out: Record<string, ContainerNetns> = {};
   for (const [containerId, g] of byId) {
     const facts = g.nsenterError === undefined ? parseNetnsBatch(g.nsenter ?? '', `nsenter -t ${g.pid} -n ip -json -d -batch`) : fromProc(g);
-    const sockets = g.sockets;
-    // a recording made before netlens read sockets has no such part: leave the fact out, not unknown
-    const listeners = sockets === undefined ? {} : { listeners: attempt(() => listenersFromTables(sockets, `/proc/${g.pid}/net/{tcp,tcp6,udp,udp6}`)) };
+    const what = `/proc/${g.pid}/net/{tcp,tcp6,udp,udp6}`;
+    const listeners = !sockets ? {} : { listeners: sockets.known ? attempt(() => listenersFromTables(sockets.value.get(g.pid) ?? '', what)) : unknown(`${what}: ${sockets.reason}`) };
     out[containerId] = { containerId, pid: g.pid, ...facts, ...listeners };
   }
   return out;

@@ -25,10 +25,28 @@ const UDP_UNCONNECTED = '07';
  */
 export const SOCKET_LINE_FILTER = String.raw`^ *sl +local_address| (0A|07) [0-9A-Fa-f]{8}:[0-9A-Fa-f]{8} `;
 
-/** `grep` of the four tables under DIR (a shell word such as "/proc/$pid/net"); a missing table (IPv6 off) is skipped. */
+/** The grep command (files to follow): -h for one namespace, -H to prefix each line with its file. */
+export function socketTablesGrep(nameFlag: '-h' | '-H'): string {
+  return `grep ${nameFlag} -E '${SOCKET_LINE_FILTER}'`;
+}
+
+/** `grep` of the four tables under DIR (a shell word such as "/proc/self/net"); a missing table (IPv6 off) is skipped. */
 export function socketTablesScript(dir: string): string {
   const files = (['tcp', 'tcp6', 'udp', 'udp6'] as const).map((f) => `"${dir}/${f}"`).join(' ');
-  return `grep -h -E '${SOCKET_LINE_FILTER}' ${files} 2>/dev/null`;
+  return `${socketTablesGrep('-h')} ${files} 2>/dev/null`;
+}
+
+/** Splits `grep -H` output over many /proc/PID/net tables into each PID's text. */
+export function socketTextByPid(text: string): Map<number, string> {
+  const out = new Map<number, string[]>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const m = /^\/proc\/(\d+)\/net\/(?:tcp|tcp6|udp|udp6):(.*)$/.exec(line);
+    if (!m) throw parseError('grep -H /proc/PID/net/{tcp,tcp6,udp,udp6}', 'line without its /proc/PID/net file', line);
+    const pid = Number(m[1]);
+    out.set(pid, [...(out.get(pid) ?? []), m[2] ?? '']);
+  }
+  return new Map([...out].map(([pid, lines]) => [pid, lines.join('\n')]));
 }
 
 /** The host's own: /proc/self/net is the namespace of the shell that runs the batch, like every other host fact. */

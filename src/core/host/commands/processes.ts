@@ -3,7 +3,7 @@
  * processes hold published ports, and which PID lives in each container's network namespace (the
  * child of the container's containerd shim). The same script then reads every such namespace —
  * through `nsenter … ip -json` where it may, else from /proc (procNet.ts) — so a refresh stays one
- * round trip; its listening sockets come from /proc/PID/net without entering it. Container ids
+ * round trip; their listening sockets come from /proc/PID/net in one grep. Container ids
  * come from process arguments, so the script admits only 64-hex ids and numeric PIDs before using
  * them.
  */
@@ -11,7 +11,7 @@ import type { BatchCommand } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
-import { socketTablesScript } from './procNetSockets';
+import { socketTablesGrep } from './procNetSockets';
 
 export const PROC_NET_FILES = ['route', 'ipv6_route', 'arp', 'fib_trie', 'if_inet6', 'dev'] as const;
 export const SYS_NET_ATTRIBUTES = ['ifindex', 'iflink', 'address', 'mtu', 'operstate', 'flags'] as const;
@@ -45,6 +45,7 @@ for line in $NL_PS; do
   NL_SHIMS="$NL_SHIMS$pid:$id "
 done
 NL_DONE=' '
+NL_SOCK=
 IFS=$NL_NL
 for line in $NL_PS; do
   IFS=' '
@@ -55,8 +56,7 @@ for line in $NL_PS; do
   rest=\${NL_SHIMS#*" $ppid:"}; id=\${rest%% *}
   case "$NL_DONE" in *" $id "*) continue ;; esac
   NL_DONE="$NL_DONE$id "
-  nl_part "ctr:$id:$pid:sockets"
-  ${socketTablesScript('/proc/$pid/net')}
+  NL_SOCK="$NL_SOCK /proc/$pid/net/tcp /proc/$pid/net/tcp6 /proc/$pid/net/udp /proc/$pid/net/udp6"
   nl_part "ctr:$id:$pid:nsenter"
   if command -v nsenter >/dev/null 2>&1; then
     e=$( { printf '${NETNS_BATCH_INPUT}' | nsenter -t "$pid" -n ip -json -d -batch - ; } 2>&1 1>&3 ); rc=$?
@@ -81,6 +81,12 @@ for line in $NL_PS; do
   done
   set -f
 done
+# every container's socket tables in one grep: a process per container costs more than the reads
+if [ -n "$NL_SOCK" ]; then
+  nl_part sockets
+  IFS=' '
+  ${socketTablesGrep('-H')} $NL_SOCK 2>/dev/null
+fi
 true`,
 };
 
