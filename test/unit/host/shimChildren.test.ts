@@ -17,7 +17,7 @@ import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures'
 async function containersFrom(psFixture: string): Promise<{ id: string; pid: number }[]> {
   const bin = mkdtempSync(join(tmpdir(), 'nlh-ps-'));
   try {
-    for (const tool of ['sh', 'cat']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
+    for (const tool of ['sh', 'cat', 'awk']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
     writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(HOST_FIXTURES, psFixture)}'\n`);
     chmodSync(join(bin, 'ps'), 0o755);
     const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [processesCommand]);

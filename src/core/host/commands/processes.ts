@@ -18,44 +18,34 @@ export const SYS_NET_ATTRIBUTES = ['ifindex', 'iflink', 'address', 'mtu', 'opers
 
 export const processesCommand: BatchCommand = {
   name: 'processes',
-  requires: ['ps'],
+  requires: ['ps', 'awk'],
   script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
 set -f
-NL_SHIMS=' '
 NL_NL='
 '
-IFS=$NL_NL
-for line in $NL_PS; do
-  IFS=' '
-  set -- $line
-  [ $# -ge 3 ] || continue
-  pid=$1; shift 2
-  case "$*" in *containerd-shim*) ;; *) continue ;; esac
-  id=
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      -id) [ $# -ge 2 ] && id=$2 ;;
-      -workdir) [ $# -ge 2 ] && [ -z "$id" ] && id=\${2##*/} ;;
-    esac
-    shift
-  done
-  case "$id" in ''|*[!0-9a-f]*) continue ;; esac
-  [ \${#id} -eq 64 ] || continue
-  NL_SHIMS="$NL_SHIMS$pid:$id "
-done
-NL_DONE=' '
+# Container init processes: the first child of each containerd shim whose arguments carry
+# -id <64 hex> (or the v1 shim's -workdir …/<id>). One awk pass: string matching in sh loops is
+# quadratic in the number of containers.
+NL_CTRS=$(printf '%s\\n' "$NL_PS" | awk '
+  { p[NR] = $1; pp[NR] = $2
+    if ($0 ~ /containerd-shim/) {
+      id = ""
+      for (i = 3; i < NF; i++) {
+        if ($i == "-id") id = $(i + 1)
+        else if ($i == "-workdir" && id == "") { n = split($(i + 1), parts, "/"); id = parts[n] }
+      }
+      if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
+    } }
+  END { for (k = 1; k <= NR; k++) if ((pp[k] in shim) && !(shim[pp[k]] in seen) && p[k] ~ /^[0-9]+$/) { seen[shim[pp[k]]] = 1; print p[k], shim[pp[k]] } }')
 NL_SOCK=
 IFS=$NL_NL
-for line in $NL_PS; do
+for line in $NL_CTRS; do
   IFS=' '
   set -- $line
-  pid=$1; ppid=$2
-  case "$pid$ppid" in ''|*[!0-9]*) continue ;; esac
-  case "$NL_SHIMS" in *" $ppid:"*) ;; *) continue ;; esac
-  rest=\${NL_SHIMS#*" $ppid:"}; id=\${rest%% *}
-  case "$NL_DONE" in *" $id "*) continue ;; esac
-  NL_DONE="$NL_DONE$id "
+  pid=$1; id=$2
+  case "$pid" in ''|*[!0-9]*) continue ;; esac
+  case "$id" in ''|*[!0-9a-f]*) continue ;; esac
   NL_SOCK="$NL_SOCK /proc/$pid/net/tcp /proc/$pid/net/tcp6 /proc/$pid/net/udp /proc/$pid/net/udp6"
   nl_part "ctr:$id:$pid:nsenter"
   if command -v nsenter >/dev/null 2>&1; then
