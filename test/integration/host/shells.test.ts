@@ -3,13 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { composeBatch, newDelimiter, parseBatch } from '../../../src/core/host/batch';
 import { HOST_COMMANDS } from '../../../src/core/host/collect';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
-import { requireRealEngine } from '../../support/lab';
+import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
 
 const runningIds = (): string[] => execFileSync('docker', ['ps', '-q', '--no-trunc']).toString().trim().split('\n').filter(Boolean);
 
 describe('host integration: the whole host script under the shells hosts have', function () {
   this.timeout(60_000);
-  before(() => requireRealEngine());
+  // a container of its own, so the suite never depends on what other suites left running
+  const P = 'nlh-shells-';
+  before(() => {
+    requireRealEngine();
+    removeLab(P);
+    docker('run', '-d', '--name', `${P}c`, IMAGE, 'sleep', '600');
+  });
+  after(() => removeLab(P));
 
   // Debian's sh is dash; RHEL's is bash; Alpine and embedded hosts have busybox ash.
   for (const [cmd, args] of [['dash', ['-s']], ['bash', ['--posix', '-s']], ['busybox', ['sh', '-s']]] as const) {
