@@ -17,7 +17,7 @@ function value<T>(k: { known: true; value: T } | { known: false; reason: string 
 /** A PATH of symlinks to the tools the batch uses, minus the ones a test wants missing. */
 function pathWithout(missing: readonly string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'nlh-path-'));
-  const tools = ['sh', 'ip', 'bridge', 'brctl', 'ps', 'cat', 'hostname', 'iptables', 'iptables-save', 'ip6tables-save', 'nft', 'nsenter', 'route'];
+  const tools = ['sh', 'ip', 'bridge', 'brctl', 'ps', 'cat', 'awk', 'grep', 'hostname', 'iptables', 'iptables-save', 'ip6tables-save', 'nft', 'nsenter', 'route'];
   for (const t of tools.filter((x) => !missing.includes(x))) symlinkSync(run('sh', ['-c', 'command -v "$1"', 'sh', t]), join(dir, t));
   return dir;
 }
