@@ -5,6 +5,7 @@ import { nextNodeInDirection } from '../../../webview/keyboardNavigation';
 import type { LayoutNode, TopologyLayout } from '../../../webview/layout';
 import { assignSlots, bestColumnsPerBand, layoutTopology } from '../../../webview/layout';
 import { loadTopologyFixture } from '../../support/topologyFixtures';
+import { assertNoOverlap } from '../../support/layoutAssertions';
 
 const base = loadTopologyFixture('lab-20.10');
 const plusW3 = loadTopologyFixture('lab-20.10-plus-w3');
@@ -102,15 +103,7 @@ describe('webview layout on a recorded real topology', () => {
   });
 
   it('never overlaps two nodes', () => {
-    const ns = layout.nodes;
-    for (let i = 0; i < ns.length; i++) {
-      for (let j = i + 1; j < ns.length; j++) {
-        const a = ns[i]!;
-        const b = ns[j]!;
-        const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-        assert.equal(overlap, false, `${a.id} overlaps ${b.id}`);
-      }
-    }
+    assertNoOverlap(layout.nodes);
   });
 
   it('gives the hover path from a container to the host NIC', () => {

@@ -4,6 +4,7 @@ import type { LayoutNode, TopologyLayout } from '../../../webview/layout';
 import { layoutTopology } from '../../../webview/layout';
 import { itemFacts } from '../../../webview/itemFacts';
 import { loadTopologyFixture } from '../../support/topologyFixtures';
+import { assertNoOverlap } from '../../support/layoutAssertions';
 
 const busy = loadTopologyFixture('busy-20.10');
 const later = loadTopologyFixture('busy-20.10-plus-w3');
@@ -63,14 +64,7 @@ describe('webview layout on a busy recorded engine (several labs at once)', () =
   });
 
   it('never overlaps two nodes', () => {
-    const ns = layout.nodes;
-    for (let i = 0; i < ns.length; i++) {
-      for (let j = i + 1; j < ns.length; j++) {
-        const a = ns[i]!;
-        const b = ns[j]!;
-        assert.ok(!(a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height), `${a.id} overlaps ${b.id}`);
-      }
-    }
+    assertNoOverlap(layout.nodes);
   });
 
   it('keeps every node in place while three containers start elsewhere', () => {

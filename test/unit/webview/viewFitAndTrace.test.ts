@@ -7,6 +7,7 @@ import { layoutTopology } from '../../../webview/layout';
 import { parseTraceNamespace, resolveTraceSteps } from '../../../webview/traceResolve';
 import { readUiState } from '../../../webview/uiState';
 import { loadTopologyFixture } from '../../support/topologyFixtures';
+import { assertNoOverlap } from '../../support/layoutAssertions';
 
 const base = loadTopologyFixture('lab-20.10');
 const plusW3 = loadTopologyFixture('lab-20.10-plus-w3');
@@ -76,14 +77,7 @@ describe('a crowded network (120 containers on docker0, recorded)', () => {
     assert.ok(Math.max(...veths.map((n) => n.y)) - Math.min(...veths.map((n) => n.y)) <= (perStack - 1) * 60, 'no stack taller than its rows');
     const aspect = (layout.width / layout.height);
     assert.ok(aspect > 0.6 && aspect < 3, `the drawing is ${Math.round(layout.width)}×${Math.round(layout.height)}, not one endless column`);
-    const ns = layout.nodes;
-    for (let i = 0; i < ns.length; i++) {
-      for (let j = i + 1; j < ns.length; j++) {
-        const a = ns[i]!;
-        const b = ns[j]!;
-        assert.ok(!(a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height), `${a.id} overlaps ${b.id}`);
-      }
-    }
+    assertNoOverlap(layout.nodes);
   });
 
   it('moves nothing when one more container starts on the crowded network', () => {
