@@ -99,7 +99,7 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
   });
 
   it('a missing host command leaves only its fact unknown, with a reason naming it', async () => {
-    const dir = pathWithout(['bridge', 'brctl', 'nft']);
+    const dir = pathWithout(['bridge', 'brctl', 'nft', 'grep']);
     try {
       const partial = await collectHostFacts(createLocalShell({ env: { PATH: dir } }));
       assert.ok(!partial.bridgePorts.known);
@@ -107,6 +107,9 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       assert.match(partial.bridgePorts.reason, /not found/);
       assert.ok(!partial.nftRuleset.known);
       assert.equal(partial.nftRuleset.reason, 'nft not found on the host (command -v), needed for nft-ruleset');
+      // without grep only the socket tables are unread: who listens becomes unknown, nothing else
+      assert.ok(partial.listeners && !partial.listeners.known);
+      assert.match(partial.listeners.reason, /grep/);
       for (const k of ['interfaces', 'routes', 'neighbours', 'iptablesSave', 'namedNetns', 'dockerProxies', 'containerNetns'] as const) {
         assert.ok(partial[k].known, `${k} should stay known`);
       }

@@ -17,6 +17,9 @@ export const namedNetnsCommand: BatchCommand = {
   name: 'netns',
   requires: ['ip'],
   script: `ip -json netns list
+# the section's status is the list's: a namespace's socket tables that cannot be read (no grep,
+# no nsenter) leave only its listeners unknown
+nl_rc=$?
 for f in /var/run/netns/*; do
   [ -e "$f" ] || continue
   n=\${f##*/}
@@ -31,7 +34,8 @@ for f in /var/run/netns/*; do
   # /proc/self/net is the reading process's namespace: grep run inside NAME reads NAME's tables
   if command -v nsenter >/dev/null 2>&1; then nsenter --net="$f" ${socketTablesScript('/proc/self/net')}
   else ip netns exec "$n" ${socketTablesScript('/proc/self/net')}; fi
-done`,
+done
+exit $nl_rc`,
 };
 
 export function parseNamedNetns(section: BatchSection): NamedNetns[] {
