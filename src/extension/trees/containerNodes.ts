@@ -5,10 +5,11 @@
 import type { ContainerChange, ContainerStorage } from '../../core/docker/types';
 import type { ContainerNode, Topology } from '../../core/model/types';
 import { containerSheet } from '../facts/containerSheet';
-import { portBindingText, publishText } from '../facts/format';
+import { portBindingText } from '../facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { UPDATING } from './networkNodes';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
@@ -72,18 +73,8 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   const publishes = topology.publishes.filter((p) => p.containerId === c.id);
   if (publishes.length) {
     for (const p of publishes) {
-      const pf: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: c.id };
-      children.push({
-        id: id('pub', publishKey(p)),
-        label: publishText(p),
-        description: p.proxy ? `docker-proxy ${p.proxy.pid}` : p.dnatRule ? 'DNAT' : 'no DNAT rule found',
-        tooltip: p.dnatRule ? `DNAT: ${markdownText(p.dnatRule.raw)}` : 'No DNAT rule found',
-        icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
-        contextValue: contextValueFor('publish', pf),
-        children: [],
-        facts: pf,
-        engineKey: engine,
-      });
+      const description = p.proxy ? `docker-proxy ${p.proxy.pid}` : p.dnatRule ? 'DNAT' : 'no DNAT rule found';
+      children.push(publishNode(p, (kind, key) => id(kind, key), engine, c.id, description));
     }
   } else {
     // Ports only exposed, or published while the model could not match a DNAT rule.

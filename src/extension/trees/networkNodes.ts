@@ -1,10 +1,11 @@
 /** The Networks view below one engine: network → endpoint → publishes, aliases and links. */
 import type { Endpoint, NetworkNode, Topology } from '../../core/model/types';
 import { endpointSheet, networkSheet } from '../facts/networkSheets';
-import { networkDescription, publishText } from '../facts/format';
+import { networkDescription } from '../facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
-import { nodeIds, publishKey } from './nodeIds';
+import { nodeIds } from './nodeIds';
+import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
 
@@ -89,20 +90,9 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
   const base = (kind: string, key: string) => nodeIds.endpointDetail(engine, n.id, ep.containerId, kind, key);
   const publishes = topology.publishes.filter((p) => p.containerId === ep.containerId && (p.containerIp === null || p.containerIp === ep.ipv4 || p.containerIp === ep.ipv6));
   const children: TreeNode[] = [
-    ...publishes.map((p): TreeNode => {
-      const pf: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: ep.containerId };
-      return {
-        id: base('pub', publishKey(p)),
-        label: publishText(p),
-        description: p.dnatRule ? `DNAT ${p.dnatRule.chain} #${p.dnatRule.index}` : 'no DNAT rule found',
-        tooltip: p.dnatRule ? `DNAT: ${markdownText(p.dnatRule.raw)}` : 'No DNAT rule found for this publish',
-        icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
-        contextValue: contextValueFor('publish', pf),
-        children: [],
-        facts: pf,
-        engineKey: engine,
-      };
-    }),
+    ...publishes.map((p) =>
+      publishNode(p, base, engine, ep.containerId, p.dnatRule ? `DNAT ${p.dnatRule.chain} #${p.dnatRule.index}` : 'no DNAT rule found'),
+    ),
     ...ep.aliases.map((a): TreeNode => ({
       id: base('alias', a),
       label: a,

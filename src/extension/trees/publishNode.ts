@@ -1,0 +1,27 @@
+/** The tree item for a published port, the same under a network endpoint and under a container. */
+import type { Publish } from '../../core/model/types';
+import { publishText } from '../facts/format';
+import { markdownText } from '../text/markdownText';
+import { publishKey } from './nodeIds';
+import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
+
+export function publishNode(
+  p: Publish,
+  nodeId: (kind: string, key: string) => string,
+  engine: string,
+  topologyId: string,
+  description: string,
+): TreeNode {
+  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId };
+  return {
+    id: nodeId('pub', publishKey(p)),
+    label: publishText(p),
+    description,
+    tooltip: p.dnatRule ? `DNAT: ${markdownText(p.dnatRule.raw)}` : 'No DNAT rule found for this publish',
+    icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
+    contextValue: contextValueFor('publish', facts),
+    children: [],
+    facts,
+    engineKey: engine,
+  };
+}
