@@ -3,11 +3,14 @@
  * integration/network/bridge/*doc): bridge `bridge1` 192.0.2.0/24 with container c1 192.0.2.2
  * publishing 8080→80 (or the internal networks bridgeICC 192.0.2.0/24 / bridgeNoICC
  * 198.51.100.0/24), docker0 172.17.0.0/16, and an uplink eth0 203.0.113.1/24 for "outside" peers.
- * Only addresses and names come from the scenario; the shape is the model's own.
+ * Only addresses and names come from the scenario; the shape is the model's own. Each container
+ * runs a server on tcp/80 (the scenario's own choice, so a trace can end in a socket): the model
+ * knows its listening sockets, as a snapshot reads them.
  */
 import type { ContainerNode, HostInterfaceNode, NetworkNode, Publish, Topology } from '../../src/core/model/types';
 import type { Route } from '../../src/core/host/types';
 import type { Ruleset } from '../../src/core/netfilter/types';
+import { known } from '../../src/core/known';
 
 export interface ScenarioNet {
   readonly name: string;
@@ -52,6 +55,7 @@ export function mobyScenarioTopology(ruleset: Ruleset, nets: readonly ScenarioNe
         interfaces: [{ name: 'eth0', index: 2, mac: null, addresses: [{ family: 'inet', address: c.ip, prefixLen: len, scope: 'global', broadcast: null }], kind: 'veth', hostPeer: veth, hostPeerIndex: index - 1, bridge }],
         routes: [route(n.subnet, 'eth0'), ...(n.internal ? [] : [route('default', 'eth0', n.gateway)])],
         neighbours: [], defaultGateway: n.internal ? null : n.gateway,
+        listeners: known([{ protocol: 'tcp', family: 'inet', address: '0.0.0.0', port: 80 }]),
       });
       return {
         containerId: id, containerName: c.name, networkId: n.name, networkName: n.name, ipv4: c.ip, ipv4PrefixLen: len, ipv6: null, mac: null,

@@ -18,6 +18,7 @@ import type {
   Endpoint,
   FirewallNode,
   Gap,
+  HostFactName,
   HostInterfaceNode,
   HostNode,
   NetworkNode,
@@ -258,6 +259,7 @@ export function buildTopology(input: ModelInput): Topology {
       neighbours: ownNs ? valueOr(ownNs.neighbours, []) : [],
       defaultGateway: defaultRoute?.gateway ?? null,
       ...listenersOf(c, ns, host),
+      ...netnsUnknown(c, ownNs, host),
     };
   });
 
@@ -290,6 +292,17 @@ function overlayContextOf(
   if (!host.dockerNetns) return { dockerNetns: null, dockerNetnsReason: 'these host facts were collected without them', containerNetns: owners };
   if (!host.dockerNetns.known) return { dockerNetns: null, dockerNetnsReason: host.dockerNetns.reason, containerNetns: owners };
   return { dockerNetns: host.dockerNetns.value, dockerNetnsReason: null, containerNetns: owners };
+}
+
+/** Why a running container's own namespace is not in the model (its interfaces and routes are then unknown, not empty). */
+function netnsUnknown(c: DockerContainer, ns: ContainerNetns | undefined, host: HostFacts | null): { unknown?: { netns: string } } {
+  if (c.networkMode === 'host' || c.state !== 'running') return {};
+  if (!host) return { unknown: { netns: NO_HOST_REASON } };
+  if (host.shellError) return { unknown: { netns: `host shell ${host.target}: ${host.shellError.message}` } };
+  if (!ns) return { unknown: { netns: host.containerNetns.known ? 'no process of this container was found on the host' : host.containerNetns.reason } };
+  if (!ns.interfaces.known) return { unknown: { netns: ns.interfaces.reason } };
+  if (!ns.routes.known) return { unknown: { netns: ns.routes.reason } };
+  return {};
 }
 
 /** The container's listening sockets, where its namespace's were read: the host's for --network host. */
@@ -447,6 +460,19 @@ function buildHostNode(
     ipv4: input.ipv4Rules,
     ipv6: input.ipv6Rules,
   };
+  const unknownFacts: Partial<Record<HostFactName, string>> = {};
+  const note = (name: HostFactName, fact: Known<unknown> | undefined) => {
+    if (fact && !fact.known) unknownFacts[name] = fact.reason;
+  };
+  note('interfaces', host.interfaces);
+  note('routes', host.routes);
+  note('sysctls', host.sysctls);
+  note('namedNetns', host.namedNetns);
+  note('bridgePorts', host.bridgePorts);
+  note('dockerProxies', host.dockerProxies);
+  note('containerNetns', host.containerNetns);
+  if (!input.ipv4Rules) unknownFacts.firewallIpv4 = rulesetReason(input, 'host.iptables');
+  if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');
   return {
     target: host.target,
     hostname: host.hostname.known ? host.hostname.value : null,
@@ -459,5 +485,11 @@ function buildHostNode(
     firewall,
     sysctls,
     ...(host.listeners ? { listeners: host.listeners } : {}),
+    unknown: unknownFacts,
   };
+}
+
+/** Why a ruleset is not in the model: the gap its parser or reader left. */
+function rulesetReason(input: ModelInput, subject: string): string {
+  return input.rulesGaps?.find((g) => g.subject === subject)?.reason ?? 'it was not read';
 }

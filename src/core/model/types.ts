@@ -182,6 +182,12 @@ export interface ContainerNode {
    * from facts recorded before netlens read them.
    */
   readonly listeners?: Known<readonly Listener[]>;
+  /**
+   * What of the container's own namespace is not known, with the reason: `netns` when its
+   * interfaces, routes and neighbours were not read (the arrays above are then empty, not "none").
+   * Absent when everything was read.
+   */
+  readonly unknown?: { readonly netns?: string };
 }
 
 export interface Publish {
@@ -223,6 +229,9 @@ export interface HostInterfaceNode {
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** Host facts that can be missing as a whole; each has its own reason. */
+export type HostFactName = 'interfaces' | 'routes' | 'sysctls' | 'namedNetns' | 'bridgePorts' | 'dockerProxies' | 'containerNetns' | 'firewallIpv4' | 'firewallIpv6';
+
 export interface HostNode {
   readonly target: string;
   readonly hostname: string | null;
@@ -238,6 +247,11 @@ export interface HostNode {
   readonly sysctls: Readonly<Record<string, string>>;
   /** sockets listening in the host namespace, docker-proxy's among them (absent in older recordings) */
   readonly listeners?: Known<readonly Listener[]>;
+  /**
+   * The facts above that were not read, each with the reason: an empty `routes` or a null
+   * `firewall.ipv4` named here is unknown, not empty. Absent in models built before netlens said so.
+   */
+  readonly unknown?: Readonly<Partial<Record<HostFactName, string>>>;
 }
 
 export interface FirewallNode {

@@ -6,7 +6,7 @@
 import type { RuleRef } from '../model/types';
 import { decideRule, quickReject, type Outcome } from './matchEval';
 import { baseChains } from './hooks';
-import type { EvalContext, Packet } from './packet';
+import type { ConntrackEntry, EvalContext, Packet } from './packet';
 import type { Hook, Rule, Ruleset } from './types';
 
 export type ChainVerdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'UNCERTAIN';
@@ -45,6 +45,8 @@ export interface HookResult {
   readonly verdict: ChainVerdict;
   readonly packet: Packet;
   readonly chains: readonly ChainResult[];
+  /** conntrack's rewrites of a reply, each placed after the chains that ran before it */
+  readonly conntrack: readonly ConntrackEvent[];
   /** the chain result that ended the hook with DROP/REJECT/UNCERTAIN, null when all accepted */
   readonly decisive: ChainResult | null;
 }
@@ -86,19 +88,81 @@ export function ruleRef(r: Rule): RuleRef {
   return ref;
 }
 
-/** Every base chain registered at `hook`, in priority order; nat chains only for a NEW connection. */
-export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext, opts: { skipNat?: boolean } = {}): HookResult {
+/**
+ * What conntrack's NAT does to a packet of a connection it already holds. The kernel registers
+ * conntrack and NAT at fixed priorities beside the tables (include/uapi/linux/netfilter_ipv4.h,
+ * enum nf_ip_hook_priorities; the same numbers for IPv6):
+ *
+ *   PREROUTING  raw -300 · conntrack -200 · mangle -150 · NAT_DST -100 · (filter 0) · security 50
+ *   OUTPUT      raw -300 · conntrack -200 · mangle -150 · NAT_DST -100 · filter 0 · security 50
+ *   INPUT       mangle -150 · filter 0 · security 50 · NAT_SRC 100 · confirm INT_MAX
+ *   FORWARD     mangle -150 · filter 0 · security 50
+ *   POSTROUTING mangle -150 · NAT_SRC 100 · confirm INT_MAX
+ *
+ * Conntrack at -200 only finds the connection (the packet's ctstate). The addresses of a reply are
+ * rewritten by NAT itself (nf_nat_ipv4_fn → nf_nat_packet) at NAT_DST for the destination and at
+ * NAT_SRC for the source: so raw and mangle PREROUTING still see a reply to a masqueraded connection
+ * addressed to the masquerading address, and a rule such as Docker 28's raw
+ * `-d <container IP> ! -i <bridge> -j DROP` does not see the container's address on it.
+ */
+export interface ConntrackEvent {
+  /** how many of the hook's chains ran before it */
+  readonly after: number;
+  readonly priority: number;
+  readonly what: string;
+  readonly packet: Packet;
+}
+
+const NAT_PRIORITY: Readonly<Record<Hook, { readonly priority: number; readonly manip: 'dst' | 'src' } | null>> = {
+  prerouting: { priority: -100, manip: 'dst' },
+  output: { priority: -100, manip: 'dst' },
+  input: { priority: 100, manip: 'src' },
+  postrouting: { priority: 100, manip: 'src' },
+  forward: null,
+};
+
+/** Reply-direction un-NAT at `hook`'s NAT point; null when it changes nothing. */
+export function reverseNat(hook: Hook, p: Packet, conn: ConntrackEntry | null | undefined): { packet: Packet; what: string } | null {
+  const point = NAT_PRIORITY[hook];
+  if (!conn || !point || p.ctState === 'NEW' || p.ctState === 'UNTRACKED') return null;
+  if (point.manip === 'dst') {
+    if (p.dst === conn.origSrc) return null;
+    const packet = { ...p, dst: conn.origSrc };
+    return { packet, what: `conntrack (NAT at priority ${point.priority}): reply of a source-NATed connection, destination ${p.dst} restored to ${packet.dst}` };
+  }
+  if (p.src === conn.origDst || p.dst === conn.origDst) return null;
+  const packet = { ...p, src: conn.origDst, sport: conn.origDport ?? p.sport };
+  return { packet, what: `conntrack (NAT at priority ${point.priority}): reply of a destination-NATed connection, source ${p.src} restored to ${packet.src}` };
+}
+
+/**
+ * Every base chain registered at `hook`, in priority order, with conntrack's reply un-NAT at its
+ * own priority between them; nat chains only for a NEW connection.
+ */
+export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: EvalContext, opts: { skipNat?: boolean; conntrack?: ConntrackEntry | null } = {}): HookResult {
   let p = packet;
   const chains: ChainResult[] = [];
+  const conntrack: ConntrackEvent[] = [];
+  const natPoint = NAT_PRIORITY[hook];
+  let natDone = false;
+  const crossNat = () => {
+    natDone = true;
+    const r = reverseNat(hook, p, opts.conntrack);
+    if (!r) return;
+    p = r.packet;
+    conntrack.push({ after: chains.length, priority: natPoint!.priority, what: r.what, packet: p });
+  };
   for (const base of baseChains(ruleset, hook)) {
+    if (!natDone && natPoint && base.priority > natPoint.priority) crossNat();
     // nat rules see only a connection's first packet, and only once (a looped-back local packet was NATed in OUTPUT)
     if (base.nat && (p.ctState !== 'NEW' || opts.skipNat)) continue;
     const r = evaluateChain(ruleset, base.table, base.chain.name, p, ctx, hook);
     chains.push(r);
     p = r.packet;
-    if (r.verdict !== 'ACCEPT') return { hook, verdict: r.verdict, packet: p, chains, decisive: r };
+    if (r.verdict !== 'ACCEPT') return { hook, verdict: r.verdict, packet: p, chains, conntrack, decisive: r };
   }
-  return { hook, verdict: 'ACCEPT', packet: p, chains, decisive: null };
+  if (!natDone && natPoint) crossNat();
+  return { hook, verdict: 'ACCEPT', packet: p, chains, conntrack, decisive: null };
 }
 
 export function evaluateChain(ruleset: Ruleset, table: string, chain: string, packet: Packet, ctx: EvalContext, hook?: Hook): ChainResult {

@@ -30,6 +30,16 @@ export interface Packet {
   readonly srcMac?: string | null;
 }
 
+/**
+ * A connection conntrack already holds: the addresses its first packet had before any NAT. A packet
+ * of the reply direction is un-NATed against it at the NAT hooks (see `reverseNat` in evaluate.ts).
+ */
+export interface ConntrackEntry {
+  readonly origSrc: string;
+  readonly origDst: string;
+  readonly origDport: number | null;
+}
+
 export interface LocalAddress {
   readonly address: string;
   readonly iface: string;

@@ -1,5 +1,5 @@
 /** One netfilter hook on the host, run through the evaluator and written down as hops. */
-import { evaluateHook, type ChainResult, type Decider } from '../netfilter/evaluate';
+import { evaluateHook, reverseNat, type ChainResult, type Decider } from '../netfilter/evaluate';
 import type { Packet } from '../netfilter/packet';
 import type { Hook } from '../netfilter/types';
 import type { RuleRef } from '../model/types';
@@ -28,18 +28,34 @@ function chainWhat(c: ChainResult): string {
   }
 }
 
-export const NO_FIREWALL = 'the host firewall (iptables-save) is not in the model: every hook was assumed to accept';
+/** Why the host's firewall is not in the model, for the missing fact. */
+function firewallWhy(walk: Walk): string {
+  const host = walk.topo.host;
+  if (!host) return 'the model has no host facts (no shell on the Docker host)';
+  return host.unknown?.firewallIpv4 ?? 'it was not read';
+}
 
 export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly ending: Ending };
 
 /** Runs `hook` and records one hop per chain that had rules or decided; stops on drop/uncertain. */
 export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | null, opts: { skipNat?: boolean } = {}): StepOutcome {
   if (!walk.ruleset) {
-    walk.assume(NO_FIREWALL);
-    return { ok: true, packet };
+    walk.missing('the host firewall (iptables-save / nft)', firewallWhy(walk), 'every netfilter hook accepts');
+    // conntrack un-NATs a reply whatever the rules say
+    const r = reverseNat(hook, packet, walk.reverseOf);
+    if (r) walk.hop(simpleHop('host', iface, 'netfilter', r.what, r.packet, { hook }));
+    return { ok: true, packet: r?.packet ?? packet };
   }
-  const r = evaluateHook(walk.ruleset, hook, packet, walk.evalCtx, opts);
-  for (const c of r.chains) {
+  const r = evaluateHook(walk.ruleset, hook, packet, walk.evalCtx, { ...opts, conntrack: walk.reverseOf });
+  const events = [...r.conntrack];
+  const conntrackHops = (upTo: number) => {
+    while (events.length > 0 && events[0]!.after <= upTo) {
+      const e = events.shift()!;
+      walk.hop(simpleHop('host', iface, 'netfilter', e.what, e.packet, { hook }));
+    }
+  };
+  for (const [i, c] of r.chains.entries()) {
+    conntrackHops(i);
     if (c.steps.length === 0 && c.verdict === 'ACCEPT') continue;
     walk.hop(
       simpleHop('host', iface, 'netfilter', chainWhat(c), c.packet, {
@@ -52,6 +68,7 @@ export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | 
       }),
     );
   }
+  conntrackHops(r.chains.length);
   if (r.verdict === 'ACCEPT') return { ok: true, packet: r.packet };
   const d = r.decisive!;
   if (r.verdict === 'UNCERTAIN') {

@@ -21,6 +21,10 @@ export function formatTrace(result: TraceResult): string {
     for (const h of result.reply) out.push(...line(h));
   }
   out.push(`Verdict: ${result.verdict.toUpperCase()} — decided by ${result.decidedBy}`);
+  if (result.missing.length > 0) {
+    out.push('Not known (the verdict cannot rest on these):');
+    for (const m of result.missing) out.push(`  - ${m.fact}: ${m.why} — the path above takes ${m.assumed}`);
+  }
   if (result.assumptions.length > 0) {
     out.push('Assumptions (not checked):');
     for (const a of result.assumptions) out.push(`  - ${a}`);

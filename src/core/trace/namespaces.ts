@@ -8,6 +8,7 @@ import type { Route } from '../host/types';
 import type { InterfaceKind } from '../host/types';
 import type { Listener } from '../host/types';
 import type { Known } from '../known';
+import type { MissingFact } from './types';
 
 export interface NsInterface {
   readonly name: string;
@@ -28,8 +29,8 @@ export interface Namespace {
   readonly container: ContainerNode | null;
   readonly interfaces: readonly NsInterface[];
   readonly routes: readonly Route[];
-  /** what the model did not know about this namespace and what the trace assumed instead */
-  readonly assumptions: readonly string[];
+  /** what the model does not know about this namespace; a walk through it records these */
+  readonly missing: readonly MissingFact[];
   /** its listening sockets; null where the model has none (built from older facts) */
   readonly listeners: Known<readonly Listener[]> | null;
 }
@@ -54,11 +55,15 @@ export function hostNamespace(topo: Topology): Namespace | null {
     bridge: i.master,
     mac: i.mac,
   }));
-  return { kind: 'host', label: 'host', container: null, interfaces, routes: host.routes, assumptions: [], listeners: host.listeners ?? null };
+  const missing: MissingFact[] = [];
+  if (host.unknown?.interfaces) missing.push({ fact: 'the host\'s interfaces', why: host.unknown.interfaces, assumed: 'the host has only the interfaces the engine implies' });
+  if (host.unknown?.routes) missing.push({ fact: 'the host\'s routes', why: host.unknown.routes, assumed: 'the host has no routes but its connected ones' });
+  return { kind: 'host', label: 'host', container: null, interfaces, routes: host.routes, missing, listeners: host.listeners ?? null };
 }
 
 export function containerNamespace(topo: Topology, c: ContainerNode): Namespace {
-  const assumptions: string[] = [];
+  const missing: MissingFact[] = [];
+  const notRead = c.unknown?.netns ?? 'its namespace was not read';
   let interfaces: NsInterface[] = c.interfaces
     .filter((i) => i.kind !== 'loopback')
     .map((i) => ({
@@ -86,7 +91,7 @@ export function containerNamespace(topo: Topology, c: ContainerNode): Namespace 
       bridge: n.bridge,
       mac: e.mac,
     }));
-    assumptions.push(`the interfaces of container ${c.name} were not read from its netns; taken from the engine's endpoints`);
+    missing.push({ fact: `the interfaces of container ${c.name}`, why: notRead, assumed: "the interfaces the engine's endpoints describe" });
   }
   if (routes.length === 0 && interfaces.some((i) => i.addresses.length > 0)) {
     // Docker's own routes: each connected subnet, and a default via the gateway the engine reports
@@ -101,15 +106,15 @@ export function containerNamespace(topo: Topology, c: ContainerNode): Namespace 
     const gwEp = endpoints.find(({ e }) => e.gateway === gw);
     if (gw && gwEp) synth.push(route('default', gw, gwEp.e.containerInterface ?? `eth(${gwEp.n.name})`));
     routes = synth;
-    assumptions.push(`the routes of container ${c.name} were not read from its netns; assumed Docker's: connected subnets${gw ? ` and default via ${gw}` : ''}`);
+    missing.push({ fact: `the routes of container ${c.name}`, why: notRead, assumed: `Docker's own: the connected subnets${gw ? ` and default via ${gw}` : ''}` });
   }
-  return { kind: 'container', label: `container ${c.name}`, container: c, interfaces, routes, assumptions, listeners: c.listeners ?? null };
+  return { kind: 'container', label: `container ${c.name}`, container: c, interfaces, routes, missing, listeners: c.listeners ?? null };
 }
 
 export function namedNamespace(topo: Topology, name: string): Namespace | null {
   const ns = topo.host?.namedNetns.find((n) => n.name === name);
   if (!ns) return null;
-  const assumptions: string[] = [];
+  const missing: MissingFact[] = [];
   const hostIfs = topo.host?.interfaces ?? [];
   const interfaces: NsInterface[] = ns.interfaces.known
     ? ns.interfaces.value
@@ -126,10 +131,10 @@ export function namedNamespace(topo: Topology, name: string): Namespace | null {
           };
         })
     : [];
-  if (!ns.interfaces.known) assumptions.push(`interfaces of netns ${name} are not known: ${ns.interfaces.reason}`);
+  if (!ns.interfaces.known) missing.push({ fact: `the interfaces of netns ${name}`, why: ns.interfaces.reason, assumed: 'none' });
   const routes = ns.routes.known ? ns.routes.value : [];
-  if (!ns.routes.known) assumptions.push(`routes of netns ${name} are not known: ${ns.routes.reason}`);
-  return { kind: 'netns', label: `netns ${name}`, container: null, interfaces, routes, assumptions, listeners: ns.listeners ?? null };
+  if (!ns.routes.known) missing.push({ fact: `the routes of netns ${name}`, why: ns.routes.reason, assumed: 'none' });
+  return { kind: 'netns', label: `netns ${name}`, container: null, interfaces, routes, missing, listeners: ns.listeners ?? null };
 }
 
 function route(dst: string, gateway: string | null, dev: string): Route {

@@ -16,7 +16,7 @@ import { simpleHop, type Ending, type Walk } from './walkContext';
 /** A packet leaves `ns` (already addressed). */
 export function sendFrom(walk: Walk, ns: Namespace, packet: Packet): Ending {
   if (ns.kind === 'host') return hostOutput(walk, packet);
-  for (const a of ns.assumptions) walk.assume(a);
+  consult(walk, ns);
   const choice = lookupRoute(ns, packet.dst);
   if (choice.kind === 'local') {
     walk.hop(simpleHop(ns.label, 'lo', 'deliver', `${packet.dst} is an address of ${ns.label} itself: delivered over its loopback`, packet));
@@ -46,6 +46,12 @@ function leaveNamespace(walk: Walk, ns: Namespace, iface: NsInterface, packet: P
   const bridge = iface.bridge ?? hostIf?.bridge ?? null;
   walk.hop(simpleHop(ns.label, iface.name, 'link', `veth ${iface.name} → host ${iface.hostPeer}${bridge ? ` (port of bridge ${bridge})` : ''}`, packet));
   if (bridge) return arriveOnBridge(walk, bridge, iface.hostPeer, packet, nextHop, iface.mac);
+  const child = macvlanChildOn(walk, iface.hostPeer, nextHop);
+  if (child) {
+    // the macvlan driver's rx handler on the parent takes frames for its children's MACs before the host's IP stack
+    walk.hop(simpleHop('host', iface.hostPeer, 'link', `${iface.hostPeer} is the parent of ${child.driver} network ${child.network}: the frame for ${nextHop} goes straight to ${child.ns.label} (layer 2, no host routing or netfilter)`, packet));
+    return arrive(walk, child.ns, packet, null);
+  }
   return hostPrerouting(walk, { ...packet, inInterface: iface.hostPeer, physIn: null, physOut: null });
 }
 
@@ -61,16 +67,51 @@ function leaveByMacvlan(walk: Walk, ns: Namespace, iface: NsInterface, packet: P
     walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name}: delivered at layer 2 to ${peer.label} on the same parent ${iface.hostPeer ?? ''} (no host netfilter on the way)`, packet));
     return arrive(walk, peer, packet, null);
   }
+  const wire = iface.hostPeer ? namespaceBehind(walk, iface.hostPeer) : null;
+  if (wire && isOwnAddress(wire, nextHop)) {
+    walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name}: out on parent ${iface.hostPeer}'s wire to ${wire.label}`, packet));
+    return arrive(walk, wire, packet, null);
+  }
   walk.hop(simpleHop(ns.label, iface.name, 'link', `${iface.kind} ${iface.name}: leaves on parent ${iface.hostPeer ?? '?'}'s wire toward ${nextHop}; beyond the host is not modelled`, packet));
   walk.assume(`what lies on the wire of ${iface.hostPeer ?? 'the parent'} beyond the host is not modelled: the packet was taken as delivered there`);
   return { verdict: 'delivered', decidedBy: `${iface.kind} ${iface.name} sent it onto ${iface.hostPeer ?? 'its parent'}'s wire` };
 }
 
-/** net.bridge.bridge-nf-call-iptables as known, or null */
+/** net.bridge.bridge-nf-call-iptables as known, or null (recorded as missing only where it changes the outcome) */
 function bridgeNf(walk: Walk): '1' | '0' | null {
   const h = walk.topo.host;
-  const v = walk.sysctl('net.bridge.bridge-nf-call-iptables') ?? (h?.bridgeNfCallIptables === true ? '1' : h?.bridgeNfCallIptables === false ? '0' : null);
+  const v = h?.sysctls['net.bridge.bridge-nf-call-iptables'] ?? (h?.bridgeNfCallIptables === true ? '1' : h?.bridgeNfCallIptables === false ? '0' : null);
   return v === null ? null : v.trim() === '1' ? '1' : '0';
+}
+
+const BRIDGE_NF_UNKNOWN = {
+  fact: 'sysctl net.bridge.bridge-nf-call-iptables',
+  assumed: 'net.bridge.bridge-nf-call-iptables=1 (br_netfilter loaded, as Docker requires): bridged traffic passes iptables',
+};
+
+/** The namespace on the other end of a host veth (a named netns or a container), if the model has it. */
+function namespaceBehind(walk: Walk, hostIfName: string): Namespace | null {
+  const h = walk.topo.host?.interfaces.find((i) => i.name === hostIfName);
+  if (h?.kind !== 'veth') return null;
+  if (h.peerNetns) return namedNamespace(walk.topo, h.peerNetns);
+  const c = h.peerContainerId ? walk.topo.containers.find((x) => x.id === h.peerContainerId) : undefined;
+  return c ? containerNamespace(walk.topo, c) : null;
+}
+
+/** A macvlan/ipvlan child with `ip` on networks whose parent is `parent`. */
+function macvlanChildOn(walk: Walk, parent: string, ip: string): { ns: Namespace; network: string; driver: string } | null {
+  for (const n of walk.topo.networks) {
+    if ((n.driver !== 'macvlan' && n.driver !== 'ipvlan') || n.parent !== parent) continue;
+    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    const c = ep && walk.topo.containers.find((x) => x.id === ep.containerId);
+    if (c) return { ns: containerNamespace(walk.topo, c), network: n.name, driver: n.driver };
+  }
+  return null;
+}
+
+/** The walk reads `ns`'s interfaces and routes: what the model lacks of them is missing for this trace. */
+export function consult(walk: Walk, ns: Namespace): void {
+  for (const m of ns.missing) walk.missing(m.fact, m.why, m.assumed);
 }
 
 /** The host's address on a Docker bridge: on the bridge interface, or the network's gateway when host facts are missing. */
@@ -93,13 +134,20 @@ function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Pack
   walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: layer-2 forward from ${inPort} to ${port.port} (${port.ns.label})`, packet));
   let p: Packet = { ...packet, inInterface: bridge, outInterface: bridge, physIn: inPort, physOut: port.port, srcMac };
   const nf = bridgeNf(walk);
-  if (nf === null) walk.assume('net.bridge.bridge-nf-call-iptables is not known: assumed 1 (br_netfilter loaded, as Docker requires), so bridged traffic passes iptables');
   if (nf !== '0') {
-    const state = nf === '1' ? '=1' : ' is not known, assumed 1';
+    const state = nf === '1' ? '=1' : ' is not known, taken as 1';
     walk.hop(simpleHop('host', bridge, 'sysctl', `net.bridge.bridge-nf-call-iptables${state}: this bridged packet passes the iptables PREROUTING, FORWARD and POSTROUTING hooks`, p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+    // unknown, the sysctl matters only where the hooks change something: with it off they would not run
+    const nfMatters = () => {
+      if (nf === null) walk.missing(BRIDGE_NF_UNKNOWN.fact, walk.topo.host?.unknown?.sysctls ?? 'the host shell did not report it', BRIDGE_NF_UNKNOWN.assumed);
+    };
     for (const hook of ['prerouting', 'forward', 'postrouting'] as const) {
       const s = runHook(walk, hook, { ...p, outInterface: hook === 'prerouting' ? '' : bridge }, bridge);
-      if (!s.ok) return s.ending;
+      if (!s.ok) {
+        nfMatters();
+        return s.ending;
+      }
+      if (s.packet.dst !== p.dst || s.packet.src !== p.src) nfMatters();
       p = { ...s.packet, outInterface: bridge };
       if (hook === 'prerouting' && p.dst !== packet.dst) {
         // DNAT on a bridged packet turns it into a routed one
@@ -149,13 +197,8 @@ function findContainerWithAddress(walk: Walk, ip: string, where: (n: NetworkNode
 
 /** A packet arriving at the host from outside its own stack: PREROUTING, then the routing decision. */
 export function hostPrerouting(walk: Walk, packet: Packet): Ending {
-  let p = packet;
-  if (walk.reverseOf && p.dst !== walk.reverseOf.origSrc) {
-    // conntrack undoes SNAT/MASQUERADE on the reply before routing
-    p = { ...p, dst: walk.reverseOf.origSrc };
-    walk.hop(simpleHop('host', p.inInterface, 'netfilter', `conntrack: reply to a masqueraded connection, destination restored to ${p.dst}`, p));
-  }
-  const s = runHook(walk, 'prerouting', p, p.inInterface);
+  // a reply is un-NATed inside the hook, at NAT's own priority (after raw and mangle): see reverseNat
+  const s = runHook(walk, 'prerouting', packet, packet.inInterface);
   if (!s.ok) return s.ending;
   return routeInHost(walk, s.packet);
 }
@@ -164,6 +207,7 @@ export function hostPrerouting(walk: Walk, packet: Packet): Ending {
 export function routeInHost(walk: Walk, packet: Packet): Ending {
   const host = walk.host;
   if (!host) return { verdict: 'uncertain', decidedBy: 'the host namespace is not in the model' };
+  consult(walk, host);
   if (isLocal(packet.dst, walk.evalCtx) || isOwnAddress(host, packet.dst)) {
     walk.hop(simpleHop('host', packet.inInterface, 'routing', `routing decision: ${packet.dst} is a local address of the host → INPUT`, packet));
     const s = runHook(walk, 'input', { ...packet, outInterface: '' }, packet.inInterface);
@@ -176,9 +220,8 @@ export function routeInHost(walk: Walk, packet: Packet): Ending {
     return { verdict: 'dropped', decidedBy: `route: the host has no route to ${packet.dst} (network unreachable)` };
   }
   if (choice.kind === 'local') return deliverToHost(walk, packet);
-  const fwd = walk.sysctl('net.ipv4.ip_forward') ?? (walk.topo.host?.ipForward === true ? '1' : walk.topo.host?.ipForward === false ? '0' : null);
-  if (fwd === null) walk.assume('net.ipv4.ip_forward is not known: assumed 1');
-  else if (fwd.trim() !== '1') {
+  const fwd = walk.sysctl('net.ipv4.ip_forward', 'net.ipv4.ip_forward=1: the host forwards');
+  if (fwd !== null && fwd.trim() !== '1') {
     walk.hop(simpleHop('host', packet.inInterface, 'sysctl', `routing decision: ${packet.dst} must be forwarded (route ${choice.text}), but net.ipv4.ip_forward=0`, packet, { sysctl: 'net.ipv4.ip_forward' }));
     return { verdict: 'dropped', decidedBy: 'sysctl net.ipv4.ip_forward=0: the host does not forward packets' };
   }
@@ -189,14 +232,10 @@ export function routeInHost(walk: Walk, packet: Packet): Ending {
 }
 
 export function hostPostrouting(walk: Walk, packet: Packet, nextHop: string): Ending {
+  // a reply's source is un-NATed inside the hook, at NAT's priority 100: see reverseNat
   const s = runHook(walk, 'postrouting', packet, packet.outInterface);
   if (!s.ok) return s.ending;
-  let p = s.packet;
-  if (walk.reverseOf && p.src !== walk.reverseOf.origDst && walk.reverseOf.origDst !== p.dst) {
-    p = { ...p, src: walk.reverseOf.origDst, sport: walk.reverseOf.origDport ?? p.sport };
-    walk.hop(simpleHop('host', p.outInterface, 'netfilter', `conntrack: reply of a DNATed connection, source restored to ${p.src}`, p));
-  }
-  return egressHost(walk, p, nextHop);
+  return egressHost(walk, s.packet, nextHop);
 }
 
 /** Leaving the host by `packet.outInterface` toward `nextHop`. */
@@ -217,29 +256,20 @@ function egressHost(walk: Walk, packet: Packet, nextHop: string): Ending {
     walk.hop(simpleHop('host', out, 'link', `${out} is the parent of ${macvlanNet.driver} network ${macvlanNet.name}: the kernel does not pass traffic from a parent to its ${macvlanNet.driver} children`, packet));
     return { verdict: 'dropped', decidedBy: `${macvlanNet.driver}: the host cannot reach children of its parent interface ${out} (network ${macvlanNet.name})` };
   }
-  if (hostIf?.kind === 'veth' && hostIf.peerNetns) {
-    const ns = namedNamespace(walk.topo, hostIf.peerNetns);
-    if (ns) {
-      walk.hop(simpleHop('host', out, 'link', `veth ${out} → ${ns.label}`, packet));
-      return arrive(walk, ns, packet, null);
-    }
-  }
-  if (hostIf?.kind === 'veth' && hostIf.peerContainerId) {
-    const c = walk.topo.containers.find((x) => x.id === hostIf.peerContainerId);
-    if (c) {
-      const ns = containerNamespace(walk.topo, c);
-      walk.hop(simpleHop('host', out, 'link', `veth ${out} → ${ns.label}`, packet));
-      return arrive(walk, ns, packet, null);
-    }
+  const behind = namespaceBehind(walk, out);
+  if (behind) {
+    walk.hop(simpleHop('host', out, 'link', `veth ${out} → ${behind.label}`, packet));
+    return arrive(walk, behind, packet, null);
   }
   walk.hop(simpleHop('host', out, 'link', `leaves the host by ${out} toward ${nextHop}`, packet));
-  walk.assume(`beyond the host's ${out} netlens does not model the network: the packet was taken as delivered once it left`);
-  return { verdict: 'delivered', decidedBy: `left the host by ${out} toward ${nextHop}` };
+  walk.assume(`beyond the host's ${out} netlens does not model the network: the peer was taken to receive the packet and to answer`);
+  return { verdict: 'delivered', decidedBy: `left the host by ${out} toward ${nextHop}`, packet, outside: { ingress: out } };
 }
 
 /** The packet is inside `ns`: delivered if the address is its own. */
 export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
   if (ns.kind === 'host') return routeInHost(walk, packet);
+  consult(walk, ns);
   if (!isOwnAddress(ns, packet.dst)) {
     walk.hop(simpleHop(ns.label, iface, 'note', `${packet.dst} is not an address of ${ns.label}; it would route it further, which netlens does not follow`, packet));
     return { verdict: 'uncertain', decidedBy: `${ns.label} is not ${packet.dst}; forwarding inside other namespaces is not modelled` };
@@ -257,7 +287,7 @@ export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string 
   }
   if (found.kind === 'unknown') {
     walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (whether a process listens on ${packet.proto}/${packet.dport} there is not known: ${found.why})`, packet));
-    walk.assume(`a process listens on ${packet.proto}/${packet.dport} in ${ns.label} (not checked: ${found.why})`);
+    walk.missing(`the listening sockets of ${ns.label}`, found.why, `a process listens on ${packet.proto}/${packet.dport}`);
   } else {
     walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label}, where ${listenerText(found.listener)} listens`, packet));
     if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, ns.label));
@@ -269,6 +299,7 @@ export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string 
 export function hostOutput(walk: Walk, packet: Packet): Ending {
   const host = walk.host;
   if (!host) return { verdict: 'uncertain', decidedBy: 'the host namespace is not in the model' };
+  consult(walk, host);
   const local = isLocal(packet.dst, walk.evalCtx) || isOwnAddress(host, packet.dst);
   let dev = 'lo';
   let nextHop = packet.dst;
@@ -295,9 +326,8 @@ export function hostOutput(walk: Walk, packet: Packet): Ending {
       nextHop = again.nextHop;
       walk.hop(simpleHop('host', dev, 'route', `re-routed after DNAT: route ${again.text}`, p, { route: again.text }));
       if (inCidr(p.src, '127.0.0.0/8') === true) {
-        const rl = walk.sysctl(`net.ipv4.conf.${dev}.route_localnet`) ?? walk.sysctl('net.ipv4.conf.all.route_localnet');
-        if (rl === null) walk.assume(`route_localnet on ${dev} is not known: assumed 1 (Docker sets it when it DNATs loopback traffic)`);
-        else if (rl.trim() !== '1') {
+        const rl = walk.topo.host?.sysctls[`net.ipv4.conf.${dev}.route_localnet`] ?? walk.sysctl('net.ipv4.conf.all.route_localnet', `route_localnet=1 on ${dev} (Docker sets it when it DNATs loopback traffic)`);
+        if (rl !== null && rl.trim() !== '1') {
           walk.hop(simpleHop('host', dev, 'sysctl', `source ${p.src} is a loopback address and net.ipv4.conf.${dev}.route_localnet=0: the kernel drops it as a martian`, p, { sysctl: `net.ipv4.conf.${dev}.route_localnet` }));
           return { verdict: 'dropped', decidedBy: `sysctl net.ipv4.conf.${dev}.route_localnet=0: loopback-sourced packets may not leave by ${dev}` };
         }

@@ -51,14 +51,30 @@ export interface TraceHop {
   readonly sysctl?: string;
 }
 
+/** A fact the trace needed and the model does not have: the verdict cannot rest on it. */
+export interface MissingFact {
+  /** what is missing, e.g. `the host firewall (iptables-save / nft)`, `routes of container web1` */
+  readonly fact: string;
+  /** why netlens does not have it */
+  readonly why: string;
+  /** what the walk took instead, so it could go on and show the rest of the path */
+  readonly assumed: string;
+}
+
 export interface TraceResult {
   readonly request: TraceRequest;
   readonly verdict: 'delivered' | 'dropped' | 'uncertain';
   /** the one thing that decided: a rule (`filter FORWARD rule 3: -A …`), a route, a sysctl */
   readonly decidedBy: string;
   readonly hops: readonly TraceHop[];
-  /** facts netlens could not check and what it assumed about them */
+  /** what netlens took for granted beyond what it models (the peer beyond the host answers, …) */
   readonly assumptions: readonly string[];
+  /**
+   * Facts on the packet's way that the model does not have. When there is any, the verdict is
+   * `uncertain` and `decidedBy` names the first; the hops show where the walk would go if each
+   * were as `assumed`.
+   */
+  readonly missing: readonly MissingFact[];
   /** the reply's way back, when the forward packet arrived */
   readonly reply?: readonly TraceHop[];
 }

@@ -1,9 +1,9 @@
 /** The state one trace carries while it walks: the model, the firewall, the hops and assumptions so far. */
 import type { Topology } from '../model/types';
-import type { EvalContext, Packet } from '../netfilter/packet';
+import type { ConntrackEntry, EvalContext, Packet } from '../netfilter/packet';
 import type { Ruleset } from '../netfilter/types';
 import type { Namespace } from './namespaces';
-import type { HopKind, PacketView, TraceHop } from './types';
+import type { HopKind, MissingFact, PacketView, TraceHop } from './types';
 
 export type Verdict = 'delivered' | 'dropped' | 'uncertain';
 
@@ -13,22 +13,22 @@ export interface Ending {
   /** where the packet arrived, and as what, for the reply */
   readonly arrivedIn?: Namespace;
   readonly packet?: Packet;
+  /** it left the host toward a peer netlens does not model: where the peer's reply would come in */
+  readonly outside?: { readonly ingress: string };
   /** a docker-proxy took the connection over: the second leg's own ending */
   readonly proxied?: { readonly client: Packet; readonly clientNs: Namespace };
 }
 
 export type HopDraft = Omit<TraceHop, 'step' | 'packet'> & { readonly packet: Packet };
 
-export interface Conntrack {
-  /** the addresses the source used, before any NAT */
-  readonly origSrc: string;
-  readonly origDst: string;
-  readonly origDport: number | null;
-}
+/** the addresses the source used, before any NAT */
+export type Conntrack = ConntrackEntry;
+
 
 export class Walk {
   readonly hops: HopDraft[] = [];
   private readonly notes: string[] = [];
+  private readonly missingFacts: MissingFact[] = [];
 
   constructor(
     readonly topo: Topology,
@@ -51,8 +51,22 @@ export class Walk {
     return this.notes;
   }
 
-  sysctl(key: string): string | null {
-    return this.topo.host?.sysctls[key] ?? null;
+  /** The walk needed `fact` and the model does not have it: the trace goes on, but cannot end in a firm verdict. */
+  missing(fact: string, why: string, assumed: string): void {
+    if (!this.missingFacts.some((m) => m.fact === fact)) this.missingFacts.push({ fact, why, assumed });
+  }
+
+  get missingFactsSoFar(): readonly MissingFact[] {
+    return this.missingFacts;
+  }
+
+  /** A sysctl's value; where it was not read, the walk records it as missing and goes on with `assumed`. */
+  sysctl(key: string, assumed: string): string | null {
+    const v = this.topo.host?.sysctls[key];
+    if (v !== undefined) return v;
+    const why = this.topo.host ? (this.topo.host.unknown?.sysctls ?? 'the host shell did not report it') : 'the model has no host facts';
+    this.missing(`sysctl ${key}`, why, assumed);
+    return null;
   }
 }
 

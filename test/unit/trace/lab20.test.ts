@@ -167,21 +167,28 @@ describe('trace sources given as an address', () => {
 });
 
 describe('trace with facts missing from the model', () => {
-  it('a container whose netns could not be read is traced from its endpoints, and says so', () => {
-    const topo: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.name === 'nlt-a2' ? { ...c, interfaces: [], routes: [] } : c)) };
+  it('a container whose netns could not be read is traced from its endpoints, and the verdict is uncertain, naming it', () => {
+    const topo: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.name === 'nlt-a2' ? { ...c, interfaces: [], routes: [], unknown: { netns: 'nsenter: permission denied' } } : c)) };
     const r = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' });
-    assert.equal(r.verdict, 'dropped');
-    assert.match(r.decidedBy, /DOCKER-ISOLATION-STAGE-2/);
-    assert.ok(r.assumptions.some((a) => /routes of container nlt-a2 were not read from its netns; assumed Docker's: connected subnets and default via 10\.213\.20\.1/.test(a)));
+    assert.equal(r.verdict, 'uncertain');
+    assert.match(r.decidedBy, /^not known: the interfaces of container nlt-a2 \(nsenter: permission denied\); .* the packet would be dropped: filter DOCKER-ISOLATION-STAGE-2/);
+    assert.ok(r.missing.some((m) => m.fact === 'the routes of container nlt-a2' && /connected subnets and default via 10\.213\.20\.1/.test(m.assumed)));
   });
 
-  it('without host facts, same-bridge traffic is assumed through the firewall and crossing the host is uncertain', () => {
+  it('without host facts nothing that crosses the host is firm: same-bridge and across bridges are uncertain', () => {
     const topo: Topology = { ...LAB, host: null };
     const same = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' });
-    assert.equal(same.verdict, 'delivered');
-    assert.ok(same.assumptions.some((a) => /host firewall .* is not in the model/.test(a)));
+    assert.equal(same.verdict, 'uncertain');
+    assert.ok(same.missing.some((m) => m.fact === 'the host firewall (iptables-save / nft)' && /no host facts/.test(m.why)), JSON.stringify(same.missing));
     const across = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-b1:80', proto: 'tcp' });
     assert.equal(across.verdict, 'uncertain');
+  });
+
+  it('with the firewall unreadable, a pair the kernel drops is uncertain, not delivered', () => {
+    const topo: Topology = { ...LAB, host: { ...LAB.host!, firewall: { ...LAB.host!.firewall, ipv4: null }, unknown: { firewallIpv4: 'iptables-save: command not found' } } };
+    const r = tracePacket(topo, { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' });
+    assert.equal(r.verdict, 'uncertain');
+    assert.match(r.decidedBy, /^not known: the host firewall \(iptables-save \/ nft\) \(iptables-save: command not found\)/);
   });
 
   it('a stopped container is refused with its state, not traced as "no route"', () => {

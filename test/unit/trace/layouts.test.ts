@@ -54,6 +54,23 @@ describe('trace on Docker 28 / 29 iptables layouts', () => {
         assert.equal(r.reply!.at(-1)!.packet.src, '203.0.113.1', 'conntrack restores the published address on the reply');
       });
 
+      it('a container reaching a server outside: the reply passes the raw-table drop, which sees the masquerading address (raw runs before conntrack un-NATs)', () => {
+        const topo = mobyScenarioTopology(loadRuleset(layout, 'usernet-portmap'), [BRIDGE1], { publishes: [c1Publish()] });
+        for (const proto of ['tcp', 'icmp'] as const) {
+          const r = tracePacket(topo, { from: 'c1', to: proto === 'tcp' ? `${PEER}:80` : PEER, proto });
+          assert.equal(r.verdict, 'delivered', `${proto}: ${r.decidedBy}`);
+          assert.ok(r.hops.some((h) => h.rule?.raw.includes('-j MASQUERADE') && h.packet.src === '203.0.113.1'), 'the request leaves masqueraded');
+          const reply = r.reply!;
+          const raw = reply.find((h) => h.table === 'raw' && h.chain === 'PREROUTING');
+          // the raw chain has rules, so it is shown; it saw the reply still addressed to the host
+          assert.ok(raw, 'the reply runs raw PREROUTING');
+          assert.equal(raw.packet.dst, '203.0.113.1');
+          const restore = reply.findIndex((h) => /^conntrack \(NAT at priority -100\).*destination 203\.0\.113\.1 restored to 192\.0\.2\.2/.test(h.what));
+          assert.ok(restore > reply.indexOf(raw), 'conntrack restores the container address after raw');
+          assert.equal(reply.at(-1)!.namespace, 'container c1');
+        }
+      });
+
       it('an unpublished port reached directly from outside is dropped by the raw-table rule', () => {
         const topo = mobyScenarioTopology(loadRuleset(layout, 'usernet-portmap'), [BRIDGE1], { publishes: [c1Publish()] });
         const r = tracePacket(topo, { from: PEER, to: '192.0.2.2:81', proto: 'tcp' });
@@ -120,12 +137,20 @@ describe('trace with the userland proxy off (Docker 28 usernet-portmap-noproxy: 
   // the doc publishes only the nat table for this case and says filter is the same as usernet-portmap
   const rs = () => mergeRulesets(loadRuleset('moby-v28.5.2-iptables', 'usernet-portmap'), loadRuleset('moby-v28.5.2-iptables', 'usernet-portmap-noproxy'));
 
-  it('host → 127.0.0.1:8080 is DNATed in nat OUTPUT and masqueraded (addrtype src LOCAL), with route_localnet assumed', () => {
-    const r = tracePacket(mobyScenarioTopology(rs(), [BRIDGE1]), { from: 'host', to: '127.0.0.1:8080', proto: 'tcp' });
+  it('host → 127.0.0.1:8080 is DNATed in nat OUTPUT and masqueraded (addrtype src LOCAL) where route_localnet=1 on the bridge', () => {
+    const topo = mobyScenarioTopology(rs(), [BRIDGE1], { sysctls: { 'net.ipv4.conf.bridge1.route_localnet': '1' } });
+    const r = tracePacket(topo, { from: 'host', to: '127.0.0.1:8080', proto: 'tcp' });
     assert.equal(r.verdict, 'delivered', r.decidedBy);
     assert.ok(r.hops.some((h) => h.hook === 'output' && h.rule?.raw === '-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80'));
     assert.ok(r.hops.some((h) => h.hook === 'postrouting' && h.rule?.raw === '-A POSTROUTING -o bridge1 -m addrtype --src-type LOCAL -j MASQUERADE' && h.packet.src === '192.0.2.1'));
-    assert.ok(r.assumptions.some((a) => /route_localnet on bridge1 is not known/.test(a)));
+    assert.deepEqual(r.missing, []);
+  });
+
+  it('with route_localnet not read, the same path is uncertain and names the sysctl', () => {
+    const r = tracePacket(mobyScenarioTopology(rs(), [BRIDGE1]), { from: 'host', to: '127.0.0.1:8080', proto: 'tcp' });
+    assert.equal(r.verdict, 'uncertain');
+    assert.match(r.decidedBy, /^not known: sysctl net\.ipv4\.conf\.all\.route_localnet .*the packet would be delivered/);
+    assert.deepEqual(r.missing.map((m) => m.fact), ['sysctl net.ipv4.conf.all.route_localnet']);
   });
 
   it('with route_localnet=0 on the bridge the kernel drops the loopback-sourced packet', () => {

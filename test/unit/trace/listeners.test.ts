@@ -70,17 +70,18 @@ describe('trace: who listens decides the last step', () => {
     assert.ok(!wrongAddress.assumptions.some((a) => /no other host process listens/.test(a)), 'the host sockets were read: nothing to assume');
   });
 
-  it('listeners unknown: delivered as before, with the assumption carrying the reason', () => {
+  it('listeners unknown: uncertain, naming the sockets and the reason they are missing', () => {
     const topo = withContainer('nlk-web', (c) => ({ ...c, listeners: { known: false, reason: '/proc/123/net/tcp: permission denied' } }));
     const r = tracePacket(topo, { from: 'nlk-cli', to: 'nlk-web:81', proto: 'tcp' });
-    assert.equal(r.verdict, 'delivered');
-    assert.ok(r.assumptions.includes('a process listens on tcp/81 in container nlk-web (not checked: /proc/123/net/tcp: permission denied)'), r.assumptions.join('\n'));
+    assert.equal(r.verdict, 'uncertain');
+    assert.deepEqual(r.missing, [{ fact: 'the listening sockets of container nlk-web', why: '/proc/123/net/tcp: permission denied', assumed: 'a process listens on tcp/81' }]);
+    assert.match(r.decidedBy, /^not known: the listening sockets of container nlk-web \(\/proc\/123\/net\/tcp: permission denied\); if a process listens on tcp\/81, the packet would be delivered: arrived at /);
   });
 
-  it('a model without listener facts (recorded before netlens read them) keeps the old assumption', () => {
+  it('a model without listener facts (recorded before netlens read them) is uncertain too', () => {
     const topo = withContainer('nlk-web', ({ listeners: _dropped, ...c }) => c);
     const r = tracePacket(topo, { from: 'nlk-cli', to: 'nlk-web:81', proto: 'tcp' });
-    assert.equal(r.verdict, 'delivered');
-    assert.ok(r.assumptions.some((a) => /^a process listens on tcp\/81 in container nlk-web \(not checked: the model has no listening sockets for it\)$/.test(a)));
+    assert.equal(r.verdict, 'uncertain');
+    assert.deepEqual(r.missing.map((m) => m.why), ['the model has no listening sockets for it']);
   });
 });
