@@ -1,25 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { collectHostFacts } from '../../../src/core/host/collect';
 import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostFacts, NetInterface } from '../../../src/core/host/types';
 import { containerId, containerIflink, containerPid, docker, run } from '../../support/lab';
 import { buildHostTestLab, removeHostTestLab } from './hostLab';
+import { pathWithout } from '../../support/pathWithout';
 import type { HostTestLab } from './hostLab';
 
 function value<T>(k: { known: true; value: T } | { known: false; reason: string }, what: string): T {
   if (!k.known) assert.fail(`${what} unknown: ${k.reason}`);
   return k.value;
-}
-
-/** A PATH of symlinks to the tools the batch uses, minus the ones a test wants missing. */
-function pathWithout(missing: readonly string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nlh-path-'));
-  const tools = ['sh', 'ip', 'bridge', 'brctl', 'ps', 'cat', 'awk', 'grep', 'hostname', 'iptables', 'iptables-save', 'ip6tables-save', 'nft', 'nsenter', 'route'];
-  for (const t of tools.filter((x) => !missing.includes(x))) symlinkSync(run('sh', ['-c', 'command -v "$1"', 'sh', t]), join(dir, t));
-  return dir;
 }
 
 describe('host integration: collectHostFacts on this machine (local shell)', function () {

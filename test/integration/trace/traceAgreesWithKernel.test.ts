@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createSession, type Session } from '../../../src/core/session';
 import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '../../../src/core/trace';
-import { OUT_HOST_IP, OUT_IP, OUT_NS, PUBLISHED, PUBLISHED_LO, PUBLISHED_UDP, attempt, containerIp, down, run, up } from './traceLab';
+import { LAN_IP, LAN_NS, OUT_HOST_IP, OUT_IP, OUT_NS, PUBLISHED, PUBLISHED_LO, PUBLISHED_UDP, attempt, containerIp, down, run, up } from './traceLab';
 
 type Expect = 'delivered' | 'dropped';
 interface Case {
@@ -41,7 +41,8 @@ const fromContainer = (name: string, argv: string[]) => async () => {
   return r.ok && (!argv.includes('wget') || r.out.includes('netlens test page'));
 };
 const page = (r: { ok: boolean; out: string }, argv: string[]) => r.ok && (!argv.includes('wget') || r.out.includes('netlens test page'));
-const fromNetns = (argv: string[]) => async () => page(attempt('ip', ['netns', 'exec', OUT_NS, ...argv], 15_000), argv);
+const fromNs = (ns: string, argv: string[]) => async () => page(attempt('ip', ['netns', 'exec', ns, ...argv], 15_000), argv);
+const fromNetns = (argv: string[]) => fromNs(OUT_NS, argv);
 const fromHost = (argv: string[]) => async () => page(attempt(argv[0]!, argv.slice(1), 15_000), argv);
 const ping = (ip: string) => ['timeout', '3', 'busybox', 'ping', '-c1', '-W1', ip];
 const pid = (name: string) => run('docker', ['inspect', '-f', '{{.State.Pid}}', name]).trim();
@@ -165,6 +166,13 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     { name: 'macvlan, child to host', req: { from: 'nlt-mac1', to: OUT_HOST_IP, proto: 'icmp' }, probe: fromContainer('nlt-mac1', ping(OUT_HOST_IP)), expect: 'dropped' },
     { name: 'host to a publish on its own address (nat OUTPUT)', req: { from: 'host', to: `${OUT_HOST_IP}:${PUBLISHED}`, proto: 'tcp' }, probe: fromHost(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)), expect: 'delivered' },
     { name: 'container to host, icmp', req: { from: 'nlt-a2', to: 'host', proto: 'icmp' }, probe: fromContainer('nlt-a2', ping('10.213.20.1')), expect: 'delivered' },
+    // the question asked most: a container reaching a server outside (the reply is masqueraded back)
+    { name: 'container to a server outside', req: { from: 'nlt-a2', to: `${OUT_IP}:80`, proto: 'tcp' }, probe: fromContainer('nlt-a2', wget(`http://${OUT_IP}/`)), expect: 'delivered' },
+    { name: 'container to outside, icmp', req: { from: 'nlt-a2', to: OUT_IP, proto: 'icmp' }, probe: fromContainer('nlt-a2', ping(OUT_IP)), expect: 'delivered' },
+    { name: 'container:<id> to a server outside', req: { from: 'nlt-shared', to: `${OUT_IP}:80`, proto: 'tcp' }, probe: fromContainer('nlt-shared', wget(`http://${OUT_IP}/`)), expect: 'delivered' },
+    { name: 'docker0 container to a server outside', req: { from: 'nlt-lo', to: `${OUT_IP}:80`, proto: 'tcp' }, probe: fromContainer('nlt-lo', wget(`http://${OUT_IP}/`)), expect: 'delivered' },
+    { name: 'LAN behind the macvlan parent to a child', req: { from: `netns:${LAN_NS}`, to: 'nlt-mac1:80', proto: 'tcp' }, probe: fromNs(LAN_NS, wget(`http://${ip['nlt-mac1@nlt-mac']}/`)), expect: 'delivered' },
+    { name: 'macvlan child to the LAN behind its parent, icmp', req: { from: 'nlt-mac1', to: LAN_IP, proto: 'icmp' }, probe: fromContainer('nlt-mac1', ping(LAN_IP)), expect: 'delivered' },
   ];
 
   // cases() reads addresses filled in before(), so the list is built lazily per test
@@ -174,6 +182,8 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     'internal network, between its containers', 'internal network, from outside', 'internal network, to outside', 'ICC off', 'DOCKER-USER drop', 'ip_forward off',
     'network none', 'network host', 'network container:<id>', 'multi-homed source, route picks eth1', 'multi-homed destination', 'macvlan, host to child',
     'UDP publish from outside', 'UDP across bridges', 'container port nobody listens on', 'UDP port nobody listens on', 'host port nobody listens on', 'hairpin to its own publish', 'macvlan, child to host', 'host to a publish on its own address (nat OUTPUT)', 'container to host, icmp',
+    'container to a server outside', 'container to outside, icmp', 'container:<id> to a server outside', 'docker0 container to a server outside',
+    'LAN behind the macvlan parent to a child', 'macvlan child to the LAN behind its parent, icmp',
   ];
   for (const name of names) {
     it(name, async () => {

@@ -9,6 +9,11 @@ export const IMAGE = process.env['NLT_IMAGE'] ?? 'netlens-busybox:1';
 export const OUT_NS = 'nlt-OUT';
 export const OUT_IP = '10.213.99.2';
 export const OUT_HOST_IP = '10.213.99.1';
+/** a LAN behind the macvlan parent: a netns of our own on the parent veth's other end */
+export const LAN_NS = 'nlt-LAN';
+export const LAN_IP = '192.168.213.50';
+/** where the outside netns serves its page (busybox httpd, bound to OUT_IP only) */
+export const OUT_WWW = '/tmp/nlt-out-www';
 export const PUBLISHED = 47180;
 export const PUBLISHED_UDP = 47153;
 export const PUBLISHED_LO = 47181;
@@ -32,7 +37,12 @@ const HTTPD = ['sh', '-c', 'httpd -p 80 -h /www && exec sleep 1000000'];
 export function down(): void {
   attempt('docker', ['rm', '-f', ...CONTAINERS], 60_000);
   for (const n of NETWORKS) attempt('docker', ['network', 'rm', n]);
-  attempt('ip', ['netns', 'del', OUT_NS]);
+  for (const ns of [OUT_NS, LAN_NS]) {
+    // a process outlives its netns' name: stop the outside server before the namespace goes
+    for (const pid of attempt('ip', ['netns', 'pids', ns]).out.split(/\s+/).filter((x) => /^\d+$/.test(x))) attempt('kill', [pid]);
+    attempt('ip', ['netns', 'del', ns]);
+  }
+  attempt('rm', ['-rf', OUT_WWW]);
   attempt('ip', ['link', 'del', 'nlt-outh']);
   attempt('ip', ['link', 'del', 'nlt-mvp0']);
 }
@@ -44,9 +54,13 @@ export function up(): void {
   d('network', 'create', '--subnet', SUBNETS.b, 'nlt-b');
   d('network', 'create', '--subnet', SUBNETS.noicc, '-o', 'com.docker.network.bridge.enable_icc=false', 'nlt-noicc');
   d('network', 'create', '--subnet', SUBNETS.int, '--internal', 'nlt-int');
-  run('ip', ['link', 'add', 'nlt-mvp0', 'type', 'veth', 'peer', 'name', 'nlt-mvp1']);
+  // the parent's other end is a LAN of its own: a netns with an address in the macvlan subnet
+  run('ip', ['netns', 'add', LAN_NS]);
+  run('ip', ['link', 'add', 'nlt-mvp0', 'type', 'veth', 'peer', 'name', 'nlt-mvp1', 'netns', LAN_NS]);
   run('ip', ['link', 'set', 'nlt-mvp0', 'up']);
-  run('ip', ['link', 'set', 'nlt-mvp1', 'up']);
+  run('ip', ['-n', LAN_NS, 'addr', 'add', `${LAN_IP}/24`, 'dev', 'nlt-mvp1']);
+  run('ip', ['-n', LAN_NS, 'link', 'set', 'nlt-mvp1', 'up']);
+  run('ip', ['-n', LAN_NS, 'link', 'set', 'lo', 'up']);
   d('network', 'create', '-d', 'macvlan', '--subnet', SUBNETS.mac, '-o', 'parent=nlt-mvp0', '-o', 'macvlan_mode=bridge', 'nlt-mac');
   // the host reaches the macvlan subnet by its parent (never by the default route to the outside)
   run('ip', ['route', 'add', SUBNETS.mac, 'dev', 'nlt-mvp0']);
@@ -73,6 +87,10 @@ export function up(): void {
   run('ip', ['-n', OUT_NS, 'link', 'set', 'nlt-out0', 'up']);
   run('ip', ['-n', OUT_NS, 'link', 'set', 'lo', 'up']);
   run('ip', ['-n', OUT_NS, 'route', 'add', 'default', 'via', OUT_HOST_IP]);
+  // a server out there, for containers that reach out (bound to the outside address only)
+  run('mkdir', ['-p', OUT_WWW]);
+  run('sh', ['-c', `echo 'netlens test page' > ${OUT_WWW}/index.html`]);
+  run('ip', ['netns', 'exec', OUT_NS, 'busybox', 'httpd', '-p', `${OUT_IP}:80`, '-h', OUT_WWW]);
 }
 
 export function containerIp(name: string, network: string): string {
