@@ -70,7 +70,10 @@ function containerFacts(t: Topology, c: ContainerNode): ItemFacts {
       ),
     );
   }
-  if (c.routes.length > 0) {
+  if (c.unknown?.netns) {
+    // unknown is not empty: say so where the interfaces and routes would be
+    sections.push(section('Own namespace', [['interfaces, routes', `unknown: ${c.unknown.netns}`]]));
+  } else if (c.routes.length > 0) {
     sections.push(section('Routes', c.routes.map((r) => [r.dst, `${r.gateway ? `via ${r.gateway} ` : ''}dev ${dash(r.dev)}`] as const)));
   }
   return { id: topologyIds.container(c.id), heading: c.name, badges: [c.state, c.networkMode], sections, inspectId: topologyIds.container(c.id), traceTarget: topologyIds.container(c.id) };

@@ -115,7 +115,8 @@ export function renderTopology(t: Topology): string {
   if (t.host) {
     const h = t.host;
     out.push('');
-    out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}; firewall ${h.firewall.backend ?? 'unknown'}`);
+    const firewall = h.unknown?.firewallIpv4 ? `${h.firewall.backend ?? 'firewall'} rules unknown` : `firewall ${h.firewall.backend ?? 'unknown'}`;
+    out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}; ${firewall}`);
     if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
       const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';

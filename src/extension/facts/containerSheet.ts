@@ -41,9 +41,10 @@ export function containerSheet(engine: string, topology: Topology, c: ContainerN
       ].filter(Boolean).join(' · '),
       ...(i.hostPeer ? { link: { view: 'host' as const, id: nodeIds.hostInterface(engine, i.hostPeer) } } : {}),
     })),
-    ...(c.interfaces.length ? {} : { note: 'Interfaces inside the container are not known (see below).' }),
+    ...(c.unknown?.netns ? { note: `Not known: ${c.unknown.netns}` } : c.interfaces.length ? {} : { note: 'Interfaces inside the container are not known (see below).' }),
   });
-  if (c.routes.length) sections.push({ heading: 'Routes (inside the container)', rows: c.routes.map((r, i) => ({ label: String(i + 1), value: routeText(r) })) });
+  if (c.unknown?.netns) sections.push({ heading: 'Routes (inside the container)', rows: [], note: `Not known: ${c.unknown.netns}` });
+  else if (c.routes.length) sections.push({ heading: 'Routes (inside the container)', rows: c.routes.map((r, i) => ({ label: String(i + 1), value: routeText(r) })) });
   const publishes = topology.publishes.filter((p) => p.containerId === c.id);
   if (publishes.length) {
     sections.push({

@@ -39,7 +39,9 @@ export function hostNodes(engine: string, topology: Topology): TreeNode[] {
     group(engine, 'other-bridges', 'Bridges Docker did not make', `${otherBridges.length}`, 'type-hierarchy-sub', otherBridges.map((b) => interfaceNode(engine, topology, b)), otherBridges.length > 0),
     group(engine, 'netns', 'Network namespaces', `${host.namedNetns.length}`, 'symbol-namespace', host.namedNetns.map((ns) => netnsNode(engine, ns))),
     group(engine, 'publishes', 'Published ports', `${topology.publishes.length}`, 'plug', topology.publishes.map((p) => publishNode(engine, p)), true),
-    group(engine, 'routes', 'Routes', `${host.routes.length}`, 'milestone', host.routes.map((r, i) => leaf(nodeIds.hostDetail(engine, 'routes', i), routeText(r), undefined, 'arrow-right', 'route', engine))),
+    host.unknown?.routes
+      ? infoNode(engine, 'routes', 'Routes: unknown', host.unknown.routes, 'milestone')
+      : group(engine, 'routes', 'Routes', `${host.routes.length}`, 'milestone', host.routes.map((r, i) => leaf(nodeIds.hostDetail(engine, 'routes', i), routeText(r), undefined, 'arrow-right', 'route', engine))),
     forwardNode(engine, topology, host),
   ];
   return groups;
@@ -63,7 +65,7 @@ function forwardNode(engine: string, topology: Topology, host: HostNode): TreeNo
     id: nodeIds.hostGroup(engine, 'forward'),
     label: `ip_forward: ${on === null ? 'unknown' : on ? 'on' : 'off'}`,
     description: host.bridgeNfCallIptables === null ? undefined : `bridge-nf-call-iptables ${host.bridgeNfCallIptables ? 'on' : 'off'}`,
-    tooltip: on === false ? 'IPv4 forwarding is off: containers cannot reach beyond the host' : 'net.ipv4.ip_forward',
+    tooltip: on === false ? 'IPv4 forwarding is off: containers cannot reach beyond the host' : on === null ? `net.ipv4.ip_forward is not known: ${host.unknown?.sysctls ?? 'the host shell did not report it'}` : 'net.ipv4.ip_forward',
     icon: { id: on === false ? 'warning' : 'check', color: on === false ? 'charts.yellow' : 'charts.green' },
     contextValue: ';forward;inspect;',
     children: [],
