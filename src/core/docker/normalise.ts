@@ -155,6 +155,11 @@ function normaliseContainer(r: RawReader, legacyLinks: ReadonlyMap<string, reado
   };
 }
 
+/**
+ * Addresses come from the per-network entry only, on every engine: the top-level copies in
+ * NetworkSettings (IPAddress, MacAddress, Gateway, GlobalIPv6Address …) were the default bridge's
+ * alone, deprecated since API 1.21, and Engine 29 (API 1.52) no longer sends them.
+ */
 function normaliseEndpoint(networkName: string, e: RawReader): DockerEndpoint {
   const ipv6 = e.optStr('GlobalIPv6Address');
   const ipv4 = e.optStr('IPAddress');
