@@ -4,6 +4,7 @@
  */
 import type { ContainerNode, HostInterfaceNode, NetworkNode, Publish, RuleRef, Topology } from '../src/core/model/types';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
+import { firewallBackendText } from '../src/core/model/firewallBackend';
 
 export interface FactSection {
   readonly title: string;
@@ -134,6 +135,20 @@ function interfaceFacts(i: HostInterfaceNode, id: string, heading: string): Item
   };
 }
 
+const onOff = (v: boolean | null | undefined): string => (v === null || v === undefined ? 'unknown' : v ? 'on' : 'off');
+
+/** The host as a whole, under each of its NICs and on the placeholder drawn when none was found. */
+function hostSection(t: Topology): FactSection {
+  const h = t.host;
+  return section('Host', [
+    ['hostname', dash(h?.hostname)],
+    ['ip_forward', onOff(h?.ipForward)],
+    ['bridge-nf-call-iptables', onOff(h?.bridgeNfCallIptables)],
+    ['firewall backend', firewallBackendText(t)],
+    ['iptables', dash(h?.firewall.iptablesVersion)],
+  ]);
+}
+
 function publishFacts(p: Publish, id: string): ItemFacts {
   const code: string[] = [];
   if (p.dnatRule) code.push(ruleLine(p.dnatRule));
@@ -223,12 +238,21 @@ export function itemFacts(t: Topology, id: string): ItemFacts | null {
         traceTarget: topologyIds.container(e.containerId),
       };
     }
-    case 'hostInterface':
+    case 'hostInterface': {
+      const i = t.host?.interfaces.find((x) => x.name === key);
+      if (!i) return null;
+      const f = interfaceFacts(i, id, i.name);
+      return { ...f, sections: [...f.sections, hostSection(t)] };
+    }
     case 'foreignBridge':
     case 'bridgePort': {
       const i = t.host?.interfaces.find((x) => x.name === key);
       return i ? interfaceFacts(i, id, i.name) : null;
     }
+    case 'group':
+      return id === topologyIds.group('host')
+        ? { id, heading: t.host?.hostname ?? 'host', badges: ['host'], sections: [hostSection(t)], inspectId: null, traceTarget: null }
+        : null;
     case 'namedNetns': {
       const ns = t.host?.namedNetns.find((x) => x.name === key);
       if (!ns) return null;

@@ -5,6 +5,7 @@
  * colour codes, so it can be piped and diffed.
  */
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
+import { firewallBackendText } from '../core/model/firewallBackend';
 import { listenerSummary } from '../core/model/listenerSummary';
 
 const short = (id: string): string => id.slice(0, 12);
@@ -55,6 +56,7 @@ export function renderTopology(t: Topology): string {
   const out: string[] = [];
   const e = t.engine;
   out.push(`engine ${e.endpoint.url} — Docker ${e.version} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
+  out.push(`firewall ${firewallBackendText(t)}`);
   out.push('');
   out.push('networks');
   for (const n of sortNetworks(t.networks)) {
@@ -115,8 +117,8 @@ export function renderTopology(t: Topology): string {
   if (t.host) {
     const h = t.host;
     out.push('');
-    const firewall = h.unknown?.firewallIpv4 ? `${h.firewall.backend ?? 'firewall'} rules unknown` : `firewall ${h.firewall.backend ?? 'unknown'}`;
-    out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}; ${firewall}`);
+    const rules = h.unknown?.firewallIpv4 ? `; firewall rules unknown: ${h.unknown.firewallIpv4}` : '';
+    out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}${h.firewall.iptablesVersion ? `; ${h.firewall.iptablesVersion}` : ''}${rules}`);
     if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
       const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';

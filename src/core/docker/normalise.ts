@@ -21,7 +21,8 @@ export function normaliseInfo(rawInfo: unknown, rawVersion: unknown, endpoint: E
   const version = RawReader.of(rawVersion, 'GET /version');
   const swarm = info.optObj('Swarm');
   const driverStatus = info.arr('DriverStatus');
-  // Docker 29 reports {"FirewallBackend": {"Driver": "iptables"|"nftables", …}}; older engines nothing.
+  // API 1.49+ (Docker 28 on) reports {"FirewallBackend": {"Driver": …, "Info": [[label, value], …]}};
+  // older engines, and engines off Linux, leave it out.
   const firewall = info.optObj('FirewallBackend');
   return {
     endpoint,
@@ -32,12 +33,23 @@ export function normaliseInfo(rawInfo: unknown, rawVersion: unknown, endpoint: E
     kernelVersion: info.optStr('KernelVersion') ?? version.optStr('KernelVersion') ?? '',
     storageDriver: info.str('Driver'),
     firewallBackend: firewall ? firewall.optStr('Driver') : null,
+    firewallBackendInfo: firewall ? labelValuePairs(firewall, 'Info') : [],
     swarm: {
       state: swarm ? (swarm.optStr('LocalNodeState') ?? 'inactive') : 'inactive',
       nodeAddr: swarm ? swarm.optStr('NodeAddr') : null,
     },
     containerdImageStore: usesContainerdSnapshotter(driverStatus),
   };
+}
+
+/** `[["ReloadedAt", "2025-…"], …]`: each entry exactly a label and a value, as the API defines it. */
+function labelValuePairs(r: RawReader, field: string): (readonly [string, string])[] {
+  return r.arr(field).map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw new NetlensError('PARSE', `${r.what}: field ${field}[${i}] should be a [label, value] pair of strings, got ${JSON.stringify(pair)?.slice(0, 60)}`, r.what);
+    }
+    return [pair[0], pair[1]] as const;
+  });
 }
 
 /** The containerd image store shows as DriverStatus [["driver-type", "io.containerd.snapshotter.v1"]]. */
@@ -155,6 +167,11 @@ function normaliseContainer(r: RawReader, legacyLinks: ReadonlyMap<string, reado
   };
 }
 
+/**
+ * Addresses come from the per-network entry only, on every engine: the top-level copies in
+ * NetworkSettings (IPAddress, MacAddress, Gateway, GlobalIPv6Address …) were the default bridge's
+ * alone, deprecated since API 1.21, and Engine 29 (API 1.52) no longer sends them.
+ */
 function normaliseEndpoint(networkName: string, e: RawReader): DockerEndpoint {
   const ipv6 = e.optStr('GlobalIPv6Address');
   const ipv4 = e.optStr('IPAddress');

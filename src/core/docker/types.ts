@@ -28,8 +28,16 @@ export interface EngineInfo {
   readonly os: string;
   readonly kernelVersion: string;
   readonly storageDriver: string;
-  /** e.g. `iptables` or `nftables` where the engine reports it (Docker 29+), else null. */
+  /**
+   * The engine's own word on its firewall, GET /info `FirewallBackend.Driver` (API 1.49+, Docker 28
+   * on): `iptables`, `nftables`, either with `+firewalld`; null where the engine says nothing.
+   */
   readonly firewallBackend: string | null;
+  /**
+   * `FirewallBackend.Info` label/value pairs as the engine gives them (firewalld's `ReloadedAt`, the
+   * userland proxy …); [] when none. Absent in facts recorded before netlens read it.
+   */
+  readonly firewallBackendInfo?: readonly (readonly [string, string])[];
   readonly swarm: { readonly state: string; readonly nodeAddr: string | null };
   /** `io.containerd.snapshotter.v1` style driver status where the containerd image store is used. */
   readonly containerdImageStore: boolean;

@@ -9,6 +9,7 @@ import type { Ruleset } from '../netfilter/types';
 import { unknown, valueOr } from '../known';
 import type { Known } from '../known';
 import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './firewallJoins';
+import { decideFirewallBackend } from './firewallBackend';
 import { isIPv6 } from './addresses';
 import { buildOverlay, overlayPeerOf } from './overlay';
 import type { OverlayContext } from './overlay';
@@ -453,9 +454,7 @@ function buildHostNode(
   const flag = (key: string): boolean | null => (key in sysctls ? sysctls[key].trim() === '1' : null);
   const version = host.iptablesVersion.known ? host.iptablesVersion.value : null;
   const firewall: FirewallNode = {
-    backend:
-      engine.info.firewallBackend ??
-      (version === null ? null : version.includes('nf_tables') ? 'iptables-nft' : version.includes('legacy') ? 'iptables-legacy' : 'iptables'),
+    ...decideFirewallBackend(engine.info, version),
     iptablesVersion: version,
     ipv4: input.ipv4Rules,
     ipv6: input.ipv6Rules,

@@ -254,9 +254,19 @@ export interface HostNode {
   readonly unknown?: Readonly<Partial<Record<HostFactName, string>>>;
 }
 
+/** Where `host.firewall.backend` came from: the engine's GET /info, or `iptables -V` on the host. */
+export type FirewallBackendSource = 'engine' | 'iptables-version';
+
 export interface FirewallNode {
-  /** `iptables-legacy`, `iptables-nft` or `nftables` (Docker 29's native backend) — null when unknown */
+  /**
+   * The engine's `FirewallBackend.Driver` where it reports one (`iptables`, `nftables`, `…+firewalld`),
+   * else inferred from `iptables -V` (`iptables-nft`, `iptables-legacy`, `iptables`); null when unknown
+   */
   readonly backend: string | null;
+  /** which of the two `backend` is; null when unknown. Absent in models recorded before netlens kept it. */
+  readonly backendSource?: FirewallBackendSource | null;
+  /** the engine's `FirewallBackend.Info` pairs, [] when none or inferred. Absent in older recordings. */
+  readonly backendInfo?: readonly (readonly [string, string])[];
   readonly iptablesVersion: string | null;
   readonly ipv4: Ruleset | null;
   readonly ipv6: Ruleset | null;

@@ -1,6 +1,7 @@
 /** Fact sheets for the Docker host: one interface, a named netns, a publish, the host as a whole. */
 import type { NamedNetns } from '../../core/host/types';
 import type { HostInterfaceNode, HostNode, Publish, Topology } from '../../core/model/types';
+import { firewallBackendText } from '../../core/model/firewallBackend';
 import { row, type FactSection, type FactSheet } from './factSheet';
 import { gapsAbout, publishText, routeText, ruleText, yesNo } from './format';
 import { nodeIds } from '../trees/nodeIds';
@@ -93,7 +94,7 @@ export function hostSheet(topology: Topology, host: HostNode): FactSheet {
         ...row('Hostname', host.hostname),
         ...row('IPv4 forwarding (ip_forward)', yesNo(host.ipForward)),
         ...row('bridge-nf-call-iptables', yesNo(host.bridgeNfCallIptables)),
-        ...row('Firewall backend', host.firewall.backend ?? 'unknown'),
+        ...row('Firewall backend', firewallBackendText(topology)),
         ...row('iptables', host.firewall.iptablesVersion),
         ...row('Engine', `${topology.engine.name} · Docker ${topology.engine.version} · ${topology.engine.endpoint.url}`),
       ],

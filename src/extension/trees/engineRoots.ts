@@ -13,6 +13,7 @@ import { nodeIds } from './nodeIds';
 import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/hostSheets';
 import type { Topology } from '../../core/model/types';
+import { firewallBackendText } from '../../core/model/firewallBackend';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 
@@ -30,14 +31,14 @@ export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
   const info = topology?.engine;
   const tooltipLines = [`**Docker engine** ${markdownText(engine.label)}`, ''];
   if (status.kind === 'stale') tooltipLines.push(warningLineMarkdown(statusText(status)), '', `*${markdownText(status.error)}*`, '');
-  if (info) {
+  if (topology && info) {
     tooltipLines.push(
       `- endpoint: ${markdownText(info.endpoint.url)} (${markdownText(info.endpoint.source)})`,
       `- Docker ${markdownText(info.version)}, API ${markdownText(info.apiVersion)}, ${markdownText(info.os)}`,
       `- storage driver: ${markdownText(info.storageDriver)}`,
-      `- firewall backend: ${markdownText(info.firewallBackend ?? 'not reported')}`,
+      `- firewall backend: ${markdownText(firewallBackendText(topology))}`,
     );
-    if (topology) tooltipLines.push(`- collected ${markdownText(clock(topology.collectedAt))} in ${topology.stats.collectMs} ms`);
+    tooltipLines.push(`- collected ${markdownText(clock(topology.collectedAt))} in ${topology.stats.collectMs} ms`);
   } else tooltipLines.push(markdownText(statusText(status)));
 
   const description =

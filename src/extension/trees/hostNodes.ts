@@ -7,6 +7,7 @@ import type { NamedNetns, NetInterface } from '../../core/host/types';
 import type { HostInterfaceNode, HostNode, Publish, Topology } from '../../core/model/types';
 import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/hostSheets';
 import { publishText, routeText, ruleText } from '../facts/format';
+import { firewallBackendText } from '../../core/model/firewallBackend';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
@@ -43,6 +44,7 @@ export function hostNodes(engine: string, topology: Topology): TreeNode[] {
       ? infoNode(engine, 'routes', 'Routes: unknown', host.unknown.routes, 'milestone')
       : group(engine, 'routes', 'Routes', `${host.routes.length}`, 'milestone', host.routes.map((r, i) => leaf(nodeIds.hostDetail(engine, 'routes', i), routeText(r), undefined, 'arrow-right', 'route', engine))),
     forwardNode(engine, topology, host),
+    firewallNode(engine, topology, host),
   ];
   return groups;
 }
@@ -68,6 +70,24 @@ function forwardNode(engine: string, topology: Topology, host: HostNode): TreeNo
     tooltip: on === false ? 'IPv4 forwarding is off: containers cannot reach beyond the host' : on === null ? `net.ipv4.ip_forward is not known: ${host.unknown?.sysctls ?? 'the host shell did not report it'}` : 'net.ipv4.ip_forward',
     icon: { id: on === false ? 'warning' : 'check', color: on === false ? 'charts.yellow' : 'charts.green' },
     contextValue: ';forward;inspect;',
+    children: [],
+    sheet: () => hostSheet(topology, host),
+    engineKey: engine,
+  };
+}
+
+/** Which firewall Docker programs, and whether the engine said so or netlens inferred it from `iptables -V`. */
+function firewallNode(engine: string, topology: Topology, host: HostNode): TreeNode {
+  const text = firewallBackendText(topology);
+  const lines = [`**Firewall backend:** ${markdownText(text)}`];
+  if (host.firewall.iptablesVersion) lines.push('', `iptables -V: ${markdownText(host.firewall.iptablesVersion)}`);
+  return {
+    id: nodeIds.hostGroup(engine, 'firewall'),
+    label: 'Firewall backend',
+    description: text,
+    tooltip: lines.join('\n'),
+    icon: { id: 'shield' },
+    contextValue: ';firewall;inspect;',
     children: [],
     sheet: () => hostSheet(topology, host),
     engineKey: engine,

@@ -46,7 +46,7 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       assert.equal(ns.pid, containerPid(name));
       const eth0 = value(ns.interfaces, `${name} interfaces`).find((i: NetInterface) => i.name === 'eth0');
       assert.equal(eth0?.linkIndex, iflink);
-      assert.equal(eth0?.addresses.find((a) => a.family === 'inet')?.address, docker('inspect', '-f', '{{.NetworkSettings.IPAddress}}', name));
+      assert.equal(eth0?.addresses.find((a) => a.family === 'inet')?.address, docker('inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', name));
       assert.equal(eth0?.index, veth.linkIndex, `${name}: the host veth's peer index is the container's eth0`);
       const ports = value(facts.bridgePorts, 'bridgePorts');
       assert.ok(ports.some((p) => p.ifindex === iflink && p.master === 'docker0' && p.state === 'forwarding'));

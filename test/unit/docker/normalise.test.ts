@@ -35,16 +35,32 @@ describe('docker/normalise on recorded Engine 20.10 answers', () => {
     assert.equal(info.swarm.nodeAddr, null);
   });
 
-  it('reports the firewall backend and the containerd store where an engine gives them', () => {
+  it('reports the containerd store where an engine gives it', () => {
     const raw = fixtureJson('info.json') as Record<string, unknown>;
-    const newer = {
-      ...raw,
-      FirewallBackend: { Driver: 'nftables' },
-      DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
-    };
+    const newer = { ...raw, DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']] };
     const info = normaliseInfo(newer, fixtureJson('version.json'), endpoint);
-    assert.equal(info.firewallBackend, 'nftables');
     assert.equal(info.containerdImageStore, true);
+  });
+
+  it('reads FirewallBackend as Engine 28.5.2 reports it: a driver and no Info', () => {
+    // 20.10's recorded /info with 28.5.2's FirewallBackend member laid over it (fixture README).
+    const raw = { ...(fixtureJson('info.json') as Record<string, unknown>), ...(fixtureJson('info-28.5.2-firewall.json') as Record<string, unknown>) };
+    const info = normaliseInfo(raw, fixtureJson('version.json'), endpoint);
+    assert.equal(info.firewallBackend, 'iptables');
+    assert.deepEqual(info.firewallBackendInfo, []);
+    assert.deepEqual(normaliseInfo(fixtureJson('info.json'), fixtureJson('version.json'), endpoint).firewallBackendInfo, []);
+  });
+
+  it('keeps the FirewallBackend Info pairs, and refuses a pair that is not a label and a value', () => {
+    // Not a recording (no Engine 29 runs here): the FirewallInfo shape of moby's api/swagger.yaml —
+    // Driver plus [label, value] pairs, which Docker 29 fills with firewalld's ReloadedAt.
+    const raw = fixtureJson('info.json') as Record<string, unknown>;
+    const withInfo = { ...raw, FirewallBackend: { Driver: 'nftables+firewalld', Info: [['ReloadedAt', '2025-01-01T00:00:00Z']] } };
+    const info = normaliseInfo(withInfo, fixtureJson('version.json'), endpoint);
+    assert.equal(info.firewallBackend, 'nftables+firewalld');
+    assert.deepEqual(info.firewallBackendInfo, [['ReloadedAt', '2025-01-01T00:00:00Z']]);
+    const odd = { ...raw, FirewallBackend: { Driver: 'nftables', Info: [['ReloadedAt']] } };
+    expectParse(() => normaliseInfo(odd, fixtureJson('version.json'), endpoint), /GET \/info\.FirewallBackend: field Info\[0\] should be a \[label, value\] pair of strings/);
   });
 
   it('names containers without the slash and ignores link names', () => {
