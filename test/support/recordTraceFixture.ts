@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   try {
     up();
     removeRules();
-    for (const r of [...FIXTURE_RULES].reverse()) run('iptables', ['-I', ...r]);
+    // each goes on top: the last inserted is rule 1 (the unknown module), the udp drop rule 2
+    for (const r of FIXTURE_RULES) run('iptables', ['-I', ...r]);
     const topo = await session.snapshot();
     removeRules();
     const file = join(__dirname, '../../../test/fixtures/trace/lab-20.10.topology.json');
