@@ -23,20 +23,28 @@ export interface HostShell {
 export interface LocalShellOptions {
   /** environment of the child `sh` (default process.env); tests use it to hide host commands */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A command that runs the `sh -s` for us, e.g. `['nsenter', '--net=/run/netns/NAME']` to read the
+   * facts of a host that lives in another network namespace on this machine (a second dockerd, a
+   * lab). The shell is started as `prefix… sh -s`; the prefix is an argv, never parsed by a shell.
+   */
+  readonly prefix?: readonly string[];
 }
 
 export function createLocalShell(options: LocalShellOptions = {}): HostShell {
   const running = new Set<ReturnType<typeof spawn>>();
+  const argv = [...(options.prefix ?? []), 'sh', '-s'];
+  const tried = argv.join(' ');
   return {
-    target: 'local',
+    target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
     run(script, signal) {
       return new Promise<ShellResult>((resolve, reject) => {
         if (signal?.aborted) {
-          reject(new NetlensError('SHELL', 'host shell run aborted before it started', 'sh -s'));
+          reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
           return;
         }
-        const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(options.env ?? process.env) } });
+        const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(options.env ?? process.env) } });
         running.add(child);
         const out: Buffer[] = [];
         const err: Buffer[] = [];
@@ -51,13 +59,13 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         child.on('error', (e) => {
           running.delete(child);
           signal?.removeEventListener('abort', onAbort);
-          reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, 'sh -s', { cause: e }));
+          reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
         });
         child.on('close', (code, sig) => {
           running.delete(child);
           signal?.removeEventListener('abort', onAbort);
           if (signal?.aborted) {
-            reject(new NetlensError('SHELL', 'host shell run aborted', 'sh -s'));
+            reject(new NetlensError('SHELL', 'host shell run aborted', tried));
             return;
           }
           resolve({

@@ -11,10 +11,15 @@ export function ruleRef(rule: Rule): RuleRef {
   return { table: rule.table, chain: rule.chain, index: rule.index, raw: rule.raw };
 }
 
-function allRules(ruleset: Ruleset, table: string): Rule[] {
-  const t = ruleset.tables[table];
-  if (!t) return [];
-  return Object.values(t.chains).flatMap((c) => [...c.rules]);
+/**
+ * The rules of an iptables table, and of every native nftables table beside it: Docker 29's
+ * nftables backend keeps its DNAT, filter and masquerade rules together in `ip docker-bridges`
+ * (chains nat-prerouting-and-output, filter-forward-in__<bridge>, nat-postrouting-out__<bridge>).
+ * The lookups below select by target, so one nft table serves as both "nat" and "filter".
+ */
+function allRules(ruleset: Ruleset, table: 'nat' | 'filter'): Rule[] {
+  const tables = Object.values(ruleset.tables).filter((t) => t.name === table || t.nftFamily !== undefined);
+  return tables.flatMap((t) => Object.values(t.chains).flatMap((c) => [...c.rules]));
 }
 
 function portOption(rule: Rule, name: 'dport' | 'dports'): string | null {

@@ -103,6 +103,21 @@ describe('host: batch script framing (run by the real sh)', () => {
   });
 });
 
+describe('host: a local shell started through a command prefix', () => {
+  it('runs the batch under the prefix (as nsenter --net=… would) and says so in its target', async () => {
+    const shell = createLocalShell({ prefix: ['env', 'NL_PREFIXED=yes'] });
+    assert.equal(shell.target, 'local (env NL_PREFIXED=yes)');
+    assert.equal(createLocalShell().target, 'local');
+    const { sections } = await runBatch(shell, [{ name: 'a', requires: [], script: 'printf %s "$NL_PREFIXED"' }]);
+    assert.equal(sections.get('a')?.stdout, 'yes');
+  });
+
+  it('a prefix command that cannot start is a SHELL error naming the whole command', async () => {
+    const shell = createLocalShell({ prefix: ['/nonexistent/nl-prefix', '--net=/run/netns/x'] });
+    await assert.rejects(shell.run('true'), (e: unknown) => e instanceof NetlensError && e.code === 'SHELL' && e.tried === '/nonexistent/nl-prefix --net=/run/netns/x sh -s');
+  });
+});
+
 describe('host: a recorded run of the whole host script', () => {
   const delimiter = hostFixture('batch-delimiter.txt').trim();
   const names = HOST_COMMANDS.map((c) => c.name);
