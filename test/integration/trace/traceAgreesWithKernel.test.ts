@@ -93,10 +93,14 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
   let session: Session;
   const tally: { name: string; agree: boolean }[] = [];
   const ip: Record<string, string> = {};
+  /** the server version the cases ran against, read from the engine itself */
+  let engine = 'an engine that did not say its version';
 
   before(function () {
     assert.equal(process.getuid?.(), 0, 'this suite needs root (netns, iptables, sysctl)');
-    assert.ok(attempt('docker', ['version']).ok, 'this suite needs the real dockerd');
+    const version = attempt('docker', ['version', '--format', '{{.Server.Version}}']);
+    assert.ok(version.ok, 'this suite needs the real dockerd');
+    engine = version.out.trim();
     removeUserRule();
     up();
     savedIpForward = run('cat', [IP_FORWARD]).trim();
@@ -110,7 +114,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     await session?.dispose();
     down();
     const agree = tally.filter((t) => t.agree).length;
-    console.log(`trace agrees with the kernel: ${agree}/${tally.length}`);
+    console.log(`trace agrees with the kernel on ${engine}: ${agree}/${tally.length}`);
   });
 
   const cases = (): Case[] => [
