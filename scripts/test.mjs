@@ -123,7 +123,7 @@ rmSync(countsDir, { recursive: true, force: true });
 
 // --- the closing line: every run summed ---
 const broken = runs.filter((r) => r.broken);
-for (const r of broken) console.log(`${r.label}: could not run to its end — ${r.broken} (counted as 1 failed)`);
+for (const r of broken) console.log(`${r.label}: ${r.broken} (counted as 1 failed)`);
 const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
 const passed = sum('passed');
 const failed = sum('failed') + broken.length;

@@ -4,11 +4,15 @@
 
 IMAGE_NAME=netlens-busybox:1
 
-# Prints the server version once the engine answers; fails after $1 seconds.
+# wait_for_engine SECONDS [PID]: prints the server version once the engine answers; fails after
+# SECONDS, or as soon as PID (the dockerd just started) has exited.
 wait_for_engine() {
-  local limit_s=$1 i v
+  local limit_s=$1 pid=${2:-} i v
   for ((i = 0; i < limit_s * 4; i++)); do
     if v=$(docker version --format '{{.Server.Version}}' 2>/dev/null) && [ -n "$v" ]; then echo "$v"; return 0; fi
+    if [ -n "$pid" ] && { [ ! -r "/proc/$pid/stat" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; }; then
+      log "dockerd $pid exited before it answered"; return 1
+    fi
     sleep 0.25
   done
   return 1
@@ -16,13 +20,14 @@ wait_for_engine() {
 
 # start_dockerd LOGFILE PATH-PREFIX [dockerd args...]: detached from the caller (its own session),
 # appending to LOGFILE; PATH-PREFIX (may be empty) goes before PATH so its dockerd, containerd and
-# docker-proxy are the ones found.
+# docker-proxy are the ones found. Sets DOCKERD_PID.
 start_dockerd() {
   local logfile=$1 pathprefix=$2
   shift 2
   mkdir -p "$(dirname "$logfile")"
   echo "=== $(date -u +%FT%TZ) dockerd $* (PATH prefix: ${pathprefix:-none})" >>"$logfile"
   PATH="${pathprefix:+$pathprefix:}$PATH" setsid dockerd "$@" >>"$logfile" 2>&1 </dev/null &
+  DOCKERD_PID=$!
 }
 
 # Builds netlens-busybox:1 from Debian's static busybox into the running engine's data root when

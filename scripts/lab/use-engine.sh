@@ -111,9 +111,9 @@ else
   delete_docker_bridges
   log "starting Engine $want (data root $datadir, log $logfile)"
   start_dockerd "$logfile" "$pathprefix" --host unix:///var/run/docker.sock --data-root "$datadir" --pidfile "$PIDFILE"
-  if ! v=$(wait_for_engine 60); then
-    log "Engine $want did not answer within 60 s; the end of $logfile:"
-    tail -20 "$logfile" >&2
+  if ! v=$(wait_for_engine 60 "$DOCKERD_PID"); then
+    log "Engine $want did not come up (60 s at most); the end of $logfile:"
+    awk '/^=== / { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$logfile" | tail -20 >&2   # this start only
     exit 1
   fi
   [ "${v%%.*}" = "$want" ] || { log "asked for Engine $want, but $v answers"; exit 1; }
