@@ -471,6 +471,8 @@ function buildHostNode(
   note('bridgePorts', host.bridgePorts);
   note('dockerProxies', host.dockerProxies);
   note('containerNetns', host.containerNetns);
+  note('iptables', host.iptablesSave);
+  note('nftables', host.nftRuleset);
   if (!input.ipv4Rules) unknownFacts.firewallIpv4 = rulesetReason(input, 'host.iptables');
   if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');
   return {
