@@ -13,6 +13,8 @@ export type NetlensErrorCode =
   | 'SSH_AUTH'
   | 'SSH_CONNECT'
   | 'SHELL'
+  /** the host shell reached another machine (or namespace) than the engine's own host */
+  | 'HOST_MISMATCH'
   | 'PARSE'
   | 'NOT_FOUND'
   | 'BAD_INPUT';

@@ -14,7 +14,8 @@ import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell } from './host/shell';
 import { createSshShell } from './host/sshShell';
-import { collectHostFacts } from './host/collect';
+import { collectHostFacts, failedHostFacts } from './host/collect';
+import { matchEngineHost } from './model/hostIdentity';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
 import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
@@ -148,8 +149,12 @@ export function createSession(opts: SessionOptions = {}): Session {
         hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
       ]);
       const gaps: Gap[] = [];
-      const rules = host ? hostRulesets(host, gaps) : { ipv4: null, ipv6: null };
-      const topology = buildTopology({ engine, host, ipv4Rules: rules.ipv4, ipv6Rules: rules.ipv6, rulesGaps: gaps, collectMs: Date.now() - started });
+      // a shell that reached another machine than the engine's lends it nothing
+      const match = host ? matchEngineHost(engine, host) : null;
+      const joined = host && match && !match.same ? failedHostFacts(host.target, host.transport, { code: 'HOST_MISMATCH', message: `not joined: ${match.reason}` }, `not joined: ${match.reason}`, host.elapsedMs) : host;
+      if (match && !match.same) log('warn', `host shell not joined: ${match.reason}`);
+      const rules = joined ? hostRulesets(joined, gaps) : { ipv4: null, ipv6: null };
+      const topology = buildTopology({ engine, host: joined, ipv4Rules: rules.ipv4, ipv6Rules: rules.ipv6, rulesGaps: gaps, collectMs: Date.now() - started });
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
     },

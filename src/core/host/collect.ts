@@ -18,7 +18,7 @@ import { parseRouteN } from './commands/routeN';
 import { ipNeighCommand, parseIpNeighOutput } from './commands/ipNeigh';
 import { bridgeLinkCommand, parseBridgeLinkOutput } from './commands/bridgeLink';
 import { parseBrctlShow } from './commands/brctlShow';
-import { hostnameCommand } from './commands/hostname';
+import { hostnameCommand, kernelReleaseOf } from './commands/hostname';
 import { ip6tablesSaveCommand, iptablesSaveCommand } from './commands/iptablesSave';
 import { iptablesVersionCommand } from './commands/iptablesVersion';
 import { nftRulesetCommand } from './commands/nftRuleset';
@@ -72,6 +72,34 @@ function bridgePortsFromBrctl(text: string, interfaces: Known<readonly NetInterf
   );
 }
 
+/** Host facts of a shell that failed or must not be joined: every fact unknown for one reason. */
+export function failedHostFacts(target: string, transport: HostFacts['transport'], shellError: NonNullable<HostFacts['shellError']>, reason: string, elapsedMs: number): HostFacts {
+  const u = unknown(reason);
+  return {
+    target,
+    transport,
+    hostname: u,
+    kernelRelease: u,
+    interfaces: u,
+    routes: u,
+    neighbours: u,
+    bridgePorts: u,
+    iptablesSave: u,
+    ip6tablesSave: u,
+    nftRuleset: u,
+    iptablesVersion: u,
+    sysctls: u,
+    namedNetns: u,
+    listeners: u,
+    dockerNetns: u,
+    dockerProxies: u,
+    containerNetns: u,
+    shellError,
+    roundTrips: 1,
+    elapsedMs,
+  };
+}
+
 export async function collectHostFacts(shell: HostShell, options: { signal?: AbortSignal } = {}): Promise<HostFacts> {
   const started = performance.now();
   let sections: ReadonlyMap<string, BatchSection>;
@@ -83,30 +111,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     const shellError = isNetlensError(e)
       ? { code: e.code, message: e.message, ...(e.tried ? { tried: e.tried } : {}) }
       : { code: 'SHELL' as const, message: errorMessage(e) };
-    const reason = `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`;
-    const u = unknown(reason);
-    return {
-      target: shell.target,
-      transport: shell.transport,
-      hostname: u,
-      interfaces: u,
-      routes: u,
-      neighbours: u,
-      bridgePorts: u,
-      iptablesSave: u,
-      ip6tablesSave: u,
-      nftRuleset: u,
-      iptablesVersion: u,
-      sysctls: u,
-      namedNetns: u,
-      listeners: u,
-      dockerNetns: u,
-      dockerProxies: u,
-      containerNetns: u,
-      shellError,
-      roundTrips: 1,
-      elapsedMs: performance.now() - started,
-    };
+    return failedHostFacts(shell.target, shell.transport, shellError, `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`, performance.now() - started);
   }
 
   const interfaces = fact(sections, 'ip-addr', (s) => {
@@ -119,6 +124,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     target: shell.target,
     transport: shell.transport,
     hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
+    ...kernelReleaseOf(sections.get('hostname')),
     interfaces,
     routes: fact(sections, 'ip-route', (s) => {
       const text = textPart(s);

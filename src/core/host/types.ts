@@ -159,6 +159,8 @@ export interface HostFacts {
   readonly target: string;
   readonly transport: 'local' | 'ssh';
   readonly hostname: Known<string>;
+  /** `/proc/sys/kernel/osrelease`; absent in facts recorded before netlens read it */
+  readonly kernelRelease?: Known<string>;
   readonly interfaces: Known<readonly NetInterface[]>;
   readonly routes: Known<readonly Route[]>;
   readonly neighbours: Known<readonly Neighbour[]>;
