@@ -32,7 +32,12 @@ function chainWhat(c: ChainResult): string {
 function firewallWhy(walk: Walk): string {
   const host = walk.topo.host;
   if (!host) return 'the model has no host facts (no shell on the Docker host)';
-  return host.unknown?.firewallIpv4 ?? 'it was not read';
+  return (walk.family === 'ipv6' ? host.unknown?.firewallIpv6 : host.unknown?.firewallIpv4) ?? 'it was not read';
+}
+
+/** The missing fact's name: IPv6 packets pass ip6tables' rules (and nft's ip6/inet tables), not iptables'. */
+export function firewallFact(walk: Walk): string {
+  return walk.family === 'ipv6' ? 'the host IPv6 firewall (ip6tables-save / nft)' : 'the host firewall (iptables-save / nft)';
 }
 
 export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly ending: Ending };
@@ -40,7 +45,7 @@ export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { rea
 /** Runs `hook` and records one hop per chain that had rules or decided; stops on drop/uncertain. */
 export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | null, opts: { skipNat?: boolean } = {}): StepOutcome {
   if (!walk.ruleset) {
-    walk.missing('the host firewall (iptables-save / nft)', firewallWhy(walk), 'every netfilter hook accepts');
+    walk.missing(firewallFact(walk), firewallWhy(walk), 'every netfilter hook accepts');
     // conntrack un-NATs a reply whatever the rules say
     const r = reverseNat(hook, packet, walk.reverseOf);
     if (r) walk.hop(simpleHop('host', iface, 'netfilter', r.what, r.packet, { hook }));
