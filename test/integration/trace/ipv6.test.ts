@@ -6,7 +6,7 @@
  * default), one daemon after the other — never the machine's own engine.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '../../../src/core/trace';
 import { HOST6, HOST_NS, NETS, OUT6, OUT_NS, OUT_PAGE, PAGE, PUBLISHED, PUBLISHED_V4ONLY, attempt, dockerAttempt, down, inNs, up, type Engine, type Lab } from './ipv6Lab';
 
@@ -101,6 +101,33 @@ function forwardRule(spec: readonly string[]): NonNullable<Case['around']> {
     },
   };
 }
+/**
+ * A native nftables table of the suite's own beside iptables-nft's (as firewalld's or the user's
+ * would be): its forward chain runs at the filter priority too, and the batch reads it with nft -j.
+ */
+const NFT_ECHO_TABLE = `table ip6 nl6 {
+  chain forward6 {
+    type filter hook forward priority 0; policy accept;
+    ip6 saddr ${NETS.a.v6} icmpv6 type echo-request drop
+  }
+}
+`;
+function nftTable(): NonNullable<Case['around']> {
+  const nft = (argv: string[], input?: string) => {
+    const [cmd, args] = inNs(HOST_NS, ['nft', ...argv]);
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000, ...(input !== undefined ? { input } : {}) });
+    return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  };
+  return {
+    setup: () => {
+      nft(['delete', 'table', 'ip6', 'nl6']);
+      const r = nft(['-f', '-'], NFT_ECHO_TABLE);
+      if (!r.ok) throw new Error(`nft -f: ${r.out}`);
+    },
+    teardown: () => void nft(['delete', 'table', 'ip6', 'nl6']),
+  };
+}
+
 const ECHO_FROM_NL6A = (type: string, comment: string) => ['-s', NETS.a.v6, '-p', 'ipv6-icmp', '-m', 'icmp6', '--icmpv6-type', type, '-m', 'comment', '--comment', comment, '-j', 'DROP'];
 
 function cases(lab: () => Lab, engine: Engine): Case[] {
@@ -195,6 +222,21 @@ function cases(lab: () => Lab, engine: Engine): Case[] {
       probe: fromContainer('nl6-a2', ping6(OUT6)),
       expect: 'delivered',
       around: forwardRule(ECHO_FROM_NL6A('129', 'nl6 echo-reply')),
+    },
+    {
+      name: 'a native nft table dropping ICMPv6 echo-request (nft icmpv6 type)',
+      req: { from: 'nl6-a2', to: OUT6, proto: 'icmp' },
+      probe: fromContainer('nl6-a2', ping6(OUT6)),
+      expect: 'dropped',
+      why: /^ip6 nl6 forward6 rule 1: ip6 saddr fd6e:6c36:0:10::\/64 icmpv6 type echo-request drop$/,
+      around: nftTable(),
+    },
+    {
+      name: 'the same nft table leaves a container\'s tcp to the outside alone',
+      req: { from: 'nl6-a2', to: `[${OUT6}]:80`, proto: 'tcp' },
+      probe: fromContainer('nl6-a2', wget(url(OUT6)), OUT_PAGE),
+      expect: 'delivered',
+      around: nftTable(),
     },
     {
       name: 'IPv6 forwarding off: container to the outside netns',
