@@ -90,7 +90,8 @@ function famName(f: Family): string {
 }
 
 export function resolveSource(topo: Topology, rawFrom: string, family: Family = 'ipv4'): Source {
-  const from = ipv6Literal(rawFrom) ?? rawFrom;
+  const v6 = ipv6Literal(rawFrom);
+  const from = v6 ?? rawFrom;
   const host = hostNamespace(topo, family);
   if (from === 'host') {
     if (!host) throw new NetlensError('NOT_FOUND', 'the host namespace is not in the model (no host shell)', `trace --from host`);
@@ -103,7 +104,7 @@ export function resolveSource(topo: Topology, rawFrom: string, family: Family = 
     if (!ns) throw new NetlensError('NOT_FOUND', `no named netns "${name}" on the host`, `trace --from ${from}`);
     return { kind: 'ns', ns, notes: [] };
   }
-  if (isIPv4(from) || from.includes(':')) {
+  if (isIPv4(from) || v6) {
     // an address of a container or a named netns on this host is that namespace, routes and all
     const ep = topo.networks.flatMap((n) => n.endpoints).find((e) => endpointAddress(e, family) === from);
     const owner = ep ? topo.containers.find((c) => c.id === ep.containerId) : undefined;

@@ -172,6 +172,7 @@ for (const [engine, LAB] of Object.entries(LABS) as [keyof typeof LABS, Topology
         [{ from: 'nl6-a2', to: '10.216.10.2:80', proto: 'tcp', ...V6 }, 'BAD_INPUT', /--family ipv6 was asked, but --to 10\.216\.10\.2:80 is an IPv4 address/],
         [{ from: '10.216.10.3', to: `[${A1}]:80`, proto: 'tcp' }, 'BAD_INPUT', /a packet has one address family/],
         [{ from: 'nl6-a2', to: `${A1}`, proto: 'tcp' }, 'BAD_INPUT', /needs a port \(--to \[fd6e/],
+        [{ from: 'nl6-a2:80', to: `[${A1}]:80`, proto: 'tcp' }, 'NOT_FOUND', /no container, netns or address "nl6-a2:80"/],
       ];
       for (const [req, code, re] of bad) {
         assert.throws(() => tracePacket(LAB, req), (e: unknown) => isNetlensError(e) && e.code === code && re.test(e.message), JSON.stringify(req));
