@@ -399,7 +399,8 @@ function buildHostNode(
         for (const [cid, ifs] of containerInterfaces) {
           // Containers in `container:<id>` mode see the same interfaces; the namespace's owner is the peer.
           if (sharesNetns.has(cid)) continue;
-          const hit = ifs.find((x) => x.hostPeerIndex === i.index);
+          // only a veth's peer: a macvlan child's hostPeerIndex is its parent's ifindex, which may be a veth too
+          const hit = ifs.find((x) => x.hostPeerIndex === i.index && x.kind === 'veth');
           if (hit) {
             peerContainerId = cid;
             peer = `container ${containerName.get(cid) ?? cid.slice(0, 12)} ${hit.name}`;
@@ -470,6 +471,8 @@ function buildHostNode(
   note('bridgePorts', host.bridgePorts);
   note('dockerProxies', host.dockerProxies);
   note('containerNetns', host.containerNetns);
+  note('iptables', host.iptablesSave);
+  note('nftables', host.nftRuleset);
   if (!input.ipv4Rules) unknownFacts.firewallIpv4 = rulesetReason(input, 'host.iptables');
   if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');
   return {

@@ -230,7 +230,20 @@ export interface HostInterfaceNode {
 }
 
 /** Host facts that can be missing as a whole; each has its own reason. */
-export type HostFactName = 'interfaces' | 'routes' | 'sysctls' | 'namedNetns' | 'bridgePorts' | 'dockerProxies' | 'containerNetns' | 'firewallIpv4' | 'firewallIpv6';
+export type HostFactName =
+  | 'interfaces'
+  | 'routes'
+  | 'sysctls'
+  | 'namedNetns'
+  | 'bridgePorts'
+  | 'dockerProxies'
+  | 'containerNetns'
+  /** no IPv4 / IPv6 ruleset at all */
+  | 'firewallIpv4'
+  | 'firewallIpv6'
+  /** one source of the rulesets: `iptables-save` (iptables' own tables) or `nft -j list ruleset` (every other nftables table) */
+  | 'iptables'
+  | 'nftables';
 
 export interface HostNode {
   readonly target: string;

@@ -28,6 +28,23 @@ function chainWhat(c: ChainResult): string {
   }
 }
 
+/**
+ * A ruleset read from one of its two sources only. iptables-save shows iptables' tables, nft the
+ * others (Docker 29's, firewalld's, the user's own): either one missing is part of the firewall
+ * unknown. Where the nft program is not installed and the engine does not say it uses nftables, no
+ * tool on that host would have made such tables: said as an assumption, not a missing fact.
+ */
+function partlyKnown(walk: Walk): void {
+  const unknownFacts = walk.topo.host?.unknown;
+  if (!unknownFacts) return;
+  if (unknownFacts.iptables) walk.missing("the host's iptables rules (iptables-save)", unknownFacts.iptables, 'iptables holds no rules beyond what nft showed');
+  const nft = unknownFacts.nftables;
+  if (!nft) return;
+  const absent = /^nft not found on the host/.test(nft) && walk.topo.engine.firewallBackend !== 'nftables';
+  if (absent) walk.assume(`no nftables tables beside iptables' own: ${nft}, and the engine does not report an nftables backend`);
+  else walk.missing("the host's nftables tables (nft -j list ruleset)", nft, "no nftables tables beside iptables' own");
+}
+
 /** Why the host's firewall is not in the model, for the missing fact. */
 function firewallWhy(walk: Walk): string {
   const host = walk.topo.host;
@@ -51,6 +68,7 @@ export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | 
     if (r) walk.hop(simpleHop('host', iface, 'netfilter', r.what, r.packet, { hook }));
     return { ok: true, packet: r?.packet ?? packet };
   }
+  partlyKnown(walk);
   const r = evaluateHook(walk.ruleset, hook, packet, walk.evalCtx, { ...opts, conntrack: walk.reverseOf });
   const events = [...r.conntrack];
   const conntrackHops = (upTo: number) => {

@@ -45,7 +45,7 @@ export function deliverToHost(walk: Walk, packet: Packet): Ending {
   if (samePort.length > 0 && elsewhere.length === samePort.length && found.kind !== 'found') {
     const binds = elsewhere.map((p) => `${withPort(p.hostIp, p.hostPort)} (${p.containerName})`).join(', ');
     walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `delivered to the host at ${withPort(packet.dst, packet.dport)}, but Docker publishes this port only on ${binds}; no DNAT rule matched this address`, packet));
-    if (found.kind === 'unknown') walk.assume(`no other host process listens on ${packet.proto}/${packet.dport} (the host's sockets are not known: ${found.why})`);
+    if (found.kind === 'unknown') walk.missing("the host's listening sockets", found.why, `no other host process listens on ${packet.proto}/${packet.dport}`);
     return { verdict: 'dropped', decidedBy: `publish ${binds} is bound to another address: nothing Docker runs answers ${withPort(packet.dst, packet.dport)} (connection refused)` };
   }
   const unproxied = samePort.find((p) => bindsAddress(p, packet.dst));
@@ -63,7 +63,7 @@ export function deliverToHost(walk: Walk, packet: Packet): Ending {
     if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, 'host'));
   } else {
     walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `${at}; whether a process listens there is not known: ${found.why}`, packet));
-    walk.assume(`a host process listens on ${packet.proto}/${packet.dport} (not checked: ${found.why})`);
+    walk.missing("the host's listening sockets", found.why, `a host process listens on ${packet.proto}/${packet.dport}`);
   }
   return { verdict: 'delivered', decidedBy: `arrived at the host's ${withPort(packet.dst, packet.dport)}`, arrivedIn: walk.host!, packet };
 }

@@ -106,7 +106,8 @@ export function containerNamespace(topo: Topology, c: ContainerNode, family: Fam
   // routes of the other family do not count as "read" or "not read": the namespace's whole list decides
   const readRoutes = c.routes.length > 0;
   let routes: readonly Route[] = family === 'ipv4' ? c.routes : c.routes.filter((r) => r.family === inet);
-  const endpoints = topo.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ e, n })));
+  // endpoints that make an interface of their own (not `none`, not `host`)
+  const endpoints = topo.networks.filter((n) => n.driver !== 'null' && n.driver !== 'host').flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ e, n })));
   // a macvlan/ipvlan child's parent is its network's parent
   interfaces = interfaces.map((i) => {
     if ((i.kind !== 'macvlan' && i.kind !== 'ipvlan') || i.hostPeer) return i;

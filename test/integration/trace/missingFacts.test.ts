@@ -101,10 +101,20 @@ describe('trace with one fact missing at a time (real engine, real host facts)',
     expectUncertain(topo, { from: 'nlt-a2', to: 'nlt-a1:81', proto: 'tcp' }, 'dropped', /listening sockets of container nlt-a1/);
   });
 
+  it("the host's listening sockets: a host port nobody holds is uncertain, not refused", () => {
+    const topo = model(engine, { ...host, listeners: unknown('removed by the test') });
+    expectUncertain(topo, { from: 'nlt-a2', to: 'host:47189', proto: 'tcp' }, 'dropped', /host's listening sockets/);
+  });
+
+  it("the nftables tables beside iptables' own (nft unreadable): across networks is uncertain", () => {
+    const topo = model(engine, { ...host, nftRuleset: unknown('nft-ruleset exited with 1: Operation not permitted') });
+    expectUncertain(topo, { from: 'nlt-a2', to: 'nlt-b1:80', proto: 'tcp' }, 'dropped', /nftables tables/);
+  });
+
   it("a named netns's routes: a trace from it is uncertain", () => {
     assert.ok(host.namedNetns.known);
     const named = host.namedNetns.value.map((n) => (n.name === OUT_NS ? { ...n, routes: unknown('removed by the test') } : n));
     const topo = model(engine, { ...host, namedNetns: { known: true, value: named } });
-    expectUncertain(topo, { from: `netns:${OUT_NS}`, to: 'nlt-a1:80', proto: 'tcp' }, 'delivered', new RegExp(`routes of netns ${OUT_NS}`));
+    expectUncertain(topo, { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' }, 'delivered', new RegExp(`routes of netns ${OUT_NS}`));
   });
 });

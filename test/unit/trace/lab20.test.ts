@@ -208,6 +208,30 @@ describe('trace with facts missing from the model', () => {
     assert.match(r.decidedBy, /^not known: the host firewall \(iptables-save \/ nft\) \(iptables-save: command not found\)/);
   });
 
+  it("one source of the firewall missing: nft unreadable is uncertain; nft not installed is an assumption unless the engine says it uses nftables", () => {
+    const withHost = (unknownFacts: Record<string, string>, firewallBackend: string | null = null): Topology => ({ ...LAB, engine: { ...LAB.engine, firewallBackend }, host: { ...LAB.host!, unknown: { ...LAB.host!.unknown, ...unknownFacts } } });
+    const req = { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' } as const;
+    const denied = tracePacket(withHost({ nftables: 'nft-ruleset exited with 1: Operation not permitted' }), req);
+    assert.equal(denied.verdict, 'uncertain');
+    assert.deepEqual(denied.missing.map((m) => m.fact), ["the host's nftables tables (nft -j list ruleset)"]);
+    const absent = withHost({ nftables: 'nft not found on the host (command -v), needed for nft-ruleset' });
+    const firm = tracePacket(absent, req);
+    assert.equal(firm.verdict, 'dropped', firm.decidedBy);
+    assert.ok(firm.assumptions.some((a) => /^no nftables tables beside iptables' own: nft not found/.test(a)));
+    assert.equal(tracePacket({ ...absent, engine: { ...absent.engine, firewallBackend: 'nftables' } }, req).verdict, 'uncertain');
+    const noIptables = tracePacket(withHost({ iptables: 'iptables-save exited with 1: Permission denied' }), req);
+    assert.equal(noIptables.verdict, 'uncertain');
+    assert.match(noIptables.decidedBy, /^not known: the host's iptables rules \(iptables-save\) \(iptables-save exited with 1: Permission denied\)/);
+  });
+
+  it("the host's sockets unknown: a host port is uncertain, not refused", () => {
+    const topo: Topology = { ...LAB, host: { ...LAB.host!, listeners: { known: false, reason: '/proc/net/tcp: permission denied' } } };
+    const r = tracePacket(topo, { from: 'nlt-a2', to: 'host:47189', proto: 'tcp' });
+    assert.equal(r.verdict, 'uncertain');
+    assert.deepEqual(r.missing.map((m) => [m.fact, m.why]), [["the host's listening sockets", '/proc/net/tcp: permission denied']]);
+    assert.equal(tracePacket(LAB, { from: 'nlt-a2', to: 'host:47189', proto: 'tcp' }).verdict, 'dropped', 'with the sockets read, nobody holds that port');
+  });
+
   it('a stopped container is refused with its state, not traced as "no route"', () => {
     const topo: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.name === 'nlt-a2' ? { ...c, state: 'exited' } : c)) };
     assert.throws(() => tracePacket(topo, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' }), (e: unknown) => isNetlensError(e) && /nlt-a2 is exited, not running/.test(e.message));
