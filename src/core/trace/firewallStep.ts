@@ -37,7 +37,10 @@ function chainWhat(c: ChainResult): string {
 function partlyKnown(walk: Walk): void {
   const unknownFacts = walk.topo.host?.unknown;
   if (!unknownFacts) return;
-  if (unknownFacts.iptables) walk.missing("the host's iptables rules (iptables-save)", unknownFacts.iptables, 'iptables holds no rules beyond what nft showed');
+  // an IPv6 packet passes ip6tables' tables: iptables-save's IPv4 ones are not on its way
+  if (walk.family === 'ipv6') {
+    if (unknownFacts.ip6tables) walk.missing("the host's ip6tables rules (ip6tables-save)", unknownFacts.ip6tables, 'ip6tables holds no rules beyond what nft showed');
+  } else if (unknownFacts.iptables) walk.missing("the host's iptables rules (iptables-save)", unknownFacts.iptables, 'iptables holds no rules beyond what nft showed');
   const nft = unknownFacts.nftables;
   if (!nft) return;
   const absent = /^nft not found on the host/.test(nft) && walk.topo.engine.firewallBackend !== 'nftables';

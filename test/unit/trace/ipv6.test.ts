@@ -206,6 +206,13 @@ for (const [engine, LAB] of Object.entries(LABS) as [keyof typeof LABS, Topology
       assert.deepEqual(r.missing.map((m) => [m.fact, m.why]), [['the host IPv6 firewall (ip6tables-save / nft)', 'ip6tables-save: not found on the host (command -v)']]);
       const v4 = tracePacket(noV6, { from: 'nl6-a2', to: 'nl6-b1:80', proto: 'tcp' });
       assert.equal(v4.verdict, 'dropped', 'the IPv4 ruleset is still there');
+      // one source of the IPv6 ruleset unread: ip6tables-save's, not iptables-save's, is on an IPv6 packet's way
+      const partly = (key: 'iptables' | 'ip6tables') => withHost(LAB, (h) => ({ unknown: { ...h.unknown, [key]: `${key}-save: permission denied` } }));
+      const v6partly = tracePacket(partly('ip6tables'), { from: 'nl6-a2', to: 'nl6-b1:80', proto: 'tcp', ...V6 });
+      assert.equal(v6partly.verdict, 'uncertain');
+      assert.deepEqual(v6partly.missing.map((m) => m.fact), ["the host's ip6tables rules (ip6tables-save)"]);
+      assert.equal(tracePacket(partly('ip6tables'), { from: 'nl6-a2', to: 'nl6-b1:80', proto: 'tcp' }).verdict, 'dropped', 'IPv4 does not need ip6tables-save');
+      assert.equal(tracePacket(partly('iptables'), { from: 'nl6-a2', to: 'nl6-b1:80', proto: 'tcp', ...V6 }).verdict, 'dropped', 'IPv6 does not need iptables-save');
       const noSysctl = withHost(LAB, (h) => {
         const { 'net.ipv6.conf.all.forwarding': _gone, ...rest } = h.sysctls;
         return { sysctls: rest };
