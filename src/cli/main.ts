@@ -1,7 +1,7 @@
 /**
  * netlens on the command line: the same facts the extension shows, as text or --json.
  *   netlens topology [--json]
- *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]> [--proto tcp|udp|icmp] [--json]
+ *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]|[IPv6]:port> [--proto tcp|udp|icmp] [-4|-6] [--json]
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
  * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none,
@@ -17,7 +17,9 @@ import { runTrace } from './traceCommand';
 
 const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
   topology                         the joined model of engine and host
-  trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp, default tcp)
+  trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp|icmpv6, default tcp;
+                                   -6 / --family ipv6: names resolve to IPv6 addresses; an IPv6
+                                   address, [addr]:port with a port, makes an IPv6 trace by itself)
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
 options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none
@@ -41,6 +43,9 @@ async function main(argv: string[]): Promise<number> {
         to: { type: 'string' },
         proto: { type: 'string', default: 'tcp' },
         port: { type: 'string' },
+        family: { type: 'string' },
+        ipv4: { type: 'boolean', short: '4', default: false },
+        ipv6: { type: 'boolean', short: '6', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -79,9 +84,12 @@ async function main(argv: string[]): Promise<number> {
         await print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
         return 0;
       }
-      case 'trace':
-        await print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json }));
+      case 'trace': {
+        const asked = [values.family, values.ipv4 ? 'ipv4' : undefined, values.ipv6 ? 'ipv6' : undefined].filter((f): f is string => f !== undefined);
+        if (new Set(asked.map((f) => f.replace(/^(\d)$/, 'ipv$1').toLowerCase())).size > 1) throw new NetlensError('BAD_INPUT', `conflicting families: ${asked.join(', ')}`);
+        await print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, family: asked[0], json: values.json }));
         return 0;
+      }
       case 'layers': {
         if (!arg) throw new NetlensError('BAD_INPUT', 'layers needs a container name or id');
         const s = await session.storage(arg);

@@ -11,19 +11,33 @@ export interface TraceArgs {
   readonly to?: string;
   readonly proto?: string;
   readonly port?: string;
+  /** `ipv4` / `ipv6` (also `4` / `6`); an address in --from or --to decides by itself */
+  readonly family?: string;
   readonly json?: boolean;
 }
 
 export async function runTrace(session: Session, args: TraceArgs): Promise<string> {
   if (!args.from || !args.to) throw new NetlensError('BAD_INPUT', 'trace needs --from and --to');
-  const proto = (args.proto ?? 'tcp').toLowerCase();
-  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new NetlensError('BAD_INPUT', `--proto must be tcp, udp or icmp, got "${args.proto}"`);
+  let proto = (args.proto ?? 'tcp').toLowerCase();
+  let family: 'ipv4' | 'ipv6' | undefined;
+  if (args.family !== undefined) {
+    const f = args.family.toLowerCase();
+    family = f === 'ipv4' || f === '4' ? 'ipv4' : f === 'ipv6' || f === '6' ? 'ipv6' : undefined;
+    if (!family) throw new NetlensError('BAD_INPUT', `--family must be ipv4 or ipv6, got "${args.family}"`);
+  }
+  // `icmpv6` is icmp of an IPv6 trace
+  if (proto === 'icmpv6' || proto === 'icmp6' || proto === 'ipv6-icmp') {
+    if (family === 'ipv4') throw new NetlensError('BAD_INPUT', `--proto ${args.proto} is ICMPv6, but --family ipv4 was asked`);
+    proto = 'icmp';
+    family = 'ipv6';
+  }
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new NetlensError('BAD_INPUT', `--proto must be tcp, udp, icmp or icmpv6, got "${args.proto}"`);
   let port: number | undefined;
   if (args.port !== undefined) {
     port = Number(args.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NetlensError('BAD_INPUT', `--port must be 1-65535, got "${args.port}"`);
   }
   const topology = await session.snapshot();
-  const result = tracePacket(topology, { from: args.from, to: args.to, proto, port });
+  const result = tracePacket(topology, { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) });
   return args.json ? JSON.stringify(result, null, 2) : formatTrace(result);
 }

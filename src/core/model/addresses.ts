@@ -33,3 +33,9 @@ export function isUnspecified(ip: string): boolean {
 export function isIPv6(ip: string): boolean {
   return ipaddr.IPv6.isValid(ip) && !ipaddr.IPv4.isValid(ip);
 }
+
+/** `ip:port`, with an IPv6 address in brackets as URLs and ip6tables write it: `[fd00::2]:80`. */
+export function withPort(ip: string, port: number | string | null): string {
+  if (port === null || port === '') return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

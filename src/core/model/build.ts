@@ -472,6 +472,7 @@ function buildHostNode(
   note('dockerProxies', host.dockerProxies);
   note('containerNetns', host.containerNetns);
   note('iptables', host.iptablesSave);
+  note('ip6tables', host.ip6tablesSave);
   note('nftables', host.nftRuleset);
   if (!input.ipv4Rules) unknownFacts.firewallIpv4 = rulesetReason(input, 'host.iptables');
   if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');

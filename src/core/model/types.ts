@@ -241,8 +241,9 @@ export type HostFactName =
   /** no IPv4 / IPv6 ruleset at all */
   | 'firewallIpv4'
   | 'firewallIpv6'
-  /** one source of the rulesets: `iptables-save` (iptables' own tables) or `nft -j list ruleset` (every other nftables table) */
+  /** one source of the rulesets: `iptables-save` / `ip6tables-save` (iptables' own tables) or `nft -j list ruleset` (every other nftables table) */
   | 'iptables'
+  | 'ip6tables'
   | 'nftables';
 
 export interface HostNode {

@@ -4,7 +4,7 @@
  * An undecidable rule that could change the outcome stops the walk with verdict UNCERTAIN naming it.
  */
 import type { RuleRef } from '../model/types';
-import { decideRule, quickReject, type Outcome } from './matchEval';
+import { decideRule, inCidr, quickReject, type Outcome } from './matchEval';
 import { baseChains } from './hooks';
 import type { ConntrackEntry, EvalContext, Packet } from './packet';
 import type { Hook, Rule, Ruleset } from './types';
@@ -270,11 +270,21 @@ function applyMark(rule: Rule, mark: number | null): number | null {
   return 'set-xmark' in rule.targetOptions ? ((mark & ~mask) ^ value) >>> 0 : ((mark & ~mask) | value) >>> 0;
 }
 
-/** `ip[-ip][:port[-port]]` → the first address and port, as the kernel picks for one connection. */
+/**
+ * `ip[-ip][:port[-port]]` → the first address and port, as the kernel picks for one connection.
+ * ip6tables writes an IPv6 address in brackets when a port follows (`[fd00::2]:80`), bare without.
+ */
 function parseNatTo(spec: string): { ip: string | null; port: number | null } {
   const m = /^([0-9.]+)?(?:-[0-9.]+)?(?::(\d+)(?:-\d+)?)?$/.exec(spec);
-  if (!m) return { ip: null, port: null };
-  return { ip: m[1] ?? null, port: m[2] ? Number(m[2]) : null };
+  if (m) return { ip: m[1] ?? null, port: m[2] ? Number(m[2]) : null };
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?:-\[[0-9A-Fa-f:.]+\])?(?::(\d+)(?:-\d+)?)?$/.exec(spec) ?? /^([0-9A-Fa-f]*:[0-9A-Fa-f:.]*)(?:-[0-9A-Fa-f:.]+)?()$/.exec(spec);
+  if (v6) return { ip: v6[1] ?? null, port: v6[2] ? Number(v6[2]) : null };
+  return { ip: null, port: null };
+}
+
+/** `ip:port` as a NAT action shows it (`172.17.0.2:80`, `[fd00::2]:80`; `ip:` without a port, as before) */
+function natEnd(ip: string, port: number | null): string {
+  return ip.includes(':') ? `[${ip}]:${port ?? ''}` : `${ip}:${port ?? ''}`;
 }
 
 function applyNat(rule: Rule, target: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT', p: Packet, ctx: EvalContext, hook?: Hook): { packet: Packet; action: NatAction } | null {
@@ -283,14 +293,14 @@ function applyNat(rule: Rule, target: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT
     const to = parseNatTo(rule.targetOptions['to-destination'] ?? '');
     if (!to.ip) return null;
     const packet = { ...p, dst: to.ip, dport: to.port ?? p.dport };
-    return { packet, action: { kind: 'DNAT', rule: ref, from: `${p.dst}:${p.dport ?? ''}`, to: `${packet.dst}:${packet.dport ?? ''}` } };
+    return { packet, action: { kind: 'DNAT', rule: ref, from: natEnd(p.dst, p.dport), to: natEnd(packet.dst, packet.dport) } };
   }
   if (target === 'REDIRECT') {
     const port = rule.targetOptions['to-ports'];
-    const local = hook === 'output' ? '127.0.0.1' : firstAddressOf(p.inInterface, ctx);
+    const local = hook === 'output' ? (p.family === 'ipv6' ? '::1' : '127.0.0.1') : firstAddressOf(p.inInterface, ctx, p.family, p.src);
     if (!local) return null;
     const packet = { ...p, dst: local, dport: port ? Number(port.split('-')[0]) : p.dport };
-    return { packet, action: { kind: 'REDIRECT', rule: ref, from: `${p.dst}:${p.dport ?? ''}`, to: `${packet.dst}:${packet.dport ?? ''}` } };
+    return { packet, action: { kind: 'REDIRECT', rule: ref, from: natEnd(p.dst, p.dport), to: natEnd(packet.dst, packet.dport) } };
   }
   if (target === 'SNAT') {
     const to = parseNatTo(rule.targetOptions['to-source'] ?? '');
@@ -298,14 +308,25 @@ function applyNat(rule: Rule, target: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT
     const packet = { ...p, src: to.ip, sport: to.port ?? p.sport };
     return { packet, action: { kind: 'SNAT', rule: ref, from: p.src, to: packet.src } };
   }
-  const addr = firstAddressOf(p.outInterface, ctx);
+  const addr = firstAddressOf(p.outInterface, ctx, p.family, p.dst);
   if (!addr) return null;
   const ports = rule.targetOptions['to-ports'];
   const packet = { ...p, src: addr, sport: ports ? Number(ports.split('-')[0]) : p.sport };
   return { packet, action: { kind: 'MASQUERADE', rule: ref, from: p.src, to: addr } };
 }
 
-function firstAddressOf(iface: string, ctx: EvalContext): string | null {
+/**
+ * The address NAT takes from an interface. IPv6 (nf_nat_masquerade_ipv6 → ipv6_dev_get_saddr): one
+ * of the same scope as the peer, so a global one for a global peer, never the link-local fe80::.
+ */
+function firstAddressOf(iface: string, ctx: EvalContext, family: Packet['family'] = 'ipv4', peer: string | null = null): string | null {
   if (!ctx.localAddresses.known) return null;
-  return ctx.localAddresses.value.find((a) => a.iface === iface && !a.address.includes(':'))?.address ?? null;
+  if (family === 'ipv4') return ctx.localAddresses.value.find((a) => a.iface === iface && !a.address.includes(':'))?.address ?? null;
+  const v6 = ctx.localAddresses.value.filter((a) => a.iface === iface && a.address.includes(':'));
+  const peerLinkLocal = peer !== null && isLinkLocal6(peer);
+  return v6.find((a) => isLinkLocal6(a.address) === peerLinkLocal)?.address ?? null;
+}
+
+function isLinkLocal6(ip: string): boolean {
+  return inCidr(ip, 'fe80::/10') === true;
 }

@@ -13,10 +13,17 @@ export interface Decision {
   readonly why: string;
 }
 
-const PROTO_NUMBERS: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '1': 'icmp' };
+const PROTO_NUMBERS: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'ipv6-icmp', icmpv6: 'ipv6-icmp', icmp6: 'ipv6-icmp' };
 const ICMP_TYPES: Readonly<Record<string, number>> = {
   'echo-reply': 0, pong: 0, 'destination-unreachable': 3, 'source-quench': 4, redirect: 5,
   'echo-request': 8, ping: 8, 'time-exceeded': 11, 'parameter-problem': 12,
+};
+/** ICMPv6 type names as ip6tables (`-m icmp6 --icmpv6-type`) and nft (`icmpv6 type`) write them */
+const ICMPV6_TYPES: Readonly<Record<string, number>> = {
+  'destination-unreachable': 1, 'packet-too-big': 2, 'time-exceeded': 3, 'ttl-exceeded': 3, 'parameter-problem': 4,
+  'echo-request': 128, ping: 128, 'echo-reply': 129, pong: 129,
+  'router-solicitation': 133, 'router-advertisement': 134, 'neighbour-solicitation': 135, 'neighbor-solicitation': 135,
+  'neighbour-advertisement': 136, 'neighbor-advertisement': 136, redirect: 137,
 };
 
 const cidrCache = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();
@@ -93,6 +100,11 @@ function protoName(p: string): string {
   return PROTO_NUMBERS[p] ?? p;
 }
 
+/** The packet's protocol as rules name it: an `icmp` packet of an IPv6 trace is ICMPv6 (ipv6-icmp, 58). */
+function wireProto(p: Packet): string {
+  return p.proto === 'icmp' && p.family === 'ipv6' ? 'ipv6-icmp' : p.proto;
+}
+
 const yes = (why: string): Decision => ({ outcome: 'yes', why });
 const no = (why: string): Decision => ({ outcome: 'no', why });
 const unknownD = (why: string): Decision => ({ outcome: 'unknown', why });
@@ -108,7 +120,7 @@ export function quickReject(rule: Rule, p: Packet): boolean {
   if (rule.outInterface && ifaceMatches(rule.outInterface.value, p.outInterface) === rule.outInterface.negated) return true;
   if (rule.protocol) {
     const want = protoName(rule.protocol.value);
-    if (want !== 'all' && want !== '0' && (want === p.proto) === rule.protocol.negated) return true;
+    if (want !== 'all' && want !== '0' && (want === wireProto(p)) === rule.protocol.negated) return true;
   }
   // the port matches every publish rule carries
   for (const m of rule.matches) {
@@ -128,7 +140,7 @@ export function decideRule(rule: Rule, p: Packet, ctx: EvalContext): Decision {
     addrCheck('destination', rule.destination, p.dst) ??
     ifaceCheck('in', rule.inInterface, p.inInterface) ??
     ifaceCheck('out', rule.outInterface, p.outInterface) ??
-    protoCheck(rule.protocol, p.proto) ??
+    protoCheck(rule.protocol, wireProto(p)) ??
     (rule.fragment === true ? no('packet is not a fragment') : null);
   if (d) return d;
   let pending: Decision | null = null;
@@ -197,14 +209,15 @@ function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx
       if (opt === 'ports') return bool((p.dport !== null && portIn(p.dport, v.value)) || (p.sport !== null && portIn(p.sport, v.value)), `ports ${p.sport}/${p.dport}`);
       return unknownD(`${label()} is not understood by netlens`);
     case 'icmp':
-      if (p.proto !== 'icmp') return no(`${label()}: packet is ${p.proto}`);
-      if (opt !== 'icmp-type') return unknownD(`${label()} is not understood by netlens`);
+    case 'icmp6': {
+      const v6 = module === 'icmp6';
+      if (wireProto(p) !== (v6 ? 'ipv6-icmp' : 'icmp')) return no(`${label()}: packet is ${wireProto(p)}`);
+      if (opt !== (v6 ? 'icmpv6-type' : 'icmp-type')) return unknownD(`${label()} is not understood by netlens`);
       if (v.value === 'any') return bool(true, '');
-      {
-        const t = ICMP_TYPES[v.value] ?? (/^\d+$/.test(v.value) ? Number(v.value) : /^\d+\/\d+$/.test(v.value) ? Number(v.value.split('/')[0]) : undefined);
-        if (t === undefined) return unknownD(`${label()}: unknown ICMP type`);
-        return bool(p.icmpType === t, `icmp type ${p.icmpType}`);
-      }
+      const t = (v6 ? ICMPV6_TYPES : ICMP_TYPES)[v.value] ?? (/^\d+$/.test(v.value) ? Number(v.value) : /^\d+\/\d+$/.test(v.value) ? Number(v.value.split('/')[0]) : undefined);
+      if (t === undefined) return unknownD(`${label()}: unknown ${v6 ? 'ICMPv6' : 'ICMP'} type`);
+      return bool(p.icmpType === t, `${v6 ? 'icmpv6' : 'icmp'} type ${p.icmpType}`);
+    }
     case 'conntrack':
     case 'state':
       return decideConntrack(opt, v, p, label(), bool);
@@ -230,8 +243,15 @@ function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx
       if (ip === null) return unknownD(`${label()} is not understood by netlens`);
       const [lo, hi] = v.value.split('-') as [string, string];
       try {
-        const n = (a: string) => ipaddr.parse(a).toByteArray().reduce((acc, b) => acc * 256 + b, 0);
-        return bool(n(ip) >= n(lo) && n(ip) <= n(hi), `${ip} vs range`);
+        // byte by byte: an IPv6 address does not fit a double
+        const cmp = (a: string, b: string) => {
+          const x = ipaddr.parse(a).toByteArray();
+          const y = ipaddr.parse(b).toByteArray();
+          if (x.length !== y.length) throw new Error('mixed families');
+          for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+          return 0;
+        };
+        return bool(cmp(ip, lo) >= 0 && cmp(ip, hi) <= 0, `${ip} vs range`);
       } catch {
         return unknownD(`${label()}: cannot read the range`);
       }
@@ -265,7 +285,7 @@ function decideConntrack(opt: string, v: MatchValue, p: Packet, label: string, b
     case 'ctorigdstport':
       return bool(p.origDport !== null && portIn(p.origDport, v.value), `original dport ${p.origDport}`);
     case 'ctproto':
-      return bool(protoName(v.value) === p.proto, `protocol ${p.proto}`);
+      return bool(protoName(v.value) === wireProto(p), `protocol ${wireProto(p)}`);
     default:
       return unknownD(`${label} is not understood by netlens`);
   }
@@ -290,11 +310,11 @@ function decideAddrtype(opt: string, v: MatchValue, p: Packet, ctx: EvalContext,
   if (!ctx.localAddresses.known) return unknownD(`${label}: the host's addresses are not known (${ctx.localAddresses.reason})`);
   const ip = opt === 'dst-type' ? p.dst : p.src;
   const types = v.value.toUpperCase().split(',');
-  const local = iface === null ? isLocal(ip, ctx) : ctx.localAddresses.value.some((a) => a.address === ip && a.iface === iface) || (iface === 'lo' && inCidr(ip, '127.0.0.0/8') === true);
+  const local = iface === null ? isLocal(ip, ctx) : ctx.localAddresses.value.some((a) => a.address === ip && a.iface === iface) || (iface === 'lo' && (inCidr(ip, '127.0.0.0/8') === true || ip === '::1'));
   let actual: string;
   if (local) actual = 'LOCAL';
   else if (ip === '255.255.255.255') actual = 'BROADCAST';
-  else if (inCidr(ip, '224.0.0.0/4')) actual = 'MULTICAST';
+  else if (inCidr(ip, '224.0.0.0/4') || inCidr(ip, 'ff00::/8')) actual = 'MULTICAST';
   else actual = 'UNICAST';
   const known = ['LOCAL', 'UNICAST', 'BROADCAST', 'MULTICAST'];
   const undecided = types.filter((t) => !known.includes(t));

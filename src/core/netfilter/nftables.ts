@@ -193,8 +193,15 @@ function convertMatch(m: Obj, d: Draft): void {
     else d.destination = v;
     return;
   }
-  if (payload && payload['protocol'] === 'ip' && payload['field'] === 'protocol' && typeof right === 'string') {
+  if (payload && ((payload['protocol'] === 'ip' && payload['field'] === 'protocol') || (payload['protocol'] === 'ip6' && payload['field'] === 'nexthdr')) && typeof right === 'string') {
     d.protocol = { negated, value: right };
+    return;
+  }
+  if (payload && (payload['protocol'] === 'icmp' || payload['protocol'] === 'icmpv6') && payload['field'] === 'type' && (typeof right === 'string' || typeof right === 'number')) {
+    // `icmpv6 type echo-request` implies the protocol, as ip6tables' `-p ipv6-icmp -m icmp6` does
+    const v6 = payload['protocol'] === 'icmpv6';
+    if (!d.protocol) d.protocol = { negated: false, value: v6 ? 'ipv6-icmp' : 'icmp' };
+    d.matches.push({ module: v6 ? 'icmp6' : 'icmp', options: { [v6 ? 'icmpv6-type' : 'icmp-type']: { negated, value: String(right) } } });
     return;
   }
   if (payload && (payload['protocol'] === 'tcp' || payload['protocol'] === 'udp') && (payload['field'] === 'dport' || payload['field'] === 'sport')) {

@@ -37,7 +37,10 @@ function chainWhat(c: ChainResult): string {
 function partlyKnown(walk: Walk): void {
   const unknownFacts = walk.topo.host?.unknown;
   if (!unknownFacts) return;
-  if (unknownFacts.iptables) walk.missing("the host's iptables rules (iptables-save)", unknownFacts.iptables, 'iptables holds no rules beyond what nft showed');
+  // an IPv6 packet passes ip6tables' tables: iptables-save's IPv4 ones are not on its way
+  if (walk.family === 'ipv6') {
+    if (unknownFacts.ip6tables) walk.missing("the host's ip6tables rules (ip6tables-save)", unknownFacts.ip6tables, 'ip6tables holds no rules beyond what nft showed');
+  } else if (unknownFacts.iptables) walk.missing("the host's iptables rules (iptables-save)", unknownFacts.iptables, 'iptables holds no rules beyond what nft showed');
   const nft = unknownFacts.nftables;
   if (!nft) return;
   const absent = /^nft not found on the host/.test(nft) && walk.topo.engine.firewallBackend !== 'nftables';
@@ -49,7 +52,12 @@ function partlyKnown(walk: Walk): void {
 function firewallWhy(walk: Walk): string {
   const host = walk.topo.host;
   if (!host) return 'the model has no host facts (no shell on the Docker host)';
-  return host.unknown?.firewallIpv4 ?? 'it was not read';
+  return (walk.family === 'ipv6' ? host.unknown?.firewallIpv6 : host.unknown?.firewallIpv4) ?? 'it was not read';
+}
+
+/** The missing fact's name: IPv6 packets pass ip6tables' rules (and nft's ip6/inet tables), not iptables'. */
+export function firewallFact(walk: Walk): string {
+  return walk.family === 'ipv6' ? 'the host IPv6 firewall (ip6tables-save / nft)' : 'the host firewall (iptables-save / nft)';
 }
 
 export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { readonly ok: false; readonly ending: Ending };
@@ -57,7 +65,7 @@ export type StepOutcome = { readonly ok: true; readonly packet: Packet } | { rea
 /** Runs `hook` and records one hop per chain that had rules or decided; stops on drop/uncertain. */
 export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | null, opts: { skipNat?: boolean } = {}): StepOutcome {
   if (!walk.ruleset) {
-    walk.missing('the host firewall (iptables-save / nft)', firewallWhy(walk), 'every netfilter hook accepts');
+    walk.missing(firewallFact(walk), firewallWhy(walk), 'every netfilter hook accepts');
     // conntrack un-NATs a reply whatever the rules say
     const r = reverseNat(hook, packet, walk.reverseOf);
     if (r) walk.hop(simpleHop('host', iface, 'netfilter', r.what, r.packet, { hook }));

@@ -1,9 +1,10 @@
 /** A trace as numbered steps, the way the seed articles walk a packet through the host. */
+import { withPort } from '../model/addresses';
 import type { TraceHop, TraceResult } from './types';
 
 function line(h: TraceHop): string[] {
   const where = `[${h.namespace}${h.interface ? ` ${h.interface}` : ''}]`;
-  const pkt = `${h.packet.src}${h.packet.sport ? `:${h.packet.sport}` : ''} → ${h.packet.dst}${h.packet.dport ? `:${h.packet.dport}` : ''}`;
+  const pkt = `${withPort(h.packet.src, h.packet.sport || null)} → ${withPort(h.packet.dst, h.packet.dport || null)}`;
   const out = [`${String(h.step).padStart(3)}. ${where} ${h.what}   (${pkt})`];
   for (const m of h.matchedRules ?? []) {
     const mark = m.outcome === 'yes' ? '✓' : m.outcome === 'unknown' ? '?' : '✗';
@@ -14,7 +15,10 @@ function line(h: TraceHop): string[] {
 
 export function formatTrace(result: TraceResult): string {
   const r = result.request;
-  const out = [`Trace ${r.proto} from ${r.from} to ${r.to}${r.port && !r.to.includes(':') ? `:${r.port}` : ''}`];
+  // a bare IPv6 `to` carries no port of its own: written with the port asked, in brackets
+  const bareV6 = (r.to.match(/:/g) ?? []).length > 1 && !r.to.startsWith('[');
+  const to = r.port && bareV6 ? withPort(r.to, r.port) : `${r.to}${r.port && !r.to.includes(':') ? `:${r.port}` : ''}`;
+  const out = [`Trace ${r.proto}${result.family === 'ipv6' ? ' (IPv6)' : ''} from ${r.from} to ${to}`];
   for (const h of result.hops) out.push(...line(h));
   if (result.reply && result.reply.length > 0) {
     out.push('Reply:');

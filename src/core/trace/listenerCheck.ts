@@ -21,6 +21,8 @@ export function listenerText(l: Listener): string {
  * The socket an IPv4 packet to dst:dport lands on: bound to dst itself, then 0.0.0.0, then an
  * IPv4-mapped ::ffff:dst, then [::] — which takes IPv4 only when IPV6_V6ONLY is off (the default,
  * net.ipv6.bindv6only=0); /proc does not show the flag, so that case is said as assumed.
+ * An IPv6 packet lands on an inet6 socket only: bound to dst itself, else [::] (V6ONLY or not, it
+ * takes IPv6); an IPv4 socket never sees it.
  */
 export function findListener(listeners: Known<readonly Listener[]> | null, packet: Packet): ListenerAnswer {
   if (listeners === null) return { kind: 'unknown', why: 'the model has no listening sockets for it' };
@@ -28,6 +30,10 @@ export function findListener(listeners: Known<readonly Listener[]> | null, packe
   const same = listeners.value.filter((l) => l.protocol === packet.proto && l.port === packet.dport);
   const v4 = (a: string) => same.find((l) => l.family === 'inet' && l.address === a);
   const v6 = (a: string) => same.find((l) => l.family === 'inet6' && l.address === a);
+  if (packet.family === 'ipv6') {
+    const found = v6(packet.dst) ?? v6('::');
+    return found ? { kind: 'found', listener: found, dualStackAssumed: false } : { kind: 'none' };
+  }
   const exact = v4(packet.dst) ?? v4('0.0.0.0') ?? v6(`::ffff:${packet.dst}`);
   if (exact) return { kind: 'found', listener: exact, dualStackAssumed: false };
   const any6 = v6('::');

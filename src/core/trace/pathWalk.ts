@@ -6,7 +6,7 @@
 import { inCidr, isLocal } from '../netfilter/matchEval';
 import type { Packet } from '../netfilter/packet';
 import type { NetworkNode } from '../model/types';
-import { containerNamespace, namedNamespace, type Namespace, type NsInterface } from './namespaces';
+import { containerNamespace, endpointAddress, namedNamespace, type Namespace, type NsInterface } from './namespaces';
 import { lookupRoute, isOwnAddress } from './routeLookup';
 import { runHook } from './firewallStep';
 import { deliverToHost } from './hostDelivery';
@@ -77,34 +77,45 @@ function leaveByMacvlan(walk: Walk, ns: Namespace, iface: NsInterface, packet: P
   return { verdict: 'delivered', decidedBy: `${iface.kind} ${iface.name} sent it onto ${iface.hostPeer ?? 'its parent'}'s wire` };
 }
 
-/** net.bridge.bridge-nf-call-iptables as known, or null (recorded as missing only where it changes the outcome) */
+/** The sysctl that sends bridged packets of the walk's family through netfilter, and the tool it names. */
+function bridgeNfKey(walk: Walk): { key: string; tool: string } {
+  return walk.family === 'ipv6' ? { key: 'net.bridge.bridge-nf-call-ip6tables', tool: 'ip6tables' } : { key: 'net.bridge.bridge-nf-call-iptables', tool: 'iptables' };
+}
+
+/** net.bridge.bridge-nf-call-iptables (ip6tables for IPv6) as known, or null (recorded as missing only where it changes the outcome) */
 function bridgeNf(walk: Walk): '1' | '0' | null {
   const h = walk.topo.host;
-  const v = h?.sysctls['net.bridge.bridge-nf-call-iptables'] ?? (h?.bridgeNfCallIptables === true ? '1' : h?.bridgeNfCallIptables === false ? '0' : null);
+  const legacy = walk.family === 'ipv4' ? h?.bridgeNfCallIptables : null;
+  const v = h?.sysctls[bridgeNfKey(walk).key] ?? (legacy === true ? '1' : legacy === false ? '0' : null);
   return v === null ? null : v.trim() === '1' ? '1' : '0';
 }
 
-const BRIDGE_NF_UNKNOWN = {
-  fact: 'sysctl net.bridge.bridge-nf-call-iptables',
-  assumed: 'net.bridge.bridge-nf-call-iptables=1 (br_netfilter loaded, as Docker requires): bridged traffic passes iptables',
-};
+function bridgeNfUnknown(walk: Walk): { fact: string; assumed: string } {
+  const { key, tool } = bridgeNfKey(walk);
+  return { fact: `sysctl ${key}`, assumed: `${key}=1 (br_netfilter loaded, as Docker requires): bridged traffic passes ${tool}` };
+}
+
+/** how the kernel finds a neighbour's link-layer address: ARP, or IPv6 neighbour discovery */
+function resolves(walk: Walk): string {
+  return walk.family === 'ipv6' ? 'neighbour discovery' : 'ARP';
+}
 
 /** The namespace on the other end of a host veth (a named netns or a container), if the model has it. */
 function namespaceBehind(walk: Walk, hostIfName: string): Namespace | null {
   const h = walk.topo.host?.interfaces.find((i) => i.name === hostIfName);
   if (h?.kind !== 'veth') return null;
-  if (h.peerNetns) return namedNamespace(walk.topo, h.peerNetns);
+  if (h.peerNetns) return namedNamespace(walk.topo, h.peerNetns, walk.family);
   const c = h.peerContainerId ? walk.topo.containers.find((x) => x.id === h.peerContainerId) : undefined;
-  return c ? containerNamespace(walk.topo, c) : null;
+  return c ? containerNamespace(walk.topo, c, walk.family) : null;
 }
 
 /** A macvlan/ipvlan child with `ip` on networks whose parent is `parent`. */
 function macvlanChildOn(walk: Walk, parent: string, ip: string): { ns: Namespace; network: string; driver: string } | null {
   for (const n of walk.topo.networks) {
     if ((n.driver !== 'macvlan' && n.driver !== 'ipvlan') || n.parent !== parent) continue;
-    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    const ep = n.endpoints.find((e) => endpointAddress(e, walk.family) === ip);
     const c = ep && walk.topo.containers.find((x) => x.id === ep.containerId);
-    if (c) return { ns: containerNamespace(walk.topo, c), network: n.name, driver: n.driver };
+    if (c) return { ns: containerNamespace(walk.topo, c, walk.family), network: n.name, driver: n.driver };
   }
   return null;
 }
@@ -128,18 +139,20 @@ function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Pack
   }
   const port = findPortWithAddress(walk, bridge, nextHop);
   if (!port) {
-    walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: no port answers ARP for ${nextHop}`, packet));
+    walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: no port answers ${resolves(walk)} for ${nextHop}`, packet));
     return { verdict: 'dropped', decidedBy: `bridge ${bridge}: nothing on it has ${nextHop} (host unreachable)` };
   }
   walk.hop(simpleHop('host', bridge, 'bridge', `bridge ${bridge}: layer-2 forward from ${inPort} to ${port.port} (${port.ns.label})`, packet));
   let p: Packet = { ...packet, inInterface: bridge, outInterface: bridge, physIn: inPort, physOut: port.port, srcMac };
   const nf = bridgeNf(walk);
+  const nfKey = bridgeNfKey(walk);
   if (nf !== '0') {
     const state = nf === '1' ? '=1' : ' is not known, taken as 1';
-    walk.hop(simpleHop('host', bridge, 'sysctl', `net.bridge.bridge-nf-call-iptables${state}: this bridged packet passes the iptables PREROUTING, FORWARD and POSTROUTING hooks`, p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+    walk.hop(simpleHop('host', bridge, 'sysctl', `${nfKey.key}${state}: this bridged packet passes the ${nfKey.tool} PREROUTING, FORWARD and POSTROUTING hooks`, p, { sysctl: nfKey.key }));
     // unknown, the sysctl matters only where the hooks change something: with it off they would not run
     const nfMatters = () => {
-      if (nf === null) walk.missing(BRIDGE_NF_UNKNOWN.fact, walk.topo.host?.unknown?.sysctls ?? 'the host shell did not report it', BRIDGE_NF_UNKNOWN.assumed);
+      const u = bridgeNfUnknown(walk);
+      if (nf === null) walk.missing(u.fact, walk.topo.host?.unknown?.sysctls ?? 'the host shell did not report it', u.assumed);
     };
     for (const hook of ['prerouting', 'forward', 'postrouting'] as const) {
       const s = runHook(walk, hook, { ...p, outInterface: hook === 'prerouting' ? '' : bridge }, bridge);
@@ -155,7 +168,7 @@ function arriveOnBridge(walk: Walk, bridge: string, inPort: string, packet: Pack
       }
     }
   } else {
-    walk.hop(simpleHop('host', bridge, 'sysctl', 'net.bridge.bridge-nf-call-iptables=0: bridged traffic does not pass iptables', p, { sysctl: 'net.bridge.bridge-nf-call-iptables' }));
+    walk.hop(simpleHop('host', bridge, 'sysctl', `${nfKey.key}=0: bridged traffic does not pass ${nfKey.tool}`, p, { sysctl: nfKey.key }));
   }
   walk.hop(simpleHop('host', port.port, 'link', `out of ${port.port} into ${port.ns.label}`, p));
   return arrive(walk, port.ns, p, port.nsIface);
@@ -170,15 +183,15 @@ interface BridgePort {
 function findPortWithAddress(walk: Walk, bridge: string, ip: string): BridgePort | null {
   for (const n of walk.topo.networks) {
     if (n.bridge !== bridge) continue;
-    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    const ep = n.endpoints.find((e) => endpointAddress(e, walk.family) === ip);
     if (!ep) continue;
     const c = walk.topo.containers.find((x) => x.id === ep.containerId);
     if (!c) continue;
-    return { port: ep.hostVeth ?? `veth of ${c.name}`, ns: containerNamespace(walk.topo, c), nsIface: ep.containerInterface };
+    return { port: ep.hostVeth ?? `veth of ${c.name}`, ns: containerNamespace(walk.topo, c, walk.family), nsIface: ep.containerInterface };
   }
   for (const h of walk.topo.host?.interfaces ?? []) {
     if (h.master !== bridge || !h.peerNetns) continue;
-    const ns = namedNamespace(walk.topo, h.peerNetns);
+    const ns = namedNamespace(walk.topo, h.peerNetns, walk.family);
     const nsIf = ns?.interfaces.find((i) => i.hostPeer === h.name && i.addresses.some((a) => a.address === ip));
     if (ns && nsIf) return { port: h.name, ns, nsIface: nsIf.name };
   }
@@ -188,9 +201,9 @@ function findPortWithAddress(walk: Walk, bridge: string, ip: string): BridgePort
 function findContainerWithAddress(walk: Walk, ip: string, where: (n: NetworkNode) => boolean): Namespace | null {
   for (const n of walk.topo.networks) {
     if (!where(n)) continue;
-    const ep = n.endpoints.find((e) => e.ipv4 === ip);
+    const ep = n.endpoints.find((e) => endpointAddress(e, walk.family) === ip);
     const c = ep && walk.topo.containers.find((x) => x.id === ep.containerId);
-    if (c) return containerNamespace(walk.topo, c);
+    if (c) return containerNamespace(walk.topo, c, walk.family);
   }
   return null;
 }
@@ -220,10 +233,12 @@ export function routeInHost(walk: Walk, packet: Packet): Ending {
     return { verdict: 'dropped', decidedBy: `route: the host has no route to ${packet.dst} (network unreachable)` };
   }
   if (choice.kind === 'local') return deliverToHost(walk, packet);
-  const fwd = walk.sysctl('net.ipv4.ip_forward', 'net.ipv4.ip_forward=1: the host forwards');
+  // IPv6 forwarding is one switch for the whole namespace (ip6_forward reads conf/all)
+  const fwdKey = walk.family === 'ipv6' ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
+  const fwd = walk.sysctl(fwdKey, `${fwdKey}=1: the host forwards`);
   if (fwd !== null && fwd.trim() !== '1') {
-    walk.hop(simpleHop('host', packet.inInterface, 'sysctl', `routing decision: ${packet.dst} must be forwarded (route ${choice.text}), but net.ipv4.ip_forward=0`, packet, { sysctl: 'net.ipv4.ip_forward' }));
-    return { verdict: 'dropped', decidedBy: 'sysctl net.ipv4.ip_forward=0: the host does not forward packets' };
+    walk.hop(simpleHop('host', packet.inInterface, 'sysctl', `routing decision: ${packet.dst} must be forwarded (route ${choice.text}), but ${fwdKey}=0`, packet, { sysctl: fwdKey }));
+    return { verdict: 'dropped', decidedBy: `sysctl ${fwdKey}=0: the host does not forward ${walk.family === 'ipv6' ? 'IPv6 ' : ''}packets` };
   }
   walk.hop(simpleHop('host', packet.inInterface, 'routing', `routing decision: forward via route ${choice.text}`, packet, { route: choice.text }));
   const f = runHook(walk, 'forward', { ...packet, outInterface: choice.dev }, packet.inInterface);
@@ -245,7 +260,7 @@ function egressHost(walk: Walk, packet: Packet, nextHop: string): Ending {
   if (hostIf?.kind === 'bridge') {
     const port = findPortWithAddress(walk, out, nextHop);
     if (!port) {
-      walk.hop(simpleHop('host', out, 'bridge', `bridge ${out}: no port answers ARP for ${nextHop}`, packet));
+      walk.hop(simpleHop('host', out, 'bridge', `bridge ${out}: no port answers ${resolves(walk)} for ${nextHop}`, packet));
       return { verdict: 'dropped', decidedBy: `bridge ${out}: nothing on it has ${nextHop} (host unreachable)` };
     }
     walk.hop(simpleHop('host', out, 'bridge', `bridge ${out} → port ${port.port} → ${port.ns.label}`, packet));

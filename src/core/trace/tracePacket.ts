@@ -3,13 +3,13 @@
  * conntrack (which undoes NAT) — a TCP or ICMP exchange only works when both directions do.
  */
 import { NetlensError } from '../errors';
-import { known, unknown } from '../known';
 import type { Topology } from '../model/types';
-import type { EvalContext, Packet } from '../netfilter/packet';
-import { hostNamespace, type Namespace } from './namespaces';
+import type { Packet } from '../netfilter/packet';
+import type { Family } from '../netfilter/types';
+import type { Namespace } from './namespaces';
 import { hostPrerouting, sendFrom } from './pathWalk';
-import { resolveDestination, resolveSource, type Source } from './resolve';
-import { lookupRoute, sourceAddress } from './routeLookup';
+import { resolveDestination, resolveSource, traceFamily, type Source } from './resolve';
+import { isLinkLocal, lookupRoute, sourceAddress } from './routeLookup';
 import type { MissingFact, TraceHop, TraceRequest, TraceResult } from './types';
 import { simpleHop, view, Walk, type Conntrack, type Ending, type HopDraft } from './walkContext';
 
@@ -17,15 +17,11 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
   if (request.proto !== 'tcp' && request.proto !== 'udp' && request.proto !== 'icmp') {
     throw new NetlensError('BAD_INPUT', `protocol must be tcp, udp or icmp, got "${String(request.proto)}"`, 'trace');
   }
-  const source = resolveSource(topology, request.from);
-  const dest = resolveDestination(topology, request, source);
-  const host = hostNamespace(topology);
-  const ruleset = topology.host?.firewall.ipv4 ?? null;
-  const evalCtx: EvalContext = {
-    localAddresses: host ? known(host.interfaces.flatMap((i) => i.addresses.map((a) => ({ address: a.address, iface: i.name })))) : unknown('the model has no host facts'),
-  };
-  const walk = new Walk(topology, host, ruleset, evalCtx);
-  const packet = firstPacket(source, dest.ip, dest.port, request.proto);
+  const family = traceFamily(request);
+  const source = resolveSource(topology, request.from, family);
+  const dest = resolveDestination(topology, request, source, family);
+  const walk = Walk.of(topology, family);
+  const packet = firstPacket(source, dest.ip, dest.port, request.proto, family);
   const notes = [...(source.kind === 'ns' ? source.notes : []), ...dest.notes];
   for (const n of notes) walk.hop(simpleHop(source.kind === 'ns' ? source.ns.label : 'outside', null, 'note', n, packet));
   let ending: Ending;
@@ -42,7 +38,7 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
   let decidedBy = ending.decidedBy;
   let reply: TraceHop[] | undefined;
   if (ending.verdict === 'delivered' && (ending.arrivedIn || ending.outside) && ending.packet) {
-    const r = walkReply(topology, host, walk, ending, packet, source);
+    const r = walkReply(topology, ending, packet, source);
     reply = number(r.hops, hops.length + 1);
     for (const a of r.assumptions) if (!assumptions.includes(a)) assumptions.push(a);
     for (const m of r.missing) if (!missing.some((x) => x.fact === m.fact)) missing.push(m);
@@ -61,32 +57,36 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
     decidedBy = verdict === 'uncertain' ? `${head}; taking ${m.assumed}, the walk then stopped: ${decidedBy}` : `${head}; if ${m.assumed}, the packet would be ${verdict}: ${decidedBy}`;
     verdict = 'uncertain';
   }
-  return { request, verdict, decidedBy, hops, assumptions, missing, ...(reply ? { reply } : {}) };
+  return { request, family, verdict, decidedBy, hops, assumptions, missing, ...(reply ? { reply } : {}) };
 }
 
-function firstPacket(source: Source, dst: string, dport: number | null, proto: TraceRequest['proto']): Packet {
-  let src = '0.0.0.0';
+/** ICMP echo request and reply: type 8 and 0, ICMPv6 128 and 129 */
+const ECHO = { ipv4: { request: 8, reply: 0 }, ipv6: { request: 128, reply: 129 } } as const;
+
+function firstPacket(source: Source, dst: string, dport: number | null, proto: TraceRequest['proto'], family: Family): Packet {
+  let src = family === 'ipv6' ? '::' : '0.0.0.0';
   if (source.kind === 'peer') src = source.ip;
   else {
     const choice = lookupRoute(source.ns, dst);
     if (choice.kind === 'local') src = dst.startsWith('127.') ? '127.0.0.1' : dst;
     else if (choice.kind === 'route') src = sourceAddress(source.ns, choice, dst) ?? src;
-    else src = source.ns.interfaces.flatMap((i) => i.addresses)[0]?.address ?? src;
+    else src = source.ns.interfaces.flatMap((i) => i.addresses).find((a) => family === 'ipv4' || !isLinkLocal(a.address))?.address ?? src;
   }
   return {
-    family: 'ipv4', inInterface: '', outInterface: '', src, dst, proto, sport: null, dport, icmpType: proto === 'icmp' ? 8 : null,
+    family, inInterface: '', outInterface: '', src, dst, proto, sport: null, dport, icmpType: proto === 'icmp' ? ECHO[family].request : null,
     ctState: 'NEW', origDst: dst, origDport: dport, origSrc: src, mark: 0, physIn: null, physOut: null, srcMac: null,
   };
 }
 
-function walkReply(topology: Topology, host: Namespace | null, fwd: Walk, ending: Ending, first: Packet, source: Source): { hops: HopDraft[]; assumptions: readonly string[]; missing: readonly MissingFact[]; ending: Ending } {
+function walkReply(topology: Topology, ending: Ending, first: Packet, source: Source): { hops: HopDraft[]; assumptions: readonly string[]; missing: readonly MissingFact[]; ending: Ending } {
   const hops: HopDraft[] = [];
   const assumptions: string[] = [];
   const missing: MissingFact[] = [];
   const run = (from: Namespace | { readonly outside: string }, arrived: Packet, conn: Conntrack): Ending => {
-    const w = new Walk(topology, host, fwd.ruleset, fwd.evalCtx, conn);
+    // the reply is of the arrived packet's family: docker-proxy's leg to an IPv4 container answers in IPv4
+    const w = Walk.of(topology, arrived.family, conn);
     const p: Packet = {
-      ...arrived, src: arrived.dst, dst: arrived.src, sport: arrived.dport, dport: arrived.sport, icmpType: arrived.proto === 'icmp' ? 0 : null,
+      ...arrived, src: arrived.dst, dst: arrived.src, sport: arrived.dport, dport: arrived.sport, icmpType: arrived.proto === 'icmp' ? ECHO[arrived.family].reply : null,
       ctState: 'ESTABLISHED', inInterface: '', outInterface: '', origSrc: arrived.dst, origDst: arrived.src, origDport: arrived.sport, physIn: null, physOut: null, srcMac: null,
     };
     const label = 'outside' in from ? 'outside' : from.label;

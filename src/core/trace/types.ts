@@ -1,15 +1,23 @@
 /** What a trace is asked and what it answers; the CLI prints TraceResult as JSON. */
 import type { RuleRef } from '../model/types';
 import type { Proto } from '../netfilter/packet';
+import type { Family } from '../netfilter/types';
 
 export interface TraceRequest {
-  /** container name or id, `host`, `netns:<name>`, or an IPv4 of a peer the host can reach */
+  /** container name or id, `host`, `netns:<name>`, or an IPv4/IPv6 address of a peer the host can reach */
   readonly from: string;
-  /** `container[:port]`, `host[:port]`, `IP[:port]` */
+  /** `container[:port]`, `host[:port]`, `IPv4[:port]`, `[IPv6]:port` or a bare IPv6 (no port: use `port`) */
   readonly to: string;
+  /** `icmp` is an echo request of the trace's family: ICMP type 8, or ICMPv6 type 128 */
   readonly proto: Proto;
   /** used when `to` carries no port */
   readonly port?: number;
+  /**
+   * The address family. An address in `from` or `to` decides it (and must agree with this when
+   * given); for names — a container, `host`, `netns:NAME` — it picks their IPv4 or IPv6 address.
+   * IPv4 when neither says.
+   */
+  readonly family?: Family;
 }
 
 export type HopKind = 'route' | 'link' | 'bridge' | 'netfilter' | 'routing' | 'sysctl' | 'deliver' | 'proxy' | 'drop' | 'note';
@@ -63,6 +71,8 @@ export interface MissingFact {
 
 export interface TraceResult {
   readonly request: TraceRequest;
+  /** the address family the trace walked (from an address given, or `request.family`) */
+  readonly family: Family;
   readonly verdict: 'delivered' | 'dropped' | 'uncertain';
   /** the one thing that decided: a rule (`filter FORWARD rule 3: -A …`), a route, a sysctl */
   readonly decidedBy: string;

@@ -1,9 +1,30 @@
 /** The state one trace carries while it walks: the model, the firewall, the hops and assumptions so far. */
+import { known, unknown } from '../known';
 import type { Topology } from '../model/types';
 import type { ConntrackEntry, EvalContext, Packet } from '../netfilter/packet';
-import type { Ruleset } from '../netfilter/types';
-import type { Namespace } from './namespaces';
+import type { Family, Ruleset } from '../netfilter/types';
+import { hostNamespace, type Namespace } from './namespaces';
 import type { HopKind, MissingFact, PacketView, TraceHop } from './types';
+
+/** What a walk of one address family sees of the host: its namespace, its ruleset, its addresses. */
+export interface FamilyView {
+  readonly family: Family;
+  readonly host: Namespace | null;
+  readonly ruleset: Ruleset | null;
+  readonly evalCtx: EvalContext;
+}
+
+export function familyView(topo: Topology, family: Family): FamilyView {
+  const host = hostNamespace(topo, family);
+  return {
+    family,
+    host,
+    ruleset: (family === 'ipv6' ? topo.host?.firewall.ipv6 : topo.host?.firewall.ipv4) ?? null,
+    evalCtx: {
+      localAddresses: host ? known(host.interfaces.flatMap((i) => i.addresses.map((a) => ({ address: a.address, iface: i.name })))) : unknown('the model has no host facts'),
+    },
+  };
+}
 
 export type Verdict = 'delivered' | 'dropped' | 'uncertain';
 
@@ -26,9 +47,9 @@ export type Conntrack = ConntrackEntry;
 
 
 export class Walk {
-  readonly hops: HopDraft[] = [];
-  private readonly notes: string[] = [];
-  private readonly missingFacts: MissingFact[] = [];
+  readonly hops: HopDraft[];
+  private readonly notes: string[];
+  private readonly missingFacts: MissingFact[];
 
   constructor(
     readonly topo: Topology,
@@ -37,7 +58,30 @@ export class Walk {
     readonly evalCtx: EvalContext,
     /** set while walking a reply: conntrack undoes the forward path's NAT */
     readonly reverseOf: Conntrack | null = null,
-  ) {}
+    /** the packets' address family: which addresses, routes, ruleset and sysctls the walk reads */
+    readonly family: Family = 'ipv4',
+    /** a walk whose hops, notes and missing facts this one adds to */
+    continues?: Walk,
+  ) {
+    this.hops = continues?.hops ?? [];
+    this.notes = continues?.notes ?? [];
+    this.missingFacts = continues?.missingFacts ?? [];
+  }
+
+  static of(topo: Topology, family: Family, reverseOf: Conntrack | null = null): Walk {
+    const v = familyView(topo, family);
+    return new Walk(topo, v.host, v.ruleset, v.evalCtx, reverseOf, family);
+  }
+
+  /**
+   * The same walk going on in the other family (docker-proxy relays an IPv6 client to a
+   * container's IPv4 address): its own host view and ruleset, the hops, notes and missing facts shared.
+   */
+  inFamily(family: Family): Walk {
+    if (family === this.family) return this;
+    const v = familyView(this.topo, family);
+    return new Walk(this.topo, v.host, v.ruleset, v.evalCtx, this.reverseOf, family, this);
+  }
 
   hop(h: HopDraft): void {
     this.hops.push(h);

@@ -43,5 +43,8 @@ export function traceDestinations(t: Topology): TraceCandidate[] {
 
 /** Whether a destination already names its port (`web:80`, `host:8080`, `10.0.0.2:53`). */
 export function destinationHasPort(to: string): boolean {
+  // an IPv6 address carries a port only in brackets: `[fd00::2]:80`; a bare `fd00::80` is all address
+  if (to.startsWith('[')) return /^\[[^\]]+\]:\d{1,5}$/.test(to);
+  if ((to.match(/:/g) ?? []).length > 1) return false;
   return /:\d{1,5}$/.test(to) && !/^netns:/.test(to);
 }

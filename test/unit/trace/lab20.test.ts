@@ -156,8 +156,12 @@ describe('trace on the recorded Engine 20.10 lab', () => {
       [{ from: 'nlt-a2', to: 'nlt-a1:99999', proto: 'tcp' }, 'BAD_INPUT', /out of range/],
       [{ from: 'netns:x;rm', to: 'nlt-a1:80', proto: 'tcp' }, 'BAD_INPUT', /not a netns name/],
       [{ from: 'nlt-a2', to: 'nlt-a1:80', proto: 'sctp' }, 'BAD_INPUT', /tcp, udp or icmp/],
-      [{ from: 'fd00::2', to: 'nlt-a1:80', proto: 'tcp' }, 'BAD_INPUT', /IPv6 traces are not supported yet/],
-      [{ from: 'nlt-a2', to: 'fd00::5', proto: 'icmp' }, 'BAD_INPUT', /IPv6 traces are not supported yet/],
+      [{ from: 'fd00::2', to: 'nlt-a1:80', proto: 'tcp', family: 'ipv4' }, 'BAD_INPUT', /--family ipv4 was asked, but --from fd00::2 is an IPv6 address/],
+      [{ from: '10.213.20.3', to: 'fd00::5', proto: 'icmp' }, 'BAD_INPUT', /--from 10\.213\.20\.3 is IPv4 and --to fd00::5 is IPv6/],
+      [{ from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp', family: 'ipv6' }, 'NOT_FOUND', /container nlt-a1 has no IPv6 address/],
+      [{ from: 'nlt-a2', to: '[fd00::5]:99999', proto: 'tcp' }, 'BAD_INPUT', /out of range/],
+      [{ from: 'nlt-a2', to: '[nope]:80', proto: 'tcp' }, 'BAD_INPUT', /"nope" is not an IPv6 address/],
+      [{ from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp', family: 'ipv5' }, 'BAD_INPUT', /family must be ipv4 or ipv6/],
     ];
     for (const [req, code, re] of bad) {
       assert.throws(() => tracePacket(LAB, req as never), (e: unknown) => isNetlensError(e) && e.code === code && re.test(e.message), JSON.stringify(req));
