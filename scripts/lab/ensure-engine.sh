@@ -4,6 +4,7 @@
 # busybox image `netlens-busybox:1` (no registry is reachable, so images are built from busybox-static).
 set -euo pipefail
 log() { echo "ensure-engine: $*"; }
+. "$(dirname "$0")/engine-lib.sh"
 
 need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io containerd runc)
@@ -28,21 +29,9 @@ fi
 if ! docker version >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then log "no Docker engine answers and only root can start one here"; exit 1; fi
   log "starting dockerd"
-  mkdir -p /var/log
-  setsid dockerd --host unix:///var/run/docker.sock >/var/log/dockerd.log 2>&1 < /dev/null &
-  for _ in $(seq 1 60); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
-  docker version >/dev/null 2>&1 || { log "dockerd did not answer within 30 s; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log; exit 1; }
+  start_dockerd /var/log/dockerd.log '' --host unix:///var/run/docker.sock
+  wait_for_engine 30 "$DOCKERD_PID" >/dev/null || { log "dockerd did not answer within 30 s; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log; exit 1; }
 fi
 
-if ! docker image inspect netlens-busybox:1 >/dev/null 2>&1; then
-  log "building image netlens-busybox:1 from busybox-static"
-  dir=$(mktemp -d)
-  trap 'rm -rf "$dir"' EXIT
-  mkdir -p "$dir/bin" "$dir/www" "$dir/etc" "$dir/tmp"
-  cp /bin/busybox "$dir/bin/busybox"
-  for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$dir/bin/$applet"; done
-  echo 'netlens test page' > "$dir/www/index.html"
-  printf 'root:x:0:0:root:/root:/bin/sh\n' > "$dir/etc/passwd"
-  tar -C "$dir" -c . | docker import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - netlens-busybox:1 >/dev/null
-fi
-log "engine $(docker version --format '{{.Server.Version}}') ready; image netlens-busybox:1 present"
+ensure_busybox_image
+log "engine $(docker version --format '{{.Server.Version}}') ready; image $IMAGE_NAME present"

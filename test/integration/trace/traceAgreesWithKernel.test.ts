@@ -94,10 +94,15 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
   let session: Session;
   const tally: { name: string; agree: boolean }[] = [];
   const ip: Record<string, string> = {};
+  /** the server version the cases ran against, read from the engine itself */
+  let engine = 'an engine that did not say its version';
+  const engineMajor = (): number => Number.parseInt(engine, 10);
 
   before(function () {
     assert.equal(process.getuid?.(), 0, 'this suite needs root (netns, iptables, sysctl)');
-    assert.ok(attempt('docker', ['version']).ok, 'this suite needs the real dockerd');
+    const version = attempt('docker', ['version', '--format', '{{.Server.Version}}']);
+    assert.ok(version.ok, 'this suite needs the real dockerd');
+    engine = version.out.trim();
     removeUserRule();
     up();
     savedIpForward = run('cat', [IP_FORWARD]).trim();
@@ -111,7 +116,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     await session?.dispose();
     down();
     const agree = tally.filter((t) => t.agree).length;
-    console.log(`trace agrees with the kernel: ${agree}/${tally.length}`);
+    console.log(`trace agrees with the kernel on ${engine}: ${agree}/${tally.length}`);
   });
 
   const cases = (): Case[] => [
@@ -120,7 +125,9 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     { name: 'publish from the outside netns', req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' }, probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED}/`)), expect: 'delivered' },
     { name: 'publish bound to 127.0.0.1, from outside', req: { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED_LO}`, proto: 'tcp' }, probe: fromNetns(wget(`http://${OUT_HOST_IP}:${PUBLISHED_LO}/`)), expect: 'dropped' },
     { name: 'publish bound to 127.0.0.1, from the host (docker-proxy)', req: { from: 'host', to: `127.0.0.1:${PUBLISHED_LO}`, proto: 'tcp' }, probe: fromHost(wget(`http://127.0.0.1:${PUBLISHED_LO}/`)), expect: 'delivered' },
-    { name: 'container IP routed from outside, published port', req: { from: `netns:${OUT_NS}`, to: 'nlt-a1:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: 'delivered' },
+    // Engine 28 drops packets for a container's own address that do not come in by its bridge (raw
+    // PREROUTING `-d <container IP> ! -i <bridge> -j DROP`), published port or not; 20.10 let them in.
+    { name: 'container IP routed from outside, published port', req: { from: `netns:${OUT_NS}`, to: 'nlt-a1:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-a1@nlt-a']}/`)), expect: engineMajor() >= 28 ? 'dropped' : 'delivered' },
     { name: 'container IP routed from outside, unpublished port', req: { from: `netns:${OUT_NS}`, to: 'nlt-a2:80', proto: 'tcp' }, probe: fromNetns(wget(`http://${ip['nlt-a2@nlt-a']}/`)), expect: 'dropped' },
     { name: 'container IP routed from outside, icmp', req: { from: `netns:${OUT_NS}`, to: 'nlt-a1', proto: 'icmp' }, probe: fromNetns(ping(ip['nlt-a1@nlt-a']!)), expect: 'dropped' },
     { name: 'internal network, between its containers', req: { from: 'nlt-i1', to: 'nlt-i2:80', proto: 'tcp' }, probe: fromContainer('nlt-i1', wget(`http://${ip['nlt-i2@nlt-int']}/`)), expect: 'delivered' },
