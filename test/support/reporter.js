@@ -7,18 +7,43 @@
 'use strict';
 const { writeFileSync } = require('node:fs');
 const Mocha = require('mocha');
-const { EVENT_RUN_END } = Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_TEST_FAIL, EVENT_TEST_END } = Mocha.Runner.constants;
 
+/**
+ * A failed `before` hook is one failure in mocha's stats, and the tests behind it never run: they
+ * are counted here as failed too (and named), so a closing line can never hide a suite that did not
+ * run. Failed tests + failed hooks + tests that never ran = failed.
+ */
 class NetlensReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
+    let failedTests = 0;
+    let failedHooks = 0;
+    const ran = new Set();
+    runner.on(EVENT_TEST_FAIL, (test) => {
+      if (test.type === 'hook') failedHooks++;
+      else failedTests++;
+    });
+    runner.on(EVENT_TEST_END, (test) => ran.add(test));
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats;
+      const all = [];
+      const walk = (suite) => {
+        for (const t of suite.tests) all.push(t);
+        for (const child of suite.suites) walk(child);
+      };
+      walk(runner.suite);
+      const notRun = all.filter((t) => !t.pending && !ran.has(t) && t.state === undefined);
+      if (notRun.length) {
+        process.stdout.write(`\n${notRun.length} test(s) did not run (a hook before them failed), counted as failed:\n`);
+        for (const t of notRun) process.stdout.write(`  - ${t.fullTitle()}\n`);
+      }
+      const failed = failedTests + failedHooks + notRun.length;
       const countsFile = process.env.NETLENS_COUNTS_FILE;
-      if (countsFile) writeFileSync(countsFile, JSON.stringify({ passed: s.passes, failed: s.failures, skipped: s.pending }));
+      if (countsFile) writeFileSync(countsFile, JSON.stringify({ passed: s.passes, failed, skipped: s.pending, notRun: notRun.length }));
       const label = process.env.NETLENS_RUN_LABEL;
       const pending = s.pending ? `, ${s.pending} skipped` : '';
-      process.stdout.write(`\n${label ? `${label}: ` : ''}${s.passes} passed, ${s.failures} failed${pending}\n`);
+      process.stdout.write(`\n${label ? `${label}: ` : ''}${s.passes} passed, ${failed} failed${pending}\n`);
     });
   }
 }

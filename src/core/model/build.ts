@@ -399,7 +399,8 @@ function buildHostNode(
         for (const [cid, ifs] of containerInterfaces) {
           // Containers in `container:<id>` mode see the same interfaces; the namespace's owner is the peer.
           if (sharesNetns.has(cid)) continue;
-          const hit = ifs.find((x) => x.hostPeerIndex === i.index);
+          // only a veth's peer: a macvlan child's hostPeerIndex is its parent's ifindex, which may be a veth too
+          const hit = ifs.find((x) => x.hostPeerIndex === i.index && x.kind === 'veth');
           if (hit) {
             peerContainerId = cid;
             peer = `container ${containerName.get(cid) ?? cid.slice(0, 12)} ${hit.name}`;

@@ -113,6 +113,9 @@ export interface ConntrackEvent {
   readonly packet: Packet;
 }
 
+/** NF_IP_PRI_CONNTRACK: where conntrack finds (or creates) the packet's connection in PREROUTING and OUTPUT */
+const CONNTRACK_PRIORITY = -200;
+
 const NAT_PRIORITY: Readonly<Record<Hook, { readonly priority: number; readonly manip: 'dst' | 'src' } | null>> = {
   prerouting: { priority: -100, manip: 'dst' },
   output: { priority: -100, manip: 'dst' },
@@ -156,9 +159,12 @@ export function evaluateHook(ruleset: Ruleset, hook: Hook, packet: Packet, ctx: 
     if (!natDone && natPoint && base.priority > natPoint.priority) crossNat();
     // nat rules see only a connection's first packet, and only once (a looped-back local packet was NATed in OUTPUT)
     if (base.nat && (p.ctState !== 'NEW' || opts.skipNat)) continue;
-    const r = evaluateChain(ruleset, base.table, base.chain.name, p, ctx, hook);
+    const beforeConntrack = (hook === 'prerouting' || hook === 'output') && base.priority < CONNTRACK_PRIORITY && p.ctState !== 'UNTRACKED';
+    // before conntrack has looked the packet up it carries no connection: xt_conntrack and nft's
+    // `ct state` see INVALID there (raw's own chains), whatever the connection turns out to be
+    const r = evaluateChain(ruleset, base.table, base.chain.name, beforeConntrack ? { ...p, ctState: 'INVALID' } : p, ctx, hook);
     chains.push(r);
-    p = r.packet;
+    p = beforeConntrack && r.packet.ctState === 'INVALID' ? { ...r.packet, ctState: p.ctState } : r.packet;
     if (r.verdict !== 'ACCEPT') return { hook, verdict: r.verdict, packet: p, chains, conntrack, decisive: r };
   }
   if (!natDone && natPoint) crossNat();

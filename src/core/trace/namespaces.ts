@@ -75,7 +75,8 @@ export function containerNamespace(topo: Topology, c: ContainerNode): Namespace 
       mac: i.mac,
     }));
   let routes: readonly Route[] = c.routes;
-  const endpoints = topo.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ e, n })));
+  // endpoints that make an interface of their own (not `none`, not `host`)
+  const endpoints = topo.networks.filter((n) => n.driver !== 'null' && n.driver !== 'host').flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ e, n })));
   // a macvlan/ipvlan child's parent is its network's parent
   interfaces = interfaces.map((i) => {
     if ((i.kind !== 'macvlan' && i.kind !== 'ipvlan') || i.hostPeer) return i;

@@ -54,10 +54,11 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
       }
     }
   }
-  if (missing.length > 0 && verdict !== 'uncertain') {
-    // a firm verdict needs every fact on the way: name the first one missing, and what the walk would say with it assumed
+  if (missing.length > 0) {
+    // a firm verdict needs every fact on the way: name the first one missing, then what the walk found with it assumed
     const m = missing[0]!;
-    decidedBy = `not known: ${m.fact} (${m.why}); if ${m.assumed}, the packet would be ${verdict}: ${decidedBy}`;
+    const head = `not known: ${m.fact} (${m.why})`;
+    decidedBy = verdict === 'uncertain' ? `${head}; taking ${m.assumed}, the walk then stopped: ${decidedBy}` : `${head}; if ${m.assumed}, the packet would be ${verdict}: ${decidedBy}`;
     verdict = 'uncertain';
   }
   return { request, verdict, decidedBy, hops, assumptions, missing, ...(reply ? { reply } : {}) };

@@ -105,6 +105,6 @@ describe('trace with one fact missing at a time (real engine, real host facts)',
     assert.ok(host.namedNetns.known);
     const named = host.namedNetns.value.map((n) => (n.name === OUT_NS ? { ...n, routes: unknown('removed by the test') } : n));
     const topo = model(engine, { ...host, namedNetns: { known: true, value: named } });
-    expectUncertain(topo, { from: `netns:${OUT_NS}`, to: 'nlt-a1:80', proto: 'tcp' }, 'delivered', new RegExp(`routes of netns ${OUT_NS}`));
+    expectUncertain(topo, { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' }, 'delivered', new RegExp(`routes of netns ${OUT_NS}`));
   });
 });

@@ -86,6 +86,34 @@ describe('evaluateChain / evaluateHook', () => {
   });
 });
 
+describe('the kernel order inside a hook: conntrack at -200, NAT at -100 / 100', () => {
+  const tables = (raw: string, mangle: string) =>
+    parseIptablesSave(`*raw\n:PREROUTING ACCEPT [0:0]\n${raw}\nCOMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${mangle}\nCOMMIT\n`, 'ipv4', 't');
+  const reply = pkt({ src: '10.213.99.2', dst: '192.0.2.2', sport: 80, dport: 40000, ctState: 'ESTABLISHED' });
+  const conn = { origSrc: '172.17.0.5', origDst: '10.213.99.2', origDport: 80 };
+
+  it('raw sees no connection yet (ctstate INVALID), mangle sees ESTABLISHED', () => {
+    const est = tables('-A PREROUTING -m conntrack --ctstate ESTABLISHED -j DROP', '');
+    assert.equal(evaluateHook(est, 'prerouting', reply, ctx).verdict, 'ACCEPT');
+    const inv = tables('-A PREROUTING -m conntrack --ctstate INVALID -j DROP', '');
+    assert.equal(evaluateHook(inv, 'prerouting', reply, ctx).verdict, 'DROP');
+    const mangle = tables('', '-A PREROUTING -m conntrack --ctstate ESTABLISHED -j DROP');
+    assert.equal(evaluateHook(mangle, 'prerouting', reply, ctx).verdict, 'DROP');
+    assert.equal(evaluateHook(inv, 'prerouting', reply, ctx).packet.ctState, 'ESTABLISHED', 'the state itself is kept for what follows');
+  });
+
+  it("a reply's destination is restored after raw and mangle; its source after mangle POSTROUTING", () => {
+    const pre = evaluateHook(tables('-A PREROUTING -d 172.17.0.5/32 -j DROP', '-A PREROUTING -d 172.17.0.5/32 -j DROP'), 'prerouting', reply, ctx, { conntrack: conn });
+    assert.equal(pre.verdict, 'ACCEPT', 'raw and mangle see the masquerading address');
+    assert.equal(pre.packet.dst, '172.17.0.5');
+    assert.equal(pre.conntrack.length, 1);
+    assert.equal(pre.conntrack[0]!.after, 2, 'the rewrite comes after both chains');
+    const back = pkt({ src: '172.17.0.5', dst: '10.213.99.2', sport: 80, ctState: 'ESTABLISHED', outInterface: 'eth0' });
+    const post = evaluateHook(tables('', '-A POSTROUTING -s 172.17.0.5/32 -j DROP'), 'postrouting', back, ctx, { conntrack: { origSrc: '10.213.99.2', origDst: '192.0.2.2', origDport: 8080 } });
+    assert.equal(post.verdict, 'DROP', 'mangle POSTROUTING still sees the container as the source');
+  });
+});
+
 describe('addrtype --limit-iface-in', () => {
   it('counts only the addresses of the input interface as LOCAL', () => {
     const ruleset = rs('-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in -j DROP');
