@@ -209,6 +209,10 @@ function ourMounts(): string[] {
  * and data roots deleted.
  */
 export async function down(): Promise<void> {
+  const t0 = Date.now();
+  const step = (what: string): void => {
+    if (process.env['NLO_VERBOSE']) console.log(`      down: ${what} after ${Date.now() - t0} ms`);
+  };
   const keys = existsSync(RUN) ? readdirSync(RUN).filter((k) => existsSync(`${runDir(k)}/docker.pid`) || existsSync(`${runDir(k)}/exec`)) : [];
   await Promise.all(
     keys.map(async (k) => {
@@ -218,12 +222,15 @@ export async function down(): Promise<void> {
       if (containerd) await stopPid(containerd, 10);
     }),
   );
+  step('daemons stopped');
   await Promise.all(leftoverPids().map((p) => stopPid(p, 5)));
+  step('leftover processes ended');
   for (const ns of ourNamespaces()) {
     for (const pid of attempt('ip', ['netns', 'pids', ns]).out.split(/\s+/).filter((p) => /^\d+$/.test(p))) signal(Number(pid), 'SIGKILL');
   }
   for (const m of ourMounts()) attempt('umount', ['-l', m]);
   for (const ns of ourNamespaces()) attempt('ip', ['netns', 'del', ns]);
+  step('namespaces deleted');
   rmSync(RUN, { recursive: true, force: true });
   for (const d of readdirSync('/var/lib').filter((x) => `/var/lib/${x}`.startsWith(DATA_PREFIX))) rmSync(`/var/lib/${d}`, { recursive: true, force: true });
 }
@@ -313,8 +320,6 @@ async function startDaemon(spec: DaemonSpec, prefix: string): Promise<string> {
     '--exec-root', `${dir}/exec`,
     '--pidfile', `${dir}/docker.pid`,
     '--bip', spec.bip,
-    // containers are stopped when the daemon is: a second each, not the default 15 (sh ignores SIGTERM as PID 1)
-    '--shutdown-timeout', '1',
     ...spec.options,
   ];
   // its own session, so it outlives nothing of ours by accident and no terminal signal reaches it
@@ -349,7 +354,8 @@ async function populate(spec: DaemonSpec): Promise<void> {
   for (const c of spec.containers) {
     // docker0 takes no --ip: a new daemon hands out its addresses in order, checked below
     const ip = c.network === 'bridge' ? [] : ['--ip', c.ip];
-    await docker(spec.key, 'run', '-d', '--name', c.name, '--network', c.network, ...ip, ...(c.publish ?? []).flatMap((p) => ['-p', p]), IMAGE, ...HTTPD);
+    // --stop-timeout 1: sh ignores SIGTERM as PID 1, and the daemon waits 10 s per container before it kills
+    await docker(spec.key, 'run', '-d', '--stop-timeout', '1', '--name', c.name, '--network', c.network, ...ip, ...(c.publish ?? []).flatMap((p) => ['-p', p]), IMAGE, ...HTTPD);
     const got = (await docker(spec.key, 'inspect', '-f', `{{(index .NetworkSettings.Networks "${c.network}").IPAddress}}`, c.name)).trim();
     if (got !== c.ip) throw new Error(`container ${c.name} got ${got} on ${c.network}, the lab expects ${c.ip}`);
   }

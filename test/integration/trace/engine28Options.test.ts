@@ -237,7 +237,9 @@ describe('trace agrees with the kernel on Engine 28 options (dockerds of its own
   });
 
   after(async function () {
+    const t = Date.now();
     await (stop ?? down)();
+    console.log(`    lab removed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const version = daemons[0]?.version ?? '28 (did not start)';
     console.log(`trace agrees with the kernel on ${version} options: ${tally.filter((t) => t.agree).length}/${tally.length} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     for (const t of tally.filter((x) => !x.agree)) console.log(`  disagrees: ${t.name}`);
