@@ -24,7 +24,7 @@ import { iptablesVersionCommand } from './commands/iptablesVersion';
 import { nftRulesetCommand } from './commands/nftRuleset';
 import { parseSysctls, sysctlsCommand } from './commands/sysctls';
 import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
-import { parseDockerProxies, parseProcesses, processesCommand } from './commands/processes';
+import { parseDockerProxies, parseProcesses, processesCommand, proxiesInShellNetns } from './commands/processes';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
@@ -143,7 +143,7 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     namedNetns: fact(sections, 'netns', parseNamedNetns),
     listeners: fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host')),
     dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
-    dockerProxies: processes.known ? attempt(() => parseDockerProxies(processes.value)) : processes,
+    dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts)) : unknown(processes.known ? 'processes: not run' : processes.reason),
     roundTrips: 1,
     elapsedMs: performance.now() - started,

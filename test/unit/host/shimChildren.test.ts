@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runBatch } from '../../../src/core/host/batch';
 import { createLocalShell } from '../../../src/core/host/shell';
-import { processesCommand } from '../../../src/core/host/commands/processes';
+import { parseDockerProxies, parseProcesses, processesCommand, proxiesInShellNetns } from '../../../src/core/host/commands/processes';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures';
 
@@ -39,5 +39,30 @@ describe('host: container init PIDs from the process table (shell side)', () => 
     for (const c of Object.values(hostLab().containers)) assert.ok(found.some((f) => f.id === c.id && f.pid === c.pid), `${c.id} pid ${c.pid}`);
     const shims = hostFixture('ps.txt').split('\n').filter((l) => /containerd-shim-runc-v2 .*-id [0-9a-f]{64}/.test(l)).length;
     assert.ok(found.length <= shims && found.length >= 4);
+  });
+});
+
+describe('host: the network namespace of each docker-proxy (shell side)', () => {
+  it("names the shell's namespace and each proxy's; a proxy in the shell's own is kept, one that cannot be read is kept", async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'nlh-ps-'));
+    try {
+      for (const tool of ['sh', 'cat', 'awk', 'readlink']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
+      // this test's own process stands for a proxy in the shell's namespace; 2^22+1 is above pid_max's ceiling, so no process
+      const table = `${process.pid} 1 /usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 8080 -container-ip 172.17.0.2 -container-port 80\n4194305 1 /usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 8081 -container-ip 172.17.0.3 -container-port 80\n`;
+      writeFileSync(join(bin, 'ps.txt'), table);
+      writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(bin, 'ps.txt')}'\n`);
+      chmodSync(join(bin, 'ps'), 0o755);
+      const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [processesCommand]);
+      const s = sections.get('processes')!;
+      assert.equal(s.code, 0, s.stderr);
+      const part = s.parts.find((p) => p.name === 'proxy-netns')?.text ?? '';
+      const self = /^self (net:\[\d+\])$/m.exec(part)?.[1];
+      assert.ok(self, part);
+      assert.match(part, new RegExp(`^${process.pid} ${self.replace(/[[\]]/g, '\\$&')}$`, 'm'));
+      assert.match(part, /^4194305 $/m);
+      assert.deepEqual(proxiesInShellNetns(parseDockerProxies(parseProcesses(s.stdout)), s.parts).map((p) => p.hostPort), [8080, 8081]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
  * come from process arguments, so the script admits only 64-hex ids and numeric PIDs before using
  * them.
  */
-import type { BatchCommand } from '../batch';
+import type { BatchCommand, BatchPart } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
@@ -21,6 +21,16 @@ export const processesCommand: BatchCommand = {
   requires: ['ps', 'awk'],
   script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
+# The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process
+# list is the whole machine's, and a dockerd started in a namespace of its own (a second Docker
+# host on one machine) runs its proxies there, for its publishes, not for this host's.
+if command -v readlink >/dev/null 2>&1; then
+  nl_part proxy-netns
+  printf 'self %s\\n' "$(readlink /proc/self/ns/net 2>/dev/null)"
+  for pid in $(printf '%s\\n' "$NL_PS" | awk '$1 ~ /^[0-9]+$/ { n = split($3, a, "/"); if (a[n] == "docker-proxy") print $1 }'); do
+    printf '%s %s\\n' "$pid" "$(readlink "/proc/$pid/ns/net" 2>/dev/null)"
+  done
+fi
 set -f
 NL_NL='
 '
@@ -120,4 +130,27 @@ export function parseDockerProxies(processes: readonly ProcessInfo[]): DockerPro
     });
   }
   return out;
+}
+
+/**
+ * The docker-proxy processes that serve this host: those in the shell's own network namespace
+ * (the `proxy-netns` part). ps shows every process of the machine, also the proxies of a dockerd
+ * that runs in another network namespace of it, which hold that namespace's ports. A proxy whose
+ * namespace could not be read (not root, gone meanwhile, no readlink) is kept: nothing says it is
+ * elsewhere.
+ */
+export function proxiesInShellNetns(proxies: readonly DockerProxyProcess[], parts: readonly BatchPart[]): DockerProxyProcess[] {
+  const text = parts.find((p) => p.name === 'proxy-netns')?.text;
+  if (text === undefined) return [...proxies];
+  const netns = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(self|\d+) (\S*)$/.exec(line.trim());
+    if (m && m[2]) netns.set(m[1]!, m[2]);
+  }
+  const self = netns.get('self');
+  if (!self) return [...proxies];
+  return proxies.filter((p) => {
+    const ns = netns.get(String(p.pid));
+    return ns === undefined || ns === self;
+  });
 }
