@@ -8,8 +8,7 @@ import { strict as assert } from 'node:assert';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { createDockerClient } from '../../../src/core/docker/client';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
-import { collectHostFacts } from '../../../src/core/host/collect';
-import { createLocalShell } from '../../../src/core/host/shell';
+import { hostFactsIn } from '../../support/netnsHost';
 import { matchEngineHost } from '../../../src/core/model/hostIdentity';
 import { createSession } from '../../../src/core/session';
 import { IMAGE, requireRealEngine } from '../../support/lab';
@@ -51,13 +50,7 @@ describe('host shell on another host than the engine (a second dockerd in a name
   it('a shell inside the second host\'s namespace is that engine\'s host', async () => {
     const endpoint = resolveEngineEndpoint({ dockerHost: node2!.socket, env: {} });
     const engine = await collectEngineFacts(createDockerClient(endpoint), endpoint);
-    const shell = createLocalShell({ prefix: ['nsenter', `--net=/run/netns/${node2!.netns}`] });
-    try {
-      const host = await collectHostFacts(shell);
-      assert.deepEqual(matchEngineHost(engine, host), { same: true });
-    } finally {
-      await shell.dispose();
-    }
+    assert.deepEqual(matchEngineHost(engine, await hostFactsIn(node2!.netns)), { same: true });
   });
 
   it("this machine's own engine and shell are one host", async () => {

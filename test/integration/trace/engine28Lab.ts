@@ -25,12 +25,11 @@ import { join, resolve } from 'node:path';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { createDockerClient } from '../../../src/core/docker/client';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
+import { alive, hostFactsIn, sleep } from '../../support/netnsHost';
 import { ContainerDetailsCache } from '../../../src/core/docker/containerDetails';
 import type { EngineFacts } from '../../../src/core/docker/types';
-import { collectHostFacts } from '../../../src/core/host/collect';
 import { composeBatch } from '../../../src/core/host/batch';
 import { processesCommand } from '../../../src/core/host/commands/processes';
-import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostFacts } from '../../../src/core/host/types';
 import { known } from '../../../src/core/known';
 import { buildTopology } from '../../../src/core/model/build';
@@ -129,17 +128,6 @@ function runAsync(cmd: string, args: readonly string[], opts: { env?: NodeJS.Pro
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A process that exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -390,13 +378,7 @@ async function snapshot(spec: DaemonSpec): Promise<{ topology: Topology; engine:
   const listed = await collectEngineFacts(client, endpoint);
   const engine: EngineFacts = { ...listed, containers: (await new ContainerDetailsCache(client).enrich(listed.containers)).containers };
   const ns = nsNames(spec.key);
-  const shell = createLocalShell({ prefix: ['nsenter', `--net=/run/netns/${ns.host}`] });
-  let facts: HostFacts;
-  try {
-    facts = await collectHostFacts(shell);
-  } finally {
-    await shell.dispose();
-  }
+  const facts = await hostFactsIn(ns.host);
   if (!facts.namedNetns.known) throw new Error(`named netns unknown: ${facts.namedNetns.reason}`);
   const host: HostFacts = {
     ...facts,

@@ -34,8 +34,7 @@ import { createDockerClient } from '../../../src/core/docker/client';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { ContainerDetailsCache } from '../../../src/core/docker/containerDetails';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
-import { collectHostFacts } from '../../../src/core/host/collect';
-import { createLocalShell } from '../../../src/core/host/shell';
+import { alive, hostFactsIn, sleep } from '../../support/netnsHost';
 import type { HostFacts } from '../../../src/core/host/types';
 import { known } from '../../../src/core/known';
 import { buildTopology } from '../../../src/core/model/build';
@@ -103,16 +102,6 @@ function nsRun(ns: string, argv: readonly string[]): string {
   return run(cmd, args);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function comm(pid: number): string {
   try {
@@ -372,16 +361,8 @@ function netnsOf(pid: number): string | null {
 async function snapshot(dockerdPid: number): Promise<Topology> {
   const endpoint = resolveEngineEndpoint({ dockerHost: DOCKER_HOST, env: {} });
   const client = createDockerClient(endpoint);
-  const shell = createLocalShell({ prefix: ['nsenter', `--net=/run/netns/${HOST_NS}`] });
-  let host: HostFacts;
-  let engine;
-  try {
-    const [listed, facts] = await Promise.all([collectEngineFacts(client, endpoint), collectHostFacts(shell)]);
-    engine = { ...listed, containers: (await new ContainerDetailsCache(client).enrich(listed.containers)).containers };
-    host = facts;
-  } finally {
-    await shell.dispose();
-  }
+  const [listed, host] = await Promise.all([collectEngineFacts(client, endpoint), hostFactsIn(HOST_NS)]);
+  const engine = { ...listed, containers: (await new ContainerDetailsCache(client).enrich(listed.containers)).containers };
   // This machine's PID namespace and /run/netns are shared with other daemons and suites: nl6-host's
   // docker-proxy processes are the ones living in its namespace (its dockerd's), its named netns is
   // the outside only (the others are this machine's, not this host's), and Docker's own namespaces

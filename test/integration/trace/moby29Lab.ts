@@ -25,8 +25,7 @@ import { createHash } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { known } from '../../../src/core/known';
-import { createLocalShell } from '../../../src/core/host/shell';
-import { collectHostFacts } from '../../../src/core/host/collect';
+import { hostFactsIn } from '../../support/netnsHost';
 import { buildTopology } from '../../../src/core/model/build';
 import { hostRulesets } from '../../../src/core/session';
 import type { ContainerNetns, HostFacts } from '../../../src/core/host/types';
@@ -253,13 +252,7 @@ export async function up(spec: LabSpec): Promise<RunningLab> {
 }
 
 async function snapshot(spec: LabSpec, engine: EngineFacts, pids: ReadonlyMap<string, number>, proxyPids: ReadonlySet<number>): Promise<{ topology: Topology; host: HostFacts }> {
-  const shell = createLocalShell({ prefix: ['nsenter', `--net=/run/netns/${HOST_NS}`] });
-  let facts: HostFacts;
-  try {
-    facts = await collectHostFacts(shell);
-  } finally {
-    await shell.dispose();
-  }
+  const facts = await hostFactsIn(HOST_NS);
   if (!facts.namedNetns.known) throw new Error(`named netns unknown: ${facts.namedNetns.reason}`);
   // A container here is a named netns; on a Docker host the batch finds its namespace through the
   // container's shim process instead. The batch read each one (interfaces, routes, sockets) all the
