@@ -53,13 +53,14 @@ export function parseIptablesSave(text: string, family: Family, origin: string):
       table.chains.set(name, { name, policy: policy === '-' ? null : policy, rules: [] });
       return;
     }
-    const tokens = tokenize(line.replace(/^\[\d+:\d+\]\s+/, ''), fail);
+    const { tokens, quoted } = tokenize(line.replace(/^\[\d+:\d+\]\s+/, ''), fail);
     if (tokens[0] !== '-A' && tokens[0] !== '--append') return fail('expected -A, a chain declaration, COMMIT or a table');
     const chainName = tokens[1];
     if (!chainName) return fail('-A without a chain');
     const chain = table.chains.get(chainName);
     if (!chain) return fail(`rule for chain ${chainName}, which this table does not declare`);
-    chain.rules.push(parseRule(tokens.slice(2), { table: table.name, chain: chainName, index: chain.rules.length + 1, raw: line.replace(/^\[\d+:\d+\]\s+/, '') }, fail));
+    const rest: Tokens = { tokens: tokens.slice(2), quoted: quoted.size === 0 ? NONE_QUOTED : new Set([...quoted].map((q) => q - 2)) };
+    chain.rules.push(parseRule(rest, { table: table.name, chain: chainName, index: chain.rules.length + 1, raw: line.replace(/^\[\d+:\d+\]\s+/, '') }, fail));
   });
   if (current !== null) {
     const open: MutableTable = current;
@@ -75,10 +76,19 @@ export function parseIptablesSave(text: string, family: Family, origin: string):
 }
 
 /** Splits like iptables-save quotes: double quotes group, backslash escapes inside them. */
-function tokenize(line: string, fail: (why: string) => never): string[] {
+interface Tokens {
+  readonly tokens: string[];
+  /** positions of tokens that were (partly) quoted: always a value, even `"-- allow lab"` or `"!"` */
+  readonly quoted: ReadonlySet<number>;
+}
+
+const NONE_QUOTED: ReadonlySet<number> = new Set();
+
+function tokenize(line: string, fail: (why: string) => never): Tokens {
   // most rules carry no quotes: a plain split is several times faster on a 10,000-rule dump
-  if (!line.includes('"')) return line.split(/[ \t]+/).filter((t) => t !== '');
+  if (!line.includes('"')) return { tokens: line.split(/[ \t]+/).filter((t) => t !== ''), quoted: NONE_QUOTED };
   const tokens: string[] = [];
+  const quoted = new Set<number>();
   let i = 0;
   while (i < line.length) {
     while (line[i] === ' ' || line[i] === '\t') i++;
@@ -86,6 +96,7 @@ function tokenize(line: string, fail: (why: string) => never): string[] {
     let tok = '';
     while (i < line.length && line[i] !== ' ' && line[i] !== '\t') {
       if (line[i] === '"') {
+        quoted.add(tokens.length);
         i++;
         while (i < line.length && line[i] !== '"') {
           if (line[i] === '\\' && i + 1 < line.length) i++;
@@ -101,7 +112,7 @@ function tokenize(line: string, fail: (why: string) => never): string[] {
     }
     tokens.push(tok);
   }
-  return tokens;
+  return { tokens, quoted };
 }
 
 interface RuleHead {
@@ -111,7 +122,7 @@ interface RuleHead {
   raw: string;
 }
 
-function parseRule(tokens: string[], head: RuleHead, fail: (why: string) => never): Rule {
+function parseRule({ tokens, quoted }: Tokens, head: RuleHead, fail: (why: string) => never): Rule {
   const builtins: Partial<Record<'s' | 'd' | 'i' | 'o' | 'p', MatchValue>> = {};
   let fragment: boolean | null = null;
   const matches: { module: string; options: Record<string, MatchValue> }[] = [];
@@ -124,11 +135,18 @@ function parseRule(tokens: string[], head: RuleHead, fail: (why: string) => neve
   let i = 0;
   const takeValues = (): string[] => {
     const vals: string[] = [];
-    while (i < tokens.length && !tokens[i]!.startsWith('-') && tokens[i] !== '!') vals.push(tokens[i++]!);
+    while (i < tokens.length && (quoted.has(i) || (!tokens[i]!.startsWith('-') && tokens[i] !== '!'))) vals.push(tokens[i++]!);
     return vals;
   };
   while (i < tokens.length) {
+    const wasQuoted = quoted.has(i);
     const tok = tokens[i++]!;
+    if (wasQuoted) {
+      // a quoted word where an option should stand: keep it, never read it as one
+      unparsed.push(tok);
+      negate = false;
+      continue;
+    }
     if (tok === '!') {
       negate = true;
       continue;
@@ -169,7 +187,7 @@ function parseRule(tokens: string[], head: RuleHead, fail: (why: string) => neve
       // everything after the target is its options
       while (i < tokens.length) {
         const opt = tokens[i++]!;
-        if (!opt.startsWith('--')) {
+        if (quoted.has(i - 1) || !opt.startsWith('--')) {
           unparsed.push(opt);
           continue;
         }

@@ -104,3 +104,25 @@ describe('parseIptablesSave', () => {
     }
   });
 });
+
+describe('iptables-save: quoted values that look like options (recorded, iptables 1.8.9)', () => {
+  const text = fixtureText('quoting', 'comments-and-log-prefix.rules');
+  const rules = parseIptablesSave(text, 'ipv4', 'quoting').tables['filter']!.chains['INPUT']!.rules;
+
+  it('keeps each quoted value whole, as the value of its option', () => {
+    assert.equal(rules[0]!.comment, '-- allow lab');
+    assert.equal(rules[0]!.target, 'ACCEPT');
+    assert.deepEqual(rules[0]!.unparsed, []);
+    assert.equal(rules[1]!.comment, 'a "quoted" word');
+    assert.equal(rules[1]!.target, 'LOG');
+    assert.deepEqual(rules[1]!.targetOptions, { 'log-prefix': '-- dropped: ' });
+    assert.equal(rules[2]!.comment, '!');
+    assert.equal(rules[2]!.source?.negated, false, 'a quoted "!" negates nothing');
+    assert.equal(rules[2]!.target, 'DROP');
+    assert.equal(rules[3]!.comment, '-s 1.2.3.4 -j ACCEPT');
+    assert.equal(rules[3]!.source, null, 'a comment that reads like a rule adds no match');
+    assert.equal(rules[3]!.target, 'RETURN');
+    for (const r of rules) assert.deepEqual(r.unparsed, [], r.raw);
+  });
+});
+
