@@ -5,6 +5,8 @@
  */
 export type NetlensErrorCode =
   | 'ENGINE_UNREACHABLE'
+  /** the engine accepted the connection (or never refused it) but did not answer within the limit */
+  | 'ENGINE_TIMEOUT'
   | 'ENGINE_PERMISSION'
   | 'ENGINE_API'
   | 'ENGINE_CONFIG'
@@ -13,6 +15,8 @@ export type NetlensErrorCode =
   | 'SSH_AUTH'
   | 'SSH_CONNECT'
   | 'SHELL'
+  /** the host shell did not finish within the limit; its whole process group was killed */
+  | 'SHELL_TIMEOUT'
   | 'PARSE'
   | 'NOT_FOUND'
   | 'BAD_INPUT';

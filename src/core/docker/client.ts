@@ -25,17 +25,39 @@ export interface EngineSshOptions {
 /** ssh2 waits this long for the handshake; a silent host fails instead of hanging. */
 const SSH_READY_TIMEOUT_MS = 10_000;
 
-const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
+/**
+ * How long one Engine API request may go unanswered: an engine that accepts connections and never
+ * answers (hung dockerd, a wedged proxy in front of it) must become an error, not a wait forever.
+ */
+export const DEFAULT_ENGINE_REQUEST_TIMEOUT_MS = 10_000;
 
-export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions): Dockerode {
+export interface DockerClientOptions {
+  /** per request (and for the event stream to open); default DEFAULT_ENGINE_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+}
+
+const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
+const requestTimeouts = new WeakMap<Dockerode, number>();
+
+export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions, options: DockerClientOptions = {}): Dockerode {
   const docker = construct(clientOptions(endpoint, ssh ?? {}));
   endpoints.set(docker, endpoint);
+  requestTimeouts.set(docker, positiveOr(options.requestTimeoutMs, DEFAULT_ENGINE_REQUEST_TIMEOUT_MS));
   return docker;
 }
 
 /** The endpoint a client was made for, so functions given only the client can name it in errors. */
 export function endpointOfClient(docker: Dockerode): EngineEndpoint | undefined {
   return endpoints.get(docker);
+}
+
+/** The request limit a client was made with (the default for clients made elsewhere). */
+export function requestTimeoutOfClient(docker: Dockerode): number {
+  return requestTimeouts.get(docker) ?? DEFAULT_ENGINE_REQUEST_TIMEOUT_MS;
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function clientOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.DockerOptions {
