@@ -12,7 +12,7 @@
  *   - then watches stdin: end of input (the caller cancelled, closed the channel, or died; sshd
  *     closes it when the SSH connection drops) kills the whole group;
  *   - kills the whole group after DEADLINE seconds even when nobody is left to close stdin (a
- *     client that vanished behind a silent network);
+ *     client that vanished behind a silent network) — where `sleep` is on the PATH;
  *   - when the script ends normally, sends TERM to what is left of the group (the watchers, a
  *     background process a command left behind), itself ignoring it, and exits with the status.
  * Without /proc (G unknown) or setsid it cannot lead a group; it then runs the script with only
@@ -33,7 +33,7 @@ export const GUARD_CODE = [
   'if [ -n "$G" ] && [ "$G" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid sh -c "$W" "$0" "$@"; fi;',
   'K=0; [ "$G" = "$$" ] || K=$$;',
   'exec 3<&0;',
-  'T=; if [ "$2" -gt 0 ]; then ( sleep "$2"; kill -9 $K ) >/dev/null 2>&1 </dev/null & T=$!; fi;',
+  'T=; if [ "$2" -gt 0 ]; then ( sleep "$2" && kill -9 $K ) >/dev/null 2>&1 </dev/null & T=$!; fi;',
   '{ F=; while IFS= read -r l; do if [ "$l" = "$1" ]; then F=1; break; fi; printf "%s\\n" "$l"; done; exec >&-;',
   '[ -n "$F" ] || kill -9 $K;',
   '( while read -r _; do :; done <&3; kill -9 $K ) >/dev/null 2>&1 & } <&3 2>/dev/null | sh -s 3<&-; R=$?;',
