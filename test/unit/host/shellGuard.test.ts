@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBatch, sectionFailure } from '../../../src/core/host/batch';
@@ -102,4 +102,26 @@ describe('host: a run never outlives its limit or its caller', function () {
     const shell = createLocalShell({ prefix: ['/nonexistent/nl-prefix'] });
     await assert.rejects(shell.run('true'), (e: unknown) => e instanceof NetlensError && e.code === 'SHELL' && e.tried === '/nonexistent/nl-prefix sh -s');
   });
+
+  // The guard is shell code too: it must hold under the `sh` hosts have — dash (Debian), bash
+  // (RHEL's sh, in POSIX mode), busybox ash (Alpine, embedded).
+  for (const [name, target] of [['dash', '/bin/dash'], ['bash', '/bin/bash'], ['busybox', '/bin/busybox']] as const) {
+    it(`under ${name} as sh: exit status and output kept, a stall killed whole`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nls-sh-'));
+      try {
+        symlinkSync(target, join(dir, 'sh'));
+        const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+        const ok = await createLocalShell({ env, timeoutMs: 10_000 }).run(`printf '%s\\n' "  lead" 'back\\slash'; echo e >&2; exit 7`);
+        assert.deepEqual(ok, { stdout: '  lead\nback\\slash\n', stderr: 'e\n', code: 7 });
+        const n = uniqueSeconds();
+        const err = await createLocalShell({ env, timeoutMs: 600 }).run(`echo x; sleep ${n} & sleep ${n}`).catch((e: unknown) => e);
+        assert.ok(err instanceof ShellTimeoutError, String(err));
+        assert.equal(err.stdout, 'x\n');
+        assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
+
