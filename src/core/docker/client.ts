@@ -38,12 +38,26 @@ export interface DockerClientOptions {
 
 const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
 const requestTimeouts = new WeakMap<Dockerode, number>();
+const transportResets = new WeakMap<Dockerode, () => void>();
 
 export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions, options: DockerClientOptions = {}): Dockerode {
-  const docker = construct(clientOptions(endpoint, ssh ?? {}));
+  const clientOpts = clientOptions(endpoint, ssh ?? {});
+  const docker = construct(clientOpts);
   endpoints.set(docker, endpoint);
   requestTimeouts.set(docker, positiveOr(options.requestTimeoutMs, DEFAULT_ENGINE_REQUEST_TIMEOUT_MS));
+  const agent = (clientOpts as { agent?: unknown }).agent;
+  if (agent instanceof SshEngineAgent) transportResets.set(docker, () => agent.destroy());
   return docker;
+}
+
+/**
+ * After a request went unanswered: drop what the client keeps open that may be dead. Over ssh://
+ * that is the one shared SSH connection — a link that died silently (no FIN, no RST) would
+ * otherwise be reused by every later request, each failing only at its limit; the next request
+ * opens a fresh one. A socket or tcp client opens a connection per request anyway.
+ */
+export function resetClientTransport(docker: Dockerode): void {
+  transportResets.get(docker)?.();
 }
 
 /** The endpoint a client was made for, so functions given only the client can name it in errors. */

@@ -8,7 +8,7 @@
 import type Dockerode from 'dockerode';
 import { formatDuration, linkedAbort } from '../abort';
 import { NetlensError } from '../errors';
-import { endpointOfClient, requestTimeoutOfClient } from './client';
+import { endpointOfClient, requestTimeoutOfClient, resetClientTransport } from './client';
 
 interface Modem {
   dial(
@@ -53,6 +53,7 @@ export function engineGet(
       settle(() => reject(error));
       // Tears the request (and its connection) down; the modem's late callback is ignored.
       linked.abort(error);
+      resetClientTransport(docker);
     }, timeoutMs);
     modem.dial(
       {

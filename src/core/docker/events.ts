@@ -12,7 +12,7 @@
 import type Dockerode from 'dockerode';
 import { formatDuration } from '../abort';
 import { errorMessage } from '../errors';
-import { requestTimeoutOfClient } from './client';
+import { requestTimeoutOfClient, resetClientTransport } from './client';
 import { engineGet } from './engineRequest';
 import { EventLineParser, compareNano, sinceFromNano } from './eventLines';
 import type { ParsedEvent } from './eventLines';
@@ -95,7 +95,9 @@ export function watchEngineEvents(
     if (lastNano !== null) query.since = sinceFromNano(lastNano);
     let opened = false;
     const openTimer = setTimeout(() => {
-      if (!opened && ac === controller) scheduleReconnect(`the engine did not open GET /events within ${formatDuration(openTimeout)}`);
+      if (opened || ac !== controller) return;
+      scheduleReconnect(`the engine did not open GET /events within ${formatDuration(openTimeout)}`);
+      resetClientTransport(docker);
     }, openTimeout);
     ac.signal.addEventListener('abort', () => clearTimeout(openTimer), { once: true });
     (docker.getEvents(query as Dockerode.GetEventsOptions) as Promise<NodeJS.ReadableStream>).then(
