@@ -121,6 +121,11 @@ export function freezeOwnDockerd(): void {
   process.kill(pid, 'SIGSTOP');
 }
 
+export function thawOwnDockerd(): void {
+  const pid = dockerdPid();
+  if (pid !== null) process.kill(pid, 'SIGCONT');
+}
+
 /** SIGKILL, as a crash or the OOM killer would: requests in flight see their connection reset. */
 export async function killOwnDockerd(): Promise<void> {
   const pid = dockerdPid();

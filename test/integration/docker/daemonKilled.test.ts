@@ -12,7 +12,7 @@ import { NetlensError } from '../../../src/core/errors';
 import { EngineConnection } from '../../../src/extension/engines/engineConnection';
 import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
 import type { EngineStatus } from '../../../src/extension/engines/engineStatus';
-import { OWN, dockerdPid, freezeOwnDockerd, killOwnDockerd, removeOwnDockerd, startOwnDockerd } from '../../support/ownDockerd';
+import { OWN, dockerdPid, freezeOwnDockerd, killOwnDockerd, removeOwnDockerd, startOwnDockerd, thawOwnDockerd } from '../../support/ownDockerd';
 import { waitUntilGone } from '../../support/faults';
 
 async function until(what: string, check: () => boolean, ms: number): Promise<number> {
@@ -116,4 +116,44 @@ describe('a Docker daemon killed mid-refresh (a dockerd of our own in netns nls-
       await conn.dispose();
     }
   });
+
+  it('a daemon that hangs while connected: its quiet event stream is checked, the view goes stale, and comes back when the daemon resumes', async () => {
+    if (dockerdPid() === null) await startOwnDockerd();
+    const { specs } = engineSpecs({ host: OWN.url }, [], { hostShell: 'none', ssh: {}, timeouts: { engineRequestMs: 2000, eventCheckMs: 1000 } });
+    let conn!: EngineConnection;
+    const reasons: string[] = [];
+    conn = new EngineConnection(specs[0]!, {
+      createSession,
+      log: () => undefined,
+      changed: () => undefined,
+      wantsRefresh: (reason) => {
+        reasons.push(reason);
+        void conn.refresh();
+      },
+    });
+    let frozen = false;
+    try {
+      await conn.refresh();
+      conn.start();
+      const status = (): EngineStatus => conn.status;
+      await until('connected', () => status().kind === 'connected', 10_000);
+      await new Promise((r) => setTimeout(r, 1500)); // the stream is open and quiet
+
+      freezeOwnDockerd();
+      frozen = true;
+      const ms = await until('stale', () => status().kind === 'stale', 15_000);
+      console.log(`      stale ${ms} ms after the daemon froze: ${conn.lastError}`);
+      assert.match(conn.lastError ?? '', /did not answer GET \/\S+ within 2 s/, 'the reason names the request that went unanswered');
+      assert.ok(reasons.includes('event stream lost'), reasons.join(', '));
+
+      thawOwnDockerd();
+      frozen = false;
+      const back = await until('connected again', () => status().kind === 'connected', 45_000);
+      console.log(`      connected again ${back} ms after the daemon resumed (${reasons.join(', ')})`);
+    } finally {
+      if (frozen) thawOwnDockerd();
+      await conn.dispose();
+    }
+  });
 });
+
