@@ -156,11 +156,13 @@ describe('host integration: the SSH host shell against a real sshd on 127.0.0.1'
 
   it('a finished run leaves nothing on the host: no guard, no timer, no stray job', async () => {
     const n = uniqueSeconds();
-    const shell = ssh();
+    // a limit of its own, so this run's remote guard (`… nl-run MARKER <limit + 5>`) and timer can be told apart
+    const deadline = Number(uniqueSeconds());
+    const shell = ssh({ timeoutMs: (deadline - 5) * 1000 });
     const r = await shell.run(`echo out; echo err >&2; (sleep ${n} &); exit 5`);
     assert.deepEqual(r, { stdout: 'out\n', stderr: 'err\n', code: 5 });
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
-    assert.deepEqual(await waitUntilGone('nl-run', 3000), [], 'the remote guard is gone');
+    assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'the remote guard and its timer are gone');
   });
 
   it('an SSH connection dropped mid-batch: SSH_CONNECT at once, the remote batch killed, the next run reconnects', async () => {

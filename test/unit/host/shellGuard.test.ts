@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runBatch, sectionFailure } from '../../../src/core/host/batch';
 import { createLocalShell, ShellTimeoutError } from '../../../src/core/host/shell';
 import { NetlensError } from '../../../src/core/errors';
-import { processesWith, uniqueSeconds, waitUntilGone, waitUntilRunning } from '../../support/faults';
+import { uniqueSeconds, waitUntilGone, waitUntilRunning } from '../../support/faults';
 
 describe('host: a run never outlives its limit or its caller', function () {
   this.timeout(30_000);
@@ -57,12 +57,14 @@ describe('host: a run never outlives its limit or its caller', function () {
 
   it('a finished run keeps its exit status, stdout and stderr, and leaves no watcher, timer or stray job', async () => {
     const n = uniqueSeconds();
-    const shell = createLocalShell({ timeoutMs: 20_000 });
+    // a limit of its own, so this run's guard (`… nl-run MARKER <limit + 5>`) and timer (`sleep <limit + 5>`) can be told apart
+    const deadline = Number(uniqueSeconds());
+    const shell = createLocalShell({ timeoutMs: (deadline - 5) * 1000 });
     // the script leaves a double-forked background job behind, as a careless host command might
     const r = await shell.run(`printf 'a\\\\b  c\\n'; echo oops >&2; (sleep ${n} &); exit 3`);
     assert.deepEqual(r, { stdout: 'a\\b  c\n', stderr: 'oops\n', code: 3 });
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
-    assert.deepEqual(processesWith('nl-run'), [], 'no guard process is left');
+    assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'no guard or timer process is left');
   });
 
   it('the batch keeps the sections that finished and says which command stalled', async () => {
