@@ -62,11 +62,9 @@ describe('docker: an engine that accepts and never answers', function () {
   it("the caller's abort still wins over the limit", async () => {
     const docker = createDockerClient(endpointOf(hung.socketPath), undefined, { requestTimeoutMs: 10_000 });
     const ac = new AbortController();
-    const started = Date.now();
     const pending = engineGet(docker, '/version', {}, ac.signal);
     setTimeout(() => ac.abort(), 100);
     await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
-    assert.ok(Date.now() - started < 5000);
     await until('the connection closed', () => hung.open === 0, 2000);
   });
 

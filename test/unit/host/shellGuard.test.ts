@@ -21,7 +21,6 @@ describe('host: a run never outlives its limit or its caller', function () {
     const n = uniqueSeconds();
     const shell = createLocalShell({ timeoutMs: 700 });
     // the stall forks a grandchild and leaves a background job: every one must go
-    const started = Date.now();
     const err = await shell.run(`echo before; sleep ${n} & sh -c 'sleep ${n}; true'; echo never`).then(
       () => assert.fail('expected a timeout'),
       (e: unknown) => e,
@@ -30,7 +29,6 @@ describe('host: a run never outlives its limit or its caller', function () {
     assert.equal(err.code, 'SHELL_TIMEOUT');
     assert.match(err.message, /did not finish within 700 ms; netlens killed it and every command it had started/);
     assert.equal(err.stdout, 'before\n');
-    assert.ok(Date.now() - started < 10_000);
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), [], 'nothing of the run is left');
   });
 
