@@ -400,7 +400,9 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
     width: width + margin,
     height: height + margin,
     pathsToHost,
-    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes: { ...memory.homes, ...homes }, bandRows, columnsPerBand, slotWidths, leafX: { ...memory.leafX, ...leafXs }, stackRows: { ...memory.stackRows, ...stackRows } },
+    // Remembered per leaf and per column only while they exist: what belonged to removed containers
+    // and networks is not carried on (the memory is saved with the view's state).
+    memory: { columns: columnSlots, rows: rowSlots, hostBand, homes, bandRows, columnsPerBand, slotWidths, leafX: leafXs, stackRows },
   };
 }
 

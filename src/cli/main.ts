@@ -5,7 +5,8 @@
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
  * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none,
- *   --identity FILE, --known-hosts FILE.
+ *   --identity FILE, --known-hosts FILE, --request-timeout SECONDS (each Engine API request, default 10),
+ *   --batch-timeout SECONDS (the host batch, default 30).
  * Exit codes: 0 on success (whatever a trace's verdict), 1 on errors, 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -23,7 +24,8 @@ const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
 options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none
-         --identity FILE --known-hosts FILE`;
+         --identity FILE --known-hosts FILE
+         --request-timeout SECONDS (each Engine API request, default 10) --batch-timeout SECONDS (the host batch, default 30)`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
         'host-shell': { type: 'string' },
         identity: { type: 'string' },
         'known-hosts': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'batch-timeout': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         proto: { type: 'string', default: 'tcp' },
@@ -64,6 +68,18 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`netlens: --host-shell must be auto, local, ssh or none\n`);
     return 2;
   }
+  const seconds = (name: 'request-timeout' | 'batch-timeout'): number | undefined | null => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) && n > 0 && n <= 3600 ? n * 1000 : null;
+  };
+  const requestMs = seconds('request-timeout');
+  const batchMs = seconds('batch-timeout');
+  if (requestMs === null || batchMs === null) {
+    process.stderr.write(`netlens: --request-timeout and --batch-timeout take seconds (more than 0, at most 3600)\n`);
+    return 2;
+  }
   const ssh = values.ssh
     ? { ...parseSshTarget(values.ssh), privateKeyPath: values.identity, knownHostsPath: values['known-hosts'] }
     : undefined;
@@ -72,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     context: values.context,
     hostShell: (hostShell as SessionOptions['hostShell']) ?? (ssh ? 'ssh' : 'auto'),
     ssh,
+    timeouts: { ...(requestMs !== undefined ? { engineRequestMs: requestMs } : {}), ...(batchMs !== undefined ? { hostBatchMs: batchMs } : {}) },
   };
   const session = createSession(options);
   // Resolves once the text is handed to the OS: process.exit() must not cut a piped --json short.

@@ -5,6 +5,8 @@
  */
 export type NetlensErrorCode =
   | 'ENGINE_UNREACHABLE'
+  /** the engine accepted the connection (or never refused it) but did not answer within the limit */
+  | 'ENGINE_TIMEOUT'
   | 'ENGINE_PERMISSION'
   | 'ENGINE_API'
   | 'ENGINE_CONFIG'
@@ -15,6 +17,8 @@ export type NetlensErrorCode =
   | 'SHELL'
   /** the host shell reached another machine (or namespace) than the engine's own host */
   | 'HOST_MISMATCH'
+  /** the host shell did not finish within the limit; its whole process group was killed */
+  | 'SHELL_TIMEOUT'
   | 'PARSE'
   | 'NOT_FOUND'
   | 'BAD_INPUT';

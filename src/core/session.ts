@@ -3,7 +3,7 @@
  * shell on its host. `snapshot()` returns the joined Topology; engine events arrive through
  * `onEvent`. The CLI, the extension and the tests all go through here.
  */
-import type { ContainerChange, ContainerStorage, EngineEndpoint, EngineEvent } from './docker/types';
+import type { ContainerChange, ContainerStorage, EngineEndpoint, EngineEvent, EngineFacts } from './docker/types';
 import type { Gap, Topology } from './model/types';
 import { resolveEngineEndpoint } from './docker/connection';
 import { createDockerClient } from './docker/client';
@@ -12,7 +12,7 @@ import { toEngineError } from './docker/errors';
 import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/storage';
 import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
-import { createLocalShell, type HostShell } from './host/shell';
+import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
 import { createSshShell } from './host/sshShell';
 import { collectHostFacts, failedHostFacts } from './host/collect';
 import { matchEngineHost } from './model/hostIdentity';
@@ -24,6 +24,7 @@ import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
 import { errorMessage } from './errors';
+import { allOrAbort, linkedAbort } from './abort';
 
 export interface SshTarget {
   readonly host: string;
@@ -48,7 +49,23 @@ export interface SessionOptions {
   readonly ssh?: SshTarget;
   /** environment to resolve DOCKER_HOST / DOCKER_CONTEXT / HOME from (default process.env) */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How the local host shell is started: `prefix` (e.g. `['nsenter', '--net=/run/netns/NS']` for a
+   * Docker host living in a network namespace of this machine) and the shell's environment.
+   */
+  readonly localShell?: Pick<LocalShellOptions, 'prefix' | 'env'>;
+  readonly timeouts?: SessionTimeouts;
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Limits on waiting; none is unbounded. Defaults in parentheses. */
+export interface SessionTimeouts {
+  /** one Engine API request, and the event stream's opening (10 s) */
+  readonly engineRequestMs?: number;
+  /** one host batch, local or over SSH; the whole process group is killed when it is reached (30 s) */
+  readonly hostBatchMs?: number;
+  /** a quiet event stream is checked with GET /_ping this often (30 s) */
+  readonly eventCheckMs?: number;
 }
 
 export interface Session {
@@ -120,34 +137,56 @@ export function createSession(opts: SessionOptions = {}): Session {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => undefined);
   const endpoint = resolveEngineEndpoint({ dockerHost: opts.dockerHost, context: opts.context, env });
-  const docker = createDockerClient(endpoint, opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined);
+  const timeouts = opts.timeouts ?? {};
+  const docker = createDockerClient(
+    endpoint,
+    opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined,
+    timeouts.engineRequestMs !== undefined ? { requestTimeoutMs: timeouts.engineRequestMs } : {},
+  );
   const shellChoice = chooseHostShell(endpoint, opts);
+  const shellLimits = timeouts.hostBatchMs !== undefined ? { timeoutMs: timeouts.hostBatchMs } : {};
   let shell: HostShell | null = null;
   const getShell = (): HostShell | null => {
     if (shellChoice.kind === 'none') return null;
-    shell ??= shellChoice.kind === 'local' ? createLocalShell() : createSshShell(shellChoice.ssh!);
+    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits);
     return shell;
   };
   const stops = new Set<() => void>();
   const details = new ContainerDetailsCache(docker);
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
+  // Disposing the session cancels whatever it still has in flight.
+  const lifetime = new AbortController();
+  const engineCall = <T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    f(lifetime.signal).catch((e: unknown) => {
+      throw toEngineError(e, endpoint);
+    });
 
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
     async snapshot(signal) {
       const started = Date.now();
       const hostShell = getShell();
-      const [engine, host] = await Promise.all([
-        collectEngineFacts(docker, endpoint, signal)
-          .then(async (facts) => {
-            const enriched = await details.enrich(facts.containers, signal);
-            return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
-          })
-          .catch((e) => {
-            throw toEngineError(e, endpoint);
-          }),
-        hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
-      ]);
+      const linked = linkedAbort(signal, lifetime.signal);
+      let engine: EngineFacts;
+      let host: HostFacts | null;
+      try {
+        // Engine and host side run at once; the first to fail cancels the other (an engine that
+        // times out kills the host batch, and the reverse), so a failed snapshot leaves nothing running.
+        [engine, host] = await allOrAbort<[EngineFacts, HostFacts | null]>(linked.signal, [
+          (s) =>
+            collectEngineFacts(docker, endpoint, s)
+              .then(async (facts) => {
+                const enriched = await details.enrich(facts.containers, s);
+                return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
+              })
+              .catch((e) => {
+                throw toEngineError(e, endpoint);
+              }),
+          (s) => (hostShell ? collectHostFacts(hostShell, { signal: s }) : Promise.resolve(null)),
+        ]);
+      } finally {
+        linked.dispose();
+      }
       const gaps: Gap[] = [];
       // a shell that reached another machine than the engine's lends it nothing
       const match = host ? matchEngineHost(engine, host) : null;
@@ -158,11 +197,11 @@ export function createSession(opts: SessionOptions = {}): Session {
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
     },
-    storage: (id) => getContainerStorage(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
-    diff: (id) => getContainerDiff(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
-    inspectRaw: (kind, id) => inspectRaw(docker, kind, id).catch((e) => { throw toEngineError(e, endpoint); }),
+    storage: (id) => engineCall((s) => getContainerStorage(docker, id, s)),
+    diff: (id) => engineCall((s) => getContainerDiff(docker, id, s)),
+    inspectRaw: (kind, id) => engineCall((s) => inspectRaw(docker, kind, id, s)),
     onEvent(listener, onState) {
-      const stop = watchEngineEvents(docker, listener, onState);
+      const stop = watchEngineEvents(docker, listener, onState, timeouts.eventCheckMs !== undefined ? { checkEveryMs: timeouts.eventCheckMs } : {});
       stops.add(stop);
       return () => {
         stops.delete(stop);
@@ -170,6 +209,7 @@ export function createSession(opts: SessionOptions = {}): Session {
       };
     },
     async dispose() {
+      lifetime.abort();
       for (const stop of stops) stop();
       stops.clear();
       await shell?.dispose();

@@ -1,6 +1,7 @@
 /** The `netlens.*` settings, read through named getters (one place knows their names and defaults). */
 import * as vscode from 'vscode';
-import { engineSpecs, type EngineSpec, type HostShellSetting, type SshSettings } from './engines/engineSpecs';
+import { engineSpecs, timeoutsFromSeconds, type EngineSpec, type HostShellSetting, type SshSettings } from './engines/engineSpecs';
+import type { SessionTimeouts } from '../core/session';
 
 export const CONFIG_SECTION = 'netlens';
 
@@ -33,6 +34,12 @@ export class Config {
     };
   }
 
+  /** `netlens.timeouts.*` (seconds in the settings, milliseconds in the core) */
+  get timeouts(): SessionTimeouts {
+    const c = this.cfg;
+    return timeoutsFromSeconds({ engineRequest: c.get<unknown>('timeouts.engineRequest'), hostBatch: c.get<unknown>('timeouts.hostBatch') });
+  }
+
   get engines(): readonly unknown[] {
     const v = this.cfg.get<unknown>('engines', []);
     return Array.isArray(v) ? v : [];
@@ -40,11 +47,11 @@ export class Config {
 
   /** The engines to show, and what was wrong with any entry that was skipped. */
   engineSpecs(): { specs: EngineSpec[]; problems: string[] } {
-    return engineSpecs({ host: this.engineHost, context: this.engineContext }, this.engines, { hostShell: this.hostShell, ssh: this.ssh });
+    return engineSpecs({ host: this.engineHost, context: this.engineContext }, this.engines, { hostShell: this.hostShell, ssh: this.ssh, timeouts: this.timeouts });
   }
 
   /** Whether a configuration change touches what the sessions were built from. */
   static affectsEngines(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['engine', 'engines', 'hostShell', 'ssh'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+    return ['engine', 'engines', 'hostShell', 'ssh', 'timeouts'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
   }
 }

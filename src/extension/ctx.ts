@@ -8,6 +8,7 @@ import type { Topology } from '../core/model/types';
 import type { Session, SessionOptions } from '../core/session';
 import { Config } from './config';
 import { EngineConnection } from './engines/engineConnection';
+import { EngineSet } from './engines/engineSet';
 import { RefreshQueue } from './engines/refreshQueue';
 
 const CHANGE_COALESCE_MS = 20;
@@ -15,7 +16,7 @@ const CHANGE_COALESCE_MS = 20;
 export class NetlensContext implements vscode.Disposable {
   readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
-  private connectionsList: EngineConnection[] = [];
+  private readonly engines: EngineSet;
   private configProblems: string[] = [];
   private readonly refreshes: RefreshQueue;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -30,6 +31,15 @@ export class NetlensContext implements vscode.Disposable {
 
   constructor(private readonly createSession: (opts: SessionOptions) => Session) {
     this.log = vscode.window.createOutputChannel('netlens', { log: true });
+    this.engines = new EngineSet(
+      (spec) =>
+        new EngineConnection(spec, {
+          createSession: this.createSession,
+          log: (level, message) => this.log[level](message),
+          changed: () => this.changed(),
+          wantsRefresh: (why, automatic) => void this.refreshes.request(spec.key, why, automatic),
+        }),
+    );
     this.refreshes = new RefreshQueue(
       (key) => this.connection(key),
       (m) => this.log.debug(m),
@@ -47,48 +57,46 @@ export class NetlensContext implements vscode.Disposable {
   }
 
   get connections(): readonly EngineConnection[] {
-    return this.connectionsList;
+    return this.engines.connections;
   }
 
   connection(key: string): EngineConnection | undefined {
-    return this.connectionsList.find((c) => c.key === key);
+    return this.connections.find((c) => c.key === key);
   }
 
   /** The first engine's model: the one the topology panel and the e2e API read. */
   topology(): Topology | undefined {
-    return this.connectionsList[0]?.topology;
+    return this.connections[0]?.topology;
   }
 
   lastError(): string | undefined {
     if (this.configProblems.length) return this.configProblems.join('; ');
-    return this.connectionsList.map((c) => c.lastError).find((e) => e !== undefined);
+    return this.connections.map((c) => c.lastError).find((e) => e !== undefined);
   }
 
-  /** (Re)builds the engine connections from the settings and takes a first snapshot of each. */
+  /**
+   * (Re)builds the engine connections from the settings and takes a first snapshot of each. When
+   * another connect() comes before this one is done (two settings written in a row), only the
+   * newest starts its engines.
+   */
   async connect(reason: 'startup' | 'config' | 'engine chosen'): Promise<void> {
-    const old = this.connectionsList;
     const { specs, problems } = this.config.engineSpecs();
     this.configProblems = problems;
     for (const p of problems) this.log.error(`settings: ${p}`);
     if (problems.length) void vscode.window.showErrorMessage(`netlens: ${problems[0]}`, 'Open Settings').then((a) => a && openSettings());
-    this.connectionsList = specs.map(
-      (spec) =>
-        new EngineConnection(spec, {
-          createSession: this.createSession,
-          log: (level, message) => this.log[level](message),
-          changed: () => this.changed(),
-          wantsRefresh: (why, automatic) => void this.refreshes.request(spec.key, why, automatic),
-        }),
-    );
+    const replaced = this.engines.replace(specs);
     this.changed();
-    await Promise.all(old.map((c) => c.dispose()));
-    for (const c of this.connectionsList) c.start();
+    const started = await replaced;
+    if (!started) {
+      this.log.debug(`connect (${reason}): superseded by a newer settings change`);
+      return;
+    }
     await this.refresh(reason);
   }
 
   /** Refreshes every engine (or one), resolving when done. */
   async refresh(reason: string, key?: string): Promise<void> {
-    const targets = key ? this.connectionsList.filter((c) => c.key === key) : this.connectionsList;
+    const targets = key ? this.connections.filter((c) => c.key === key) : this.connections;
     await Promise.all(targets.map((c) => this.refreshes.request(c.key, reason, false)));
   }
 
@@ -115,8 +123,7 @@ export class NetlensContext implements vscode.Disposable {
 
   dispose(): void {
     if (this.changeTimer) clearTimeout(this.changeTimer);
-    for (const c of this.connectionsList) void c.dispose();
-    this.connectionsList = [];
+    void this.engines.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }

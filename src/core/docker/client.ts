@@ -25,17 +25,53 @@ export interface EngineSshOptions {
 /** ssh2 waits this long for the handshake; a silent host fails instead of hanging. */
 const SSH_READY_TIMEOUT_MS = 10_000;
 
-const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
+/**
+ * How long one Engine API request may go unanswered: an engine that accepts connections and never
+ * answers (hung dockerd, a wedged proxy in front of it) must become an error, not a wait forever.
+ */
+export const DEFAULT_ENGINE_REQUEST_TIMEOUT_MS = 10_000;
 
-export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions): Dockerode {
-  const docker = construct(clientOptions(endpoint, ssh ?? {}));
+export interface DockerClientOptions {
+  /** per request (and for the event stream to open); default DEFAULT_ENGINE_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+}
+
+const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
+const requestTimeouts = new WeakMap<Dockerode, number>();
+const transportResets = new WeakMap<Dockerode, () => void>();
+
+export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions, options: DockerClientOptions = {}): Dockerode {
+  const clientOpts = clientOptions(endpoint, ssh ?? {});
+  const docker = construct(clientOpts);
   endpoints.set(docker, endpoint);
+  requestTimeouts.set(docker, positiveOr(options.requestTimeoutMs, DEFAULT_ENGINE_REQUEST_TIMEOUT_MS));
+  const agent = (clientOpts as { agent?: unknown }).agent;
+  if (agent instanceof SshEngineAgent) transportResets.set(docker, () => agent.destroy());
   return docker;
+}
+
+/**
+ * After a request went unanswered: drop what the client keeps open that may be dead. Over ssh://
+ * that is the one shared SSH connection — a link that died silently (no FIN, no RST) would
+ * otherwise be reused by every later request, each failing only at its limit; the next request
+ * opens a fresh one. A socket or tcp client opens a connection per request anyway.
+ */
+export function resetClientTransport(docker: Dockerode): void {
+  transportResets.get(docker)?.();
 }
 
 /** The endpoint a client was made for, so functions given only the client can name it in errors. */
 export function endpointOfClient(docker: Dockerode): EngineEndpoint | undefined {
   return endpoints.get(docker);
+}
+
+/** The request limit a client was made with (the default for clients made elsewhere). */
+export function requestTimeoutOfClient(docker: Dockerode): number {
+  return requestTimeouts.get(docker) ?? DEFAULT_ENGINE_REQUEST_TIMEOUT_MS;
+}
+
+function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function clientOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.DockerOptions {

@@ -6,6 +6,7 @@
  * (which change them) refetches, and a steady refresh makes no inspect call at all.
  */
 import type Dockerode from 'dockerode';
+import { NetlensError } from '../errors';
 import { engineGet } from './engineRequest';
 import { RawReader } from './rawFields';
 import type { DockerContainer, DockerMount } from './types';
@@ -66,8 +67,12 @@ export class ContainerDetailsCache {
           try {
             const raw = await engineGet(this.docker, `/containers/${c.id}/json`, {}, signal);
             this.cache.set(c.id, { key: cacheKey(c), details: readDetails(raw, `GET /containers/${c.id.slice(0, 12)}/json`) });
-          } catch {
+          } catch (e) {
             this.cache.delete(c.id);
+            // The engine answered (404: the container went between the list and its inspect): keep
+            // its list facts. No answer at all (timeout, reset, cancelled) fails the snapshot at once
+            // instead of waiting out the same limit once per container.
+            if (typeof (e as { statusCode?: unknown }).statusCode !== 'number' && !(e instanceof NetlensError && e.code === 'PARSE')) throw e;
           }
         }),
       );

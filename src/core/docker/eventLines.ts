@@ -13,9 +13,17 @@ export interface ParsedEvent {
   readonly timeNano: string;
 }
 
+/**
+ * An event line is a few hundred bytes (labels can make it a few KB). A stream that sends this much
+ * without a newline is not sending events: what is held is dropped instead of growing without end.
+ */
+export const MAX_EVENT_LINE = 1 << 20;
+
 export class EventLineParser {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
+  /** inside an over-long line: skip up to its newline */
+  private skipping = false;
 
   constructor(private readonly onBadLine: (line: string, error: string) => void = () => {}) {}
 
@@ -26,9 +34,18 @@ export class EventLineParser {
     while ((nl = this.pending.indexOf('\n')) !== -1) {
       const line = this.pending.slice(0, nl).trim();
       this.pending = this.pending.slice(nl + 1);
+      if (this.skipping) {
+        this.skipping = false;
+        continue;
+      }
       if (line === '') continue;
       const parsed = this.parseLine(line);
       if (parsed) out.push(parsed);
+    }
+    if (this.pending.length > MAX_EVENT_LINE) {
+      this.onBadLine(`${this.pending.slice(0, 200)}…`, `an event line longer than ${MAX_EVENT_LINE} characters was dropped`);
+      this.pending = '';
+      this.skipping = true;
     }
     return out;
   }

@@ -3,9 +3,17 @@
  * wants. When the stream breaks it reconnects with exponential backoff and asks for `since` the
  * last event it saw, so a restart of the engine or a dropped SSH link loses nothing; events seen
  * twice across a reconnect are dropped by their nanosecond time.
+ *
+ * A stream can also fail silently: an engine that accepts the connection and never sends the
+ * response headers, or one that hangs after the stream opened (the stream is then merely quiet).
+ * The first is bounded by the request limit; the second is found by a `GET /_ping` while the
+ * stream is quiet — an engine that does not answer it is treated as a lost stream.
  */
 import type Dockerode from 'dockerode';
+import { formatDuration } from '../abort';
 import { errorMessage } from '../errors';
+import { requestTimeoutOfClient, resetClientTransport } from './client';
+import { engineGet } from './engineRequest';
 import { EventLineParser, compareNano, sinceFromNano } from './eventLines';
 import type { ParsedEvent } from './eventLines';
 import type { EngineEvent } from './types';
@@ -16,7 +24,13 @@ export interface WatchTiming {
   /** first retry delay; doubles per failure */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** how long the engine may take to open the stream (default: the client's request limit) */
+  readonly openTimeoutMs?: number;
+  /** a quiet stream is checked with GET /_ping this often (default 30 s; 0 turns it off) */
+  readonly checkEveryMs?: number;
 }
+
+export const DEFAULT_EVENT_CHECK_MS = 30_000;
 
 const EVENT_TYPES = ['container', 'network', 'volume'];
 
@@ -28,6 +42,8 @@ export function watchEngineEvents(
 ): () => void {
   const initialDelay = timing.initialDelayMs ?? 250;
   const maxDelay = timing.maxDelayMs ?? 10_000;
+  const openTimeout = timing.openTimeoutMs ?? requestTimeoutOfClient(docker);
+  const checkEvery = timing.checkEveryMs ?? DEFAULT_EVENT_CHECK_MS;
   let stopped = false;
   let controller: AbortController | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -77,15 +93,26 @@ export function watchEngineEvents(
     const parser = new EventLineParser();
     const query: Record<string, unknown> = { filters: { type: EVENT_TYPES }, abortSignal: ac.signal };
     if (lastNano !== null) query.since = sinceFromNano(lastNano);
+    let opened = false;
+    const openTimer = setTimeout(() => {
+      if (opened || ac !== controller) return;
+      scheduleReconnect(`the engine did not open GET /events within ${formatDuration(openTimeout)}`);
+      resetClientTransport(docker);
+    }, openTimeout);
+    ac.signal.addEventListener('abort', () => clearTimeout(openTimer), { once: true });
     (docker.getEvents(query as Dockerode.GetEventsOptions) as Promise<NodeJS.ReadableStream>).then(
       (stream) => {
+        opened = true;
+        clearTimeout(openTimer);
         if (stopped || ac.signal.aborted) {
           destroy(stream);
           return;
         }
         connectedAt = Date.now();
         onState?.('connected');
+        let lastData = Date.now();
         stream.on('data', (chunk: Buffer) => {
+          lastData = Date.now();
           if (ac === controller) for (const p of parser.push(chunk)) deliver(p);
         });
         stream.on('error', (e: unknown) => {
@@ -98,8 +125,29 @@ export function watchEngineEvents(
           if (ac === controller) scheduleReconnect('the event stream was closed');
         });
         ac.signal.addEventListener('abort', () => destroy(stream), { once: true });
+        if (checkEvery > 0) {
+          let checking = false;
+          const check = setInterval(() => {
+            if (checking || ac !== controller || Date.now() - lastData < checkEvery) return;
+            checking = true;
+            engineGet(docker, '/_ping', {}, ac.signal).then(
+              () => {
+                checking = false;
+              },
+              (e: unknown) => {
+                checking = false;
+                if (ac === controller) scheduleReconnect(`the engine stopped answering (${errorMessage(e)})`);
+              },
+            );
+          }, checkEvery);
+          // The stream's socket keeps a process alive while it is wanted; this timer must not.
+          check.unref();
+          ac.signal.addEventListener('abort', () => clearInterval(check), { once: true });
+        }
       },
       (e: unknown) => {
+        opened = true;
+        clearTimeout(openTimer);
         if (ac === controller) scheduleReconnect(errorMessage(e));
       },
     );

@@ -31,9 +31,9 @@ function endpointOf(docker: Dockerode): EngineEndpoint {
   return { kind: 'tcp', url: `tcp://${String(m.host)}:${String(m.port)}`, source: 'client', host: String(m.host) };
 }
 
-async function get(docker: Dockerode, path: string, what: string): Promise<unknown> {
+async function get(docker: Dockerode, path: string, what: string, signal?: AbortSignal): Promise<unknown> {
   try {
-    return await engineGet(docker, path);
+    return await engineGet(docker, path, {}, signal);
   } catch (e) {
     if ((e as { statusCode?: unknown }).statusCode === 404) {
       throw new NetlensError('NOT_FOUND', `No such ${what}`, path, { cause: e });
@@ -42,9 +42,9 @@ async function get(docker: Dockerode, path: string, what: string): Promise<unkno
   }
 }
 
-export async function getContainerStorage(docker: Dockerode, id: string): Promise<ContainerStorage> {
+export async function getContainerStorage(docker: Dockerode, id: string, signal?: AbortSignal): Promise<ContainerStorage> {
   const ref = validateObjectRef(id);
-  const c = RawReader.of(await get(docker, `/containers/${ref}/json`, `container ${ref}`), `GET /containers/${ref}/json`);
+  const c = RawReader.of(await get(docker, `/containers/${ref}/json`, `container ${ref}`, signal), `GET /containers/${ref}/json`);
   const graph = c.optObj('GraphDriver');
   const driver = graph?.optStr('Name') ?? '';
   const data = graph?.optObj('Data') ?? null;
@@ -81,10 +81,10 @@ function noLayersReason(driver: string): string {
 
 const CHANGE_KINDS: Record<number, ContainerChange['kind']> = { 0: 'C', 1: 'A', 2: 'D' };
 
-export async function getContainerDiff(docker: Dockerode, id: string): Promise<ContainerChange[]> {
+export async function getContainerDiff(docker: Dockerode, id: string, signal?: AbortSignal): Promise<ContainerChange[]> {
   const ref = validateObjectRef(id);
   const what = `GET /containers/${ref}/changes`;
-  const raw = await get(docker, `/containers/${ref}/changes`, `container ${ref}`);
+  const raw = await get(docker, `/containers/${ref}/changes`, `container ${ref}`, signal);
   // No changes at all comes back as null.
   if (raw === null) return [];
   return asArray(raw, what).map((x, i) => {
@@ -96,8 +96,8 @@ export async function getContainerDiff(docker: Dockerode, id: string): Promise<C
   });
 }
 
-export async function inspectRaw(docker: Dockerode, kind: 'container' | 'network' | 'volume', id: string): Promise<unknown> {
+export async function inspectRaw(docker: Dockerode, kind: 'container' | 'network' | 'volume', id: string, signal?: AbortSignal): Promise<unknown> {
   const ref = validateObjectRef(id, kind);
   const path = kind === 'container' ? `/containers/${ref}/json` : kind === 'network' ? `/networks/${ref}` : `/volumes/${ref}`;
-  return get(docker, path, `${kind} ${ref}`);
+  return get(docker, path, `${kind} ${ref}`, signal);
 }

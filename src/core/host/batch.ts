@@ -5,7 +5,9 @@
  * comments, interface aliases) can know it and forge a section boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { formatDuration } from '../abort';
 import { NetlensError } from '../errors';
+import { ShellTimeoutError } from './shell';
 import type { HostShell, ShellResult } from './shell';
 
 export interface BatchCommand {
@@ -39,6 +41,8 @@ export interface BatchSection {
 export interface BatchRun {
   readonly sections: ReadonlyMap<string, BatchSection>;
   readonly shell: ShellResult;
+  /** the run was stopped at its limit: the sections that finished are real, the others say why they are not */
+  readonly timedOut?: string;
 }
 
 const SECTION_NAME = /^[a-z][a-z0-9_-]*$/;
@@ -85,8 +89,12 @@ export function composeBatch(commands: readonly BatchCommand[], delimiter: strin
   return lines.join('\n') + '\n';
 }
 
-/** Splits the script's stdout back into sections; a section that never arrived gets code -1. */
-export function parseBatch(output: string, delimiter: string, names: readonly string[]): Map<string, BatchSection> {
+/**
+ * Splits the script's stdout back into sections; a section that never arrived gets code -1. With
+ * `cutShort` (why the run was stopped) the one that had begun says it did not finish and the rest
+ * that they were not run.
+ */
+export function parseBatch(output: string, delimiter: string, names: readonly string[], cutShort?: string): Map<string, BatchSection> {
   const result = new Map<string, BatchSection>();
   for (const name of names) {
     const begin = `${delimiter}:begin:${name}\n`;
@@ -94,7 +102,12 @@ export function parseBatch(output: string, delimiter: string, names: readonly st
     const endMark = `\n${delimiter}:end:${name}:`;
     const end = start < 0 ? -1 : output.indexOf(endMark, start + begin.length - 1);
     if (start < 0 || end < 0) {
-      result.set(name, { stdout: '', parts: [], code: -1, stderr: 'the batch ended before this command finished' });
+      const why = !cutShort
+        ? 'the batch ended before this command finished'
+        : start < 0
+          ? `not run: ${cutShort}`
+          : `did not finish: ${cutShort}`;
+      result.set(name, { stdout: '', parts: [], code: -1, stderr: why });
       continue;
     }
     const body = output.slice(start + begin.length, end);
@@ -127,11 +140,23 @@ function splitOnce(s: string, sep: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-/** Runs all commands in one `shell.run`. A failing transport rejects; a failing command does not. */
+/**
+ * Runs all commands in one `shell.run`. A failing transport rejects; a failing command does not.
+ * A run stopped at its limit (one command stalled: a hung namespace, an iptables lock) keeps the
+ * sections that finished; the stalled one and those after it come back unknown, saying so.
+ */
 export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal): Promise<BatchRun> {
   const delimiter = newDelimiter();
-  const shellResult = await shell.run(composeBatch(commands, delimiter), signal);
-  return { sections: parseBatch(shellResult.stdout, delimiter, commands.map((c) => c.name)), shell: shellResult };
+  const names = commands.map((c) => c.name);
+  let shellResult: ShellResult;
+  try {
+    shellResult = await shell.run(composeBatch(commands, delimiter), signal);
+  } catch (e) {
+    if (!(e instanceof ShellTimeoutError)) throw e;
+    const why = `the host batch was stopped after ${formatDuration(e.timeoutMs)} (netlens' limit for one host batch)`;
+    return { sections: parseBatch(e.stdout, delimiter, names, why), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
+  }
+  return { sections: parseBatch(shellResult.stdout, delimiter, names), shell: shellResult };
 }
 
 /** Why a section gives no fact, in words a user can act on. */

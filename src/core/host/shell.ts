@@ -1,10 +1,17 @@
 /**
  * Where host commands run. A HostShell executes one POSIX-sh script per call (sent on stdin, so no
  * argument of ours is ever re-parsed by a shell on the way) and returns its output; the local one
- * spawns `sh -s`, the SSH one (sshShell.ts) runs `sh -s` on the remote end of one reused connection.
+ * spawns `sh`, the SSH one (sshShell.ts) runs `sh` on the remote end of one reused connection.
+ *
+ * Every run has a limit (default 30 s) and can be cancelled; either way the whole process group of
+ * the run is killed — the shell and every `nsenter`, `ip` or `iptables-save` it started — see
+ * runGuard.ts. A run that hits its limit fails with SHELL_TIMEOUT and keeps what it had printed so
+ * far (ShellTimeoutError.stdout), so the sections that did finish are not lost.
  */
 import { spawn } from 'node:child_process';
+import { formatDuration } from '../abort';
 import { NetlensError } from '../errors';
+import { guardedRun } from './runGuard';
 
 export interface ShellResult {
   stdout: string;
@@ -20,21 +27,79 @@ export interface HostShell {
   dispose(): Promise<void>;
 }
 
-export interface LocalShellOptions {
+/** One run's limit when the caller sets none: a whole host batch is about 1 s on a busy host. */
+export const DEFAULT_SHELL_TIMEOUT_MS = 30_000;
+/** stdout beyond this is not host facts any more: the run is stopped (stderr is only truncated). */
+export const MAX_SHELL_STDOUT = 64 << 20;
+export const MAX_SHELL_STDERR = 1 << 20;
+
+export interface ShellLimits {
+  /** per run; default DEFAULT_SHELL_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+  /** default MAX_SHELL_STDOUT */
+  readonly maxStdoutBytes?: number;
+}
+
+/** A run stopped at its limit; `stdout` is what it had printed by then. */
+export class ShellTimeoutError extends NetlensError {
+  constructor(
+    message: string,
+    tried: string,
+    readonly stdout: string,
+    readonly timeoutMs: number,
+  ) {
+    super('SHELL_TIMEOUT', message, tried);
+  }
+}
+
+export function shellTimeoutMessage(timeoutMs: number): string {
+  return `the host shell did not finish within ${formatDuration(timeoutMs)}; netlens killed it and every command it had started`;
+}
+
+export interface LocalShellOptions extends ShellLimits {
   /** environment of the child `sh` (default process.env); tests use it to hide host commands */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * A command that runs the `sh -s` for us, e.g. `['nsenter', '--net=/run/netns/NAME']` to read the
+   * A command that runs the `sh` for us, e.g. `['nsenter', '--net=/run/netns/NAME']` to read the
    * facts of a host that lives in another network namespace on this machine (a second dockerd, a
-   * lab). The shell is started as `prefix… sh -s`; the prefix is an argv, never parsed by a shell.
+   * lab). The shell is started as `prefix… sh …`; the prefix is an argv, never parsed by a shell,
+   * and must exec the shell rather than fork it (nsenter without --fork does).
    */
   readonly prefix?: readonly string[];
 }
 
+/** Collects a stream up to a limit; `over` says the limit was passed. */
+export class CappedBuffer {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+  over = false;
+  constructor(private readonly limit: number) {}
+  push(b: Buffer): void {
+    if (this.over) return;
+    if (this.size + b.length > this.limit) {
+      this.parts.push(b.subarray(0, this.limit - this.size));
+      this.size = this.limit;
+      this.over = true;
+      return;
+    }
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
+  }
+}
+
+export function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 export function createLocalShell(options: LocalShellOptions = {}): HostShell {
-  const running = new Set<ReturnType<typeof spawn>>();
-  const argv = [...(options.prefix ?? []), 'sh', '-s'];
-  const tried = argv.join(' ');
+  const running = new Set<() => void>();
+  const argv = [...(options.prefix ?? []), 'sh'];
+  const tried = [...argv, '-s'].join(' ');
+  const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_SHELL_TIMEOUT_MS);
+  const maxStdout = positiveOr(options.maxStdoutBytes, MAX_SHELL_STDOUT);
   return {
     target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
@@ -44,42 +109,70 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
           reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
           return;
         }
-        const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(options.env ?? process.env) } });
-        running.add(child);
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        const onAbort = (): void => {
-          child.kill('SIGKILL');
+        const guarded = guardedRun(script, timeoutMs);
+        // detached: the shell leads a new session and process group, which a kill reaches as a whole.
+        const child = spawn(argv[0]!, [...argv.slice(1), ...guarded.args], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...(options.env ?? process.env) },
+          detached: true,
+        });
+        const out = new CappedBuffer(maxStdout);
+        const err = new CappedBuffer(MAX_SHELL_STDERR);
+        let stopped: NetlensError | null = null;
+        const stop = (why: NetlensError): void => {
+          if (stopped) return;
+          stopped = why;
+          killGroup(child.pid);
+          // Also closes the guard's input: had the group kill missed anything, the guard kills it.
+          child.stdin.end();
         };
+        const onAbort = (): void => stop(new NetlensError('SHELL', 'host shell run aborted', tried));
+        const timer = setTimeout(() => stop(new ShellTimeoutError(shellTimeoutMessage(timeoutMs), tried, out.text(), timeoutMs)), timeoutMs);
+        const cancel = (): void => stop(new NetlensError('SHELL', 'host shell disposed', tried));
+        running.add(cancel);
         signal?.addEventListener('abort', onAbort, { once: true });
-        child.stdout.on('data', (b: Buffer) => out.push(b));
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          running.delete(cancel);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        child.stdout.on('data', (b: Buffer) => {
+          out.push(b);
+          if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
+        });
         child.stderr.on('data', (b: Buffer) => err.push(b));
-        // A script that exits before reading all of stdin would otherwise surface EPIPE as a crash.
+        // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
         child.stdin.on('error', () => undefined);
         child.on('error', (e) => {
-          running.delete(child);
-          signal?.removeEventListener('abort', onAbort);
+          cleanup();
           reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
         });
         child.on('close', (code, sig) => {
-          running.delete(child);
-          signal?.removeEventListener('abort', onAbort);
-          if (signal?.aborted) {
-            reject(new NetlensError('SHELL', 'host shell run aborted', tried));
+          cleanup();
+          // stdin stays open during the run (closing it cancels); now it may go.
+          child.stdin.destroy();
+          if (stopped) {
+            reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
             return;
           }
-          resolve({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8'),
-            code: code ?? (sig ? 128 : -1),
-          });
+          resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
         });
-        child.stdin.end(script);
+        child.stdin.write(guarded.input);
       });
     },
     async dispose() {
-      for (const child of running) child.kill('SIGKILL');
+      for (const cancel of [...running]) cancel();
       running.clear();
     },
   };
+}
+
+/** SIGKILL to a process group we made (its leader's pid), ignoring one that is already gone. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left of it
+  }
 }

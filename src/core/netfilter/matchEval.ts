@@ -42,6 +42,7 @@ export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | 
   } catch {
     out = null;
   }
+  if (cidrCache.size > 10_000) cidrCache.clear();
   cidrCache.set(value, out);
   return out;
 }

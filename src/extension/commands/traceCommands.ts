@@ -11,20 +11,54 @@ import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
 
 export const TRACE_SCHEME = 'netlens-trace';
 
-/** Trace results as virtual documents, kept for the session so reopening a tab still works. */
+/**
+ * Trace results as virtual documents, so reopening a tab still works — but not forever: at most
+ * MAX_TRACES are kept (the oldest that is not open goes first), a closed one is forgotten, and one
+ * that names a container that no longer exists is dropped unless it is open.
+ */
 export class TraceDocuments implements vscode.TextDocumentContentProvider {
-  private readonly texts = new Map<string, string>();
+  static readonly MAX_TRACES = 50;
+  /** insertion order is age */
+  private readonly docs = new Map<string, { readonly text: string; readonly containers: readonly string[] }>();
   private n = 0;
 
-  add(title: string, text: string): vscode.Uri {
+  constructor(private readonly isOpen: (uri: string) => boolean = () => false) {}
+
+  /** `containers`: ids of the containers the trace starts or ends at */
+  add(title: string, text: string, containers: readonly string[] = []): vscode.Uri {
     const uri = vscode.Uri.from({ scheme: TRACE_SCHEME, path: `/${++this.n}/${title.replace(/[^A-Za-z0-9_.:-]+/g, '_')}.txt` });
-    this.texts.set(uri.toString(), text);
+    this.docs.set(uri.toString(), { text, containers });
+    for (const key of this.docs.keys()) {
+      if (this.docs.size <= TraceDocuments.MAX_TRACES) break;
+      if (key !== uri.toString() && !this.isOpen(key)) this.docs.delete(key);
+    }
     return uri;
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? 'netlens: this trace is no longer kept';
+  forget(uri: string): void {
+    this.docs.delete(uri);
   }
+
+  /** Drops the traces of containers that are gone (`live`: every container id the engines show now). */
+  prune(live: ReadonlySet<string>): void {
+    for (const [key, doc] of this.docs) {
+      if (doc.containers.some((id) => !live.has(id)) && !this.isOpen(key)) this.docs.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString())?.text ?? 'netlens: this trace is no longer kept';
+  }
+}
+
+/** Ids of the containers a trace end names (`name`, `name:port`, an id or its prefix). */
+export function traceContainers(topology: Topology, ends: readonly string[]): string[] {
+  const bases = ends.map((e) => e.replace(/:\d+$/, ''));
+  return topology.containers.filter((c) => bases.some((b) => b === c.name || (b.length >= 12 && c.id.startsWith(b)))).map((c) => c.id);
 }
 
 async function pick(candidates: TraceCandidate[], placeHolder: string): Promise<TraceCandidate | undefined> {
@@ -74,7 +108,11 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
     const text = engine.formatTrace(result);
     deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
-    const uri = docs.add(`trace ${from} to ${to}`, `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}\n\n${text}\n`);
+    const uri = docs.add(
+      `trace ${from} to ${to}`,
+      `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}\n\n${text}\n`,
+      traceContainers(topology, [from, to]),
+    );
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
@@ -88,11 +126,20 @@ function presetEnds(arg: unknown): { from?: string; to?: string } {
 }
 
 export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
-  const docs = new TraceDocuments();
+  const docs = new TraceDocuments((uri) => vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri));
   const engine = deps.trace;
   const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
   return [
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d.uri.scheme === TRACE_SCHEME) docs.forget(d.uri.toString());
+    }),
+    deps.ctx.onDidChange(() => {
+      const models = deps.ctx.connections.map((c) => c.topology);
+      // an engine without a model (unreachable) says nothing about which containers are gone
+      if (models.some((t) => !t)) return;
+      docs.prune(new Set(models.flatMap((t) => t!.containers.map((c) => c.id))));
+    }),
     // Optional argument { from?, to? } (e.g. from the topology graph) presets the ends.
     vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg)) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {

@@ -2,6 +2,11 @@
  * One engine: its session, the last model, its state, the event subscription. A failed snapshot
  * keeps the last model (marked stale) or, with none, becomes an error the views show; a retry is
  * scheduled with backoff so the views recover by themselves when the engine comes back.
+ *
+ * Only two things ask for a snapshot while the engine is away: the one retry timer (1 s, 2 s, 5 s,
+ * 10 s, then every 30 s) and the event stream coming back. The event stream failing again and
+ * again while it reconnects does not — each of its attempts would otherwise be one more snapshot
+ * against an engine known to be down.
  */
 import type { EngineEvent } from '../../core/docker/types';
 import { errorMessage, isNetlensError } from '../../core/errors';
@@ -42,6 +47,8 @@ export class EngineConnection implements EngineView {
   private failures = 0;
   private inflight: AbortController | undefined;
   private disposed = false;
+  /** the event stream is down (between its 'reconnecting' and its next 'connected') */
+  private streamDown = false;
   status: EngineStatus = { kind: 'connecting' };
   topology: Topology | undefined;
   readonly provisional = new Set<string>();
@@ -72,8 +79,9 @@ export class EngineConnection implements EngineView {
     return this.current;
   }
 
-  /** Starts listening to engine events. */
+  /** Starts listening to engine events (once; a disposed connection starts nothing). */
   start(): void {
+    if (this.stopEvents || this.disposed) return;
     let session: Session;
     try {
       session = this.session();
@@ -89,15 +97,25 @@ export class EngineConnection implements EngineView {
         this.hooks.wantsRefresh(`event: ${e.type} ${e.action.split(':')[0]} ${e.name ?? e.id.slice(0, 12)}`, true);
       },
       (state, error) => {
+        if (this.disposed) return;
         if (state === 'reconnecting') {
-          this.hooks.log('warn', `[${this.spec.label}] event stream lost${error ? `: ${error}` : ''}; reconnecting`);
+          const first = !this.streamDown;
+          this.streamDown = true;
+          this.hooks.log(first ? 'warn' : 'debug', `[${this.spec.label}] event stream lost${error ? `: ${error}` : ''}; reconnecting`);
+          if (this.status.kind !== 'connected') return;
           this.markUnreachable(error ?? 'event stream lost');
-          // A snapshot attempt confirms it (or not) and starts the retries with backoff.
-          this.hooks.wantsRefresh('event stream lost', false);
+          // One snapshot attempt per outage confirms it (or not) and, failing, starts the retries
+          // with backoff; the stream coming back refreshes again.
+          if (first) this.hooks.wantsRefresh('event stream lost', false);
         } else {
+          this.streamDown = false;
           this.hooks.log('info', `[${this.spec.label}] event stream connected`);
-          // Anything may have changed while the stream was away.
-          if (this.status.kind !== 'connected') this.hooks.wantsRefresh('reconnect: event stream back', false);
+          // Anything may have changed while the stream was away; the engine answers again, so
+          // refresh now rather than at the next retry.
+          if (this.status.kind !== 'connected') {
+            this.clearRetry();
+            this.hooks.wantsRefresh('reconnect: event stream back', false);
+          }
         }
       },
     );

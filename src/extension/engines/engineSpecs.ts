@@ -3,7 +3,7 @@
  * separate root), else the single engine of `netlens.engine.host` / `netlens.engine.context`. Bad
  * entries are reported and skipped; the others are still shown.
  */
-import type { SessionOptions, SshTarget } from '../../core/session';
+import type { SessionOptions, SessionTimeouts, SshTarget } from '../../core/session';
 
 export type HostShellSetting = 'auto' | 'local' | 'ssh' | 'none';
 
@@ -53,7 +53,25 @@ export function engineUrlHost(url: string | undefined): { host?: string; user?: 
   }
 }
 
-export function engineSpec(raw: EngineSettings, defaults: { hostShell: HostShellSetting; ssh: SshSettings }, fallbackLabel: string): EngineSpec | string {
+export interface EngineDefaults {
+  readonly hostShell: HostShellSetting;
+  readonly ssh: SshSettings;
+  /** the same for every engine */
+  readonly timeouts?: SessionTimeouts;
+}
+
+/**
+ * `netlens.timeouts.*` as the core takes them: seconds to milliseconds; a value that is not a
+ * positive number is left out (the core's default applies) rather than turned into "no limit".
+ */
+export function timeoutsFromSeconds(raw: { engineRequest?: unknown; hostBatch?: unknown }): SessionTimeouts {
+  const ms = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v * 1000) : undefined);
+  const engineRequestMs = ms(raw.engineRequest);
+  const hostBatchMs = ms(raw.hostBatch);
+  return { ...(engineRequestMs !== undefined ? { engineRequestMs } : {}), ...(hostBatchMs !== undefined ? { hostBatchMs } : {}) };
+}
+
+export function engineSpec(raw: EngineSettings, defaults: EngineDefaults, fallbackLabel: string): EngineSpec | string {
   const host = nonEmpty(raw.host);
   const context = nonEmpty(raw.context);
   if (host && !ENGINE_URL.test(host)) return `engine "${host}" is not a unix://, tcp://, ssh:// or npipe:// URL`;
@@ -93,6 +111,7 @@ export function engineSpec(raw: EngineSettings, defaults: { hostShell: HostShell
       // For `auto` the core takes an ssh target as "use ssh", so pass one only when the user named an
       // SSH host or the engine itself is reached over ssh (then the settings add user, key, known_hosts).
       ...(target && (hostShell === 'ssh' || (hostShell === 'auto' && (nonEmpty(ssh.host) || host?.startsWith('ssh://')))) ? { ssh: target } : {}),
+      ...(defaults.timeouts && Object.keys(defaults.timeouts).length ? { timeouts: defaults.timeouts } : {}),
     },
   };
 }
@@ -104,7 +123,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export function engineSpecs(
   single: EngineSettings,
   list: readonly unknown[],
-  defaults: { hostShell: HostShellSetting; ssh: SshSettings },
+  defaults: EngineDefaults,
 ): { specs: EngineSpec[]; problems: string[] } {
   const specs: EngineSpec[] = [];
   const problems: string[] = [];

@@ -11,8 +11,13 @@ export const EVENT_DEBOUNCE_MS = 60;
 /** A refresh that takes longer than this gets a progress indicator. */
 export const PROGRESS_AFTER_MS = 400;
 
+/** Reasons kept per pending refresh, for the log; a long burst is counted, not stored. */
+const MAX_REASONS = 100;
+
 interface Pending {
   readonly reasons: string[];
+  /** reasons beyond MAX_REASONS */
+  more: number;
   readonly promise: Promise<void>;
   readonly resolve: () => void;
 }
@@ -47,9 +52,10 @@ export class RefreshQueue {
     if (!slot.next) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
-      slot.next = { reasons: [], promise, resolve };
+      slot.next = { reasons: [], more: 0, promise, resolve };
     }
-    slot.next.reasons.push(reason);
+    if (slot.next.reasons.length < MAX_REASONS) slot.next.reasons.push(reason);
+    else slot.next.more++;
     const { promise } = slot.next;
     if (automatic) {
       if (!slot.timer && !slot.running) {
@@ -86,7 +92,8 @@ export class RefreshQueue {
       return;
     }
     const reasons = [...new Set(job.reasons)];
-    this.log(`refresh ${target.label}: ${reasons.slice(0, 5).join('; ')}${reasons.length > 5 ? ` (+${reasons.length - 5})` : ''}`);
+    const more = reasons.length - 5 + job.more;
+    this.log(`refresh ${target.label}: ${reasons.slice(0, 5).join('; ')}${more > 0 ? ` (+${more})` : ''}`);
     const started = Date.now();
     const run = target.refresh();
     const progressTimer = setTimeout(() => this.showProgress(`netlens: reading ${target.label}`, run), PROGRESS_AFTER_MS);

@@ -26,7 +26,7 @@ export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>
   private roots: TreeNode[] | undefined;
   private readonly index = new Map<string, Indexed>();
   private readonly elements = new Map<string, TreeElement>();
-  /** children fetched on expansion; layers never change for a container, diffs are read again */
+  /** children fetched on expansion; layers never change for a container, diffs are read again; pruned with their node */
   private readonly loaded = new Map<string, TreeNode[]>();
   private readonly subscription: vscode.Disposable;
 
@@ -80,6 +80,10 @@ export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>
       for (const c of this.loaded.get(n.id) ?? n.children) add(c, n.id);
     };
     for (const r of roots) add(r, undefined);
+    // What belonged to things that are gone goes with them: their handles, and the layers or
+    // changes fetched for a container that no longer exists.
+    for (const id of this.loaded.keys()) if (!this.index.has(id)) this.loaded.delete(id);
+    for (const id of this.elements.keys()) if (!this.index.has(id)) this.elements.delete(id);
     this.roots = roots;
     return roots;
   }

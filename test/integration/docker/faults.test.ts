@@ -1,6 +1,7 @@
 /**
  * Engine faults a user meets, provoked for real: no socket, a socket they may not open (checked as
- * the unprivileged user 65534 against the real /var/run/docker.sock), a closed tcp port.
+ * the unprivileged user 65534 against the real /var/run/docker.sock), a closed tcp port, and a
+ * socket that accepts connections and never answers (a unix socket server of the test's own).
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
 import { NetlensError } from '../../../src/core/errors';
 import { freePort, requireRealEngine } from '../../support/lab';
+import { startHungSocket, type HungSocket } from '../../support/faults';
 
 async function snapshotError(dockerHost: string): Promise<NetlensError> {
   const endpoint = resolveEngineEndpoint({ dockerHost, env: {} });
@@ -68,3 +70,41 @@ describe('docker faults on the real machine', function () {
     assert.equal(e.tried, `tcp://127.0.0.1:${port}`);
   });
 });
+
+describe('an engine socket that accepts and never answers, as a new user meets it', function () {
+  this.timeout(90_000);
+  const cliPath = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+  let hung: HungSocket;
+  before(async () => {
+    hung = await startHungSocket();
+  });
+  after(async () => {
+    await hung.close();
+  });
+
+  const cli = (args: string[]) => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', timeout: 80_000 });
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+  };
+
+  it('`topology` ends with one line naming the request, the limit and the socket, exit 1 (default limit 10 s)', () => {
+    const r = cli(['topology', '--docker-host', hung.url]);
+    assert.equal(r.signal, null, 'it ended by itself');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] ?? '', /^netlens: The Docker engine did not answer GET \/\w+ within 10 s — it is hung, overloaded, or something in front of it accepts connections and never answers \(tried: unix:\/\/.*engine\.sock\)$/);
+    console.log(`      ${lines[0]} — after ${r.ms} ms`);
+  });
+
+  it('--request-timeout sets the limit; layers and diff are bounded too', () => {
+    for (const args of [['topology', '--json'], ['layers', 'web'], ['diff', 'web']]) {
+      const r = cli([...args, '--docker-host', hung.url, '--request-timeout', '1.5']);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^netlens: The Docker engine did not answer GET \/\S+ within 1\.5 s/, args.join(' '));
+    }
+  });
+});
+

@@ -5,7 +5,7 @@
  * the right code, quickly.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +159,36 @@ describe('docker over ssh:// through a real sshd', function () {
       (e: unknown) => e instanceof NetlensError && e.code === 'SSH_AUTH' && /locked/.test(e.message),
     );
   });
+
+  it('an SSH link that goes silent (its sshd frozen): ENGINE_TIMEOUT within the limit, then a fresh connection', async () => {
+    const endpoint = resolveEngineEndpoint({ dockerHost: url, env: {} });
+    const client = createDockerClient(endpoint, { knownHostsPath: sshd.knownHostsPath, privateKeyPath: sshd.privateKeyPath }, { requestTimeoutMs: 2000 });
+    const logins = () => (readFileSync(sshd.logPath, 'utf8').match(/Accepted publickey/g) ?? []).length;
+    assert.equal(String(await engineGet(client, '/_ping')), 'OK');
+    const before = logins();
+    // every process serving the open connection (not the listener): SIGSTOP, so TCP stays up and nothing answers
+    const descendants = (pid: number): number[] => {
+      // (ps exits 1 when there is no child)
+      const kids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+      return kids.flatMap((k) => [k, ...descendants(k)]);
+    };
+    const frozen = descendants(sshd.pid);
+    assert.ok(frozen.length > 0, 'the connection has its sshd processes');
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    try {
+      await assert.rejects(engineGet(client, '/_ping'), (e: unknown) => e instanceof NetlensError && e.code === 'ENGINE_TIMEOUT' && /within 2 s/.test(e.message));
+      assert.equal(String(await engineGet(client, '/_ping')), 'OK', 'the next request is served');
+      assert.equal(logins() - before, 1, 'over a new SSH connection');
+    } finally {
+      for (const pid of frozen) {
+        try {
+          process.kill(pid, 'SIGCONT');
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
 });
+

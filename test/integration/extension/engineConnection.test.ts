@@ -49,8 +49,50 @@ function startRelay(): Promise<{ close(): Promise<void> }> {
   );
 }
 
-function connectionTo(host: string, onWants: (reason: string, automatic: boolean) => void): EngineConnection {
-  const { specs, problems } = engineSpecs({ host }, [], { hostShell: 'none', ssh: {} });
+/**
+ * A unix socket that first accepts connections and never answers (a hung engine), and later
+ * forwards new connections to the engine's socket (the engine answers again).
+ */
+function startHungThenRelay(path: string): Promise<{ answer(): void; close(): Promise<void> }> {
+  rmSync(path, { force: true });
+  let relaying = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => undefined).on('close', () => sockets.delete(client));
+    if (!relaying) return; // accepted, never answered
+    const upstream = createConnection('/var/run/docker.sock');
+    sockets.add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  return new Promise((resolve) =>
+    server.listen(path, () =>
+      resolve({
+        answer: () => {
+          relaying = true;
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      }),
+    ),
+  );
+}
+
+function connectionTo(
+  host: string,
+  onWants: (reason: string, automatic: boolean) => void,
+  timeouts?: { engineRequestMs?: number },
+): EngineConnection {
+  const { specs, problems } = engineSpecs({ host }, [], { hostShell: 'none', ssh: {}, ...(timeouts ? { timeouts } : {}) });
   assert.deepEqual(problems, []);
   const spec = specs[0]!;
   return new EngineConnection(spec, { createSession, log: () => undefined, changed: () => undefined, wantsRefresh: onWants });
@@ -148,4 +190,40 @@ describe('sidebar engine connection on the real engine', function () {
     assert.notEqual(conn.topology, model, 'a new snapshot replaced the stale one');
     await relay.close();
   });
+
+  it('an engine that accepts and never answers is an error within the limit — never "connected" — and recovers by itself when it answers', async () => {
+    const path = '/tmp/nle-it-hung.sock';
+    const hung = await startHungThenRelay(path);
+    const reasons: string[] = [];
+    let conn!: EngineConnection;
+    conn = connectionTo(
+      `unix://${path}`,
+      (reason) => {
+        reasons.push(reason);
+        void conn.refresh();
+      },
+      { engineRequestMs: 2000 },
+    );
+    open.push(conn);
+    try {
+      const first = conn.refresh();
+      conn.start();
+      await first;
+      const status = ((): EngineStatus => conn.status)();
+      assert.equal(status.kind, 'error', JSON.stringify(status));
+      assert.equal(status.kind === 'error' ? status.code : undefined, 'ENGINE_TIMEOUT');
+      assert.match(conn.lastError ?? '', /did not answer GET \/\w+ within 2 s .*\(tried: unix:\/\/\/tmp\/nle-it-hung\.sock\)/);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.notEqual(((): EngineStatus => conn.status)().kind, 'connected', 'the event stream opening did not count as connected');
+      hung.answer();
+      const ms = await until('connected by itself', () => conn.status.kind === 'connected', 45_000);
+      console.log(`      connected ${ms} ms after the engine began to answer (${reasons.join(', ')})`);
+      assert.ok(conn.topology?.networks.some((n) => n.name === 'bridge'));
+    } finally {
+      await conn.dispose();
+      await hung.close();
+      rmSync(path, { force: true });
+    }
+  });
 });
+

@@ -13,6 +13,9 @@ import type { NetlensErrorCode } from '../../../src/core/errors';
 import { startSshd } from '../../support/sshd';
 import type { RunningSshd } from '../../support/sshd';
 import { freePort } from '../../support/lab';
+import { processesWith, uniqueSeconds, waitUntilGone, waitUntilRunning } from '../../support/faults';
+import { ShellTimeoutError } from '../../../src/core/host/shell';
+import { spawn } from 'node:child_process';
 import { buildHostTestLab, removeHostTestLab } from './hostLab';
 
 /** Runs f and returns its NetlensError and how long it took to fail. */
@@ -36,14 +39,17 @@ describe('host integration: the SSH host shell against a real sshd on 127.0.0.1'
   let sshd: RunningSshd;
   let dir: string;
   const shells: HostShell[] = [];
-  const ssh = (overrides: { knownHostsPath?: string; privateKeyPath?: string; port?: number } = {}): HostShell => {
-    const s = createSshShell({
-      host: '127.0.0.1',
-      port: overrides.port ?? sshd.port,
-      username: sshd.username,
-      privateKeyPath: overrides.privateKeyPath ?? sshd.privateKeyPath,
-      knownHostsPath: overrides.knownHostsPath ?? sshd.knownHostsPath,
-    });
+  const ssh = (overrides: { knownHostsPath?: string; privateKeyPath?: string; port?: number; timeoutMs?: number } = {}): HostShell => {
+    const s = createSshShell(
+      {
+        host: '127.0.0.1',
+        port: overrides.port ?? sshd.port,
+        username: sshd.username,
+        privateKeyPath: overrides.privateKeyPath ?? sshd.privateKeyPath,
+        knownHostsPath: overrides.knownHostsPath ?? sshd.knownHostsPath,
+      },
+      overrides.timeoutMs !== undefined ? { timeoutMs: overrides.timeoutMs } : {},
+    );
     shells.push(s);
     return s;
   };
@@ -142,5 +148,88 @@ describe('host integration: the SSH host shell against a real sshd on 127.0.0.1'
     assertCode((await failure(() => ssh({ privateKeyPath: stranger }).run('true'))).error, 'SSH_AUTH');
     const closed = await freePort();
     assertCode((await failure(() => ssh({ port: closed }).run('true'))).error, 'SSH_CONNECT');
+  });
+
+  // "Remote" is 127.0.0.1 here: the host's process table shows what runs on the remote end.
+  const perConnectionSshd = (): number[] =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(sshd.pid)], { encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter(Boolean).map(Number);
+
+  it('a finished run leaves nothing on the host: no guard, no timer, no stray job', async () => {
+    const n = uniqueSeconds();
+    // a limit of its own, so this run's remote guard (`… nl-run MARKER <limit + 5>`) and timer can be told apart
+    const deadline = Number(uniqueSeconds());
+    const shell = ssh({ timeoutMs: (deadline - 5) * 1000 });
+    const r = await shell.run(`echo out; echo err >&2; (sleep ${n} &); exit 5`);
+    assert.deepEqual(r, { stdout: 'out\n', stderr: 'err\n', code: 5 });
+    assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
+    assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'the remote guard and its timer are gone');
+  });
+
+  it('an SSH connection dropped mid-batch: SSH_CONNECT at once, the remote batch killed, the next run reconnects', async () => {
+    const n = uniqueSeconds();
+    const shell = ssh({ timeoutMs: 60_000 });
+    assert.equal((await shell.run('echo up')).stdout, 'up\n');
+    const run = shell.run(`echo started; sleep ${n} & sh -c 'sleep ${n}'`);
+    await waitUntilRunning(`sleep ${n}`, 5000);
+    const before = accepted();
+    for (const pid of perConnectionSshd()) process.kill(pid, 'SIGTERM');
+    await assert.rejects(run, (e: unknown) => {
+      assert.ok(e instanceof NetlensError, String(e));
+      assertCode(e, 'SSH_CONNECT');
+      assert.match(e.message, /lost while the host shell ran/);
+      return true;
+    });
+    assert.deepEqual(await waitUntilGone(`sleep ${n}`, 5000), [], 'nothing of the batch is left on the host');
+    assert.equal((await shell.run('echo again')).stdout, 'again\n');
+    assert.equal(accepted() - before, 1, 'a new connection');
+  });
+
+  it('a stalled remote command: SHELL_TIMEOUT with the output so far, the remote group killed, the next run works', async () => {
+    const n = uniqueSeconds();
+    const shell = ssh({ timeoutMs: 1500 });
+    const err = await shell.run(`echo before; sleep ${n} & sleep ${n}`).then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ShellTimeoutError, String(err));
+    assert.equal(err.code, 'SHELL_TIMEOUT');
+    assert.match(err.message, /within 1\.5 s/);
+    assert.equal(err.stdout, 'before\n');
+    assert.deepEqual(await waitUntilGone(`sleep ${n}`, 5000), [], 'the remote process group was killed');
+    assert.equal((await shell.run('echo next')).stdout, 'next\n');
+  });
+
+  it('a cancelled run kills the remote group and keeps the connection', async () => {
+    const n = uniqueSeconds();
+    const shell = ssh({ timeoutMs: 60_000 });
+    assert.equal((await shell.run('true')).code, 0);
+    const before = accepted();
+    const ac = new AbortController();
+    const run = shell.run(`sleep ${n} & sleep ${n}`, ac.signal);
+    await waitUntilRunning(`sleep ${n}`, 5000);
+    ac.abort();
+    await assert.rejects(run, (e: unknown) => e instanceof NetlensError && /aborted/.test(e.message));
+    assert.deepEqual(await waitUntilGone(`sleep ${n}`, 5000), []);
+    assert.equal((await shell.run('echo still')).stdout, 'still\n');
+    assert.equal(accepted(), before, 'the same connection');
+  });
+
+  it('a client that goes silent (stopped, its connection still open) does not leave the batch running: the remote guard ends it', async () => {
+    const n = uniqueSeconds();
+    const compiled = join(__dirname, '..', '..', '..', 'src', 'core', 'host', 'sshShell.js');
+    const target = { host: '127.0.0.1', port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, knownHostsPath: sshd.knownHostsPath };
+    // limit 1 s: the remote guard's own deadline is 1 s + 5 s of grace
+    // (the command is put together in the child, so that only the remote `sleep` carries the marker)
+    const script = `require(${JSON.stringify(compiled)}).createSshShell(${JSON.stringify(target)}, { timeoutMs: 1000 }).run('sleep ' + ${n}).catch(() => {});`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      await waitUntilRunning(`sleep ${n}`, 10_000);
+      // SIGSTOP: the client neither cancels nor closes; TCP stays up, sshd sees nothing wrong
+      child.kill('SIGSTOP');
+      assert.ok(processesWith(`sleep ${n}`).length > 0, 'still running while the client is stopped');
+      assert.deepEqual(await waitUntilGone(`sleep ${n}`, 15_000), [], 'the remote guard killed its group at its own deadline');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

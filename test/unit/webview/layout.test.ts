@@ -130,6 +130,8 @@ describe('webview layout on a recorded real topology', () => {
     const back = layoutTopology(base, { memory: after.memory });
     for (const n of layout.nodes) assert.deepEqual([node(back, n.id).x, node(back, n.id).y], [n.x, n.y], `${n.id} stays when nlw-w3 goes`);
     assert.equal(back.nodes.some((n) => n.id === topologyIds.container(w3.id)), false);
+    assert.ok(topologyIds.container(w3.id) in after.memory.homes);
+    assert.equal(topologyIds.container(w3.id) in back.memory.homes, false, 'the memory forgets a removed container (it is saved with the view)');
   });
 
   it('collapses a network to its head and says how many rows it hides', () => {

@@ -1,0 +1,66 @@
+/**
+ * How a host script is run so that nothing of it outlives its run — locally and over SSH alike.
+ *
+ * The shell is started as `sh -c 'IFS= read -r W; eval "$W"' nl-run MARKER DEADLINE` and reads,
+ * from its stdin: one line of guard code (W below), the script, and a line holding only MARKER
+ * (drawn fresh per run). stdin then stays OPEN for the whole run: the caller closes it only to
+ * cancel. The guard
+ *   - makes sure it leads its own process group (a local run is spawned detached, sshd gives every
+ *     session its own; otherwise it re-execs itself under `setsid`), so `kill -9 0` reaches every
+ *     process the script started — `nsenter`, `ip`, `iptables-save`, whatever they forked;
+ *   - feeds the script, line by line, to `sh -s`, whose exit status becomes the run's;
+ *   - then watches stdin: end of input (the caller cancelled, closed the channel, or died; sshd
+ *     closes it when the SSH connection drops) kills the whole group;
+ *   - kills the whole group after DEADLINE seconds even when nobody is left to close stdin (a
+ *     client that vanished behind a silent network) — where `sleep` is on the PATH;
+ *   - when the script ends normally, sends TERM to what is left of the group (the watchers, a
+ *     background process a command left behind), itself ignoring it, and exits with the status.
+ * Without /proc (G unknown) or setsid it cannot lead a group; it then runs the script with only
+ * itself as the target of its kills (the batch would outlive a cancel there). Every Linux host
+ * netlens reads has /proc.
+ *
+ * Input that ends before MARKER means the caller cancelled while sending: whatever lines arrived
+ * are not trusted to be a whole script, and the group is killed before they can do much.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** The command line (the one thing a login shell parses): POSIX sh, and fine in bash, zsh, fish and csh. */
+export const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
+
+/** One line; no single quotes, so it could also travel inside '…' if a caller needed that. */
+export const GUARD_CODE = [
+  'G=; read -r _ _ _ _ G _ </proc/$$/stat 2>/dev/null;',
+  'if [ -n "$G" ] && [ "$G" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid sh -c "$W" "$0" "$@"; fi;',
+  'K=0; [ "$G" = "$$" ] || K=$$;',
+  'exec 3<&0;',
+  'T=; if [ "$2" -gt 0 ]; then ( sleep "$2" && kill -9 $K ) >/dev/null 2>&1 </dev/null & T=$!; fi;',
+  '{ F=; while IFS= read -r l; do if [ "$l" = "$1" ]; then F=1; break; fi; printf "%s\\n" "$l"; done; exec >&-;',
+  '[ -n "$F" ] || kill -9 $K;',
+  '( while read -r _; do :; done <&3; kill -9 $K ) >/dev/null 2>&1 & } <&3 2>/dev/null | sh -s 3<&-; R=$?;',
+  'exec 3<&-;',
+  'if [ "$K" = 0 ]; then trap "" TERM; kill -TERM 0; else kill $T 2>/dev/null; fi;',
+  'exit $R',
+].join(' ');
+
+/** Seconds the guard waits beyond the caller's own limit: the caller normally cancels first. */
+export const GUARD_GRACE_S = 5;
+
+export interface GuardedRun {
+  /** argv after the shell: `-c BOOTSTRAP nl-run MARKER DEADLINE` */
+  readonly args: readonly string[];
+  /** what to write to stdin (without closing it) */
+  readonly input: string;
+}
+
+export function guardedRun(script: string, timeoutMs: number | null): GuardedRun {
+  const marker = `NLEND${randomBytes(12).toString('hex')}`;
+  const deadline = timeoutMs === null ? 0 : Math.ceil(timeoutMs / 1000) + GUARD_GRACE_S;
+  const body = script.endsWith('\n') ? script : `${script}\n`;
+  return { args: ['-c', GUARD_BOOTSTRAP, 'nl-run', marker, String(deadline)], input: `${GUARD_CODE}\n${body}${marker}\n` };
+}
+
+/** The SSH exec command for a guarded run: the login shell only sees `exec sh …` and safe words. */
+export function guardedRemoteCommand(run: GuardedRun): string {
+  const [, bootstrap, ...rest] = run.args;
+  return `exec sh -c '${bootstrap}' ${rest.join(' ')}`;
+}
