@@ -24,6 +24,22 @@ async function until(what: string, check: () => boolean, ms: number): Promise<nu
   return Date.now() - started;
 }
 
+/** The sidebar's connection to our own dockerd: every refresh it asks for runs, and its reasons are kept. */
+function sidebarConnection(timeouts: { engineRequestMs: number; eventCheckMs?: number }): { conn: EngineConnection; reasons: string[] } {
+  const { specs } = engineSpecs({ host: OWN.url }, [], { hostShell: 'none', ssh: {}, timeouts });
+  const reasons: string[] = [];
+  const conn: EngineConnection = new EngineConnection(specs[0]!, {
+    createSession,
+    log: () => undefined,
+    changed: () => undefined,
+    wantsRefresh: (reason) => {
+      reasons.push(reason);
+      void conn.refresh();
+    },
+  });
+  return { conn, reasons };
+}
+
 describe('a Docker daemon killed mid-refresh (a dockerd of our own in netns nls-st)', function () {
   this.timeout(120_000);
 
@@ -75,18 +91,7 @@ describe('a Docker daemon killed mid-refresh (a dockerd of our own in netns nls-
 
   it('the sidebar keeps the last model as stale, and is connected again by itself once the daemon is back', async () => {
     if (dockerdPid() === null) await startOwnDockerd();
-    const { specs } = engineSpecs({ host: OWN.url }, [], { hostShell: 'none', ssh: {}, timeouts: { engineRequestMs: 3000 } });
-    let conn!: EngineConnection;
-    const reasons: string[] = [];
-    conn = new EngineConnection(specs[0]!, {
-      createSession,
-      log: () => undefined,
-      changed: () => undefined,
-      wantsRefresh: (reason) => {
-        reasons.push(reason);
-        void conn.refresh();
-      },
-    });
+    const { conn, reasons } = sidebarConnection({ engineRequestMs: 3000 });
     try {
       await conn.refresh();
       assert.equal(conn.status.kind, 'connected', conn.lastError);
@@ -122,18 +127,7 @@ describe('a Docker daemon killed mid-refresh (a dockerd of our own in netns nls-
 
   it('a daemon that hangs while connected: its quiet event stream is checked, the view goes stale, and comes back when the daemon resumes', async () => {
     if (dockerdPid() === null) await startOwnDockerd();
-    const { specs } = engineSpecs({ host: OWN.url }, [], { hostShell: 'none', ssh: {}, timeouts: { engineRequestMs: 2000, eventCheckMs: 1000 } });
-    let conn!: EngineConnection;
-    const reasons: string[] = [];
-    conn = new EngineConnection(specs[0]!, {
-      createSession,
-      log: () => undefined,
-      changed: () => undefined,
-      wantsRefresh: (reason) => {
-        reasons.push(reason);
-        void conn.refresh();
-      },
-    });
+    const { conn, reasons } = sidebarConnection({ engineRequestMs: 2000, eventCheckMs: 1000 });
     let frozen = false;
     try {
       await conn.refresh();
