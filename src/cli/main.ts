@@ -1,6 +1,6 @@
 /**
  * netlens on the command line: the same facts the extension shows, as text or --json.
- *   netlens topology [--json]
+ *   netlens topology [--json] [--listeners]
  *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]> [--proto tcp|udp|icmp] [--json]
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
@@ -16,7 +16,8 @@ import { renderTopology } from './renderTopology';
 import { runTrace } from './traceCommand';
 
 const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
-  topology                         the joined model of engine and host
+  topology                         the joined model of engine and host (--listeners: also who listens
+                                   in each container, which the kernel makes costly to read)
   trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp, default tcp)
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        listeners: { type: 'boolean', default: false },
         'docker-host': { type: 'string' },
         context: { type: 'string' },
         ssh: { type: 'string' },
@@ -75,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'topology': {
-        const t = await session.snapshot();
+        const t = await session.snapshot(undefined, { containerListeners: values.listeners });
         await print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
         return 0;
       }

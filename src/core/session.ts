@@ -14,11 +14,14 @@ import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell } from './host/shell';
 import { createSshShell } from './host/sshShell';
-import { collectHostFacts } from './host/collect';
+import { collectContainerListeners, collectHostFacts } from './host/collect';
+import type { ListenerTarget } from './host/commands/containerListeners';
+import { withContainerListeners } from './model/withListeners';
+import { unknown } from './known';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
 import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
-import type { HostFacts } from './host/types';
+import type { HostFacts, Listener } from './host/types';
 import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
@@ -50,9 +53,24 @@ export interface SessionOptions {
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
+export interface SnapshotOptions {
+  /**
+   * Read who listens in every container namespace (default true: a complete model). Front ends
+   * refreshing pass false — those reads are most of a refresh's host-side cost — and leave each
+   * container's listeners unknown with LISTENERS_NOT_READ until readListeners.
+   */
+  readonly containerListeners?: boolean;
+}
+
 export interface Session {
   readonly description: string;
-  snapshot(signal?: AbortSignal): Promise<Topology>;
+  snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Topology>;
+  /**
+   * The topology with the listeners of these containers read now, in one shell round trip (for a
+   * trace that reached them, or a container's pane). Containers the last snapshot did not find a
+   * process of, or without a host shell, get them unknown with the reason.
+   */
+  readListeners(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -129,11 +147,13 @@ export function createSession(opts: SessionOptions = {}): Session {
   };
   const stops = new Set<() => void>();
   const details = new ContainerDetailsCache(docker);
+  /** each container's namespace as the last snapshot found it, for readListeners */
+  let namespaces = new Map<string, ListenerTarget>();
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
 
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
-    async snapshot(signal) {
+    async snapshot(signal, options = {}) {
       const started = Date.now();
       const hostShell = getShell();
       const [engine, host] = await Promise.all([
@@ -145,13 +165,28 @@ export function createSession(opts: SessionOptions = {}): Session {
           .catch((e) => {
             throw toEngineError(e, endpoint);
           }),
-        hostShell ? collectHostFacts(hostShell, { signal }) : Promise.resolve(null),
+        hostShell ? collectHostFacts(hostShell, { signal, containerListeners: options.containerListeners ?? true }) : Promise.resolve(null),
       ]);
+      if (host?.containerNetns.known) {
+        namespaces = new Map(Object.values(host.containerNetns.value).map((n) => [n.containerId, { containerId: n.containerId, pid: n.pid, netnsInode: n.netnsInode ?? null }]));
+      }
       const gaps: Gap[] = [];
       const rules = host ? hostRulesets(host, gaps) : { ipv4: null, ipv6: null };
       const topology = buildTopology({ engine, host, ipv4Rules: rules.ipv4, ipv6Rules: rules.ipv6, rulesGaps: gaps, collectMs: Date.now() - started });
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
+    },
+    async readListeners(topology, containerIds, signal) {
+      const hostShell = getShell();
+      const targets: ListenerTarget[] = [];
+      const byId: Record<string, Known<readonly Listener[]>> = {};
+      for (const id of containerIds) {
+        const t = namespaces.get(id);
+        if (hostShell && t) targets.push(t);
+        else byId[id] = unknown(hostShell ? 'no process of this container was found on the host' : 'no shell on the Docker host is configured');
+      }
+      const read = hostShell ? await collectContainerListeners(hostShell, targets, signal) : {};
+      return withContainerListeners(topology, { ...byId, ...read });
     },
     storage: (id) => getContainerStorage(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
     diff: (id) => getContainerDiff(docker, id).catch((e) => { throw toEngineError(e, endpoint); }),
