@@ -156,17 +156,17 @@ export function createSession(opts: SessionOptions = {}): Session {
     async snapshot(signal, options = {}) {
       const started = Date.now();
       const hostShell = getShell();
-      const [engine, host] = await Promise.all([
-        collectEngineFacts(docker, endpoint, signal)
-          .then(async (facts) => {
-            const enriched = await details.enrich(facts.containers, signal);
-            return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
-          })
-          .catch((e) => {
-            throw toEngineError(e, endpoint);
-          }),
-        hostShell ? collectHostFacts(hostShell, { signal, containerListeners: options.containerListeners ?? true }) : Promise.resolve(null),
-      ]);
+      // the host batch first: it is the longer of the two, and its shell starts running at once
+      const hostFacts = hostShell ? collectHostFacts(hostShell, { signal, containerListeners: options.containerListeners ?? true }) : Promise.resolve(null);
+      const engineFacts = collectEngineFacts(docker, endpoint, signal)
+        .then(async (facts) => {
+          const enriched = await details.enrich(facts.containers, signal);
+          return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
+        })
+        .catch((e) => {
+          throw toEngineError(e, endpoint);
+        });
+      const [engine, host] = await Promise.all([engineFacts, hostFacts]);
       if (host?.containerNetns.known) {
         namespaces = new Map(Object.values(host.containerNetns.value).map((n) => [n.containerId, { containerId: n.containerId, pid: n.pid, netnsInode: n.netnsInode ?? null }]));
       }
