@@ -135,10 +135,11 @@ export function parseFibTrie(text: string): FibLocal[] {
   let leaf: string | null = null;
   for (const line of text.split('\n')) {
     const t = line.trim();
-    if (!t || /^(Main|Local|Id \d+):$/.test(t)) continue;
-    let m = /^\+-- ([\d.]+)\/(\d+) \d+ \d+ \d+$/.exec(t);
-    if (m) continue; // an inner trie node: a key prefix, not a route
-    m = /^\|-- ([\d.]+)$/.exec(t);
+    if (!t) continue;
+    // an inner trie node (a key prefix, not a route), the most common line
+    if (t.charCodeAt(0) === 43 /* + */ && /^\+-- ([\d.]+)\/(\d+) \d+ \d+ \d+$/.test(t)) continue;
+    if (/^(Main|Local|Id \d+):$/.test(t)) continue;
+    let m = /^\|-- ([\d.]+)$/.exec(t);
     if (m) {
       leaf = m[1] ?? null;
       continue;
