@@ -125,6 +125,14 @@ describe('host: every container namespace read from the host side in one pass (r
     assert.throws(() => parseNetnsRead('? 12\n'), isParse('? 12'));
   });
 
+  it('the netnsid comes in an I record at the end; recordings before it carried it in the N record', () => {
+    const id = 'a'.repeat(64);
+    assert.equal(parseNetnsRead(`N 12 ${id} 4026532184 -\nI 12 7\nF 12 ${id}\n`)[0]?.netnsid, 7);
+    assert.equal(parseNetnsRead(`N 12 ${id} 4026532184 7\nF 12 ${id}\n`)[0]?.netnsid, 7);
+    assert.equal(parseNetnsRead(`N 12 ${id} 4026532184 -\nF 12 ${id}\n`)[0]?.netnsid, null);
+    assert.throws(() => parseNetnsRead(`N 12 ${id} 1 -\nI 12 x\n`), (e: unknown) => e instanceof NetlensError && e.message.includes('I 12 x'));
+  });
+
   it('a namespace whose read never finished is incomplete, not complete', () => {
     const [r] = parseNetnsRead(`N 12 ${'a'.repeat(64)} 1 -\n12 dev lo\n`);
     assert.equal(r?.incomplete, 'the read of this namespace did not finish');

@@ -14,6 +14,9 @@
  * namespace, a bridge or tunnel inside the container, a /32 address — is marked `S` (slow) and the
  * caller reads that namespace with `nsenter … ip -json`, as before.
  *
+ * The awk reads the namespaces as soon as it has `ls -l`'s inodes, while lsns and `ip -o` still run
+ * (their output waits in the pipe), and decides only at the end.
+ *
  * Namespaces are deduplicated by inode (`ls -l /proc/PID/ns/net`): a `--network container:X`
  * sharer is reported as `= PID ID OWNERPID`, a `--network host` container as `H PID ID` (its
  * namespace is the host's, read by the other sections).
@@ -21,7 +24,10 @@
  * Input (stdin), sections introduced by `@ctr` (`PID ID` lines), `@ns` (`ls -l` lines), `@nsid`
  * (`lsns -n -o NS,NETNSID` lines) and `@veth` (`ip -o link show type veth` lines). Output, one
  * record per line:
- *   N PID ID INODE|- NETNSID|-        a namespace read here (its lines follow)
+ *   N PID ID INODE|- -                a namespace read here (its lines follow; the field after the
+ *                                     inode is the netnsid in recordings made before the I record)
+ *   I PID NETNSID                     the netnsid the host gave that namespace (at the end: lsns
+ *                                     runs while the awk reads)
  *   PID TAG TEXT                      a line of /proc/PID/net/TAG (route, ipv6_route, arp, fib_trie,
  *                                     if_inet6, tcp, tcp6, udp, udp6), trailing blanks cut; socket
  *                                     tables keep their header and LISTEN / unconnected lines, and
@@ -73,7 +79,8 @@ function hexval(s,   i, n) { n = 0; s = toupper(s); for (i = 1; i <= length(s); 
 function le4(s) { return hexval(substr(s, 7, 2)) * 16777216 + hexval(substr(s, 5, 2)) * 65536 + hexval(substr(s, 3, 2)) * 256 + hexval(substr(s, 1, 2)) }
 function dotted(s,   q) { split(s, q, "."); return q[1] * 16777216 + q[2] * 65536 + q[3] * 256 + q[4] }
 function masklen(m,   l, b) { l = 0; b = 2147483648; while (l < 32 && m >= b) { m -= b; b /= 2; l++ } return l }
-function readns(p, id, netnsid,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, clen, cdev, nl, laddr, leaf, sect, best, bdev, ndev, x, attrs, files, e) {
+# Reads one namespace; what only needs the pairing with host veths (lsns, ip -o) waits for decide().
+function readns(p,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, clen, cdev, nl, laddr, leaf, sect, best, bdev, ndev, x, attrs, files, e) {
   slow = ""
   nd = 0
   f = "/proc/" p "/net/dev"
@@ -98,10 +105,11 @@ function readns(p, id, netnsid,   f, line, r, nd, names, j, d, v, val, slow, k, 
       val[attrs[k]] = v
     }
     if (val["ifindex"] == "" || val["iflink"] == "" || val["flags"] == "") { if (slow == "") slow = "sysfs of " names[j] " is not readable"; continue }
+    nif[p]++
+    ifname[p, nif[p]] = names[j]
     # IFF_LOOPBACK (0x8) is the fourth bit of the flags word
-    if (int(hexval(substr(val["flags"], 3)) / 8) % 2 == 1) print p, "kind", names[j], "loopback"
-    else if (netnsid != "" && ((val["iflink"] " " val["ifindex"]) in pair) && pair[val["iflink"] " " val["ifindex"]] == netnsid) print p, "kind", names[j], "veth"
-    else if (slow == "") slow = names[j] " is neither the loopback nor a veth whose peer is on the host"
+    iflo[p, nif[p]] = int(hexval(substr(val["flags"], 3)) / 8) % 2
+    ifkey[p, nif[p]] = val["iflink"] " " val["ifindex"]
   }
   nc = 0; nl = 0; sect = ""
   split("${NETNS_PROC_FILES.filter((f) => !NETNS_SOCKET_FILES.includes(f)).join(' ')}", files, " ")
@@ -113,7 +121,7 @@ function readns(p, id, netnsid,   f, line, r, nd, names, j, d, v, val, slow, k, 
       sub(/[ \t]+$/, "", line)
       if (files[k] == "fib_trie") {
         # only the local table: where the addresses are (main and local share one trie unless
-        # policy rules exist; any other table stops the fast path below)
+        # policy rules exist; any other table stops the fast path)
         if (line ~ /^[A-Za-z].*:$/) { sect = line; if (sect != "Main:" && sect != "Local:" && slow == "") slow = "fib_trie has table " sect }
         else if (line ~ /\|-- [0-9.]+$/) { split(line, x, " "); leaf = x[2] }
         else if (sect == "Local:" && line ~ /^ *\/32 host LOCAL$/ && leaf !~ /^127\./) laddr[++nl] = leaf
@@ -140,11 +148,36 @@ function readns(p, id, netnsid,   f, line, r, nd, names, j, d, v, val, slow, k, 
     }
     if ((best < 0 || ndev > 1) && slow == "") slow = "address " laddr[j] " is on no single connected route"
   }
+  why[p] = slow
+}
+# Once lsns and ip -o are in: the loopback, veths the kernel pairs with a host veth, and the verdict.
+function decide(p, id, netnsid,   j, slow) {
+  slow = why[p]
+  for (j = 1; j <= nif[p]; j++) {
+    if (iflo[p, j] == 1) print p, "kind", ifname[p, j], "loopback"
+    else if (netnsid != "" && (ifkey[p, j] in pair) && pair[ifkey[p, j]] == netnsid) print p, "kind", ifname[p, j], "veth"
+    else if (slow == "") slow = ifname[p, j] " is neither the loopback nor a veth whose peer is on the host"
+  }
   if (slow == "") print "F", p, id
   else print "S", p, id, slow
 }
+# After the ls -l lines: which namespaces to read (that of the host is read by the other sections, a
+# shared one once), read now while lsns and ip -o still run.
+function readall(   c, p, i) {
+  host = (self in ino) ? ino[self] : ""
+  for (c = 1; c <= n; c++) {
+    p = cpid[c]; i = (p in ino) ? ino[p] : ""
+    if (i != "" && i == host) { role[c] = "H"; continue }
+    if (i != "" && (i in owner)) { role[c] = "="; shared[c] = owner[i]; continue }
+    if (i != "") owner[i] = p
+    role[c] = "N"
+    print "N", p, cid[c], (i == "" ? "-" : i), "-"
+    readns(p)
+  }
+  done = 1
+}
 ${SOCKET_TABLE_FUNCTION}
-$0 == "@ctr" || $0 == "@ns" || $0 == "@nsid" || $0 == "@veth" { sec = $0; next }
+$0 == "@ctr" || $0 == "@ns" || $0 == "@nsid" || $0 == "@veth" { if (sec == "@ns" && !done) readall(); sec = $0; next }
 sec == "@ctr" { if ($1 ~ /^[0-9]+$/ && $2 ~ /^[0-9a-f]+$/ && length($2) == 64) { n++; cpid[n] = $1; cid[n] = $2 } next }
 ${NS_LINK_RULE}
 sec == "@nsid" { if ($1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/) nsid[$1] = $2; next }
@@ -155,15 +188,17 @@ sec == "@veth" {
   next
 }
 END {
-  host = (self in ino) ? ino[self] : ""
+  if (!done) readall()
   for (c = 1; c <= n; c++) {
-    p = cpid[c]; i = (p in ino) ? ino[p] : ""
-    if (i != "" && i == host) { print "H", p, cid[c]; continue }
-    if (i != "" && (i in owner)) { print "=", p, cid[c], owner[i]; continue }
-    if (i != "") owner[i] = p
-    t = (i != "" && (i in nsid)) ? nsid[i] : ""
-    print "N", p, cid[c], (i == "" ? "-" : i), (t == "" ? "-" : t)
-    readns(p, cid[c], t)
+    p = cpid[c]
+    if (role[c] == "H") print "H", p, cid[c]
+    else if (role[c] == "=") print "=", p, cid[c], shared[c]
+    else {
+      i = (p in ino) ? ino[p] : ""
+      t = (i != "" && (i in nsid)) ? nsid[i] : ""
+      if (t != "") print "I", p, t
+      decide(p, cid[c], t)
+    }
   }
 }`;
 
@@ -263,6 +298,12 @@ export function parseNetnsRead(text: string): NetnsRead[] {
         const b = fresh(Number(f[1]), f[2] ?? '', 'read', line);
         b.inode = PID.test(f[3] ?? '') ? Number(f[3]) : null;
         b.netnsid = PID.test(f[4] ?? '') ? Number(f[4]) : null;
+        break;
+      }
+      case 'I': {
+        const b = of(f[1], line);
+        if (!PID.test(f[2] ?? '')) throw parseError(WHAT, 'bad netnsid', line);
+        b.netnsid = Number(f[2]);
         break;
       }
       case 'H':
