@@ -2,12 +2,16 @@
  * A dockerode client for a resolved endpoint. Over ssh:// it runs `docker system dial-stdio` on
  * the remote through one shared ssh2 connection (./sshEngineAgent), with the host key checked against known_hosts (ssh2 checks nothing by
  * itself) and authentication from the agent or a key file — never a prompt.
+ *
+ * The options are worked out at once (a bad TLS file or SSH key fails here), but dockerode itself
+ * is loaded and built on first use: list calls to a local socket go round it (engineRequest.ts), so
+ * `netlens topology` never needs it, and loading it was ~15 ms of every CLI start.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { utils as ssh2Utils } from 'ssh2';
 import { NetlensError } from '../errors';
 import { createHostVerifier, knownKeyTypes } from '../host/knownHosts';
@@ -28,9 +32,17 @@ const SSH_READY_TIMEOUT_MS = 10_000;
 const endpoints = new WeakMap<Dockerode, EngineEndpoint>();
 
 export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions): Dockerode {
-  const docker = construct(clientOptions(endpoint, ssh ?? {}));
-  endpoints.set(docker, endpoint);
-  return docker;
+  const options = clientOptions(endpoint, ssh ?? {});
+  let real: Dockerode | undefined;
+  const client = new Proxy({} as Dockerode, {
+    get(_target, key) {
+      real ??= construct(options);
+      const v: unknown = Reflect.get(real, key, real);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(real) : v;
+    },
+  });
+  endpoints.set(client, endpoint);
+  return client;
 }
 
 /** The endpoint a client was made for, so functions given only the client can name it in errors. */
@@ -57,10 +69,12 @@ function clientOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockero
  * constructor is synchronous, so nothing else can observe the brief removal.
  */
 function construct(options: Dockerode.DockerOptions): Dockerode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const DockerodeClass = require('dockerode') as typeof Dockerode;
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
-    return new Dockerode(options);
+    return new DockerodeClass(options);
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }
