@@ -2,7 +2,8 @@
 // Creates busybox containers over M user networks (prefix nlb-), growing to each count asked for
 // (--containers 25,100,300), and at each count times, in paired rounds (each round runs every
 // contender once, in turn, so load on the machine hits them alike):
-//   (a) `node dist/cli.js topology --json` — a new user's cold run: engine + host facts joined;
+//   (a) `node dist/cli.js topology --json` (built with --minify, as packaged) — a new user's cold
+//       run: engine + host facts joined;
 //   (b) the hand-run bundle a user would type for fewer facts: docker network inspect (all) +
 //       docker inspect (all containers) + ip -json addr + bridge -json link + iptables-save;
 //   (c) with --baseline DIR, the same CLI built from another checkout (e.g. main), for before/after;
@@ -55,7 +56,8 @@ function build(dir, label) {
   const outDir = path.join(dir, 'out-bench');
   if (!values['no-build'] || !existsSync(outDir) || !existsSync(path.join(dir, 'dist/cli.js'))) {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json', '--outDir', outDir], { cwd: dir, stdio: 'inherit' });
-    execFileSync('node', ['scripts/build.mjs'], { cwd: dir, stdio: 'inherit' });
+    // the production build, as `npm run package` makes it: what a user runs
+    execFileSync('node', ['scripts/build.mjs', '--minify'], { cwd: dir, stdio: 'inherit' });
   }
   const core = (m) => require(path.join(outDir, 'src/core', m));
   return { label, cli: path.join(dir, 'dist/cli.js'), session: core('session.js'), collect: core('host/collect.js'), shell: core('host/shell.js') };
