@@ -4,6 +4,7 @@
  * host bridges and their ports, named netns, and what could not be established. Plain text, no
  * colour codes, so it can be piped and diffed.
  */
+import { listenersNotRead } from '../core/host/commands/containerListeners';
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../core/model/firewallBackend';
 import { listenerSummary } from '../core/model/listenerSummary';
@@ -97,11 +98,13 @@ export function renderTopology(t: Topology): string {
     out.push('shared network namespaces');
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
-  const listening = t.containers.filter((c) => c.listeners && !c.sharesNetnsWith);
-  if (listening.length) {
+  const listening = t.containers.filter((c) => c.listeners && !c.sharesNetnsWith && !listenersNotRead(c.listeners));
+  const unread = t.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
+  if (listening.length || unread) {
     out.push('');
     out.push('listening');
     for (const c of listening) out.push(`├─ ${c.name}: ${c.networkMode === 'host' ? "the host's sockets (--network host)" : listenerSummary(c.listeners!)}`);
+    if (unread) out.push(`├─ ${unread} container${unread === 1 ? '' : 's'}: not read (netlens topology --listeners reads them; a trace reads those it reaches)`);
   }
   if (t.publishes.length) {
     out.push('');

@@ -9,6 +9,10 @@ export type JsonRecord = Readonly<Record<string, unknown>>;
 
 /** Splits text holding JSON values written one after another (`[..][..]` or one per line). */
 export function parseConcatenatedJson(text: string, what: string): unknown[] {
+  // iproute2 writes each value on one line: JSON.parse per line is many times faster than the
+  // character scan below (a snapshot of 300 containers holds half a megabyte of `ip -json`)
+  const perLine = jsonPerLine(text);
+  if (perLine) return perLine;
   const values: unknown[] = [];
   let i = 0;
   while (i < text.length) {
@@ -40,6 +44,21 @@ export function parseConcatenatedJson(text: string, what: string): unknown[] {
       values.push(JSON.parse(chunk));
     } catch (e) {
       throw parseError(what, `invalid JSON (${(e as Error).message})`, lineAt(text, start));
+    }
+  }
+  return values;
+}
+
+function jsonPerLine(text: string): unknown[] | null {
+  const values: unknown[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (t[0] !== '[' && t[0] !== '{') return null;
+    try {
+      values.push(JSON.parse(t) as unknown);
+    } catch {
+      return null;
     }
   }
   return values;
