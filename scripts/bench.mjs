@@ -17,6 +17,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { eventLatency, printEventLatency } from './bench-events.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -60,7 +61,7 @@ function build(dir, label) {
     execFileSync('node', ['scripts/build.mjs', '--minify'], { cwd: dir, stdio: 'inherit' });
   }
   const core = (m) => require(path.join(outDir, 'src/core', m));
-  return { label, cli: path.join(dir, 'dist/cli.js'), session: core('session.js'), collect: core('host/collect.js'), shell: core('host/shell.js') };
+  return { label, outDir, cli: path.join(dir, 'dist/cli.js'), session: core('session.js'), collect: core('host/collect.js'), shell: core('host/shell.js') };
 }
 const builds = [build(process.cwd(), 'netlens')];
 if (values.baseline) {
@@ -120,13 +121,17 @@ function bundle() {
   sh('iptables-save');
 }
 
-/** Peak resident memory of one CLI run (GNU time's %M, KiB), or null without /usr/bin/time. */
-function peakMemoryMiB(cli) {
+/** Peak resident memory of one node run (GNU time's %M, KiB), or null without /usr/bin/time. */
+function peakMemoryMiB(...nodeArgs) {
   if (!existsSync('/usr/bin/time')) return null;
-  const r = spawnSync('/usr/bin/time', ['-f', 'NLB_MAXRSS %M', 'node', cli, 'topology', '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'NLB_MAXRSS %M', 'node', ...nodeArgs], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const m = /NLB_MAXRSS (\d+)/.exec(r.stderr ?? '');
   return m ? Number(m[1]) / 1024 : null;
 }
+
+/** A process doing what the extension does on refreshes: one session, a first and three warm snapshots. */
+const refreshScript = (outDir) => `const { createSession } = require(${JSON.stringify(path.join(outDir, 'src/core/session.js'))});
+(async () => { const s = createSession({ hostShell: 'local' }); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); await s.dispose(); })();`
 
 const results = [];
 try {
@@ -166,7 +171,9 @@ try {
       r.warm.push({ cold: cold.stats, warm, warmStats });
       r.host.push(host);
     }
-    r.memory = builds.map((b) => peakMemoryMiB(b.cli));
+    r.memory = builds.map((b) => peakMemoryMiB(b.cli, 'topology', '--json'));
+    r.refreshMemory = builds.map((b) => peakMemoryMiB('-e', refreshScript(b.outDir)));
+    r.events = await eventLatency(builds[0].outDir, { name: `${PREFIX}ev`, firstNetwork: `${PREFIX}net0`, network: `${PREFIX}net1`, image: 'netlens-busybox:1' }).catch((e) => ({ error: String(e.message ?? e) }));
     r.loadAfter = load();
     results.push(r);
 
@@ -184,17 +191,22 @@ try {
       console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s)`);
       console.log(`  host side alone (collectHostFacts as a refresh runs it, local shell): ${fmt(r.host[i])}`);
       if (r.memory[i] !== null) console.log(`  peak memory of the CLI (GNU time, max RSS): ${r.memory[i].toFixed(0)} MiB`);
+      if (r.refreshMemory[i] !== null) console.log(`  peak memory of the extension's refresh (a process taking a first and three warm snapshots): ${r.refreshMemory[i].toFixed(0)} MiB`);
+      if (i === 0) {
+        if (r.events.error) console.log(`  event → view: not measured: ${r.events.error}`);
+        else printEventLatency(b.label, r.events);
+      }
     });
   }
   console.log('');
   console.log('=== summary (medians; ratios against the bundle of the same round)');
-  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB'];
+  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
   console.log(head.join(' | '));
   for (const r of results) {
     builds.forEach((b, i) => {
       const bundleMs = median(r.bundle);
       const w = r.warm[i];
-      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0)].join(' | '));
+      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
     });
   }
   if (results.length > 1) {
