@@ -99,6 +99,6 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
 export function printEventLatency(label, f) {
   const r = (x) => `${x.toFixed(0)} ms`;
   console.log(`  event → view (the extension's EngineConnection + RefreshQueue, real engine; from the command issued):`);
-  console.log(`    docker start: event in ${r(f.start.event)}, model shows it ${r(f.start.shown)} (${f.start.changedContainers} of ${f.start.containers} container objects new), confirmed by a snapshot ${r(f.start.confirmed)}`);
-  console.log(`    docker network connect: event in ${r(f.connect.event)}, model shows it ${r(f.connect.shown)} (${f.connect.changedNetworks} of ${f.connect.networks} network objects new), confirmed with its IP ${r(f.connect.confirmed)}`);
+  console.log(`    docker start: event in ${r(f.start.event)}, model shows it ${r(f.start.shown)} (${r(Math.max(0, f.start.shown - f.start.event))} after the event) (${f.start.changedContainers} of ${f.start.containers} container objects new), confirmed by a snapshot ${r(f.start.confirmed)}`);
+  console.log(`    docker network connect: event in ${r(f.connect.event)}, model shows it ${r(f.connect.shown)} (${r(Math.max(0, f.connect.shown - f.connect.event))} after the event) (${f.connect.changedNetworks} of ${f.connect.networks} network objects new), confirmed with its IP ${r(f.connect.confirmed)}`);
 }
