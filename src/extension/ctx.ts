@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Topology } from '../core/model/types';
 import type { Session, SessionOptions } from '../core/session';
+import { errorMessage } from '../core/errors';
 import { Config } from './config';
 import { EngineConnection } from './engines/engineConnection';
 import { EngineSet } from './engines/engineSet';
@@ -43,7 +44,9 @@ export class NetlensContext implements vscode.Disposable {
     this.refreshes = new RefreshQueue(
       (key) => this.connection(key),
       (m) => this.log.debug(m),
-      (title, running) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => running),
+      // The indicator only waits for the refresh; the queue handles its failure, so the indicator's
+      // own promise must not carry it again as an unhandled rejection.
+      (title, running) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => running.catch(() => undefined)),
     );
     this.disposables.push(
       this.log,
@@ -51,7 +54,7 @@ export class NetlensContext implements vscode.Disposable {
       this.changeEmitter,
       this.topologyEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (Config.affectsEngines(e)) void this.connect('config');
+        if (Config.affectsEngines(e)) this.connect('config').catch((err: unknown) => this.log.error(`reconnecting after a settings change: ${errorMessage(err)}`));
       }),
     );
   }
@@ -123,6 +126,7 @@ export class NetlensContext implements vscode.Disposable {
 
   dispose(): void {
     if (this.changeTimer) clearTimeout(this.changeTimer);
+    // VS Code's dispose() is synchronous; each connection's own dispose swallows its errors.
     void this.engines.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }

@@ -132,6 +132,7 @@ export class TopologyPanel implements vscode.Disposable {
 
   /** Messages go out only after `ready`; what the app needs later it gets in the `ready` answer. */
   private post(message: HostToWebviewMessage): void {
+    // not awaited: a message lost to a closing panel is resent whole at the next `ready`
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
