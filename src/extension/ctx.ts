@@ -21,14 +21,10 @@ export class NetlensContext implements vscode.Disposable {
   private configProblems: string[] = [];
   private readonly refreshes: RefreshQueue;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly topologyEmitter = new vscode.EventEmitter<Topology>();
   private readonly disposables: vscode.Disposable[] = [];
-  private lastTopology: Topology | undefined;
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   /** any engine's state or model changed */
   readonly onDidChange = this.changeEmitter.event;
-  /** the first engine's model changed (what the topology panel draws) */
-  readonly onDidChangeTopology = this.topologyEmitter.event;
 
   constructor(private readonly createSession: (opts: SessionOptions) => Session) {
     this.log = vscode.window.createOutputChannel('netlens', { log: true });
@@ -52,7 +48,6 @@ export class NetlensContext implements vscode.Disposable {
       this.log,
       { dispose: () => this.refreshes.dispose() },
       this.changeEmitter,
-      this.topologyEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.affectsEngines(e)) this.connect('config').catch((err: unknown) => this.log.error(`reconnecting after a settings change: ${errorMessage(err)}`));
       }),
@@ -117,11 +112,6 @@ export class NetlensContext implements vscode.Disposable {
     clearTimeout(this.changeTimer);
     this.changeTimer = undefined;
     this.changeEmitter.fire();
-    const t = this.topology();
-    if (t && t !== this.lastTopology) {
-      this.lastTopology = t;
-      this.topologyEmitter.fire(t);
-    }
   }
 
   dispose(): void {
