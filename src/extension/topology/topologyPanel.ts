@@ -34,11 +34,11 @@ export interface TopologyPanelDeps {
 }
 
 /** Files the webview may load: our bundle and our stylesheet, nothing else. */
-export function topologyResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+function topologyResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
 }
 
-export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return { enableScripts: true, localResourceRoots: topologyResourceRoots(extensionUri) };
 }
 
