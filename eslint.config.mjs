@@ -73,6 +73,22 @@ export default defineConfig(
     leavingFor(['extension'], 'the CLI runs without VS Code; src/extension may import vscode'),
     toWebview,
   ]),
+  // The unit layer is pure: recorded output in plain Node, no shell, no engine, no browser (those
+  // tests live in test/integration and test/browser), so `npm run test:unit` runs anywhere in seconds.
+  {
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['child_process', 'node:child_process', 'playwright-core', 'esbuild'].map((name) => ({
+          name, message: 'unit tests run no process: move this test to test/integration (or test/browser)',
+        })),
+        patterns: [
+          { regex: '/support/webviewHarnessPage$', message: 'a browser test: test/browser' },
+          { regex: '/src/core/host/shell$', importNames: ['createLocalShell'], message: 'a real shell: test/integration' },
+        ],
+      }],
+    },
+  },
   layer(['webview/**/*.ts'], [
     { regex: '^\\.\\./(?!src/protocol/|src/core/model/)', message: 'the webview imports only src/protocol (and libraries)' },
     { regex: '^\\.\\./src/core/model/', allowTypeImports: true, message: 'the webview takes only types from src/core/model; values come through src/protocol' },
