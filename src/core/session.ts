@@ -26,15 +26,8 @@ import { buildTopology } from './model/build';
 import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
 
-export interface SshTarget {
-  readonly host: string;
-  readonly port?: number;
-  readonly username?: string;
-  /** private key file; else the agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
-  readonly privateKeyPath?: string;
-  /** default ~/.ssh/known_hosts */
-  readonly knownHostsPath?: string;
-}
+import type { SshTarget } from './ssh/target';
+export type { SshTarget } from './ssh/target';
 
 export interface SessionOptions {
   /** like `docker -H`: unix://, tcp://, ssh:// */
@@ -140,7 +133,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   const timeouts = opts.timeouts ?? {};
   const docker = createDockerClient(
     endpoint,
-    opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined,
+    { env, ...(opts.ssh?.knownHostsPath ? { knownHostsPath: opts.ssh.knownHostsPath } : {}), ...(opts.ssh?.privateKeyPath ? { privateKeyPath: opts.ssh.privateKeyPath } : {}) },
     timeouts.engineRequestMs !== undefined ? { requestTimeoutMs: timeouts.engineRequestMs } : {},
   );
   const shellChoice = chooseHostShell(endpoint, opts);
@@ -148,7 +141,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   let shell: HostShell | null = null;
   const getShell = (): HostShell | null => {
     if (shellChoice.kind === 'none') return null;
-    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits);
+    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits, { env });
     return shell;
   };
   const stops = new Set<() => void>();

@@ -31,13 +31,21 @@ describe('Capture packets here', () => {
     assert.equal(run.stdout, '-ni vethc37d780\n');
   });
 
-  it('goes over ssh with host-key checking on and the port and user of the host shell', () => {
-    const cmd = captureCommand('docker0', { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'root', knownHostsPath: '/tmp/kh' });
+  it('goes over ssh with host-key checking on, every choice on the command line, and shows exactly that argv', () => {
+    // a HOME without ~/.ssh/config: the argv is what netlens was given plus ssh's defaults
+    const env = { HOME: '/nonexistent-netlens-home', USER: 'nobody' };
+    const cmd = captureCommand('docker0', { kind: 'ssh', ssh: { host: '127.0.0.1', port: 2222, username: 'root', knownHostsPath: '/tmp/kh' } }, env);
     const argv = cmd.shellArgs.slice(3);
-    assert.deepEqual(argv, ['ssh', '-t', '-p', '2222', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/tmp/kh', '--', 'root@127.0.0.1', 'tcpdump', '-ni', 'docker0']);
-    assert.equal(cmd.display, 'ssh -p 2222 root@127.0.0.1 tcpdump -ni docker0');
-    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h;id', port: 22 }), /not a host name/);
-    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h', port: 22, user: '-oProxyCommand=x' }), /not a user name/);
+    assert.deepEqual(argv, [
+      'ssh', '-F', 'none', '-t', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'UserKnownHostsFile=/tmp/kh', '-o', 'GlobalKnownHostsFile=/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2',
+      '-p', '2222', '-l', 'root', '--', '127.0.0.1', 'tcpdump', '-ni', 'docker0',
+    ]);
+    // what the user confirms is that argv: a real shell splits it back into the same words
+    const words = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${cmd.display}`], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
+    assert.deepEqual(words, argv);
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', ssh: { host: 'h;id', port: 22 } }, env), /not a host name/);
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', ssh: { host: 'h', port: 22, username: '-oProxyCommand=x' } }, env), /not a user name/);
   });
 });
 
@@ -50,7 +58,7 @@ describe('where a capture runs', () => {
 
   it('over ssh to the host of an ssh:// engine, with its user and port', () => {
     const target = captureTarget({ spec: spec({ host: 'ssh://ops@127.0.0.1:2222' }), topology: undefined });
-    assert.deepEqual(target, { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'ops' });
+    assert.deepEqual(target, { kind: 'ssh', ssh: { host: '127.0.0.1', port: 2222, username: 'ops' } });
   });
 
   it('nowhere for a remote tcp:// engine without an SSH host shell, or with hostShell none, and it says why', () => {

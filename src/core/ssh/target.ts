@@ -1,0 +1,169 @@
+/**
+ * Where an SSH connection goes and what it trusts, resolved once from what the user gave (a host
+ * or `~/.ssh/config` alias, maybe a port, user, key, known_hosts) and `~/.ssh/config`, read with
+ * the `ssh-config` package. The engine connection, the host shell and capture all start from
+ * the same ResolvedSshTarget, so they reach the same host with the same trust.
+ *
+ * As in ssh, what the user gave explicitly wins over the config file, and the first value the file
+ * gives for a keyword wins over later ones. `Match exec` is never run: its condition counts as
+ * false, so its block does not apply.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import SSHConfig from 'ssh-config';
+import { NetlensError } from '../errors';
+import { knownHostsName } from './knownHosts';
+
+export interface SshTarget {
+  /** a host name, an address or a Host alias of ~/.ssh/config */
+  readonly host: string;
+  readonly port?: number;
+  readonly username?: string;
+  /** tried after the agent, before the config file's IdentityFile and ssh's default key files */
+  readonly privateKeyPath?: string;
+  /** instead of the user known_hosts files (~/.ssh/known_hosts, known_hosts2); the global ones still apply */
+  readonly knownHostsPath?: string;
+}
+
+export interface ResolvedSshTarget {
+  /** what the user named (an alias, or the host itself) */
+  readonly alias: string;
+  /** the address to connect to (HostName, else the alias) */
+  readonly hostName: string;
+  readonly port: number;
+  readonly username: string;
+  /** the name checked against certificate principals (HostKeyAlias, else hostName), lower-case as ssh has it */
+  readonly hostKeyName: string;
+  /** the name looked up in known_hosts: HostKeyAlias as it is, else `hostName` or `[hostName]:port` */
+  readonly knownHostsName: string;
+  /** key files in the order they are tried after the agent; the first-named need not exist */
+  readonly identityFiles: readonly string[];
+  /** whether identityFiles came from the user or the config (else ssh's defaults, tried only where present) */
+  readonly identityFilesExplicit: boolean;
+  readonly userKnownHostsFiles: readonly string[];
+  readonly globalKnownHostsFiles: readonly string[];
+  /** ProxyJump from the config, when set and not "none" */
+  readonly proxyJump?: string;
+  /** the config file read, if any */
+  readonly configFile?: string;
+}
+
+export interface ResolveOptions {
+  /** HOME and USER come from here (default process.env) */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** default ~/.ssh/config; a file that does not exist is no config */
+  readonly configFile?: string;
+}
+
+const DEFAULT_IDENTITIES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk'];
+const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+
+export function homeOf(env: Readonly<Record<string, string | undefined>>): string {
+  return env.HOME || homedir();
+}
+
+/** Reads and evaluates the config file for `alias`; keys are lower-case, values as in the file. */
+function configFor(file: string, alias: string, user: string | undefined): Record<string, string | string[]> | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new NetlensError('SSH_CONFIG', `cannot read ${file}: ${(e as Error).message}`, file, { cause: e });
+  }
+  try {
+    return SSHConfig.parse(text).compute({ Host: alias, ...(user ? { User: user } : {}) }, { ignoreCase: true, matchExec: false });
+  } catch (e) {
+    throw new NetlensError('SSH_CONFIG', `cannot parse ${file}: ${(e as Error).message}`, file, { cause: e });
+  }
+}
+
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+/** Multi-value keywords (UserKnownHostsFile a b) arrive as arrays or as one space-separated string. */
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean));
+
+/**
+ * ssh's TOKENS for the keywords netlens reads (IdentityFile, HostName, known_hosts files). A token
+ * netlens does not know is an error, not a silent literal.
+ */
+function expand(value: string, keyword: string, t: { home: string; hostName: string; alias: string; port: number; user: string; localUser: string }, file: string): string {
+  let v = value.replace(/^~(?=\/|$)/, t.home);
+  v = v.replace(/%(.)/g, (whole, c: string) => {
+    switch (c) {
+      case '%':
+        return '%';
+      case 'd':
+        return t.home;
+      case 'h':
+        return t.hostName;
+      case 'n':
+        return t.alias;
+      case 'p':
+        return String(t.port);
+      case 'r':
+        return t.user;
+      case 'u':
+        return t.localUser;
+      default:
+        throw new NetlensError('SSH_CONFIG', `${keyword} ${value}: netlens does not expand ${whole}`, file);
+    }
+  });
+  return v;
+}
+
+function validPort(v: string | number | undefined, where: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new NetlensError('BAD_INPUT', `SSH port ${String(v)} is not a port number`, where);
+  return n;
+}
+
+export function resolveSshTarget(target: SshTarget, opts: ResolveOptions = {}): ResolvedSshTarget {
+  const env = opts.env ?? process.env;
+  const home = homeOf(env);
+  const localUser = env.USER || userInfo().username;
+  const configFile = opts.configFile ?? join(home, '.ssh', 'config');
+  const found = configFor(configFile, target.host, target.username);
+  const cfg = found ?? {};
+  const port = validPort(target.port, `ssh ${target.host}`) ?? validPort(first(cfg.port), configFile) ?? 22;
+  const username = target.username ?? first(cfg.user) ?? localUser;
+  const tokens = { home, alias: target.host, hostName: target.host, port, user: username, localUser };
+  const hostName = expand(first(cfg.hostname) ?? target.host, 'HostName', tokens, configFile);
+  const withHost = { ...tokens, hostName };
+  const path = (p: string, keyword: string): string => {
+    const e = expand(p, keyword, withHost, configFile);
+    return isAbsolute(e) ? e : join(home, '.ssh', e);
+  };
+  const configured = list(cfg.identityfile).filter((f) => f.toLowerCase() !== 'none').map((f) => path(f, 'IdentityFile'));
+  const explicit = [...(target.privateKeyPath ? [target.privateKeyPath] : []), ...configured];
+  const identityFiles = explicit.length > 0 ? explicit : DEFAULT_IDENTITIES.map((f) => join(home, '.ssh', f));
+  const userKnown = target.knownHostsPath
+    ? [target.knownHostsPath]
+    : list(cfg.userknownhostsfile).length > 0
+      ? list(cfg.userknownhostsfile).map((f) => path(f, 'UserKnownHostsFile'))
+      : [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')];
+  const globalKnown = list(cfg.globalknownhostsfile).length > 0 ? list(cfg.globalknownhostsfile).map((f) => path(f, 'GlobalKnownHostsFile')) : DEFAULT_GLOBAL_KNOWN_HOSTS;
+  const jump = first(cfg.proxyjump);
+  const hostKeyAlias = first(cfg.hostkeyalias);
+  return {
+    alias: target.host,
+    hostName,
+    port,
+    username,
+    hostKeyName: (hostKeyAlias ?? hostName).toLowerCase(),
+    knownHostsName: hostKeyAlias ?? knownHostsName(hostName.toLowerCase(), port),
+    identityFiles,
+    identityFilesExplicit: explicit.length > 0,
+    userKnownHostsFiles: userKnown.filter((f) => f.toLowerCase() !== 'none'),
+    globalKnownHostsFiles: globalKnown.filter((f) => f.toLowerCase() !== 'none'),
+    ...(jump && jump.toLowerCase() !== 'none' ? { proxyJump: jump } : {}),
+    ...(found ? { configFile } : {}),
+  };
+}
+
+/** `user@host:port`, for messages and `tried`. */
+export function describeTarget(t: ResolvedSshTarget): string {
+  const via = t.alias !== t.hostName ? ` (${t.alias})` : '';
+  return `ssh ${t.username}@${t.hostName}:${t.port}${via}`;
+}
