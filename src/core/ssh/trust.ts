@@ -57,7 +57,7 @@ export interface HostTrust {
 }
 
 export interface TrustOptions {
-  /** fetches the host's certificates as ssh-keyscan prints them (default: runs ssh-keyscan -c) */
+  /** fetches the host's certificates as `ssh-keyscan -c` prints them (default: runs it) */
   readonly fetchCertificates?: (target: ResolvedSshTarget) => Promise<string>;
   readonly now?: () => Date;
 }
@@ -103,8 +103,12 @@ export function createHostTrust(target: ResolvedSshTarget, opts: TrustOptions = 
     const now = BigInt(Math.floor((opts.now?.() ?? new Date()).getTime() / 1000));
     const problems: string[] = [];
     for (const line of scanned.split('\n')) {
-      const [, type, b64] = line.trim().split(/\s+/);
-      if (!type || !b64 || !type.endsWith('-cert-v01@openssh.com')) continue;
+      // `ssh-keyscan -c` prints `type base64` (no host name, unlike its plain-key lines); take either shape
+      const fields = line.trim().split(/\s+/);
+      const at = fields.findIndex((f) => f.endsWith('-cert-v01@openssh.com'));
+      const type = at >= 0 ? fields[at] : undefined;
+      const b64 = at >= 0 ? fields[at + 1] : undefined;
+      if (line.startsWith('#') || !type || !b64) continue;
       let cert;
       try {
         cert = parseHostCertificate(Buffer.from(b64, 'base64'));
@@ -165,7 +169,7 @@ export function createHostTrust(target: ResolvedSshTarget, opts: TrustOptions = 
   };
 }
 
-/** `ssh-keyscan -c`: the host's certificates, as lines `name type base64`. */
+/** `ssh-keyscan -c`: the host's certificates, one `type base64` line each. */
 function keyscanCertificates(target: ResolvedSshTarget): Promise<string> {
   if (target.proxyJump) return Promise.reject(new Error(`it is reached through ProxyJump ${target.proxyJump}, and ssh-keyscan cannot go through a jump host`));
   if (!SAFE_HOST.test(target.hostName)) return Promise.reject(new Error(`"${target.hostName}" is not a host name netlens passes to ssh-keyscan`));
