@@ -29,7 +29,7 @@ export interface RunningSshd {
 export interface SshdOptions {
   /** more public key lines (`type base64 comment`) sshd accepts for the current user */
   readonly authorizedKeys?: readonly string[];
-  /** sign the host key with this CA private key (ssh-keygen -s … -h) and serve the certificate */
+  /** sign the host key with this CA private key (ssh-keygen -s … -h) and serve the certificate; no principals: valid for any host */
   readonly hostCertificate?: { readonly caKeyPath: string; readonly principals: readonly string[]; readonly validity?: string };
 }
 
@@ -66,7 +66,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
   writeFileSync(authorized, [readFileSync(`${clientKey}.pub`, 'utf8').trim(), ...(opts.authorizedKeys ?? [])].join('\n') + '\n');
   const cert = opts.hostCertificate;
   if (cert) {
-    execFileSync('ssh-keygen', ['-q', '-s', cert.caKeyPath, '-h', '-I', 'netlens-test-host', '-n', cert.principals.join(','), ...(cert.validity ? ['-V', cert.validity] : []), `${hostKey}.pub`], { stdio: 'ignore' });
+    execFileSync('ssh-keygen', ['-q', '-s', cert.caKeyPath, '-h', '-I', 'netlens-test-host', ...(cert.principals.length > 0 ? ['-n', cert.principals.join(',')] : []), ...(cert.validity ? ['-V', cert.validity] : []), `${hostKey}.pub`], { stdio: 'ignore' });
   }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
   const port = await freePort();

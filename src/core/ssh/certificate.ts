@@ -191,12 +191,6 @@ export function verifySshSignature(keyBlob: Buffer, data: Buffer, signature: Buf
   return ok ? { ok: true } : { ok: false, reason: 'the signature does not verify' };
 }
 
-/** OpenSSH's wildcard match (`*`, `?`) for principals, case-sensitive as in match_pattern. */
-function principalMatches(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
-}
-
 /**
  * Why this certificate does not vouch for `hostName` at `nowSeconds`, or null when it does. The
  * caller has already established that `cert.signatureKey` is an authority trusted for the host.
@@ -206,8 +200,9 @@ export function certificateProblem(cert: HostCertificate, hostName: string, nowS
   if (nowSeconds < cert.validAfter) return `certificate "${cert.keyId}" is not valid yet`;
   if (nowSeconds >= cert.validBefore) return `certificate "${cert.keyId}" has expired`;
   if (cert.criticalOptions.length > 0) return `certificate "${cert.keyId}" carries critical options ssh does not know for hosts: ${cert.criticalOptions.join(', ')}`;
-  // As ssh: a host certificate with no principals is valid for any host name.
-  if (cert.principals.length > 0 && !cert.principals.some((p) => principalMatches(p, hostName))) {
+  // As ssh (9.2, tried): no principals is valid for any host name; a principal is matched exactly,
+  // a `*` in it is no wildcard.
+  if (cert.principals.length > 0 && !cert.principals.includes(hostName)) {
     return `certificate "${cert.keyId}" is for ${cert.principals.join(', ')}, not ${hostName}`;
   }
   const sig = verifySshSignature(cert.signatureKey, cert.signed, cert.signature);

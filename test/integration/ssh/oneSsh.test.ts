@@ -29,6 +29,8 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
   let home = '';
   let sshd: RunningSshd | undefined;
   let misnamed: RunningSshd | undefined;
+  let wildcard: RunningSshd | undefined;
+  let anyHost: RunningSshd | undefined;
   let agent: ChildProcess | undefined;
   let agentSock = '';
   let userKeyFingerprint = '';
@@ -61,12 +63,14 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
 
     sshd = await startSshd({ authorizedKeys: [userPub], hostCertificate: { caKeyPath: ca, principals: ['127.0.0.1'] } });
     misnamed = await startSshd({ authorizedKeys: [userPub], hostCertificate: { caKeyPath: ca, principals: ['elsewhere.example'] } });
+    wildcard = await startSshd({ authorizedKeys: [userPub], hostCertificate: { caKeyPath: ca, principals: ['127.0.0.*'] } });
+    anyHost = await startSshd({ authorizedKeys: [userPub], hostCertificate: { caKeyPath: ca, principals: [] } });
     const hostKeyOf = (s: RunningSshd): string => s.hostPublicKey.split(/\s+/).slice(0, 2).join(' ');
     const caPub = readFileSync(`${ca}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     // The user file trusts the CA for both servers, and names one plain key only under an alias.
     writeFileSync(
       join(dotSsh, 'known_hosts'),
-      [`@cert-authority [127.0.0.1]:${sshd.port},[127.0.0.1]:${misnamed.port} ${caPub}`, `nli-via-hop-key ${hostKeyOf(sshd)}`, ''].join('\n'),
+      [`@cert-authority ${[sshd, misnamed, wildcard, anyHost].map((x) => `[127.0.0.1]:${x.port}`).join(',')} ${caPub}`, `nli-via-hop-key ${hostKeyOf(sshd)}`, ''].join('\n'),
     );
     const globalFile = join(home, 'global_known_hosts');
     writeFileSync(globalFile, `[127.0.0.1]:${sshd.port} ${hostKeyOf(sshd)}\n`);
@@ -78,6 +82,8 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
       [
         block('nli-target', sshd.port),
         block('nli-misnamed', misnamed.port),
+        block('nli-wildcard', wildcard.port),
+        block('nli-any-host', anyHost.port),
         block('nli-hop', sshd.port),
         block('nli-via-hop', sshd.port, ['ProxyJump nli-hop', 'HostKeyAlias nli-via-hop-key']),
         block('nli-global', sshd.port, [`UserKnownHostsFile ${join(home, 'empty_known_hosts')}`, `GlobalKnownHostsFile ${globalFile}`]),
@@ -105,6 +111,8 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
     agent?.kill('SIGTERM');
     await sshd?.stop();
     await misnamed?.stop();
+    await wildcard?.stop();
+    await anyHost?.stop();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
@@ -148,6 +156,17 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
     const o = openssh('nli-misnamed', withAgent());
     assert.equal(o.ok, false, o.out);
     assert.match(o.out, /Host key verification failed|Certificate invalid/);
+  });
+
+  it('principals as OpenSSH reads them: a `*` is no wildcard, and none at all means any host', async () => {
+    await assert.rejects(
+      shell('nli-wildcard', withAgent()).run('true'),
+      (e: unknown) => e instanceof NetlensError && e.code === 'SSH_HOST_KEY_MISMATCH' && /is for 127\.0\.0\.\*, not 127\.0\.0\.1/.test(e.message),
+    );
+    assert.equal(openssh('nli-wildcard', withAgent()).ok, false);
+    assert.equal((await shell('nli-any-host', withAgent()).run('echo any')).stdout.trim(), 'any');
+    const o = openssh('nli-any-host', withAgent());
+    assert.ok(o.ok, o.out);
   });
 
   it('a key found only in the global known_hosts file is trusted, by netlens and by OpenSSH', async () => {

@@ -71,6 +71,8 @@ describe('ssh: host certificates and @cert-authority', function () {
     assert.match(String(certificateProblem(future, 'h', now)), /not valid yet/);
     const user = parseHostCertificate(blobOf(sign(ca, host, { principals: 'h', user: true })));
     assert.match(String(certificateProblem(user, 'h', now)), /user certificate/);
+    const wild = parseHostCertificate(blobOf(sign(ca, host, { principals: '*.example' })));
+    assert.match(String(certificateProblem(wild, 'box.example', now)), /is for \*\.example, not box\.example/, 'a principal is no pattern');
     const anyHost = parseHostCertificate(blobOf(sign(ca, host)));
     assert.deepEqual(anyHost.principals, []);
     assert.equal(certificateProblem(anyHost, 'whatever.example', now), null);
