@@ -5,13 +5,14 @@
  * the same ResolvedSshTarget, so they reach the same host with the same trust.
  *
  * As in ssh, what the user gave explicitly wins over the config file, and the first value the file
- * gives for a keyword wins over later ones. `Match exec` is never run: its condition counts as
- * false, so its block does not apply.
+ * gives for a keyword wins over later ones; Include is followed. `Match exec` is never run: its
+ * condition counts as false, so its block does not apply.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import SSHConfig from 'ssh-config';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import SSHConfig, { LineType } from 'ssh-config';
+import type { Directive } from 'ssh-config';
 import { NetlensError } from '../errors';
 import { knownHostsName } from './knownHosts';
 
@@ -64,7 +65,20 @@ export function homeOf(env: Readonly<Record<string, string | undefined>>): strin
 }
 
 /** Reads and evaluates the config file for `alias`; keys are lower-case, values as in the file. */
-function configFor(file: string, alias: string, user: string | undefined): Record<string, string | string[]> | null {
+function configFor(file: string, alias: string, user: string | undefined, home: string): Record<string, string | string[]> | null {
+  const parsed = readConfig(file, home, 0);
+  if (!parsed) return null;
+  try {
+    return parsed.compute({ Host: alias, ...(user ? { User: user } : {}) }, { ignoreCase: true, matchExec: false });
+  } catch (e) {
+    throw new NetlensError('SSH_CONFIG', `cannot evaluate ${file}: ${(e as Error).message}`, file, { cause: e });
+  }
+}
+
+/** ssh's limit on nested Include. */
+const MAX_INCLUDE_DEPTH = 16;
+
+function readConfig(file: string, home: string, depth: number): SSHConfig | null {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -72,11 +86,70 @@ function configFor(file: string, alias: string, user: string | undefined): Recor
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new NetlensError('SSH_CONFIG', `cannot read ${file}: ${(e as Error).message}`, file, { cause: e });
   }
+  let parsed: SSHConfig;
   try {
-    return SSHConfig.parse(text).compute({ Host: alias, ...(user ? { User: user } : {}) }, { ignoreCase: true, matchExec: false });
+    parsed = SSHConfig.parse(text);
   } catch (e) {
     throw new NetlensError('SSH_CONFIG', `cannot parse ${file}: ${(e as Error).message}`, file, { cause: e });
   }
+  return withIncludes(parsed, file, home, depth);
+}
+
+/**
+ * ssh-config parses `Include` but does not follow it; ssh does. The included files' lines take the
+ * Include's place: at the top level as they are (a later top-level line stays top-level, as in ssh),
+ * inside a Host or Match block only when they hold no Host or Match of their own (ssh scopes those
+ * in a way a flat list cannot say; netlens refuses such a file rather than misread it).
+ */
+function withIncludes(config: SSHConfig, file: string, home: string, depth: number): SSHConfig {
+  const out = SSHConfig.parse('');
+  for (const line of config) {
+    if (line.type === LineType.DIRECTIVE && /^include$/i.test(line.param)) {
+      for (const f of includedFiles(line.value, file, home, depth)) out.push(...(readConfig(f, home, depth + 1) ?? []));
+      continue;
+    }
+    if ('config' in line && line.config.some((l) => l.type === LineType.DIRECTIVE && /^include$/i.test(l.param))) {
+      const inner = SSHConfig.parse('');
+      for (const sub of line.config) {
+        if (sub.type !== LineType.DIRECTIVE || !/^include$/i.test(sub.param)) {
+          inner.push(sub);
+          continue;
+        }
+        for (const f of includedFiles(sub.value, file, home, depth)) {
+          const lines = readConfig(f, home, depth + 1) ?? [];
+          if (lines.some((l) => 'config' in l)) throw new NetlensError('SSH_CONFIG', `${f}, included inside "${line.param} ${valueText(line.value)}" of ${file}, has Host or Match blocks of its own; netlens does not read that nesting`, file);
+          inner.push(...lines);
+        }
+      }
+      line.config = inner;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+const valueText = (v: Directive['value']): string => (typeof v === 'string' ? v : v.map((x) => x.val).join(' '));
+
+/** An Include's patterns as ssh reads them: ~ is HOME, a relative path is under ~/.ssh, `*` and `?` in the file name. */
+function includedFiles(value: Directive['value'], file: string, home: string, depth: number): string[] {
+  if (depth >= MAX_INCLUDE_DEPTH) throw new NetlensError('SSH_CONFIG', `Include nested deeper than ${MAX_INCLUDE_DEPTH} in ${file}`, file);
+  const patterns = typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : value.map((v) => v.val);
+  return patterns.flatMap((raw) => {
+    const p = raw.replace(/^~(?=\/|$)/, home);
+    const abs = isAbsolute(p) ? p : join(home, '.ssh', p);
+    const dir = dirname(abs);
+    const name = basename(abs);
+    if (/[*?[]/.test(dir)) throw new NetlensError('SSH_CONFIG', `Include ${raw} in ${file}: netlens expands * and ? in the file name only`, file);
+    if (!/[*?]/.test(name)) return [abs];
+    const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return []; // as ssh: a pattern that matches nothing includes nothing
+    }
+    return names.filter((n) => !n.startsWith('.') && re.test(n)).sort().map((n) => join(dir, n));
+  });
 }
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -124,7 +197,7 @@ export function resolveSshTarget(target: SshTarget, opts: ResolveOptions = {}): 
   const home = homeOf(env);
   const localUser = env.USER || userInfo().username;
   const configFile = opts.configFile ?? join(home, '.ssh', 'config');
-  const found = configFor(configFile, target.host, target.username);
+  const found = configFor(configFile, target.host, target.username, home);
   const cfg = found ?? {};
   const port = validPort(target.port, `ssh ${target.host}`) ?? validPort(first(cfg.port), configFile) ?? 22;
   const username = target.username ?? first(cfg.user) ?? localUser;

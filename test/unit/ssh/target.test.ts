@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
@@ -88,6 +88,31 @@ describe('ssh: target resolution from ~/.ssh/config', () => {
       assert.throws(() => resolveSshTarget({ host: 'h' }, { env, configFile: cfg }), (e: unknown) => e instanceof NetlensError && e.code === 'SSH_CONFIG' && /%C/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows Include as ssh -G does: a glob under ~/.ssh at the top level, a file inside a Host block', () => {
+    const home = mkdtempSync(join(tmpdir(), 'nlu-sshinc-'));
+    try {
+      mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
+      const cfg = join(home, '.ssh', 'config');
+      writeFileSync(join(home, '.ssh', 'conf.d', 'b.conf'), 'Host from-b\n    HostName 10.0.0.2\n    Port 2002\n');
+      writeFileSync(join(home, '.ssh', 'conf.d', 'a.conf'), 'Host from-a from-b\n    HostName 10.0.0.1\n');
+      writeFileSync(join(home, '.ssh', 'conf.d', 'ignored.txt'), 'Host from-a\n    Port 9999\n');
+      writeFileSync(join(home, 'inner.conf'), 'HostName inner.example\nUser inner-user\n');
+      writeFileSync(cfg, `Include conf.d/*.conf\nUser after-include\n\nHost outer\n    Include ${join(home, 'inner.conf')}\n    Port 2001\n`);
+      const homeEnv = { HOME: home, USER: env.USER };
+      for (const host of ['from-a', 'from-b', 'outer', 'other']) {
+        const ours = resolveSshTarget({ host }, { env: homeEnv, configFile: cfg });
+        const out = execFileSync('ssh', ['-G', '-F', cfg, host], { encoding: 'utf8', env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+        const one = (k: string): string => (out.split('\n').find((l) => l.startsWith(`${k} `)) ?? '').slice(k.length + 1);
+        assert.deepEqual({ hostName: ours.hostName, port: String(ours.port), user: ours.username }, { hostName: one('hostname'), port: one('port'), user: one('user') }, host);
+      }
+      // Host blocks inside a file included inside a Host block: refused, not misread
+      writeFileSync(join(home, 'inner.conf'), 'Host nested\n    Port 2003\n');
+      assert.throws(() => resolveSshTarget({ host: 'outer' }, { env: homeEnv, configFile: cfg }), (e: unknown) => e instanceof NetlensError && e.code === 'SSH_CONFIG' && /Host or Match blocks of its own/.test(e.message));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 
