@@ -1,7 +1,9 @@
 /** What the capture, browser and engine-choice commands build from model and settings. */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
 import { captureCommand, checkInterfaceName } from '../../../src/extension/capture/captureCommand';
 import { captureTarget } from '../../../src/extension/capture/captureTarget';
@@ -80,9 +82,22 @@ describe('Open published port in browser', () => {
 
   it("uses a remote engine's host, and warns when the port is bound to that host's loopback", () => {
     const remote = { kind: 'ssh' as const, url: 'ssh://me@10.1.2.3:22', source: 'option', host: '10.1.2.3', port: 22, username: 'me' };
-    assert.equal(publishedUrl(remote, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }).url, 'http://10.1.2.3:8080/');
-    assert.match(publishedUrl(remote, { hostIp: '127.0.0.1', hostPort: 8080, protocol: 'tcp' }).note ?? '', /bound to 127\.0\.0\.1 on 10\.1\.2\.3/);
+    const noConfig = { HOME: '/nonexistent-netlens-home' };
+    assert.equal(publishedUrl(remote, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }, noConfig).url, 'http://10.1.2.3:8080/');
+    assert.match(publishedUrl(remote, { hostIp: '127.0.0.1', hostPort: 8080, protocol: 'tcp' }, noConfig).note ?? '', /bound to 127\.0\.0\.1 on 10\.1\.2\.3/);
     assert.throws(() => publishedUrl(local, { hostIp: '0.0.0.0', hostPort: 53, protocol: 'udp' }), /not a TCP port/);
+  });
+
+  it('opens an ssh:// engine named by a ~/.ssh/config alias at the HostName the alias stands for', () => {
+    const home = mkdtempSync(join(tmpdir(), 'nlu-url-'));
+    try {
+      mkdirSync(join(home, '.ssh'));
+      writeFileSync(join(home, '.ssh', 'config'), 'Host docker-box\n    HostName 10.1.2.4\n    Port 2222\n');
+      const aliased = { kind: 'ssh' as const, url: 'ssh://docker-box', source: 'option', host: 'docker-box' };
+      assert.equal(publishedUrl(aliased, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }, { HOME: home }).url, 'http://10.1.2.4:8080/');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
