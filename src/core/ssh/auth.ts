@@ -1,5 +1,5 @@
 /**
- * How netlens logs in, in ssh's order: the agent (SSH_AUTH_SOCK) first, then the key files of the
+ * How netlens logs in, in ssh's order: the agent (the config's IdentityAgent, else SSH_AUTH_SOCK) first, then the key files of the
  * target (the one the user named, the config's IdentityFile, else ssh's default names). netlens
  * never asks for a passphrase: an encrypted key file is skipped with that reason — its agent copy,
  * if loaded, is what logs in. Only when nothing at all is left is it an error, naming every reason.
@@ -24,7 +24,7 @@ export interface AuthPlan {
 export function planAuth(target: ResolvedSshTarget, env: Readonly<Record<string, string | undefined>>, tried: string): AuthPlan {
   const methods: AuthMethod[] = [];
   const skipped: { path: string; reason: string }[] = [];
-  const agent = env.SSH_AUTH_SOCK;
+  const agent = agentSocket(target, env);
   if (agent) methods.push({ type: 'agent', username: target.username, agent });
   for (const path of target.identityFiles) {
     let key: Buffer;
@@ -53,9 +53,18 @@ export function planAuth(target: ResolvedSshTarget, env: Readonly<Record<string,
     const reasons = skipped.map((s) => `${s.path} ${s.reason}`);
     throw new NetlensError(
       'SSH_AUTH',
-      `no way to log in to ${target.username}@${target.hostName}: no SSH agent (SSH_AUTH_SOCK)${reasons.length > 0 ? `, and ${reasons.join('; ')}` : ` and no key file (${target.identityFiles.join(', ')})`}`,
+      `no way to log in to ${target.username}@${target.hostName}: no SSH agent (${target.identityAgent ?? 'SSH_AUTH_SOCK'})${reasons.length > 0 ? `, and ${reasons.join('; ')}` : ` and no key file (${target.identityFiles.join(', ')})`}`,
       tried,
     );
   }
   return { methods, skipped, describe };
+}
+
+/** IdentityAgent as ssh reads it: `none`, an environment variable (`SSH_AUTH_SOCK`, `$NAME`), or a socket path. */
+function agentSocket(target: ResolvedSshTarget, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const setting = target.identityAgent ?? 'SSH_AUTH_SOCK';
+  if (setting === 'none') return undefined;
+  if (setting === 'SSH_AUTH_SOCK') return env.SSH_AUTH_SOCK || undefined;
+  if (setting.startsWith('$')) return env[setting.slice(1).replace(/^\{(.*)\}$/, '$1')] || undefined;
+  return setting;
 }

@@ -37,6 +37,7 @@ export function opensshArgv(target: ResolvedSshTarget, remote: readonly string[]
     '-o', `UserKnownHostsFile=${files(target.userKnownHostsFiles, 'known_hosts')}`,
     '-o', `GlobalKnownHostsFile=${files(target.globalKnownHostsFiles, 'known_hosts')}`,
     ...(target.knownHostsName !== defaultKnownHostsName(target) ? ['-o', `HostKeyAlias=${checked(target.knownHostsName, 'HostKeyAlias')}`] : []),
+    ...(target.identityAgent !== undefined ? ['-o', `IdentityAgent=${identityAgentOption(target.identityAgent)}`] : []),
     ...keys,
     '-p', String(target.port),
     '-l', target.username,
@@ -48,4 +49,9 @@ export function opensshArgv(target: ResolvedSshTarget, remote: readonly string[]
 function defaultKnownHostsName(t: ResolvedSshTarget): string {
   const h = t.hostName.toLowerCase();
   return t.port === 22 ? h : `[${h}]:${t.port}`;
+}
+
+/** `none`, `SSH_AUTH_SOCK` and `$NAME` go as they are (ssh reads them itself); a socket path is checked. */
+function identityAgentOption(setting: string): string {
+  return /^(none|SSH_AUTH_SOCK|\$[A-Za-z_][A-Za-z0-9_]*)$/.test(setting) ? setting : checked(setting, 'IdentityAgent');
 }

@@ -44,6 +44,11 @@ export interface ResolvedSshTarget {
   readonly identityFilesExplicit: boolean;
   readonly userKnownHostsFiles: readonly string[];
   readonly globalKnownHostsFiles: readonly string[];
+  /**
+   * IdentityAgent from the config: a socket path, `none` (no agent), or an environment variable
+   * (`SSH_AUTH_SOCK`, `$NAME`) read when logging in; absent means SSH_AUTH_SOCK
+   */
+  readonly identityAgent?: string;
   /** ProxyJump from the config, when set and not "none" */
   readonly proxyJump?: string;
   /** the config file read, if any */
@@ -218,6 +223,9 @@ export function resolveSshTarget(target: SshTarget, opts: ResolveOptions = {}): 
       : [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')];
   const globalKnown = list(cfg.globalknownhostsfile).length > 0 ? list(cfg.globalknownhostsfile).map((f) => path(f, 'GlobalKnownHostsFile')) : DEFAULT_GLOBAL_KNOWN_HOSTS;
   const jump = first(cfg.proxyjump);
+  const agentSetting = first(cfg.identityagent);
+  const identityAgent =
+    agentSetting === undefined ? undefined : agentSetting === 'none' || agentSetting === 'SSH_AUTH_SOCK' || agentSetting.startsWith('$') ? agentSetting : path(agentSetting, 'IdentityAgent');
   const hostKeyAlias = first(cfg.hostkeyalias);
   return {
     alias: target.host,
@@ -230,6 +238,7 @@ export function resolveSshTarget(target: SshTarget, opts: ResolveOptions = {}): 
     identityFilesExplicit: explicit.length > 0,
     userKnownHostsFiles: userKnown.filter((f) => f.toLowerCase() !== 'none'),
     globalKnownHostsFiles: globalKnown.filter((f) => f.toLowerCase() !== 'none'),
+    ...(identityAgent !== undefined ? { identityAgent } : {}),
     ...(jump && jump.toLowerCase() !== 'none' ? { proxyJump: jump } : {}),
     ...(found ? { configFile } : {}),
   };

@@ -86,6 +86,7 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
         block('nli-any-host', anyHost.port),
         block('nli-hop', sshd.port),
         block('nli-via-hop', sshd.port, ['ProxyJump nli-hop', 'HostKeyAlias nli-via-hop-key']),
+        block('nli-agent-by-config', sshd.port, [`IdentityAgent ${join(home, 'agent.sock')}`]),
         block('nli-global', sshd.port, [`UserKnownHostsFile ${join(home, 'empty_known_hosts')}`, `GlobalKnownHostsFile ${globalFile}`]),
       ].join('\n'),
     );
@@ -140,6 +141,13 @@ describe('one SSH: agent, ~/.ssh/config, @cert-authority, global known_hosts, Pr
     const endpoint = resolveEngineEndpoint({ dockerHost: 'ssh://nli-target', env: {} });
     const docker = createDockerClient(endpoint, { env: withAgent() });
     assert.equal(String(await engineGet(docker, '/_ping')), 'OK');
+  });
+
+  it("the config's IdentityAgent names the agent when SSH_AUTH_SOCK is not set, for netlens and OpenSSH", async () => {
+    const r = await shell('nli-agent-by-config', withoutAgent()).run('echo by-config');
+    assert.equal(r.stdout.trim(), 'by-config');
+    const o = openssh('nli-agent-by-config', withoutAgent());
+    assert.ok(o.ok, o.out);
   });
 
   it('without the agent: SSH_AUTH that says the key is encrypted, for the shell and the engine alike', async () => {

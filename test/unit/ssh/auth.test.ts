@@ -37,6 +37,16 @@ describe('ssh: how netlens logs in', function () {
     assert.match(plan.skipped[0]!.reason, /encrypted.*ssh-add/);
   });
 
+  it("the config's IdentityAgent decides which agent, or none", () => {
+    const agentOf = (identityAgent: string | undefined, env: Record<string, string>): string[] =>
+      planAuth({ ...target([plain]), ...(identityAgent !== undefined ? { identityAgent } : {}) }, env, 't').methods.flatMap((m) => (m.type === 'agent' ? [m.agent] : []));
+    assert.deepEqual(agentOf('/run/other.sock', { SSH_AUTH_SOCK: '/run/agent.sock' }), ['/run/other.sock']);
+    assert.deepEqual(agentOf('none', { SSH_AUTH_SOCK: '/run/agent.sock' }), []);
+    assert.deepEqual(agentOf('SSH_AUTH_SOCK', { SSH_AUTH_SOCK: '/run/agent.sock' }), ['/run/agent.sock']);
+    assert.deepEqual(agentOf('$MY_AGENT', { MY_AGENT: '/run/mine.sock' }), ['/run/mine.sock']);
+    assert.deepEqual(agentOf(undefined, {}), []);
+  });
+
   it('an encrypted key with an agent running is no error: the agent may hold it', () => {
     const plan = planAuth(target([locked]), { SSH_AUTH_SOCK: '/run/agent.sock' }, 't');
     assert.deepEqual(plan.methods.map((m) => m.type), ['agent']);

@@ -46,13 +46,14 @@ function assertAgrees(ours: ResolvedSshTarget, ssh: Map<string, string[]>, label
   assert.deepEqual(ours.userKnownHostsFiles, one('userknownhostsfile').split(' '), `${label} UserKnownHostsFile`);
   assert.deepEqual(ours.globalKnownHostsFiles, one('globalknownhostsfile').split(' '), `${label} GlobalKnownHostsFile`);
   assert.equal(ours.proxyJump, ssh.get('proxyjump')?.[0], `${label} ProxyJump`);
+  assert.equal(ours.identityAgent, ssh.get('identityagent')?.[0], `${label} IdentityAgent`);
   assert.equal(ours.hostKeyName, (ssh.get('hostkeyalias')?.[0] ?? one('hostname')).toLowerCase(), `${label} HostKeyAlias`);
   const theirs = (ssh.get('identityfile') ?? []).map((p) => expandIdentity(p, { user: one('user'), hostName: one('hostname') })).filter(notTried);
   assert.deepEqual(ours.identityFiles, theirs, `${label} IdentityFile`);
 }
 
 describe('ssh: target resolution from ~/.ssh/config', () => {
-  for (const host of ['build', 'x.lab.example', 'skip.lab.example', 'ca-host', 'plain.example']) {
+  for (const host of ['build', 'x.lab.example', 'skip.lab.example', 'bastion.example', 'ca-host', 'plain.example']) {
     it(`reads ${host} as ssh -G does`, () => {
       assertAgrees(resolveSshTarget({ host }, { env, configFile: CONFIG }), sshG(['-F', CONFIG, host]), host);
     });
@@ -117,7 +118,7 @@ describe('ssh: target resolution from ~/.ssh/config', () => {
   });
 
   it('the OpenSSH argv for capture makes ssh resolve exactly what netlens resolved', () => {
-    for (const host of ['build', 'ca-host', 'plain.example']) {
+    for (const host of ['build', 'ca-host', 'plain.example', 'bastion.example']) {
       const ours = resolveSshTarget({ host }, { env, configFile: CONFIG });
       const argv = opensshArgv(ours, []);
       assert.equal(argv[0], 'ssh');
@@ -130,6 +131,7 @@ describe('ssh: target resolution from ~/.ssh/config', () => {
       assert.deepEqual(one('globalknownhostsfile').split(' '), ours.globalKnownHostsFiles, host);
       assert.equal(one('stricthostkeychecking'), 'true', host);
       assert.equal(one('batchmode'), 'yes', host);
+      assert.equal(ssh.get('identityagent')?.[0], ours.identityAgent, host);
       if (host === 'ca-host') assert.equal(one('hostkeyalias'), 'ca-host.example');
     }
     // through a jump host the capture terminal is refused, clearly
