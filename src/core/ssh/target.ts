@@ -109,13 +109,15 @@ function readConfig(file: string, home: string, depth: number): SSHConfig | null
 function withIncludes(config: SSHConfig, file: string, home: string, depth: number): SSHConfig {
   const out = SSHConfig.parse('');
   for (const line of config) {
+    if (isCanonicalize(line)) continue;
     if (line.type === LineType.DIRECTIVE && /^include$/i.test(line.param)) {
       for (const f of includedFiles(line.value, file, home, depth)) out.push(...(readConfig(f, home, depth + 1) ?? []));
       continue;
     }
-    if ('config' in line && line.config.some((l) => l.type === LineType.DIRECTIVE && /^include$/i.test(l.param))) {
+    if ('config' in line && line.config.some((l) => isCanonicalize(l) || (l.type === LineType.DIRECTIVE && /^include$/i.test(l.param)))) {
       const inner = SSHConfig.parse('');
       for (const sub of line.config) {
+        if (isCanonicalize(sub)) continue;
         if (sub.type !== LineType.DIRECTIVE || !/^include$/i.test(sub.param)) {
           inner.push(sub);
           continue;
@@ -131,6 +133,14 @@ function withIncludes(config: SSHConfig, file: string, home: string, depth: numb
     out.push(line);
   }
   return out;
+}
+
+/**
+ * CanonicalizeHostName is left out: ssh-config would answer it by running nslookup synchronously,
+ * with no time limit, inside the editor's process. The host name is used as written.
+ */
+function isCanonicalize(line: SSHConfig[number]): boolean {
+  return line.type === LineType.DIRECTIVE && /^canonicalizehostname$/i.test(line.param);
 }
 
 const valueText = (v: Directive['value']): string => (typeof v === 'string' ? v : v.map((x) => x.val).join(' '));

@@ -75,7 +75,7 @@ describe('ssh: target resolution from ~/.ssh/config', () => {
     assert.equal(resolveSshTarget({ host: 'plain.example' }, { env, configFile: CONFIG }).knownHostsName, 'plain.example');
   });
 
-  it('never runs a Match exec command, and a missing config file is no config', () => {
+  it('never runs a Match exec command nor nslookup, and a missing config file is no config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nlu-sshcfg-'));
     try {
       const witness = join(dir, 'ran');
@@ -85,6 +85,19 @@ describe('ssh: target resolution from ~/.ssh/config', () => {
       assert.equal(existsSync(witness), false, 'the command did not run');
       assert.equal(t.username, env.USER, 'and its block did not apply');
       assert.equal(resolveSshTarget({ host: 'h' }, { env, configFile: join(dir, 'none') }).configFile, undefined);
+      // CanonicalizeHostName would make ssh-config run nslookup (unbounded, and a DNS query): left out
+      const fakeBin = join(dir, 'bin');
+      mkdirSync(fakeBin);
+      writeFileSync(join(fakeBin, 'nslookup'), `#!/bin/sh\ntouch ${witness}-nslookup\n`, { mode: 0o755 });
+      writeFileSync(cfg, 'Host h\n    CanonicalizeHostName yes\n    CanonicalDomains example.org example.net\n');
+      const savedPath = process.env.PATH;
+      process.env.PATH = `${fakeBin}:${savedPath ?? ''}`;
+      try {
+        assert.equal(resolveSshTarget({ host: 'h' }, { env, configFile: cfg }).hostName, 'h');
+      } finally {
+        process.env.PATH = savedPath;
+      }
+      assert.equal(existsSync(`${witness}-nslookup`), false, 'nslookup did not run');
       writeFileSync(cfg, 'Host h\n    IdentityFile ~/.ssh/%C\n');
       assert.throws(() => resolveSshTarget({ host: 'h' }, { env, configFile: cfg }), (e: unknown) => e instanceof NetlensError && e.code === 'SSH_CONFIG' && /%C/.test(e.message));
     } finally {
