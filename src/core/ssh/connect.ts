@@ -141,7 +141,15 @@ function handshake(
       ...algorithms,
     });
     if (via) {
+      // ssh2's readyTimeout starts only at connect(): the jump host's answer to the channel request has its own limit.
+      const limitMs = opts.readyTimeoutMs ?? SSH_READY_TIMEOUT_MS;
+      const channelTimer = setTimeout(() => fail(new NetlensError('SSH_CONNECT', `the jump host did not open a channel to ${target.hostName}:${target.port} within ${Math.round(limitMs / 1000)} s`, tried)), limitMs);
       via.client.forwardOut('127.0.0.1', 0, target.hostName, target.port, (err, stream) => {
+        clearTimeout(channelTimer);
+        if (settled) {
+          stream?.destroy();
+          return;
+        }
         if (err) {
           fail(new NetlensError('SSH_CONNECT', `the jump host could not reach ${target.hostName}:${target.port}: ${err.message}`, tried, { cause: err }));
           return;
