@@ -56,6 +56,16 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** A signing that fails (a bad CA path, say) leaves no directory behind. */
+function signHostKey(dir: string, cert: NonNullable<SshdOptions['hostCertificate']>, hostKey: string): void {
+  try {
+    execFileSync('ssh-keygen', ['-q', '-s', cert.caKeyPath, '-h', '-I', 'netlens-test-host', ...(cert.principals.length > 0 ? ['-n', cert.principals.join(',')] : []), ...(cert.validity ? ['-V', cert.validity] : []), `${hostKey}.pub`], { stdio: 'ignore', timeout: 10_000 });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'netlens-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
@@ -66,7 +76,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
   writeFileSync(authorized, [readFileSync(`${clientKey}.pub`, 'utf8').trim(), ...(opts.authorizedKeys ?? [])].join('\n') + '\n');
   const cert = opts.hostCertificate;
   if (cert) {
-    execFileSync('ssh-keygen', ['-q', '-s', cert.caKeyPath, '-h', '-I', 'netlens-test-host', ...(cert.principals.length > 0 ? ['-n', cert.principals.join(',')] : []), ...(cert.validity ? ['-V', cert.validity] : []), `${hostKey}.pub`], { stdio: 'ignore' });
+    signHostKey(dir, cert, hostKey);
   }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
   const port = await freePort();
