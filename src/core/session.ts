@@ -32,15 +32,8 @@ import { runBatch, sectionFailure } from './host/batch';
 import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
 import type { TraceResult } from './trace/types';
 
-export interface SshTarget {
-  readonly host: string;
-  readonly port?: number;
-  readonly username?: string;
-  /** private key file; else the agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
-  readonly privateKeyPath?: string;
-  /** default ~/.ssh/known_hosts */
-  readonly knownHostsPath?: string;
-}
+import type { SshTarget } from './ssh/target';
+export type { SshTarget } from './ssh/target';
 
 export interface SessionOptions {
   /** like `docker -H`: unix://, tcp://, ssh:// */
@@ -166,7 +159,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   const timeouts = opts.timeouts ?? {};
   const docker = createDockerClient(
     endpoint,
-    opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined,
+    { env, ...(opts.ssh?.knownHostsPath ? { knownHostsPath: opts.ssh.knownHostsPath } : {}), ...(opts.ssh?.privateKeyPath ? { privateKeyPath: opts.ssh.privateKeyPath } : {}) },
     timeouts.engineRequestMs !== undefined ? { requestTimeoutMs: timeouts.engineRequestMs } : {},
   );
   const shellChoice = chooseHostShell(endpoint, opts);
@@ -174,7 +167,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   let shell: HostShell | null = null;
   const getShell = (): HostShell | null => {
     if (shellChoice.kind === 'none') return null;
-    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits);
+    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits, { env });
     return shell;
   };
   const stops = new Set<() => void>();
