@@ -3,27 +3,9 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetlensError } from '../../../src/core/errors';
-import { createDockerClient } from '../../../src/core/docker/client';
-import { collectEngineFacts } from '../../../src/core/docker/engine';
-import type { EngineEndpoint } from '../../../src/core/docker/types';
-
-async function factsError(endpoint: EngineEndpoint, signal?: AbortSignal): Promise<NetlensError> {
-  try {
-    await collectEngineFacts(createDockerClient(endpoint), endpoint, signal);
-  } catch (e) {
-    assert.ok(e instanceof NetlensError, `expected a NetlensError, got ${String(e)}`);
-    return e;
-  }
-  return assert.fail('expected the call to fail');
-}
-
-function listen(server: Server | ReturnType<typeof createHttpsServer>): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
+import { factsError, listen } from '../../support/engineErrors';
 
 describe('docker/errors: TLS failures against a local TLS server', () => {
   let tlsDir: string;
