@@ -24,7 +24,7 @@ import { iptablesVersionCommand } from './commands/iptablesVersion';
 import { nftRulesetCommand } from './commands/nftRuleset';
 import { parseSysctls, sysctlsCommand } from './commands/sysctls';
 import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
-import { parseDockerProxies, parseProcesses, processesCommand, processesCommandWith, proxiesInShellNetns } from './commands/processes';
+import { parseDockerProxies, parseProcesses, containerNetnsCommand, containerNetnsCommandWith, proxiesInShellNetns } from './commands/containerNamespaces';
 import { containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
 import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
@@ -46,7 +46,7 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   sysctlsCommand,
   namedNetnsCommand,
   dockerNetnsCommand,
-  processesCommand,
+  containerNetnsCommand,
   hostListenersCommand,
 ];
 
@@ -116,8 +116,8 @@ export interface CollectOptions {
 /** HOST_COMMANDS, with or without every container's socket tables. */
 export function hostCommands(opts: { readonly containerListeners: boolean }): readonly BatchCommand[] {
   if (opts.containerListeners) return HOST_COMMANDS;
-  const fast = processesCommandWith({ containerSockets: false });
-  return HOST_COMMANDS.map((c) => (c === processesCommand ? fast : c));
+  const fast = containerNetnsCommandWith({ containerSockets: false });
+  return HOST_COMMANDS.map((c) => (c === containerNetnsCommand ? fast : c));
 }
 
 export async function collectHostFacts(shell: HostShell, options: CollectOptions = {}): Promise<HostFacts> {
@@ -138,8 +138,8 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     const text = textPart(s);
     return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
   });
-  const processes = fact(sections, 'processes', (s) => parseProcesses(s.stdout));
-  const processSection = sections.get('processes');
+  const processes = fact(sections, 'container-netns', (s) => parseProcesses(s.stdout));
+  const processSection = sections.get('container-netns');
   const routes = fact(sections, 'ip-route', (s) => {
     const text = textPart(s);
     return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
@@ -169,7 +169,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     listeners,
     dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
-    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'processes: not run' : processes.reason),
+    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     roundTrips: 1,
     elapsedMs: performance.now() - started,
   };

@@ -32,12 +32,12 @@ describe('host integration: the whole host script under the shells hosts have', 
       for (const [name, s] of sections) assert.notEqual(s.code, -1, `${name} under ${cmd}`);
       // Debian's static busybox sh runs its own `ip` applet, which has no `netns list`: there the
       // netns section fails and says so (its status is the list's), and the rest must still work.
-      const mustWork = ['hostname', 'ip-addr', 'ip-route', 'iptables-save', 'sysctls', 'processes', ...(cmd === 'busybox' ? [] : ['netns'])];
+      const mustWork = ['hostname', 'ip-addr', 'ip-route', 'iptables-save', 'sysctls', 'container-netns', ...(cmd === 'busybox' ? [] : ['netns'])];
       for (const name of mustWork) {
         assert.equal(sections.get(name)?.code, 0, `${name} under ${cmd}: ${sections.get(name)?.stderr}`);
       }
       if (cmd === 'busybox' && sections.get('netns')?.code !== 0) assert.match(sections.get('netns')?.stderr ?? '', /BusyBox|Usage/);
-      const netns = parseContainerNetns(sections.get('processes')?.parts ?? []);
+      const netns = parseContainerNetns(sections.get('container-netns')?.parts ?? []);
       // other suites start and stop containers meanwhile: those running throughout must be there
       const steady = before.filter((id) => after.has(id));
       assert.ok(steady.length > 0, 'no running container to look for');

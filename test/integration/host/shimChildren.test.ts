@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runBatch } from '../../../src/core/host/batch';
 import { createLocalShell } from '../../../src/core/host/shell';
-import { parseDockerProxies, parseProcesses, processesCommand, proxiesInShellNetns } from '../../../src/core/host/commands/processes';
+import { parseDockerProxies, parseProcesses, containerNetnsCommand, proxiesInShellNetns } from '../../../src/core/host/commands/containerNamespaces';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures';
 
@@ -20,8 +20,8 @@ async function containersFrom(psFixture: string): Promise<{ id: string; pid: num
     for (const tool of ['sh', 'cat', 'awk']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
     writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(HOST_FIXTURES, psFixture)}'\n`);
     chmodSync(join(bin, 'ps'), 0o755);
-    const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [processesCommand]);
-    const s = sections.get('processes');
+    const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [containerNetnsCommand]);
+    const s = sections.get('container-netns');
     assert.equal(s?.code, 0, s?.stderr);
     return Object.values(parseContainerNetns(s.parts)).map((c) => ({ id: c.containerId, pid: c.pid }));
   } finally {
@@ -52,8 +52,8 @@ describe('host: the network namespace of each docker-proxy (shell side)', () => 
       writeFileSync(join(bin, 'ps.txt'), table);
       writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(bin, 'ps.txt')}'\n`);
       chmodSync(join(bin, 'ps'), 0o755);
-      const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [processesCommand]);
-      const s = sections.get('processes')!;
+      const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [containerNetnsCommand]);
+      const s = sections.get('container-netns')!;
       assert.equal(s.code, 0, s.stderr);
       const part = s.parts.find((p) => p.name === 'proxy-netns')?.text ?? '';
       const self = /^self (net:\[\d+\])$/m.exec(part)?.[1];

@@ -29,7 +29,7 @@ import { alive, hostFactsIn, sleep } from '../../support/netnsHost';
 import { ContainerDetailsCache } from '../../../src/core/docker/containerDetails';
 import type { EngineFacts } from '../../../src/core/docker/types';
 import { composeBatch } from '../../../src/core/host/batch';
-import { processesCommand } from '../../../src/core/host/commands/processes';
+import { containerNetnsCommand } from '../../../src/core/host/commands/containerNamespaces';
 import type { HostFacts } from '../../../src/core/host/types';
 import { known } from '../../../src/core/known';
 import { buildTopology } from '../../../src/core/model/build';
@@ -454,7 +454,7 @@ export const FIXTURE_DELIMITER = 'NLBfixture0123456789abcdef';
 
 /**
  * Records, for fixtures, what each daemon's host looks like from inside its namespace: `iptables-save`
- * and the host batch's processes section (the machine's process list, with every engine's
+ * and the host batch's container-netns section (the machine's process list, with every engine's
  * docker-proxy, and the namespaces they run in). Run the suite with NLO_RECORD_DIR=DIR.
  */
 export function record(daemons: readonly RunningDaemon[], dir: string): void {
@@ -463,8 +463,8 @@ export function record(daemons: readonly RunningDaemon[], dir: string): void {
     const ns = ['nsenter', `--net=/run/netns/${nsNames(d.spec.key).host}`];
     const tag = `engine${d.version.replace(/\+.*/, '')}-${d.spec.key}`;
     writeFileSync(join(dir, `${tag}.iptables-save`), run(ns[0]!, [...ns.slice(1), 'iptables-save']));
-    const r = spawnSync(ns[0]!, [...ns.slice(1), 'sh', '-s'], { input: composeBatch([processesCommand], FIXTURE_DELIMITER), encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`processes batch in ${d.spec.key} failed: ${r.stderr}`);
+    const r = spawnSync(ns[0]!, [...ns.slice(1), 'sh', '-s'], { input: composeBatch([containerNetnsCommand], FIXTURE_DELIMITER), encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`container-netns batch in ${d.spec.key} failed: ${r.stderr}`);
     writeFileSync(join(dir, `${tag}.processes-batch.txt`), r.stdout);
   }
 }

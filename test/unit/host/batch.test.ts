@@ -25,7 +25,7 @@ describe('host: a recorded run of the whole host script', () => {
   for (const [file, via] of [['batch-full.txt', 'nsenter'], ['batch-no-nsenter.txt', '/proc']] as const) {
     it(`${file}: finds each lab container by its full id and shim child PID, eth0 on the host veth (${via})`, () => {
       const sections = parseBatch(hostFixture(file), delimiter, names);
-      const netns = parseContainerNetns(sections.get('processes')?.parts ?? []);
+      const netns = parseContainerNetns(sections.get('container-netns')?.parts ?? []);
       for (const c of Object.values(lab.containers)) {
         const n = netns[c.id];
         assert.ok(n, `container ${c.id} missing`);

@@ -17,7 +17,7 @@ import { disagreements } from '../../support/netnsAgreement';
 /** test/fixtures/host/fast: the lab in lab.sh, recorded by capture.sh on this machine (see ../README.md). */
 const fast = (name: string) => hostFixture(`fast/${name}`);
 const lab = JSON.parse(fast('lab.json')) as { delimiter: string; containers: Record<string, { id: string; pid: number }>; listenerTargets: ListenerTarget[] };
-const sections = parseBatch(fast('batch.txt'), lab.delimiter, ['ip-addr', 'ip-route', 'ip-neigh', 'listeners', 'processes']);
+const sections = parseBatch(fast('batch.txt'), lab.delimiter, ['ip-addr', 'ip-route', 'ip-neigh', 'listeners', 'container-netns']);
 const section = (n: string) => {
   const s = sections.get(n);
   assert.ok(s && s.code === 0, `${n}: ${s?.stderr}`);
@@ -29,7 +29,7 @@ const host = {
   neighbours: known(parseIpNeighOutput(section('ip-neigh').stdout)),
   listeners: known(listenersFromTables(section('listeners').stdout, 'host')),
 };
-const processes = section('processes');
+const processes = section('container-netns');
 const readText = processes.parts.find((p) => p.name === 'netns')?.text ?? '';
 const c = (name: string) => lab.containers[name]!;
 
@@ -172,7 +172,7 @@ describe('host: listeners of chosen containers, read on demand (recorded)', () =
   });
 
   it('agrees with the tables the full read took for the same containers', () => {
-    const full = parseContainerNetns(parseBatch(fast('batch.txt'), lab.delimiter, ['processes']).get('processes')!.parts);
+    const full = parseContainerNetns(parseBatch(fast('batch.txt'), lab.delimiter, ['container-netns']).get('container-netns')!.parts);
     for (const name of ['nlf-web', 'nlf-v6']) assert.deepEqual(read[c(name).id], full[c(name).id]!.listeners, name);
   });
 

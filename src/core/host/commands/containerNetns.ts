@@ -1,5 +1,5 @@
 /**
- * Turns the processes section's container parts into ContainerNetns records. The `netns` part is
+ * Turns the container-netns section's parts into ContainerNetns records. The `netns` part is
  * the one host-side read of every namespace (netnsRead.ts); a namespace it could not fully describe
  * has `ctr:ID:PID:nsenter` parts with `ip -json` output, used instead where they came back. Each
  * fact is known or unknown on its own. Recordings made before the host-side read (per-container

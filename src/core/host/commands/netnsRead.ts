@@ -213,7 +213,7 @@ export interface NetnsRead {
   readonly inode: number | null;
   /** the netnsid the host assigned to this namespace, null where none is or lsns was missing */
   readonly netnsid: number | null;
-  /** whether the socket tables were asked for (processesCommandWith) */
+  /** whether the socket tables were asked for (containerNetnsCommandWith) */
   readonly socketsRead: boolean;
   /** null: the read is the whole story; else why nsenter had to read it */
   readonly incomplete: string | null;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDockerProxies, parseProcesses, proxiesInShellNetns } from '../../../src/core/host/commands/processes';
+import { parseDockerProxies, parseProcesses, proxiesInShellNetns } from '../../../src/core/host/commands/containerNamespaces';
 import { parseBatch } from '../../../src/core/host/batch';
 import { NetlensError } from '../../../src/core/errors';
 import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures';
@@ -34,7 +34,7 @@ describe('host: ps -eo pid=,ppid=,args=', () => {
 
 describe('host: docker-proxy processes of this host only (two Docker hosts on one machine)', () => {
   const delimiter = 'NLBfixture0123456789abcdef';
-  const section = (file: string) => parseBatch(readFileSync(join(HOST_FIXTURES, 'two-engines', file), 'utf8'), delimiter, ['processes']).get('processes')!;
+  const section = (file: string) => parseBatch(readFileSync(join(HOST_FIXTURES, 'two-engines', file), 'utf8'), delimiter, ['container-netns']).get('container-netns')!;
   const proxiesOf = (file: string) => {
     const s = section(file);
     assert.equal(s.code, 0);

@@ -1,5 +1,6 @@
 /**
- * The process table, and from it two facts the engine API does not give: which docker-proxy
+ * The batch section `container-netns`: every container's network namespace, found through the
+ * process table. From the table come two facts the engine API does not give: which docker-proxy
  * processes hold published ports, and which PID lives in each container's network namespace (the
  * child of the container's containerd shim). The same script then reads every such namespace from
  * the host side in one awk (netnsRead.ts: /proc/PID/net and the container's sysfs, no process per
@@ -19,9 +20,9 @@ import { NETNS_READ_AWK } from './netnsRead';
  * costs the kernel a scan of its whole TCP or UDP hash, so a refresh leaves them for when they are
  * asked for (containerListeners.ts).
  */
-export function processesCommandWith(opts: { readonly containerSockets: boolean }): BatchCommand {
+export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean }): BatchCommand {
   return {
-    name: 'processes',
+    name: 'container-netns',
     requires: ['ps', 'awk'],
     // the heaviest section by far (every container's namespace): it runs beside the others
     concurrent: true,
@@ -94,7 +95,7 @@ true`,
 }
 
 /** Everything, container sockets included: what a recording or a complete snapshot takes. */
-export const processesCommand: BatchCommand = processesCommandWith({ containerSockets: true });
+export const containerNetnsCommand: BatchCommand = containerNetnsCommandWith({ containerSockets: true });
 
 export function parseProcesses(text: string): ProcessInfo[] {
   const out: ProcessInfo[] = [];
