@@ -1,12 +1,31 @@
 /**
  * The readable tree `netlens topology` prints: engine → network → bridge (or an overlay's namespace,
  * bridge and VXLAN device) → endpoints (IP, MAC, veth), publishes with their DNAT rule and proxy,
- * host bridges and their ports, named netns, and what could not be established. Plain text, no
- * colour codes, so it can be piped and diffed.
+ * each container's sockets, mounts and labels (rows of its presentation sheet, src/core/present,
+ * which the panes show too), host bridges and their ports, named netns, and what could not be
+ * established. Plain text, no colour codes, so it can be piped and diffed.
  */
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../core/model/firewallBackend';
 import { listenerSummary } from '../core/model/listenerSummary';
+import { containerSheet } from '../core/present/containerSheet';
+import { proxyText, ruleText } from '../core/present/format';
+import { valueText } from '../core/present/sheet';
+
+/** The sections of a container's sheet the tree prints, each row prefixed with what it is. */
+const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
+  ['Listening', 'listening'],
+  ['Mounts', 'mount'],
+  ['Labels', 'label'],
+]);
+
+/** A container's sockets, mounts and labels: the rows of its sheet, as the panes show them. */
+export function containerLines(t: Topology, c: ContainerNode): string[] {
+  return containerSheet(t, c).sections.flatMap((s) => {
+    const prefix = CONTAINER_SECTIONS.get(s.heading);
+    return prefix ? s.rows.map((r) => `${prefix} ${r.label}: ${valueText(r.value)}`) : [];
+  });
+}
 
 const short = (id: string): string => id.slice(0, 12);
 
@@ -64,7 +83,7 @@ export function renderTopology(t: Topology): string {
     const carrier = carrierLine(n);
     if (carrier) out.push(`│  ├─ ${carrier}`);
     for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
-    for (const r of n.natRules) out.push(`│  ├─ nat: ${r.raw}`);
+    for (const r of n.natRules) out.push(`│  ├─ nat ${ruleText(r)}`);
     for (const ep of n.endpoints) {
       if (n.driver === 'host') {
         out.push(`│  ├─ ${ep.containerName}  (shares the host's network stack)`);
@@ -97,11 +116,14 @@ export function renderTopology(t: Topology): string {
     out.push('shared network namespaces');
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
-  const listening = t.containers.filter((c) => c.listeners && !c.sharesNetnsWith);
-  if (listening.length) {
+  const perContainer = t.containers.map((c) => ({ c, lines: containerLines(t, c) })).filter((x) => x.lines.length > 0);
+  if (perContainer.length) {
     out.push('');
-    out.push('listening');
-    for (const c of listening) out.push(`├─ ${c.name}: ${c.networkMode === 'host' ? "the host's sockets (--network host)" : listenerSummary(c.listeners!)}`);
+    out.push('containers');
+    for (const { c, lines } of perContainer) {
+      out.push(`├─ ${c.name}`);
+      for (const line of lines) out.push(`│  ├─ ${line}`);
+    }
   }
   if (t.publishes.length) {
     out.push('');
@@ -109,9 +131,9 @@ export function renderTopology(t: Topology): string {
     for (const p of t.publishes) {
       const via = p.dnatRule ? '' : p.proxy ? '  (docker-proxy only)' : '';
       out.push(`├─ ${hostPort(p.hostIp, p.hostPort)}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}${via}`);
-      if (p.dnatRule) out.push(`│    DNAT  ${p.dnatRule.table}/${p.dnatRule.chain} #${p.dnatRule.index}: ${p.dnatRule.raw}`);
-      if (p.filterRule) out.push(`│    allow ${p.filterRule.table}/${p.filterRule.chain} #${p.filterRule.index}: ${p.filterRule.raw}`);
-      if (p.proxy) out.push(`│    proxy pid ${p.proxy.pid}: ${p.proxy.args}`);
+      if (p.dnatRule) out.push(`│    DNAT  ${ruleText(p.dnatRule)}`);
+      if (p.filterRule) out.push(`│    allow ${ruleText(p.filterRule)}`);
+      if (p.proxy) out.push(`│    proxy ${proxyText(p.proxy)}`);
     }
   }
   if (t.host) {
@@ -138,12 +160,6 @@ export function renderTopology(t: Topology): string {
         if (r.family === 'inet' && r.table === 'main') out.push(`│  ├─ route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
       }
     }
-  }
-  const volumes = t.containers.flatMap((c) => c.mounts.map((m) => ({ c, m })));
-  if (volumes.length) {
-    out.push('');
-    out.push('mounts');
-    for (const { c, m } of volumes) out.push(`├─ ${c.name}: ${m.destination} ← ${m.type} ${m.source || '(memory)'} ${m.rw ? 'rw' : 'ro'}`);
   }
   if (t.gaps.length) {
     out.push('');

@@ -4,7 +4,24 @@
  * under a strict CSP with a per-load nonce, and it only posts which link was clicked.
  */
 import { htmlText } from '../text/htmlText';
-import type { FactSheet } from '../facts/factSheet';
+import { nodeLinkOf, type FactSheet } from '../facts/factSheet';
+import type { FactValue } from '../../core/present/sheet';
+
+/** A value as escaped HTML, styled by its kind; unknown says so and why. */
+export function valueHtml(v: FactValue): string {
+  switch (v.kind) {
+    case 'text':
+      return htmlText(v.text);
+    case 'address':
+      return `<code>${htmlText(v.text)}</code>`;
+    case 'code':
+      return `<code class="rule">${htmlText(v.text)}</code>`;
+    case 'unknown':
+      return `<span class="unknown">unknown (${htmlText(v.why)})</span>`;
+    case 'list':
+      return v.items.map(valueHtml).join(', ');
+  }
+}
 
 export interface InspectHtmlOptions {
   readonly nonce: string;
@@ -26,14 +43,12 @@ export function inspectHtml(sheet: FactSheet, o: InspectHtmlOptions): string {
     .map((s) => {
       const rows = s.rows
         .map((r) => {
-          const value = r.link
-            ? `<a href="#" data-view="${htmlText(r.link.view)}" data-id="${htmlText(r.link.id)}">${htmlText(r.value)}</a>`
-            : htmlText(r.value);
+          const link = r.ref && sheet.engine ? nodeLinkOf(sheet.engine, r.ref) : undefined;
+          const value = link ? `<a href="#" data-view="${htmlText(link.view)}" data-id="${htmlText(link.id)}">${valueHtml(r.value)}</a>` : valueHtml(r.value);
           return `<tr><th scope="row">${htmlText(r.label)}</th><td>${value}</td></tr>`;
         })
         .join('');
-      const note = s.note ? `<p class="note">${htmlText(s.note)}</p>` : '';
-      return `<section><h2>${htmlText(s.heading)}</h2>${rows ? `<table>${rows}</table>` : ''}${note}</section>`;
+      return `<section><h2>${htmlText(s.heading)}</h2>${rows ? `<table>${rows}</table>` : ''}</section>`;
     })
     .join('');
   return `<!DOCTYPE html>
@@ -49,8 +64,9 @@ h1 { font-size: 1.4em; margin: 16px 0 2px; word-break: break-all; }
 h2 { font-size: 1.05em; margin: 18px 0 6px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 2px; }
 table { border-collapse: collapse; width: 100%; }
 th { text-align: left; font-weight: normal; color: var(--vscode-descriptionForeground); padding: 2px 12px 2px 0; vertical-align: top; width: 30%; white-space: pre-wrap; word-break: break-all; }
-td { font-family: var(--vscode-editor-font-family); padding: 2px 0; white-space: pre-wrap; word-break: break-all; }
-.note { color: var(--vscode-descriptionForeground); font-style: italic; }
+td { padding: 2px 0; white-space: pre-wrap; word-break: break-all; }
+code { font-family: var(--vscode-editor-font-family); }
+.unknown { color: var(--vscode-descriptionForeground); font-style: italic; }
 button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 3px 10px; margin-right: 6px; cursor: pointer; }
 a { color: var(--vscode-textLink-foreground); }
 </style></head>

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { containerSheet } from '../facts/containerSheet';
-import type { FactSheet } from '../facts/factSheet';
+import { containerSheet } from '../facts/sheets';
+import { placeholderSheet, type FactSheet } from '../facts/factSheet';
 import { statusText } from '../engines/engineStatus';
 import type { NetlensContext } from '../ctx';
 import type { NetlensViews } from '../views';
@@ -94,11 +94,11 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.panel || !this.shown) return;
     const node = this.views.node(this.shown);
     if (!node && this.ctx.connections.some((c) => !c.topology && c.status.kind === 'connecting')) {
-      this.panel.webview.html = inspectHtml({ kind: 'Waiting', title: 'Reading the Docker engine…', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      this.panel.webview.html = inspectHtml(placeholderSheet('Waiting', 'Reading the Docker engine…'), { nonce: nonce(), canShowTopology: false });
       return;
     }
     if (!node) {
-      this.panel.webview.html = inspectHtml({ kind: 'Gone', title: 'This item is no longer in the model', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      this.panel.webview.html = inspectHtml(placeholderSheet('Gone', 'This item is no longer in the model'), { nonce: nonce(), canShowTopology: false });
       return;
     }
     const sheet = this.sheetFor(node);

@@ -4,8 +4,8 @@
  */
 import type { ContainerChange, ContainerStorage } from '../../core/docker/types';
 import type { ContainerNode, Topology } from '../../core/model/types';
-import { containerSheet } from '../facts/containerSheet';
-import { portBindingText } from '../facts/format';
+import { containerSheet } from '../facts/sheets';
+import { portBindingText } from '../../core/present/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';

@@ -5,8 +5,8 @@
  */
 import type { NamedNetns, NetInterface } from '../../core/host/types';
 import type { HostInterfaceNode, HostNode, Publish, Topology } from '../../core/model/types';
-import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/hostSheets';
-import { publishText, routeText, ruleText } from '../facts/format';
+import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/sheets';
+import { publishText, routeText, ruleText } from '../../core/present/format';
 import { firewallBackendText } from '../../core/model/firewallBackend';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
@@ -38,8 +38,8 @@ export function hostNodes(engine: string, topology: Topology): TreeNode[] {
     group(engine, 'interfaces', 'Interfaces', `${loose.length}`, 'list-tree', loose.map((i) => interfaceNode(engine, topology, i))),
     group(engine, 'docker-bridges', 'Docker bridges', `${dockerBridges.length}`, 'type-hierarchy', dockerBridges.map((b) => interfaceNode(engine, topology, b)), true),
     group(engine, 'other-bridges', 'Bridges Docker did not make', `${otherBridges.length}`, 'type-hierarchy-sub', otherBridges.map((b) => interfaceNode(engine, topology, b)), otherBridges.length > 0),
-    group(engine, 'netns', 'Network namespaces', `${host.namedNetns.length}`, 'symbol-namespace', host.namedNetns.map((ns) => netnsNode(engine, ns))),
-    group(engine, 'publishes', 'Published ports', `${topology.publishes.length}`, 'plug', topology.publishes.map((p) => publishNode(engine, p)), true),
+    group(engine, 'netns', 'Network namespaces', `${host.namedNetns.length}`, 'symbol-namespace', host.namedNetns.map((ns) => netnsNode(engine, topology, ns))),
+    group(engine, 'publishes', 'Published ports', `${topology.publishes.length}`, 'plug', topology.publishes.map((p) => publishNode(engine, topology, p)), true),
     host.unknown?.routes
       ? infoNode(engine, 'routes', 'Routes: unknown', host.unknown.routes, 'milestone')
       : group(engine, 'routes', 'Routes', `${host.routes.length}`, 'milestone', host.routes.map((r, i) => leaf(nodeIds.hostDetail(engine, 'routes', i), routeText(r), undefined, 'arrow-right', 'route', engine))),
@@ -71,7 +71,7 @@ function forwardNode(engine: string, topology: Topology, host: HostNode): TreeNo
     icon: { id: on === false ? 'warning' : 'check', color: on === false ? 'charts.yellow' : 'charts.green' },
     contextValue: ';forward;inspect;',
     children: [],
-    sheet: () => hostSheet(topology, host),
+    sheet: () => hostSheet(engine, topology),
     engineKey: engine,
   };
 }
@@ -89,7 +89,7 @@ function firewallNode(engine: string, topology: Topology, host: HostNode): TreeN
     icon: { id: 'shield' },
     contextValue: ';firewall;inspect;',
     children: [],
-    sheet: () => hostSheet(topology, host),
+    sheet: () => hostSheet(engine, topology),
     engineKey: engine,
   };
 }
@@ -144,8 +144,8 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
   };
 }
 
-function netnsNode(engine: string, ns: NamedNetns): TreeNode {
-  const sheet = () => netnsSheet(ns);
+function netnsNode(engine: string, topology: Topology, ns: NamedNetns): TreeNode {
+  const sheet = () => netnsSheet(engine, topology, ns);
   const ifaces: readonly NetInterface[] = ns.interfaces.known ? ns.interfaces.value : [];
   const children: TreeNode[] = ifaces.map((i): TreeNode => {
     const usable = i.addresses.filter((a) => !isLinkLocal(a.address));
@@ -180,9 +180,9 @@ function netnsNode(engine: string, ns: NamedNetns): TreeNode {
   };
 }
 
-function publishNode(engine: string, p: Publish): TreeNode {
+function publishNode(engine: string, topology: Topology, p: Publish): TreeNode {
   const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: p.containerId, traceEndpoint: p.containerName };
-  const sheet = () => publishSheet(engine, p);
+  const sheet = () => publishSheet(engine, topology, p);
   const id = nodeIds.hostDetail(engine, 'publishes', publishKey(p));
   return {
     id,

@@ -1,7 +1,7 @@
 /** The Networks view below one engine: network → endpoint → publishes, aliases and links. */
 import type { Endpoint, NetworkNode, Topology } from '../../core/model/types';
-import { endpointSheet, networkSheet } from '../facts/networkSheets';
-import { networkDescription } from '../facts/format';
+import { endpointSheet, networkSheet } from '../facts/sheets';
+import { networkDescription } from '../../core/present/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds } from './nodeIds';

@@ -1,6 +1,6 @@
 /** The tree item for a published port, the same under a network endpoint and under a container. */
 import type { Publish } from '../../core/model/types';
-import { publishText } from '../facts/format';
+import { publishText } from '../../core/present/format';
 import { markdownText } from '../text/markdownText';
 import { publishKey } from './nodeIds';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';

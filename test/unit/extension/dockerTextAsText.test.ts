@@ -61,7 +61,7 @@ describe('Docker text shows as text', () => {
     for (const node of [web, net]) {
       const sheet = node.sheet!();
       const labels = sheet.sections.find((s) => s.heading === 'Labels');
-      assert.equal(labels?.rows.find((r) => r.label === 'nle.note')?.value, MARKUP_LABEL, 'the pane lists the label');
+      assert.deepEqual(labels?.rows.find((r) => r.label === 'nle.note')?.value, { kind: 'text', text: MARKUP_LABEL }, 'the pane lists the label');
       const html = inspectHtml(sheet, { nonce: 'n0nce', canShowTopology: true });
       assert.ok(html.includes(htmlText(MARKUP_LABEL)), 'the label appears escaped');
       assert.ok(!html.includes('<img'), 'no <img element');

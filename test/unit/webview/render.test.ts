@@ -68,7 +68,9 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     const pub = topologyIds.publish(w1.id, '0.0.0.0', 28080, 'tcp');
     await wv.page.locator(`g.edge[data-id="${pub}"] path.edge-hit`).dispatchEvent('click');
     await wv.page.locator('h2.details-heading', { hasText: '0.0.0.0:28080 → nlw-w1:80/tcp' }).waitFor();
-    assert.match((await wv.page.locator('aside.details').textContent()) ?? '', /docker-proxy pid \d+/);
+    // the proxy's command line, quoted as the recording has it, under its own label
+    const proxy = base.publishes.find((p) => p.containerId === w1.id && p.hostIp === '0.0.0.0' && p.hostPort === 28080)!.proxy!;
+    await wv.page.locator('aside.details pre.fact-code', { hasText: `pid ${proxy.pid}: ${proxy.args}` }).waitFor();
   });
 
   it('walks nodes with the arrow keys and opens the pane with Enter', async () => {
