@@ -44,8 +44,8 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   );
   topologyHooks = wireTopologyPanel(context, {
     ctx,
-    openInspect: (topologyId) => {
-      const found = views.findByTopologyId(topologyId);
+    openInspect: (engine, subject) => {
+      const found = views.nodeOf(engine, subject);
       if (found) inspect.show(views.providers[found.view].element(found.node.id));
     },
     trace: (from, to) => void vscode.commands.executeCommand('netlens.tracePacket', { from, to }),

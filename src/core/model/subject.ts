@@ -56,3 +56,56 @@ export function subjectWithin(inner: Subject, outer: Subject): boolean {
   if (outer.kind === 'network') return inner.kind === 'endpoint' && inner.networkId === outer.id;
   return false;
 }
+
+/**
+ * The one string id of a subject, used wherever a subject must travel as text: the topology
+ * webview draws items under these ids (src/protocol/topologyIds.ts spells the same strings), the
+ * editor's "Show in topology" and "Inspect" pass them, tree node ids are derived from the subject.
+ */
+export function subjectKey(s: Subject): string {
+  switch (s.kind) {
+    case 'host':
+      return 'host';
+    case 'network':
+      return `net:${s.id}`;
+    case 'container':
+      return `ctr:${s.id}`;
+    case 'endpoint':
+      return `ep:${s.networkId}/${s.containerId}`;
+    case 'hostInterface':
+      return `nic:${s.name}`;
+    case 'netns':
+      return `ns:${s.name}`;
+    case 'publish':
+      return `pub:${s.containerId}/${s.hostIp}:${s.hostPort}/${s.protocol}`;
+  }
+}
+
+/** The subject a key names, or null when the string is not a subject key. Docker ids hold no `/`. */
+export function parseSubjectKey(key: string): Subject | null {
+  if (key === 'host') return subjects.host();
+  const colon = key.indexOf(':');
+  if (colon <= 0 || colon === key.length - 1) return null;
+  const prefix = key.slice(0, colon);
+  const rest = key.slice(colon + 1);
+  switch (prefix) {
+    case 'net':
+      return subjects.network(rest);
+    case 'ctr':
+      return subjects.container(rest);
+    case 'nic':
+      return subjects.hostInterface(rest);
+    case 'ns':
+      return subjects.netns(rest);
+    case 'ep': {
+      const slash = rest.indexOf('/');
+      return slash > 0 && slash < rest.length - 1 ? subjects.endpoint(rest.slice(0, slash), rest.slice(slash + 1)) : null;
+    }
+    case 'pub': {
+      const m = /^([^/]+)\/(.+):(\d+)\/([a-z0-9]+)$/.exec(rest);
+      return m ? subjects.publish({ containerId: m[1]!, hostIp: m[2]!, hostPort: Number(m[3]), protocol: m[4]! }) : null;
+    }
+    default:
+      return null;
+  }
+}

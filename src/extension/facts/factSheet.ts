@@ -5,42 +5,22 @@
  * engine, what raw JSON to open and what to focus in the topology.
  */
 import type { FactSheet as PresentedSheet } from '../../core/present/sheet';
-import type { Subject } from '../../core/model/subject';
-import { nodeIds } from '../trees/nodeIds';
+import { subjectKey, type Subject } from '../../core/model/subject';
+import { subjectNode } from '../trees/nodeIds';
 
 /** A tree item a row can jump to. */
-export interface NodeLink {
-  readonly view: 'networks' | 'host' | 'containers';
-  readonly id: string;
-}
+export type NodeLink = ReturnType<typeof subjectNode>;
 
 export interface FactSheet extends PresentedSheet {
   readonly engine: string;
   /** what `session.inspectRaw` can fetch for the "raw JSON" link */
   readonly raw?: { readonly kind: 'container' | 'network' | 'volume'; readonly id: string };
-  /** the id the topology webview knows this thing by */
+  /** what "Open in topology" focuses: the subject's key (src/core/model/subject.ts) */
   readonly topologyId?: string;
 }
 
-/** The tree item that shows a subject; publishes are shown under their container. */
-export function nodeLinkOf(engine: string, s: Subject): NodeLink {
-  switch (s.kind) {
-    case 'host':
-      return { view: 'host', id: nodeIds.engine(engine) };
-    case 'network':
-      return { view: 'networks', id: nodeIds.network(engine, s.id) };
-    case 'endpoint':
-      return { view: 'networks', id: nodeIds.endpoint(engine, s.networkId, s.containerId) };
-    case 'container':
-      return { view: 'containers', id: nodeIds.container(engine, s.id) };
-    case 'publish':
-      return { view: 'containers', id: nodeIds.container(engine, s.containerId) };
-    case 'hostInterface':
-      return { view: 'host', id: nodeIds.hostInterface(engine, s.name) };
-    case 'netns':
-      return { view: 'host', id: nodeIds.netns(engine, s.name) };
-  }
-}
+/** The tree item a row's subject links to. */
+export const nodeLinkOf = subjectNode;
 
 function rawOf(s: Subject | null): FactSheet['raw'] {
   if (!s) return undefined;
@@ -49,23 +29,9 @@ function rawOf(s: Subject | null): FactSheet['raw'] {
   return undefined;
 }
 
-/** What the topology panel's focus understands for a subject (see webview/resolveTarget.ts). */
+/** What "Open in topology" focuses: the subject's key, as the graph draws it (not the host as a whole). */
 function topologyTargetOf(s: Subject | null): string | undefined {
-  if (!s) return undefined;
-  switch (s.kind) {
-    case 'container':
-    case 'network':
-      return s.id;
-    case 'endpoint':
-    case 'publish':
-      return s.containerId;
-    case 'hostInterface':
-      return `if:${s.name}`;
-    case 'netns':
-      return `netns:${s.name}`;
-    case 'host':
-      return undefined;
-  }
+  return s && s.kind !== 'host' ? subjectKey(s) : undefined;
 }
 
 export function editorSheet(engine: string, sheet: PresentedSheet): FactSheet {

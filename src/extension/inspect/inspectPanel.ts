@@ -52,7 +52,7 @@ export class InspectPanel implements vscode.Disposable {
       this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, PANEL_OPTIONS));
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
-    if (node.facts?.containerId && node.contextValue.startsWith(';container;')) void this.loadStorage(node);
+    if (node.facts?.subject?.kind === 'container') void this.loadStorage(node);
   }
 
   private adopt(panel: vscode.WebviewPanel): void {

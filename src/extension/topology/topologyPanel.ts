@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
 import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
 import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
-import { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
+import { traceEndpointOf } from './traceEndpoints';
+import { subjectOfItem } from '../../protocol/topologyIds';
+import type { Subject } from '../../core/model/subject';
 import { createNonce, topologyHtml } from './topologyHtml';
 
 export type TopologyEngineState = Omit<EngineStateNotification, 'type'>;
@@ -17,8 +19,8 @@ export type TopologyEngineState = Omit<EngineStateNotification, 'type'>;
 export interface TopologyPanelDeps {
   getTopology(): Topology | undefined;
   readonly onDidChangeTopology: vscode.Event<Topology>;
-  /** show an item in the sidebar's inspect pane; gets the sidebar's id (raw Docker id, `if:<name>`, `netns:<name>`) */
-  openInspect?(id: string): void;
+  /** show what a drawn item is about in the sidebar's inspect pane */
+  openInspect?(subject: Subject): void;
   /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
   trace?(from: string, to: string): void;
   /** the toolbar's refresh button */
@@ -148,7 +150,8 @@ export class TopologyPanel implements vscode.Disposable {
         this.pendingFocus = null;
       }
     } else if (isOpenInspectCommand(m)) {
-      this.deps.openInspect?.(sidebarIdOf(m.itemId));
+      const subject = subjectOfItem(m.itemId);
+      if (subject) this.deps.openInspect?.(subject);
     } else if (isTraceCommand(m)) {
       const t = this.deps.getTopology();
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));

@@ -11,6 +11,7 @@ import { firewallBackendText } from '../../core/model/firewallBackend';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { subjects } from '../../core/model/subject';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
 
 const IFACE_ICON: Partial<Record<string, NodeIcon>> = {
@@ -123,7 +124,8 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
     ...(i.mac ? { mac: i.mac } : {}),
     ...(i.kind === 'veth' ? { veth: i.name } : {}),
     ...(withoutLinkLocal(i.addresses)[0] ? { ip: withoutLinkLocal(i.addresses)[0]!.replace(/\/\d+$/, '') } : {}),
-    ...(i.peerContainerId ? { topologyId: i.peerContainerId, traceEndpoint: topology.containers.find((c) => c.id === i.peerContainerId)?.name ?? i.peerContainerId } : {}),
+    subject: subjects.hostInterface(i.name),
+    ...(i.peerContainerId ? { traceEndpoint: topology.containers.find((c) => c.id === i.peerContainerId)?.name ?? i.peerContainerId } : {}),
   };
   const ports = (topology.host?.interfaces ?? []).filter((p) => p.master === i.name);
   const sheet = () => hostInterfaceSheet(engine, topology, i);
@@ -172,16 +174,16 @@ function netnsNode(engine: string, topology: Topology, ns: NamedNetns): TreeNode
     description: ns.interfaces.known ? `${ns.interfaces.value.length} interfaces` : 'not readable',
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'symbol-namespace' },
-    contextValue: contextValueFor('netns', { topologyId: `netns:${ns.name}` }, ['inspect']),
+    contextValue: contextValueFor('netns', { subject: subjects.netns(ns.name) }, ['inspect']),
     children,
-    facts: { topologyId: `netns:${ns.name}` },
+    facts: { subject: subjects.netns(ns.name) },
     sheet,
     engineKey: engine,
   };
 }
 
 function publishNode(engine: string, topology: Topology, p: Publish): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: p.containerId, traceEndpoint: p.containerName };
+  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p), traceEndpoint: p.containerName };
   const sheet = () => publishSheet(engine, topology, p);
   const id = nodeIds.hostDetail(engine, 'publishes', publishKey(p));
   return {

@@ -3,16 +3,16 @@ import type { Publish } from '../../core/model/types';
 import { publishText } from '../../core/present/format';
 import { markdownText } from '../text/markdownText';
 import { publishKey } from './nodeIds';
+import { subjects } from '../../core/model/subject';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 export function publishNode(
   p: Publish,
   nodeId: (kind: string, key: string) => string,
   engine: string,
-  topologyId: string,
   description: string,
 ): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId };
+  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p) };
   return {
     id: nodeId('pub', publishKey(p)),
     label: publishText(p),

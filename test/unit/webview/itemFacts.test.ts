@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createNonce, topologyContentSecurityPolicy, topologyHtml } from '../../../src/extension/topology/topologyHtml';
-import { sidebarIdOf, traceEndpointOf } from '../../../src/extension/topology/sidebarRefs';
-import { topologyIds } from '../../../src/protocol/topologyIds';
+import { traceEndpointOf } from '../../../src/extension/topology/traceEndpoints';
+import { subjectOfItem, topologyIds } from '../../../src/protocol/topologyIds';
+import { subjects } from '../../../src/core/model/subject';
 import { itemFacts } from '../../../webview/itemFacts';
 import { valueText } from '../../../src/core/present/sheet';
 import { layoutTopology } from '../../../webview/layout';
@@ -75,15 +76,21 @@ describe('search, focus targets and the sidebar translation', () => {
     assert.equal(resolveTarget(t, layout, 'if:eth0'), topologyIds.hostInterface('eth0'));
     assert.equal(resolveTarget(t, layout, 'netns:nlw-RED'), topologyIds.namedNetns('nlw-RED'));
     assert.equal(resolveTarget(t, layout, 'no-such-thing'), null);
+    // a host interface's subject key finds it however it is drawn
+    const ep = net('bridge').endpoints.find((e) => e.containerId === w1.id)!;
+    assert.equal(resolveTarget(t, layout, topologyIds.hostInterface(ep.hostVeth!)), topologyIds.endpoint(net('bridge').id, w1.id));
+    assert.equal(resolveTarget(t, layout, topologyIds.hostInterface('nlw-reth1')), topologyIds.bridgePort('nlw-reth1'));
   });
 
-  it('translates webview ids to the sidebar ids and trace endpoints', () => {
+  it('says what each drawn item is about, and what the trace takes for it', () => {
     const w1 = byName('nlw-w1');
-    assert.equal(sidebarIdOf(topologyIds.container(w1.id)), w1.id);
-    assert.equal(sidebarIdOf(topologyIds.endpoint(net('bridge').id, w1.id)), w1.id);
-    assert.equal(sidebarIdOf(topologyIds.bridgePort('nlw-reth1')), 'if:nlw-reth1');
-    assert.equal(sidebarIdOf(topologyIds.namedNetns('nlw-RED')), 'netns:nlw-RED');
-    assert.equal(sidebarIdOf(topologyIds.publish(w1.id, '0.0.0.0', 28080, 'tcp')), w1.id);
+    assert.deepEqual(subjectOfItem(topologyIds.container(w1.id)), subjects.container(w1.id));
+    assert.deepEqual(subjectOfItem(topologyIds.endpoint(net('bridge').id, w1.id)), subjects.endpoint(net('bridge').id, w1.id));
+    assert.deepEqual(subjectOfItem(topologyIds.bridgePort('nlw-reth1')), subjects.hostInterface('nlw-reth1'));
+    assert.deepEqual(subjectOfItem(topologyIds.namedNetns('nlw-RED')), subjects.netns('nlw-RED'));
+    assert.deepEqual(subjectOfItem(topologyIds.publish(w1.id, '0.0.0.0', 28080, 'tcp')), subjects.publish({ containerId: w1.id, hostIp: '0.0.0.0', hostPort: 28080, protocol: 'tcp' }));
+    assert.deepEqual(subjectOfItem(topologyIds.mark('masquerade', net('bridge').id)), subjects.network(net('bridge').id));
+    assert.equal(subjectOfItem(topologyIds.edge('veth', 'x')), null);
     assert.equal(traceEndpointOf(t, topologyIds.container(w1.id)), 'nlw-w1');
     assert.equal(traceEndpointOf(t, topologyIds.hostInterface('eth0')), '192.0.2.2');
     assert.equal(traceEndpointOf(t, topologyIds.namedNetns('nlw-BLUE')), '10.201.0.3');
