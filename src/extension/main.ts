@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   const ctx = new NetlensContext(createSession);
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
-  const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) });
+  const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) }, context.extensionUri);
   const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks };
   context.subscriptions.push(
     ctx,

@@ -16,7 +16,7 @@ import { createNonce, topologyHtml } from '../../src/extension/topology/topology
 import { repoRoot } from './topologyFixtures';
 
 export const chromiumPath = '/usr/bin/chromium';
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 export interface WebviewPage {
   readonly page: Page;
@@ -145,7 +145,7 @@ const themes: Readonly<Record<HarnessTheme, { readonly vars: Readonly<Record<str
   'high-contrast': { vars: highContrastTheme, bodyClass: 'vscode-high-contrast' },
 };
 
-const harnessInit = (theme: HarnessTheme): string => `
+export const harnessInit = (theme: HarnessTheme): string => `
   document.addEventListener('DOMContentLoaded', () => {
     for (const [k, v] of Object.entries(${JSON.stringify(themes[theme].vars)})) document.documentElement.style.setProperty(k, v);
     document.body.classList.add(${JSON.stringify(themes[theme].bodyClass)});

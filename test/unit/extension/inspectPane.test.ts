@@ -4,12 +4,14 @@ import { engineRoot, flattenNodes } from '../../../src/extension/trees/engineRoo
 import { containerSheet } from '../../../src/extension/facts/sheets';
 import { nodeLinkOf } from '../../../src/extension/facts/factSheet';
 import { valueText } from '../../../src/core/present/sheet';
-import { inspectHtml } from '../../../src/extension/inspect/inspectHtml';
+import { inspectSheetView } from '../../../src/extension/inspect/inspectView';
+import { inspectProtocolVersion, isInspectCommand, isInspectSheetNotification } from '../../../src/protocol/inspectProtocol';
 import type { ViewName } from '../../../src/extension/trees/treeNode';
 import { labLayers, labTopology } from './sidebarFixture';
 
 const topology = labTopology();
 const view = { key: 'local', label: 'local', status: { kind: 'connected' as const, since: topology.collectedAt }, topology };
+const view0 = view;
 const VIEWS: ViewName[] = ['networks', 'host', 'containers'];
 
 describe('inspect pane', () => {
@@ -57,10 +59,25 @@ describe('inspect pane', () => {
     assert.ok(links > 100, `only ${links} links checked`);
   });
 
-  it('offers raw JSON and the topology as buttons, and keeps the item for a reload', () => {
-    const html = inspectHtml(sheet, { nonce: 'abc', canShowTopology: true, item: { view: 'containers', id: 'local/ctr/x' } });
-    assert.match(html, /<button data-action="raw">Raw JSON<\/button><button data-action="topology">Open in topology<\/button>/);
-    assert.match(html, /<body data-view="containers" data-item="local\/ctr\/x">/);
-    assert.doesNotMatch(inspectHtml(sheet, { nonce: 'abc', canShowTopology: false }), /data-action="topology"/);
+  it('offers raw JSON and the topology, and keeps the item for a reload', () => {
+    const view = inspectSheetView(sheet, { canShowTopology: true, item: { view: 'containers', id: 'local/ctr/x' } });
+    assert.equal(view.canOpenRaw, true);
+    assert.equal(view.canOpenTopology, true);
+    assert.deepEqual(view.item, { view: 'containers', id: 'local/ctr/x' });
+    assert.equal(inspectSheetView(sheet, { canShowTopology: false }).canOpenTopology, false);
+    const host = engineRoot('host', view0).children.find((c) => c.sheet)!;
+    assert.equal(inspectSheetView(host.sheet!(), { canShowTopology: true }).canOpenRaw, false, 'the host has no inspect JSON');
+  });
+
+  it('posts the sheet with its links resolved to tree items, and the guard accepts it', () => {
+    const view = inspectSheetView(sheet, { canShowTopology: true });
+    const eth0 = view.sections.find((s) => s.heading === 'Interfaces')?.rows.find((r) => r.label === 'eth0');
+    assert.deepEqual(eth0?.link, { view: 'host', id: 'local/host/if/veth7f24172' });
+    const message = { type: 'sheet', protocolVersion: inspectProtocolVersion, sheet: view };
+    assert.ok(isInspectSheetNotification(JSON.parse(JSON.stringify(message))));
+    assert.equal(isInspectSheetNotification({ ...message, sheet: { ...view, sections: [{ heading: 'x', rows: [{ label: 'a', value: { kind: 'html', text: '<b>' } }] }] } }), false);
+    assert.ok(isInspectCommand({ type: 'ready', protocolVersion: inspectProtocolVersion }));
+    assert.ok(isInspectCommand({ type: 'reveal', view: 'host', id: 'local/host/if/eth0' }));
+    for (const bad of [null, { type: 'reveal', view: 'elsewhere', id: 'x' }, { type: 'reveal', view: 'host', id: '' }, { type: 'ready' }, { type: 'raw' }]) assert.equal(isInspectCommand(bad), false, JSON.stringify(bad));
   });
 });
