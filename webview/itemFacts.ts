@@ -4,7 +4,7 @@
  * Marks and the view's own groups, which only the graph draws, get small sheets of their own here.
  * Pure, so Node tests check it; the pane only turns it into elements (as text).
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
 import { containerSheet } from '../src/core/present/containerSheet';
 import { endpointSheet, networkSheet } from '../src/core/present/networkSheet';
@@ -28,7 +28,7 @@ function fromSheet(id: string, sheet: FactSheet, inspectId: string | null, trace
   return { id, heading, badges: sheet.badges, sections: sheet.sections, inspectId, traceTarget };
 }
 
-function markFacts(t: Topology, id: string): ItemFacts | null {
+function markFacts(t: TopologyView, id: string): ItemFacts | null {
   const [, kind, scope] = /^mark:([^:]+):(.*)$/.exec(id) ?? [];
   if (!kind || scope === undefined) return null;
   const only = (heading: string, badge: string, s: FactSection, inspectId: string | null): ItemFacts => ({ id, heading, badges: [badge], sections: [s], inspectId, traceTarget: null });
@@ -70,7 +70,7 @@ function markFacts(t: Topology, id: string): ItemFacts | null {
 }
 
 /** The pane's content for a drawn id; null when the id names nothing in this snapshot. */
-export function itemFacts(t: Topology, id: string): ItemFacts | null {
+export function itemFacts(t: TopologyView, id: string): ItemFacts | null {
   const kind = topologyItemKind(id);
   const key = id.slice(id.indexOf(':') + 1);
   switch (kind) {

@@ -6,12 +6,12 @@
  * port or an endpoint's veth.
  * Pure.
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
 import { parseSubjectKey } from '../src/core/model/subject';
 import type { TopologyLayout } from './layout';
 
-export function resolveTarget(topology: Topology, layout: TopologyLayout, rawTarget: string): string | null {
+export function resolveTarget(topology: TopologyView, layout: TopologyLayout, rawTarget: string): string | null {
   // the sidebar's own spelling of interfaces and namespaces
   const drawn = new Set(layout.nodes.map((n) => n.id));
   for (const e of layout.edges) drawn.add(e.id);

@@ -7,7 +7,7 @@
  * One sentence for the CLI, the sidebar and the webview, so all three say the same thing.
  */
 import type { EngineInfo } from '../docker/types';
-import type { FirewallBackendSource, FirewallNode, Topology } from './types';
+import type { FirewallBackendSource, FirewallNode, TopologyWithoutRules } from './types';
 
 export interface FirewallBackendFacts {
   readonly backend: string | null;
@@ -35,8 +35,8 @@ export function decideFirewallBackend(info: EngineInfo, iptablesVersion: string 
  * The backend facts of a topology. Models recorded before `backendSource` existed chose the same
  * way (the engine's report, else `iptables -V`), so the source follows from the engine's field.
  */
-export function firewallBackendOf(t: Topology): FirewallBackendFacts {
-  const fw: FirewallNode | undefined = t.host?.firewall;
+export function firewallBackendOf(t: TopologyWithoutRules): FirewallBackendFacts {
+  const fw: Omit<FirewallNode, 'ipv4' | 'ipv6'> | undefined = t.host?.firewall;
   if (!fw) return decideFirewallBackend(t.engine, null);
   if (fw.backendSource !== undefined) return { backend: fw.backend, backendSource: fw.backendSource, backendInfo: fw.backendInfo ?? [] };
   if (fw.backend === null) return { backend: null, backendSource: null, backendInfo: [] };
@@ -49,7 +49,7 @@ export function firewallBackendOf(t: Topology): FirewallBackendFacts {
  * `iptables+firewalld (reported by the engine: ReloadedAt 2025-01-01T00:00:00Z)`,
  * `iptables-nft (inferred from iptables -V; the engine does not say)`.
  */
-export function firewallBackendText(t: Topology): string {
+export function firewallBackendText(t: TopologyWithoutRules): string {
   const f = firewallBackendOf(t);
   if (f.backend === null) return 'unknown (the engine does not say, and iptables -V was not read)';
   if (f.backendSource === 'engine') {

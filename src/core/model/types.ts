@@ -306,3 +306,11 @@ export interface Topology {
 }
 
 export type { ContainerNetns, Listener, Subject };
+
+/**
+ * A Topology without the parsed rulesets (`host.firewall.ipv4` / `ipv6`, the bulk of a snapshot):
+ * what the presentation (src/core/present) and the topology webview read. The rules they show are
+ * the ones the model joined to what they implement (`natRules`, `publishes[].dnatRule` …).
+ */
+export type TopologyWithoutRules = Omit<Topology, 'host'> & { readonly host: HostNodeWithoutRules | null };
+export type HostNodeWithoutRules = Omit<HostNode, 'firewall'> & { readonly firewall: Omit<FirewallNode, 'ipv4' | 'ipv6'> };

@@ -6,7 +6,7 @@
 import type { ContainerStorage } from '../docker/types';
 import type { Known } from '../known';
 import type { Listener } from '../host/types';
-import type { ContainerNode, Topology } from '../model/types';
+import type { ContainerNode, TopologyWithoutRules } from '../model/types';
 import { subjects } from '../model/subject';
 import { gapSection } from './gaps';
 import { mountText, portBindingText, proxyText, publishText, routeText, ruleText, shortId, withPrefix } from './format';
@@ -35,7 +35,7 @@ function listeningSection(c: ContainerNode): FactSection[] {
   return [section('Listening', listenerRows(c.listeners))];
 }
 
-function networkSections(t: Topology, c: ContainerNode): FactSection[] {
+function networkSections(t: TopologyWithoutRules, c: ContainerNode): FactSection[] {
   return t.networks.flatMap((n) =>
     n.endpoints
       .filter((e) => e.containerId === c.id)
@@ -88,7 +88,7 @@ function insideSections(c: ContainerNode): FactSection[] {
   return out;
 }
 
-function portSections(t: Topology, c: ContainerNode): FactSection[] {
+function portSections(t: TopologyWithoutRules, c: ContainerNode): FactSection[] {
   const publishes = t.publishes.filter((p) => p.containerId === c.id);
   const exposed = c.ports.filter((p) => p.hostPort === null);
   if (!publishes.length && !exposed.length) return [];
@@ -114,7 +114,7 @@ export function storageSection(s: ContainerStorage): FactSection {
   ]);
 }
 
-export function containerSummarySection(t: Topology, c: ContainerNode): FactSection {
+export function containerSummarySection(t: TopologyWithoutRules, c: ContainerNode): FactSection {
   const owner = c.sharesNetnsWith ? t.containers.find((o) => o.id === c.sharesNetnsWith) : undefined;
   return section('Container', [
     ...row('Image', c.image),
@@ -128,7 +128,7 @@ export function containerSummarySection(t: Topology, c: ContainerNode): FactSect
   ]);
 }
 
-export function containerSheet(t: Topology, c: ContainerNode, storage?: ContainerStorage): FactSheet {
+export function containerSheet(t: TopologyWithoutRules, c: ContainerNode, storage?: ContainerStorage): FactSheet {
   const labels = Object.keys(c.labels).sort();
   const sections: FactSection[] = [
     containerSummarySection(t, c),

@@ -1,5 +1,5 @@
 /** The gaps of one subject, matched by identity (`Gap.about`), never by text. */
-import type { Gap, Topology } from '../model/types';
+import type { Gap, TopologyWithoutRules } from '../model/types';
 import { subjectWithin, type Subject } from '../model/subject';
 import { row, section, unknownValue, type FactSection } from './sheet';
 
@@ -7,12 +7,12 @@ import { row, section, unknownValue, type FactSection } from './sheet';
  * The gaps about `subject` or a part of it (a container's publishes, a network's endpoints). Gaps
  * without a subject (models recorded before netlens kept one) belong to the host.
  */
-export function gapsOf(t: Topology, subject: Subject): Gap[] {
+export function gapsOf(t: TopologyWithoutRules, subject: Subject): Gap[] {
   return t.gaps.filter((g) => (g.about ? subjectWithin(g.about, subject) : subject.kind === 'host'));
 }
 
 /** A "Not known" section, or none when nothing is missing. */
-export function gapSection(t: Topology, subject: Subject): FactSection[] {
+export function gapSection(t: TopologyWithoutRules, subject: Subject): FactSection[] {
   const gaps = gapsOf(t, subject);
   return gaps.length ? [section('Not known', gaps.flatMap((g) => row(g.subject, unknownValue(g.reason))))] : [];
 }

@@ -1,6 +1,6 @@
 /** Sheets for the Docker host: one interface, a named netns, a publish, the host as a whole. */
 import type { NamedNetns } from '../host/types';
-import type { HostInterfaceNode, HostNode, Publish, Topology } from '../model/types';
+import type { HostInterfaceNode, HostNodeWithoutRules, Publish, TopologyWithoutRules } from '../model/types';
 import { subjects } from '../model/subject';
 import { firewallBackendText } from '../model/firewallBackend';
 import { gapSection } from './gaps';
@@ -9,7 +9,7 @@ import { listenerSummary } from '../model/listenerSummary';
 import { hostPortText, proxyText, publishText, routeText, ruleText, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactSection, type FactSheet, type FactValue } from './sheet';
 
-export function hostInterfaceSheet(t: Topology, i: HostInterfaceNode): FactSheet {
+export function hostInterfaceSheet(t: TopologyWithoutRules, i: HostInterfaceNode): FactSheet {
   const network = i.dockerNetworkId ? t.networks.find((n) => n.id === i.dockerNetworkId) : undefined;
   const ports = (t.host?.interfaces ?? []).filter((p) => p.master === i.name);
   const sections: FactSection[] = [
@@ -37,7 +37,7 @@ export function hostInterfaceSheet(t: Topology, i: HostInterfaceNode): FactSheet
   return { subject: subjects.hostInterface(i.name), kind: 'Host interface', title: i.name, subtitle: i.kind, badges: [i.kind, i.state.toLowerCase()], sections };
 }
 
-export function netnsSheet(t: Topology, ns: NamedNetns): FactSheet {
+export function netnsSheet(t: TopologyWithoutRules, ns: NamedNetns): FactSheet {
   const sections: FactSection[] = [
     section(
       'Interfaces',
@@ -55,7 +55,7 @@ export function netnsSheet(t: Topology, ns: NamedNetns): FactSheet {
   return { subject: subjects.netns(ns.name), kind: 'Network namespace', title: ns.name, subtitle: ns.id === null ? 'no netnsid' : `netnsid ${ns.id}`, badges: ['netns'], sections };
 }
 
-export function publishSheet(t: Topology, p: Publish): FactSheet {
+export function publishSheet(t: TopologyWithoutRules, p: Publish): FactSheet {
   return {
     subject: subjects.publish(p),
     kind: 'Published port',
@@ -76,11 +76,11 @@ export function publishSheet(t: Topology, p: Publish): FactSheet {
 }
 
 /** A host fact that may not have been read: its value, or "unknown (why)". */
-function hostFlag(h: HostNode, value: boolean | null, fact: 'sysctls'): FactValue {
+function hostFlag(h: HostNodeWithoutRules, value: boolean | null, fact: 'sysctls'): FactValue {
   return value === null ? unknownValue(h.unknown?.[fact] ?? 'not read') : text(yesNo(value));
 }
 
-export function hostSummarySection(t: Topology): FactSection {
+export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   const h = t.host;
   const engine = row('Engine', `${t.engine.name} · Docker ${t.engine.version} · ${t.engine.endpoint.url}`);
   if (!h) {
@@ -100,7 +100,7 @@ export function hostSummarySection(t: Topology): FactSection {
   ]);
 }
 
-export function hostSheet(t: Topology): FactSheet {
+export function hostSheet(t: TopologyWithoutRules): FactSheet {
   const h = t.host;
   const sysctls = h ? Object.keys(h.sysctls).sort() : [];
   const sections: FactSection[] = [hostSummarySection(t)];

@@ -1,5 +1,5 @@
 /** Sheets for a Docker network and for one container's endpoint on it. */
-import type { Endpoint, NetworkNode, Topology } from '../model/types';
+import type { Endpoint, NetworkNode, TopologyWithoutRules } from '../model/types';
 import { subjects } from '../model/subject';
 import { gapSection } from './gaps';
 import { networkBadges, publishText, ruleText, shortId, withPrefix, yesNo } from './format';
@@ -41,7 +41,7 @@ export function endpointRows(n: NetworkNode, ep: Endpoint): FactRow[] {
   ];
 }
 
-export function networkSheet(t: Topology, n: NetworkNode): FactSheet {
+export function networkSheet(t: TopologyWithoutRules, n: NetworkNode): FactSheet {
   const sections: FactSection[] = [
     section('Network', [
       ...row('Driver', n.driver),
@@ -78,7 +78,7 @@ export function networkSheet(t: Topology, n: NetworkNode): FactSheet {
   return { subject: subjects.network(n.id), kind: 'Network', title: n.name, subtitle: `${n.driver} network`, badges, sections };
 }
 
-export function endpointSheet(t: Topology, n: NetworkNode, ep: Endpoint): FactSheet {
+export function endpointSheet(t: TopologyWithoutRules, n: NetworkNode, ep: Endpoint): FactSheet {
   const publishes = t.publishes.filter((p) => p.containerId === ep.containerId);
   const sections: FactSection[] = [section(`On ${n.name}`, endpointRows(n, ep))];
   if (publishes.length) {

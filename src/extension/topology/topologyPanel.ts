@@ -7,8 +7,9 @@
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
-import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
-import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
+import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
+import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
+import { topologyView } from '../../protocol/topologyView';
 import { traceEndpointOf } from './traceEndpoints';
 import { subjectOfItem } from '../../protocol/topologyIds';
 import type { Subject } from '../../core/model/subject';
@@ -95,7 +96,7 @@ export class TopologyPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      deps.onDidChangeTopology((t) => this.post({ type: 'snapshot', topology: t, reason: 'update' })),
+      deps.onDidChangeTopology((t) => this.post(snapshot(t, 'update'))),
     );
     if (deps.onDidChangeEngines) this.disposables.push(deps.onDidChangeEngines(() => this.postEngines()));
     if (deps.onDidChangeEngineState) {
@@ -139,10 +140,16 @@ export class TopologyPanel implements vscode.Disposable {
 
   private async receive(m: unknown): Promise<void> {
     if (isReadyCommand(m)) {
+      // the page and its bundle ship together: another version is a page an older netlens left
+      if (m.protocolVersion !== topologyProtocolVersion) {
+        this.ready = false;
+        console.warn(`netlens topology: the webview speaks protocol ${m.protocolVersion}, not ${topologyProtocolVersion}; nothing is sent to it`);
+        return;
+      }
       // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
       this.ready = true;
       this.postEngines();
-      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'initial' });
+      this.post(snapshot(this.deps.getTopology(), 'initial'));
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
       if (this.lastTrace) this.post(this.lastTrace);
       if (this.pendingFocus) {
@@ -164,7 +171,7 @@ export class TopologyPanel implements vscode.Disposable {
       // the old engine's trace does not belong on the new drawing
       this.lastTrace = null;
       this.postEngines();
-      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'engine chosen' });
+      this.post(snapshot(this.deps.getTopology(), 'engine chosen'));
     } else if (isSaveExportRequest(m)) {
       this.post(await this.saveExport(m));
     }
@@ -187,4 +194,9 @@ export class TopologyPanel implements vscode.Disposable {
       return { type: 'reply', requestId: r.requestId, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
+}
+
+/** The model as the webview gets it: a TopologyView, with the protocol version it is written in. */
+function snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
+  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t) : null, reason };
 }

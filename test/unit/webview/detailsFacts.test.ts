@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../../../src/core/model/types';
 import { topologyIds } from '../../../src/protocol/topologyIds';
+import { topologyProtocolVersion } from '../../../src/protocol/topologyProtocol';
 import { labTopology } from '../extension/sidebarFixture';
 import { FIXTURES } from '../../support/netfilterFixtures';
-import { openWebviewPage, type WebviewPage } from '../../support/webviewHarnessPage';
+import { openWebviewPage, snapshotMessage, type WebviewPage } from '../../support/webviewHarnessPage';
 
 /** The rows of one section of the open pane, as [label, value] text pairs. */
 async function paneRows(wv: WebviewPage, heading: string): Promise<[string, string][]> {
@@ -21,7 +22,7 @@ async function paneRows(wv: WebviewPage, heading: string): Promise<[string, stri
 
 async function openContainer(wv: WebviewPage, t: Topology, name: string): Promise<void> {
   const c = t.containers.find((x) => x.name === name)!;
-  await wv.post({ type: 'snapshot', topology: t, reason: 'initial' });
+  await wv.post(snapshotMessage(t, 'initial'));
   await wv.page.locator(`g.node[data-id="${topologyIds.container(c.id)}"] rect.node-box`).click();
   await wv.page.locator('h2.details-heading', { hasText: name }).waitFor();
 }
@@ -59,5 +60,13 @@ describe('drill-down pane: labels, mounts and listeners (headless Chromium)', fu
       else if (l.address === '0.0.0.0' || l.address === '::') assert.equal(rows.get(`${l.protocol}/${l.port}`), 'any address');
     }
     assert.ok(rows.size > 0);
+  });
+
+  it('draws no snapshot of another protocol version, and says so', async () => {
+    const t = labTopology();
+    const before = await wv.page.locator('g.node').count();
+    await wv.post({ ...snapshotMessage(t, 'event'), protocolVersion: topologyProtocolVersion + 1 });
+    await wv.page.locator('aside.details', { hasText: `protocol ${topologyProtocolVersion + 1}` }).waitFor();
+    assert.equal(await wv.page.locator('g.node').count(), before, 'the drawing is untouched');
   });
 });
