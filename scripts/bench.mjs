@@ -1,14 +1,23 @@
 // npm run bench — prints figures, asserts nothing.
-// Creates N busybox containers over M user networks (prefix nlb-), then times, over several runs,
-//   (a) `node dist/cli.js topology --json` (engine + host facts joined), and
+// Creates busybox containers over M user networks (prefix nlb-), growing to each count asked for
+// (--containers 25,100,300), and at each count times, in paired rounds (each round runs every
+// contender once, in turn, so load on the machine hits them alike):
+//   (a) `node dist/cli.js topology --json` (built with --minify, as packaged) — a new user's cold
+//       run: engine + host facts joined;
 //   (b) the hand-run bundle a user would type for fewer facts: docker network inspect (all) +
-//       docker inspect (all containers) + ip -json addr + bridge -json link + iptables-save,
-// and reports medians plus engine API calls and shell round trips per snapshot.
-// Also runs the trace and webview benchmarks when their scripts exist.
-// Usage: npm run bench [-- --containers 100 --networks 10 --runs 5 --keep]
+//       docker inspect (all containers) + ip -json addr + bridge -json link + iptables-save;
+//   (c) with --baseline DIR, the same CLI built from another checkout (e.g. main), for before/after;
+// then, in-process, a warm refresh (session.snapshot() again, as the extension does on an event),
+// the host side alone (collectHostFacts), its cost per extra container between counts, the CLI's
+// peak memory (GNU time) and the engine calls and shell round trips per refresh.
+// Also runs the trace and webview benchmarks unless --no-extras.
+// Usage: npm run bench [-- --containers 25,100,300 --networks 10 --runs 5 --baseline DIR --keep --no-extras --no-build]
+// (--baseline DIR: a checkout with node_modules, e.g. `git worktree add DIR main`; it is built there.)
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { eventLatency, printEventLatency } from './bench-events.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -16,24 +25,50 @@ const require = createRequire(import.meta.url);
 
 const { values } = parseArgs({
   options: {
-    containers: { type: 'string', default: '100' },
+    containers: { type: 'string', default: '25,100' },
     networks: { type: 'string', default: '10' },
     runs: { type: 'string', default: '5' },
+    baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'no-extras': { type: 'boolean', default: false },
+    // reuse out-bench/ and dist/ built by an earlier run (keeps a shared engine's lock short)
+    'no-build': { type: 'boolean', default: false },
   },
 });
-const N = Number(values.containers);
+const COUNTS = values.containers.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
 const M = Number(values.networks);
 const RUNS = Number(values.runs);
 const PREFIX = 'nlb-';
+if (COUNTS.length === 0) throw new Error(`--containers wants counts like 25,100,300, got ${values.containers}`);
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 const timeIt = (fn) => {
   const t = process.hrtime.bigint();
   fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  return ms(t);
 };
+const fmt = (xs) => `median ${median(xs).toFixed(0)} ms (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+
+/** The builds to time: this checkout and, with --baseline, another one. */
+function build(dir, label) {
+  const outDir = path.join(dir, 'out-bench');
+  if (!values['no-build'] || !existsSync(outDir) || !existsSync(path.join(dir, 'dist/cli.js'))) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json', '--outDir', outDir], { cwd: dir, stdio: 'inherit' });
+    // the production build, as `npm run package` makes it: what a user runs
+    execFileSync('node', ['scripts/build.mjs', '--minify'], { cwd: dir, stdio: 'inherit' });
+  }
+  const core = (m) => require(path.join(outDir, 'src/core', m));
+  return { label, outDir, cli: path.join(dir, 'dist/cli.js'), session: core('session.js'), collect: core('host/collect.js'), shell: core('host/shell.js') };
+}
+const builds = [build(process.cwd(), 'netlens')];
+if (values.baseline) {
+  const dir = path.resolve(values.baseline);
+  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
+  builds.push(build(dir, `baseline (${path.basename(dir)})`));
+}
 
 function cleanup() {
   const ids = sh('docker', ['ps', '-aq', '--filter', `name=^${PREFIX}`]).split('\n').filter(Boolean);
@@ -41,77 +76,162 @@ function cleanup() {
   const nets = sh('docker', ['network', 'ls', '-q', '--filter', `name=^${PREFIX}`]).split('\n').filter(Boolean);
   if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
 }
-
-cleanup();
-console.log(`bench: creating ${N} containers over ${M} networks (prefix ${PREFIX}) …`);
-const tSetup = Date.now();
-for (let n = 0; n < M; n++) sh('docker', ['network', 'create', `${PREFIX}net${n}`]);
-const batch = [];
-for (let i = 0; i < N; i++) {
-  const args = ['run', '-d', '--name', `${PREFIX}c${i}`, '--network', `${PREFIX}net${i % M}`];
-  if (i % 10 === 0) args.push('-p', `127.0.0.1:${30000 + i}:80`);
-  args.push('netlens-busybox:1', 'httpd', '-f', '-p', '80', '-h', '/www');
-  batch.push(args);
+let cleaned = false;
+const finish = () => {
+  if (cleaned || values.keep) return;
+  cleaned = true;
+  cleanup();
+  console.log('bench: removed the bench containers and networks');
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    finish();
+    process.exit(130);
+  });
 }
-// docker run in small parallel groups: setup time is not what we measure.
-for (let i = 0; i < batch.length; i += 4) {
-  await Promise.all(batch.slice(i, i + 4).map((args) => new Promise((resolve, reject) => {
-    execFile('docker', args, (err) => (err ? reject(err) : resolve()));
-  })));
-}
-console.log(`bench: setup took ${((Date.now() - tSetup) / 1000).toFixed(1)} s`);
 
+let created = 0;
+async function growTo(n) {
+  const t = Date.now();
+  if (created === 0) for (let k = 0; k < M; k++) sh('docker', ['network', 'create', `${PREFIX}net${k}`]);
+  const batch = [];
+  for (let i = created; i < n; i++) {
+    const args = ['run', '-d', '--name', `${PREFIX}c${i}`, '--network', `${PREFIX}net${i % M}`];
+    if (i % 10 === 0) args.push('-p', `127.0.0.1:${30000 + i}:80`);
+    args.push('netlens-busybox:1', 'httpd', '-f', '-p', '80', '-h', '/www');
+    batch.push(args);
+  }
+  // docker run in small parallel groups: setup time is not what we measure.
+  for (let i = 0; i < batch.length; i += 4) {
+    await Promise.all(batch.slice(i, i + 4).map((args) => new Promise((resolve, reject) => {
+      execFile('docker', args, (err) => (err ? reject(err) : resolve()));
+    })));
+  }
+  created = n;
+  console.log(`bench: ${n} containers over ${M} networks (setup ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+}
+
+function bundle() {
+  const nets = sh('docker', ['network', 'ls', '-q']).split('\n').filter(Boolean);
+  sh('docker', ['network', 'inspect', ...nets]);
+  const cs = sh('docker', ['ps', '-aq']).split('\n').filter(Boolean);
+  sh('docker', ['inspect', ...cs]);
+  sh('ip', ['-json', 'addr']);
+  sh('bridge', ['-json', 'link']);
+  sh('iptables-save');
+}
+
+/** Peak resident memory of one node run (GNU time's %M, KiB), or null without /usr/bin/time. */
+function peakMemoryMiB(...nodeArgs) {
+  if (!existsSync('/usr/bin/time')) return null;
+  const r = spawnSync('/usr/bin/time', ['-f', 'NLB_MAXRSS %M', 'node', ...nodeArgs], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const m = /NLB_MAXRSS (\d+)/.exec(r.stderr ?? '');
+  return m ? Number(m[1]) / 1024 : null;
+}
+
+/** A process doing what the extension does on refreshes: one session, a first and three warm snapshots. */
+const refreshScript = (outDir) => `const { createSession } = require(${JSON.stringify(path.join(outDir, 'src/core/session.js'))});
+(async () => { const s = createSession({ hostShell: 'local' }); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); await s.dispose(); })();`
+
+const results = [];
 try {
-  const cli = [];
-  let stats = null;
-  for (let r = 0; r < RUNS; r++) {
-    let out = '';
-    cli.push(timeIt(() => { out = sh('node', ['dist/cli.js', 'topology', '--json']); }));
-    stats = JSON.parse(out).stats;
+  cleanup();
+  for (const n of COUNTS) {
+    await growTo(n);
+    const r = { n, cli: builds.map(() => []), stats: builds.map(() => null), bundle: [], loadBefore: load() };
+    // paired rounds: the contenders take turns, in an order that rotates every round
+    for (let round = 0; round < RUNS; round++) {
+      const contenders = [...builds.map((b, i) => () => {
+        let out = '';
+        r.cli[i].push(timeIt(() => { out = sh('node', [b.cli, 'topology', '--json']); }));
+        r.stats[i] = JSON.parse(out).stats;
+      }), () => r.bundle.push(timeIt(bundle))];
+      for (let k = 0; k < contenders.length; k++) contenders[(k + round) % contenders.length]();
+    }
+    // in-process, as the extension refreshes: one long-lived session, container details cached
+    r.warm = [];
+    r.host = [];
+    for (const b of builds) {
+      // what the extension asks for on a refresh (a baseline without the option reads everything)
+      const refresh = { containerListeners: false };
+      const session = b.session.createSession({ hostShell: 'local' });
+      const cold = await session.snapshot(undefined, refresh);
+      const warm = [];
+      let warmStats = null;
+      for (let k = 0; k < RUNS; k++) {
+        const t = process.hrtime.bigint();
+        warmStats = (await session.snapshot(undefined, refresh)).stats;
+        warm.push(ms(t));
+      }
+      await session.dispose();
+      const shell = b.shell.createLocalShell();
+      const host = [];
+      for (let k = 0; k < RUNS; k++) host.push((await b.collect.collectHostFacts(shell, refresh)).elapsedMs);
+      await shell.dispose();
+      r.warm.push({ cold: cold.stats, warm, warmStats });
+      r.host.push(host);
+    }
+    r.memory = builds.map((b) => peakMemoryMiB(b.cli, 'topology', '--json'));
+    r.refreshMemory = builds.map((b) => peakMemoryMiB('-e', refreshScript(b.outDir)));
+    r.events = await eventLatency(builds[0].outDir, { name: `${PREFIX}ev`, firstNetwork: `${PREFIX}net0`, network: `${PREFIX}net1`, image: 'netlens-busybox:1' }).catch((e) => ({ error: String(e.message ?? e) }));
+    r.loadAfter = load();
+    results.push(r);
+
+    const bundleMs = median(r.bundle);
+    console.log('');
+    console.log(`=== ${n} containers over ${M} networks (load average ${r.loadBefore} → ${r.loadAfter}, 2 cores here: other work inflates every figure alike)`);
+    console.log(`hand-run bundle (docker network inspect + docker inspect + ip addr + bridge link + iptables-save): ${fmt(r.bundle)}`);
+    builds.forEach((b, i) => {
+      const s = r.stats[i];
+      const w = r.warm[i];
+      const ratios = r.cli[i].map((x, k) => x / r.bundle[k]);
+      console.log(`${b.label}:`);
+      console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
+      console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
+      console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s)`);
+      console.log(`  host side alone (collectHostFacts as a refresh runs it, local shell): ${fmt(r.host[i])}`);
+      if (r.memory[i] !== null) console.log(`  peak memory of the CLI (GNU time, max RSS): ${r.memory[i].toFixed(0)} MiB`);
+      if (r.refreshMemory[i] !== null) console.log(`  peak memory of the extension's refresh (a process taking a first and three warm snapshots): ${r.refreshMemory[i].toFixed(0)} MiB`);
+      if (i === 0) {
+        if (r.events.error) console.log(`  event → view: not measured: ${r.events.error}`);
+        else printEventLatency(b.label, r.events);
+      }
+    });
   }
-  const bundle = [];
-  for (let r = 0; r < RUNS; r++) {
-    bundle.push(timeIt(() => {
-      const nets = sh('docker', ['network', 'ls', '-q']).split('\n').filter(Boolean);
-      sh('docker', ['network', 'inspect', ...nets]);
-      const cs = sh('docker', ['ps', '-aq']).split('\n').filter(Boolean);
-      sh('docker', ['inspect', ...cs]);
-      sh('ip', ['-json', 'addr']);
-      sh('bridge', ['-json', 'link']);
-      sh('iptables-save');
-    }));
-  }
-  // What the extension does on every refresh: one long-lived session, so container details are
-  // cached and each snapshot makes list calls only.
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.test.json', '--outDir', 'out-bench'], { stdio: 'inherit' });
-  const { createSession } = require(path.resolve('out-bench/src/core/session.js'));
-  const session = createSession({ hostShell: 'local' });
-  const cold = await session.snapshot();
-  const warm = [];
-  let warmStats = null;
-  for (let r = 0; r < RUNS; r++) {
-    const t = process.hrtime.bigint();
-    warmStats = (await session.snapshot()).stats;
-    warm.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  await session.dispose();
-  const fmt = (xs) => `median ${median(xs).toFixed(0)} ms (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   console.log('');
-  console.log(`topology --json (${N} containers, ${M}+ networks): ${fmt(cli)}`);
-  console.log(`  per snapshot: ${stats.apiCalls} engine API calls, ${stats.shellRoundTrips} shell round trip(s), collect ${stats.collectMs} ms in-process`);
-  console.log(`hand-run bundle (docker network inspect + docker inspect + ip addr + bridge link + iptables-save): ${fmt(bundle)}`);
-  console.log(`ratio netlens / bundle: ${(median(cli) / median(bundle)).toFixed(2)}`);
-  console.log(`in-process session (the extension's refresh): first snapshot ${cold.stats.apiCalls} API calls (list + one inspect per container, then cached); later snapshots ${fmt(warm)}, ${warmStats.apiCalls} API calls, ${warmStats.shellRoundTrips} shell round trip(s)`);
-} finally {
-  if (!values.keep) {
-    cleanup();
-    console.log('bench: removed the bench containers and networks');
+  console.log('=== summary (medians; ratios against the bundle of the same round)');
+  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
+  console.log(head.join(' | '));
+  for (const r of results) {
+    builds.forEach((b, i) => {
+      const bundleMs = median(r.bundle);
+      const w = r.warm[i];
+      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
+    });
   }
+  if (results.length > 1) {
+    console.log('');
+    console.log('=== cost per extra container (difference of medians between counts)');
+    for (let k = 1; k < results.length; k++) {
+      const [a, b] = [results[k - 1], results[k]];
+      const dn = b.n - a.n;
+      builds.forEach((build, i) => {
+        const host = (median(b.host[i]) - median(a.host[i])) / dn;
+        const warm = (median(b.warm[i].warm) - median(a.warm[i].warm)) / dn;
+        const cold = (median(b.cli[i]) - median(a.cli[i])) / dn;
+        console.log(`${build.label}, ${a.n} → ${b.n}: host side ${host.toFixed(2)} ms, warm refresh ${warm.toFixed(2)} ms, cold CLI ${cold.toFixed(2)} ms per container (bundle ${((median(b.bundle) - median(a.bundle)) / dn).toFixed(2)} ms)`);
+      });
+    }
+  }
+} finally {
+  finish();
 }
 
-for (const extra of ['scripts/bench-trace.mjs', 'scripts/bench-webview.mjs']) {
-  if (existsSync(extra)) {
-    console.log(`\n--- ${extra}`);
-    spawnSync('node', [extra], { stdio: 'inherit' });
+if (!values['no-extras']) {
+  for (const extra of ['scripts/bench-trace.mjs', 'scripts/bench-webview.mjs']) {
+    if (existsSync(extra)) {
+      console.log(`\n--- ${extra}`);
+      spawnSync('node', [extra], { stdio: 'inherit' });
+    }
   }
 }

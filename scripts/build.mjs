@@ -4,22 +4,53 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
+
+/**
+ * What the node bundles load at start matters: `netlens topology` is a short-lived process, and the
+ * extension activates on a view. dockerode loads @grpc/grpc-js and @grpc/proto-loader (parsing
+ * protobuf definitions) for BuildKit sessions, which netlens never opens: they are left out, and
+ * would throw if ever used. ssh2 (loaded by docker-modem and by netlens' SSH transports) is only
+ * needed over SSH: it loads on first use.
+ */
+const leanStart = {
+  name: 'lean-start',
+  setup(b) {
+    b.onResolve({ filter: /^@grpc\/(grpc-js|proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'left-out' }));
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (a) => ({
+      loader: 'js',
+      contents: `module.exports = new Proxy({}, { get(_, k) { throw new Error(${JSON.stringify(`${a.path} is left out of the netlens bundle (only dockerode's BuildKit sessions use it)`)}); } });`,
+    }));
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'lazy-ssh2' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-ssh2' }, () => ({
+      loader: 'js',
+      resolveDir: process.cwd(),
+      contents: `let real;
+const load = () => real || (real = require('ssh2/lib/index.js'));
+// docker-modem reads .Client when it loads: a stand-in that builds the real one when first used
+const Client = new Proxy(function Client() {}, { construct: (_, args) => new (load().Client)(...args), get: (_, k) => load().Client[k] });
+module.exports = { Client };
+for (const k of ['AgentProtocol', 'BaseAgent', 'createAgent', 'CygwinAgent', 'HTTPAgent', 'HTTPSAgent', 'OpenSSHAgent', 'PageantAgent', 'Server', 'utils']) {
+  Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+}`,
+    }));
+  },
+};
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', minify: process.argv.includes('--minify') };
 
 const targets = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
-    banner: { js: '#!/usr/bin/env node' }, external: ['cpu-features', './crypto/build/Release/sshcrypto.node'] },
+    banner: { js: '#!/usr/bin/env node' }, external: ['cpu-features', './crypto/build/Release/sshcrypto.node'], plugins: [leanStart] },
 ];
 if (existsSync('src/extension/main.ts')) {
   targets.push({ entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
-    target: 'node20', external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'] });
+    target: 'node20', external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'], plugins: [leanStart] });
 }
 if (existsSync('webview/main.ts')) {
   targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife',
     target: 'es2022' });
 }
-if (existsSync('webview/inspect/main.ts')) {
-  targets.push({ entryPoints: ['webview/inspect/main.ts'], outfile: 'dist/inspect.js', platform: 'browser', format: 'iife',
+if (existsSync('webview/inspectMain.ts')) {
+  targets.push({ entryPoints: ['webview/inspectMain.ts'], outfile: 'dist/inspect.js', platform: 'browser', format: 'iife',
     target: 'es2022' });
 }
 await Promise.all(targets.map((t) => build({ ...common, ...t })));

@@ -1,7 +1,7 @@
 /**
  * The drill-down pane beside the graph, built from @vscode-elements/elements (the maintained
  * successor of the deprecated @vscode/webview-ui-toolkit). Only the components used are imported,
- * which keeps the bundle small. It renders the presentation sheet (src/core/present) the CLI and the
+ * which keeps the bundle small. It renders the presentation sheet (src/protocol/facts) the CLI and the
  * inspect pane render too. All model strings are set as textContent or attributes.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import type { ItemFacts } from './itemFacts';
-import { valueText, type FactRow, type FactSection, type FactValue } from '../src/core/present/sheet';
+import { valueText, type FactRow, type FactSection, type FactValue } from '../src/protocol/facts/sheet';
 
 export interface DetailsPaneActions {
   openInspect(itemId: string): void;

@@ -1,18 +1,18 @@
 /**
  * What the drill-down pane shows for one drawn item: the same presentation sheet
- * (src/core/present) the CLI and the inspect pane render, plus what the pane's buttons act on.
+ * (src/protocol/facts) the CLI and the inspect pane render, plus what the pane's buttons act on.
  * Marks and the view's own groups, which only the graph draws, get small sheets of their own here.
  * Pure, so Node tests check it; the pane only turns it into elements (as text).
  */
 import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
-import { containerSheet } from '../src/core/present/containerSheet';
-import { endpointSheet, networkSheet } from '../src/core/present/networkSheet';
-import { hostInterfaceSheet, hostSummarySection, netnsSheet, publishSheet } from '../src/core/present/hostSheets';
-import { ruleText } from '../src/core/present/format';
-import { code, row, section, text, unknownValue, type FactSection, type FactSheet } from '../src/core/present/sheet';
+import { containerSheet } from '../src/protocol/facts/containerSheet';
+import { endpointSheet, networkSheet } from '../src/protocol/facts/networkSheet';
+import { hostInterfaceSheet, hostSummarySection, netnsSheet, publishSheet } from '../src/protocol/facts/hostSheets';
+import { ruleText } from '../src/protocol/facts/format';
+import { code, row, section, text, unknownValue, type FactSection, type FactSheet } from '../src/protocol/facts/sheet';
 
-export type { FactSection } from '../src/core/present/sheet';
+export type { FactSection } from '../src/protocol/facts/sheet';
 
 export interface ItemFacts {
   readonly id: string;

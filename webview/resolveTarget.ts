@@ -8,7 +8,7 @@
  */
 import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
-import { parseSubjectKey } from '../src/core/model/subject';
+import { parseSubjectKey } from '../src/protocol/subject';
 import type { TopologyLayout } from './layout';
 
 export function resolveTarget(topology: TopologyView, layout: TopologyLayout, rawTarget: string): string | null {

@@ -26,7 +26,17 @@ start_dockerd() {
   shift 2
   mkdir -p "$(dirname "$logfile")"
   echo "=== $(date -u +%FT%TZ) dockerd $* (PATH prefix: ${pathprefix:-none})" >>"$logfile"
-  PATH="${pathprefix:+$pathprefix:}$PATH" setsid dockerd "$@" >>"$logfile" 2>&1 </dev/null &
+  # Every descriptor beyond stderr is closed first: a caller run under `flock FILE …` (tests take
+  # /tmp/netlens-engine.lock around the engine) would otherwise hand its lock to the daemon, which
+  # then holds it for its whole life and every later `flock` waits for good.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      case "$fd" in '' | *[!0-9]*) continue ;; esac
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    PATH="${pathprefix:+$pathprefix:}$PATH" exec setsid dockerd "$@" >>"$logfile" 2>&1 </dev/null
+  ) &
   DOCKERD_PID=$!
 }
 

@@ -1,6 +1,6 @@
 /**
  * netlens on the command line: the same facts the extension shows, as text or --json.
- *   netlens topology [--json]
+ *   netlens topology [--json] [--listeners]
  *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]|[IPv6]:port> [--proto tcp|udp|icmp] [-4|-6] [--json]
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
@@ -17,7 +17,8 @@ import { renderTopology } from './renderTopology';
 import { runTrace } from './traceCommand';
 
 const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
-  topology                         the joined model of engine and host
+  topology                         the joined model of engine and host (--listeners: also who listens
+                                   in each container, which the kernel makes costly to read)
   trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp|icmpv6, default tcp;
                                    -6 / --family ipv6: names resolve to IPv6 addresses; an IPv6
                                    address, [addr]:port with a port, makes an IPv6 trace by itself)
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
+        listeners: { type: 'boolean', default: false },
         'docker-host': { type: 'string' },
         context: { type: 'string' },
         ssh: { type: 'string' },
@@ -97,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'topology': {
-        const t = await session.snapshot();
+        const t = await session.snapshot(undefined, { containerListeners: values.listeners });
         await print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
         return 0;
       }

@@ -1,16 +1,17 @@
 /**
  * The readable tree `netlens topology` prints: engine → network → bridge (or an overlay's namespace,
  * bridge and VXLAN device) → endpoints (IP, MAC, veth), publishes with their DNAT rule and proxy,
- * each container's sockets, mounts and labels (rows of its presentation sheet, src/core/present,
+ * each container's sockets, mounts and labels (rows of its presentation sheet, src/protocol/facts,
  * which the panes show too), host bridges and their ports, named netns, and what could not be
  * established. Plain text, no colour codes, so it can be piped and diffed.
  */
+import { listenersNotRead } from '../core/host/commands/containerListeners';
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
-import { firewallBackendText } from '../core/model/firewallBackend';
-import { listenerSummary } from '../core/model/listenerSummary';
-import { containerSheet } from '../core/present/containerSheet';
-import { proxyText, ruleText } from '../core/present/format';
-import { valueText } from '../core/present/sheet';
+import { firewallBackendText } from '../protocol/facts/firewallText';
+import { listenerSummary } from '../protocol/facts/listenerSummary';
+import { containerSheet } from '../protocol/facts/containerSheet';
+import { proxyText, ruleText } from '../protocol/facts/format';
+import { valueText } from '../protocol/facts/sheet';
 
 /** The sections of a container's sheet the tree prints, each row prefixed with what it is. */
 const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
@@ -21,7 +22,10 @@ const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
 
 /** A container's sockets, mounts and labels: the rows of its sheet, as the panes show them. */
 export function containerLines(t: Topology, c: ContainerNode): string[] {
+  // sockets not read in this refresh are counted once below; a namespace's sharers list its owner's
+  const skipListening = listenersNotRead(c.listeners) || c.sharesNetnsWith !== null;
   return containerSheet(t, c).sections.flatMap((s) => {
+    if (s.heading === 'Listening' && skipListening) return [];
     const prefix = CONTAINER_SECTIONS.get(s.heading);
     return prefix ? s.rows.map((r) => `${prefix} ${r.label}: ${valueText(r.value)}`) : [];
   });
@@ -117,13 +121,15 @@ export function renderTopology(t: Topology): string {
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
   const perContainer = t.containers.map((c) => ({ c, lines: containerLines(t, c) })).filter((x) => x.lines.length > 0);
-  if (perContainer.length) {
+  const unread = t.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
+  if (perContainer.length || unread) {
     out.push('');
     out.push('containers');
     for (const { c, lines } of perContainer) {
       out.push(`├─ ${c.name}`);
       for (const line of lines) out.push(`│  ├─ ${line}`);
     }
+    if (unread) out.push(`├─ listening in ${unread} container${unread === 1 ? '' : 's'}: not read (netlens topology --listeners reads them; a trace reads those it reaches)`);
   }
   if (t.publishes.length) {
     out.push('');

@@ -1,10 +1,12 @@
 /**
- * `netlens trace`: one fresh snapshot, then the trace engine walks it. The verdict is data, not an
- * error: exit code 0 whatever it is.
+ * `netlens trace`: one fresh snapshot, then the trace engine walks it; the listeners of a container
+ * the packet reaches are read then (one more round trip) rather than every container's up front.
+ * The verdict is data, not an error: exit code 0 whatever it is.
  */
 import type { Session } from '../core/session';
 import { NetlensError } from '../core/errors';
-import { formatTrace, tracePacket } from '../core/trace';
+import { formatTrace, traceReadingListeners } from '../core/trace';
+import type { TraceRequest } from '../core/trace/types';
 
 export interface TraceArgs {
   readonly from?: string;
@@ -37,7 +39,8 @@ export async function runTrace(session: Session, args: TraceArgs): Promise<strin
     port = Number(args.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NetlensError('BAD_INPUT', `--port must be 1-65535, got "${args.port}"`);
   }
-  const topology = await session.snapshot();
-  const result = tracePacket(topology, { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) });
+  const topology = await session.snapshot(undefined, { containerListeners: false });
+  const request: TraceRequest = { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) };
+  const { result } = await traceReadingListeners(topology, request, (t, ids) => session.readListeners(t, ids));
   return args.json ? JSON.stringify(result, null, 2) : formatTrace(result);
 }

@@ -3,6 +3,14 @@
  * the session's lifetime), a deadline that aborts it, and "all or none" for sibling work — when one
  * part of a snapshot fails, the others are cancelled instead of running on for nothing.
  */
+import { setMaxListeners } from 'node:events';
+
+/**
+ * A linked signal is the parent of the requests made under it: a snapshot's engine side runs up to
+ * 32 inspects at once, each linking its own limit to it and detaching when done. That many listeners
+ * at a time is by design, not a leak, so Node's warning at 11 is raised to this.
+ */
+const MAX_LINKED_CHILDREN = 100;
 
 export interface Linked {
   readonly signal: AbortSignal;
@@ -14,6 +22,7 @@ export interface Linked {
 /** A controller aborted by its own `abort()` or by any parent's. */
 export function linkedAbort(...parents: ReadonlyArray<AbortSignal | undefined>): Linked {
   const controller = new AbortController();
+  setMaxListeners(MAX_LINKED_CHILDREN, controller.signal);
   const undo: Array<() => void> = [];
   for (const p of parents) {
     if (!p) continue;

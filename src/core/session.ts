@@ -14,12 +14,15 @@ import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
 import { createSshShell } from './host/sshShell';
-import { collectHostFacts, failedHostFacts } from './host/collect';
+import { collectContainerListeners, collectHostFacts, failedHostFacts } from './host/collect';
+import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
+import { withContainerListeners } from './model/withListeners';
+import { unknown } from './known';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
 import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
-import type { HostFacts } from './host/types';
+import type { HostFacts, Listener } from './host/types';
 import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
@@ -68,9 +71,24 @@ export interface SessionTimeouts {
   readonly eventCheckMs?: number;
 }
 
+export interface SnapshotOptions {
+  /**
+   * Read who listens in every container namespace (default true: a complete model). Front ends
+   * refreshing pass false — those reads are most of a refresh's host-side cost — and leave each
+   * container's listeners unknown with LISTENERS_NOT_READ until readListeners.
+   */
+  readonly containerListeners?: boolean;
+}
+
 export interface Session {
   readonly description: string;
-  snapshot(signal?: AbortSignal): Promise<Topology>;
+  snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Topology>;
+  /**
+   * The topology with the listeners of these containers read now, in one shell round trip (for a
+   * trace that reached them, or a container's pane). Containers the last snapshot did not find a
+   * process of, or without a host shell, get them unknown with the reason.
+   */
+  readListeners(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -153,6 +171,10 @@ export function createSession(opts: SessionOptions = {}): Session {
   };
   const stops = new Set<() => void>();
   const details = new ContainerDetailsCache(docker);
+  /** each container's namespace as the last snapshot found it, for readListeners */
+  let namespaces = new Map<string, ListenerTarget>();
+  /** why the last snapshot's host shell was not joined, if it was not */
+  let hostNotJoined: string | null = null;
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
   // Disposing the session cancels whatever it still has in flight.
   const lifetime = new AbortController();
@@ -163,16 +185,18 @@ export function createSession(opts: SessionOptions = {}): Session {
 
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
-    async snapshot(signal) {
+    async snapshot(signal, options = {}) {
       const started = Date.now();
       const hostShell = getShell();
       const linked = linkedAbort(signal, lifetime.signal);
       let engine: EngineFacts;
       let host: HostFacts | null;
       try {
-        // Engine and host side run at once; the first to fail cancels the other (an engine that
-        // times out kills the host batch, and the reverse), so a failed snapshot leaves nothing running.
-        [engine, host] = await allOrAbort<[EngineFacts, HostFacts | null]>(linked.signal, [
+        // Engine and host side run at once (the host batch started first: it is the longer of the
+        // two); the first to fail cancels the other (an engine that times out kills the host batch,
+        // and the reverse), so a failed snapshot leaves nothing running.
+        [host, engine] = await allOrAbort<[HostFacts | null, EngineFacts]>(linked.signal, [
+          (s) => (hostShell ? collectHostFacts(hostShell, { signal: s, containerListeners: options.containerListeners ?? true }) : Promise.resolve(null)),
           (s) =>
             collectEngineFacts(docker, endpoint, s)
               .then(async (facts) => {
@@ -182,7 +206,6 @@ export function createSession(opts: SessionOptions = {}): Session {
               .catch((e) => {
                 throw toEngineError(e, endpoint);
               }),
-          (s) => (hostShell ? collectHostFacts(hostShell, { signal: s }) : Promise.resolve(null)),
         ]);
       } finally {
         linked.dispose();
@@ -192,10 +215,31 @@ export function createSession(opts: SessionOptions = {}): Session {
       const match = host ? matchEngineHost(engine, host) : null;
       const joined = host && match && !match.same ? failedHostFacts(host.target, host.transport, { code: 'HOST_MISMATCH', message: `not joined: ${match.reason}` }, `not joined: ${match.reason}`, host.elapsedMs) : host;
       if (match && !match.same) log('warn', `host shell not joined: ${match.reason}`);
+      hostNotJoined = match && !match.same ? `the host shell is not the engine's host: ${match.reason}` : null;
+      namespaces = joined?.containerNetns.known
+        ? new Map(Object.values(joined.containerNetns.value).map((n) => [n.containerId, { containerId: n.containerId, pid: n.pid, netnsInode: n.netnsInode ?? null }]))
+        : new Map();
       const rules = joined ? hostRulesets(joined, gaps) : { ipv4: null, ipv6: null };
       const topology = buildTopology({ engine, host: joined, ipv4Rules: rules.ipv4, ipv6Rules: rules.ipv6, rulesGaps: gaps, collectMs: Date.now() - started });
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
+    },
+    async readListeners(topology, containerIds, signal) {
+      const hostShell = getShell();
+      const targets: ListenerTarget[] = [];
+      const byId: Record<string, Known<readonly Listener[]>> = {};
+      for (const id of containerIds) {
+        const t = namespaces.get(id);
+        if (hostShell && t) targets.push(t);
+        else byId[id] = unknown(!hostShell ? 'no shell on the Docker host is configured' : hostNotJoined ?? 'no process of this container was found on the host');
+      }
+      const linked = linkedAbort(signal, lifetime.signal);
+      try {
+        const read = hostShell && targets.length ? await collectContainerListeners(hostShell, targets, linked.signal) : {};
+        return withContainerListeners(topology, { ...byId, ...read });
+      } finally {
+        linked.dispose();
+      }
     },
     storage: (id) => engineCall((s) => getContainerStorage(docker, id, s)),
     diff: (id) => engineCall((s) => getContainerDiff(docker, id, s)),

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { createSession } from '../core/session';
-import { formatTrace, tracePacket } from '../core/trace';
+import { formatTrace, tracePacket, traceReadingListeners } from '../core/trace';
 import type { NetlensApi } from './api';
 import { registerBrowserCommands } from './commands/browserCommands';
 import { registerCaptureCommands } from './commands/captureCommands';
@@ -20,7 +20,7 @@ import { createStatusBar } from './statusBar';
 import { NetlensViews } from './views';
 import { wireTopologyPanel } from './topologyWiring';
 
-const traceEngine: TraceEngine = { tracePacket, formatTrace };
+const traceEngine: TraceEngine = { tracePacket, formatTrace, traceReadingListeners };
 
 export function activate(context: vscode.ExtensionContext): NetlensApi {
   const ctx = new NetlensContext(createSession);

@@ -3,10 +3,10 @@ import * as vscode from 'vscode';
 import type { NetlensContext } from './ctx';
 import { NetlensTreeProvider, type TreeElement } from './trees/treeProvider';
 import type { TreeNode, ViewName } from './trees/treeNode';
-import type { Subject } from '../core/model/subject';
+import type { Subject } from '../protocol/subject';
 import { subjectNode } from './trees/nodeIds';
 
-export const VIEW_IDS: Readonly<Record<ViewName, string>> = {
+const VIEW_IDS: Readonly<Record<ViewName, string>> = {
   networks: 'netlens.networks',
   host: 'netlens.host',
   containers: 'netlens.containers',

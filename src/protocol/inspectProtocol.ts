@@ -1,11 +1,11 @@
 /**
  * The inspect pane's protocol, shared by the extension (src/extension/inspect) and the pane's app
- * (webview/inspect). The page is built once; the host sends the sheet to show after the app's
+ * (webview/inspectMain.ts). The page is built once; the host sends the sheet to show after the app's
  * `ready` and again on every model change, and the app updates the sections that changed in place,
  * so scroll position and the find widget survive engine events. As in the topology's protocol
  * (topologyProtocol.ts), each message has a guard that checks every field its receiver reads.
  */
-import type { FactValue } from '../core/present/sheet';
+import type { FactValue } from '../protocol/facts/sheet';
 
 export const inspectViewType = 'netlens.inspect';
 /** Bumped when a message changes shape; both sides send it and refuse another. */

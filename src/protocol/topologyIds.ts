@@ -5,7 +5,7 @@
  * layout can keep a node where it was. A drawn item that is a model subject has that subject's key
  * (src/core/model/subject.ts) as its id: one scheme for the graph, the sidebar and the panes.
  */
-import { parseSubjectKey, subjectKey, subjects, type Subject } from '../core/model/subject';
+import { parseSubjectKey, subjectKey, subjects, type Subject } from './subject';
 
 export const topologyIds = {
   /** a host interface drawn in the host band (eth0 …) */

@@ -2,7 +2,7 @@
  * What the topology webview is sent: a view of the model, not the model. It leaves out what only
  * the extension host needs — the parsed rulesets, which a trace walks and which make up most of a
  * busy host's snapshot — and keeps the rest under the model's names, so the layout and the
- * presentation (src/core/present) read it as they read a Topology.
+ * presentation (src/protocol/facts) read it as they read a Topology.
  */
 import type { HostNode, Topology, TopologyWithoutRules } from '../core/model/types';
 

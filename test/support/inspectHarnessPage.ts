@@ -1,5 +1,5 @@
 /**
- * The inspect pane's app in a plain page of headless Chromium: the real bundle of webview/inspect
+ * The inspect pane's app in a plain page of headless Chromium: the real bundle of webview/inspectMain.ts
  * and the real page (inspectHtml, its CSP and nonce), served from 127.0.0.1. As in
  * webviewHarnessPage.ts, only `acquireVsCodeApi` is a stand-in, recording what the app posts.
  */
@@ -20,7 +20,7 @@ export async function openInspectPage(viewport = { width: 900, height: 500 }): P
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
   const work = mkdtempSync(join(tmpdir(), 'nlw-inspect-'));
   const outfile = join(work, 'inspect.js');
-  await build({ entryPoints: [resolve(repoRoot, 'webview/inspect/main.ts')], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' });
+  await build({ entryPoints: [resolve(repoRoot, 'webview/inspectMain.ts')], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' });
   const bundle = readFileSync(outfile);
   const nonce = createNonce();
   let origin = '';

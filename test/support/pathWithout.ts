@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-const TOOLS = ['sh', 'ip', 'bridge', 'brctl', 'ps', 'cat', 'awk', 'grep', 'hostname', 'iptables', 'iptables-save', 'ip6tables-save', 'nft', 'nsenter', 'route'];
+const TOOLS = ['sh', 'ip', 'bridge', 'brctl', 'ps', 'cat', 'awk', 'grep', 'ls', 'lsns', 'hostname', 'iptables', 'iptables-save', 'ip6tables-save', 'nft', 'nsenter', 'route'];
 
 export function pathWithout(missing: readonly string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'nl-path-'));

@@ -14,9 +14,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createNonce, topologyHtml } from '../../src/extension/topology/topologyHtml';
 import { repoRoot } from './topologyFixtures';
-import type { Topology } from '../../src/core/model/types';
-import { topologyProtocolVersion, type SnapshotNotification } from '../../src/protocol/topologyProtocol';
-import { topologyView } from '../../src/protocol/topologyView';
+export { snapshotMessage } from './snapshotMessage';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -216,9 +214,4 @@ export async function openWebviewPage(viewport = { width: 1500, height: 950 }, t
     rmSync(work, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** A snapshot as the extension posts it (src/extension/topology/topologyPanel.ts). */
-export function snapshotMessage(t: Topology | null, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t) : null, reason };
 }

@@ -2,12 +2,16 @@
  * A dockerode client for a resolved endpoint. Over ssh:// it runs `docker system dial-stdio` on
  * the remote through one shared ssh2 connection (./sshEngineAgent), with the host key checked against known_hosts (ssh2 checks nothing by
  * itself) and authentication from the agent or a key file — never a prompt.
+ *
+ * The options are worked out at once (a bad TLS file or SSH key fails here), but dockerode itself
+ * is loaded and built on first use: list calls to a local socket go round it (engineRequest.ts), so
+ * `netlens topology` never needs it, and loading it was ~15 ms of every CLI start.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { utils as ssh2Utils } from 'ssh2';
 import { NetlensError } from '../errors';
 import { createHostVerifier, knownKeyTypes } from '../host/knownHosts';
@@ -42,12 +46,19 @@ const transportResets = new WeakMap<Dockerode, () => void>();
 
 export function createDockerClient(endpoint: EngineEndpoint, ssh?: EngineSshOptions, options: DockerClientOptions = {}): Dockerode {
   const clientOpts = clientOptions(endpoint, ssh ?? {});
-  const docker = construct(clientOpts);
-  endpoints.set(docker, endpoint);
-  requestTimeouts.set(docker, positiveOr(options.requestTimeoutMs, DEFAULT_ENGINE_REQUEST_TIMEOUT_MS));
+  let real: Dockerode | undefined;
+  const client = new Proxy({} as Dockerode, {
+    get(_target, key) {
+      real ??= construct(clientOpts);
+      const v: unknown = Reflect.get(real, key, real);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(real) : v;
+    },
+  });
+  endpoints.set(client, endpoint);
+  requestTimeouts.set(client, positiveOr(options.requestTimeoutMs, DEFAULT_ENGINE_REQUEST_TIMEOUT_MS));
   const agent = (clientOpts as { agent?: unknown }).agent;
-  if (agent instanceof SshEngineAgent) transportResets.set(docker, () => agent.destroy());
-  return docker;
+  if (agent instanceof SshEngineAgent) transportResets.set(client, () => agent.destroy());
+  return client;
 }
 
 /**
@@ -93,10 +104,12 @@ function clientOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockero
  * constructor is synchronous, so nothing else can observe the brief removal.
  */
 function construct(options: Dockerode.DockerOptions): Dockerode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const DockerodeClass = require('dockerode') as typeof Dockerode;
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
-    return new Dockerode(options);
+    return new DockerodeClass(options);
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NetlensError } from '../errors';
 import type { EngineEndpoint } from './types';
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,7 +33,7 @@ export function resolveEngineEndpoint(opts: ResolveEngineOptions): EngineEndpoin
 }
 
 /** $DOCKER_CONFIG, else ~/.docker — where config.json and contexts/ live. */
-export function dockerConfigDir(env: Env): string {
+function dockerConfigDir(env: Env): string {
   if (nonEmpty(env.DOCKER_CONFIG)) return env.DOCKER_CONFIG;
   return join(nonEmpty(env.HOME) ? env.HOME : homedir(), '.docker');
 }

@@ -17,7 +17,8 @@ interface Details {
   readonly tmpfs: readonly DockerMount[];
 }
 
-const CONCURRENCY = 8;
+// dockerd answers inspects in parallel: 32 at a time took 100 of them in ~25 ms here, 8 in ~50 ms
+const CONCURRENCY = 32;
 
 function cacheKey(c: DockerContainer): string {
   return [c.id, c.state, ...c.endpoints.map((e) => `${e.networkId}/${e.endpointId}`)].join('|');

@@ -24,7 +24,10 @@ import { iptablesVersionCommand } from './commands/iptablesVersion';
 import { nftRulesetCommand } from './commands/nftRuleset';
 import { parseSysctls, sysctlsCommand } from './commands/sysctls';
 import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
-import { parseDockerProxies, parseProcesses, processesCommand, proxiesInShellNetns } from './commands/processes';
+import { parseDockerProxies, parseProcesses, processesCommand, processesCommandWith, proxiesInShellNetns } from './commands/processes';
+import { containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
+import type { ListenerTarget } from './commands/containerListeners';
+import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
@@ -100,11 +103,28 @@ export function failedHostFacts(target: string, transport: HostFacts['transport'
   };
 }
 
-export async function collectHostFacts(shell: HostShell, options: { signal?: AbortSignal } = {}): Promise<HostFacts> {
+export interface CollectOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Read who listens in every container namespace (default true). A refresh passes false: each
+   * namespace's socket tables cost the kernel a scan of its whole TCP and UDP hashes, and those
+   * containers' listeners are then unknown with LISTENERS_NOT_READ until collectContainerListeners.
+   */
+  readonly containerListeners?: boolean;
+}
+
+/** HOST_COMMANDS, with or without every container's socket tables. */
+export function hostCommands(opts: { readonly containerListeners: boolean }): readonly BatchCommand[] {
+  if (opts.containerListeners) return HOST_COMMANDS;
+  const fast = processesCommandWith({ containerSockets: false });
+  return HOST_COMMANDS.map((c) => (c === processesCommand ? fast : c));
+}
+
+export async function collectHostFacts(shell: HostShell, options: CollectOptions = {}): Promise<HostFacts> {
   const started = performance.now();
   let sections: ReadonlyMap<string, BatchSection>;
   try {
-    sections = (await runBatch(shell, HOST_COMMANDS, options.signal)).sections;
+    sections = (await runBatch(shell, hostCommands({ containerListeners: options.containerListeners ?? true }), options.signal)).sections;
   } catch (e) {
     // The transport itself failed (SSH refused, aborted): every fact is unknown for that one reason.
     if (options.signal?.aborted) throw e;
@@ -120,17 +140,22 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
   });
   const processes = fact(sections, 'processes', (s) => parseProcesses(s.stdout));
   const processSection = sections.get('processes');
+  const routes = fact(sections, 'ip-route', (s) => {
+    const text = textPart(s);
+    return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
+  });
+  const neighbours = fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout));
+  const listeners = fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
+  // a container on --network host is in the host's namespace: its facts are the host's
+  const hostNetns = { interfaces, routes, neighbours, listeners };
   return {
     target: shell.target,
     transport: shell.transport,
     hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
     ...kernelReleaseOf(sections.get('hostname')),
     interfaces,
-    routes: fact(sections, 'ip-route', (s) => {
-      const text = textPart(s);
-      return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
-    }),
-    neighbours: fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout)),
+    routes,
+    neighbours,
     bridgePorts: fact(sections, 'bridge-link', (s) => {
       const text = textPart(s);
       return text !== null ? bridgePortsFromBrctl(text, interfaces) : parseBridgeLinkOutput(s.stdout);
@@ -141,11 +166,32 @@ export async function collectHostFacts(shell: HostShell, options: { signal?: Abo
     iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
     namedNetns: fact(sections, 'netns', parseNamedNetns),
-    listeners: fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host')),
+    listeners,
     dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
-    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts)) : unknown(processes.known ? 'processes: not run' : processes.reason),
+    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'processes: not run' : processes.reason),
     roundTrips: 1,
     elapsedMs: performance.now() - started,
   };
+}
+
+/**
+ * The listeners of the given container namespaces, in one round trip (see
+ * commands/containerListeners.ts); a failing shell leaves each unknown with its reason.
+ */
+export async function collectContainerListeners(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> {
+  if (targets.length === 0) return {};
+  let section: BatchSection | undefined;
+  let failure: string | null;
+  try {
+    section = (await runBatch(shell, [containerListenersCommand(targets)], signal)).sections.get('container-listeners');
+    failure = section ? sectionFailure('container-listeners', section) : 'container-listeners: not run';
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    failure = `host shell ${shell.target} failed: ${errorMessage(e)}`;
+  }
+  if (failure || !section) return Object.fromEntries(targets.map((t) => [t.containerId, unknown(failure ?? 'not run')]));
+  const read = section;
+  const parsed = attempt(() => parseContainerListeners(read, targets));
+  return parsed.known ? parsed.value : Object.fromEntries(targets.map((t) => [t.containerId, unknown(parsed.reason)]));
 }

@@ -9,6 +9,10 @@ export type JsonRecord = Readonly<Record<string, unknown>>;
 
 /** Splits text holding JSON values written one after another (`[..][..]` or one per line). */
 export function parseConcatenatedJson(text: string, what: string): unknown[] {
+  // iproute2 writes each value on one line: JSON.parse per line is many times faster than the
+  // character scan below (a snapshot of 300 containers holds half a megabyte of `ip -json`)
+  const perLine = jsonPerLine(text);
+  if (perLine) return perLine;
   const values: unknown[] = [];
   let i = 0;
   while (i < text.length) {
@@ -45,6 +49,21 @@ export function parseConcatenatedJson(text: string, what: string): unknown[] {
   return values;
 }
 
+function jsonPerLine(text: string): unknown[] | null {
+  const values: unknown[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (t[0] !== '[' && t[0] !== '{') return null;
+    try {
+      values.push(JSON.parse(t) as unknown);
+    } catch {
+      return null;
+    }
+  }
+  return values;
+}
+
 /** Exactly `count` arrays of records, as `ip -batch` writes for `count` commands. */
 export function jsonArrays(text: string, count: number, what: string): JsonRecord[][] {
   const values = parseConcatenatedJson(text, what);
@@ -52,7 +71,7 @@ export function jsonArrays(text: string, count: number, what: string): JsonRecor
   return values.map((v) => recordArray(v, what));
 }
 
-export function recordArray(v: unknown, what: string): JsonRecord[] {
+function recordArray(v: unknown, what: string): JsonRecord[] {
   if (!Array.isArray(v)) throw parseError(what, 'expected a JSON array', JSON.stringify(v).slice(0, 200));
   for (const r of v) if (typeof r !== 'object' || r === null || Array.isArray(r)) throw parseError(what, 'expected an object', JSON.stringify(r));
   return v as JsonRecord[];

@@ -25,10 +25,10 @@
 import { randomBytes } from 'node:crypto';
 
 /** The command line (the one thing a login shell parses): POSIX sh, and fine in bash, zsh, fish and csh. */
-export const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
+const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
 
 /** One line; no single quotes, so it could also travel inside '…' if a caller needed that. */
-export const GUARD_CODE = [
+const GUARD_CODE = [
   'G=; read -r _ _ _ _ G _ </proc/$$/stat 2>/dev/null;',
   'if [ -n "$G" ] && [ "$G" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid sh -c "$W" "$0" "$@"; fi;',
   'K=0; [ "$G" = "$$" ] || K=$$;',
@@ -43,7 +43,7 @@ export const GUARD_CODE = [
 ].join(' ');
 
 /** Seconds the guard waits beyond the caller's own limit: the caller normally cancels first. */
-export const GUARD_GRACE_S = 5;
+const GUARD_GRACE_S = 5;
 
 export interface GuardedRun {
   /** argv after the shell: `-c BOOTSTRAP nl-run MARKER DEADLINE` */

@@ -152,6 +152,15 @@ export interface DockerProxyProcess {
 export interface ContainerNetns extends NetnsFacts {
   readonly containerId: string;
   readonly pid: number;
+  /**
+   * How its facts were read: `proc` from the host side (/proc/PID/net and the container's sysfs,
+   * commands/netnsRead.ts), `nsenter` by `ip -json` inside it (what /proc cannot describe),
+   * `proc-fallback` from the host side where nsenter was needed but failed, `host` / `shared` the
+   * host's or the sharing container's namespace. Absent in older recordings.
+   */
+  readonly source?: 'proc' | 'nsenter' | 'proc-fallback' | 'host' | 'shared';
+  /** the namespace's inode as `ls -l /proc/PID/ns/net` showed it, to tell a reused PID later */
+  readonly netnsInode?: number;
 }
 
 export interface HostFacts {

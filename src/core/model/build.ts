@@ -12,7 +12,7 @@ import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './fi
 import { decideFirewallBackend } from './firewallBackend';
 import { isIPv6 } from './addresses';
 import { buildOverlay, overlayPeerOf } from './overlay';
-import { subjects } from './subject';
+import { subjects } from '../../protocol/subject';
 import type { OverlayContext } from './overlay';
 import type {
   ContainerInterface,

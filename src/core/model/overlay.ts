@@ -6,7 +6,7 @@
  */
 import type { DockerNetwork } from '../docker/types';
 import type { ContainerNetns, DockerNetns, NetInterface } from '../host/types';
-import { subjects } from './subject';
+import { subjects } from '../../protocol/subject';
 import type { Gap, OverlayNode, OverlayPeer, OverlayPort, OverlayVxlan } from './types';
 
 /** Docker's osl.GenerateKey cuts every namespace name to 12 characters. */

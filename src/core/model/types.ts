@@ -8,7 +8,7 @@ import type { Listener } from '../host/types';
 import type { Known } from '../known';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
 import type { Ruleset } from '../netfilter/types';
-import type { Subject } from './subject';
+import type { Subject } from '../../protocol/subject';
 
 /** A fact the model could not establish, and why. */
 export interface Gap {
@@ -309,7 +309,7 @@ export type { ContainerNetns, Listener, Subject };
 
 /**
  * A Topology without the parsed rulesets (`host.firewall.ipv4` / `ipv6`, the bulk of a snapshot):
- * what the presentation (src/core/present) and the topology webview read. The rules they show are
+ * what the presentation (src/protocol/facts) and the topology webview read. The rules they show are
  * the ones the model joined to what they implement (`natRules`, `publishes[].dnatRule` …).
  */
 export type TopologyWithoutRules = Omit<Topology, 'host'> & { readonly host: HostNodeWithoutRules | null };

@@ -8,7 +8,7 @@
 import { NetlensError } from '../../core/errors';
 
 /** Linux interface names: at most 15 bytes (IFNAMSIZ-1), and here only characters that need no quoting. */
-export const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
+const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const SSH_USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 const SSH_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9A-Fa-f:]+\]?)$/;
 

@@ -11,6 +11,12 @@ import type { NetlensViews } from '../views';
 export interface TraceEngine {
   tracePacket(topology: Topology, request: TraceRequest): TraceResult;
   formatTrace(result: TraceResult): string;
+  /** tracePacket, reading the listeners of containers the walk reaches where the model left them unread */
+  traceReadingListeners?(
+    topology: Topology,
+    request: TraceRequest,
+    read: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
+  ): Promise<{ topology: Topology; result: TraceResult }>;
 }
 
 /** What the topology panel offers back, once it is registered. */

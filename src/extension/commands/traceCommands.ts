@@ -9,7 +9,7 @@ import { destinationHasPort, traceDestinations, traceSources, type TraceCandidat
 import type { EngineConnection } from '../engines/engineConnection';
 import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
 
-export const TRACE_SCHEME = 'netlens-trace';
+const TRACE_SCHEME = 'netlens-trace';
 
 /**
  * Trace results as virtual documents, so reopening a tab still works — but not forever: at most
@@ -104,7 +104,13 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
     port = Number(text);
   }
   try {
-    const result = engine.tracePacket(topology, { from, to, proto, ...(port !== undefined ? { port } : {}) });
+    const request = { from, to, proto, ...(port !== undefined ? { port } : {}) };
+    let result;
+    if (engine.traceReadingListeners) {
+      const traced = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids));
+      if (traced.topology !== topology) conn.adopt(topology, traced.topology);
+      result = traced.result;
+    } else result = engine.tracePacket(topology, request);
     const text = engine.formatTrace(result);
     deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);

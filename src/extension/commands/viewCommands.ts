@@ -4,7 +4,7 @@ import { openSettings } from '../ctx';
 import { openRawJson } from '../inspect/rawJsonDocuments';
 import { isTreeElement } from '../views';
 import { targetNode, type CommandDeps } from './commandDeps';
-import { subjectKey } from '../../core/model/subject';
+import { subjectKey } from '../../protocol/subject';
 import type { TreeNode } from '../trees/treeNode';
 
 export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -36,7 +36,7 @@ const RELEVANT: Readonly<Record<string, ReadonlySet<string>>> = {
   volume: new Set(['create', 'destroy', 'mount', 'unmount']),
 };
 
-export function isRelevantEvent(e: EngineEvent): boolean {
+function isRelevantEvent(e: EngineEvent): boolean {
   return RELEVANT[e.type]?.has(e.action.split(':')[0] ?? '') ?? false;
 }
 
@@ -129,7 +129,8 @@ export class EngineConnection implements EngineView {
     this.inflight = ac;
     const started = Date.now();
     try {
-      const topology = await this.session().snapshot(ac.signal);
+      // who listens in each container is read when a trace or a container's pane needs it
+      const topology = await this.session().snapshot(ac.signal, { containerListeners: false });
       if (ac.signal.aborted || this.disposed) return;
       this.topology = topology;
       this.provisional.clear();
@@ -148,6 +149,17 @@ export class EngineConnection implements EngineView {
       if (this.inflight === ac) this.inflight = undefined;
       this.hooks.changed();
     }
+  }
+
+  /**
+   * Puts a model derived from the current one (container listeners read since, Session.readListeners)
+   * in its place. False, and nothing changes, when a newer snapshot has replaced `from` meanwhile.
+   */
+  adopt(from: Topology, to: Topology): boolean {
+    if (this.disposed || this.topology !== from) return false;
+    this.topology = to;
+    this.hooks.changed();
+    return true;
   }
 
   /** Puts what an event says into the model at once; the snapshot it also asks for confirms it. */

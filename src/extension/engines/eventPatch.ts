@@ -27,8 +27,13 @@ function setContainer(t: Topology, id: string, change: Partial<ContainerNode>): 
   return { ...t, containers: withContainers(t, (c) => (c.id === id ? { ...c, ...change } : c)) };
 }
 
+/** A network none of whose endpoints changed keeps its object: the views redraw what changed only. */
 function mapEndpoints(t: Topology, f: (n: NetworkNode, e: Endpoint) => Endpoint | null): NetworkNode[] {
-  return t.networks.map((n) => ({ ...n, endpoints: n.endpoints.flatMap((e) => f(n, e) ?? []) }));
+  return t.networks.map((n) => {
+    const endpoints = n.endpoints.flatMap((e) => f(n, e) ?? []);
+    const same = endpoints.length === n.endpoints.length && endpoints.every((e, i) => e === n.endpoints[i]);
+    return same ? n : { ...n, endpoints };
+  });
 }
 
 export function patchTopology(t: Topology, e: EngineEvent): PatchedTopology | undefined {

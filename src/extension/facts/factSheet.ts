@@ -1,11 +1,11 @@
 /**
- * A presentation sheet (src/core/present) as the extension shows it: tree tooltips render the first
+ * A presentation sheet (src/protocol/facts) as the extension shows it: tree tooltips render the first
  * sections as markdown, the inspect pane renders all of it as HTML. Both read the same sheet, and so
  * do the CLI and the topology's drill-down pane. This adds only what the editor acts on: which
  * engine, what raw JSON to open and what to focus in the topology.
  */
-import type { FactSheet as PresentedSheet } from '../../core/present/sheet';
-import { subjectKey, type Subject } from '../../core/model/subject';
+import type { FactSheet as PresentedSheet } from '../../protocol/facts/sheet';
+import { subjectKey, type Subject } from '../../protocol/subject';
 import { subjectNode } from '../trees/nodeIds';
 
 /** A tree item a row can jump to. */

@@ -4,7 +4,7 @@
  */
 import { markdownText } from '../text/markdownText';
 import type { FactSheet } from './factSheet';
-import { valueText } from '../../core/present/sheet';
+import { valueText } from '../../protocol/facts/sheet';
 
 export interface SheetMarkdownLimits {
   readonly sections: number;

@@ -1,10 +1,10 @@
-/** The presentation sheets of src/core/present, for one engine's items in the editor. */
+/** The presentation sheets of src/protocol/facts, for one engine's items in the editor. */
 import type { ContainerStorage } from '../../core/docker/types';
 import type { NamedNetns } from '../../core/host/types';
 import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode, Publish, Topology } from '../../core/model/types';
-import * as present from '../../core/present/containerSheet';
-import * as net from '../../core/present/networkSheet';
-import * as host from '../../core/present/hostSheets';
+import * as present from '../../protocol/facts/containerSheet';
+import * as net from '../../protocol/facts/networkSheet';
+import * as host from '../../protocol/facts/hostSheets';
 import { editorSheet, type FactSheet } from './factSheet';
 
 export const containerSheet = (engine: string, t: Topology, c: ContainerNode, storage?: ContainerStorage): FactSheet => editorSheet(engine, present.containerSheet(t, c, storage));

@@ -1,5 +1,5 @@
 /**
- * The inspect pane's page: a shell with our one script (webview/inspect, loaded under a strict CSP
+ * The inspect pane's page: a shell with our one script (webview/inspectMain.ts, loaded under a strict CSP
  * with a per-load nonce) and no data. The sheet arrives by message (src/protocol/inspectProtocol.ts)
  * and is put into the DOM as text; the page is built once per panel, never per model change.
  */

@@ -18,6 +18,8 @@ import { inspectSheetView } from './inspectView';
 import { inspectProtocolVersion, inspectViewType, isInspectCommand, isInspectLink, type InspectSheetNotification } from '../../protocol/inspectProtocol';
 import { openRawJson } from './rawJsonDocuments';
 import type { ContainerStorage } from '../../core/docker/types';
+import type { Topology } from '../../core/model/types';
+import { listenersNotRead } from '../../core/host/commands/containerListeners';
 
 export const INSPECT_VIEW_TYPE = inspectViewType;
 const panelOptions = (extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions => ({
@@ -35,6 +37,8 @@ export class InspectPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private shown: TreeElement | undefined;
   private storage: { containerId: string; value: ContainerStorage } | undefined;
+  /** containers whose listeners were asked for, per model: a refresh leaves them unread */
+  private listenersAsked = new WeakMap<Topology, Set<string>>();
   private readonly subscription: vscode.Disposable;
   /** the app said `ready` in our protocol version: sheets can be posted */
   private appReady = false;
@@ -62,6 +66,7 @@ export class InspectPanel implements vscode.Disposable {
       this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, panelOptions(this.extensionUri)));
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
+    // the pane shows at once; the layers fill in when read (loadStorage logs its own failure)
     if (node.facts?.subject?.kind === 'container') void this.loadStorage(node);
   }
 
@@ -116,6 +121,7 @@ export class InspectPanel implements vscode.Disposable {
     }
     const sheet = this.sheetFor(node);
     if (!sheet) return;
+    void this.loadListeners(node);
     const status = this.ctx.connection(node.engineKey)?.status;
     this.panel.title = `${sheet.kind}: ${sheet.title}`;
     this.post(
@@ -147,6 +153,24 @@ export class InspectPanel implements vscode.Disposable {
       this.render();
     } catch (e) {
       this.ctx.log.warn(`layers of ${id.slice(0, 12)}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Who listens in the shown container, read when its pane shows (a refresh does not read it). */
+  private async loadListeners(node: TreeNode): Promise<void> {
+    const id = node.facts?.containerId;
+    const conn = this.ctx.connection(node.engineKey);
+    const topology = conn?.topology;
+    const c = topology?.containers.find((x) => x.id === id);
+    if (!id || !conn || !topology || !c || !listenersNotRead(c.listeners)) return;
+    const asked = this.listenersAsked.get(topology) ?? new Set<string>();
+    if (asked.has(id)) return;
+    asked.add(id);
+    this.listenersAsked.set(topology, asked);
+    try {
+      conn.adopt(topology, await conn.session().readListeners(topology, [id]));
+    } catch (e) {
+      this.ctx.log.warn(`listeners of ${id.slice(0, 12)}: ${errorMessage(e)}`);
     }
   }
 

@@ -5,18 +5,18 @@
 import type { ContainerChange, ContainerStorage } from '../../core/docker/types';
 import type { ContainerNode, Topology } from '../../core/model/types';
 import { containerSheet } from '../facts/sheets';
-import { portBindingText } from '../../core/present/format';
+import { portBindingText } from '../../protocol/facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
-import { subjects } from '../../core/model/subject';
+import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { UPDATING } from './networkNodes';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 /** Above this a `docker diff` is cut short in the tree; the inspect pane is the place for more. */
-export const DIFF_LIMIT = 500;
+const DIFF_LIMIT = 500;
 
 function stateIcon(state: string): { id: string; color?: string } {
   if (state === 'running') return { id: 'vm-running', color: 'charts.green' };

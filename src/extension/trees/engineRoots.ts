@@ -13,7 +13,7 @@ import { nodeIds } from './nodeIds';
 import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
-import { firewallBackendText } from '../../core/model/firewallBackend';
+import { firewallBackendText } from '../../protocol/facts/firewallText';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 

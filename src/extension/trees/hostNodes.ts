@@ -6,12 +6,12 @@
 import type { NamedNetns, NetInterface } from '../../core/host/types';
 import type { HostInterfaceNode, HostNode, Publish, Topology } from '../../core/model/types';
 import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/sheets';
-import { publishText, routeText, ruleText } from '../../core/present/format';
-import { firewallBackendText } from '../../core/model/firewallBackend';
+import { publishText, routeText, ruleText } from '../../protocol/facts/format';
+import { firewallBackendText } from '../../protocol/facts/firewallText';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
-import { subjects } from '../../core/model/subject';
+import { subjects } from '../../protocol/subject';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
 
 const IFACE_ICON: Partial<Record<string, NodeIcon>> = {
@@ -104,7 +104,7 @@ function withoutLinkLocal(addresses: readonly string[]): string[] {
   return addresses.filter((a) => !isLinkLocal(a));
 }
 
-export function interfaceDescription(i: HostInterfaceNode, topology: Topology): string {
+function interfaceDescription(i: HostInterfaceNode, topology: Topology): string {
   if (i.kind === 'veth') return i.peer ? `→ ${i.peer}` : 'veth, peer unknown';
   const parts: string[] = [];
   if (i.kind === 'bridge') {

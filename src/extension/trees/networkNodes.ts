@@ -1,11 +1,11 @@
 /** The Networks view below one engine: network → endpoint → publishes, aliases and links. */
 import type { Endpoint, NetworkNode, Topology } from '../../core/model/types';
 import { endpointSheet, networkSheet } from '../facts/sheets';
-import { networkDescription } from '../../core/present/format';
+import { networkDescription } from '../../protocol/facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds } from './nodeIds';
-import { subjects } from '../../core/model/subject';
+import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';

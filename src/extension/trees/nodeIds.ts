@@ -3,7 +3,7 @@
  * never on its position, so a refresh keeps expansion and selection and `reveal` can find a node
  * from a link. Segments are URI-encoded so a name holding a slash cannot collide with another path.
  */
-import type { Subject } from '../../core/model/subject';
+import type { Subject } from '../../protocol/subject';
 import type { ViewName } from './treeNode';
 
 const seg = (s: string | number): string => encodeURIComponent(String(s));

@@ -1,9 +1,9 @@
 /** The tree item for a published port, the same under a network endpoint and under a container. */
 import type { Publish } from '../../core/model/types';
-import { publishText } from '../../core/present/format';
+import { publishText } from '../../protocol/facts/format';
 import { markdownText } from '../text/markdownText';
 import { publishKey } from './nodeIds';
-import { subjects } from '../../core/model/subject';
+import { subjects } from '../../protocol/subject';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 export function publishNode(

@@ -3,7 +3,7 @@
  * to TreeItems. Being free of `vscode`, the builders are unit-tested in plain Node.
  */
 import type { FactSheet } from '../facts/factSheet';
-import type { Subject } from '../../core/model/subject';
+import type { Subject } from '../../protocol/subject';
 
 export type ViewName = 'networks' | 'host' | 'containers';
 

@@ -3,7 +3,10 @@ import { rmSync } from 'node:fs';
 import { collectHostFacts } from '../../../src/core/host/collect';
 import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostFacts, NetInterface } from '../../../src/core/host/types';
-import { containerId, containerIflink, containerPid, docker, run } from '../../support/lab';
+import { execFileSync } from 'node:child_process';
+import { IMAGE, containerId, containerIflink, containerPid, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
+import { parseNetnsBatch } from '../../../src/core/host/commands/netnsBatch';
+import { disagreements } from '../../support/netnsAgreement';
 import { buildHostTestLab, removeHostTestLab } from './hostLab';
 import { pathWithout } from '../../support/pathWithout';
 import type { HostTestLab } from './hostLab';
@@ -110,20 +113,110 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
     }
   });
 
-  it('without nsenter, container namespaces come from /proc and still point at the same host veths', async () => {
+  it('without nsenter, container namespaces on a bridge are read whole from the host side, pointing at the same host veths', async () => {
     const dir = pathWithout(['nsenter']);
     try {
       const partial = await collectHostFacts(createLocalShell({ env: { PATH: dir } }));
       const netns = value(partial.containerNetns, 'containerNetns');
       for (const name of lab.containers) {
+        assert.equal(netns[containerId(name)]!.source, 'proc');
         const eth0 = value(netns[containerId(name)]!.interfaces, name).find((i) => i.name === 'eth0');
         assert.equal(eth0?.linkIndex, containerIflink(name));
-        assert.equal(eth0?.details.source, '/proc and /sys (nsenter unavailable)');
+        assert.equal(eth0?.kind, 'veth');
       }
       // only nsenter was taken away: bridge ports still come from `bridge -json`, with their state
       assert.ok(value(partial.bridgePorts, 'bridgePorts').every((p) => p.state !== 'unknown'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('host integration: the host-side read of container namespaces agrees with nsenter + ip', function () {
+  this.timeout(120_000);
+  const P = 'nlh-fast';
+  let facts: HostFacts;
+
+  before(async () => {
+    requireRealEngine();
+    removeLab(P);
+    // one container of each shape: a user bridge with IPv6, a publish, none, host, container:, macvlan
+    docker('network', 'create', '--ipv6', '--subnet', '172.30.207.0/24', '--subnet', 'fd00:207::/64', `${P}-net6`);
+    docker('run', '-d', '--name', `${P}-v6`, '--network', `${P}-net6`, '--sysctl', 'net.ipv6.conf.all.disable_ipv6=0', IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/www');
+    docker('run', '-d', '--name', `${P}-web`, '-p', `127.0.0.1:${await freePort()}:80`, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    docker('run', '-d', '--name', `${P}-none`, '--network', 'none', IMAGE, 'sleep', '600');
+    docker('run', '-d', '--name', `${P}-host`, '--network', 'host', IMAGE, 'sleep', '600');
+    docker('run', '-d', '--name', `${P}-side`, '--network', `container:${P}-web`, IMAGE, 'sleep', '600');
+    run('ip', ['link', 'add', `${P}mv0`, 'type', 'veth', 'peer', 'name', `${P}mv1`]);
+    run('ip', ['link', 'set', `${P}mv0`, 'up']);
+    docker('network', 'create', '-d', 'macvlan', '--subnet', '192.168.207.0/24', '-o', `parent=${P}mv0`, `${P}-mac`);
+    docker('run', '-d', '--name', `${P}-mac`, '--network', `${P}-mac`, IMAGE, 'sleep', '600');
+    // IPv6 duplicate address detection: the kernel adds a new address's local route only when it is
+    // no longer tentative; both reads must see the namespace after that, not either side of it
+    const v6pid = containerPid(`${P}-v6`);
+    for (let i = 0; i < 50 && run('nsenter', ['-t', String(v6pid), '-n', 'ip', '-6', 'addr', 'show', 'tentative']) !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+    facts = await collectHostFacts(createLocalShell());
+  });
+  after(() => removeLab(P));
+
+  const inside = (pid: number) => {
+    const out = execFileSync('nsenter', ['-t', String(pid), '-n', 'ip', '-json', '-d', '-batch', '-'], { input: 'addr show\nroute show table all\nneigh show\n' }).toString();
+    return parseNetnsBatch(out, `nsenter -t ${pid} -n ip`);
+  };
+
+  for (const shape of ['v6', 'web', 'none'] as const) {
+    it(`${shape}: read from the host side, every fact the model uses equal to ip's from inside`, () => {
+      const ns = value(facts.containerNetns, 'containerNetns')[containerId(`${P}-${shape}`)];
+      assert.ok(ns, 'not found');
+      assert.equal(ns.source, 'proc');
+      assert.deepEqual(disagreements(ns, inside(ns.pid)), []);
+    });
+  }
+
+  it('macvlan: not a veth to the host, so read by nsenter + ip (kind macvlan, parent as iflink)', () => {
+    const ns = value(facts.containerNetns, 'containerNetns')[containerId(`${P}-mac`)];
+    assert.equal(ns?.source, 'nsenter');
+    const eth0 = value(ns!.interfaces, 'mac').find((i) => i.name === 'eth0');
+    assert.equal(eth0?.kind, 'macvlan');
+    assert.equal(eth0?.linkIndex, hostLinks().find((l) => l.ifname === `${P}mv0`)?.ifindex);
+  });
+
+  it("--network host gets the host's facts, container: its owner's, each under its own PID", () => {
+    const netns = value(facts.containerNetns, 'containerNetns');
+    const host = netns[containerId(`${P}-host`)];
+    assert.equal(host?.source, 'host');
+    assert.equal(host?.pid, containerPid(`${P}-host`));
+    assert.equal(host?.interfaces, facts.interfaces);
+    const side = netns[containerId(`${P}-side`)];
+    assert.equal(side?.source, 'shared');
+    assert.equal(side?.pid, containerPid(`${P}-side`));
+    assert.deepEqual(side?.interfaces, netns[containerId(`${P}-web`)]?.interfaces);
+  });
+
+  it('every namespace on this machine that the read called complete agrees with ip from inside', async () => {
+    // other engineers' containers too: whatever shape they have, a namespace read from /proc alone
+    // must agree. Neighbour tables move between two reads; a container that just started may still
+    // be settling (IPv6 DAD), so a disagreement is read again, both sides, before it counts.
+    const compare = (all: HostFacts) => {
+      const out = new Map<string, string[]>();
+      for (const ns of Object.values(value(all.containerNetns, 'containerNetns'))) {
+        if (ns.source !== 'proc') continue;
+        let fromIp;
+        try {
+          fromIp = inside(ns.pid);
+        } catch {
+          continue; // gone since the snapshot
+        }
+        out.set(ns.containerId, disagreements(ns, fromIp).filter((x) => !x.startsWith('neighbours')));
+      }
+      return out;
+    };
+    const first = compare(facts);
+    assert.ok(first.size >= 3, `only ${first.size} namespaces checked`);
+    const suspects = [...first].filter(([, d]) => d.length > 0).map(([id]) => id);
+    if (suspects.length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+    const again = compare(await collectHostFacts(createLocalShell()));
+    for (const id of suspects) if (again.has(id)) assert.deepEqual(again.get(id), [], id);
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerSheet } from '../../../src/extension/facts/sheets';
-import { valueText } from '../../../src/core/present/sheet';
+import { valueText } from '../../../src/protocol/facts/sheet';
 import type { Topology } from '../../../src/core/model/types';
 import { FIXTURES } from '../../support/netfilterFixtures';
 

@@ -42,6 +42,7 @@ function fakeEngine(): FakeEngine {
           if (!engine.up) throw new NetlensError('ENGINE_TIMEOUT', 'The Docker engine did not answer GET /info within 10 s', 'unix:///fake.sock');
           return topology;
         },
+        readListeners: async () => assert.fail('not used'),
         storage: async () => assert.fail('not used'),
         diff: async () => assert.fail('not used'),
         inspectRaw: async () => assert.fail('not used'),

@@ -79,4 +79,25 @@ describe('engine events patch the model at once', () => {
     const exec = events().find((e) => e.action === 'kill')!;
     assert.equal(patchTopology(t, exec), undefined);
   });
+
+  it('every event leaves the networks and containers it does not touch as the same objects', () => {
+    let topology = labTopology();
+    let patched = 0;
+    for (const e of events()) {
+      const p = patchTopology(topology, e);
+      if (!p) continue;
+      patched++;
+      const touches = (ids: string[]) => ids.includes(e.id) || ids.includes(e.attributes.container ?? '');
+      for (const n of p.topology.networks) {
+        const before = topology.networks.find((x) => x.id === n.id);
+        if (before && !touches([n.id, ...before.endpoints.map((ep) => ep.containerId)])) assert.equal(n, before, `${e.type} ${e.action}: network ${n.name} was rebuilt`);
+      }
+      for (const c of p.topology.containers) {
+        const before = topology.containers.find((x) => x.id === c.id);
+        if (before && !touches([c.id])) assert.equal(c, before, `${e.type} ${e.action}: container ${c.name} was rebuilt`);
+      }
+      topology = p.topology;
+    }
+    assert.ok(patched >= 5, `only ${patched} events of the recording changed the model`);
+  });
 });

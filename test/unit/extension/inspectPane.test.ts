@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { engineRoot, flattenNodes } from '../../../src/extension/trees/engineRoots';
 import { containerSheet } from '../../../src/extension/facts/sheets';
 import { nodeLinkOf } from '../../../src/extension/facts/factSheet';
-import { valueText } from '../../../src/core/present/sheet';
+import { valueText } from '../../../src/protocol/facts/sheet';
 import { inspectSheetView } from '../../../src/extension/inspect/inspectView';
 import { inspectProtocolVersion, isInspectCommand, isInspectSheetNotification } from '../../../src/protocol/inspectProtocol';
 import type { ViewName } from '../../../src/extension/trees/treeNode';

@@ -4,7 +4,7 @@
  * whose trees and graph are built from the same topology.
  */
 import { strict as assert } from 'node:assert';
-import { parseSubjectKey, subjectKey } from '../../../src/core/model/subject';
+import { parseSubjectKey, subjectKey } from '../../../src/protocol/subject';
 import { engineRoot, flattenNodes } from '../../../src/extension/trees/engineRoots';
 import { subjectNode } from '../../../src/extension/trees/nodeIds';
 import type { TreeNode, ViewName } from '../../../src/extension/trees/treeNode';

@@ -17,7 +17,7 @@ import type { EngineFacts } from '../../../src/core/docker/types';
 import type { HostFacts } from '../../../src/core/host/types';
 import type { ContainerNode, Topology } from '../../../src/core/model/types';
 import { parseIptablesSave } from '../../../src/core/netfilter/iptablesSave';
-import { valueText } from '../../../src/core/present/sheet';
+import { valueText } from '../../../src/protocol/facts/sheet';
 import { containerSheet, hostSheet, networkSheet } from '../../../src/extension/facts/sheets';
 import { sheetMarkdown } from '../../../src/extension/facts/sheetMarkdown';
 import { inspectSheetView } from '../../../src/extension/inspect/inspectView';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { snapshotMessage } from '../../support/webviewHarnessPage';
+import { snapshotMessage } from '../../support/snapshotMessage';
 import { topologyView } from '../../../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../../../src/protocol/topologyIds';
 import {

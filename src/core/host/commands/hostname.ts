@@ -1,7 +1,8 @@
 /**
  * The host's name and its kernel's release (what the engine's `/info` Name and KernelVersion are
- * compared with before host facts are joined). `hostname` is absent from some minimal images; the
- * kernel's own answer is always there.
+ * compared with before host facts are joined): the kernel's own answers, read by the shell itself —
+ * no process; `hostname` only where /proc/sys is not readable. (dash's read gets EOF before the
+ * newline from /proc/sys, so the value is tested, not read's status.)
  */
 import type { BatchCommand, BatchSection } from '../batch';
 import { known, type Known } from '../../known';
@@ -9,7 +10,11 @@ import { known, type Known } from '../../known';
 export const hostnameCommand: BatchCommand = {
   name: 'hostname',
   requires: [],
-  script: 'hostname 2>/dev/null || cat /proc/sys/kernel/hostname\nnl_part kernel-release\ncat /proc/sys/kernel/osrelease',
+  script: `v=; { read -r v < /proc/sys/kernel/hostname; } 2>/dev/null
+if [ -n "$v" ]; then printf '%s\\n' "$v"; else hostname; fi
+nl_part kernel-release
+v=; { read -r v < /proc/sys/kernel/osrelease; } 2>/dev/null
+printf '%s\\n' "$v"`,
 };
 
 /** The kernel release from the hostname section's part; absent in runs recorded before it was read. */

@@ -1,8 +1,11 @@
 /**
  * A namespace read without entering it: /proc/PID/net/* shows the netns of PID, and
- * /proc/PID/root/sys/class/net the sysfs the container mounted inside it. This is the fallback
- * when nsenter is missing or not permitted; it knows less than `ip` (no link kind, no master, no
- * route protocol or source), and those fields stay null rather than guessed.
+ * /proc/PID/root/sys/class/net the sysfs the container mounted inside it. netnsRead.ts reads every
+ * container namespace this way in one awk, and proves the link kinds it can (loopback, a veth paired
+ * with the host); these parsers turn what it read into the same records `ip -json` gives. It knows
+ * less than `ip`: no route protocol, scope or source, no IPv4 table but main, no IPv6 neighbours and
+ * no NUD state beyond complete/permanent; those fields stay null or absent rather than guessed. A
+ * namespace where that would hide something the model uses is read with `nsenter … ip` instead.
  */
 import ipaddr from 'ipaddr.js';
 import type { InterfaceAddress, Neighbour, NetInterface, Route } from '../types';
@@ -132,10 +135,11 @@ export function parseFibTrie(text: string): FibLocal[] {
   let leaf: string | null = null;
   for (const line of text.split('\n')) {
     const t = line.trim();
-    if (!t || /^(Main|Local|Id \d+):$/.test(t)) continue;
-    let m = /^\+-- ([\d.]+)\/(\d+) \d+ \d+ \d+$/.exec(t);
-    if (m) continue; // an inner trie node: a key prefix, not a route
-    m = /^\|-- ([\d.]+)$/.exec(t);
+    if (!t) continue;
+    // an inner trie node (a key prefix, not a route), the most common line
+    if (t.charCodeAt(0) === 43 /* + */ && /^\+-- ([\d.]+)\/(\d+) \d+ \d+ \d+$/.test(t)) continue;
+    if (/^(Main|Local|Id \d+):$/.test(t)) continue;
+    let m = /^\|-- ([\d.]+)$/.exec(t);
     if (m) {
       leaf = m[1] ?? null;
       continue;
@@ -206,10 +210,33 @@ export function parseSysClassNet(text: string): Map<string, Map<string, string>>
   return out;
 }
 
-const IFF_NAMES: readonly [number, string][] = [
-  [0x1, 'UP'], [0x2, 'BROADCAST'], [0x8, 'LOOPBACK'], [0x10, 'POINTOPOINT'], [0x80, 'NOARP'],
-  [0x100, 'PROMISC'], [0x200, 'ALLMULTI'], [0x400, 'MASTER'], [0x800, 'SLAVE'], [0x1000, 'MULTICAST'],
+/** dev->flags bits in the order `ip` prints them (iproute2 print_link_flags). */
+const IFF_IN_IP_ORDER: readonly [number, string][] = [
+  [0x8, 'LOOPBACK'], [0x2, 'BROADCAST'], [0x10, 'POINTOPOINT'], [0x1000, 'MULTICAST'], [0x80, 'NOARP'],
+  [0x200, 'ALLMULTI'], [0x100, 'PROMISC'], [0x400, 'MASTER'], [0x800, 'SLAVE'], [0x4, 'DEBUG'],
+  [0x8000, 'DYNAMIC'], [0x4000, 'AUTOMEDIA'], [0x2000, 'PORTSEL'], [0x20, 'NOTRAILERS'], [0x1, 'UP'],
 ];
+const IFF_UP = 0x1;
+
+/**
+ * The flags `ip` shows: sysfs `flags` is dev->flags, without the three the kernel computes when
+ * asked (dev_get_flags): RUNNING (operstate up or unknown), LOWER_UP (carrier, readable only while
+ * up) and DORMANT. ip prints NO-CARRIER for an interface that is up but not running.
+ */
+export function ipLinkFlags(flagBits: number, operstate: string, carrier: string | undefined): string[] {
+  const up = (flagBits & IFF_UP) !== 0;
+  const running = up && (operstate === 'up' || operstate === 'unknown');
+  const out = up && !running ? ['NO-CARRIER'] : [];
+  for (const [bit, name] of IFF_IN_IP_ORDER) if (flagBits & bit) out.push(name);
+  // operstate up implies carrier (rfc2863): the read skips the carrier file then
+  if (up && (carrier === '1' || operstate === 'up')) out.push('LOWER_UP');
+  if (up && operstate === 'dormant') out.push('DORMANT');
+  if (flagBits & 0x40000) out.push('ECHO');
+  return out;
+}
+
+/** The order the kernel keeps IPv6 addresses in (and `ip` prints): wider scope first. */
+const V6_SCOPE_RANK: Readonly<Record<string, number>> = { global: 0, site: 1, link: 2, host: 3 };
 
 function ipv4ToNumber(a: string): number {
   return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -227,10 +254,15 @@ function contains(network: string, prefix: number, address: string): boolean {
  * route that contains them (the kernel adds exactly that route for each address).
  */
 export function interfacesFromProc(
-  sys: Map<string, Map<string, string>>,
+  sys: ReadonlyMap<string, ReadonlyMap<string, string>>,
   v4Routes: readonly Route[],
   fib: readonly FibLocal[],
   inet6: readonly IfInet6[],
+  opts: {
+    /** what the kernel's pairing proved (netnsRead.ts); an interface not in it is `other` */
+    readonly kinds?: ReadonlyMap<string, 'loopback' | 'veth'>;
+    readonly details?: Readonly<Record<string, string | number | boolean>>;
+  } = {},
 ): NetInterface[] {
   const v4ByDev = new Map<string, InterfaceAddress[]>();
   const broadcasts = fib.filter((e) => e.type === 'BROADCAST' && e.prefixLen === 32).map((e) => e.address);
@@ -255,25 +287,27 @@ export function interfacesFromProc(
     v4ByDev.set(best.dev, list);
   }
   const out: NetInterface[] = [];
+  const rank = (a: IfInet6) => V6_SCOPE_RANK[a.address.scope] ?? 4;
   for (const [name, attrs] of sys) {
     const index = Number(attrs.get('ifindex'));
     const iflink = Number(attrs.get('iflink'));
     const flagBits = parseInt(attrs.get('flags') ?? '0', 16);
-    const flags = IFF_NAMES.filter(([bit]) => flagBits & bit).map(([, n]) => n);
+    const operstate = attrs.get('operstate') ?? 'unknown';
+    const proven = opts.kinds?.get(name);
     out.push({
       name,
       index,
-      kind: flagBits & 0x8 ? 'loopback' : 'other',
-      rawKind: null,
+      kind: proven ?? (flagBits & 0x8 ? 'loopback' : 'other'),
+      rawKind: proven === 'veth' ? 'veth' : null,
       master: null,
       mac: attrs.get('address') ?? null,
       mtu: Number(attrs.get('mtu') ?? 0),
-      state: (attrs.get('operstate') ?? 'unknown').toUpperCase(),
-      flags,
-      addresses: [...(v4ByDev.get(name) ?? []), ...inet6.filter((a) => a.dev === name).map((a) => a.address)],
+      state: operstate.toUpperCase(),
+      flags: ipLinkFlags(flagBits, operstate, attrs.get('carrier')),
+      addresses: [...(v4ByDev.get(name) ?? []), ...inet6.filter((a) => a.dev === name).sort((a, b) => rank(a) - rank(b)).map((a) => a.address)],
       linkIndex: Number.isInteger(iflink) && iflink !== index ? iflink : null,
       linkNetnsId: null,
-      details: { source: '/proc and /sys (nsenter unavailable)' },
+      details: opts.details ?? { source: '/proc and /sys (nsenter unavailable)' },
     });
   }
   return out.sort((a, b) => a.index - b.index);

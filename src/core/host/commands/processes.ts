@@ -1,25 +1,31 @@
 /**
  * The process table, and from it two facts the engine API does not give: which docker-proxy
  * processes hold published ports, and which PID lives in each container's network namespace (the
- * child of the container's containerd shim). The same script then reads every such namespace —
- * through `nsenter … ip -json` where it may, else from /proc (procNet.ts) — so a refresh stays one
- * round trip; their listening sockets come from /proc/PID/net in one grep. Container ids
- * come from process arguments, so the script admits only 64-hex ids and numeric PIDs before using
- * them.
+ * child of the container's containerd shim). The same script then reads every such namespace from
+ * the host side in one awk (netnsRead.ts: /proc/PID/net and the container's sysfs, no process per
+ * container) and enters with `nsenter … ip -json` only the namespaces that read cannot fully
+ * describe, so a refresh stays one round trip whose cost hardly grows with the number of
+ * containers. Container ids come from process arguments, so the script admits only 64-hex ids and
+ * numeric PIDs before using them.
  */
 import type { BatchCommand, BatchPart } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
-import { socketTablesGrep } from './procNetSockets';
+import { NETNS_READ_AWK } from './netnsRead';
 
-export const PROC_NET_FILES = ['route', 'ipv6_route', 'arp', 'fib_trie', 'if_inet6', 'dev'] as const;
-export const SYS_NET_ATTRIBUTES = ['ifindex', 'iflink', 'address', 'mtu', 'operstate', 'flags'] as const;
-
-export const processesCommand: BatchCommand = {
-  name: 'processes',
-  requires: ['ps', 'awk'],
-  script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
+/**
+ * With `containerSockets`, the read also takes every container's socket tables (who listens); each
+ * costs the kernel a scan of its whole TCP or UDP hash, so a refresh leaves them for when they are
+ * asked for (containerListeners.ts).
+ */
+export function processesCommandWith(opts: { readonly containerSockets: boolean }): BatchCommand {
+  return {
+    name: 'processes',
+    requires: ['ps', 'awk'],
+    // the heaviest section by far (every container's namespace): it runs beside the others
+    concurrent: true,
+    script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
 # The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process
 # list is the whole machine's, and a dockerd started in a namespace of its own (a second Docker
@@ -48,15 +54,31 @@ NL_CTRS=$(printf '%s\\n' "$NL_PS" | awk '
       if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
     } }
   END { for (k = 1; k <= NR; k++) if ((pp[k] in shim) && !(shim[pp[k]] in seen) && p[k] ~ /^[0-9]+$/) { seen[shim[pp[k]]] = 1; print p[k], shim[pp[k]] } }')
-NL_SOCK=
+[ -n "$NL_CTRS" ] || exit 0
+# Every container namespace from the host side in one awk (netnsRead.ts): which namespace each
+# process is in (ls -l), the netnsid the host gave each one (lsns), the host's veths with their
+# peers (ip -o); lsns or ip missing only means every namespace is read with nsenter below.
+NL_NSR=$( {
+  echo @ctr; printf '%s\\n' "$NL_CTRS"
+  echo @ns; ls -l "/proc/$$/ns/net" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/net" }')
+  echo @nsid; lsns -t net -n -o NS,NETNSID
+  echo @veth; ip -o link show type veth
+} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} '${NETNS_READ_AWK}')
+if [ $? -eq 0 ]; then
+  nl_part netns
+  printf '%s\\n' "$NL_NSR"
+  # What /proc cannot tell (a macvlan child, a veth into an overlay namespace, …): nsenter + ip there only.
+  NL_SLOW=$(printf '%s\\n' "$NL_NSR" | awk '$1 == "S" && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9a-f]+$/ { print $2, $3 }')
+else
+  NL_SLOW=$NL_CTRS
+fi
 IFS=$NL_NL
-for line in $NL_CTRS; do
+for line in $NL_SLOW; do
   IFS=' '
   set -- $line
   pid=$1; id=$2
   case "$pid" in ''|*[!0-9]*) continue ;; esac
   case "$id" in ''|*[!0-9a-f]*) continue ;; esac
-  NL_SOCK="$NL_SOCK /proc/$pid/net/tcp /proc/$pid/net/tcp6 /proc/$pid/net/udp /proc/$pid/net/udp6"
   nl_part "ctr:$id:$pid:nsenter"
   if command -v nsenter >/dev/null 2>&1; then
     e=$( { printf '${NETNS_BATCH_INPUT}' | nsenter -t "$pid" -n ip -json -d -batch - ; } 2>&1 1>&3 ); rc=$?
@@ -66,29 +88,13 @@ for line in $NL_CTRS; do
   [ "$rc" -eq 0 ] && continue
   nl_part "ctr:$id:$pid:nsenter-error"
   printf '%s\\n' "$e"
-  for f in ${PROC_NET_FILES.join(' ')}; do
-    nl_part "ctr:$id:$pid:proc:$f"
-    cat "/proc/$pid/net/$f" 2>/dev/null
-  done
-  nl_part "ctr:$id:$pid:sys"
-  IFS=$NL_NL
-  set +f
-  for d in /proc/$pid/root/sys/class/net/*; do
-    [ -d "$d" ] || continue
-    for a in ${SYS_NET_ATTRIBUTES.join(' ')}; do
-      { read -r v < "$d/$a"; } 2>/dev/null && printf '%s %s %s\\n' "\${d##*/}" "$a" "$v"
-    done
-  done
-  set -f
 done
-# every container's socket tables in one grep: a process per container costs more than the reads
-if [ -n "$NL_SOCK" ]; then
-  nl_part sockets
-  IFS=' '
-  ${socketTablesGrep('-H')} $NL_SOCK 2>/dev/null
-fi
 true`,
-};
+  };
+}
+
+/** Everything, container sockets included: what a recording or a complete snapshot takes. */
+export const processesCommand: BatchCommand = processesCommandWith({ containerSockets: true });
 
 export function parseProcesses(text: string): ProcessInfo[] {
   const out: ProcessInfo[] = [];

@@ -19,14 +19,17 @@ export const SYSCTL_KEYS = [
  */
 const ROUTE_LOCALNET = /^net\.ipv4\.conf\.[^=/\s]+\.route_localnet$/;
 const routeLocalnetScript =
-  `for f in /proc/sys/net/ipv4/conf/*/route_localnet; do [ -r "$f" ] || continue; d=\${f#/proc/sys/net/ipv4/conf/}; ` +
-  `printf 'net.ipv4.conf.%s.route_localnet=%s\\n' "\${d%/route_localnet}" "$(cat "$f")"; done`;
+  // read is the shell's own: a cat per interface cost one process per host veth, i.e. per container.
+  // (dash reads a byte at a time and /proc/sys answers EOF before the newline: read's status is 1
+  // with the value read, hence the test of the value rather than of the status.)
+  `for f in /proc/sys/net/ipv4/conf/*/route_localnet; do v=; { read -r v < "$f"; } 2>/dev/null; [ -n "$v" ] || continue; d=\${f#/proc/sys/net/ipv4/conf/}; ` +
+  `printf 'net.ipv4.conf.%s.route_localnet=%s\\n' "\${d%/route_localnet}" "$v"; done`;
 
 export const sysctlsCommand: BatchCommand = {
   name: 'sysctls',
   requires: [],
   script:
-    SYSCTL_KEYS.map((k) => `f=/proc/sys/${k.replace(/\./g, '/')}; [ -r "$f" ] && printf '%s=%s\\n' '${k}' "$(cat "$f")"`).join('\n') +
+    SYSCTL_KEYS.map((k) => `f=/proc/sys/${k.replace(/\./g, '/')}; v=; { read -r v < "$f"; } 2>/dev/null; [ -n "$v" ] && printf '%s=%s\\n' '${k}' "$v"`).join('\n') +
     `\n${routeLocalnetScript}\ntrue`,
 };
 

@@ -1,6 +1,6 @@
 /** The gaps of one subject, matched by identity (`Gap.about`), never by text. */
-import type { Gap, TopologyWithoutRules } from '../model/types';
-import { subjectWithin, type Subject } from '../model/subject';
+import type { Gap, TopologyWithoutRules } from '../../core/model/types';
+import { subjectWithin, type Subject } from '../subject';
 import { row, section, unknownValue, type FactSection } from './sheet';
 
 /**

@@ -1,11 +1,11 @@
 /** Sheets for the Docker host: one interface, a named netns, a publish, the host as a whole. */
-import type { NamedNetns } from '../host/types';
-import type { HostInterfaceNode, HostNodeWithoutRules, Publish, TopologyWithoutRules } from '../model/types';
-import { subjects } from '../model/subject';
-import { firewallBackendText } from '../model/firewallBackend';
+import type { NamedNetns } from '../../core/host/types';
+import type { HostInterfaceNode, HostNodeWithoutRules, Publish, TopologyWithoutRules } from '../../core/model/types';
+import { subjects } from '../subject';
+import { firewallBackendText } from './firewallText';
 import { gapSection } from './gaps';
 import { listenerRows } from './containerSheet';
-import { listenerSummary } from '../model/listenerSummary';
+import { listenerSummary } from './listenerSummary';
 import { hostPortText, proxyText, publishText, routeText, ruleText, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactSection, type FactSheet, type FactValue } from './sheet';
 

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { containerSheet } from '../../../src/extension/facts/sheets';
 import { inspectSheetView } from '../../../src/extension/inspect/inspectView';
 import { inspectProtocolVersion } from '../../../src/protocol/inspectProtocol';
-import { labTopology, MARKUP_LABEL } from '../extension/sidebarFixture';
+import { labTopology, MARKUP_LABEL } from '../../unit/extension/sidebarFixture';
 import { openInspectPage } from '../../support/inspectHarnessPage';
 import type { WebviewPage } from '../../support/webviewHarnessPage';
 

@@ -3,8 +3,8 @@
  * keeps its element, so an engine event moves nothing the reader is looking at (scroll position
  * and the find widget's matches stay). Every Docker-supplied string is set as text.
  */
-import type { InspectLink, InspectRow, InspectSection, InspectSheetView } from '../../src/protocol/inspectProtocol';
-import { valueText, type FactValue } from '../../src/core/present/sheet';
+import type { InspectLink, InspectRow, InspectSection, InspectSheetView } from '../src/protocol/inspectProtocol';
+import { valueText, type FactValue } from '../src/protocol/facts/sheet';
 
 export interface SheetActions {
   reveal(link: InspectLink): void;

@@ -1,7 +1,7 @@
 /** Short textual forms of model facts: the only place each is spelt, for every renderer. */
-import type { DockerMount } from '../docker/types';
-import type { Route } from '../host/types';
-import type { NetworkNode, PortBinding, Publish, RuleRef } from '../model/types';
+import type { DockerMount } from '../../core/docker/types';
+import type { Route } from '../../core/host/types';
+import type { NetworkNode, PortBinding, Publish, RuleRef } from '../../core/model/types';
 
 /** A quoted firewall rule: `nat/DOCKER #3: -A DOCKER …`. */
 export function ruleText(rule: RuleRef): string {

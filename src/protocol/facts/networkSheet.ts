@@ -1,6 +1,6 @@
 /** Sheets for a Docker network and for one container's endpoint on it. */
-import type { Endpoint, NetworkNode, TopologyWithoutRules } from '../model/types';
-import { subjects } from '../model/subject';
+import type { Endpoint, NetworkNode, TopologyWithoutRules } from '../../core/model/types';
+import { subjects } from '../subject';
 import { gapSection } from './gaps';
 import { networkBadges, publishText, ruleText, shortId, withPrefix, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactRow, type FactSection, type FactSheet } from './sheet';

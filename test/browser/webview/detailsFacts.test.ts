@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../../../src/core/model/types';
 import { topologyIds } from '../../../src/protocol/topologyIds';
+import { layoutTopology } from '../../../webview/layout';
 import { topologyProtocolVersion } from '../../../src/protocol/topologyProtocol';
-import { labTopology } from '../extension/sidebarFixture';
+import { labTopology } from '../../unit/extension/sidebarFixture';
 import { FIXTURES } from '../../support/netfilterFixtures';
 import { openWebviewPage, snapshotMessage, type WebviewPage } from '../../support/webviewHarnessPage';
 
@@ -19,6 +20,8 @@ async function paneRows(wv: WebviewPage, heading: string): Promise<[string, stri
     (rows) => rows.map((r) => [r.querySelector('.fact-label')?.textContent ?? '', r.querySelector('.fact-value')?.textContent ?? ''] as [string, string]),
   );
 }
+
+const listenerLab = (): Topology => JSON.parse(readFileSync(join(FIXTURES, 'trace', 'listeners-lab.topology.json'), 'utf8')) as Topology;
 
 async function openContainer(wv: WebviewPage, t: Topology, name: string): Promise<void> {
   const c = t.containers.find((x) => x.name === name)!;
@@ -50,7 +53,7 @@ describe('drill-down pane: labels, mounts and listeners (headless Chromium)', fu
   });
 
   it("shows who listens in a container's namespace", async () => {
-    const t: Topology = JSON.parse(readFileSync(join(FIXTURES, 'trace', 'listeners-lab.topology.json'), 'utf8'));
+    const t = listenerLab();
     await openContainer(wv, t, 'nlk-web');
     const c = t.containers.find((x) => x.name === 'nlk-web')!;
     assert.ok(c.listeners?.known);
@@ -64,9 +67,14 @@ describe('drill-down pane: labels, mounts and listeners (headless Chromium)', fu
 
   it('draws no snapshot of another protocol version, and says so', async () => {
     const t = labTopology();
-    const before = await wv.page.locator('g.node').count();
-    await wv.post({ ...snapshotMessage(t, 'event'), protocolVersion: topologyProtocolVersion + 1 });
+    const drawn = layoutTopology(t).nodes.length;
+    await wv.post(snapshotMessage(t, 'event'));
+    await wv.page.waitForFunction((n) => document.querySelectorAll('g.node').length === n, drawn);
+    const other = listenerLab();
+    await wv.post({ ...snapshotMessage(other, 'event'), protocolVersion: topologyProtocolVersion + 1 });
     await wv.page.locator('aside.details', { hasText: `protocol ${topologyProtocolVersion + 1}` }).waitFor();
-    assert.equal(await wv.page.locator('g.node').count(), before, 'the drawing is untouched');
+    await wv.page.waitForTimeout(1000);
+    assert.equal(await wv.page.locator('g.node').count(), drawn, 'the drawing is untouched');
+    assert.notEqual(layoutTopology(other).nodes.length, drawn, 'the refused snapshot would have drawn another picture');
   });
 });

@@ -5,7 +5,7 @@
  * typed so each renderer can style them (monospace for addresses and rule text) and so "unknown"
  * is never an empty cell. Every string is plain text: renderers escape or set it as text.
  */
-import type { Subject } from '../model/subject';
+import type { Subject } from '../subject';
 
 export type FactValue =
   | { readonly kind: 'text'; readonly text: string }

@@ -2,9 +2,9 @@
  * The inspect pane's app: says `ready` with its protocol version, then shows each sheet the host
  * sends, in place (see sheetDom.ts). Clicks become the protocol's typed commands.
  */
-import { inspectProtocolVersion, isInspectSheetNotification, type InspectCommand } from '../../src/protocol/inspectProtocol';
-import type { VsCodeWebviewApi } from '../hostIpc';
-import { SheetDom } from './sheetDom';
+import { inspectProtocolVersion, isInspectSheetNotification, type InspectCommand } from '../src/protocol/inspectProtocol';
+import type { VsCodeWebviewApi } from './hostIpc';
+import { SheetDom } from './inspectSheetDom';
 
 declare function acquireVsCodeApi(): VsCodeWebviewApi;
 

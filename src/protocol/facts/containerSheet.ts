@@ -3,11 +3,11 @@
  * inside, who listens, each publish followed through DNAT and docker-proxy, mounts with host
  * paths, labels, (when fetched) its layers, and what is not known about it.
  */
-import type { ContainerStorage } from '../docker/types';
-import type { Known } from '../known';
-import type { Listener } from '../host/types';
-import type { ContainerNode, TopologyWithoutRules } from '../model/types';
-import { subjects } from '../model/subject';
+import type { ContainerStorage } from '../../core/docker/types';
+import type { Known } from '../../core/known';
+import type { Listener } from '../../core/host/types';
+import type { ContainerNode, TopologyWithoutRules } from '../../core/model/types';
+import { subjects } from '../subject';
 import { gapSection } from './gaps';
 import { mountText, portBindingText, proxyText, publishText, routeText, ruleText, shortId, withPrefix } from './format';
 import { address, addressRow, code, list, row, section, text, unknownValue, type FactRow, type FactSection, type FactSheet } from './sheet';

@@ -1,0 +1,20 @@
+/**
+ * A topology with container listeners read later (collectContainerListeners) put in: each
+ * container asked for, and the containers sharing its namespace (`container:<id>`), which listen
+ * on the same sockets. Everything else is the same object.
+ */
+import type { Known } from '../known';
+import type { Listener } from '../host/types';
+import type { Topology } from './types';
+
+export function withContainerListeners(topology: Topology, byId: Readonly<Record<string, Known<readonly Listener[]>>>): Topology {
+  const of = (id: string | null) => (id !== null && Object.prototype.hasOwnProperty.call(byId, id) ? byId[id] : undefined);
+  return {
+    ...topology,
+    containers: topology.containers.map((c) => {
+      if (c.networkMode === 'host') return c;
+      const l = of(c.id) ?? of(c.sharesNetnsWith) ?? topology.containers.filter((o) => o.sharesNetnsWith === c.id).map((o) => of(o.id)).find((x) => x !== undefined);
+      return l ? { ...c, listeners: l } : c;
+    }),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * A trace over a refresh that left container listeners unread (see
+ * host/commands/containerListeners.ts): trace, and where the walk reached a container whose
+ * listeners it needed and the snapshot did not read, have those read (one round trip) and trace
+ * again — the path does not depend on them, only the verdict at its end.
+ */
+import { listenersNotRead } from '../host/commands/containerListeners';
+import type { Topology } from '../model/types';
+import { containerNamespace } from './namespaces';
+import { tracePacket } from './tracePacket';
+import type { TraceRequest, TraceResult } from './types';
+
+/** `read` returns the topology with the listeners of those containers put in (Session.readListeners). */
+export async function traceReadingListeners(
+  topology: Topology,
+  request: TraceRequest,
+  read: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
+): Promise<{ topology: Topology; result: TraceResult }> {
+  let topo = topology;
+  let result = tracePacket(topo, request);
+  const asked = new Set<string>();
+  // a second round only if the first one's answer led the walk to another such container
+  for (let round = 0; round < 2; round++) {
+    const needed = topo.containers
+      .filter((c) => !asked.has(c.id) && listenersNotRead(c.listeners))
+      .filter((c) => result.missing.some((m) => m.fact === `the listening sockets of ${containerNamespace(topo, c).label}`))
+      .map((c) => c.id);
+    if (needed.length === 0) break;
+    for (const id of needed) asked.add(id);
+    topo = await read(topo, needed);
+    result = tracePacket(topo, request);
+  }
+  return { topology: topo, result };
+}
