@@ -11,4 +11,13 @@ describe('Capture packets here, under the real sh', () => {
     const run = spawnSync('/bin/sh', ['-c', script, 'netlens-capture', 'echo', '-ni', 'vethc37d780'], { encoding: 'utf8' });
     assert.equal(run.stdout, '-ni vethc37d780\n');
   });
+
+  it('over ssh, what the user confirms is the argv that runs: the real sh splits the shown command back into the same words', () => {
+    const env = { HOME: '/nonexistent-netlens-home', USER: 'nobody' };
+    const cmd = captureCommand('docker0', { kind: 'ssh', ssh: { host: '127.0.0.1', port: 2222, username: 'root', knownHostsPath: '/tmp/kh' } }, env);
+    const argv = cmd.shellArgs.slice(3);
+    const words = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${cmd.display}`], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
+    assert.deepEqual(words, argv);
+    assert.ok(argv.includes('StrictHostKeyChecking=yes'));
+  });
 });

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { knownKeyTypes, sha256Fingerprint } from '../../../src/core/host/knownHosts';
+import { knownKeyTypes, sha256Fingerprint } from '../../../src/core/ssh/knownHosts';
 import { HOST_FIXTURES, hostFixture } from '../../support/hostFixtures';
 
 const dir = join(HOST_FIXTURES, 'known_hosts');

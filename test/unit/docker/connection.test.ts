@@ -57,7 +57,8 @@ describe('docker/connection: resolveEngineEndpoint', () => {
       { kind: 'ssh', url: 'ssh://me@build.example:2222', host: 'build.example', port: 2222, username: 'me', source: 'DOCKER_HOST' },
     );
     const sshNoUser = resolveEngineEndpoint({ env: env('ssh://box') });
-    assert.equal(sshNoUser.port, 22);
+    // no port in the URL: ~/.ssh/config's Port (else 22) decides when the connection is resolved
+    assert.equal(sshNoUser.port, undefined);
     assert.equal(sshNoUser.username, undefined);
   });
 
