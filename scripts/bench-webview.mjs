@@ -89,7 +89,11 @@ try {
   runs.push(await page.evaluate(async (topology) => {
     const expected = topology.containers.length;
     const t0 = performance.now();
-    window.postMessage({ type: 'snapshot', topology, reason: 'bench' }, '*');
+    // the shape src/extension/topology/topologyPanel.ts posts (protocol 2: a TopologyView, here the
+    // recorded topology without its rulesets)
+    const { ipv4: _v4, ipv6: _v6, ...firewall } = topology.host?.firewall ?? {};
+    const view = topology.host ? { ...topology, host: { ...topology.host, firewall } } : topology;
+    window.postMessage({ type: 'snapshot', protocolVersion: 2, view, reason: 'bench' }, '*');
     let built = 0;
     await new Promise((ok) => {
       const check = () => {

@@ -1,4 +1,5 @@
-// Bundles the three shipped entry points with esbuild: the extension host, the CLI and the webview app.
+// Bundles the shipped entry points with esbuild: the extension host, the CLI, the topology webview
+// app and the inspect pane's app.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -46,6 +47,10 @@ if (existsSync('src/extension/main.ts')) {
 }
 if (existsSync('webview/main.ts')) {
   targets.push({ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife',
+    target: 'es2022' });
+}
+if (existsSync('webview/inspectMain.ts')) {
+  targets.push({ entryPoints: ['webview/inspectMain.ts'], outfile: 'dist/inspect.js', platform: 'browser', format: 'iife',
     target: 'es2022' });
 }
 await Promise.all(targets.map((t) => build({ ...common, ...t })));

@@ -1,7 +1,8 @@
 /**
  * The drill-down pane beside the graph, built from @vscode-elements/elements (the maintained
  * successor of the deprecated @vscode/webview-ui-toolkit). Only the components used are imported,
- * which keeps the bundle small. All model strings are set as textContent or attributes.
+ * which keeps the bundle small. It renders the presentation sheet (src/protocol/facts) the CLI and the
+ * inspect pane render too. All model strings are set as textContent or attributes.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -10,7 +11,8 @@ import '@vscode-elements/elements/dist/vscode-table/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
-import type { FactSection, ItemFacts } from './itemFacts';
+import type { ItemFacts } from './itemFacts';
+import { valueText, type FactRow, type FactSection, type FactValue } from '../src/protocol/facts/sheet';
 
 export interface DetailsPaneActions {
   openInspect(itemId: string): void;
@@ -27,21 +29,59 @@ function el(tag: string, className?: string, text?: string): HTMLElement {
   return e;
 }
 
-function factTable(section: FactSection): HTMLElement {
+/** A value as elements, styled by its kind; every string is set as text. */
+function valueNodes(v: FactValue): Node[] {
+  switch (v.kind) {
+    case 'text':
+      return [document.createTextNode(v.text)];
+    case 'address':
+    case 'code':
+      return [el('code', `fact-${v.kind}`, v.text)];
+    case 'unknown':
+      return [el('span', 'fact-unknown', valueText(v))];
+    case 'list':
+      return v.items.flatMap((item, i) => (i === 0 ? valueNodes(item) : [document.createTextNode(', '), ...valueNodes(item)]));
+  }
+}
+
+function factTable(rows: readonly FactRow[]): HTMLElement {
   const table = el('vscode-table');
   table.setAttribute('zebra', '');
   table.setAttribute('bordered-rows', '');
   table.setAttribute('columns', JSON.stringify(['38%', '62%']));
   const body = el('vscode-table-body');
   body.setAttribute('slot', 'body');
-  for (const [label, value] of section.rows) {
+  for (const r of rows) {
     const row = el('vscode-table-row');
-    row.appendChild(el('vscode-table-cell', 'fact-label', label));
-    row.appendChild(el('vscode-table-cell', 'fact-value', value));
+    row.appendChild(el('vscode-table-cell', 'fact-label', r.label));
+    const value = el('vscode-table-cell', 'fact-value');
+    value.append(...valueNodes(r.value));
+    row.appendChild(value);
     body.appendChild(row);
   }
   table.appendChild(body);
   return table;
+}
+
+/** A section's rows in order: runs of short rows as a table, quoted rules and command lines full width. */
+function sectionBody(section: FactSection): HTMLElement {
+  const content = el('div', 'section-body');
+  let run: FactRow[] = [];
+  const flush = () => {
+    if (run.length) content.appendChild(factTable(run));
+    run = [];
+  };
+  for (const r of section.rows) {
+    if (r.value.kind !== 'code') {
+      run.push(r);
+      continue;
+    }
+    flush();
+    content.appendChild(el('div', 'fact-code-label', r.label));
+    content.appendChild(el('pre', 'fact-code', r.value.text));
+  }
+  flush();
+  return content;
 }
 
 export class DetailsPane {
@@ -95,15 +135,13 @@ export class DetailsPane {
       buttons.appendChild(b);
     }
     const sections = facts.sections
-      .filter((s) => s.rows.length > 0 || s.code.length > 0)
+      .filter((s) => s.rows.length > 0)
       .map((s, i) => {
         const c = el('vscode-collapsible');
-        c.setAttribute('heading', s.title);
-        if (i < 3) c.setAttribute('open', '');
-        const content = el('div', 'section-body');
-        if (s.rows.length > 0) content.appendChild(factTable(s));
-        for (const line of s.code) content.appendChild(el('pre', 'fact-code', line));
-        c.appendChild(content);
+        c.setAttribute('heading', s.heading);
+        // the summary, the first network and the gaps are what a click is usually after
+        if (i < 3 || s.heading === 'Not known') c.setAttribute('open', '');
+        c.appendChild(sectionBody(s));
         return c;
       });
     this.host.replaceChildren(header, badges, buttons, ...sections);

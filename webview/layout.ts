@@ -1,5 +1,5 @@
 /**
- * Topology → positioned nodes and edges. Pure (no DOM), so it runs in Node tests.
+ * TopologyView → positioned nodes and edges. Pure (no DOM), so it runs in Node tests.
  *
  * Layered like the seeds draw it: the host's NICs (and host-network containers) across the top,
  * then one column per bridge/network with its head on top, a bus down the column and one row per
@@ -10,7 +10,7 @@
  * slots keep their index while their key exists; a vanished key leaves a hole that a newcomer may
  * fill, so one container starting never moves another. An empty memory gives a tidy fresh layout.
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds } from '../src/protocol/topologyIds';
 import type { Column, PortSpec } from './layoutColumns';
 import { buildColumns, containerSpec, defaultRouteInterface, facets, globalAddresses, isHostBandInterface } from './layoutColumns';
@@ -112,7 +112,7 @@ function curvePoint(x1: number, y1: number, x2: number, y2: number, t: number): 
   return [x, y];
 }
 
-export function layoutTopology(topology: Topology, options: LayoutOptions = {}): TopologyLayout {
+export function layoutTopology(topology: TopologyView, options: LayoutOptions = {}): TopologyLayout {
   const memory = options.memory ?? emptyLayoutMemory;
   const collapsed = options.collapsed ?? new Set<string>();
   const containersById = new Map(topology.containers.map((c) => [c.id, c]));
@@ -408,7 +408,7 @@ export function layoutTopology(topology: Topology, options: LayoutOptions = {}):
  * The columns-per-band that shows a fresh layout largest in a view of this size (tries 1–8 bands'
  * widths on a dry run). Big topologies skip the trial and take the default: they are zoomed out anyway.
  */
-export function bestColumnsPerBand(topology: Topology, viewWidth: number, viewHeight: number, collapsed?: ReadonlySet<string>): number {
+export function bestColumnsPerBand(topology: TopologyView, viewWidth: number, viewHeight: number, collapsed?: ReadonlySet<string>): number {
   if (viewWidth <= 0 || viewHeight <= 0 || topology.containers.length > 150) return defaultColumnsPerBand;
   let best = defaultColumnsPerBand;
   let bestScale = 0;

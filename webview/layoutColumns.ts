@@ -4,7 +4,8 @@
  * endpoint or bridge port, and what each row leads to (a container, a named netns). No positions
  * here: layout.ts places these. Pure.
  */
-import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode, Topology } from '../src/core/model/types';
+import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import type { MarkKind, TopologyItemKind } from '../src/protocol/topologyIds';
 import { topologyIds } from '../src/protocol/topologyIds';
 import type { NodeFacets, NodeRole } from './layoutTypes';
@@ -65,7 +66,7 @@ function shortId(id: string): string {
 }
 
 /** The interface the host's default IPv4 route leaves by, where the snapshot knows it. */
-export function defaultRouteInterface(topology: Topology): string | null {
+export function defaultRouteInterface(topology: TopologyView): string | null {
   const route = topology.host?.routes.find((r) => r.dst === 'default' && r.family === 'inet' && r.table === 'main' && r.dev);
   return route?.dev ?? null;
 }
@@ -91,7 +92,7 @@ function containerSideLabel(c: ContainerNode | undefined, e: Endpoint): string {
   return `${iface} ${ip}`;
 }
 
-export function containerSpec(c: ContainerNode, topology: Topology): PortSpec {
+export function containerSpec(c: ContainerNode, topology: TopologyView): PortSpec {
   const endpoints = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id));
   const ports = c.ports.flatMap((p) => [`${p.containerPort}`, `${p.containerPort}/${p.protocol}`, ...(p.hostPort !== null ? [`${p.hostPort}`] : [])]);
   return {
@@ -110,7 +111,7 @@ export function globalAddresses(i: HostInterfaceNode): string[] {
   return i.addressDetails.filter((a) => a.scope === 'global').map((a) => `${a.address}/${a.prefixLen}`);
 }
 
-function networkHead(n: NetworkNode, topology: Topology): PortSpec {
+function networkHead(n: NetworkNode, topology: TopologyView): PortSpec {
   const kind = networkKind(n);
   // the default bridge's IPAM lists no gateway on 20.10: the bridge's own address is the gateway
   const bridgeIf = n.bridge ? topology.host?.interfaces.find((i) => i.name === n.bridge) : undefined;
@@ -156,7 +157,7 @@ function networkMarks(n: NetworkNode): { id: string; kind: MarkKind; label: stri
 }
 
 /** Build every column (unordered) and the host band, from the model alone. */
-export function buildColumns(topology: Topology, containersById: ReadonlyMap<string, ContainerNode>): Column[] {
+export function buildColumns(topology: TopologyView, containersById: ReadonlyMap<string, ContainerNode>): Column[] {
   const columns: Column[] = [];
   const host = topology.host;
   const placedNetns = new Set<string>();
@@ -297,7 +298,7 @@ export function buildColumns(topology: Topology, containersById: ReadonlyMap<str
   return columns;
 }
 
-function netnsLeaf(topology: Topology, name: string): LeafSpec {
+function netnsLeaf(topology: TopologyView, name: string): LeafSpec {
   const ns = topology.host?.namedNetns.find((n) => n.name === name);
   const addrs = ns && ns.interfaces.known ? ns.interfaces.value.flatMap((i) => i.addresses.map((a) => a.address)) : [];
   return {
@@ -315,7 +316,7 @@ function netnsLeaf(topology: Topology, name: string): LeafSpec {
   };
 }
 
-function netnsSideLabel(topology: Topology, netns: string, hostIndex: number): string | null {
+function netnsSideLabel(topology: TopologyView, netns: string, hostIndex: number): string | null {
   const ns = topology.host?.namedNetns.find((n) => n.name === netns);
   if (!ns || !ns.interfaces.known) return null;
   const inner = ns.interfaces.value.find((i) => i.linkIndex === hostIndex);

@@ -2,13 +2,14 @@
  * The topology webview app: wires the host connection, the UI state, the layout, the renderer,
  * the toolbar and the drill-down pane. Bundled by scripts/build.mjs into dist/webview.js.
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import type { EngineStateNotification, TopologyNotification, TracePathNotification } from '../src/protocol/topologyProtocol';
 import { DetailsPane } from './detailsPane';
 import { exportPngBase64, exportSvgText } from './exportView';
 import { TopologyRenderer } from './graphRenderer';
 import type { VsCodeWebviewApi } from './hostIpc';
 import { HostConnection } from './hostIpc';
+import { topologyProtocolVersion } from '../src/protocol/topologyProtocol';
 import { itemFacts } from './itemFacts';
 import type { TopologyLayout } from './layout';
 import { bestColumnsPerBand, layoutTopology } from './layout';
@@ -23,7 +24,7 @@ declare function acquireVsCodeApi(): VsCodeWebviewApi;
 
 const api = acquireVsCodeApi();
 let ui: TopologyUiState = readUiState(api.getState());
-let topology: Topology | null = null;
+let topology: TopologyView | null = null;
 let layout: TopologyLayout | null = null;
 let trace: readonly string[] = [];
 let lastTrace: TracePathNotification | null = null;
@@ -176,6 +177,11 @@ function focusTarget(target: string): void {
 function onNotification(n: TopologyNotification): void {
   switch (n.type) {
     case 'snapshot': {
+      if (n.protocolVersion !== topologyProtocolVersion) {
+        // a host that speaks another version: drawing its view could misread every field
+        pane.clear(`netlens sent protocol ${n.protocolVersion}; this view speaks ${topologyProtocolVersion}. Close the topology and open it again.`);
+        return;
+      }
       if (engineSwitched) {
         // another engine's drawing: nothing of the last one's layout, selection or trace applies
         engineSwitched = false;
@@ -187,7 +193,7 @@ function onNotification(n: TopologyNotification): void {
         pane.clear();
       }
       const first = topology === null;
-      topology = n.topology;
+      topology = n.view;
       snapshotReason = n.reason;
       if (topology) {
         redraw(!first);

@@ -1,18 +1,29 @@
 /**
- * Turns what the host asks to focus or trace (a topologyIds id, a container or network id, a
- * 12-character id prefix, a name, a host interface or netns name, the sidebar's `if:<name>` and
- * `netns:<name>`) into the id of a drawn item.
+ * Turns what the host asks to focus or trace (a topologyIds id — a subject key for model things —,
+ * a container or network id, a 12-character id prefix, a name, a host interface or netns name,
+ * `if:<name>` and `netns:<name>` as traces spell them) into the id of a drawn item. A host
+ * interface's key (`nic:<name>`) finds it however it is drawn: a NIC, a foreign bridge, a bridge
+ * port or an endpoint's veth.
  * Pure.
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
+import { parseSubjectKey } from '../src/protocol/subject';
 import type { TopologyLayout } from './layout';
 
-export function resolveTarget(topology: Topology, layout: TopologyLayout, rawTarget: string): string | null {
+export function resolveTarget(topology: TopologyView, layout: TopologyLayout, rawTarget: string): string | null {
   // the sidebar's own spelling of interfaces and namespaces
-  const target = rawTarget.replace(/^(if|netns):/, '');
   const drawn = new Set(layout.nodes.map((n) => n.id));
   for (const e of layout.edges) drawn.add(e.id);
+  if (drawn.has(rawTarget)) return rawTarget;
+  // an endpoint or a publish the graph has no item for (a macvlan endpoint, a publish of a
+  // container drawn without its edges): its container
+  const subject = parseSubjectKey(rawTarget);
+  if (subject && (subject.kind === 'endpoint' || subject.kind === 'publish')) {
+    const owner = topologyIds.container(subject.containerId);
+    return drawn.has(owner) ? owner : null;
+  }
+  const target = rawTarget.replace(/^(if|netns|nic):/, '');
   if (drawn.has(target)) return target;
   if (topologyItemKind(target) !== null && target === rawTarget) return null;
   const byId = (id: string): boolean => id === target || (target.length >= 12 && id.startsWith(target));

@@ -3,7 +3,7 @@
  * it, and the interface is looked up only there: a container's `eth0` is the container and the
  * veth edge into it, never the host NIC that happens to be called `eth0` too. Pure.
  */
-import type { Topology } from '../src/core/model/types';
+import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds } from '../src/protocol/topologyIds';
 import type { TraceStepLocation } from '../src/protocol/topologyProtocol';
 import type { TopologyLayout } from './layout';
@@ -19,7 +19,7 @@ export function parseTraceNamespace(namespace: string): Place {
 }
 
 /** The drawn items for one interface of the host's own namespace. */
-function hostItems(topology: Topology, drawn: ReadonlySet<string>, iface: string): string[] {
+function hostItems(topology: TopologyView, drawn: ReadonlySet<string>, iface: string): string[] {
   const out: string[] = [];
   for (const id of [topologyIds.hostInterface(iface), topologyIds.foreignBridge(iface), topologyIds.bridgePort(iface)]) if (drawn.has(id)) out.push(id);
   for (const n of topology.networks) {
@@ -32,7 +32,7 @@ function hostItems(topology: Topology, drawn: ReadonlySet<string>, iface: string
 }
 
 /** The container and, for a named interface, the edge that carries it (veth or macvlan) and the veth's host end. */
-function containerItems(topology: Topology, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
+function containerItems(topology: TopologyView, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
   const c = topology.containers.find((x) => x.name === name || x.name === name.replace(/^\//, '') || x.id === name);
   if (!c) return [];
   const node = topologyIds.container(c.id);
@@ -53,7 +53,7 @@ function containerItems(topology: Topology, drawn: ReadonlySet<string>, name: st
 }
 
 /** The netns and, for a named interface, the veth edge from its host-side peer and that peer. */
-function netnsItems(topology: Topology, layout: TopologyLayout, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
+function netnsItems(topology: TopologyView, layout: TopologyLayout, drawn: ReadonlySet<string>, name: string, iface: string | null): string[] {
   const node = topologyIds.namedNetns(name);
   const out = drawn.has(node) ? [node] : [];
   const ns = topology.host?.namedNetns.find((n) => n.name === name);
@@ -68,7 +68,7 @@ function netnsItems(topology: Topology, layout: TopologyLayout, drawn: ReadonlyS
 }
 
 /** The drawn items (node and edge ids) a trace passes, in hop order, each once. */
-export function resolveTraceSteps(topology: Topology, layout: TopologyLayout, steps: readonly TraceStepLocation[]): string[] {
+export function resolveTraceSteps(topology: TopologyView, layout: TopologyLayout, steps: readonly TraceStepLocation[]): string[] {
   const drawn = new Set<string>(layout.nodes.map((n) => n.id));
   for (const e of layout.edges) drawn.add(e.id);
   const out: string[] = [];

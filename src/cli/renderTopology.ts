@@ -1,13 +1,35 @@
 /**
  * The readable tree `netlens topology` prints: engine → network → bridge (or an overlay's namespace,
  * bridge and VXLAN device) → endpoints (IP, MAC, veth), publishes with their DNAT rule and proxy,
- * host bridges and their ports, named netns, and what could not be established. Plain text, no
- * colour codes, so it can be piped and diffed.
+ * each container's sockets, mounts and labels (rows of its presentation sheet, src/protocol/facts,
+ * which the panes show too), host bridges and their ports, named netns, and what could not be
+ * established. Plain text, no colour codes, so it can be piped and diffed.
  */
 import { listenersNotRead } from '../core/host/commands/containerListeners';
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
-import { firewallBackendText } from '../core/model/firewallBackend';
-import { listenerSummary } from '../core/model/listenerSummary';
+import { firewallBackendText } from '../protocol/facts/firewallText';
+import { listenerSummary } from '../protocol/facts/listenerSummary';
+import { containerSheet } from '../protocol/facts/containerSheet';
+import { proxyText, ruleText } from '../protocol/facts/format';
+import { valueText } from '../protocol/facts/sheet';
+
+/** The sections of a container's sheet the tree prints, each row prefixed with what it is. */
+const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
+  ['Listening', 'listening'],
+  ['Mounts', 'mount'],
+  ['Labels', 'label'],
+]);
+
+/** A container's sockets, mounts and labels: the rows of its sheet, as the panes show them. */
+export function containerLines(t: Topology, c: ContainerNode): string[] {
+  // sockets not read in this refresh are counted once below; a namespace's sharers list its owner's
+  const skipListening = listenersNotRead(c.listeners) || c.sharesNetnsWith !== null;
+  return containerSheet(t, c).sections.flatMap((s) => {
+    if (s.heading === 'Listening' && skipListening) return [];
+    const prefix = CONTAINER_SECTIONS.get(s.heading);
+    return prefix ? s.rows.map((r) => `${prefix} ${r.label}: ${valueText(r.value)}`) : [];
+  });
+}
 
 const short = (id: string): string => id.slice(0, 12);
 
@@ -65,7 +87,7 @@ export function renderTopology(t: Topology): string {
     const carrier = carrierLine(n);
     if (carrier) out.push(`│  ├─ ${carrier}`);
     for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
-    for (const r of n.natRules) out.push(`│  ├─ nat: ${r.raw}`);
+    for (const r of n.natRules) out.push(`│  ├─ nat ${ruleText(r)}`);
     for (const ep of n.endpoints) {
       if (n.driver === 'host') {
         out.push(`│  ├─ ${ep.containerName}  (shares the host's network stack)`);
@@ -98,13 +120,16 @@ export function renderTopology(t: Topology): string {
     out.push('shared network namespaces');
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
-  const listening = t.containers.filter((c) => c.listeners && !c.sharesNetnsWith && !listenersNotRead(c.listeners));
+  const perContainer = t.containers.map((c) => ({ c, lines: containerLines(t, c) })).filter((x) => x.lines.length > 0);
   const unread = t.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
-  if (listening.length || unread) {
+  if (perContainer.length || unread) {
     out.push('');
-    out.push('listening');
-    for (const c of listening) out.push(`├─ ${c.name}: ${c.networkMode === 'host' ? "the host's sockets (--network host)" : listenerSummary(c.listeners!)}`);
-    if (unread) out.push(`├─ ${unread} container${unread === 1 ? '' : 's'}: not read (netlens topology --listeners reads them; a trace reads those it reaches)`);
+    out.push('containers');
+    for (const { c, lines } of perContainer) {
+      out.push(`├─ ${c.name}`);
+      for (const line of lines) out.push(`│  ├─ ${line}`);
+    }
+    if (unread) out.push(`├─ listening in ${unread} container${unread === 1 ? '' : 's'}: not read (netlens topology --listeners reads them; a trace reads those it reaches)`);
   }
   if (t.publishes.length) {
     out.push('');
@@ -112,9 +137,9 @@ export function renderTopology(t: Topology): string {
     for (const p of t.publishes) {
       const via = p.dnatRule ? '' : p.proxy ? '  (docker-proxy only)' : '';
       out.push(`├─ ${hostPort(p.hostIp, p.hostPort)}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}${via}`);
-      if (p.dnatRule) out.push(`│    DNAT  ${p.dnatRule.table}/${p.dnatRule.chain} #${p.dnatRule.index}: ${p.dnatRule.raw}`);
-      if (p.filterRule) out.push(`│    allow ${p.filterRule.table}/${p.filterRule.chain} #${p.filterRule.index}: ${p.filterRule.raw}`);
-      if (p.proxy) out.push(`│    proxy pid ${p.proxy.pid}: ${p.proxy.args}`);
+      if (p.dnatRule) out.push(`│    DNAT  ${ruleText(p.dnatRule)}`);
+      if (p.filterRule) out.push(`│    allow ${ruleText(p.filterRule)}`);
+      if (p.proxy) out.push(`│    proxy ${proxyText(p.proxy)}`);
     }
   }
   if (t.host) {
@@ -141,12 +166,6 @@ export function renderTopology(t: Topology): string {
         if (r.family === 'inet' && r.table === 'main') out.push(`│  ├─ route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
       }
     }
-  }
-  const volumes = t.containers.flatMap((c) => c.mounts.map((m) => ({ c, m })));
-  if (volumes.length) {
-    out.push('');
-    out.push('mounts');
-    for (const { c, m } of volumes) out.push(`├─ ${c.name}: ${m.destination} ← ${m.type} ${m.source || '(memory)'} ${m.rw ? 'rw' : 'ro'}`);
   }
   if (t.gaps.length) {
     out.push('');

@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   const ctx = new NetlensContext(createSession);
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
-  const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) });
+  const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) }, context.extensionUri);
   const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks };
   context.subscriptions.push(
     ctx,
@@ -44,8 +44,8 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   );
   topologyHooks = wireTopologyPanel(context, {
     ctx,
-    openInspect: (topologyId) => {
-      const found = views.findByTopologyId(topologyId);
+    openInspect: (engine, subject) => {
+      const found = views.nodeOf(engine, subject);
       if (found) inspect.show(views.providers[found.view].element(found.node.id));
     },
     trace: (from, to) => void vscode.commands.executeCommand('netlens.tracePacket', { from, to }),

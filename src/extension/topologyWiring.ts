@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../core/model/types';
+import type { Subject } from '../protocol/subject';
 import type { TraceResult } from '../core/trace';
 import type { TraceStepLocation } from '../protocol/topologyProtocol';
 import type { TopologyHooks } from './commands/commandDeps';
@@ -15,7 +16,8 @@ import { registerTopologyPanel, type TopologyEngineState } from './topology';
 
 export interface TopologyWiringDeps {
   readonly ctx: NetlensContext;
-  readonly openInspect: (topologyId: string) => void;
+  /** the inspect pane for what the graph of that engine drew */
+  readonly openInspect: (engine: string, subject: Subject) => void;
   readonly trace: (from: string, to: string) => void;
 }
 
@@ -79,7 +81,10 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
   const controller = registerTopologyPanel(context, {
     getTopology: () => current()?.topology,
     onDidChangeTopology: topologyEmitter.event,
-    openInspect: deps.openInspect,
+    openInspect: (subject) => {
+      const engine = current()?.key;
+      if (engine !== undefined) deps.openInspect(engine, subject);
+    },
     trace: deps.trace,
     refresh: () => void ctx.refresh('manual: topology toolbar', current()?.key),
     onDidChangeEngineState: stateEmitter.event,

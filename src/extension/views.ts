@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import type { NetlensContext } from './ctx';
 import { NetlensTreeProvider, type TreeElement } from './trees/treeProvider';
 import type { TreeNode, ViewName } from './trees/treeNode';
+import type { Subject } from '../protocol/subject';
+import { subjectNode } from './trees/nodeIds';
 
 const VIEW_IDS: Readonly<Record<ViewName, string>> = {
   networks: 'netlens.networks',
@@ -39,19 +41,11 @@ export class NetlensViews implements vscode.Disposable {
     return undefined;
   }
 
-  /** The inspectable node the topology graph means by an id (Docker id, `if:<name>`, `netns:<name>`, `host`). */
-  findByTopologyId(topologyId: string): { view: ViewName; node: TreeNode } | undefined {
-    const hostSide = topologyId === 'host' || topologyId.startsWith('if:') || topologyId.startsWith('netns:');
-    const order: ViewName[] = hostSide ? ['host'] : ['containers', 'networks'];
-    for (const view of order) {
-      for (const { node } of this.providers[view].allNodes()) {
-        if (!node.sheet) continue;
-        const matches =
-          topologyId === 'host' ? node.contextValue.startsWith(';forward;') : topologyId.startsWith('if:') ? node.id.endsWith(`/host/if/${encodeURIComponent(topologyId.slice(3))}`) : node.facts?.topologyId === topologyId && !node.contextValue.startsWith(';publish;');
-        if (matches) return { view, node };
-      }
-    }
-    return undefined;
+  /** The inspectable tree node of one engine that shows a subject: found by its id, not by a walk. */
+  nodeOf(engine: string, subject: Subject): { view: ViewName; node: TreeNode } | undefined {
+    const { view, id } = subjectNode(engine, subject);
+    const node = this.providers[view].node(id);
+    return node?.sheet ? { view, node } : undefined;
   }
 
   async reveal(view: ViewName, id: string): Promise<boolean> {

@@ -2,24 +2,26 @@
  * Ids of the things the topology view draws. Host and webview both need them: the tree's "Open in
  * topology" focuses one, a trace highlights a list of them. They are keyed by what stays the same
  * across refreshes (a container's id, an endpoint's network+container), never by position, so the
- * layout can keep a node where it was.
+ * layout can keep a node where it was. A drawn item that is a model subject has that subject's key
+ * (src/core/model/subject.ts) as its id: one scheme for the graph, the sidebar and the panes.
  */
+import { parseSubjectKey, subjectKey, subjects, type Subject } from './subject';
 
 export const topologyIds = {
   /** a host interface drawn in the host band (eth0 …) */
-  hostInterface: (name: string): string => `nic:${name}`,
+  hostInterface: (name: string): string => subjectKey(subjects.hostInterface(name)),
   /** a Docker network's head: its bridge, its macvlan/ipvlan parent, its overlay VXLAN side */
-  network: (networkId: string): string => `net:${networkId}`,
+  network: (networkId: string): string => subjectKey(subjects.network(networkId)),
   /** a bridge on the host that Docker did not make (br0 of the third seed) */
   foreignBridge: (name: string): string => `bridge:${name}`,
   /** the host side of one endpoint (a veth for bridge networks) */
-  endpoint: (networkId: string, containerId: string): string => `ep:${networkId}/${containerId}`,
+  endpoint: (networkId: string, containerId: string): string => subjectKey(subjects.endpoint(networkId, containerId)),
   /** a port of a foreign bridge (a veth whose peer is in a named netns, say) */
   bridgePort: (name: string): string => `port:${name}`,
-  container: (containerId: string): string => `ctr:${containerId}`,
-  namedNetns: (name: string): string => `ns:${name}`,
+  container: (containerId: string): string => subjectKey(subjects.container(containerId)),
+  namedNetns: (name: string): string => subjectKey(subjects.netns(name)),
   publish: (containerId: string, hostIp: string, hostPort: number, protocol: string): string =>
-    `pub:${containerId}/${hostIp}:${hostPort}/${protocol}`,
+    subjectKey(subjects.publish({ containerId, hostIp, hostPort, protocol })),
   /** a NAT/filter mark: masquerade, icc-off, internal (on a network) or ip-forward-off (on the host) */
   mark: (kind: MarkKind, scope: string): string => `mark:${kind}:${scope}`,
   /** a column the view makes itself: `standalone` (none / shared-netns containers), `netns`, `host` */
@@ -61,4 +63,28 @@ const prefixes: ReadonlyArray<readonly [string, TopologyItemKind]> = [
 export function topologyItemKind(id: string): TopologyItemKind | null {
   for (const [prefix, kind] of prefixes) if (id.startsWith(prefix) && id.length > prefix.length) return kind;
   return null;
+}
+
+/**
+ * The model subject a drawn item stands for: itself where its id is a subject key; a foreign
+ * bridge or a bridge port is a host interface; a mark is its network's (or the host's); the host
+ * column is the host. null for edges and the view's other groups.
+ */
+export function subjectOfItem(id: string): Subject | null {
+  const own = parseSubjectKey(id);
+  if (own) return own;
+  const rest = id.slice(id.indexOf(':') + 1);
+  switch (topologyItemKind(id)) {
+    case 'foreignBridge':
+    case 'bridgePort':
+      return subjects.hostInterface(rest);
+    case 'mark': {
+      const scope = rest.slice(rest.indexOf(':') + 1);
+      return scope === 'host' ? subjects.host() : subjects.network(scope);
+    }
+    case 'group':
+      return id === topologyIds.group('host') ? subjects.host() : null;
+    default:
+      return null;
+  }
 }

@@ -8,11 +8,15 @@
  *   to pick from).
  * The guards check every field the receiver reads: a message is data from another process.
  */
-import type { Topology } from '../core/model/types';
+import type { TopologyView } from './topologyView';
 
 export const topologyViewType = 'netlens.topology';
-/** Bumped when a message changes shape; the webview says which one it speaks in `ready`. */
-export const topologyProtocolVersion = 1;
+/**
+ * Bumped when a message changes shape. The webview says which one it speaks in `ready` and the host
+ * sends nothing to another; each snapshot says it again and the webview draws none of another.
+ * 2: snapshots carry a TopologyView (topologyView.ts), not the core Topology.
+ */
+export const topologyProtocolVersion = 2;
 
 // ---- webview → host commands -------------------------------------------------------------
 
@@ -74,8 +78,9 @@ export interface TopologyReply {
 
 export interface SnapshotNotification {
   readonly type: 'snapshot';
+  readonly protocolVersion: number;
   /** null when no snapshot exists yet (engine unreachable): the app says so instead of drawing */
-  readonly topology: Topology | null;
+  readonly view: TopologyView | null;
   /** why this snapshot came: `initial`, `event`, `manual`, … (shown in the status line) */
   readonly reason: string;
 }
@@ -181,9 +186,9 @@ export function isTopologyReply(m: unknown): m is TopologyReply {
  * the fields inside are the core's contract and are drawn as text only.
  */
 export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
-  if (!isObject(m) || m.type !== 'snapshot' || !isString(m.reason)) return false;
-  if (m.topology === null) return true;
-  const t = m.topology;
+  if (!isObject(m) || m.type !== 'snapshot' || typeof m.protocolVersion !== 'number' || !isString(m.reason)) return false;
+  if (m.view === null) return true;
+  const t = m.view;
   return (
     isObject(t) &&
     t.schema === 1 &&
@@ -191,7 +196,7 @@ export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
     Array.isArray(t.containers) &&
     Array.isArray(t.publishes) &&
     Array.isArray(t.gaps) &&
-    (t.host === null || isObject(t.host))
+    (t.host === null || (isObject(t.host) && isObject(t.host.firewall)))
   );
 }
 export function isFocusNotification(m: unknown): m is FocusNotification {

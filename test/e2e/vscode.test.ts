@@ -241,5 +241,28 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       await page.waitForTimeout(800);
       await screenshot(page, 'topology-seed');
     });
+
+    it('opens the inspect pane from the topology\'s pane, its sheet sent by message', async function () {
+      this.timeout(2 * 60_000);
+      const frame = webviewFrame(page);
+      const target = lab!.containers[0];
+      const node = frame.locator('svg g.node', { has: frame.locator('text.node-title', { hasText: target }) }).first();
+      await node.click();
+      await frame.locator('.details-heading', { hasText: target }).waitFor({ state: 'visible', timeout: 15_000 });
+      await frame.locator('vscode-button.action-inspect').click();
+      // the inspect pane is a second webview: find the one whose app shows the container
+      const deadline = Date.now() + 30_000;
+      let found = false;
+      while (!found && Date.now() < deadline) {
+        const count = await page.locator('iframe.webview.ready').count();
+        for (let i = 0; i < count && !found; i++) {
+          const pane = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('iframe#active-frame');
+          found = (await pane.locator('#sheet h1', { hasText: target }).count().catch(() => 0)) > 0 && (await pane.locator('#sheet h2', { hasText: 'Container' }).count().catch(() => 0)) > 0;
+        }
+        if (!found) await page.waitForTimeout(500);
+      }
+      await screenshot(page, 'inspect-pane');
+      assert.ok(found, `no inspect pane showing ${target}`);
+    });
   });
 });

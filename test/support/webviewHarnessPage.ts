@@ -14,9 +14,10 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createNonce, topologyHtml } from '../../src/extension/topology/topologyHtml';
 import { repoRoot } from './topologyFixtures';
+export { snapshotMessage } from './snapshotMessage';
 
 export const chromiumPath = '/usr/bin/chromium';
-const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 export interface WebviewPage {
   readonly page: Page;
@@ -145,7 +146,7 @@ const themes: Readonly<Record<HarnessTheme, { readonly vars: Readonly<Record<str
   'high-contrast': { vars: highContrastTheme, bodyClass: 'vscode-high-contrast' },
 };
 
-const harnessInit = (theme: HarnessTheme): string => `
+export const harnessInit = (theme: HarnessTheme): string => `
   document.addEventListener('DOMContentLoaded', () => {
     for (const [k, v] of Object.entries(${JSON.stringify(themes[theme].vars)})) document.documentElement.style.setProperty(k, v);
     document.body.classList.add(${JSON.stringify(themes[theme].bodyClass)});

@@ -12,6 +12,7 @@ import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './fi
 import { decideFirewallBackend } from './firewallBackend';
 import { isIPv6 } from './addresses';
 import { buildOverlay, overlayPeerOf } from './overlay';
+import { subjects } from '../../protocol/subject';
 import type { OverlayContext } from './overlay';
 import type {
   ContainerInterface,
@@ -64,16 +65,17 @@ function sharedNetnsOwner(container: DockerContainer, all: readonly DockerContai
 
 export function buildTopology(input: ModelInput): Topology {
   const { engine, host } = input;
-  const gaps: Gap[] = [...(input.rulesGaps ?? [])];
+  // The rulesets are the host's: a gap about them without a subject is the host's.
+  const gaps: Gap[] = (input.rulesGaps ?? []).map((g) => (g.about ? g : { ...g, about: subjects.host() }));
   const hostIfaces: readonly NetInterface[] = host ? valueOr(host.interfaces, []) : [];
   const byIndex = new Map(hostIfaces.map((i) => [i.index, i]));
   const byName = new Map(hostIfaces.map((i) => [i.name, i]));
   const netnsByContainer: Readonly<Record<string, ContainerNetns>> = host ? valueOr(host.containerNetns, {}) : {};
 
-  if (!host) gaps.push({ subject: 'host', reason: NO_HOST_REASON });
+  if (!host) gaps.push({ subject: 'host', reason: NO_HOST_REASON, about: subjects.host() });
   else if (host.shellError) {
     // The shell itself failed (SSH refused, host key mismatch …): one gap with its cause, not fifteen.
-    gaps.push({ subject: 'host', reason: `host shell ${host.target}: ${host.shellError.message}`, code: host.shellError.code });
+    gaps.push({ subject: 'host', reason: `host shell ${host.target}: ${host.shellError.message}`, code: host.shellError.code, about: subjects.host() });
   } else {
     for (const [subject, fact] of [
       ['host.interfaces', host.interfaces],
@@ -85,9 +87,9 @@ export function buildTopology(input: ModelInput): Topology {
       ['host.containerNetns', host.containerNetns],
       ...(host.dockerNetns ? [['host.dockerNetns', host.dockerNetns] as const] : []),
     ] as const) {
-      if (!fact.known) gaps.push({ subject, reason: fact.reason });
+      if (!fact.known) gaps.push({ subject, reason: fact.reason, about: subjects.host() });
     }
-    if (host.listeners && !host.listeners.known) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason });
+    if (host.listeners && !host.listeners.known) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason, about: subjects.host() });
   }
   const overlayContext = overlayContextOf(host, engine.containers, netnsByContainer);
 
@@ -105,7 +107,7 @@ export function buildTopology(input: ModelInput): Topology {
     if (!ns || !ns.interfaces.known) {
       if (host && c.state === 'running' && c.networkMode !== 'host') {
         const reason = ns && !ns.interfaces.known ? ns.interfaces.reason : 'no process of this container was found on the host';
-        gaps.push({ subject: `container ${c.name} netns`, reason });
+        gaps.push({ subject: `container ${c.name} netns`, reason, about: subjects.container(c.id) });
       }
       continue;
     }
@@ -178,7 +180,7 @@ export function buildTopology(input: ModelInput): Topology {
   const networks: NetworkNode[] = engine.networks.map((n) => {
     const bridge = bridgeNameOf(n);
     const bridgePresent = bridge === null || !host || !host.interfaces.known ? null : byName.has(bridge);
-    if (bridge && bridgePresent === false) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface` });
+    if (bridge && bridgePresent === false) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface`, about: subjects.network(n.id) });
     const subnets = n.ipam.config.map((c) => c.subnet).filter(Boolean);
     const endpoints: Endpoint[] = [];
     const overlay =
@@ -352,6 +354,7 @@ function buildPublishes(
         gaps.push({
           subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`,
           reason: `neither a DNAT rule for ${p.protocol} port ${p.hostPort} → ${containerIp ?? '?'}:${p.containerPort} nor a docker-proxy process was found`,
+          about: subjects.publish({ containerId: c.id, hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }),
         });
       }
       out.push({

@@ -7,7 +7,7 @@
  * One sentence for the CLI, the sidebar and the webview, so all three say the same thing.
  */
 import type { EngineInfo } from '../docker/types';
-import type { FirewallBackendSource, FirewallNode, Topology } from './types';
+import type { FirewallBackendSource } from './types';
 
 export interface FirewallBackendFacts {
   readonly backend: string | null;
@@ -29,32 +29,4 @@ export function decideFirewallBackend(info: EngineInfo, iptablesVersion: string 
   }
   if (iptablesVersion !== null) return { backend: inferredFromIptablesVersion(iptablesVersion), backendSource: 'iptables-version', backendInfo: [] };
   return { backend: null, backendSource: null, backendInfo: [] };
-}
-
-/**
- * The backend facts of a topology. Models recorded before `backendSource` existed chose the same
- * way (the engine's report, else `iptables -V`), so the source follows from the engine's field.
- */
-function firewallBackendOf(t: Topology): FirewallBackendFacts {
-  const fw: FirewallNode | undefined = t.host?.firewall;
-  if (!fw) return decideFirewallBackend(t.engine, null);
-  if (fw.backendSource !== undefined) return { backend: fw.backend, backendSource: fw.backendSource, backendInfo: fw.backendInfo ?? [] };
-  if (fw.backend === null) return { backend: null, backendSource: null, backendInfo: [] };
-  const fromEngine = t.engine.firewallBackend !== null && t.engine.firewallBackend === fw.backend;
-  return { backend: fw.backend, backendSource: fromEngine ? 'engine' : 'iptables-version', backendInfo: fromEngine ? (t.engine.firewallBackendInfo ?? []) : [] };
-}
-
-/**
- * e.g. `nftables (reported by the engine)`,
- * `iptables+firewalld (reported by the engine: ReloadedAt 2025-01-01T00:00:00Z)`,
- * `iptables-nft (inferred from iptables -V; the engine does not say)`.
- */
-export function firewallBackendText(t: Topology): string {
-  const f = firewallBackendOf(t);
-  if (f.backend === null) return 'unknown (the engine does not say, and iptables -V was not read)';
-  if (f.backendSource === 'engine') {
-    const details = f.backendInfo.map(([label, value]) => `${label} ${value}`).join(', ');
-    return `${f.backend} (reported by the engine${details ? `: ${details}` : ''})`;
-  }
-  return `${f.backend} (inferred from iptables -V; the engine does not say)`;
 }

@@ -6,6 +6,7 @@
  */
 import type { DockerNetwork } from '../docker/types';
 import type { ContainerNetns, DockerNetns, NetInterface } from '../host/types';
+import { subjects } from '../../protocol/subject';
 import type { Gap, OverlayNode, OverlayPeer, OverlayPort, OverlayVxlan } from './types';
 
 /** Docker's osl.GenerateKey cuts every namespace name to 12 characters. */
@@ -65,19 +66,19 @@ export function buildOverlay(n: DockerNetwork, hasLocalEndpoints: boolean, ctx: 
   const vni = engineVni(n);
   const empty = { bridge: null, bridgeAddresses: [], vxlan: null, engineVni: vni, ports: [] };
   if (ctx.dockerNetns === null) {
-    if (ctx.dockerNetnsReason) gaps.push({ subject: `network ${n.name} overlay`, reason: `Docker's network namespaces are unknown: ${ctx.dockerNetnsReason}` });
+    if (ctx.dockerNetnsReason) gaps.push({ subject: `network ${n.name} overlay`, reason: `Docker's network namespaces are unknown: ${ctx.dockerNetnsReason}`, about: subjects.network(n.id) });
     return { namespace: expectedOverlayNamespace(n.id), namespacePresent: null, ...empty };
   }
   const ns = overlayNamespaceOf(n.id, ctx.dockerNetns);
   if (!ns) {
     // Docker makes the namespace when the first local endpoint joins; without one its absence is normal.
     if (hasLocalEndpoints) {
-      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under /var/run/docker/netns` });
+      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under /var/run/docker/netns`, about: subjects.network(n.id) });
     }
     return { namespace: expectedOverlayNamespace(n.id), namespacePresent: false, ...empty };
   }
   if (!ns.interfaces.known) {
-    gaps.push({ subject: `network ${n.name} overlay namespace ${ns.name}`, reason: ns.interfaces.reason });
+    gaps.push({ subject: `network ${n.name} overlay namespace ${ns.name}`, reason: ns.interfaces.reason, about: subjects.network(n.id) });
     return { namespace: ns.name, namespacePresent: true, ...empty };
   }
   const inside = ns.interfaces.value;

@@ -8,6 +8,7 @@ import type { Listener } from '../host/types';
 import type { Known } from '../known';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
 import type { Ruleset } from '../netfilter/types';
+import type { Subject } from '../../protocol/subject';
 
 /** A fact the model could not establish, and why. */
 export interface Gap {
@@ -16,6 +17,11 @@ export interface Gap {
   readonly reason: string;
   /** set when an error with a code caused it, e.g. SSH_HOST_KEY_MISMATCH, so a front end can offer the fix */
   readonly code?: string;
+  /**
+   * What the gap is about, by identity: the sheets of that subject list it, no other. Absent in
+   * models recorded before netlens kept it; such a gap is shown with the host's.
+   */
+  readonly about?: Subject;
 }
 
 /** A rule quoted from a firewall dump. */
@@ -299,4 +305,12 @@ export interface Topology {
   readonly stats: { readonly apiCalls: number; readonly shellRoundTrips: number; readonly collectMs: number };
 }
 
-export type { ContainerNetns, Listener };
+export type { ContainerNetns, Listener, Subject };
+
+/**
+ * A Topology without the parsed rulesets (`host.firewall.ipv4` / `ipv6`, the bulk of a snapshot):
+ * what the presentation (src/protocol/facts) and the topology webview read. The rules they show are
+ * the ones the model joined to what they implement (`natRules`, `publishes[].dnatRule` …).
+ */
+export type TopologyWithoutRules = Omit<Topology, 'host'> & { readonly host: HostNodeWithoutRules | null };
+export type HostNodeWithoutRules = Omit<HostNode, 'firewall'> & { readonly firewall: Omit<FirewallNode, 'ipv4' | 'ipv6'> };

@@ -21,7 +21,7 @@ export interface TraceEngine {
 
 /** What the topology panel offers back, once it is registered. */
 export interface TopologyHooks {
-  /** shows the panel with this node (a container/network id) focused */
+  /** shows the panel with this item focused: a subject key (`ctr:<id>`, `nic:<name>` …) or a name */
   focus(id: string): void;
   /** highlights a trace's path on the graph */
   showTrace?(result: TraceResult): void;

@@ -4,6 +4,8 @@ import { openSettings } from '../ctx';
 import { openRawJson } from '../inspect/rawJsonDocuments';
 import { isTreeElement } from '../views';
 import { targetNode, type CommandDeps } from './commandDeps';
+import { subjectKey } from '../../protocol/subject';
+import type { TreeNode } from '../trees/treeNode';
 
 export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {
   const { ctx, views, inspect } = deps;
@@ -35,8 +37,9 @@ export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('netlens: the topology view is not available in this build');
         return;
       }
-      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.topologyId), 'Show in the topology…');
-      if (node?.facts?.topologyId) hooks.focus(node.facts.topologyId);
+      const drawn = (n: TreeNode) => n.facts?.subject !== undefined && n.facts.subject.kind !== 'host';
+      const node = await targetNode(deps, arg, drawn, 'Show in the topology…');
+      if (node?.facts?.subject && drawn(node)) hooks.focus(subjectKey(node.facts.subject));
     }),
   ];
 }

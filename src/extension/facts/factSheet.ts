@@ -1,42 +1,46 @@
 /**
- * What is known about one thing (a network, a container, an interface …), organised for reading.
- * Tree tooltips render the first sections as markdown, the inspect pane renders all of it as HTML:
- * both read the same sheet, so the two never disagree. Values are plain text, escaped by whichever
- * renderer shows them.
+ * A presentation sheet (src/protocol/facts) as the extension shows it: tree tooltips render the first
+ * sections as markdown, the inspect pane renders all of it as HTML. Both read the same sheet, and so
+ * do the CLI and the topology's drill-down pane. This adds only what the editor acts on: which
+ * engine, what raw JSON to open and what to focus in the topology.
  */
+import type { FactSheet as PresentedSheet } from '../../protocol/facts/sheet';
+import { subjectKey, type Subject } from '../../protocol/subject';
+import { subjectNode } from '../trees/nodeIds';
 
 /** A tree item a row can jump to. */
-export interface NodeLink {
-  readonly view: 'networks' | 'host' | 'containers';
-  readonly id: string;
-}
+export type NodeLink = ReturnType<typeof subjectNode>;
 
-export interface FactRow {
-  readonly label: string;
-  readonly value: string;
-  readonly link?: NodeLink;
-}
-
-export interface FactSection {
-  readonly heading: string;
-  readonly rows: readonly FactRow[];
-  /** e.g. why a fact is missing */
-  readonly note?: string;
-}
-
-export interface FactSheet {
-  /** what kind of thing this is, e.g. `Network`, `Container` */
-  readonly kind: string;
-  readonly title: string;
-  readonly subtitle?: string;
-  readonly sections: readonly FactSection[];
+export interface FactSheet extends PresentedSheet {
+  readonly engine: string;
   /** what `session.inspectRaw` can fetch for the "raw JSON" link */
   readonly raw?: { readonly kind: 'container' | 'network' | 'volume'; readonly id: string };
-  /** the id the topology webview knows this thing by */
+  /** what "Open in topology" focuses: the subject's key (src/core/model/subject.ts) */
   readonly topologyId?: string;
 }
 
-export function row(label: string, value: string | number | boolean | null | undefined, link?: NodeLink): FactRow[] {
-  if (value === null || value === undefined || value === '') return [];
-  return [{ label, value: String(value), ...(link ? { link } : {}) }];
+/** The tree item a row's subject links to. */
+export const nodeLinkOf = subjectNode;
+
+function rawOf(s: Subject | null): FactSheet['raw'] {
+  if (!s) return undefined;
+  if (s.kind === 'container' || s.kind === 'network') return { kind: s.kind, id: s.id };
+  if (s.kind === 'endpoint' || s.kind === 'publish') return { kind: 'container', id: s.containerId };
+  return undefined;
+}
+
+/** What "Open in topology" focuses: the subject's key, as the graph draws it (not the host as a whole). */
+function topologyTargetOf(s: Subject | null): string | undefined {
+  return s && s.kind !== 'host' ? subjectKey(s) : undefined;
+}
+
+export function editorSheet(engine: string, sheet: PresentedSheet): FactSheet {
+  const raw = rawOf(sheet.subject);
+  const topologyId = topologyTargetOf(sheet.subject);
+  return { ...sheet, engine, ...(raw ? { raw } : {}), ...(topologyId ? { topologyId } : {}) };
+}
+
+/** A sheet of nothing in the model: waiting for the engine, an item that went away. */
+export function placeholderSheet(kind: string, title: string): FactSheet {
+  return { subject: null, kind, title, badges: [], sections: [], engine: '' };
 }

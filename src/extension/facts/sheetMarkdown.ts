@@ -4,6 +4,7 @@
  */
 import { markdownText } from '../text/markdownText';
 import type { FactSheet } from './factSheet';
+import { valueText } from '../../protocol/facts/sheet';
 
 export interface SheetMarkdownLimits {
   readonly sections: number;
@@ -15,9 +16,8 @@ export function sheetMarkdown(sheet: FactSheet, limits: SheetMarkdownLimits = { 
   if (sheet.subtitle) lines.push('', `*${markdownText(sheet.subtitle)}*`);
   for (const section of sheet.sections.slice(0, limits.sections)) {
     lines.push('', `**${markdownText(section.heading)}**`, '');
-    for (const r of section.rows.slice(0, limits.rowsPerSection)) lines.push(`- ${markdownText(r.label)}: ${markdownText(r.value)}`);
+    for (const r of section.rows.slice(0, limits.rowsPerSection)) lines.push(`- ${markdownText(r.label)}: ${markdownText(valueText(r.value))}`);
     if (section.rows.length > limits.rowsPerSection) lines.push(`- … ${section.rows.length - limits.rowsPerSection} more (Inspect)`);
-    if (section.note) lines.push('', `*${markdownText(section.note)}*`);
   }
   return lines.join('\n');
 }

@@ -1,79 +1,44 @@
 /**
- * The inspect pane's HTML: a fact sheet laid out for reading. Every sheet string is escaped with
- * htmlText (Docker names and labels show as text, never as markup); the only script is ours, run
- * under a strict CSP with a per-load nonce, and it only posts which link was clicked.
+ * The inspect pane's page: a shell with our one script (webview/inspectMain.ts, loaded under a strict CSP
+ * with a per-load nonce) and no data. The sheet arrives by message (src/protocol/inspectProtocol.ts)
+ * and is put into the DOM as text; the page is built once per panel, never per model change.
  */
 import { htmlText } from '../text/htmlText';
-import type { FactSheet } from '../facts/factSheet';
 
 export interface InspectHtmlOptions {
   readonly nonce: string;
-  /** a line above the sheet, e.g. that the model is stale */
-  readonly banner?: string;
-  readonly canShowTopology: boolean;
-  /** the tree item shown, saved with setState so the pane comes back after a window reload */
-  readonly item?: { readonly view: string; readonly id: string };
+  /** the webview URI of dist/inspect.js */
+  readonly scriptUri: string;
 }
 
-export function inspectHtml(sheet: FactSheet, o: InspectHtmlOptions): string {
+export function inspectContentSecurityPolicy(nonce: string): string {
+  return `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'none'; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'`;
+}
+
+export function inspectHtml(o: InspectHtmlOptions): string {
   const n = htmlText(o.nonce);
-  const csp = `default-src 'none'; style-src 'nonce-${n}'; script-src 'nonce-${n}'; img-src 'none'; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'`;
-  const actions = [
-    sheet.raw ? `<button data-action="raw">Raw JSON</button>` : '',
-    o.canShowTopology && sheet.topologyId ? `<button data-action="topology">Open in topology</button>` : '',
-  ].join('');
-  const sections = sheet.sections
-    .map((s) => {
-      const rows = s.rows
-        .map((r) => {
-          const value = r.link
-            ? `<a href="#" data-view="${htmlText(r.link.view)}" data-id="${htmlText(r.link.id)}">${htmlText(r.value)}</a>`
-            : htmlText(r.value);
-          return `<tr><th scope="row">${htmlText(r.label)}</th><td>${value}</td></tr>`;
-        })
-        .join('');
-      const note = s.note ? `<p class="note">${htmlText(s.note)}</p>` : '';
-      return `<section><h2>${htmlText(s.heading)}</h2>${rows ? `<table>${rows}</table>` : ''}${note}</section>`;
-    })
-    .join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${htmlText(inspectContentSecurityPolicy(o.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style nonce="${n}">
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 16px 24px; }
 h1 { font-size: 1.4em; margin: 16px 0 2px; word-break: break-all; }
-.kind { color: var(--vscode-descriptionForeground); text-transform: uppercase; font-size: 0.8em; letter-spacing: 0.05em; }
+.kind { color: var(--vscode-descriptionForeground); text-transform: uppercase; font-size: 0.8em; letter-spacing: 0.05em; margin-top: 16px; }
 .subtitle { color: var(--vscode-descriptionForeground); margin: 0 0 8px; }
 .banner { background: var(--vscode-inputValidation-warningBackground); border: 1px solid var(--vscode-inputValidation-warningBorder); padding: 4px 8px; }
 h2 { font-size: 1.05em; margin: 18px 0 6px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 2px; }
 table { border-collapse: collapse; width: 100%; }
 th { text-align: left; font-weight: normal; color: var(--vscode-descriptionForeground); padding: 2px 12px 2px 0; vertical-align: top; width: 30%; white-space: pre-wrap; word-break: break-all; }
-td { font-family: var(--vscode-editor-font-family); padding: 2px 0; white-space: pre-wrap; word-break: break-all; }
-.note { color: var(--vscode-descriptionForeground); font-style: italic; }
+td { padding: 2px 0; white-space: pre-wrap; word-break: break-all; }
+code { font-family: var(--vscode-editor-font-family); }
+.unknown { color: var(--vscode-descriptionForeground); font-style: italic; }
 button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 3px 10px; margin-right: 6px; cursor: pointer; }
 a { color: var(--vscode-textLink-foreground); }
+[hidden] { display: none !important; }
 </style></head>
-<body${o.item ? ` data-view="${htmlText(o.item.view)}" data-item="${htmlText(o.item.id)}"` : ''}>
-<div class="kind">${htmlText(sheet.kind)}</div>
-<h1>${htmlText(sheet.title)}</h1>
-${sheet.subtitle ? `<p class="subtitle">${htmlText(sheet.subtitle)}</p>` : ''}
-${o.banner ? `<p class="banner">${htmlText(o.banner)}</p>` : ''}
-<div class="actions">${actions}</div>
-${sections}
-<script nonce="${n}">
-(function () {
-  const vscode = acquireVsCodeApi();
-  if (document.body.dataset.item) vscode.setState({ view: document.body.dataset.view, id: document.body.dataset.item });
-  document.addEventListener('click', function (ev) {
-    const el = ev.target instanceof Element ? ev.target.closest('[data-action],[data-id]') : null;
-    if (!el) return;
-    ev.preventDefault();
-    const action = el.getAttribute('data-action');
-    if (action) vscode.postMessage({ type: action });
-    else vscode.postMessage({ type: 'reveal', view: el.getAttribute('data-view'), id: el.getAttribute('data-id') });
-  });
-})();
-</script>
+<body>
+<div id="sheet"></div>
+<script nonce="${n}" src="${htmlText(o.scriptUri)}"></script>
 </body></html>`;
 }

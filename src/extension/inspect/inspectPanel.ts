@@ -1,26 +1,32 @@
 /**
- * The inspect pane: one webview panel showing the fact sheet of the selected item, redrawn when
- * the model changes. Links in it reveal tree items; buttons open the raw JSON and the topology.
+ * The inspect pane: one webview panel showing the fact sheet of the selected item. Its page is
+ * built once; each model change posts the new sheet (src/protocol/inspectProtocol.ts) and the app
+ * updates it in place. Links in it reveal tree items; buttons open the raw JSON and the topology.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { containerSheet } from '../facts/containerSheet';
-import type { FactSheet } from '../facts/factSheet';
+import { containerSheet } from '../facts/sheets';
+import { placeholderSheet, type FactSheet } from '../facts/factSheet';
 import { statusText } from '../engines/engineStatus';
 import type { NetlensContext } from '../ctx';
 import type { NetlensViews } from '../views';
 import type { TreeElement } from '../trees/treeProvider';
 import type { TreeNode } from '../trees/treeNode';
 import { inspectHtml } from './inspectHtml';
-import { parseInspectMessage } from './inspectMessages';
+import { inspectSheetView } from './inspectView';
+import { inspectProtocolVersion, inspectViewType, isInspectCommand, isInspectLink, type InspectSheetNotification } from '../../protocol/inspectProtocol';
 import { openRawJson } from './rawJsonDocuments';
 import type { ContainerStorage } from '../../core/docker/types';
 import type { Topology } from '../../core/model/types';
 import { listenersNotRead } from '../../core/host/commands/containerListeners';
 
-export const INSPECT_VIEW_TYPE = 'netlens.inspect';
-const PANEL_OPTIONS: vscode.WebviewPanelOptions & vscode.WebviewOptions = { enableScripts: true, localResourceRoots: [], enableFindWidget: true };
+export const INSPECT_VIEW_TYPE = inspectViewType;
+const panelOptions = (extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions => ({
+  enableScripts: true,
+  localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+  enableFindWidget: true,
+});
 
 export interface InspectHooks {
   /** present once the topology panel is wired */
@@ -34,11 +40,15 @@ export class InspectPanel implements vscode.Disposable {
   /** containers whose listeners were asked for, per model: a refresh leaves them unread */
   private listenersAsked = new WeakMap<Topology, Set<string>>();
   private readonly subscription: vscode.Disposable;
+  /** the app said `ready` in our protocol version: sheets can be posted */
+  private appReady = false;
+  private lastPosted: string | undefined;
 
   constructor(
     private readonly ctx: NetlensContext,
     private readonly views: NetlensViews,
     private readonly hooks: InspectHooks,
+    private readonly extensionUri: vscode.Uri,
   ) {
     this.subscription = ctx.onDidChange(() => this.render());
   }
@@ -53,15 +63,19 @@ export class InspectPanel implements vscode.Disposable {
     if (!node?.sheet) return;
     this.shown = el;
     if (!this.panel) {
-      this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, PANEL_OPTIONS));
+      this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, panelOptions(this.extensionUri)));
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
     // the pane shows at once; the layers fill in when read (loadStorage logs its own failure)
-    if (node.facts?.containerId && node.contextValue.startsWith(';container;')) void this.loadStorage(node);
+    if (node.facts?.subject?.kind === 'container') void this.loadStorage(node);
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.appReady = false;
+    this.lastPosted = undefined;
+    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'inspect.js')).toString();
+    panel.webview.html = inspectHtml({ nonce: nonce(), scriptUri });
     panel.onDidDispose(() => {
       if (this.panel === panel) {
         this.panel = undefined;
@@ -75,11 +89,10 @@ export class InspectPanel implements vscode.Disposable {
   serializer(): vscode.WebviewPanelSerializer {
     return {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
-        panel.webview.options = PANEL_OPTIONS;
+        panel.webview.options = panelOptions(this.extensionUri);
         this.panel?.dispose();
         this.adopt(panel);
-        const saved = parseInspectMessage({ type: 'reveal', ...(typeof state === 'object' && state !== null ? state : {}) });
-        if (saved?.type === 'reveal') this.shown = this.views.providers[saved.view].element(saved.id);
+        if (isInspectLink(state)) this.shown = this.views.providers[state.view].element(state.id);
         this.render();
       },
     };
@@ -99,11 +112,11 @@ export class InspectPanel implements vscode.Disposable {
     if (!this.panel || !this.shown) return;
     const node = this.views.node(this.shown);
     if (!node && this.ctx.connections.some((c) => !c.topology && c.status.kind === 'connecting')) {
-      this.panel.webview.html = inspectHtml({ kind: 'Waiting', title: 'Reading the Docker engine…', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      this.post(inspectSheetView(placeholderSheet('Waiting', 'Reading the Docker engine…'), { canShowTopology: false }));
       return;
     }
     if (!node) {
-      this.panel.webview.html = inspectHtml({ kind: 'Gone', title: 'This item is no longer in the model', sections: [] }, { nonce: nonce(), canShowTopology: false });
+      this.post(inspectSheetView(placeholderSheet('Gone', 'This item is no longer in the model'), { canShowTopology: false }));
       return;
     }
     const sheet = this.sheetFor(node);
@@ -111,12 +124,23 @@ export class InspectPanel implements vscode.Disposable {
     void this.loadListeners(node);
     const status = this.ctx.connection(node.engineKey)?.status;
     this.panel.title = `${sheet.kind}: ${sheet.title}`;
-    this.panel.webview.html = inspectHtml(sheet, {
-      nonce: nonce(),
-      canShowTopology: this.hooks.openInTopology !== undefined,
-      ...(status && status.kind === 'stale' ? { banner: statusText(status) } : {}),
-      item: { view: this.shown.view, id: this.shown.id },
-    });
+    this.post(
+      inspectSheetView(sheet, {
+        canShowTopology: this.hooks.openInTopology !== undefined,
+        ...(status && status.kind === 'stale' ? { banner: statusText(status) } : {}),
+        item: { view: this.shown.view, id: this.shown.id },
+      }),
+    );
+  }
+
+  /** Sends the sheet once the app listens (until then `ready` brings the latest); an unchanged sheet is not sent again. */
+  private post(sheet: InspectSheetNotification['sheet']): void {
+    if (!this.panel || !this.appReady) return;
+    const message: InspectSheetNotification = { type: 'sheet', protocolVersion: inspectProtocolVersion, sheet };
+    const json = JSON.stringify(message);
+    if (json === this.lastPosted) return;
+    this.lastPosted = json;
+    void this.panel.webview.postMessage(message);
   }
 
   private async loadStorage(node: TreeNode): Promise<void> {
@@ -150,13 +174,24 @@ export class InspectPanel implements vscode.Disposable {
     }
   }
 
-  private async onMessage(raw: unknown): Promise<void> {
-    const m = parseInspectMessage(raw);
+  private async onMessage(m: unknown): Promise<void> {
+    if (!isInspectCommand(m)) return;
+    if (m.type === 'ready') {
+      // the page and its app ship together, so another version is a page left from an older netlens
+      if (m.protocolVersion !== inspectProtocolVersion) {
+        this.ctx.log.warn(`inspect pane speaks protocol ${m.protocolVersion}, not ${inspectProtocolVersion}: not sending it sheets`);
+        return;
+      }
+      this.appReady = true;
+      this.lastPosted = undefined;
+      this.render();
+      return;
+    }
     const node = this.shown ? this.views.node(this.shown) : undefined;
-    if (!m || !node) return;
+    if (!node) return;
     const sheet = node.sheet?.();
-    if (m.type === 'raw' && sheet?.raw) await openRawJson(node.engineKey, sheet.raw.kind, sheet.raw.id);
-    else if (m.type === 'topology' && sheet?.topologyId) this.hooks.openInTopology?.(sheet.topologyId);
+    if (m.type === 'openRaw' && sheet?.raw) await openRawJson(node.engineKey, sheet.raw.kind, sheet.raw.id);
+    else if (m.type === 'openTopology' && sheet?.topologyId) this.hooks.openInTopology?.(sheet.topologyId);
     else if (m.type === 'reveal') {
       const ok = await this.views.reveal(m.view, m.id);
       if (!ok) void vscode.window.showInformationMessage('netlens: that item is not in the tree any more');

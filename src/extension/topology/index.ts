@@ -1,7 +1,7 @@
 /**
  * The topology panel's entry for the extension's activate(): registers the `netlens.showTopology`
- * command (optional argument: what to focus — a container/network id or name, an interface name,
- * `if:<name>`, `netns:<name>` or a topologyIds id) and the serializer that restores the panel
+ * command (optional argument: what to focus — a subject key such as `ctr:<id>` or `nic:<name>`, a
+ * container/network id or name, an interface name, `if:<name>` or `netns:<name>`) and the serializer that restores the panel
  * after a window reload. main.ts calls this once; everything is disposed with the extension.
  */
 import * as vscode from 'vscode';

@@ -7,9 +7,12 @@
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
-import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
-import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyViewType } from '../../protocol/topologyProtocol';
-import { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
+import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
+import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
+import { topologyView } from '../../protocol/topologyView';
+import { traceEndpointOf } from './traceEndpoints';
+import { subjectOfItem } from '../../protocol/topologyIds';
+import type { Subject } from '../../protocol/subject';
 import { createNonce, topologyHtml } from './topologyHtml';
 
 export type TopologyEngineState = Omit<EngineStateNotification, 'type'>;
@@ -17,8 +20,8 @@ export type TopologyEngineState = Omit<EngineStateNotification, 'type'>;
 export interface TopologyPanelDeps {
   getTopology(): Topology | undefined;
   readonly onDidChangeTopology: vscode.Event<Topology>;
-  /** show an item in the sidebar's inspect pane; gets the sidebar's id (raw Docker id, `if:<name>`, `netns:<name>`) */
-  openInspect?(id: string): void;
+  /** show what a drawn item is about in the sidebar's inspect pane */
+  openInspect?(subject: Subject): void;
   /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
   trace?(from: string, to: string): void;
   /** the toolbar's refresh button */
@@ -93,7 +96,7 @@ export class TopologyPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      deps.onDidChangeTopology((t) => this.post({ type: 'snapshot', topology: t, reason: 'update' })),
+      deps.onDidChangeTopology((t) => this.post(snapshot(t, 'update'))),
     );
     if (deps.onDidChangeEngines) this.disposables.push(deps.onDidChangeEngines(() => this.postEngines()));
     if (deps.onDidChangeEngineState) {
@@ -138,10 +141,16 @@ export class TopologyPanel implements vscode.Disposable {
 
   private async receive(m: unknown): Promise<void> {
     if (isReadyCommand(m)) {
+      // the page and its bundle ship together: another version is a page an older netlens left
+      if (m.protocolVersion !== topologyProtocolVersion) {
+        this.ready = false;
+        console.warn(`netlens topology: the webview speaks protocol ${m.protocolVersion}, not ${topologyProtocolVersion}; nothing is sent to it`);
+        return;
+      }
       // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
       this.ready = true;
       this.postEngines();
-      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'initial' });
+      this.post(snapshot(this.deps.getTopology(), 'initial'));
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
       if (this.lastTrace) this.post(this.lastTrace);
       if (this.pendingFocus) {
@@ -149,7 +158,8 @@ export class TopologyPanel implements vscode.Disposable {
         this.pendingFocus = null;
       }
     } else if (isOpenInspectCommand(m)) {
-      this.deps.openInspect?.(sidebarIdOf(m.itemId));
+      const subject = subjectOfItem(m.itemId);
+      if (subject) this.deps.openInspect?.(subject);
     } else if (isTraceCommand(m)) {
       const t = this.deps.getTopology();
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));
@@ -162,7 +172,7 @@ export class TopologyPanel implements vscode.Disposable {
       // the old engine's trace does not belong on the new drawing
       this.lastTrace = null;
       this.postEngines();
-      this.post({ type: 'snapshot', topology: this.deps.getTopology() ?? null, reason: 'engine chosen' });
+      this.post(snapshot(this.deps.getTopology(), 'engine chosen'));
     } else if (isSaveExportRequest(m)) {
       this.post(await this.saveExport(m));
     }
@@ -185,4 +195,9 @@ export class TopologyPanel implements vscode.Disposable {
       return { type: 'reply', requestId: r.requestId, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
+}
+
+/** The model as the webview gets it: a TopologyView, with the protocol version it is written in. */
+function snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
+  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t) : null, reason };
 }

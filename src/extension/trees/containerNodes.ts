@@ -4,11 +4,12 @@
  */
 import type { ContainerChange, ContainerStorage } from '../../core/docker/types';
 import type { ContainerNode, Topology } from '../../core/model/types';
-import { containerSheet } from '../facts/containerSheet';
-import { portBindingText } from '../facts/format';
+import { containerSheet } from '../facts/sheets';
+import { portBindingText } from '../../protocol/facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { UPDATING } from './networkNodes';
@@ -37,7 +38,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   const primary = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ n, e })));
   const first = primary.find((x) => x.e.ipv4) ?? primary[0];
   const facts: NodeFacts = {
-    topologyId: c.id,
+    subject: subjects.container(c.id),
     traceEndpoint: c.name,
     containerId: c.id,
     ...(first?.e.ipv4 ? { ip: first.e.ipv4 } : {}),
@@ -49,7 +50,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   const children: TreeNode[] = [];
   for (const { n, e } of primary) {
     const ef: NodeFacts = {
-      topologyId: c.id,
+      subject: subjects.endpoint(n.id, c.id),
       traceEndpoint: c.name,
       ...(e.ipv4 ? { ip: e.ipv4 } : {}),
       ...(e.mac ? { mac: e.mac } : {}),
@@ -74,7 +75,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   if (publishes.length) {
     for (const p of publishes) {
       const description = p.proxy ? `docker-proxy ${p.proxy.pid}` : p.dnatRule ? 'DNAT' : 'no DNAT rule found';
-      children.push(publishNode(p, (kind, key) => id(kind, key), engine, c.id, description));
+      children.push(publishNode(p, (kind, key) => id(kind, key), engine, description));
     }
   } else {
     // Ports only exposed, or published while the model could not match a DNAT rule.

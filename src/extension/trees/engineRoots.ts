@@ -11,9 +11,9 @@ import { hostNodes } from './hostNodes';
 import { networkNodes } from './networkNodes';
 import { nodeIds } from './nodeIds';
 import type { TreeNode, ViewName } from './treeNode';
-import { hostSheet } from '../facts/hostSheets';
+import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
-import { firewallBackendText } from '../../core/model/firewallBackend';
+import { firewallBackendText } from '../../protocol/facts/firewallText';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 
@@ -62,7 +62,7 @@ export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
     contextValue: `;engine;engine-${status.kind};`,
     children,
     expanded: true,
-    ...(topology?.host && view === 'host' ? { sheet: () => hostSheet(topology, topology.host!) } : {}),
+    ...(topology?.host && view === 'host' ? { sheet: () => hostSheet(key, topology) } : {}),
     engineKey: key,
   };
 }

@@ -5,12 +5,13 @@
  */
 import type { NamedNetns, NetInterface } from '../../core/host/types';
 import type { HostInterfaceNode, HostNode, Publish, Topology } from '../../core/model/types';
-import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/hostSheets';
-import { publishText, routeText, ruleText } from '../facts/format';
-import { firewallBackendText } from '../../core/model/firewallBackend';
+import { hostInterfaceSheet, hostSheet, netnsSheet, publishSheet } from '../facts/sheets';
+import { publishText, routeText, ruleText } from '../../protocol/facts/format';
+import { firewallBackendText } from '../../protocol/facts/firewallText';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
+import { subjects } from '../../protocol/subject';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
 
 const IFACE_ICON: Partial<Record<string, NodeIcon>> = {
@@ -38,8 +39,8 @@ export function hostNodes(engine: string, topology: Topology): TreeNode[] {
     group(engine, 'interfaces', 'Interfaces', `${loose.length}`, 'list-tree', loose.map((i) => interfaceNode(engine, topology, i))),
     group(engine, 'docker-bridges', 'Docker bridges', `${dockerBridges.length}`, 'type-hierarchy', dockerBridges.map((b) => interfaceNode(engine, topology, b)), true),
     group(engine, 'other-bridges', 'Bridges Docker did not make', `${otherBridges.length}`, 'type-hierarchy-sub', otherBridges.map((b) => interfaceNode(engine, topology, b)), otherBridges.length > 0),
-    group(engine, 'netns', 'Network namespaces', `${host.namedNetns.length}`, 'symbol-namespace', host.namedNetns.map((ns) => netnsNode(engine, ns))),
-    group(engine, 'publishes', 'Published ports', `${topology.publishes.length}`, 'plug', topology.publishes.map((p) => publishNode(engine, p)), true),
+    group(engine, 'netns', 'Network namespaces', `${host.namedNetns.length}`, 'symbol-namespace', host.namedNetns.map((ns) => netnsNode(engine, topology, ns))),
+    group(engine, 'publishes', 'Published ports', `${topology.publishes.length}`, 'plug', topology.publishes.map((p) => publishNode(engine, topology, p)), true),
     host.unknown?.routes
       ? infoNode(engine, 'routes', 'Routes: unknown', host.unknown.routes, 'milestone')
       : group(engine, 'routes', 'Routes', `${host.routes.length}`, 'milestone', host.routes.map((r, i) => leaf(nodeIds.hostDetail(engine, 'routes', i), routeText(r), undefined, 'arrow-right', 'route', engine))),
@@ -71,7 +72,7 @@ function forwardNode(engine: string, topology: Topology, host: HostNode): TreeNo
     icon: { id: on === false ? 'warning' : 'check', color: on === false ? 'charts.yellow' : 'charts.green' },
     contextValue: ';forward;inspect;',
     children: [],
-    sheet: () => hostSheet(topology, host),
+    sheet: () => hostSheet(engine, topology),
     engineKey: engine,
   };
 }
@@ -89,7 +90,7 @@ function firewallNode(engine: string, topology: Topology, host: HostNode): TreeN
     icon: { id: 'shield' },
     contextValue: ';firewall;inspect;',
     children: [],
-    sheet: () => hostSheet(topology, host),
+    sheet: () => hostSheet(engine, topology),
     engineKey: engine,
   };
 }
@@ -123,7 +124,8 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
     ...(i.mac ? { mac: i.mac } : {}),
     ...(i.kind === 'veth' ? { veth: i.name } : {}),
     ...(withoutLinkLocal(i.addresses)[0] ? { ip: withoutLinkLocal(i.addresses)[0]!.replace(/\/\d+$/, '') } : {}),
-    ...(i.peerContainerId ? { topologyId: i.peerContainerId, traceEndpoint: topology.containers.find((c) => c.id === i.peerContainerId)?.name ?? i.peerContainerId } : {}),
+    subject: subjects.hostInterface(i.name),
+    ...(i.peerContainerId ? { traceEndpoint: topology.containers.find((c) => c.id === i.peerContainerId)?.name ?? i.peerContainerId } : {}),
   };
   const ports = (topology.host?.interfaces ?? []).filter((p) => p.master === i.name);
   const sheet = () => hostInterfaceSheet(engine, topology, i);
@@ -144,8 +146,8 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
   };
 }
 
-function netnsNode(engine: string, ns: NamedNetns): TreeNode {
-  const sheet = () => netnsSheet(ns);
+function netnsNode(engine: string, topology: Topology, ns: NamedNetns): TreeNode {
+  const sheet = () => netnsSheet(engine, topology, ns);
   const ifaces: readonly NetInterface[] = ns.interfaces.known ? ns.interfaces.value : [];
   const children: TreeNode[] = ifaces.map((i): TreeNode => {
     const usable = i.addresses.filter((a) => !isLinkLocal(a.address));
@@ -172,17 +174,17 @@ function netnsNode(engine: string, ns: NamedNetns): TreeNode {
     description: ns.interfaces.known ? `${ns.interfaces.value.length} interfaces` : 'not readable',
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'symbol-namespace' },
-    contextValue: contextValueFor('netns', { topologyId: `netns:${ns.name}` }, ['inspect']),
+    contextValue: contextValueFor('netns', { subject: subjects.netns(ns.name) }, ['inspect']),
     children,
-    facts: { topologyId: `netns:${ns.name}` },
+    facts: { subject: subjects.netns(ns.name) },
     sheet,
     engineKey: engine,
   };
 }
 
-function publishNode(engine: string, p: Publish): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId: p.containerId, traceEndpoint: p.containerName };
-  const sheet = () => publishSheet(engine, p);
+function publishNode(engine: string, topology: Topology, p: Publish): TreeNode {
+  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p), traceEndpoint: p.containerName };
+  const sheet = () => publishSheet(engine, topology, p);
   const id = nodeIds.hostDetail(engine, 'publishes', publishKey(p));
   return {
     id,

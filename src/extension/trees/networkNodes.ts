@@ -1,10 +1,11 @@
 /** The Networks view below one engine: network → endpoint → publishes, aliases and links. */
 import type { Endpoint, NetworkNode, Topology } from '../../core/model/types';
-import { endpointSheet, networkSheet } from '../facts/networkSheets';
-import { networkDescription } from '../facts/format';
+import { endpointSheet, networkSheet } from '../facts/sheets';
+import { networkDescription } from '../../protocol/facts/format';
 import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds } from './nodeIds';
+import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
@@ -32,7 +33,7 @@ export function networkNodes(engine: string, topology: Topology, provisional: Re
 function networkNode(engine: string, topology: Topology, n: NetworkNode, provisional: ReadonlySet<string>): TreeNode {
   const sheet = () => networkSheet(engine, topology, n);
   const facts: NodeFacts = {
-    topologyId: n.id,
+    subject: subjects.network(n.id),
     ...(n.bridge && n.bridgePresent !== false ? { captureInterface: n.bridge } : {}),
     ...(n.gateways[0] ? { ip: n.gateways[0] } : {}),
   };
@@ -79,7 +80,7 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
   const container = topology.containers.find((c) => c.id === ep.containerId);
   const running = container ? container.state === 'running' : true;
   const facts: NodeFacts = {
-    topologyId: ep.containerId,
+    subject: subjects.endpoint(n.id, ep.containerId),
     traceEndpoint: ep.containerName,
     containerId: ep.containerId,
     ...(ep.ipv4 ?? ep.ipv6 ? { ip: (ep.ipv4 ?? ep.ipv6) as string } : {}),
@@ -91,7 +92,7 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
   const publishes = topology.publishes.filter((p) => p.containerId === ep.containerId && (p.containerIp === null || p.containerIp === ep.ipv4 || p.containerIp === ep.ipv6));
   const children: TreeNode[] = [
     ...publishes.map((p) =>
-      publishNode(p, base, engine, ep.containerId, p.dnatRule ? `DNAT ${p.dnatRule.chain} #${p.dnatRule.index}` : 'no DNAT rule found'),
+      publishNode(p, base, engine, p.dnatRule ? `DNAT ${p.dnatRule.chain} #${p.dnatRule.index}` : 'no DNAT rule found'),
     ),
     ...ep.aliases.map((a): TreeNode => ({
       id: base('alias', a),

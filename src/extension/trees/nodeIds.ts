@@ -3,6 +3,9 @@
  * never on its position, so a refresh keeps expansion and selection and `reveal` can find a node
  * from a link. Segments are URI-encoded so a name holding a slash cannot collide with another path.
  */
+import type { Subject } from '../../protocol/subject';
+import type { ViewName } from './treeNode';
+
 const seg = (s: string | number): string => encodeURIComponent(String(s));
 
 export const nodeIds = {
@@ -29,4 +32,28 @@ export const nodeIds = {
 
 export function publishKey(p: { protocol: string; hostIp: string | null; hostPort: number | null; containerPort: number }): string {
   return `${p.protocol}:${p.hostIp ?? '*'}:${p.hostPort ?? '-'}:${p.containerPort}`;
+}
+
+/**
+ * The tree node that shows a subject, and its view: the one translation from a model subject (what
+ * a pane's row, a gap or a drawn item is about) to the sidebar. A publish is shown under its
+ * container; the host by the engine's node in the Host view.
+ */
+export function subjectNode(engine: string, s: Subject): { readonly view: ViewName; readonly id: string } {
+  switch (s.kind) {
+    case 'host':
+      return { view: 'host', id: nodeIds.engine(engine) };
+    case 'network':
+      return { view: 'networks', id: nodeIds.network(engine, s.id) };
+    case 'endpoint':
+      return { view: 'networks', id: nodeIds.endpoint(engine, s.networkId, s.containerId) };
+    case 'container':
+      return { view: 'containers', id: nodeIds.container(engine, s.id) };
+    case 'publish':
+      return { view: 'containers', id: nodeIds.container(engine, s.containerId) };
+    case 'hostInterface':
+      return { view: 'host', id: nodeIds.hostInterface(engine, s.name) };
+    case 'netns':
+      return { view: 'host', id: nodeIds.netns(engine, s.name) };
+  }
 }

@@ -1,18 +1,18 @@
 /** The tree item for a published port, the same under a network endpoint and under a container. */
 import type { Publish } from '../../core/model/types';
-import { publishText } from '../facts/format';
+import { publishText } from '../../protocol/facts/format';
 import { markdownText } from '../text/markdownText';
 import { publishKey } from './nodeIds';
+import { subjects } from '../../protocol/subject';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 export function publishNode(
   p: Publish,
   nodeId: (kind: string, key: string) => string,
   engine: string,
-  topologyId: string,
   description: string,
 ): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, topologyId };
+  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p) };
   return {
     id: nodeId('pub', publishKey(p)),
     label: publishText(p),

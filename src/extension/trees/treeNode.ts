@@ -3,6 +3,7 @@
  * to TreeItems. Being free of `vscode`, the builders are unit-tested in plain Node.
  */
 import type { FactSheet } from '../facts/factSheet';
+import type { Subject } from '../../protocol/subject';
 
 export type ViewName = 'networks' | 'host' | 'containers';
 
@@ -22,8 +23,11 @@ export interface NodeFacts {
   readonly publish?: { readonly hostIp: string; readonly hostPort: number; readonly protocol: string };
   /** what the trace engine calls this end (a container name or an IP) */
   readonly traceEndpoint?: string;
-  /** the id the topology webview knows this thing by */
-  readonly topologyId?: string;
+  /**
+   * The model thing this node shows, by identity: "Show in topology" focuses it (the graph draws
+   * it under subjectKey), the inspect pane's links reach it (nodeIds.subject).
+   */
+  readonly subject?: Subject;
   /** a container whose storage/diff can be fetched */
   readonly containerId?: string;
 }
@@ -58,6 +62,6 @@ export function contextValueFor(kind: string, facts: NodeFacts | undefined, extr
   if (facts?.captureInterface) caps.push('capture');
   if (facts?.publish) caps.push('browse');
   if (facts?.traceEndpoint) caps.push('trace');
-  if (facts?.topologyId) caps.push('topology');
+  if (facts?.subject && facts.subject.kind !== 'host') caps.push('topology');
   return `;${caps.join(';')};`;
 }

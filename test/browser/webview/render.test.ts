@@ -3,10 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Topology } from '../../../src/core/model/types';
 import { topologyIds } from '../../../src/protocol/topologyIds';
+import { topologyProtocolVersion } from '../../../src/protocol/topologyProtocol';
 import { layoutTopology } from '../../../webview/layout';
 import { loadTopologyFixture, repoRoot } from '../../support/topologyFixtures';
 import type { WebviewPage } from '../../support/webviewHarnessPage';
-import { openWebviewPage } from '../../support/webviewHarnessPage';
+import { openWebviewPage, snapshotMessage } from '../../support/webviewHarnessPage';
 
 const artifacts = resolve(repoRoot, 'test-artifacts');
 const base = loadTopologyFixture('lab-20.10');
@@ -25,7 +26,7 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     wv = await openWebviewPage();
-    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.post(snapshotMessage(base, 'initial'));
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
   });
   after(async () => {
@@ -34,7 +35,7 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
 
   it('says ready with the protocol version, then draws every node and edge of the layout', async () => {
     const posted = await wv.posted();
-    assert.deepEqual(posted[0], { type: 'ready', protocolVersion: 1 });
+    assert.deepEqual(posted[0], { type: 'ready', protocolVersion: topologyProtocolVersion });
     const layout = layoutTopology(base);
     assert.equal(await wv.page.locator('g.node').count(), layout.nodes.length);
     assert.equal(await wv.page.locator('g.edge').count(), layout.edges.length);
@@ -68,7 +69,9 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     const pub = topologyIds.publish(w1.id, '0.0.0.0', 28080, 'tcp');
     await wv.page.locator(`g.edge[data-id="${pub}"] path.edge-hit`).dispatchEvent('click');
     await wv.page.locator('h2.details-heading', { hasText: '0.0.0.0:28080 → nlw-w1:80/tcp' }).waitFor();
-    assert.match((await wv.page.locator('aside.details').textContent()) ?? '', /docker-proxy pid \d+/);
+    // the proxy's command line, quoted as the recording has it, under its own label
+    const proxy = base.publishes.find((p) => p.containerId === w1.id && p.hostIp === '0.0.0.0' && p.hostPort === 28080)!.proxy!;
+    await wv.page.locator('aside.details pre.fact-code', { hasText: `pid ${proxy.pid}: ${proxy.args}` }).waitFor();
   });
 
   it('walks nodes with the arrow keys and opens the pane with Enter', async () => {
@@ -105,7 +108,7 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
 
   it('keeps nodes in place when a container starts, animating the newcomer in', async () => {
     const before = await wv.page.$$eval('g.node', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-id'), e.getAttribute('transform')])));
-    await wv.post({ type: 'snapshot', topology: plusW3, reason: 'event' });
+    await wv.post(snapshotMessage(plusW3, 'event'));
     const w3 = plusW3.containers.find((c) => c.name === 'nlw-w3')!;
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w3.id)));
     await wv.page.waitForTimeout(600);
@@ -154,7 +157,7 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
   it('comes back after a reload with its selection, collapsed network, search and view', async () => {
     const head = topologyIds.network(bridge.id);
     const nlwNet = base.networks.find((n) => n.name === 'nlw-net')!;
-    await wv.post({ type: 'snapshot', topology: base, reason: 'event' });
+    await wv.post(snapshotMessage(base, 'event'));
     await wv.page.click(`${nodeSel(topologyIds.network(nlwNet.id))} g.collapse-toggle`);
     await wv.page.click(`${nodeSel(topologyIds.container(w1.id))} rect.node-box`);
     await wv.page.fill('input.search', 'nlw');
@@ -162,7 +165,7 @@ describe('topology webview in headless Chromium (recorded real topology)', funct
     const view = await wv.page.$eval('.pan-layer', (e) => (e as HTMLElement).style.transform);
     const place = await wv.page.$eval(nodeSel(head), (e) => e.getAttribute('transform'));
     await wv.reload();
-    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.post(snapshotMessage(base, 'initial'));
     await wv.page.locator('h2.details-heading', { hasText: 'nlw-w1' }).waitFor();
     assert.equal(await wv.page.inputValue('input.search'), 'nlw');
     assert.match((await wv.page.locator(`${nodeSel(topologyIds.network(nlwNet.id))} text.node-collapsed`).textContent()) ?? '', /^2 hidden$/);
@@ -205,7 +208,7 @@ describe('topology webview with markup in every name', function () {
   it('runs none of it and shows it literally as text', async () => {
     const { topology, payloads } = hostile(base);
     wv = await openWebviewPage();
-    await wv.post({ type: 'snapshot', topology, reason: 'initial' });
+    await wv.post(snapshotMessage(topology, 'initial'));
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
     const titles = await texts(wv, 'text.node-title');
     assert.ok(titles.includes(payloads[0]!), 'the img payload is a title, as text');
@@ -237,7 +240,7 @@ describe('topology webview on a busy recorded engine', function () {
   it('draws host-network containers and opens the ip_forward mark', async () => {
     const busy = loadTopologyFixture('busy-20.10');
     wv = await openWebviewPage();
-    await wv.post({ type: 'snapshot', topology: busy, reason: 'initial' });
+    await wv.post(snapshotMessage(busy, 'initial'));
     const hostnet = busy.containers.find((c) => c.name === 'nlt-hostnet')!;
     await wv.page.waitForSelector(`g.node.role-hostContainer[data-id="${topologyIds.container(hostnet.id)}"]`);
     assert.equal(await wv.page.locator('g.node').count(), layoutTopology(busy).nodes.length);
@@ -257,7 +260,7 @@ describe('topology webview trace highlight and quick refreshes', function () {
 
   it('highlights the hops a trace names and clears them again', async () => {
     wv = await openWebviewPage();
-    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.post(snapshotMessage(base, 'initial'));
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
     await wv.post({ type: 'tracePath', hops: ['eth0', 'docker0', w1Endpoint.hostVeth!, 'nlw-w1'], verdict: 'delivered', label: 'eth0 → nlw-w1' });
     await wv.page.waitForSelector('svg.has-trace');
@@ -270,11 +273,11 @@ describe('topology webview trace highlight and quick refreshes', function () {
 
   it('brings back a container that left and returned within one animation, fully opaque', async () => {
     const w3 = plusW3.containers.find((c) => c.name === 'nlw-w3')!;
-    await wv.post({ type: 'snapshot', topology: plusW3, reason: 'event' });
+    await wv.post(snapshotMessage(plusW3, 'event'));
     await wv.page.waitForTimeout(600);
-    await wv.post({ type: 'snapshot', topology: base, reason: 'event' });
+    await wv.post(snapshotMessage(base, 'event'));
     await wv.page.waitForTimeout(100);
-    await wv.post({ type: 'snapshot', topology: plusW3, reason: 'event' });
+    await wv.post(snapshotMessage(plusW3, 'event'));
     await wv.page.waitForTimeout(700);
     assert.equal(await wv.page.locator(nodeSel(topologyIds.container(w3.id))).count(), 1);
     assert.equal(await wv.page.$eval(nodeSel(topologyIds.container(w3.id)), (e) => getComputedStyle(e).opacity), '1');

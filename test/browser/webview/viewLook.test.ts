@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { topologyIds } from '../../../src/protocol/topologyIds';
 import { loadTopologyFixture, repoRoot } from '../../support/topologyFixtures';
 import type { HarnessTheme, WebviewPage } from '../../support/webviewHarnessPage';
-import { openWebviewPage } from '../../support/webviewHarnessPage';
+import { openWebviewPage, snapshotMessage } from '../../support/webviewHarnessPage';
 
 const artifacts = resolve(repoRoot, 'test-artifacts');
 const base = loadTopologyFixture('lab-20.10');
@@ -25,7 +25,7 @@ describe('topology webview: first view, fit and engine picker (headless Chromium
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     wv = await openWebviewPage(panel);
-    await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+    await wv.post(snapshotMessage(base, 'initial'));
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
   });
   after(async () => {
@@ -104,7 +104,7 @@ describe('topology webview: first view, fit and engine picker (headless Chromium
     assert.deepEqual(sent, [{ type: 'selectEngine', engineKey: 'lab' }]);
     // the host answers: the new choice, then that engine's snapshot (here the busy recording)
     await wv.post({ type: 'engines', engines: [{ key: 'local', label: 'local' }, { key: 'lab', label: 'lab over ssh' }], selected: 'lab' });
-    await wv.post({ type: 'snapshot', topology: busy, reason: 'engine chosen' });
+    await wv.post(snapshotMessage(busy, 'engine chosen'));
     const shared = busy.containers.find((c) => c.name === 'nlt-shared')!;
     await wv.page.waitForSelector(nodeSel(topologyIds.container(shared.id)));
     assert.match((await wv.page.locator('.status').textContent()) ?? '', /engine chosen/);
@@ -122,7 +122,7 @@ describe('topology webview in light, dark and high-contrast themes', function ()
     it(`${theme}: text and boxes take the theme's colours`, async () => {
       const wv = await openWebviewPage(panel, theme);
       try {
-        await wv.post({ type: 'snapshot', topology: base, reason: 'initial' });
+        await wv.post(snapshotMessage(base, 'initial'));
         await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
         await wv.page.waitForTimeout(200);
         const look = await wv.page.evaluate((id) => {

@@ -2,8 +2,10 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTopology } from '../../../src/cli/renderTopology';
-import { listenerSummary } from '../../../src/core/model/listenerSummary';
+import { listenerSummary } from '../../../src/protocol/facts/listenerSummary';
 import type { Topology } from '../../../src/core/model/types';
+import { LISTENERS_NOT_READ, listenersNotRead } from '../../../src/core/host/commands/containerListeners';
+import { unknown } from '../../../src/core/known';
 import { FIXTURES } from '../../support/netfilterFixtures';
 
 // The recorded listener lab (test/fixtures/trace/README.md).
@@ -12,9 +14,29 @@ const LAB: Topology = JSON.parse(readFileSync(join(FIXTURES, 'trace', 'listeners
 describe('cli: who listens, in the topology tree', () => {
   const text = renderTopology(LAB);
 
-  it('lists each container briefly: wildcard sockets as proto/port, Docker DNS once', () => {
-    assert.match(text, /^├─ nlk-web: tcp\/80, Docker DNS 127\.0\.0\.11, udp\/5353$/m);
-    assert.match(text, /^├─ nlk-hostnet: the host's sockets \(--network host\)$/m);
+  it('lists each container\'s sockets under it: wildcard sockets as proto/port, Docker DNS once', () => {
+    const under = (name: string) => {
+      const lines = text.split('\n');
+      const start = lines.indexOf(`├─ ${name}`);
+      assert.ok(start >= 0, `${name} has its own entry`);
+      const rest = lines.slice(start + 1);
+      return rest.slice(0, rest.findIndex((l) => !l.startsWith('│  ')));
+    };
+    assert.deepEqual(under('nlk-web').filter((l) => l.includes('listening')), [
+      '│  ├─ listening tcp/80: any address',
+      '│  ├─ listening Docker DNS: 127.0.0.11',
+      '│  ├─ listening udp/5353: any address',
+    ]);
+    assert.deepEqual(under('nlk-hostnet'), ["│  ├─ listening sockets: the host's (--network host)"]);
+  });
+
+  it('containers whose sockets a refresh did not read are counted once, not listed as unknown one by one', () => {
+    const lazy: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.networkMode === 'host' || !c.listeners ? c : { ...c, listeners: unknown(LISTENERS_NOT_READ) })) };
+    const unread = lazy.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
+    assert.ok(unread > 0);
+    const out = renderTopology(lazy);
+    assert.match(out, new RegExp(`^├─ listening in ${unread} containers?: not read \\(netlens topology --listeners reads them`, 'm'));
+    assert.doesNotMatch(out, /listening .*: unknown \(not read in this refresh/);
   });
 
   it('the host and a named netns name their sockets, with the address where one is bound to it', () => {

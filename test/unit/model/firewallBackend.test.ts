@@ -14,9 +14,10 @@ import type { EngineFacts, EngineInfo } from '../../../src/core/docker/types';
 import type { HostFacts } from '../../../src/core/host/types';
 import { unknown } from '../../../src/core/known';
 import { buildTopology } from '../../../src/core/model/build';
-import { firewallBackendText } from '../../../src/core/model/firewallBackend';
+import { firewallBackendText } from '../../../src/protocol/facts/firewallText';
 import type { Topology } from '../../../src/core/model/types';
-import { hostSheet } from '../../../src/extension/facts/hostSheets';
+import { hostSheet } from '../../../src/extension/facts/sheets';
+import { valueText } from '../../../src/protocol/facts/sheet';
 import type { EngineView } from '../../../src/extension/engines/engineStatus';
 import { engineRoot } from '../../../src/extension/trees/engineRoots';
 import { topologyIds } from '../../../src/protocol/topologyIds';
@@ -47,12 +48,14 @@ const recordedIptablesV = (): string => {
 /** The words each view shows for the backend: CLI header, host sheet, Host tree, webview host facts. */
 function shownIn(t: Topology): { cli: string | undefined; sheet: string | undefined; tree: string | undefined; webview: string | undefined } {
   const cli = renderTopology(t).split('\n').find((l) => l.startsWith('firewall '))?.slice('firewall '.length);
-  const sheet = t.host ? hostSheet(t, t.host).sections.flatMap((s) => s.rows).find((r) => r.label === 'Firewall backend')?.value : undefined;
+  const found = t.host ? hostSheet('local', t).sections.flatMap((s) => s.rows).find((r) => r.label === 'Firewall backend') : undefined;
+  const sheet = found ? valueText(found.value) : undefined;
   const view: EngineView = { key: 'local', label: 'local', status: { kind: 'connected', since: t.collectedAt }, topology: t };
   const tree = engineRoot('host', view).children.find((c) => c.label === 'Firewall backend')?.description;
   const nic = t.host?.interfaces.find((i) => i.kind === 'physical');
   const facts = itemFacts(t, nic ? topologyIds.hostInterface(nic.name) : topologyIds.group('host'));
-  const webview = new Map(facts?.sections.flatMap((s) => s.rows)).get('firewall backend');
+  const row = facts?.sections.flatMap((s) => s.rows).find((r) => r.label === 'Firewall backend');
+  const webview = row ? valueText(row.value) : undefined;
   return { cli, sheet, tree, webview };
 }
 
@@ -119,7 +122,8 @@ describe('views: the CLI header, the host sheet and tree, and the webview say th
   it('shows host facts on the placeholder the webview draws when the host has no NIC', () => {
     const t = model(info28, null);
     const facts = itemFacts(t, topologyIds.group('host'));
-    assert.equal(new Map(facts?.sections.flatMap((s) => s.rows)).get('firewall backend'), 'iptables (reported by the engine)');
+    const row = facts?.sections.flatMap((s) => s.rows).find((r) => r.label === 'Firewall backend');
+    assert.equal(row && valueText(row.value), 'iptables (reported by the engine)');
     assert.equal(renderTopology(t).split('\n')[1], 'firewall iptables (reported by the engine)');
   });
 });

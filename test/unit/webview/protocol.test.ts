@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { snapshotMessage } from '../../support/snapshotMessage';
+import { topologyView } from '../../../src/protocol/topologyView';
 import { topologyIds, topologyItemKind } from '../../../src/protocol/topologyIds';
 import {
   isEngineStateNotification,
@@ -47,8 +49,8 @@ describe('topology protocol guards', () => {
   });
 
   it('accepts host → webview notifications and replies, with a real snapshot', () => {
-    assert.ok(isSnapshotNotification({ type: 'snapshot', topology, reason: 'initial' }));
-    assert.ok(isSnapshotNotification({ type: 'snapshot', topology: null, reason: 'initial' }));
+    assert.ok(isSnapshotNotification(JSON.parse(JSON.stringify(snapshotMessage(topology, 'initial')))));
+    assert.ok(isSnapshotNotification(snapshotMessage(null, 'initial')));
     assert.ok(isFocusNotification({ type: 'focus', target: 'nlw-w1' }));
     assert.ok(isTracePathNotification({ type: 'tracePath', hops: ['nic:eth0', 'ctr:x'], verdict: 'delivered', label: 'eth0 → w1' }));
     assert.ok(isTracePathNotification({ type: 'tracePath', hops: [], verdict: null, label: '' }));
@@ -58,11 +60,25 @@ describe('topology protocol guards', () => {
     assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: false, error: 'EACCES' }));
   });
 
+  it('sends the webview a view without the rulesets, the rest as the model has it', () => {
+    assert.ok(topology.host?.firewall.ipv4, 'the recording has a parsed IPv4 ruleset');
+    const view = topologyView(topology);
+    assert.equal('ipv4' in view.host!.firewall || 'ipv6' in view.host!.firewall, false);
+    const { firewall: _f, ...hostRest } = topology.host!;
+    const { firewall: _g, ...viewHostRest } = view.host!;
+    assert.deepEqual(viewHostRest, hostRest);
+    assert.deepEqual({ ...view, host: null }, { ...topology, host: null });
+    const sent = JSON.stringify(snapshotMessage(topology, 'x')).length;
+    assert.ok(sent < JSON.stringify(topology).length, 'the snapshot is smaller than the model');
+  });
+
   it('rejects malformed notifications and replies', () => {
     for (const bad of [
-      { type: 'snapshot', topology: { ...topology, schema: 2 }, reason: 'x' },
-      { type: 'snapshot', topology: { ...topology, networks: {} }, reason: 'x' },
-      { type: 'snapshot', topology },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology), schema: 2 } },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology), networks: {} } },
+      { type: 'snapshot', view: topologyView(topology), reason: 'x' },
+      // the core Topology under the name version 1 used
+      { type: 'snapshot', protocolVersion: topologyProtocolVersion, topology, reason: 'x' },
       { type: 'focus', target: '' },
       { type: 'tracePath', hops: [1], verdict: null, label: '' },
       { type: 'tracePath', hops: [], verdict: 'maybe', label: '' },

@@ -1,21 +1,29 @@
-/** Short textual forms of model facts, shared by tree descriptions, tooltips and the inspect pane. */
-import type { NetworkNode, Publish, RuleRef, PortBinding, Topology } from '../../core/model/types';
+/** Short textual forms of model facts: the only place each is spelt, for every renderer. */
+import type { DockerMount } from '../../core/docker/types';
 import type { Route } from '../../core/host/types';
+import type { NetworkNode, PortBinding, Publish, RuleRef } from '../../core/model/types';
 
+/** A quoted firewall rule: `nat/DOCKER #3: -A DOCKER …`. */
 export function ruleText(rule: RuleRef): string {
-  return `${rule.table} ${rule.chain} #${rule.index}: ${rule.raw}`;
+  return `${rule.table}/${rule.chain} #${rule.index}: ${rule.raw}`;
+}
+
+export function hostPortText(ip: string, port: number): string {
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 
 export function publishText(p: Pick<Publish, 'hostIp' | 'hostPort' | 'containerPort' | 'protocol'> & { containerIp?: string | null }): string {
-  const host = p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp;
   const target = p.containerIp ? `${p.containerIp}:${p.containerPort}` : `${p.containerPort}`;
-  return `${host}:${p.hostPort} → ${target}/${p.protocol}`;
+  return `${hostPortText(p.hostIp, p.hostPort)} → ${target}/${p.protocol}`;
 }
 
 export function portBindingText(p: PortBinding): string {
   if (p.hostPort === null) return `${p.containerPort}/${p.protocol} (exposed only)`;
-  const ip = p.hostIp ?? '0.0.0.0';
-  return `${ip.includes(':') ? `[${ip}]` : ip}:${p.hostPort} → ${p.containerPort}/${p.protocol}`;
+  return `${hostPortText(p.hostIp ?? '0.0.0.0', p.hostPort)} → ${p.containerPort}/${p.protocol}`;
+}
+
+export function proxyText(proxy: { readonly pid: number; readonly args: string }): string {
+  return `pid ${proxy.pid}: ${proxy.args}`;
 }
 
 /** Badges a user should notice at a glance: isolation and reachability switches. */
@@ -49,10 +57,10 @@ export function routeText(r: Route): string {
   return parts.join(' ');
 }
 
-/** Reasons the model gives for facts it could not establish about a subject (by name or id). */
-export function gapsAbout(topology: Topology, ...keys: string[]): string[] {
-  const wanted = keys.filter((k) => k.length > 0);
-  return topology.gaps.filter((g) => wanted.some((k) => g.subject.includes(k))).map((g) => `${g.subject}: ${g.reason}`);
+/** `bind · ro · host /srv/data`, `volume web-data · rw · host /var/lib/docker/volumes/…`, `tmpfs · rw · in memory`. */
+export function mountText(m: DockerMount): string {
+  const kind = m.type === 'volume' && m.name ? `volume ${m.name}` : m.type;
+  return `${kind} · ${m.rw ? 'rw' : 'ro'} · ${m.source ? `host ${m.source}` : 'in memory'}`;
 }
 
 export function shortId(id: string): string {
@@ -61,4 +69,8 @@ export function shortId(id: string): string {
 
 export function yesNo(value: boolean | null): string {
   return value === null ? 'unknown' : value ? 'yes' : 'no';
+}
+
+export function withPrefix(address: string | null, prefixLen: number | null): string | null {
+  return address ? `${address}${prefixLen !== null ? `/${prefixLen}` : ''}` : null;
 }

@@ -4,8 +4,8 @@
  * where a socket is bound to one, and Docker's embedded DNS (127.0.0.11 on user networks, random
  * ports) as one entry.
  */
-import type { Known } from '../known';
-import type { Listener } from '../host/types';
+import type { Known } from '../../core/known';
+import type { Listener } from '../../core/host/types';
 
 const DOCKER_DNS = '127.0.0.11';
 
