@@ -13,10 +13,11 @@
 // `vscode`. (A library importing `vscode` is not checked; none does.) The layer rules:
 //   src/core      no vscode; nothing from src/extension, src/cli, webview
 //   src/protocol  no vscode; nothing from src/extension, src/cli, webview; from src/core types only
-//                 (today: the Topology it carries)
+//                 (the model's node types its TopologyView is made of)
 //   src/cli       no vscode; nothing from src/extension, webview
 //   webview/      no vscode; values from src/protocol and libraries only; types also from
-//                 src/core/model (the wire format is still the core Topology)
+//                 src/core/model (TopologyView, protocol 2, is the model without its parsed
+//                 rulesets, so its node types are the model's)
 // The DOM is kept out of core, protocol and cli by tsconfig.core.json (`lib` without "dom"), which
 // the test run type-checks: `document` there does not compile.
 import { defineConfig } from 'eslint/config';
