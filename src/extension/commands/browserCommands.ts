@@ -7,8 +7,8 @@ import { targetNode, type CommandDeps } from './commandDeps';
 export function registerBrowserCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('netlens.openPublishedPort', async (arg?: unknown) => {
-      const node = await targetNode(deps, arg, (n) => n.facts?.publish?.protocol === 'tcp', 'Open which published port?');
-      const publish = node?.facts?.publish;
+      const node = await targetNode(deps, arg, (n) => n.targets?.publish?.protocol === 'tcp', 'Open which published port?');
+      const publish = node?.targets?.publish;
       const endpoint = node ? deps.ctx.connection(node.engineKey)?.topology?.engine.endpoint : undefined;
       if (!publish || !endpoint) return;
       try {

@@ -14,8 +14,8 @@ import { targetNode, type CommandDeps } from './commandDeps';
 export function registerCaptureCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('netlens.capturePackets', async (arg?: unknown) => {
-      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.captureInterface), 'Capture packets on…');
-      const iface = node?.facts?.captureInterface;
+      const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.captureInterface), 'Capture packets on…');
+      const iface = node?.targets?.captureInterface;
       if (!node || !iface) return;
       const conn = deps.ctx.connection(node.engineKey);
       if (!conn) return;

@@ -1,6 +1,6 @@
 /** Copy IP / MAC / veth name of a tree item to the clipboard. */
 import * as vscode from 'vscode';
-import type { NodeFacts } from '../trees/treeNode';
+import type { NodeTargets } from '../trees/treeNode';
 import { targetNode, type CommandDeps } from './commandDeps';
 
 const COPIES: ReadonlyArray<{ command: string; fact: 'ip' | 'mac' | 'veth'; what: string }> = [
@@ -12,8 +12,8 @@ const COPIES: ReadonlyArray<{ command: string; fact: 'ip' | 'mac' | 'veth'; what
 export function registerCopyCommands(deps: CommandDeps): vscode.Disposable[] {
   return COPIES.map(({ command, fact, what }) =>
     vscode.commands.registerCommand(command, async (arg?: unknown) => {
-      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.[fact]), `Copy the ${what} of…`);
-      const value = node?.facts?.[fact as keyof NodeFacts];
+      const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.[fact]), `Copy the ${what} of…`);
+      const value = node?.targets?.[fact as keyof NodeTargets];
       if (typeof value !== 'string') return;
       await vscode.env.clipboard.writeText(value);
       vscode.window.setStatusBarMessage(`netlens: copied ${what} ${value}`, 3000);

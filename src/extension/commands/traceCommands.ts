@@ -150,15 +150,15 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg)) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
-      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.traceEndpoint), 'Trace from…');
-      if (node?.facts?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.facts.traceEndpoint });
+      const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.traceEndpoint), 'Trace from…');
+      if (node?.targets?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.targets.traceEndpoint });
     }),
     vscode.commands.registerCommand('netlens.traceToHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
-      const node = await targetNode(deps, arg, (n) => Boolean(n.facts?.traceEndpoint || n.facts?.publish), 'Trace to…');
+      const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.traceEndpoint || n.targets?.publish), 'Trace to…');
       if (!node) return;
-      const p = node.facts?.publish;
-      const to = p ? (p.hostIp === '0.0.0.0' || p.hostIp === '::' ? `host:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`) : node.facts?.traceEndpoint;
+      const p = node.targets?.publish;
+      const to = p ? (p.hostIp === '0.0.0.0' || p.hostIp === '::' ? `host:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`) : node.targets?.traceEndpoint;
       if (to) await runTrace(deps, engine, docs, { engineKey: node.engineKey, to });
     }),
   ];

@@ -37,9 +37,9 @@ export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('netlens: the topology view is not available in this build');
         return;
       }
-      const drawn = (n: TreeNode) => n.facts?.subject !== undefined && n.facts.subject.kind !== 'host';
+      const drawn = (n: TreeNode) => n.targets?.subject !== undefined && n.targets.subject.kind !== 'host';
       const node = await targetNode(deps, arg, drawn, 'Show in the topology…');
-      if (node?.facts?.subject && drawn(node)) hooks.focus(subjectKey(node.facts.subject));
+      if (node?.targets?.subject && drawn(node)) hooks.focus(subjectKey(node.targets.subject));
     }),
   ];
 }

@@ -67,7 +67,7 @@ export class InspectPanel implements vscode.Disposable {
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
     // the pane shows at once; the layers fill in when read (loadStorage logs its own failure)
-    if (node.facts?.subject?.kind === 'container') void this.loadStorage(node);
+    if (node.targets?.subject?.kind === 'container') void this.loadStorage(node);
   }
 
   private adopt(panel: vscode.WebviewPanel): void {
@@ -101,7 +101,7 @@ export class InspectPanel implements vscode.Disposable {
   private sheetFor(node: TreeNode): FactSheet | undefined {
     const base = node.sheet?.();
     const conn = this.ctx.connection(node.engineKey);
-    const c = conn?.topology?.containers.find((x) => x.id === node.facts?.containerId);
+    const c = conn?.topology?.containers.find((x) => x.id === node.targets?.containerId);
     if (base && c && conn?.topology && this.storage?.containerId === c.id && base.kind === 'Container') {
       return containerSheet(node.engineKey, conn.topology, c, this.storage.value);
     }
@@ -144,7 +144,7 @@ export class InspectPanel implements vscode.Disposable {
   }
 
   private async loadStorage(node: TreeNode): Promise<void> {
-    const id = node.facts?.containerId;
+    const id = node.targets?.containerId;
     const conn = this.ctx.connection(node.engineKey);
     if (!id || !conn || this.storage?.containerId === id) return;
     try {
@@ -158,7 +158,7 @@ export class InspectPanel implements vscode.Disposable {
 
   /** Who listens in the shown container, read when its pane shows (a refresh does not read it). */
   private async loadListeners(node: TreeNode): Promise<void> {
-    const id = node.facts?.containerId;
+    const id = node.targets?.containerId;
     const conn = this.ctx.connection(node.engineKey);
     const topology = conn?.topology;
     const c = topology?.containers.find((x) => x.id === id);

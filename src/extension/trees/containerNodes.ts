@@ -13,7 +13,7 @@ import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { UPDATING } from './networkNodes';
-import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
+import { contextValueFor, type NodeTargets, type TreeNode } from './treeNode';
 
 /** Above this a `docker diff` is cut short in the tree; the inspect pane is the place for more. */
 const DIFF_LIMIT = 500;
@@ -37,7 +37,7 @@ export function containerNodes(engine: string, topology: Topology, provisional: 
 function containerNode(engine: string, topology: Topology, c: ContainerNode, provisional: ReadonlySet<string>): TreeNode {
   const primary = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ n, e })));
   const first = primary.find((x) => x.e.ipv4) ?? primary[0];
-  const facts: NodeFacts = {
+  const targets: NodeTargets = {
     subject: subjects.container(c.id),
     traceEndpoint: c.name,
     containerId: c.id,
@@ -49,7 +49,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   const id = (group: string, key: string | number) => nodeIds.containerDetail(engine, c.id, group, key);
   const children: TreeNode[] = [];
   for (const { n, e } of primary) {
-    const ef: NodeFacts = {
+    const ef: NodeTargets = {
       subject: subjects.endpoint(n.id, c.id),
       traceEndpoint: c.name,
       ...(e.ipv4 ? { ip: e.ipv4 } : {}),
@@ -67,7 +67,7 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
       icon: { id: 'type-hierarchy', color: 'charts.blue' },
       contextValue: contextValueFor('containerNetwork', ef),
       children: [],
-      facts: ef,
+      targets: ef,
       engineKey: engine,
     });
   }
@@ -136,13 +136,13 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   return {
     id: nodeIds.container(engine, c.id),
     label: c.name,
-    description: provisional.has(provisionalKey.container(c.id)) ? `${c.image} · ${UPDATING}` : [c.state === 'running' ? null : c.state, facts.ip, c.image].filter(Boolean).join(' · '),
+    description: provisional.has(provisionalKey.container(c.id)) ? `${c.image} · ${UPDATING}` : [c.state === 'running' ? null : c.state, targets.ip, c.image].filter(Boolean).join(' · '),
     tooltip: sheetMarkdown(sheet()),
     icon: stateIcon(c.state),
-    contextValue: contextValueFor('container', facts, ['inspect', 'raw']),
+    contextValue: contextValueFor('container', targets, ['inspect', 'raw']),
     children,
     expanded: false,
-    facts,
+    targets,
     sheet,
     engineKey: engine,
   };

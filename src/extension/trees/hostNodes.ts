@@ -12,7 +12,7 @@ import { sheetMarkdown } from '../facts/sheetMarkdown';
 import { markdownText } from '../text/markdownText';
 import { nodeIds, publishKey } from './nodeIds';
 import { subjects } from '../../protocol/subject';
-import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
+import { contextValueFor, type NodeTargets, type NodeIcon, type TreeNode } from './treeNode';
 
 const IFACE_ICON: Partial<Record<string, NodeIcon>> = {
   loopback: { id: 'sync' },
@@ -119,7 +119,7 @@ function interfaceDescription(i: HostInterfaceNode, topology: Topology): string 
 }
 
 function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode): TreeNode {
-  const facts: NodeFacts = {
+  const targets: NodeTargets = {
     captureInterface: i.name,
     ...(i.mac ? { mac: i.mac } : {}),
     ...(i.kind === 'veth' ? { veth: i.name } : {}),
@@ -137,10 +137,10 @@ function interfaceNode(engine: string, topology: Topology, i: HostInterfaceNode)
     description: interfaceDescription(i, topology),
     tooltip: sheetMarkdown(sheet()),
     icon: up ? baseIcon : { id: baseIcon.id, color: 'disabledForeground' },
-    contextValue: contextValueFor('hostInterface', facts, ['inspect', `if-${i.kind}`]),
+    contextValue: contextValueFor('hostInterface', targets, ['inspect', `if-${i.kind}`]),
     children: ports.map((p) => interfaceNode(engine, topology, p)),
     expanded: false,
-    facts,
+    targets,
     sheet,
     engineKey: engine,
   };
@@ -152,15 +152,15 @@ function netnsNode(engine: string, topology: Topology, ns: NamedNetns): TreeNode
   const children: TreeNode[] = ifaces.map((i): TreeNode => {
     const usable = i.addresses.filter((a) => !isLinkLocal(a.address));
     const addr = usable.map((a) => `${a.address}/${a.prefixLen}`).join(', ');
-    const facts: NodeFacts = { ...(i.mac ? { mac: i.mac } : {}), ...(usable[0] ? { ip: usable[0].address, traceEndpoint: usable[0].address } : {}) };
+    const targets: NodeTargets = { ...(i.mac ? { mac: i.mac } : {}), ...(usable[0] ? { ip: usable[0].address, traceEndpoint: usable[0].address } : {}) };
     return {
       id: nodeIds.netnsDetail(engine, ns.name, 'if', i.name),
       label: i.name,
       description: [i.kind === 'physical' ? null : i.kind, addr || null].filter(Boolean).join(' · '),
       icon: IFACE_ICON[i.kind] ?? { id: 'symbol-interface' },
-      contextValue: contextValueFor('netnsInterface', facts),
+      contextValue: contextValueFor('netnsInterface', targets),
       children: [],
-      facts,
+      targets,
       engineKey: engine,
     };
   });
@@ -176,14 +176,14 @@ function netnsNode(engine: string, topology: Topology, ns: NamedNetns): TreeNode
     icon: { id: 'symbol-namespace' },
     contextValue: contextValueFor('netns', { subject: subjects.netns(ns.name) }, ['inspect']),
     children,
-    facts: { subject: subjects.netns(ns.name) },
+    targets: { subject: subjects.netns(ns.name) },
     sheet,
     engineKey: engine,
   };
 }
 
 function publishNode(engine: string, topology: Topology, p: Publish): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p), traceEndpoint: p.containerName };
+  const targets: NodeTargets = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p), traceEndpoint: p.containerName };
   const sheet = () => publishSheet(engine, topology, p);
   const id = nodeIds.hostDetail(engine, 'publishes', publishKey(p));
   return {
@@ -192,13 +192,13 @@ function publishNode(engine: string, topology: Topology, p: Publish): TreeNode {
     description: p.containerName,
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
-    contextValue: contextValueFor('publish', facts, ['inspect']),
+    contextValue: contextValueFor('publish', targets, ['inspect']),
     children: [
       leaf(`${id}/dnat`, p.dnatRule ? `DNAT ${p.dnatRule.table}/${p.dnatRule.chain} #${p.dnatRule.index}` : 'DNAT rule not found', p.dnatRule?.raw, 'shield', 'rule', engine, p.dnatRule ? markdownText(ruleText(p.dnatRule)) : undefined),
       leaf(`${id}/forward`, p.filterRule ? `FORWARD ${p.filterRule.table}/${p.filterRule.chain} #${p.filterRule.index}` : 'FORWARD rule not found', p.filterRule?.raw, 'shield', 'rule', engine, p.filterRule ? markdownText(ruleText(p.filterRule)) : undefined),
       leaf(`${id}/proxy`, p.proxy ? `docker-proxy pid ${p.proxy.pid}` : 'no docker-proxy', p.proxy?.args, 'server-process', 'proxy', engine, p.proxy ? markdownText(p.proxy.args) : undefined),
     ],
-    facts,
+    targets,
     sheet,
     engineKey: engine,
   };

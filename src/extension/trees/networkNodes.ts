@@ -8,7 +8,7 @@ import { nodeIds } from './nodeIds';
 import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
-import { contextValueFor, type NodeFacts, type NodeIcon, type TreeNode } from './treeNode';
+import { contextValueFor, type NodeTargets, type NodeIcon, type TreeNode } from './treeNode';
 
 const DRIVER_ORDER = ['bridge', 'host', 'null', 'macvlan', 'ipvlan', 'overlay'];
 
@@ -32,7 +32,7 @@ export function networkNodes(engine: string, topology: Topology, provisional: Re
 
 function networkNode(engine: string, topology: Topology, n: NetworkNode, provisional: ReadonlySet<string>): TreeNode {
   const sheet = () => networkSheet(engine, topology, n);
-  const facts: NodeFacts = {
+  const targets: NodeTargets = {
     subject: subjects.network(n.id),
     ...(n.bridge && n.bridgePresent !== false ? { captureInterface: n.bridge } : {}),
     ...(n.gateways[0] ? { ip: n.gateways[0] } : {}),
@@ -46,7 +46,7 @@ function networkNode(engine: string, topology: Topology, n: NetworkNode, provisi
       tooltip: `Host interface this ${markdownText(n.driver)} network's containers sit on`,
       icon: { id: 'circuit-board' },
       contextValue: contextValueFor('parentInterface', { captureInterface: n.parent }),
-      facts: { captureInterface: n.parent },
+      targets: { captureInterface: n.parent },
       children: [],
       engineKey: engine,
     });
@@ -59,10 +59,10 @@ function networkNode(engine: string, topology: Topology, n: NetworkNode, provisi
     description: provisional.has(provisionalKey.network(n.id)) ? `${n.driver} · ${UPDATING}` : networkDescription(n),
     tooltip: sheetMarkdown(sheet()),
     icon: networkIcon(n),
-    contextValue: contextValueFor('network', facts, ['inspect', 'raw', `driver-${n.driver.replace(/[^a-z0-9]/gi, '')}`]),
+    contextValue: contextValueFor('network', targets, ['inspect', 'raw', `driver-${n.driver.replace(/[^a-z0-9]/gi, '')}`]),
     children,
     expanded: n.endpoints.length > 0 && n.endpoints.length <= 20,
-    facts,
+    targets,
     sheet,
     engineKey: engine,
   };
@@ -79,7 +79,7 @@ function endpointDescription(n: NetworkNode, ep: Endpoint): string {
 function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint, provisional: ReadonlySet<string>): TreeNode {
   const container = topology.containers.find((c) => c.id === ep.containerId);
   const running = container ? container.state === 'running' : true;
-  const facts: NodeFacts = {
+  const targets: NodeTargets = {
     subject: subjects.endpoint(n.id, ep.containerId),
     traceEndpoint: ep.containerName,
     containerId: ep.containerId,
@@ -119,10 +119,10 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
     description: provisional.has(provisionalKey.endpoint(n.id, ep.containerId)) ? UPDATING : endpointDescription(n, ep),
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'vm', color: running ? 'charts.green' : 'disabledForeground' },
-    contextValue: contextValueFor('endpoint', facts, ['inspect', 'raw']),
+    contextValue: contextValueFor('endpoint', targets, ['inspect', 'raw']),
     children,
     expanded: false,
-    facts,
+    targets,
     sheet,
     engineKey: engine,
   };

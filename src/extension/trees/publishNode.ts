@@ -4,7 +4,7 @@ import { publishText } from '../../protocol/facts/format';
 import { markdownText } from '../text/markdownText';
 import { publishKey } from './nodeIds';
 import { subjects } from '../../protocol/subject';
-import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
+import { contextValueFor, type NodeTargets, type TreeNode } from './treeNode';
 
 export function publishNode(
   p: Publish,
@@ -12,16 +12,16 @@ export function publishNode(
   engine: string,
   description: string,
 ): TreeNode {
-  const facts: NodeFacts = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p) };
+  const targets: NodeTargets = { publish: { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, subject: subjects.publish(p) };
   return {
     id: nodeId('pub', publishKey(p)),
     label: publishText(p),
     description,
     tooltip: p.dnatRule ? `DNAT: ${markdownText(p.dnatRule.raw)}` : 'No DNAT rule found for this publish',
     icon: { id: 'plug', color: p.dnatRule ? 'charts.green' : 'charts.yellow' },
-    contextValue: contextValueFor('publish', facts),
+    contextValue: contextValueFor('publish', targets),
     children: [],
-    facts,
+    targets,
     engineKey: engine,
   };
 }

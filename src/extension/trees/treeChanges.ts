@@ -24,7 +24,7 @@ function signatureOf(n: TreeNode, children: readonly TreeNode[]): string {
     n.expanded ?? null,
     n.lazy ?? null,
     n.action ?? null,
-    n.facts ?? null,
+    n.targets ?? null,
     children.map((c) => c.id),
   ]);
 }

@@ -14,7 +14,7 @@ export interface NodeIcon {
 }
 
 /** What commands on a node act on. Each present field enables the matching menu entry. */
-export interface NodeFacts {
+export interface NodeTargets {
   readonly ip?: string;
   readonly mac?: string;
   readonly veth?: string;
@@ -45,7 +45,7 @@ export interface TreeNode {
   readonly expanded?: boolean;
   /** children fetched from the engine when the node is expanded */
   readonly lazy?: { readonly kind: 'storage' | 'diff'; readonly containerId: string };
-  readonly facts?: NodeFacts;
+  readonly targets?: NodeTargets;
   /** the inspect pane's content for this node */
   readonly sheet?: () => FactSheet;
   /** what clicking the item does besides selecting it (error items: retry, open settings) */
@@ -53,15 +53,15 @@ export interface TreeNode {
   readonly engineKey: string;
 }
 
-/** Builds a contextValue from a kind and the capabilities its facts enable. */
-export function contextValueFor(kind: string, facts: NodeFacts | undefined, extra: readonly string[] = []): string {
+/** Builds a contextValue from a kind and the capabilities its targets enable. */
+export function contextValueFor(kind: string, targets: NodeTargets | undefined, extra: readonly string[] = []): string {
   const caps: string[] = [kind, ...extra];
-  if (facts?.ip) caps.push('ip');
-  if (facts?.mac) caps.push('mac');
-  if (facts?.veth) caps.push('veth');
-  if (facts?.captureInterface) caps.push('capture');
-  if (facts?.publish) caps.push('browse');
-  if (facts?.traceEndpoint) caps.push('trace');
-  if (facts?.subject && facts.subject.kind !== 'host') caps.push('topology');
+  if (targets?.ip) caps.push('ip');
+  if (targets?.mac) caps.push('mac');
+  if (targets?.veth) caps.push('veth');
+  if (targets?.captureInterface) caps.push('capture');
+  if (targets?.publish) caps.push('browse');
+  if (targets?.traceEndpoint) caps.push('trace');
+  if (targets?.subject && targets.subject.kind !== 'host') caps.push('topology');
   return `;${caps.join(';')};`;
 }

@@ -20,7 +20,7 @@ describe('Host view over the recorded lab', () => {
     assert.equal(userBridge.description, 'nle-net · 192.168.0.1');
     const port = child(userBridge, 'vethc37d780');
     assert.equal(port.description, '→ container nle-db eth0');
-    assert.equal(port.facts?.captureInterface, 'vethc37d780');
+    assert.equal(port.targets?.captureInterface, 'vethc37d780');
   });
 
   it('keeps bridges Docker did not make apart, with the netns on the other end of their veths', () => {
@@ -68,12 +68,12 @@ describe('Containers view over the recorded lab', () => {
   });
 
   it('fetches layers and docker diff only when expanded, and shows them from the engine', () => {
-    assert.deepEqual(child(web, 'Layers').lazy, { kind: 'storage', containerId: web.facts?.containerId });
+    assert.deepEqual(child(web, 'Layers').lazy, { kind: 'storage', containerId: web.targets?.containerId });
     assert.equal(child(web, 'Changes (docker diff)').lazy?.kind, 'diff');
-    const layers = storageNodes('local', web.facts!.containerId!, labLayers());
+    const layers = storageNodes('local', web.targets!.containerId!, labLayers());
     assert.deepEqual(layers.map((l) => l.label), ['MergedDir', 'UpperDir', 'WorkDir', 'LowerDir 1', 'LowerDir 2']);
     assert.match(layers[1]!.description!, /^\/var\/lib\/docker\/overlay2\/[0-9a-f]{64}\/diff$/);
-    const diff = diffNodes('local', web.facts!.containerId!, labDiff());
+    const diff = diffNodes('local', web.targets!.containerId!, labDiff());
     const added = diff.find((d) => d.label === '/www/nle.txt');
     assert.equal(added?.description, 'added');
     assert.equal(diff.find((d) => d.label === '/www')?.description, 'changed');

@@ -31,8 +31,8 @@ describe('Networks view over the recorded lab', () => {
   it('lists the endpoints with IP and host veth, and the macvlan parent', () => {
     const db = child(child(root, 'nle-net'), 'nle-db');
     assert.equal(db.description, '192.168.0.2 · vethc37d780');
-    assert.equal(db.facts?.veth, 'vethc37d780');
-    assert.equal(db.facts?.mac, '02:42:c0:a8:00:02');
+    assert.equal(db.targets?.veth, 'vethc37d780');
+    assert.equal(db.targets?.mac, '02:42:c0:a8:00:02');
     for (const cap of ['endpoint', 'inspect', 'ip', 'mac', 'veth', 'capture', 'trace']) assert.ok(db.contextValue.includes(`;${cap};`), `${cap} missing from ${db.contextValue}`);
     const mac = child(root, 'nle-mac');
     assert.equal(mac.children[0]?.label, 'parent nle-mvp0');
@@ -40,15 +40,15 @@ describe('Networks view over the recorded lab', () => {
   });
 
   it('shows a multi-homed container on both of its networks with its own address on each', () => {
-    assert.equal(child(child(root, 'nle-net'), 'nle-multi').facts?.ip, '192.168.0.4');
-    assert.equal(child(child(root, 'nle-internal'), 'nle-multi').facts?.ip, '192.168.16.2');
+    assert.equal(child(child(root, 'nle-net'), 'nle-multi').targets?.ip, '192.168.0.4');
+    assert.equal(child(child(root, 'nle-internal'), 'nle-multi').targets?.ip, '192.168.16.2');
   });
 
   it('follows a publish to its DNAT rule under the endpoint on docker0', () => {
     const web = child(child(root, 'bridge'), 'nle-web');
     const pub = child(web, '127.0.0.1:28381 → 172.17.0.8:80/tcp');
     assert.equal(pub.description, 'DNAT DOCKER #15');
-    assert.deepEqual(pub.facts?.publish, { hostIp: '127.0.0.1', hostPort: 28381, protocol: 'tcp' });
+    assert.deepEqual(pub.targets?.publish, { hostIp: '127.0.0.1', hostPort: 28381, protocol: 'tcp' });
     assert.match(pub.contextValue, /;browse;/);
   });
 

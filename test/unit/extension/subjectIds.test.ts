@@ -24,7 +24,7 @@ describe('one id scheme: subjects for the trees, the graph and the panes', () =>
     let n = 0;
     for (const v of VIEWS) {
       for (const node of trees[v].values()) {
-        const s = node.facts?.subject;
+        const s = node.targets?.subject;
         if (!s) continue;
         n++;
         const target = subjectNode('local', s);
@@ -46,7 +46,7 @@ describe('one id scheme: subjects for the trees, the graph and the panes', () =>
     }
     assert.ok(opened > 20, `only ${opened} drawn items checked`);
     const focused = new Set<string>();
-    for (const v of VIEWS) for (const node of trees[v].values()) if (node.facts?.subject && node.facts.subject.kind !== 'host') focused.add(subjectKey(node.facts.subject));
+    for (const v of VIEWS) for (const node of trees[v].values()) if (node.targets?.subject && node.targets.subject.kind !== 'host') focused.add(subjectKey(node.targets.subject));
     // what the graph does not draw: host interfaces it has no place for (lo …) and the host and
     // none networks, which have no device of their own (an endpoint without an item of its own
     // focuses its container)
