@@ -14,7 +14,7 @@ import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
 import { createSshShell } from './host/sshShell';
-import { createContainerShell, type ContainerShellOptions } from './host/containerShell';
+import { createContainerShell, type HelperOptions } from './host/containerShell';
 import { collectContainerListeners, collectHostFacts, failedHostFacts } from './host/collect';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
@@ -52,8 +52,8 @@ export interface SessionOptions {
    * Choosing `container` is the consent to run it: `auto` never picks it.
    */
   readonly hostShell?: 'auto' | 'local' | 'ssh' | 'none' | 'container';
-  /** the helper container's image (netlens.helperImage) and whether it may be pulled */
-  readonly helper?: ContainerShellOptions['image'];
+  /** the helper container's image (netlens.helperImage), whether it may be pulled, and who consents */
+  readonly helper?: HelperOptions;
   readonly ssh?: SshTarget;
   /** environment to resolve DOCKER_HOST / DOCKER_CONTEXT / HOME from (default process.env) */
   readonly env?: Readonly<Record<string, string | undefined>>;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { createSession } from '../core/session';
+import { helperConsent } from './engines/helperConsent';
 import { formatTrace, tracePacket, traceReadingListeners } from '../core/trace';
 import type { NetlensApi } from './api';
 import { registerBrowserCommands } from './commands/browserCommands';
@@ -23,7 +24,9 @@ import { wireTopologyPanel } from './topologyWiring';
 const traceEngine: TraceEngine = { tracePacket, formatTrace, traceReadingListeners };
 
 export function activate(context: vscode.ExtensionContext): NetlensApi {
-  const ctx = new NetlensContext(createSession);
+  // the `container` host shell asks before its first privileged helper on an engine
+  const consent = helperConsent(context.globalState);
+  const ctx = new NetlensContext((opts) => createSession(opts.hostShell === 'container' ? { ...opts, helper: { ...opts.helper, consent } } : opts));
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
   const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) });

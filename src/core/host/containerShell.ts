@@ -16,16 +16,32 @@ import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { engineGet } from '../docker/engineRequest';
 import { endpointOfClient, requestTimeoutOfClient } from '../docker/client';
-import { NetlensError, errorMessage } from '../errors';
+import { NetlensError, errorMessage, isNetlensError } from '../errors';
 import { guardedRun, GUARD_GRACE_S } from './runGuard';
 import { CappedBuffer, DEFAULT_SHELL_TIMEOUT_MS, MAX_SHELL_STDERR, MAX_SHELL_STDOUT, positiveOr, ShellTimeoutError, shellTimeoutMessage, type HostShell, type ShellLimits, type ShellResult } from './shell';
-import { HELPER_EXPIRES_LABEL, HELPER_LABEL, HELPER_SAYS, helperCreateBody } from './helper/helperSpec';
+import { describeHelper, HELPER_EXPIRES_LABEL, HELPER_LABEL, HELPER_SAYS, helperCreateBody } from './helper/helperSpec';
 import { chooseHelperImage, type ChooseImageOptions, type HelperImageChoice } from './helper/helperImage';
 import { StreamFrames } from './helper/streamFrames';
 
+export interface HelperConsentRequest {
+  readonly engineUrl: string;
+  readonly image: HelperImageChoice;
+  /** exactly what will run (describeHelper) */
+  readonly description: string;
+}
+
+export interface HelperOptions extends Pick<ChooseImageOptions, 'configured' | 'allowPull' | 'pullTimeoutMs'> {
+  /**
+   * Asked once per shell, after the image is chosen and before any helper is created (the editor
+   * shows a modal; the CLI passes none — its flag is the consent). Its wait is the user's, so it
+   * is outside the run's limit. A no is kept: later runs fail at once with the same reason.
+   */
+  readonly consent?: (request: HelperConsentRequest) => Promise<boolean>;
+}
+
 export interface ContainerShellOptions extends ShellLimits {
   /** netlens.helperImage (see helperImage.ts); `allowPull: false` never pulls */
-  readonly image?: Pick<ChooseImageOptions, 'configured' | 'allowPull' | 'pullTimeoutMs'>;
+  readonly image?: HelperOptions;
   readonly log?: (message: string) => void;
 }
 
@@ -48,6 +64,22 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
   const log = options.log ?? (() => undefined);
   let image: HelperImageChoice | null = null;
   let entered: string | null = null;
+  /** the image chosen and the consent given (or refused), once per shell */
+  let prepared: Promise<void> | null = null;
+  let refused: NetlensError | null = null;
+
+  const prepare = async (signal: AbortSignal | undefined): Promise<void> => {
+    const linked = AbortSignal.any([AbortSignal.timeout(options.image?.pullTimeoutMs ?? 120_000), ...(signal ? [signal] : [])]);
+    image = await chooseHelperImage(docker, { ...options.image, signal: linked }).catch((e: unknown) => {
+      throw e instanceof NetlensError ? e : new NetlensError('SHELL', `helper container: cannot choose an image: ${errorMessage(e)}`, engineUrl, { cause: e });
+    });
+    log(`helper image ${image.image} (${image.how === 'present' ? 'already on the engine' : image.how === 'configured' ? 'the configured one, present' : 'pulled'})`);
+    const consent = options.image?.consent;
+    if (consent && !(await consent({ engineUrl, image, description: describeHelper(image.image) }))) {
+      refused = new NetlensError('SHELL', `the helper container was not allowed on ${engineUrl}, so there are no host facts (change netlens.hostShell to allow it)`, engineUrl);
+      throw refused;
+    }
+  };
 
   /** One Engine API call under the run's signal and its own limit. */
   const call = <T>(what: string, runSignal: AbortSignal, f: (signal: AbortSignal) => Promise<T>): Promise<T> => {
@@ -81,7 +113,7 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
 
   async function runOnce(script: string, runSignal: AbortSignal, out: CappedBuffer, err: CappedBuffer, tried: { text: string }): Promise<number> {
     await sweepStale(runSignal);
-    image ??= await chooseHelperImage(docker, { ...options.image, signal: runSignal });
+    if (!image) throw new NetlensError('SHELL', 'helper container: no image chosen', tried.text);
     tried.text = `helper container (${image.image}) on ${engineUrl}`;
     const guarded = guardedRun(script, timeoutMs);
     const [, , , marker, deadline] = guarded.args;
@@ -148,9 +180,17 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
     get entered() {
       return entered;
     },
-    run(script, signal) {
+    async run(script, signal) {
       const tried = { text: `helper container on ${engineUrl}` };
-      if (signal?.aborted) return Promise.reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried.text));
+      if (signal?.aborted) throw new NetlensError('SHELL', 'host shell run aborted before it started', tried.text);
+      const preparing = (prepared ??= prepare(signal));
+      try {
+        await preparing;
+      } catch (e) {
+        // an image that could not be had is tried again next run; a refusal (or a bad name) is kept
+        if (e !== refused && !(isNetlensError(e) && e.code === 'BAD_INPUT') && prepared === preparing) prepared = null;
+        throw e;
+      }
       const controller = new AbortController();
       const out = new CappedBuffer(maxStdout);
       const err = new CappedBuffer(MAX_SHELL_STDERR);
@@ -168,7 +208,7 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
       aborted.catch(() => undefined);
       const work = runOnce(script, controller.signal, out, err, tried);
       work.catch(() => undefined);
-      return Promise.race([work, aborted])
+      return await Promise.race([work, aborted])
         .then((code): ShellResult => {
           if (out.over) throw new NetlensError('SHELL', `the helper container printed more than ${maxStdout} bytes; stopped`, tried.text);
           const said = HELPER_SAYS.exec(out.text());

@@ -18,7 +18,7 @@ import { createSession, type SessionOptions } from '../../../src/core/session';
 import { createContainerShell } from '../../../src/core/host/containerShell';
 import { createDockerClient } from '../../../src/core/docker/client';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
-import { HELPER_EXPIRES_LABEL, HELPER_LABEL } from '../../../src/core/host/helper/helperSpec';
+import { HELPER_EXPIRES_LABEL, HELPER_LABEL, HELPER_SCRIPT } from '../../../src/core/host/helper/helperSpec';
 import { ShellTimeoutError } from '../../../src/core/host/shell';
 import type { Topology } from '../../../src/core/model/types';
 import { IMAGE, docker, freePort, removeLab, requireRealEngine, run } from '../../support/lab';
@@ -234,6 +234,42 @@ describe('host integration: the container host shell (a helper container on the 
         spawnSync('docker', ['rm', '-f', `${P}stale`, `${P}live`]);
       }
     });
+  });
+
+  it('the CLI: --host-shell container is the consent; the host is joined; a bad --helper-image is refused before anything runs', () => {
+    const cliPath = join(__dirname, '../../../../dist/cli.js');
+    const cli = (...args: string[]) => spawnSync('node', [cliPath, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    const r = cli('topology', '--host-shell', 'container', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const t = JSON.parse(r.stdout) as Topology;
+    assert.match(t.host?.target ?? '', /^container netlens-busybox:1 on unix:\/\/\/var\/run\/docker\.sock: .*mount namespace of/);
+    assert.ok(t.publishes.find((p) => p.containerName === `${P}web`)?.dnatRule, 'the publish is not joined to its rule');
+    const bad = cli('topology', '--host-shell', 'container', '--helper-image', 'x; rm -rf /', '--json');
+    assert.equal(bad.status, 0, bad.stderr);
+    assert.match((JSON.parse(bad.stdout) as Topology).gaps.map((g) => g.reason).join('\n'), /not an image reference/);
+    assert.deepEqual(helpers(), []);
+  });
+
+  it('consent: asked once, before any helper exists, with exactly what will run; a no is kept and nothing runs', async () => {
+    const client = createDockerClient(resolveEngineEndpoint({ env: { ...process.env, DOCKER_HOST: undefined } }));
+    const asked: string[] = [];
+    const no = createContainerShell(client, { image: { ...NEVER_PULL, consent: async (r) => (asked.push(r.description), assert.deepEqual(helpers(), []), false) } });
+    await assert.rejects(no.run('echo hi'), /not allowed/);
+    await assert.rejects(no.run('echo hi'), /not allowed/);
+    assert.equal(asked.length, 1, 'asked again after a no');
+    assert.match(asked[0]!, /"PidMode":"host".*"NetworkMode":"host"/);
+    assert.ok(asked[0]!.includes(HELPER_SCRIPT), 'the description does not show the script');
+    assert.ok(asked[0]!.includes(IMAGE));
+    await no.dispose();
+    let yesAsked = 0;
+    const yes = createContainerShell(client, { image: { ...NEVER_PULL, consent: async () => (yesAsked++, true) } });
+    try {
+      assert.equal((await yes.run('echo one')).stdout.trim(), 'one');
+      assert.equal((await yes.run('echo two')).stdout.trim(), 'two');
+      assert.equal(yesAsked, 1);
+    } finally {
+      await yes.dispose();
+    }
   });
 
   it('the first line says which image and namespace; the guard output is not part of stdout', async () => {

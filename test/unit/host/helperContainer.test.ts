@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { StreamFrames } from '../../../src/core/host/helper/streamFrames';
+import { busyboxTags } from '../../../src/core/host/helper/helperImage';
+import { checkImageRef, helperCreateBody, HELPER_CAPABILITIES, HELPER_SCRIPT } from '../../../src/core/host/helper/helperSpec';
+import { GUARD_BOOTSTRAP } from '../../../src/core/host/runGuard';
+import { chooseHostShell } from '../../../src/core/session';
+import { engineSpec } from '../../../src/extension/engines/engineSpecs';
+
+function frame(stream: number, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+describe('helper container: stream frames, image choice, the create request', () => {
+  it('demultiplexes stdout and stderr frames cut anywhere, also inside a header', () => {
+    const wire = Buffer.concat([frame(1, 'out one\n'), frame(2, 'err\n'), frame(1, ''), frame(1, 'out two')]);
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const got: string[] = [];
+      const frames = new StreamFrames((s, p) => got.push(`${s}:${p.toString()}`));
+      frames.push(wire.subarray(0, cut));
+      frames.push(wire.subarray(cut));
+      assert.deepEqual(got, ['1:out one\n', '2:err\n', '1:', '1:out two'], `cut at ${cut}`);
+      assert.equal(frames.leftover, 0);
+    }
+    const half = new StreamFrames(() => undefined);
+    half.push(frame(1, 'abcdef').subarray(0, 10));
+    assert.equal(half.leftover, 10);
+  });
+
+  it('finds busybox images by name, the official name first; nothing else', () => {
+    assert.deepEqual(
+      busyboxTags([{ RepoTags: ['alpine:3'] }, { RepoTags: ['netlens-busybox:1'] }, { RepoTags: ['registry.local:5000/tools/busybox:1.36', 'busybox:stable'] }, { RepoTags: null }, { RepoTags: ['<none>:<none>'] }]),
+      ['busybox:stable', 'registry.local:5000/tools/busybox:1.36', 'netlens-busybox:1'],
+    );
+    assert.deepEqual(busyboxTags([{ RepoTags: ['nginx:latest'] }]), []);
+  });
+
+  it('refuses an image name that is not a reference before anything is sent', () => {
+    for (const bad of ['x; rm -rf /', 'Busybox', '', '-v', 'a b', 'busybox:$(id)']) assert.throws(() => checkImageRef(bad), /not an image reference/, bad);
+    for (const good of ['busybox', 'busybox:stable', 'ghcr.io/me/tools:1.0', 'busybox@sha256:' + 'a'.repeat(64)]) assert.equal(checkImageRef(good), good);
+  });
+
+  it('the create request: host PID/network/UTS, a fixed capability set instead of Privileged, AutoRemove, labels, argv only', () => {
+    const body = helperCreateBody({ image: 'busybox:stable', runId: 'abc', marker: 'NLENDx', deadlineS: 35, expires: 1000 }) as {
+      Cmd: string[];
+      Labels: Record<string, string>;
+      HostConfig: Record<string, unknown>;
+      OpenStdin: boolean;
+      StdinOnce: boolean;
+      Tty: boolean;
+    };
+    assert.deepEqual(body.Cmd, ['/bin/sh', '-c', HELPER_SCRIPT, 'nl-helper', 'NLENDx', '35', GUARD_BOOTSTRAP]);
+    assert.deepEqual(body.Labels, { 'netlens.helper': '1', 'netlens.helper.run': 'abc', 'netlens.helper.expires': '1000' });
+    assert.equal(body.HostConfig.PidMode, 'host');
+    assert.equal(body.HostConfig.NetworkMode, 'host');
+    assert.equal(body.HostConfig.AutoRemove, true);
+    assert.equal(body.HostConfig.Privileged, undefined);
+    assert.deepEqual(body.HostConfig.CapDrop, ['ALL']);
+    assert.deepEqual(body.HostConfig.CapAdd, [...HELPER_CAPABILITIES]);
+    assert.deepEqual([body.OpenStdin, body.StdinOnce, body.Tty], [true, true, false]);
+  });
+
+  it('the helper script is valid POSIX sh (dash -n) and enters the host\'s /bin/sh, never a bare sh', () => {
+    const r = spawnSync('dash', ['-n', '-c', HELPER_SCRIPT], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(HELPER_SCRIPT, /-m sh |root" sh /);
+  });
+
+  it('`container` is chosen only when asked for: auto never picks it, and the settings carry the image', () => {
+    const tcp = { kind: 'tcp', url: 'tcp://10.0.0.5:2376', source: 'option', host: '10.0.0.5', port: 2376 } as const;
+    assert.equal(chooseHostShell(tcp, { hostShell: 'container' }).kind, 'container');
+    assert.notEqual(chooseHostShell(tcp, { hostShell: 'auto' }).kind, 'container');
+    const spec = engineSpec({ host: 'tcp://10.0.0.5:2376', hostShell: 'container' }, { hostShell: 'auto', ssh: {}, helperImage: 'busybox:1.36' }, 'x');
+    assert.ok(typeof spec !== 'string', String(spec));
+    assert.equal(spec.options.hostShell, 'container');
+    assert.deepEqual(spec.options.helper, { configured: 'busybox:1.36' });
+    assert.equal(typeof engineSpec({ hostShell: 'bogus' as never }, { hostShell: 'auto', ssh: {} }, 'x'), 'string');
+  });
+});
