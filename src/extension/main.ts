@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { createSession } from '../core/session';
 import { helperConsent } from './engines/helperConsent';
+import { watchHelperProposals } from './engines/helperProposal';
 import { formatTrace, tracePacket, traceReadingListeners } from '../core/trace';
 import type { NetlensApi } from './api';
 import { registerBrowserCommands } from './commands/browserCommands';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, new RawJsonDocuments(ctx)),
     vscode.window.registerWebviewPanelSerializer(INSPECT_VIEW_TYPE, inspect.serializer()),
     createStatusBar(ctx),
+    watchHelperProposals(ctx, context.globalState),
     ...registerViewCommands(deps),
     ...registerCopyCommands(deps),
     ...registerCaptureCommands(deps),

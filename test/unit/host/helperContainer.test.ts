@@ -6,6 +6,10 @@ import { checkImageRef, helperCreateBody, HELPER_CAPABILITIES, HELPER_SCRIPT } f
 import { GUARD_BOOTSTRAP } from '../../../src/core/host/runGuard';
 import { chooseHostShell } from '../../../src/core/session';
 import { engineSpec } from '../../../src/extension/engines/engineSpecs';
+import { helperProposal } from '../../../src/extension/engines/helperProposalReason';
+import { vmEngineName } from '../../../src/core/docker/vmEngine';
+import type { EngineEndpoint } from '../../../src/core/docker/types';
+import type { Topology } from '../../../src/core/model/types';
 
 function frame(stream: number, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -79,5 +83,34 @@ describe('helper container: stream frames, image choice, the create request', ()
     assert.equal(spec.options.hostShell, 'container');
     assert.deepEqual(spec.options.helper, { configured: 'busybox:1.36' });
     assert.equal(typeof engineSpec({ hostShell: 'bogus' as never }, { hostShell: 'auto', ssh: {} }, 'x'), 'string');
+  });
+});
+
+describe('helper container: when the editor proposes it', () => {
+  const endpoint = (e: Partial<EngineEndpoint> & Pick<EngineEndpoint, 'kind' | 'url'>): EngineEndpoint => ({ source: 'option', ...e });
+  const topo = (ep: EngineEndpoint, info: { os: string; name: string }, extra: Partial<Topology> = {}): Topology =>
+    ({ engine: { endpoint: ep, ...info }, gaps: [], host: { target: 'local' }, ...extra }) as unknown as Topology;
+
+  it('names the VM engines by their own marks, and nothing else', () => {
+    const local = endpoint({ kind: 'unix', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' });
+    assert.equal(vmEngineName(local, { os: 'Docker Desktop', name: 'docker-desktop' }), 'Docker Desktop');
+    assert.equal(vmEngineName(endpoint({ kind: 'unix', url: 'x', socketPath: '/Users/me/.colima/default/docker.sock' }), { os: 'Ubuntu 24.04', name: 'colima' }), 'Colima');
+    assert.equal(vmEngineName(endpoint({ kind: 'unix', url: 'x', contextName: 'orbstack', socketPath: '/Users/me/.orbstack/run/docker.sock' }), { os: 'OrbStack', name: 'orbstack' }), 'OrbStack');
+    assert.equal(vmEngineName(endpoint({ kind: 'unix', url: 'x', contextName: 'rancher-desktop', socketPath: '/Users/me/.rd/docker.sock' }), { os: 'Rancher Desktop WSL Distribution', name: 'lima-rancher-desktop' }), 'Rancher Desktop');
+    assert.equal(vmEngineName(endpoint({ kind: 'unix', url: 'x', socketPath: '/var/folders/x/podman/podman-machine-default-api.sock' }), { os: 'fedora', name: 'localhost.localdomain' }), 'Podman machine');
+    assert.equal(vmEngineName(local, { os: 'Debian GNU/Linux 12 (bookworm)', name: 'vm' }), null);
+  });
+
+  it('proposes on HOST_MISMATCH, for VM and remote tcp:// engines under auto; never when the user chose none or container', () => {
+    const local = endpoint({ kind: 'unix', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' });
+    const debian = { os: 'Debian GNU/Linux 12 (bookworm)', name: 'vm' };
+    const mismatch = topo(local, debian, { gaps: [{ subject: 'host', reason: 'hostname differs', code: 'HOST_MISMATCH' }] });
+    assert.match(helperProposal({ hostShell: 'local' }, mismatch) ?? '', /not on the engine's host/);
+    assert.equal(helperProposal({ hostShell: 'container' }, mismatch), null);
+    assert.equal(helperProposal({ hostShell: 'none' }, mismatch), null);
+    assert.match(helperProposal({ hostShell: 'auto' }, topo(local, { os: 'Docker Desktop', name: 'docker-desktop' })) ?? '', /VM \(Docker Desktop\)/);
+    const remote = endpoint({ kind: 'tcp', url: 'tcp://10.0.0.5:2376', host: '10.0.0.5', port: 2376 });
+    assert.match(helperProposal({ hostShell: 'auto' }, topo(remote, debian, { host: null })) ?? '', /no host shell/);
+    assert.equal(helperProposal({ hostShell: 'auto' }, topo(local, debian)), null);
   });
 });
