@@ -1,13 +1,13 @@
 /**
  * The `container` host shell against the real engine: over the unix socket and over tcp+TLS (a
  * TLS listener on 127.0.0.1, client certificate required, with certificates this test generates,
- * in front of the same engine), its model equals the local shell's — interfaces, veth joins,
+ * in front of the same engine) and over ssh:// (a real sshd on 127.0.0.1), its model equals the local shell's — interfaces, veth joins,
  * bridges, rules, publishes, listeners — and it leaves nothing behind: no container with the
  * helper label, no process of its run, also when the helper is killed halfway, cancelled, or
  * stopped at its limit, and a helper a crashed run left is removed by the next run.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { HELPER_EXPIRES_LABEL, HELPER_LABEL, HELPER_SCRIPT } from '../../../src/
 import { ShellTimeoutError } from '../../../src/core/host/shell';
 import type { Topology } from '../../../src/core/model/types';
 import { IMAGE, docker, freePort, removeLab, requireRealEngine, run } from '../../support/lab';
+import { startSshd, type RunningSshd } from '../../support/sshd';
 
 const P = 'nlh-helper-';
 const NEVER_PULL = { allowPull: false } as const;
@@ -33,7 +34,8 @@ function helpers(): string[] {
 /** processes whose command line holds `needle` (our runs' unique sleep arguments) */
 function processesWith(needle: string): string[] {
   const out = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout ?? '';
-  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
+  // not ps itself, nor the test's own `node -e` stand-in for netlens whose program text holds it
+  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo') && !l.includes('node -e'));
 }
 
 async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
@@ -171,6 +173,28 @@ describe('host integration: the container host shell (a helper container on the 
     });
   });
 
+  describe('over ssh:// (a real sshd on 127.0.0.1, docker system dial-stdio on its side)', () => {
+    let sshd: RunningSshd | null = null;
+    before(async () => {
+      sshd = await startSshd();
+    });
+    after(async () => {
+      await sshd?.stop();
+    });
+
+    it('the model equals the local shell\'s, and no helper is left', async () => {
+      const s = sshd!;
+      const url = `ssh://${s.username}@127.0.0.1:${s.port}`;
+      const t = await assertSameAsLocal(
+        { dockerHost: url, ssh: { host: '127.0.0.1', port: s.port, username: s.username, knownHostsPath: s.knownHostsPath, privateKeyPath: s.privateKeyPath }, env: { ...process.env, DOCKER_HOST: undefined, SSH_AUTH_SOCK: undefined } },
+        'ssh://',
+      );
+      assert.equal(t.engine.endpoint.kind, 'ssh');
+      assert.match(t.host!.target, /^container netlens-busybox:1 on ssh:\/\/.*mount namespace of/);
+      await until('the helper containers are gone', () => helpers().length === 0);
+    });
+  });
+
   describe('nothing is left behind', () => {
     const client = () => createDockerClient(resolveEngineEndpoint({ env: { ...process.env, DOCKER_HOST: undefined } }));
 
@@ -193,6 +217,27 @@ describe('host integration: the container host shell (a helper container on the 
       } finally {
         await shell.dispose();
         await result.catch(() => undefined);
+      }
+    });
+
+    it('netlens itself killed mid-run (SIGKILL, no cleanup of ours): the engine closes the helper\'s stdin, the guard kills the batch, AutoRemove takes the container', async () => {
+      const needle = `4${randomBytes(3).readUIntBE(0, 3)}.5`;
+      const outDir = join(__dirname, '../../../src');
+      const program = `
+        const { createContainerShell } = require(${JSON.stringify(join(outDir, 'core/host/containerShell.js'))});
+        const { createDockerClient } = require(${JSON.stringify(join(outDir, 'core/docker/client.js'))});
+        const { resolveEngineEndpoint } = require(${JSON.stringify(join(outDir, 'core/docker/connection.js'))});
+        const shell = createContainerShell(createDockerClient(resolveEngineEndpoint({ env: { HOME: process.env.HOME } })), { timeoutMs: 120000, image: { allowPull: false } });
+        shell.run('sleep ${needle}');`;
+      const child = spawn('node', ['-e', program], { stdio: 'ignore' });
+      try {
+        await until('the batch runs', () => processesWith(`sleep ${needle}`).length > 0, 20_000);
+        assert.ok(helpers().length > 0, 'no helper while the batch runs');
+        child.kill('SIGKILL');
+        await until('no process of the run', () => processesWith(`sleep ${needle}`).length === 0, 10_000);
+        await until('no helper container', () => helpers().length === 0, 10_000);
+      } finally {
+        child.kill('SIGKILL');
       }
     });
 
