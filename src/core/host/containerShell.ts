@@ -52,6 +52,10 @@ export interface ContainerHostShell extends HostShell {
   readonly entered: string | null;
 }
 
+function abortedBy(signal: AbortSignal, tried: string): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new NetlensError('SHELL', 'host shell run aborted', tried)), { once: true }));
+}
+
 /** Stale helpers are removed by the next run once this long past their own deadline. */
 const STALE_GRACE_S = 30;
 
@@ -68,8 +72,12 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
   let prepared: Promise<void> | null = null;
   let refused: NetlensError | null = null;
 
-  const prepare = async (signal: AbortSignal | undefined): Promise<void> => {
-    const linked = AbortSignal.any([AbortSignal.timeout(options.image?.pullTimeoutMs ?? 120_000), ...(signal ? [signal] : [])]);
+  /** ends what is shared by the runs (the image choice) when the shell is disposed */
+  const lifetime = new AbortController();
+
+  /** Shared by every run until it succeeds, so it is bound to the shell's life, not to one run's signal. */
+  const prepare = async (): Promise<void> => {
+    const linked = AbortSignal.any([AbortSignal.timeout(options.image?.pullTimeoutMs ?? 120_000), lifetime.signal]);
     image = await chooseHelperImage(docker, { ...options.image, signal: linked }).catch((e: unknown) => {
       throw e instanceof NetlensError ? e : new NetlensError('SHELL', `helper container: cannot choose an image: ${errorMessage(e)}`, engineUrl, { cause: e });
     });
@@ -183,10 +191,12 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
     async run(script, signal) {
       const tried = { text: `helper container on ${engineUrl}` };
       if (signal?.aborted) throw new NetlensError('SHELL', 'host shell run aborted before it started', tried.text);
-      const preparing = (prepared ??= prepare(signal));
+      const preparing = (prepared ??= prepare());
       try {
-        await preparing;
+        // a run cancelled while the user is still being asked ends now; the question stays for the next
+        await (signal ? Promise.race([preparing, abortedBy(signal, tried.text)]) : preparing);
       } catch (e) {
+        if (signal?.aborted) throw e;
         // an image that could not be had is tried again next run; a refusal (or a bad name) is kept
         if (e !== refused && !(isNetlensError(e) && e.code === 'BAD_INPUT') && prepared === preparing) prepared = null;
         throw e;
@@ -230,6 +240,7 @@ export function createContainerShell(docker: Dockerode, options: ContainerShellO
         });
     },
     async dispose() {
+      lifetime.abort();
       for (const c of [...running]) c();
       running.clear();
     },
