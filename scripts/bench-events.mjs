@@ -6,7 +6,8 @@
 // model the trees and the graph draw from first showed the change (the event applied at once, the
 // node marked provisional), (3) when a full snapshot confirmed it (provisional cleared, the new
 // endpoint with its IP). Also how many containers of the model were new objects after the
-// provisional change (the views redraw what changed; an unchanged container keeps its object).
+// provisional change, against the model drawn just before it (the views redraw what changed; an
+// unchanged container keeps its object).
 // Prints figures; asserts nothing. Used by scripts/bench.mjs at each count.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -29,7 +30,14 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
 
   /** predicates waited on, checked after every change of the model and every finished refresh */
   const waiters = [];
+  // the model as the views last drew it, before the change being waited for: what "objects new" counts against
+  let drawn;
+  let previous;
   const check = () => {
+    if (conn?.topology !== drawn) {
+      previous = drawn;
+      drawn = conn?.topology;
+    }
     for (const w of [...waiters]) {
       if (w.test()) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -45,7 +53,8 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
     });
 
   let queue;
-  const conn = new EngineConnection(
+  let conn;
+  conn = new EngineConnection(
     { key: 'bench', label: 'bench', options: { hostShell: 'local' }, hostShell: 'local', ssh: {} },
     { createSession, log: () => undefined, changed: check, wantsRefresh: (why, automatic) => void queue.request('bench', why, automatic) },
   );
@@ -67,22 +76,20 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
   const figures = {};
   try {
     // 1. docker start
-    let before = conn.topology;
     let t0 = now();
     const started = run(['start', name]);
     const [evStart, shownStart] = await Promise.all([until(eventAfter(t0, 'container', 'start'), 'the start event'), until(running, 'the container running in the model')]);
-    const changedObjects = conn.topology.containers.filter((c) => !before.containers.includes(c)).length;
+    const changedObjects = conn.topology.containers.filter((c) => !previous.containers.includes(c)).length;
     const refreshesBefore = refreshes;
     const confirmedStart = await until(() => refreshes > refreshesBefore && running() && !provisional(), 'a snapshot confirming the start');
     await started;
     figures.start = { event: evStart - t0, shown: shownStart - t0, confirmed: confirmedStart - t0, changedContainers: changedObjects, containers: conn.topology.containers.length };
 
     // 2. docker network connect
-    before = conn.topology;
     t0 = now();
     const connected = run(['network', 'connect', network, name]);
     const [evConnect, shownConnect] = await Promise.all([until(eventAfter(t0, 'network', 'connect'), 'the connect event'), until(() => endpointIn(network) !== undefined, 'the new endpoint in the model')]);
-    const changedNets = conn.topology.networks.filter((n) => !before.networks.includes(n)).length;
+    const changedNets = conn.topology.networks.filter((n) => !previous.networks.includes(n)).length;
     const r2 = refreshes;
     const confirmedConnect = await until(() => refreshes > r2 && endpointIn(network)?.ipv4 && !provisional(), 'a snapshot confirming the endpoint');
     await connected;
@@ -99,6 +106,6 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
 export function printEventLatency(label, f) {
   const r = (x) => `${x.toFixed(0)} ms`;
   console.log(`  event → view (the extension's EngineConnection + RefreshQueue, real engine; from the command issued):`);
-  console.log(`    docker start: event in ${r(f.start.event)}, model shows it ${r(f.start.shown)} (${f.start.changedContainers} of ${f.start.containers} container objects new), confirmed by a snapshot ${r(f.start.confirmed)}`);
-  console.log(`    docker network connect: event in ${r(f.connect.event)}, model shows it ${r(f.connect.shown)} (${f.connect.changedNetworks} of ${f.connect.networks} network objects new), confirmed with its IP ${r(f.connect.confirmed)}`);
+  console.log(`    docker start: event in ${r(f.start.event)}, model shows it ${r(f.start.shown)} (${r(Math.max(0, f.start.shown - f.start.event))} after the event) (${f.start.changedContainers} of ${f.start.containers} container objects new), confirmed by a snapshot ${r(f.start.confirmed)}`);
+  console.log(`    docker network connect: event in ${r(f.connect.event)}, model shows it ${r(f.connect.shown)} (${r(Math.max(0, f.connect.shown - f.connect.event))} after the event) (${f.connect.changedNetworks} of ${f.connect.networks} network objects new), confirmed with its IP ${r(f.connect.confirmed)}`);
 }

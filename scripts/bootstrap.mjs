@@ -1,15 +1,48 @@
-// Makes a fresh clone runnable: installs npm dependencies when missing, brings up the local Docker
-// engine and the test image when this machine can (scripts/lab/ensure-engine.sh), then builds.
-// Each step says what it does; a step that cannot be done here says why and the run goes on, so the
-// tests that need it fail with a precise reason instead of hanging.
-import { execFileSync } from 'node:child_process';
+// Makes a fresh clone runnable (`npm test`, `npm run demo` and `npm run bench` run this first):
+// installs the Debian packages the tests need and npm dependencies when missing, brings up the
+// local Docker engine and the test image when this machine can (scripts/lab/ensure-engine.sh, which
+// also installs the engine's packages, iproute2, iptables, bridge-utils, sshd, nftables, busybox),
+// then builds. .ci/run installs the same Debian packages up front; here each is installed only when
+// missing, as root. Each step says what it does; a step that cannot be done here says why and the
+// run goes on, so the tests that need it fail with a precise reason instead of hanging.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', ...opts });
 
 const lock = existsSync('package-lock.json') ? statSync('package-lock.json').mtimeMs : 0;
 const installed = existsSync('node_modules/.package-lock.json') ? statSync('node_modules/.package-lock.json').mtimeMs : -1;
-if (installed < lock) {
+const needsNpmCi = installed < lock;
+
+/** Debian packages beyond the engine's, with what needs them. */
+const packages = [
+  { name: 'tcpdump', for: 'the capture tests' },
+  { name: 'chromium', for: 'the browser and e2e tests' },
+  { name: 'openssl', for: 'the engine TLS tests' },
+  // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
+  ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
+];
+const isInstalled = (name) => spawnSync('dpkg', ['-s', name], { stdio: 'ignore' }).status === 0;
+const missing = packages.filter((p) => !isInstalled(p.name));
+if (missing.length) {
+  const names = missing.map((p) => p.name);
+  const why = missing.map((p) => `${p.name} (${p.for})`).join(', ');
+  const root = process.getuid?.() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (root && apt) {
+    console.log(`bootstrap: installing ${why}`);
+    try {
+      run('apt-get', ['update', '-qq']);
+      run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } catch {
+      console.error(`bootstrap: apt-get could not install ${names.join(' ')}; the tests that need them will fail and say why`);
+    }
+  } else {
+    console.error(`bootstrap: missing ${why}. ${root ? 'apt-get is not available here' : 'Only root can install them'}: run \`apt-get install ${names.join(' ')}\` as root. The tests that need them will fail and say why.`);
+  }
+}
+
+if (needsNpmCi) {
   console.log('bootstrap: installing npm dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }

@@ -6,7 +6,6 @@
  */
 import { select, zoom, zoomIdentity, zoomTransform } from 'd3';
 import type { Selection, ZoomBehavior, ZoomTransform } from 'd3';
-import 'd3-transition';
 import { fitBox, fitTransform } from './fitView';
 import { directionOfKey, nextNodeInDirection } from './keyboardNavigation';
 import type { LayoutEdge, LayoutMark, LayoutNode, TopologyLayout } from './layout';
@@ -34,7 +33,7 @@ export interface Emphasis {
 }
 
 /** The item a click on an edge opens: publishes are items themselves, others name their far end. */
-export function edgeItemId(edge: LayoutEdge): string {
+function edgeItemId(edge: LayoutEdge): string {
   if (!edge.id.startsWith('edge:')) return edge.id;
   const rest = edge.id.slice('edge:'.length);
   return rest.slice(rest.indexOf(':') + 1);

@@ -4,6 +4,7 @@
  */
 import type { ContainerNode, HostInterfaceNode, NetworkNode, Publish, RuleRef, Topology } from '../src/core/model/types';
 import { topologyIds, topologyItemKind } from '../src/protocol/topologyIds';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- until the presentation model puts this sentence in the view model the webview receives
 import { firewallBackendText } from '../src/core/model/firewallBackend';
 
 export interface FactSection {

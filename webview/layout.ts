@@ -18,8 +18,6 @@ import type { EdgeRole, LayoutEdge, LayoutMark, LayoutNode, LayoutOptions, Topol
 import { emptyLayoutMemory } from './layoutTypes';
 
 export type { EdgeRole, LayoutEdge, LayoutMark, LayoutMemory, LayoutNode, LayoutOptions, NodeFacets, NodeRole, TopologyLayout } from './layoutTypes';
-export { emptyLayoutMemory } from './layoutTypes';
-export { defaultRouteInterface } from './layoutColumns';
 
 // geometry, in SVG user units (1 unit = 1 CSS px at zoom 1; node text is 11–13 px)
 const margin = 16;

@@ -24,7 +24,7 @@ export function parseQuery(query: string): QueryTerm[] {
     });
 }
 
-export function nodeMatches(node: LayoutNode, terms: readonly QueryTerm[]): boolean {
+function nodeMatches(node: LayoutNode, terms: readonly QueryTerm[]): boolean {
   const f = node.facets;
   return terms.every((t) => {
     const has = (xs: readonly string[]): boolean => xs.some((x) => x.includes(t.text));

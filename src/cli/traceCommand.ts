@@ -16,6 +16,8 @@ export interface TraceArgs {
   /** `ipv4` / `ipv6` (also `4` / `6`); an address in --from or --to decides by itself */
   readonly family?: string;
   readonly json?: boolean;
+  /** ask the kernel (read-only) whether it routes as the trace says */
+  readonly verify?: boolean;
 }
 
 export async function runTrace(session: Session, args: TraceArgs): Promise<string> {
@@ -41,6 +43,7 @@ export async function runTrace(session: Session, args: TraceArgs): Promise<strin
   }
   const topology = await session.snapshot(undefined, { containerListeners: false });
   const request: TraceRequest = { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) };
-  const { result } = await traceReadingListeners(topology, request, (t, ids) => session.readListeners(t, ids));
-  return args.json ? JSON.stringify(result, null, 2) : formatTrace(result);
+  const { result, topology: withListeners } = await traceReadingListeners(topology, request, (t, ids) => session.readListeners(t, ids));
+  const out = args.verify ? { ...result, kernel: await session.verifyTrace(withListeners, result) } : result;
+  return args.json ? JSON.stringify(out, null, 2) : formatTrace(out);
 }

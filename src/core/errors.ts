@@ -14,6 +14,8 @@ export type NetlensErrorCode =
   | 'SSH_HOST_KEY_MISMATCH'
   | 'SSH_AUTH'
   | 'SSH_CONNECT'
+  /** ~/.ssh/config (or a value netlens read from it) cannot be used */
+  | 'SSH_CONFIG'
   | 'SHELL'
   /** the host shell reached another machine (or namespace) than the engine's own host */
   | 'HOST_MISMATCH'

@@ -29,16 +29,12 @@ import type { Known } from './known';
 import { buildTopology } from './model/build';
 import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
+import { runBatch, sectionFailure } from './host/batch';
+import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
+import type { TraceResult } from './trace/types';
 
-export interface SshTarget {
-  readonly host: string;
-  readonly port?: number;
-  readonly username?: string;
-  /** private key file; else the agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
-  readonly privateKeyPath?: string;
-  /** default ~/.ssh/known_hosts */
-  readonly knownHostsPath?: string;
-}
+import type { SshTarget } from './ssh/target';
+export type { SshTarget } from './ssh/target';
 
 export interface SessionOptions {
   /** like `docker -H`: unix://, tcp://, ssh:// */
@@ -94,6 +90,11 @@ export interface Session {
    * process of, or without a host shell, get them unknown with the reason.
    */
   readListeners(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
+  /**
+   * Asks the kernel, read-only and in one round trip, whether it routes as the trace says at each
+   * routing step (`ip route get` in that step's namespace). Without a host shell: not settled, saying why.
+   */
+  verifyTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<KernelCheck>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -164,7 +165,7 @@ export function createSession(opts: SessionOptions = {}): Session {
   const timeouts = opts.timeouts ?? {};
   const docker = createDockerClient(
     endpoint,
-    opts.ssh ? { knownHostsPath: opts.ssh.knownHostsPath, privateKeyPath: opts.ssh.privateKeyPath } : undefined,
+    { env, ...(opts.ssh?.knownHostsPath ? { knownHostsPath: opts.ssh.knownHostsPath } : {}), ...(opts.ssh?.privateKeyPath ? { privateKeyPath: opts.ssh.privateKeyPath } : {}) },
     timeouts.engineRequestMs !== undefined ? { requestTimeoutMs: timeouts.engineRequestMs } : {},
   );
   const shellChoice = chooseHostShell(endpoint, opts);
@@ -177,7 +178,7 @@ export function createSession(opts: SessionOptions = {}): Session {
         ? createLocalShell({ ...opts.localShell, ...shellLimits })
         : shellChoice.kind === 'container'
           ? createContainerShell(docker, { ...shellLimits, ...(opts.helper ? { image: opts.helper } : {}), log: (m) => log('info', m) })
-          : createSshShell(shellChoice.ssh!, shellLimits);
+          : createSshShell(shellChoice.ssh!, shellLimits, { env });
     return shell;
   };
   const stops = new Set<() => void>();
@@ -248,6 +249,25 @@ export function createSession(opts: SessionOptions = {}): Session {
       try {
         const read = hostShell && targets.length ? await collectContainerListeners(hostShell, targets, linked.signal) : {};
         return withContainerListeners(topology, { ...byId, ...read });
+      } finally {
+        linked.dispose();
+      }
+    },
+    async verifyTrace(topology, result, signal) {
+      const { checks, skipped } = routeChecks(topology, result);
+      const hostShell = getShell();
+      if (!hostShell) return judgeRouteChecks(checks, skipped, undefined, 'no shell on the Docker host is configured');
+      if (hostNotJoined) return judgeRouteChecks(checks, skipped, undefined, hostNotJoined);
+      if (checks.length === 0) return judgeRouteChecks(checks, skipped, { stdout: '', parts: [], code: 0 }, null);
+      const linked = linkedAbort(signal, lifetime.signal);
+      try {
+        const command = routeCheckCommand(checks);
+        const run = await runBatch(hostShell, [command], linked.signal);
+        const section = run.sections.get(command.name);
+        return judgeRouteChecks(checks, skipped, section, section ? sectionFailure(command.name, section) : 'not run');
+      } catch (e) {
+        if (linked.signal.aborted) throw e;
+        return judgeRouteChecks(checks, skipped, undefined, `host shell ${hostShell.target} failed: ${errorMessage(e)}`);
       } finally {
         linked.dispose();
       }

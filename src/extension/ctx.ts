@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Topology } from '../core/model/types';
 import type { Session, SessionOptions } from '../core/session';
+import { errorMessage } from '../core/errors';
 import { Config } from './config';
 import { EngineConnection } from './engines/engineConnection';
 import { EngineSet } from './engines/engineSet';
@@ -20,14 +21,10 @@ export class NetlensContext implements vscode.Disposable {
   private configProblems: string[] = [];
   private readonly refreshes: RefreshQueue;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly topologyEmitter = new vscode.EventEmitter<Topology>();
   private readonly disposables: vscode.Disposable[] = [];
-  private lastTopology: Topology | undefined;
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   /** any engine's state or model changed */
   readonly onDidChange = this.changeEmitter.event;
-  /** the first engine's model changed (what the topology panel draws) */
-  readonly onDidChangeTopology = this.topologyEmitter.event;
 
   constructor(private readonly createSession: (opts: SessionOptions) => Session) {
     this.log = vscode.window.createOutputChannel('netlens', { log: true });
@@ -43,15 +40,16 @@ export class NetlensContext implements vscode.Disposable {
     this.refreshes = new RefreshQueue(
       (key) => this.connection(key),
       (m) => this.log.debug(m),
-      (title, running) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => running),
+      // The indicator only waits for the refresh; the queue handles its failure, so the indicator's
+      // own promise must not carry it again as an unhandled rejection.
+      (title, running) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => running.catch(() => undefined)),
     );
     this.disposables.push(
       this.log,
       { dispose: () => this.refreshes.dispose() },
       this.changeEmitter,
-      this.topologyEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (Config.affectsEngines(e)) void this.connect('config');
+        if (Config.affectsEngines(e)) this.connect('config').catch((err: unknown) => this.log.error(`reconnecting after a settings change: ${errorMessage(err)}`));
       }),
     );
   }
@@ -114,15 +112,11 @@ export class NetlensContext implements vscode.Disposable {
     clearTimeout(this.changeTimer);
     this.changeTimer = undefined;
     this.changeEmitter.fire();
-    const t = this.topology();
-    if (t && t !== this.lastTopology) {
-      this.lastTopology = t;
-      this.topologyEmitter.fire(t);
-    }
   }
 
   dispose(): void {
     if (this.changeTimer) clearTimeout(this.changeTimer);
+    // VS Code's dispose() is synchronous; each connection's own dispose swallows its errors.
     void this.engines.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }

@@ -28,7 +28,7 @@ function engineState(connection: EngineConnection | undefined): TopologyEngineSt
 }
 
 /** What the graph can highlight of a trace: container names, `netns:<name>`, interface names. */
-export function traceHighlights(result: TraceResult): string[] {
+function traceHighlights(result: TraceResult): string[] {
   const out: string[] = [];
   const push = (v: string | null | undefined): void => {
     if (v && out[out.length - 1] !== v) out.push(v);
@@ -42,7 +42,7 @@ export function traceHighlights(result: TraceResult): string[] {
 }
 
 /** Each hop's namespace and interface, consecutive repeats dropped: the webview resolves an interface within its namespace. */
-export function traceSteps(result: TraceResult): TraceStepLocation[] {
+function traceSteps(result: TraceResult): TraceStepLocation[] {
   const out: TraceStepLocation[] = [];
   for (const hop of result.hops) {
     const last = out[out.length - 1];

@@ -4,7 +4,7 @@ import type { NetlensContext } from './ctx';
 import { NetlensTreeProvider, type TreeElement } from './trees/treeProvider';
 import type { TreeNode, ViewName } from './trees/treeNode';
 
-export const VIEW_IDS: Readonly<Record<ViewName, string>> = {
+const VIEW_IDS: Readonly<Record<ViewName, string>> = {
   networks: 'netlens.networks',
   host: 'netlens.host',
   containers: 'netlens.containers',

@@ -21,7 +21,16 @@ export interface RunningSshd {
   readonly logPath: string;
   /** PID of the listening sshd (its per-connection children have it as parent) */
   readonly pid: number;
+  /** the server's host private key file (its certificate, when asked for, is `${hostKeyPath}-cert.pub`) */
+  readonly hostKeyPath: string;
   stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** more public key lines (`type base64 comment`) sshd accepts for the current user */
+  readonly authorizedKeys?: readonly string[];
+  /** sign the host key with this CA private key (ssh-keygen -s … -h) and serve the certificate; no principals: valid for any host */
+  readonly hostCertificate?: { readonly caKeyPath: string; readonly principals: readonly string[]; readonly validity?: string };
 }
 
 function freePort(): Promise<number> {
@@ -47,14 +56,28 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(): Promise<RunningSshd> {
+/** A signing that fails (a bad CA path, say) leaves no directory behind. */
+function signHostKey(dir: string, cert: NonNullable<SshdOptions['hostCertificate']>, hostKey: string): void {
+  try {
+    execFileSync('ssh-keygen', ['-q', '-s', cert.caKeyPath, '-h', '-I', 'netlens-test-host', ...(cert.principals.length > 0 ? ['-n', cert.principals.join(',')] : []), ...(cert.validity ? ['-V', cert.validity] : []), `${hostKey}.pub`], { stdio: 'ignore', timeout: 10_000 });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'netlens-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netlens-test-host', '-f', hostKey]);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netlens-test-client', '-f', clientKey]);
   const authorized = join(dir, 'authorized_keys');
-  writeFileSync(authorized, readFileSync(`${clientKey}.pub`));
+  writeFileSync(authorized, [readFileSync(`${clientKey}.pub`, 'utf8').trim(), ...(opts.authorizedKeys ?? [])].join('\n') + '\n');
+  const cert = opts.hostCertificate;
+  if (cert) {
+    signHostKey(dir, cert, hostKey);
+  }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
   const port = await freePort();
   const [type, key] = hostPublicKey.split(/\s+/);
@@ -68,6 +91,7 @@ export async function startSshd(): Promise<RunningSshd> {
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
+      ...(cert ? [`HostCertificate ${hostKey}-cert.pub`] : []),
       `AuthorizedKeysFile ${authorized}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       'PasswordAuthentication no',
@@ -109,6 +133,7 @@ export async function startSshd(): Promise<RunningSshd> {
     hostPublicKey,
     logPath,
     pid: child.pid ?? -1,
+    hostKeyPath: hostKey,
     async stop() {
       if (!exited) {
         const gone = new Promise<void>((r) => child.once('exit', () => r()));

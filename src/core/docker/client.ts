@@ -1,33 +1,31 @@
 /**
  * A dockerode client for a resolved endpoint. Over ssh:// it runs `docker system dial-stdio` on
- * the remote through one shared ssh2 connection (./sshEngineAgent), with the host key checked against known_hosts (ssh2 checks nothing by
- * itself) and authentication from the agent or a key file — never a prompt.
+ * the remote through one shared ssh2 connection (./sshEngineAgent), opened by src/core/ssh — the
+ * same target resolution (~/.ssh/config), host-key trust and login as the host shell and capture;
+ * never a prompt.
  *
  * The options are worked out at once (a bad TLS file or SSH key fails here), but dockerode itself
  * is loaded and built on first use: list calls to a local socket go round it (engineRequest.ts), so
  * `netlens topology` never needs it, and loading it was ~15 ms of every CLI start.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
-import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { utils as ssh2Utils } from 'ssh2';
 import { NetlensError } from '../errors';
-import { createHostVerifier, knownKeyTypes } from '../host/knownHosts';
-import { recordHostKeyRefusal } from './hostKeyVerdicts';
+import { planAuth } from '../ssh/auth';
+import { openSshConnection } from '../ssh/connect';
+import { resolveSshTarget } from '../ssh/target';
 import { SshEngineAgent } from './sshEngineAgent';
 import type { EngineEndpoint } from './types';
 
 export interface EngineSshOptions {
-  /** default ~/.ssh/known_hosts */
+  /** instead of ~/.ssh/known_hosts (and known_hosts2); the global files still apply */
   readonly knownHostsPath?: string;
-  /** default: the agent (SSH_AUTH_SOCK), else ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
+  /** tried after the agent, before the config's IdentityFile and ssh's default key files */
   readonly privateKeyPath?: string;
+  /** HOME (for ~/.ssh) and SSH_AUTH_SOCK; default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
-
-/** ssh2 waits this long for the handshake; a silent host fails instead of hanging. */
-const SSH_READY_TIMEOUT_MS = 10_000;
 
 /**
  * How long one Engine API request may go unanswered: an engine that accepts connections and never
@@ -137,72 +135,21 @@ function tcpOptions(endpoint: EngineEndpoint): Dockerode.DockerOptions {
 }
 
 function sshOptions(endpoint: EngineEndpoint, ssh: EngineSshOptions): Dockerode.DockerOptions {
-  const host = endpoint.host ?? '';
-  const port = endpoint.port ?? 22;
-  const knownHostsPath = ssh.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
-  const verifier = createHostVerifier(knownHostsPath, host, port);
-  const hostVerifier = (key: Buffer): boolean => {
-    const ok = verifier.verify(key);
-    if (!ok) recordHostKeyRefusal(endpoint, verifier.lastResult());
-    return ok;
-  };
-  const serverHostKey = hostKeyAlgorithms(knownHostsPath, host, port);
-  const privateKey = loadPrivateKey(endpoint, ssh.privateKeyPath);
-  const sshAgent = process.env.SSH_AUTH_SOCK;
-  if (privateKey === undefined && !sshAgent) {
-    throw new NetlensError(
-      'SSH_AUTH',
-      'No SSH key to log in with: no SSH agent (SSH_AUTH_SOCK) and no key file given or found in ~/.ssh',
-      endpoint.url,
-    );
-  }
-  const agent = new SshEngineAgent({
-    host,
-    port,
-    username: endpoint.username ?? userInfo().username,
-    hostVerifier,
-    readyTimeout: SSH_READY_TIMEOUT_MS,
-    ...(serverHostKey.length > 0 ? { algorithms: { serverHostKey: serverHostKey as never } } : {}),
-    ...(sshAgent ? { agent: sshAgent } : {}),
-    ...(privateKey !== undefined ? { privateKey } : {}),
-  });
+  const env = ssh.env ?? process.env;
+  const target = resolveSshTarget(
+    {
+      host: endpoint.host ?? '',
+      ...(endpoint.port !== undefined ? { port: endpoint.port } : {}),
+      ...(endpoint.username ? { username: endpoint.username } : {}),
+      ...(ssh.privateKeyPath ? { privateKeyPath: ssh.privateKeyPath } : {}),
+      ...(ssh.knownHostsPath ? { knownHostsPath: ssh.knownHostsPath } : {}),
+    },
+    { env },
+  );
+  // Checked now, not at the first request: a target nobody can log in to is a configuration error
+  // the caller sees at once (docker-modem would otherwise meet it where nothing catches it).
+  planAuth(target, env, endpoint.url);
+  const agent = new SshEngineAgent(() => openSshConnection(target, { env, tried: endpoint.url }));
   // Plain HTTP over the agent's SSH channels; the host/port only label the requests.
-  return { protocol: 'http', host, port, agent } as Dockerode.DockerOptions;
-}
-
-/**
- * Like OpenSSH, ask the server for the key types known_hosts already holds for it, so a host with
- * several keys presents the one we can check instead of one we would call unknown.
- */
-function hostKeyAlgorithms(knownHostsPath: string, host: string, port: number): string[] {
-  let text: string;
-  try {
-    text = readFileSync(knownHostsPath, 'utf8');
-  } catch {
-    return [];
-  }
-  return knownKeyTypes(text, host, port).flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-}
-
-/**
- * Parsed here, before any connection: an unreadable or passphrase-protected key would otherwise
- * make ssh2 throw inside docker-modem's connection factory, where nothing catches it.
- */
-function loadPrivateKey(endpoint: EngineEndpoint, explicitPath: string | undefined): Buffer | undefined {
-  const candidates = explicitPath
-    ? [explicitPath]
-    : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f)).filter((p) => existsSync(p));
-  const path = candidates[0];
-  if (path === undefined) return undefined;
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (e) {
-    throw new NetlensError('SSH_AUTH', `Cannot read the SSH key ${path}: ${(e as Error).message}`, endpoint.url, { cause: e });
-  }
-  const parsed = ssh2Utils.parseKey(key);
-  if (parsed instanceof Error) {
-    throw new NetlensError('SSH_AUTH', `The SSH key ${path} cannot be used: ${parsed.message}`, endpoint.url, { cause: parsed });
-  }
-  return key;
+  return { protocol: 'http', host: target.hostName, port: target.port, agent } as Dockerode.DockerOptions;
 }

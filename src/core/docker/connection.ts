@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NetlensError } from '../errors';
 import type { EngineEndpoint } from './types';
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,7 +33,7 @@ export function resolveEngineEndpoint(opts: ResolveEngineOptions): EngineEndpoin
 }
 
 /** $DOCKER_CONFIG, else ~/.docker — where config.json and contexts/ live. */
-export function dockerConfigDir(env: Env): string {
+function dockerConfigDir(env: Env): string {
   if (nonEmpty(env.DOCKER_CONFIG)) return env.DOCKER_CONFIG;
   return join(nonEmpty(env.HOME) ? env.HOME : homedir(), '.docker');
 }
@@ -104,10 +104,11 @@ function fromHostUrl(raw: string, source: string, tls: Tls | undefined, contextN
   if (scheme === 'ssh') {
     if (u.pathname !== '' && u.pathname !== '/') throw bad(`extra path after the host: "${u.pathname}"`);
     if (u.password !== '') throw bad('a password in the URL is not supported; use a key or the agent');
-    const port = u.port === '' ? 22 : Number(u.port);
+    // No port in the URL: ~/.ssh/config's Port for the host decides, else 22 (as for the docker CLI, which runs ssh).
+    const port = u.port === '' ? undefined : Number(u.port);
     const username = u.username === '' ? undefined : decodeURIComponent(u.username);
-    const url = `ssh://${username ? `${username}@` : ''}${u.hostname}${u.port === '' ? '' : `:${port}`}`;
-    return { kind: 'ssh', url, source, host, port, ...(username ? { username } : {}), ...ctx };
+    const url = `ssh://${username ? `${username}@` : ''}${u.hostname}${port === undefined ? '' : `:${port}`}`;
+    return { kind: 'ssh', url, source, host, ...(port !== undefined ? { port } : {}), ...(username ? { username } : {}), ...ctx };
   }
 
   if (u.username !== '' || u.password !== '') throw bad('tcp:// takes no user name');

@@ -3,7 +3,6 @@
  * the user what to do next, and whose `tried` is the engine URL.
  */
 import { NetlensError, isNetlensError } from '../errors';
-import { lastHostKeyRefusal } from './hostKeyVerdicts';
 import type { EngineEndpoint } from './types';
 
 interface RawError {
@@ -75,24 +74,10 @@ function engineMessage(err: RawError): string | null {
 }
 
 function sshError(message: string, err: RawError, endpoint: EngineEndpoint): { code: NetlensError['code']; text: string } | null {
-  const where = `${endpoint.username ? `${endpoint.username}@` : ''}${endpoint.host}:${endpoint.port ?? 22}`;
+  const where = `${endpoint.username ? `${endpoint.username}@` : ''}${endpoint.host}${endpoint.port !== undefined ? `:${endpoint.port}` : ''}`;
+  // Host-key refusals come from src/core/ssh as NetlensErrors already (see toEngineError's first line).
   if (/Host denied|verification failed/i.test(message)) {
-    const r = lastHostKeyRefusal(endpoint);
-    if (r && /unknown|not.?found|missing/i.test(r.result)) {
-      return {
-        code: 'SSH_HOST_KEY_UNKNOWN',
-        text: `The SSH host key of ${where} (${r.keyType} ${r.fingerprint}) is not in known_hosts; connect once with ssh to trust it`,
-      };
-    }
-    if (r && r.result === 'revoked') {
-      return { code: 'SSH_HOST_KEY_MISMATCH', text: `The SSH host key of ${where} (${r.keyType} ${r.fingerprint}) is marked @revoked in known_hosts — refused` };
-    }
-    return {
-      code: 'SSH_HOST_KEY_MISMATCH',
-      text: r
-        ? `The SSH host key of ${where} (${r.keyType} ${r.fingerprint}) does not match known_hosts — refused`
-        : `The SSH host key of ${where} was refused`,
-    };
+    return { code: 'SSH_HOST_KEY_MISMATCH', text: `The SSH host key of ${where} was refused` };
   }
   if (err.level === 'client-authentication' || /authentication methods failed/i.test(message)) {
     return { code: 'SSH_AUTH', text: `SSH login to ${where} was refused: no key from the agent or the key file was accepted` };

@@ -30,7 +30,7 @@ export interface WatchTiming {
   readonly checkEveryMs?: number;
 }
 
-export const DEFAULT_EVENT_CHECK_MS = 30_000;
+const DEFAULT_EVENT_CHECK_MS = 30_000;
 
 const EVENT_TYPES = ['container', 'network', 'volume'];
 

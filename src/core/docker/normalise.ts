@@ -63,7 +63,7 @@ export function normaliseNetworks(raw: unknown): DockerNetwork[] {
   return asArray(raw, 'GET /networks').map((n, i) => normaliseNetwork(n, `GET /networks [${i}]`));
 }
 
-export function normaliseNetwork(raw: unknown, what: string): DockerNetwork {
+function normaliseNetwork(raw: unknown, what: string): DockerNetwork {
   const n = RawReader.of(raw, what);
   const name = n.str('Name');
   const r = RawReader.of(raw, `${what} "${name}"`);

@@ -100,7 +100,7 @@ export class RawReader {
   }
 }
 
-export function asObject(v: unknown, what: string): RawObject {
+function asObject(v: unknown, what: string): RawObject {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new NetlensError('PARSE', `${what} should be a JSON object, got ${describe(v)}`, what);
   }

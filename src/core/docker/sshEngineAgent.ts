@@ -8,11 +8,11 @@
  * disposing anything, and after a short idle time the connection is closed.
  */
 import { Agent } from 'node:http';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client } from 'ssh2';
+import type { Client } from 'ssh2';
+import type { SshConnection } from '../ssh/connect';
 import { SshChannelSocket } from './sshChannelSocket';
-import type { ConnectConfig } from 'ssh2';
 
 const IDLE_CLOSE_MS = 5_000;
 /**
@@ -21,7 +21,7 @@ const IDLE_CLOSE_MS = 5_000;
  */
 const MAX_CHANNELS = 8;
 
-type Ready = { client: Client; socket: Socket };
+type Ready = { client: Client; socket: Socket; end(): void };
 
 export class SshEngineAgent extends Agent {
   private pending: Promise<Ready> | null = null;
@@ -30,8 +30,8 @@ export class SshEngineAgent extends Agent {
   /** the TCP socket under the SSH connection, once it is up */
   private current: Socket | null = null;
 
-  /** `config` is ssh2's: host, port, username, hostVerifier, agent/privateKey, readyTimeout … */
-  constructor(private readonly config: ConnectConfig & { host: string; port: number }) {
+  /** `open` makes one authenticated connection (src/core/ssh's openSshConnection, bound to the target) */
+  constructor(private readonly open: () => Promise<SshConnection>) {
     super({ keepAlive: true, maxSockets: MAX_CHANNELS });
   }
 
@@ -68,42 +68,31 @@ export class SshEngineAgent extends Agent {
     this.clearIdle();
     const p = this.pending;
     this.pending = null;
-    p?.then(({ client }) => client.end(), () => {});
+    p?.then(({ end }) => end(), () => {});
     super.destroy();
   }
 
   private connection(): Promise<Ready> {
     if (this.pending) return this.pending;
-    const p = new Promise<Ready>((resolve, reject) => {
-      const socket = new Socket();
-      const client = new Client();
-      let ready = false;
-      const forget = () => {
+    const p: Promise<Ready> = this.open().then(({ client, socket, end }) => {
+      this.current = socket;
+      // After the handshake a failure shows as 'close' (ssh2 emits 'error' first; it is handled there).
+      client.on('error', () => undefined);
+      client.once('close', () => {
         if (this.pending === p) this.pending = null;
         if (this.current === socket) this.current = null;
         this.busy.clear();
         this.clearIdle();
-      };
-      client.once('ready', () => {
-        ready = true;
-        this.current = socket;
-        resolve({ client, socket });
-        if (this.busy.size === 0) this.scheduleIdleClose(socket);
       });
-      client.on('error', (err: Error) => {
-        forget();
-        if (!ready) reject(err);
-      });
-      client.once('close', () => {
-        forget();
-        if (!ready) reject(new Error(`SSH connection to ${this.config.host}:${this.config.port} closed during the handshake`));
-      });
-      socket.connect(this.config.port, this.config.host);
-      client.connect({ ...this.config, sock: socket });
+      if (this.busy.size === 0) this.scheduleIdleClose(socket);
+      return { client, socket, end };
     });
     this.pending = p;
-    // A failed attempt must not leave an unhandled rejection when no request is waiting.
-    p.catch(() => {});
+    // A failed attempt is forgotten (the next request tries again), and leaves no unhandled
+    // rejection when no request is waiting.
+    p.catch(() => {
+      if (this.pending === p) this.pending = null;
+    });
     return p;
   }
 

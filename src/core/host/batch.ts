@@ -20,6 +20,13 @@ export interface BatchCommand {
    * `[A-Za-z0-9_.:/-]+`), e.g. one part per namespace; parts are framed by the same delimiter.
    */
   readonly script: string;
+  /**
+   * Runs beside the other sections instead of after them (the one heavy section, which reads every
+   * container's namespace): on a host with two cores or more the batch then takes about as long as
+   * the longer of the two sides, not their sum. Its output is held until the others are done, so
+   * sections never interleave.
+   */
+  readonly concurrent?: boolean;
 }
 
 export interface BatchPart {
@@ -70,23 +77,51 @@ export function composeBatch(commands: readonly BatchCommand[], delimiter: strin
     for (const p of c.requires) {
       if (!PROGRAM_NAME.test(p)) throw new NetlensError('BAD_INPUT', `bad program name ${JSON.stringify(p)} in ${c.name}`);
     }
-    lines.push(
-      `printf '%s:begin:%s\\n' "$NL_D" '${c.name}'`,
-      'NL_MISSING=',
-      ...c.requires.map((p) => `command -v '${p}' >/dev/null 2>&1 || NL_MISSING="$NL_MISSING ${p}"`),
-      'if [ -z "$NL_MISSING" ]; then',
-      // stderr is captured into a variable while stdout goes straight to fd 3 (the real stdout),
-      // so per-command stderr needs no temporary files on the host.
-      `  NL_ERR=$( { (\n${c.script}\n) ; } 2>&1 1>&3 ); NL_RC=$?`,
-      'else',
-      '  NL_RC=127; NL_ERR="not found on the host (command -v):$NL_MISSING"',
-      'fi',
-      `printf '\\n%s:end:%s:%s:%s\\n' "$NL_D" '${c.name}' "$NL_RC" "$NL_MISSING"`,
-      `printf '%s' "$NL_ERR"`,
-      `printf '\\n%s:done:%s\\n' "$NL_D" '${c.name}'`,
-    );
   }
+  const inTurn = commands.filter((c) => !c.concurrent);
+  const beside = commands.filter((c) => c.concurrent);
+  if (beside.length === 0 || inTurn.length === 0) {
+    lines.push(...commands.flatMap(sectionLines));
+    return lines.join('\n') + '\n';
+  }
+  // Two sides of one pipeline run at once. The left runs its sections in turn, writing straight to
+  // the script's stdout (fd 4), so what finished is out even if a later one stalls, and then says
+  // "go" down the pipe. The right runs the concurrent sections with their output held in a variable
+  // (a trailing x keeps the newlines command substitution would strip), waits for "go", and only
+  // then writes: sections never interleave, and no temporary file is needed.
+  lines.push(
+    'exec 4>&1',
+    '{',
+    ...inTurn.flatMap(sectionLines),
+    `printf 'go\\n' >&5`,
+    '} 5>&1 1>&4 3>&4 | {',
+    `NL_HELD=$( exec 3>&1 4>&-`,
+    ...beside.flatMap(sectionLines),
+    `printf x ) </dev/null`,
+    'read -r _',
+    `printf '%s' "\${NL_HELD%x}"`,
+    '}',
+  );
   return lines.join('\n') + '\n';
+}
+
+/** One section: begin marker, the script with its stdout on fd 3 and stderr held, end marker with status, stderr. */
+function sectionLines(c: BatchCommand): string[] {
+  return [
+    `printf '%s:begin:%s\\n' "$NL_D" '${c.name}'`,
+    'NL_MISSING=',
+    ...c.requires.map((p) => `command -v '${p}' >/dev/null 2>&1 || NL_MISSING="$NL_MISSING ${p}"`),
+    'if [ -z "$NL_MISSING" ]; then',
+    // stderr is captured into a variable while stdout goes straight to fd 3 (the real stdout),
+    // so per-command stderr needs no temporary files on the host.
+    `  NL_ERR=$( { (\n${c.script}\n) ; } 2>&1 1>&3 ); NL_RC=$?`,
+    'else',
+    '  NL_RC=127; NL_ERR="not found on the host (command -v):$NL_MISSING"',
+    'fi',
+    `printf '\\n%s:end:%s:%s:%s\\n' "$NL_D" '${c.name}' "$NL_RC" "$NL_MISSING"`,
+    `printf '%s' "$NL_ERR"`,
+    `printf '\\n%s:done:%s\\n' "$NL_D" '${c.name}'`,
+  ];
 }
 
 /**

@@ -71,7 +71,7 @@ export function jsonArrays(text: string, count: number, what: string): JsonRecor
   return values.map((v) => recordArray(v, what));
 }
 
-export function recordArray(v: unknown, what: string): JsonRecord[] {
+function recordArray(v: unknown, what: string): JsonRecord[] {
   if (!Array.isArray(v)) throw parseError(what, 'expected a JSON array', JSON.stringify(v).slice(0, 200));
   for (const r of v) if (typeof r !== 'object' || r === null || Array.isArray(r)) throw parseError(what, 'expected an object', JSON.stringify(r));
   return v as JsonRecord[];

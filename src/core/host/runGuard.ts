@@ -28,7 +28,7 @@ import { randomBytes } from 'node:crypto';
 export const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
 
 /** One line; no single quotes, so it could also travel inside '…' if a caller needed that. */
-export const GUARD_CODE = [
+const GUARD_CODE = [
   'G=; read -r _ _ _ _ G _ </proc/$$/stat 2>/dev/null;',
   'if [ -n "$G" ] && [ "$G" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid sh -c "$W" "$0" "$@"; fi;',
   'K=0; [ "$G" = "$$" ] || K=$$;',

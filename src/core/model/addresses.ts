@@ -3,18 +3,6 @@
  */
 import * as ipaddr from 'ipaddr.js';
 
-/** True when `ip` lies inside `cidr`; false for malformed input or mixed families. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  try {
-    const [range, bits] = ipaddr.parseCIDR(cidr);
-    const addr = ipaddr.parse(ip);
-    if (addr.kind() !== range.kind()) return false;
-    return addr.match(range, bits);
-  } catch {
-    return false;
-  }
-}
-
 /** `172.17.0.2/32` → `172.17.0.2`; a bare address stays as it is. */
 export function stripPrefix(addressOrCidr: string): string {
   const slash = addressOrCidr.indexOf('/');

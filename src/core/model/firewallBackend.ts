@@ -35,7 +35,7 @@ export function decideFirewallBackend(info: EngineInfo, iptablesVersion: string 
  * The backend facts of a topology. Models recorded before `backendSource` existed chose the same
  * way (the engine's report, else `iptables -V`), so the source follows from the engine's field.
  */
-export function firewallBackendOf(t: Topology): FirewallBackendFacts {
+function firewallBackendOf(t: Topology): FirewallBackendFacts {
   const fw: FirewallNode | undefined = t.host?.firewall;
   if (!fw) return decideFirewallBackend(t.engine, null);
   if (fw.backendSource !== undefined) return { backend: fw.backend, backendSource: fw.backendSource, backendInfo: fw.backendInfo ?? [] };

@@ -79,7 +79,7 @@ class SkippedStep implements RuleStep {
 const refs = new WeakMap<Rule, RuleRef>();
 
 /** One RuleRef per rule, made once: a trace over 10,000 rules should not allocate 10,000 each time. */
-export function ruleRef(r: Rule): RuleRef {
+function ruleRef(r: Rule): RuleRef {
   let ref = refs.get(r);
   if (!ref) {
     ref = { table: r.table, chain: r.chain, index: r.index, raw: r.raw };

@@ -29,7 +29,7 @@ const ICMPV6_TYPES: Readonly<Record<string, number>> = {
 const cidrCache = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();
 
 /** Parses `10.0.0.0/8`, `10.0.0.1`, or iptables' `10.0.0.0/255.0.0.0`; null when unparseable. */
-export function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+function parseCidr(value: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
   const hit = cidrCache.get(value);
   if (hit !== undefined) return hit;
   let out: [ipaddr.IPv4 | ipaddr.IPv6, number] | null = null;

@@ -5,11 +5,11 @@ import type { Hook } from '../netfilter/types';
 import type { RuleRef } from '../model/types';
 import { simpleHop, type Ending, type Walk } from './walkContext';
 
-export function ruleText(r: RuleRef): string {
+function ruleText(r: RuleRef): string {
   return `${r.table} ${r.chain} rule ${r.index}: ${r.raw}`;
 }
 
-export function deciderText(d: Decider): string {
+function deciderText(d: Decider): string {
   return d.kind === 'rule' ? ruleText(d.rule) : `${d.table} ${d.chain} policy ${d.policy}`;
 }
 
@@ -56,7 +56,7 @@ function firewallWhy(walk: Walk): string {
 }
 
 /** The missing fact's name: IPv6 packets pass ip6tables' rules (and nft's ip6/inet tables), not iptables'. */
-export function firewallFact(walk: Walk): string {
+function firewallFact(walk: Walk): string {
   return walk.family === 'ipv6' ? 'the host IPv6 firewall (ip6tables-save / nft)' : 'the host firewall (iptables-save / nft)';
 }
 

@@ -1,4 +1,5 @@
 /** A trace as numbered steps, the way the seed articles walk a packet through the host. */
+import { formatKernelCheck } from './kernelCheck';
 import { withPort } from '../model/addresses';
 import type { TraceHop, TraceResult } from './types';
 
@@ -33,5 +34,6 @@ export function formatTrace(result: TraceResult): string {
     out.push('Assumptions (not checked):');
     for (const a of result.assumptions) out.push(`  - ${a}`);
   }
+  if (result.kernel) out.push(...formatKernelCheck(result.kernel));
   return out.join('\n');
 }

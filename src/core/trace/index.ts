@@ -2,3 +2,5 @@ export { tracePacket } from './tracePacket';
 export { formatTrace } from './formatTrace';
 export type { TraceRequest, TraceResult, TraceHop, HopKind, PacketView, RuleMention } from './types';
 export { traceReadingListeners } from './readingListeners';
+export { routeChecks, routeCheckCommand, judgeRouteChecks, formatKernelCheck } from './kernelCheck';
+export type { KernelCheck, RouteCheck, RouteCheckResult } from './kernelCheck';

@@ -121,7 +121,7 @@ function macvlanChildOn(walk: Walk, parent: string, ip: string): { ns: Namespace
 }
 
 /** The walk reads `ns`'s interfaces and routes: what the model lacks of them is missing for this trace. */
-export function consult(walk: Walk, ns: Namespace): void {
+function consult(walk: Walk, ns: Namespace): void {
   for (const m of ns.missing) walk.missing(m.fact, m.why, m.assumed);
 }
 
@@ -217,7 +217,7 @@ export function hostPrerouting(walk: Walk, packet: Packet): Ending {
 }
 
 /** The routing decision: local delivery (INPUT) or forwarding (ip_forward, FORWARD, POSTROUTING). */
-export function routeInHost(walk: Walk, packet: Packet): Ending {
+function routeInHost(walk: Walk, packet: Packet): Ending {
   const host = walk.host;
   if (!host) return { verdict: 'uncertain', decidedBy: 'the host namespace is not in the model' };
   consult(walk, host);
@@ -246,7 +246,7 @@ export function routeInHost(walk: Walk, packet: Packet): Ending {
   return hostPostrouting(walk, { ...f.packet, outInterface: choice.dev }, choice.nextHop);
 }
 
-export function hostPostrouting(walk: Walk, packet: Packet, nextHop: string): Ending {
+function hostPostrouting(walk: Walk, packet: Packet, nextHop: string): Ending {
   // a reply's source is un-NATed inside the hook, at NAT's priority 100: see reverseNat
   const s = runHook(walk, 'postrouting', packet, packet.outInterface);
   if (!s.ok) return s.ending;
@@ -282,7 +282,7 @@ function egressHost(walk: Walk, packet: Packet, nextHop: string): Ending {
 }
 
 /** The packet is inside `ns`: delivered if the address is its own. */
-export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
+function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
   if (ns.kind === 'host') return routeInHost(walk, packet);
   consult(walk, ns);
   if (!isOwnAddress(ns, packet.dst)) {

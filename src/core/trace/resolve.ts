@@ -23,7 +23,7 @@ export interface Destination {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-export function findContainer(topo: Topology, ref: string): ContainerNode | null {
+function findContainer(topo: Topology, ref: string): ContainerNode | null {
   const name = ref.replace(/^\//, '');
   return (
     topo.containers.find((c) => c.name === name || c.name === `/${name}`) ??

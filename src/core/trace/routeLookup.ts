@@ -18,7 +18,7 @@ export function isLinkLocal(ip: string): boolean {
   return ip.includes(':') && inCidr(ip, 'fe80::/10') === true;
 }
 
-export function routeText(r: Route): string {
+function routeText(r: Route): string {
   return [r.type !== 'unicast' ? r.type : '', r.dst, r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : '', r.table !== 'main' ? `table ${r.table}` : '', r.metric !== null ? `metric ${r.metric}` : '']
     .filter(Boolean)
     .join(' ');

@@ -2,6 +2,7 @@
 import type { RuleRef } from '../model/types';
 import type { Proto } from '../netfilter/packet';
 import type { Family } from '../netfilter/types';
+import type { KernelCheck } from './kernelCheck';
 
 export interface TraceRequest {
   /** container name or id, `host`, `netns:<name>`, or an IPv4/IPv6 address of a peer the host can reach */
@@ -87,4 +88,6 @@ export interface TraceResult {
   readonly missing: readonly MissingFact[];
   /** the reply's way back, when the forward packet arrived */
   readonly reply?: readonly TraceHop[];
+  /** with `--verify`: what the kernel itself chose at the routing steps (read-only) */
+  readonly kernel?: KernelCheck;
 }

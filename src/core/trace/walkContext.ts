@@ -14,7 +14,7 @@ export interface FamilyView {
   readonly evalCtx: EvalContext;
 }
 
-export function familyView(topo: Topology, family: Family): FamilyView {
+function familyView(topo: Topology, family: Family): FamilyView {
   const host = hostNamespace(topo, family);
   return {
     family,

@@ -17,13 +17,17 @@ export function captureTarget(conn: { readonly spec: EngineSpec; readonly topolo
   if (useSsh) {
     if (!sshHost) return 'no SSH host is known for this engine (netlens.ssh.host)';
     const user = spec.ssh.user || endpoint?.username;
+    // What the host shell gets; port and user left out here are ~/.ssh/config's (or 22 and the local user).
+    const port = spec.ssh.port ?? (endpoint?.kind === 'ssh' ? endpoint.port : undefined);
     return {
       kind: 'ssh',
-      host: sshHost,
-      port: spec.ssh.port ?? (endpoint?.kind === 'ssh' ? endpoint.port : undefined) ?? 22,
-      ...(user ? { user } : {}),
-      ...(spec.ssh.privateKeyPath ? { privateKeyPath: spec.ssh.privateKeyPath } : {}),
-      ...(spec.ssh.knownHostsPath ? { knownHostsPath: spec.ssh.knownHostsPath } : {}),
+      ssh: {
+        host: sshHost,
+        ...(port !== undefined ? { port } : {}),
+        ...(user ? { username: user } : {}),
+        ...(spec.ssh.privateKeyPath ? { privateKeyPath: spec.ssh.privateKeyPath } : {}),
+        ...(spec.ssh.knownHostsPath ? { knownHostsPath: spec.ssh.knownHostsPath } : {}),
+      },
     };
   }
   if (shell === 'auto' && endpoint && endpoint.kind !== 'unix' && !(endpoint.kind === 'tcp' && (endpoint.host === '127.0.0.1' || endpoint.host === 'localhost'))) {

@@ -1,9 +1,12 @@
 /**
  * Capture packets here: tcpdump on a host veth or bridge, on the Docker host (locally or over the
  * SSH host shell), streamed into a terminal. It needs root, so the user confirms the exact command.
+ * Over ssh the host is first connected to with netlens's own trust (src/core/ssh): a host the model
+ * would refuse is refused here too, with the same reason, before OpenSSH runs.
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
+import { probeSshTarget } from '../../core/ssh/connect';
 import { captureCommand } from '../capture/captureCommand';
 import { captureTarget } from '../capture/captureTarget';
 import { targetNode, type CommandDeps } from './commandDeps';
@@ -28,9 +31,17 @@ export function registerCaptureCommands(deps: CommandDeps): vscode.Disposable[] 
         void vscode.window.showErrorMessage(`netlens: ${errorMessage(e)}`);
         return;
       }
+      if (cmd.ssh) {
+        try {
+          await probeSshTarget(cmd.ssh);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`netlens: cannot capture: ${errorMessage(e)}`);
+          return;
+        }
+      }
       const go = await vscode.window.showWarningMessage(
-        `Run "${cmd.display}" in a terminal? tcpdump needs root on the Docker host.`,
-        { modal: true },
+        'Run tcpdump in a terminal? It needs root on the Docker host. This is the exact command:',
+        { modal: true, detail: cmd.display },
         'Run tcpdump',
       );
       if (go !== 'Run tcpdump') return;

@@ -9,7 +9,7 @@ import { destinationHasPort, traceDestinations, traceSources, type TraceCandidat
 import type { EngineConnection } from '../engines/engineConnection';
 import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
 
-export const TRACE_SCHEME = 'netlens-trace';
+const TRACE_SCHEME = 'netlens-trace';
 
 /**
  * Trace results as virtual documents, so reopening a tab still works — but not forever: at most

@@ -36,7 +36,7 @@ const RELEVANT: Readonly<Record<string, ReadonlySet<string>>> = {
   volume: new Set(['create', 'destroy', 'mount', 'unmount']),
 };
 
-export function isRelevantEvent(e: EngineEvent): boolean {
+function isRelevantEvent(e: EngineEvent): boolean {
   return RELEVANT[e.type]?.has(e.action.split(':')[0] ?? '') ?? false;
 }
 

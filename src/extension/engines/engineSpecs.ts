@@ -38,7 +38,7 @@ const ENGINE_URL = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /** The host part of a tcp:// or ssh:// engine URL, where the SSH host shell goes by default. */
-export function engineUrlHost(url: string | undefined): { host?: string; user?: string; port?: number } {
+function engineUrlHost(url: string | undefined): { host?: string; user?: string; port?: number } {
   if (!url || !/^(tcp|ssh):\/\//.test(url)) return {};
   try {
     const u = new URL(url);
@@ -73,7 +73,7 @@ export function timeoutsFromSeconds(raw: { engineRequest?: unknown; hostBatch?: 
   return { ...(engineRequestMs !== undefined ? { engineRequestMs } : {}), ...(hostBatchMs !== undefined ? { hostBatchMs } : {}) };
 }
 
-export function engineSpec(raw: EngineSettings, defaults: EngineDefaults, fallbackLabel: string): EngineSpec | string {
+function engineSpec(raw: EngineSettings, defaults: EngineDefaults, fallbackLabel: string): EngineSpec | string {
   const host = nonEmpty(raw.host);
   const context = nonEmpty(raw.context);
   if (host && !ENGINE_URL.test(host)) return `engine "${host}" is not a unix://, tcp://, ssh:// or npipe:// URL`;

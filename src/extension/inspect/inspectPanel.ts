@@ -56,6 +56,7 @@ export class InspectPanel implements vscode.Disposable {
       this.adopt(vscode.window.createWebviewPanel(INSPECT_VIEW_TYPE, 'netlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, PANEL_OPTIONS));
     } else this.panel.reveal(undefined, preserveFocus);
     this.render();
+    // the pane shows at once; the layers fill in when read (loadStorage logs its own failure)
     if (node.facts?.containerId && node.contextValue.startsWith(';container;')) void this.loadStorage(node);
   }
 

@@ -9,7 +9,7 @@ import type { NetlensContext } from '../ctx';
 export const RAW_SCHEME = 'netlens-raw';
 const KINDS = new Set(['container', 'network', 'volume']);
 
-export function rawJsonUri(engineKey: string, kind: 'container' | 'network' | 'volume', id: string): vscode.Uri {
+function rawJsonUri(engineKey: string, kind: 'container' | 'network' | 'volume', id: string): vscode.Uri {
   return vscode.Uri.from({ scheme: RAW_SCHEME, path: `/${encodeURIComponent(engineKey)}/${kind}/${encodeURIComponent(id)}.json` });
 }
 

@@ -13,10 +13,8 @@ type TracePathNotificationVerdict = TracePathNotification['verdict'];
 import { TopologyPanel } from './topologyPanel';
 
 export type { TopologyEngineState, TopologyPanelDeps } from './topologyPanel';
-export { TopologyPanel } from './topologyPanel';
-export { sidebarIdOf, traceEndpointOf } from './sidebarRefs';
 
-export const showTopologyCommand = 'netlens.showTopology';
+const showTopologyCommand = 'netlens.showTopology';
 
 export interface TopologyPanelController extends vscode.Disposable {
   /** open or reveal the panel; focus an item when given */

@@ -34,11 +34,11 @@ export interface TopologyPanelDeps {
 }
 
 /** Files the webview may load: our bundle and our stylesheet, nothing else. */
-export function topologyResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+function topologyResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
 }
 
-export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return { enableScripts: true, localResourceRoots: topologyResourceRoots(extensionUri) };
 }
 
@@ -132,6 +132,7 @@ export class TopologyPanel implements vscode.Disposable {
 
   /** Messages go out only after `ready`; what the app needs later it gets in the `ready` answer. */
   private post(message: HostToWebviewMessage): void {
+    // not awaited: a message lost to a closing panel is resent whole at the next `ready`
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 

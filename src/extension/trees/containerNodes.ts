@@ -15,7 +15,7 @@ import { UPDATING } from './networkNodes';
 import { contextValueFor, type NodeFacts, type TreeNode } from './treeNode';
 
 /** Above this a `docker diff` is cut short in the tree; the inspect pane is the place for more. */
-export const DIFF_LIMIT = 500;
+const DIFF_LIMIT = 500;
 
 function stateIcon(state: string): { id: string; color?: string } {
   if (state === 'running') return { id: 'vm-running', color: 'charts.green' };

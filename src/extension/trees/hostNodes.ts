@@ -103,7 +103,7 @@ function withoutLinkLocal(addresses: readonly string[]): string[] {
   return addresses.filter((a) => !isLinkLocal(a));
 }
 
-export function interfaceDescription(i: HostInterfaceNode, topology: Topology): string {
+function interfaceDescription(i: HostInterfaceNode, topology: Topology): string {
   if (i.kind === 'veth') return i.peer ? `→ ${i.peer}` : 'veth, peer unknown';
   const parts: string[] = [];
   if (i.kind === 'bridge') {

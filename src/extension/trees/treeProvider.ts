@@ -9,6 +9,7 @@ import type { NetlensContext } from '../ctx';
 import { engineRoot } from './engineRoots';
 import { diffNodes, storageNodes } from './containerNodes';
 import type { TreeNode, ViewName } from './treeNode';
+import { changedNodes, treeSignatures, type TreeSignatures } from './treeChanges';
 
 export interface TreeElement {
   readonly view: ViewName;
@@ -21,7 +22,7 @@ interface Indexed {
 }
 
 export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeElement | undefined>();
+  private readonly emitter = new vscode.EventEmitter<TreeElement | TreeElement[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private roots: TreeNode[] | undefined;
   private readonly index = new Map<string, Indexed>();
@@ -37,10 +38,25 @@ export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>
     this.subscription = ctx.onDidChange(() => this.invalidate());
   }
 
+  /**
+   * A new model or state: the items it changed are redrawn, the rest stay as they are (selection,
+   * scroll, hover). Before the first build there is nothing to compare, and new roots redraw all.
+   */
   invalidate(): void {
+    const before = this.roots ? this.signatures() : undefined;
     this.roots = undefined;
     for (const [id, nodes] of this.loaded) if (nodes[0]?.id.includes('/diff/')) this.loaded.delete(id);
-    this.emitter.fire(undefined);
+    if (!before) {
+      this.emitter.fire(undefined);
+      return;
+    }
+    const changed = changedNodes(before, this.signatures());
+    if (changed === 'all') this.emitter.fire(undefined);
+    else if (changed.length) this.emitter.fire(changed.map((id) => this.element(id)));
+  }
+
+  private signatures(): TreeSignatures {
+    return treeSignatures(this.build(), (n) => this.loaded.get(n.id) ?? n.children);
   }
 
   element(id: string): TreeElement {

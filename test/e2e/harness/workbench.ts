@@ -59,7 +59,7 @@ export async function openActivityBarItem(page: Page, title: string): Promise<vo
 }
 
 /** The rows of one view of the sidebar, found by its title (a view is a `.pane` under a header). */
-function viewRows(page: Page, viewTitle: string): string {
+function viewRows(viewTitle: string): string {
   const title = viewTitle.replace(/"/g, '\\"');
   return `[id="workbench.parts.sidebar"] .pane:has(.pane-header .title:text-is("${title}")) .monaco-list-row`;
 }
@@ -67,7 +67,7 @@ function viewRows(page: Page, viewTitle: string): string {
 /** The labels of every row of one sidebar view, scrolling through a list that renders only what is visible. */
 export async function viewLabels(page: Page, viewTitle: string): Promise<Set<string>> {
   const seen = new Set<string>();
-  const selector = viewRows(page, viewTitle);
+  const selector = viewRows(viewTitle);
   const rows = page.locator(selector);
   await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
   const collect = async (): Promise<number> => {

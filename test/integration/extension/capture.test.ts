@@ -6,8 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { quote } from 'shell-quote';
+import { NetlensError } from '../../../src/core/errors';
+import { probeSshTarget } from '../../../src/core/ssh/connect';
 import { captureCommand, type CaptureCommand } from '../../../src/extension/capture/captureCommand';
 import { startSshd, type RunningSshd } from '../../support/sshd';
 import { requireRealEngine } from '../../support/lab';
@@ -47,16 +51,21 @@ function runInPty(argv: readonly string[], until: RegExp, ms: number): Promise<{
 describe('capture packets here, run for real', function () {
   this.timeout(60_000);
   let sshd: RunningSshd | undefined;
-  const emptyKnownHosts = '/tmp/nle-it-known_hosts';
+  let home = '';
+  let emptyKnownHosts = '';
+  // a HOME of the suite's own (no ~/.ssh/config, no agent): only what the test gives counts
+  const env = (): Record<string, string | undefined> => ({ HOME: home, PATH: process.env.PATH });
 
   before(async () => {
     requireRealEngine();
     sshd = await startSshd();
+    home = mkdtempSync(join(tmpdir(), 'nle-it-capture-'));
+    emptyKnownHosts = join(home, 'known_hosts_empty');
     writeFileSync(emptyKnownHosts, '');
   });
   after(async () => {
     await sshd?.stop();
-    rmSync(emptyKnownHosts, { force: true });
+    if (home) rmSync(home, { recursive: true, force: true });
   });
 
   it('runs tcpdump on this host', async () => {
@@ -65,15 +74,18 @@ describe('capture packets here, run for real', function () {
     assert.ok(r.matched, r.output);
   });
 
-  it('runs tcpdump on the SSH host, checking its host key', async () => {
-    const cmd = captureCommand('lo', { kind: 'ssh', host: '127.0.0.1', port: sshd!.port, user: sshd!.username, privateKeyPath: sshd!.privateKeyPath, knownHostsPath: sshd!.knownHostsPath });
-    assert.equal(cmd.display, `ssh -p ${sshd!.port} ${sshd!.username}@127.0.0.1 tcpdump -ni lo`);
+  it('runs tcpdump on the SSH host, after netlens\'s own trust accepted its host key', async () => {
+    const cmd = captureCommand('lo', { kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd!.port, username: sshd!.username, privateKeyPath: sshd!.privateKeyPath, knownHostsPath: sshd!.knownHostsPath } }, env());
+    assert.equal(cmd.display, quote(argvOf(cmd)), 'the confirmation shows the argv that runs');
+    assert.ok(argvOf(cmd).includes(`UserKnownHostsFile=${sshd!.knownHostsPath}`));
+    await probeSshTarget(cmd.ssh!, { env: env() });
     const r = await runInPty(argvOf(cmd), /listening on lo/, 20_000);
     assert.ok(r.matched, r.output);
   });
 
-  it('refuses an SSH host whose key it does not know', async () => {
-    const cmd = captureCommand('lo', { kind: 'ssh', host: '127.0.0.1', port: sshd!.port, user: sshd!.username, privateKeyPath: sshd!.privateKeyPath, knownHostsPath: emptyKnownHosts });
+  it('refuses an SSH host whose key it does not know: netlens and OpenSSH alike', async () => {
+    const cmd = captureCommand('lo', { kind: 'ssh', ssh: { host: '127.0.0.1', port: sshd!.port, username: sshd!.username, privateKeyPath: sshd!.privateKeyPath, knownHostsPath: emptyKnownHosts } }, env());
+    await assert.rejects(probeSshTarget(cmd.ssh!, { env: env() }), (e: unknown) => e instanceof NetlensError && e.code === 'SSH_HOST_KEY_UNKNOWN');
     const r = await runInPty(argvOf(cmd), /Host key verification failed|listening on/, 20_000);
     assert.match(r.output, /Host key verification failed/);
     assert.doesNotMatch(r.output, /listening on/);

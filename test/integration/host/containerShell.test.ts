@@ -322,6 +322,13 @@ describe('host integration: the container host shell (a helper container on the 
     }
   });
 
+  it('the helper script is valid POSIX sh for dash and busybox ash (-n)', () => {
+    for (const [cmd, ...args] of [['dash', '-n', '-c'], ['busybox', 'sh', '-n', '-c']]) {
+      const r = spawnSync(cmd!, [...args, HELPER_SCRIPT], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+    }
+  });
+
   it('the first line says which image and namespace; the guard output is not part of stdout', async () => {
     const shell = createContainerShell(createDockerClient(resolveEngineEndpoint({ env: { ...process.env, DOCKER_HOST: undefined } })), { image: NEVER_PULL });
     try {

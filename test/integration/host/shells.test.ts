@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { composeBatch, newDelimiter, parseBatch } from '../../../src/core/host/batch';
 import { HOST_COMMANDS } from '../../../src/core/host/collect';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
@@ -39,6 +42,41 @@ describe('host integration: the whole host script under the shells hosts have', 
       const steady = before.filter((id) => after.has(id));
       assert.ok(steady.length > 0, 'no running container to look for');
       for (const id of steady) assert.ok(netns[id]?.interfaces.known, `${id} under ${cmd}`);
+    });
+  }
+
+  // A concurrent section runs beside the others: proven by two sections that each wait for a mark
+  // the other leaves, which only finishes when they run at once (run in turn, the first would
+  // give up waiting and say so). No clock is read.
+  for (const [cmd, args] of [['dash', ['-s']], ['bash', ['--posix', '-s']], ['busybox', ['sh', '-s']]] as const) {
+    it(`${cmd}: a concurrent section runs beside the others, and its output comes after theirs, whole`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nl-concurrent-'));
+      try {
+        const meet = (mine: string, theirs: string): string =>
+          `: > '${join(dir, mine)}'\nn=0\nwhile [ ! -e '${join(dir, theirs)}' ]; do n=$((n+1)); [ $n -gt 200 ] && { echo "${theirs} never came" >&2; exit 9; }; sleep 0.05; done\necho met ${theirs}`;
+        const commands = [
+          { name: 'first', requires: [], script: 'echo one' },
+          { name: 'left', requires: [], script: meet('left', 'right') },
+          { name: 'right', requires: [], concurrent: true, script: `${meet('right', 'left')}\nnl_part tail\nprintf 'kept\\n\\n\\n'` },
+          { name: 'last', requires: [], script: 'echo two' },
+        ];
+        const delimiter = newDelimiter();
+        const out = execFileSync(cmd, [...args], { input: composeBatch(commands, delimiter), maxBuffer: 1 << 20 }).toString();
+        const sections = parseBatch(out, delimiter, commands.map((c) => c.name));
+        assert.equal(sections.get('left')?.code, 0, `left under ${cmd}: ${sections.get('left')?.stderr}`);
+        assert.equal(sections.get('right')?.code, 0, `right under ${cmd}: ${sections.get('right')?.stderr}`);
+        assert.equal(sections.get('left')?.stdout.trim(), 'met right');
+        assert.equal(sections.get('right')?.stdout.trim(), 'met left');
+        // the held output keeps its trailing newlines, and parts
+        assert.deepEqual(sections.get('right')?.parts, [{ name: 'tail', text: 'kept\n\n\n' }]);
+        assert.equal(sections.get('first')?.stdout, 'one\n');
+        assert.equal(sections.get('last')?.stdout, 'two\n');
+        // sections never interleave: the held one begins after every other has ended
+        const beginRight = out.indexOf(`${delimiter}:begin:right`);
+        for (const name of ['first', 'left', 'last']) assert.ok(out.indexOf(`${delimiter}:done:${name}`) < beginRight, `${name} ends before right begins`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

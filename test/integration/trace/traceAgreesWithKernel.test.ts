@@ -5,7 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createSession, type Session } from '../../../src/core/session';
-import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '../../../src/core/trace';
+import type { Topology } from '../../../src/core/model/types';
+import { formatKernelCheck, formatTrace, tracePacket, type KernelCheck, type TraceRequest, type TraceResult } from '../../../src/core/trace';
 import { LAN_IP, LAN_NS, OUT_HOST_IP, OUT_IP, OUT_NS, PUBLISHED, PUBLISHED_LO, PUBLISHED_UDP, attempt, containerIp, down, run, up } from './traceLab';
 
 type Expect = 'delivered' | 'dropped';
@@ -93,6 +94,9 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
   this.timeout(900_000);
   let session: Session;
   const tally: { name: string; agree: boolean }[] = [];
+  /** the read-only kernel check (trace --verify) of every case: routing steps settled, and any disagreement */
+  const routeTally = { agreed: 0, open: 0, disagreements: [] as string[] };
+  let labTopology: Topology | undefined;
   const ip: Record<string, string> = {};
   /** the server version the cases ran against, read from the engine itself */
   let engine = 'an engine that did not say its version';
@@ -198,15 +202,24 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       assert.ok(c, `case ${name} is defined`);
       let result: TraceResult;
       let kernel: boolean;
+      let routes: KernelCheck;
       c.around?.setup();
       try {
         await c.prepare?.();
-        result = tracePacket(await session.snapshot(), c.req);
+        const topology = await session.snapshot();
+        labTopology = topology;
+        result = tracePacket(topology, c.req);
+        // ask the kernel's routing (read-only) while the case's setup is still in place
+        routes = await session.verifyTrace(topology, result);
         kernel = await c.probe();
       } finally {
         c.around?.teardown();
       }
       const kernelVerdict: Expect = kernel ? 'delivered' : 'dropped';
+      routeTally.agreed += routes.checks.filter((k) => k.agrees === true).length;
+      routeTally.open += routes.checks.filter((k) => k.agrees === null).length;
+      if (routes.agrees === false) routeTally.disagreements.push(`${name}: ${routes.observed}`);
+      assert.notEqual(routes.agrees, false, `${name}: ${routes.observed}\n${formatKernelCheck(routes).join('\n')}`);
       const agree = result.verdict === kernelVerdict;
       tally.push({ name, agree });
       assert.ok(agree, `trace said ${result.verdict} (${result.decidedBy}), the kernel ${kernelVerdict}\n${formatTrace(result)}`);
@@ -216,4 +229,31 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       if (/nobody listens/.test(name)) assert.match(result.decidedBy, new RegExp(`^no process listens on ${c.req.proto}/\\d+ in `));
     });
   }
+
+  it('trace --verify: at every routing step of every case the kernel chose the route the trace chose', () => {
+    assert.deepEqual(routeTally.disagreements, []);
+    // the cases route through containers, the host and namespaces: most of their steps are settled
+    assert.ok(routeTally.agreed >= 40, `only ${routeTally.agreed} routing steps were confirmed (${routeTally.open} not settled)`);
+    console.log(`trace --verify on ${engine}: ${routeTally.agreed} routing steps confirmed by the kernel, ${routeTally.open} not settled`);
+  });
+
+  it('trace --verify reports the kernel disagreeing with a deliberately wrong model', async () => {
+    const t = labTopology ?? (await session.snapshot());
+    const a1 = t.containers.find((c) => c.name === 'nlt-a1');
+    assert.ok(a1, 'nlt-a1 is in the model');
+    // the model says nlt-a1 reaches nlt-a2's network through a second interface it does not have
+    const wrong: Topology = {
+      ...t,
+      containers: t.containers.map((c) =>
+        c.id !== a1.id ? c : { ...c, interfaces: [...c.interfaces, { ...c.interfaces.find((i) => i.name === 'eth0')!, name: 'eth9', addresses: [] }], routes: c.routes.map((r) => (r.dev === 'eth0' ? { ...r, dev: 'eth9' } : r)) },
+      ),
+    };
+    const result = tracePacket(wrong, { from: 'nlt-a1', to: `nlt-a2:80`, proto: 'tcp' });
+    const routes = await session.verifyTrace(wrong, result);
+    assert.equal(routes.agrees, false, formatKernelCheck(routes).join('\n'));
+    const first = routes.checks.find((k) => k.agrees === false)!;
+    assert.equal(first.namespace, 'container nlt-a1');
+    assert.match(first.observed, /dev eth0/);
+    assert.match(routes.observed, /disagrees at step \d+ \(container nlt-a1\): the trace chose dev eth9/);
+  });
 });

@@ -1,36 +1,19 @@
 /**
  * Error mapping on errors provoked for real through the same client stack netlens uses: a missing
- * socket, a closed port, engine-style HTTP errors from a local replay server, TLS failures against
- * a local TLS server, a cancelled request.
+ * socket, a closed port, engine-style HTTP errors from a local replay server, TLS spoken to a plain
+ * port, a cancelled request. (Against a TLS server with a certificate openssl makes:
+ * test/integration/docker/engineTls.test.ts.)
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
-import { createDockerClient } from '../../../src/core/docker/client';
-import { collectEngineFacts } from '../../../src/core/docker/engine';
 import { toEngineError } from '../../../src/core/docker/errors';
 import type { EngineEndpoint } from '../../../src/core/docker/types';
+import { factsError, listen } from '../../support/engineErrors';
 import { startEngineReplay } from '../../support/engineReplayServer';
-
-async function factsError(endpoint: EngineEndpoint, signal?: AbortSignal): Promise<NetlensError> {
-  try {
-    await collectEngineFacts(createDockerClient(endpoint), endpoint, signal);
-  } catch (e) {
-    assert.ok(e instanceof NetlensError, `expected a NetlensError, got ${String(e)}`);
-    return e;
-  }
-  return assert.fail('expected the call to fail');
-}
-
-function listen(server: Server | ReturnType<typeof createHttpsServer>): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-}
 
 describe('docker/errors: toEngineError on real failures', () => {
   let dir: string;
@@ -94,57 +77,21 @@ describe('docker/errors: toEngineError on real failures', () => {
     }
   });
 
-  describe('TLS', () => {
-    let tlsDir: string;
-    let server: ReturnType<typeof createHttpsServer>;
-    let port: number;
-    before(async () => {
-      tlsDir = mkdtempSync(join(tmpdir(), 'nld-tls-'));
-      execFileSync(
-        'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem'), '-days', '2', '-subj', '/CN=nld-untrusted'],
-        { stdio: 'ignore' },
-      );
-      server = createHttpsServer({ key: readFileSync(join(tlsDir, 'key.pem')), cert: readFileSync(join(tlsDir, 'cert.pem')) }, (_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end('{}');
-      });
-      port = await listen(server);
+  it('TLS spoken to a plain-HTTP port → a TLS error', async () => {
+    const open: import('node:net').Socket[] = [];
+    const replay = createNetServer((s) => {
+      open.push(s);
+      s.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
-    after(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      rmSync(tlsDir, { recursive: true, force: true });
-    });
-
-    it('an untrusted server certificate → a TLS error, not a generic one', async () => {
-      const e = await factsError({ kind: 'tcp', url: `tcp://127.0.0.1:${port}`, source: 'option', host: '127.0.0.1', port, tls: { verify: true } });
+    const plainPort = await listen(replay);
+    try {
+      const e = await factsError({ kind: 'tcp', url: `tcp://127.0.0.1:${plainPort}`, source: 'option', host: '127.0.0.1', port: plainPort, tls: { verify: true } });
       assert.equal(e.code, 'ENGINE_UNREACHABLE');
-      assert.match(e.message, /TLS with the Docker engine failed: self[- ]signed certificate/);
-    });
-
-    it('SkipTLSVerify reaches the same server (the error then comes from its answer)', async () => {
-      const e = await factsError({ kind: 'tcp', url: `tcp://127.0.0.1:${port}`, source: 'option', host: '127.0.0.1', port, tls: { verify: false } });
-      assert.equal(e.code, 'PARSE', 'TLS passed; the empty {} answer fails validation by name');
-      assert.match(e.message, /GET \/info: field Name should be a string/);
-    });
-
-    it('TLS spoken to a plain-HTTP port → a TLS error', async () => {
-      const open: import('node:net').Socket[] = [];
-      const replay = createNetServer((s) => {
-        open.push(s);
-        s.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-      });
-      const plainPort = await listen(replay);
-      try {
-        const e = await factsError({ kind: 'tcp', url: `tcp://127.0.0.1:${plainPort}`, source: 'option', host: '127.0.0.1', port: plainPort, tls: { verify: true } });
-        assert.equal(e.code, 'ENGINE_UNREACHABLE');
-        assert.match(e.message, /TLS|SSL|socket/i);
-      } finally {
-        for (const s of open) s.destroy();
-        await new Promise((r) => replay.close(r));
-      }
-    });
+      assert.match(e.message, /TLS|SSL|socket/i);
+    } finally {
+      for (const s of open) s.destroy();
+      await new Promise((r) => replay.close(r));
+    }
   });
 
   it('passes a NetlensError through unchanged', () => {

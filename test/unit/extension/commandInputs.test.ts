@@ -1,7 +1,8 @@
 /** What the capture, browser and engine-choice commands build from model and settings. */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
 import { captureCommand, checkInterfaceName } from '../../../src/extension/capture/captureCommand';
 import { captureTarget } from '../../../src/extension/capture/captureTarget';
@@ -25,19 +26,22 @@ describe('Capture packets here', () => {
     const cmd = captureCommand('vethc37d780', { kind: 'local', root: true });
     assert.equal(cmd.display, 'tcpdump -ni vethc37d780');
     assert.deepEqual(cmd.shellArgs.slice(2), ['netlens-capture', 'tcpdump', '-ni', 'vethc37d780']);
-    // The same sh -c script with `echo` in tcpdump's place shows what the terminal would run.
-    const script = cmd.shellArgs[1]!.replace(/; status=.*/, '');
-    const run = spawnSync('/bin/sh', ['-c', script, 'netlens-capture', 'echo', '-ni', 'vethc37d780'], { encoding: 'utf8' });
-    assert.equal(run.stdout, '-ni vethc37d780\n');
+    // what the real sh makes of it: test/integration/extension/captureArgv.test.ts
   });
 
-  it('goes over ssh with host-key checking on and the port and user of the host shell', () => {
-    const cmd = captureCommand('docker0', { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'root', knownHostsPath: '/tmp/kh' });
+  it('goes over ssh with host-key checking on, every choice on the command line, and shows exactly that argv', () => {
+    // a HOME without ~/.ssh/config: the argv is what netlens was given plus ssh's defaults
+    const env = { HOME: '/nonexistent-netlens-home', USER: 'nobody' };
+    const cmd = captureCommand('docker0', { kind: 'ssh', ssh: { host: '127.0.0.1', port: 2222, username: 'root', knownHostsPath: '/tmp/kh' } }, env);
     const argv = cmd.shellArgs.slice(3);
-    assert.deepEqual(argv, ['ssh', '-t', '-p', '2222', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/tmp/kh', '--', 'root@127.0.0.1', 'tcpdump', '-ni', 'docker0']);
-    assert.equal(cmd.display, 'ssh -p 2222 root@127.0.0.1 tcpdump -ni docker0');
-    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h;id', port: 22 }), /not a host name/);
-    assert.throws(() => captureCommand('docker0', { kind: 'ssh', host: 'h', port: 22, user: '-oProxyCommand=x' }), /not a user name/);
+    assert.deepEqual(argv, [
+      'ssh', '-F', 'none', '-t', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'UserKnownHostsFile=/tmp/kh', '-o', 'GlobalKnownHostsFile=/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2',
+      '-p', '2222', '-l', 'root', '--', '127.0.0.1', 'tcpdump', '-ni', 'docker0',
+    ]);
+    // that a real shell splits what the user confirms back into these words: test/integration/extension/captureArgv.test.ts
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', ssh: { host: 'h;id', port: 22 } }, env), /not a host name/);
+    assert.throws(() => captureCommand('docker0', { kind: 'ssh', ssh: { host: 'h', port: 22, username: '-oProxyCommand=x' } }, env), /not a user name/);
   });
 });
 
@@ -50,7 +54,7 @@ describe('where a capture runs', () => {
 
   it('over ssh to the host of an ssh:// engine, with its user and port', () => {
     const target = captureTarget({ spec: spec({ host: 'ssh://ops@127.0.0.1:2222' }), topology: undefined });
-    assert.deepEqual(target, { kind: 'ssh', host: '127.0.0.1', port: 2222, user: 'ops' });
+    assert.deepEqual(target, { kind: 'ssh', ssh: { host: '127.0.0.1', port: 2222, username: 'ops' } });
   });
 
   it('nowhere for a remote tcp:// engine without an SSH host shell, or with hostShell none, and it says why', () => {
@@ -72,9 +76,22 @@ describe('Open published port in browser', () => {
 
   it("uses a remote engine's host, and warns when the port is bound to that host's loopback", () => {
     const remote = { kind: 'ssh' as const, url: 'ssh://me@10.1.2.3:22', source: 'option', host: '10.1.2.3', port: 22, username: 'me' };
-    assert.equal(publishedUrl(remote, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }).url, 'http://10.1.2.3:8080/');
-    assert.match(publishedUrl(remote, { hostIp: '127.0.0.1', hostPort: 8080, protocol: 'tcp' }).note ?? '', /bound to 127\.0\.0\.1 on 10\.1\.2\.3/);
+    const noConfig = { HOME: '/nonexistent-netlens-home' };
+    assert.equal(publishedUrl(remote, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }, noConfig).url, 'http://10.1.2.3:8080/');
+    assert.match(publishedUrl(remote, { hostIp: '127.0.0.1', hostPort: 8080, protocol: 'tcp' }, noConfig).note ?? '', /bound to 127\.0\.0\.1 on 10\.1\.2\.3/);
     assert.throws(() => publishedUrl(local, { hostIp: '0.0.0.0', hostPort: 53, protocol: 'udp' }), /not a TCP port/);
+  });
+
+  it('opens an ssh:// engine named by a ~/.ssh/config alias at the HostName the alias stands for', () => {
+    const home = mkdtempSync(join(tmpdir(), 'nlu-url-'));
+    try {
+      mkdirSync(join(home, '.ssh'));
+      writeFileSync(join(home, '.ssh', 'config'), 'Host docker-box\n    HostName 10.1.2.4\n    Port 2222\n');
+      const aliased = { kind: 'ssh' as const, url: 'ssh://docker-box', source: 'option', host: 'docker-box' };
+      assert.equal(publishedUrl(aliased, { hostIp: '0.0.0.0', hostPort: 8080, protocol: 'tcp' }, { HOME: home }).url, 'http://10.1.2.4:8080/');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 

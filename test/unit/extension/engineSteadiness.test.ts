@@ -43,6 +43,7 @@ function fakeEngine(): FakeEngine {
           return topology;
         },
         readListeners: async () => assert.fail('not used'),
+        verifyTrace: async () => assert.fail('not used'),
         storage: async () => assert.fail('not used'),
         diff: async () => assert.fail('not used'),
         inspectRaw: async () => assert.fail('not used'),

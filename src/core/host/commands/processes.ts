@@ -23,6 +23,8 @@ export function processesCommandWith(opts: { readonly containerSockets: boolean 
   return {
     name: 'processes',
     requires: ['ps', 'awk'],
+    // the heaviest section by far (every container's namespace): it runs beside the others
+    concurrent: true,
     script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
 # The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process

@@ -9,7 +9,6 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allOrAbort } from '../../../src/core/abort';
 import { NetlensError } from '../../../src/core/errors';
 import { createSession } from '../../../src/core/session';
 import { startHungSocket, uniqueSeconds, waitUntilGone, waitUntilRunning, type HungSocket } from '../../support/faults';
@@ -68,31 +67,5 @@ describe('session: a failed snapshot leaves nothing running', function () {
     const deadline = Date.now() + 3000;
     while (hung.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(hung.open, 0, 'no engine request is left open');
-  });
-});
-
-describe('abort: all or none', () => {
-  it('the first part to fail cancels the others and is the error thrown', async () => {
-    const cancelled: string[] = [];
-    const waitForAbort = (name: string) => (signal: AbortSignal) =>
-      new Promise<never>((_, reject) =>
-        signal.addEventListener('abort', () => {
-          cancelled.push(name);
-          reject(new Error(`${name} cancelled`));
-        }),
-      );
-    await assert.rejects(
-      allOrAbort<[never, never, never]>(undefined, [waitForAbort('engine'), async () => Promise.reject(new Error('host side broke')), waitForAbort('other')]),
-      /host side broke/,
-    );
-    assert.deepEqual(cancelled.sort(), ['engine', 'other']);
-  });
-
-  it("the caller's signal cancels every part", async () => {
-    const ac = new AbortController();
-    const parts = [0, 1].map(() => (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')))));
-    const all = allOrAbort<[never, never]>(ac.signal, parts as never);
-    ac.abort();
-    await assert.rejects(all, /cancelled/);
   });
 });

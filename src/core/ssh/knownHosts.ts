@@ -1,25 +1,27 @@
 /**
- * OpenSSH known_hosts matching. ssh2 leaves host-key checking to its caller, so this is what stands
- * between a session and a man in the middle: the host shell and the Docker-engine-over-SSH
- * connection both verify through `createHostVerifier`. A key we cannot match is refused, never
- * accepted on first use.
+ * OpenSSH known_hosts matching: plain and hashed names, `[host]:port`, wildcards with negation,
+ * `@revoked` and `@cert-authority`. ssh2 leaves host-key checking to its caller, so this (through
+ * trust.ts) is what stands between every SSH connection netlens makes and a man in the middle.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export type HostKeyCheck = 'match' | 'mismatch' | 'unknown' | 'revoked';
 
-interface KnownHostsLine {
+export interface KnownHostsLine {
   readonly marker: 'revoked' | 'cert-authority' | null;
   readonly patterns: string;
   readonly keyType: string;
   readonly keyBase64: string;
+  /** `file:line`, for messages that say which line decided */
+  readonly where: string;
 }
 
-export function parseKnownHosts(text: string): KnownHostsLine[] {
+export function parseKnownHosts(text: string, file = 'known_hosts'): KnownHostsLine[] {
   const lines: KnownHostsLine[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
+  const raws = text.split('\n');
+  for (let i = 0; i < raws.length; i++) {
+    const line = (raws[i] ?? '').trim();
     if (!line || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
     let marker: KnownHostsLine['marker'] = null;
@@ -31,7 +33,7 @@ export function parseKnownHosts(text: string): KnownHostsLine[] {
     }
     const [patterns, keyType, keyBase64] = fields;
     if (!patterns || !keyType || !keyBase64) continue; // malformed lines are skipped, as ssh does
-    lines.push({ marker, patterns, keyType, keyBase64 });
+    lines.push({ marker, patterns, keyType, keyBase64, where: `${file}:${i + 1}` });
   }
   return lines;
 }
@@ -54,7 +56,7 @@ function hashedMatch(entry: string, name: string): boolean {
 }
 
 /** OpenSSH semantics: any negated pattern that matches excludes the line; else any positive match. */
-function hostMatches(patterns: string, name: string): boolean {
+export function hostMatches(patterns: string, name: string): boolean {
   if (patterns.startsWith('|')) return hashedMatch(patterns, name);
   let positive = false;
   for (const p of patterns.split(',')) {
@@ -97,35 +99,25 @@ export function sha256Fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
-export interface HostVerifierResult {
-  /** match, mismatch, unknown, revoked, or `none` before any key was seen */
-  result: string;
-  fingerprint: string;
-  keyType: string;
-  /** the presented key, base64, for a known_hosts line the user may choose to add */
-  keyBase64: string;
+/** Every line of these files, in order; a file that does not exist holds no lines (as for ssh). */
+export function readKnownHostsFiles(paths: readonly string[]): KnownHostsLine[] {
+  return paths.flatMap((path) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return [];
+    }
+    return parseKnownHosts(text, path);
+  });
 }
 
-export function createHostVerifier(
-  knownHostsPath: string,
-  host: string,
-  port: number,
-): { verify(key: Buffer): boolean; lastResult(): HostVerifierResult } {
-  let last: HostVerifierResult = { result: 'none', fingerprint: '', keyType: '', keyBase64: '' };
+/** The lines whose host patterns name this host (`host` or `[host]:port`), by kind. */
+export function linesForHost(lines: readonly KnownHostsLine[], name: string): { keys: KnownHostsLine[]; authorities: KnownHostsLine[]; revoked: KnownHostsLine[] } {
+  const named = lines.filter((l) => hostMatches(l.patterns, name));
   return {
-    verify(key: Buffer): boolean {
-      let text = '';
-      try {
-        text = readFileSync(knownHostsPath, 'utf8');
-      } catch {
-        text = ''; // no known_hosts file: every key is unknown, which is refused
-      }
-      const keyType = keyTypeOfBlob(key);
-      const keyBase64 = key.toString('base64');
-      const result = checkHostKey(text, host, port, keyType, keyBase64);
-      last = { result, fingerprint: sha256Fingerprint(key), keyType, keyBase64 };
-      return result === 'match';
-    },
-    lastResult: () => last,
+    keys: named.filter((l) => l.marker === null),
+    authorities: named.filter((l) => l.marker === 'cert-authority'),
+    revoked: named.filter((l) => l.marker === 'revoked'),
   };
 }
