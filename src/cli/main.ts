@@ -4,7 +4,8 @@
  *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]|[IPv6]:port> [--proto tcp|udp|icmp] [-4|-6] [--verify] [--json]
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
- * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none,
+ * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none|container,
+ *   --helper-image IMAGE (the `container` shell's; the flag is the consent to run it, privileged),
  *   --identity FILE, --known-hosts FILE, --request-timeout SECONDS (each Engine API request, default 10),
  *   --batch-timeout SECONDS (the host batch, default 30).
  * Exit codes: 0 on success (whatever a trace's verdict), 1 on errors, 2 on bad usage.
@@ -26,8 +27,9 @@ const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
                                    way at every routing step: ip route get in each namespace)
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
-options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none
-         --identity FILE --known-hosts FILE
+options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none|container
+         --identity FILE --known-hosts FILE --helper-image IMAGE (for --host-shell container: a short-lived
+                                   privileged container on the engine reads the engine's own host)
          --request-timeout SECONDS (each Engine API request, default 10) --batch-timeout SECONDS (the host batch, default 30)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         context: { type: 'string' },
         ssh: { type: 'string' },
         'host-shell': { type: 'string' },
+        'helper-image': { type: 'string' },
         identity: { type: 'string' },
         'known-hosts': { type: 'string' },
         'request-timeout': { type: 'string' },
@@ -69,8 +72,8 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   const hostShell = values['host-shell'];
-  if (hostShell && !['auto', 'local', 'ssh', 'none'].includes(hostShell)) {
-    process.stderr.write(`netlens: --host-shell must be auto, local, ssh or none\n`);
+  if (hostShell && !['auto', 'local', 'ssh', 'none', 'container'].includes(hostShell)) {
+    process.stderr.write(`netlens: --host-shell must be auto, local, ssh, none or container\n`);
     return 2;
   }
   const seconds = (name: 'request-timeout' | 'batch-timeout'): number | undefined | null => {
@@ -93,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     context: values.context,
     hostShell: (hostShell as SessionOptions['hostShell']) ?? (ssh ? 'ssh' : 'auto'),
     ssh,
+    ...(values['helper-image'] ? { helper: { configured: values['helper-image'] } } : {}),
     timeouts: { ...(requestMs !== undefined ? { engineRequestMs: requestMs } : {}), ...(batchMs !== undefined ? { hostBatchMs: batchMs } : {}) },
   };
   const session = createSession(options);

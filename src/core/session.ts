@@ -14,6 +14,7 @@ import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
 import { createSshShell } from './host/sshShell';
+import { createContainerShell, type HelperOptions } from './host/containerShell';
 import { collectContainerListeners, collectHostFacts, failedHostFacts } from './host/collect';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
@@ -42,9 +43,13 @@ export interface SessionOptions {
   readonly context?: string;
   /**
    * Where host facts come from: `local` (child process), `ssh` (the target below), `none`, or
-   * `auto` — local for a local engine, the engine's own host for an ssh:// engine, none for tcp://.
+   * `auto` — local for a local engine, the engine's own host for an ssh:// engine, none for tcp://;
+   * `container` — a privileged helper container on the engine itself (host/containerShell.ts).
+   * Choosing `container` is the consent to run it: `auto` never picks it.
    */
-  readonly hostShell?: 'auto' | 'local' | 'ssh' | 'none';
+  readonly hostShell?: 'auto' | 'local' | 'ssh' | 'none' | 'container';
+  /** the helper container's image (netlens.helperImage), whether it may be pulled, and who consents */
+  readonly helper?: HelperOptions;
   readonly ssh?: SshTarget;
   /** environment to resolve DOCKER_HOST / DOCKER_CONTEXT / HOME from (default process.env) */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -100,9 +105,10 @@ export interface Session {
 }
 
 /** Which host shell `auto` means for an engine endpoint. */
-export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none'; ssh?: SshTarget } {
+export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none' | 'container'; ssh?: SshTarget } {
   const mode = opts.hostShell ?? 'auto';
   if (mode === 'none') return { kind: 'none' };
+  if (mode === 'container') return { kind: 'container' };
   if (mode === 'local') return { kind: 'local' };
   if (mode === 'ssh') {
     const ssh = opts.ssh ?? (endpoint.kind === 'ssh' && endpoint.host ? { host: endpoint.host, port: endpoint.port, username: endpoint.username } : undefined);
@@ -167,7 +173,12 @@ export function createSession(opts: SessionOptions = {}): Session {
   let shell: HostShell | null = null;
   const getShell = (): HostShell | null => {
     if (shellChoice.kind === 'none') return null;
-    shell ??= shellChoice.kind === 'local' ? createLocalShell({ ...opts.localShell, ...shellLimits }) : createSshShell(shellChoice.ssh!, shellLimits, { env });
+    shell ??=
+      shellChoice.kind === 'local'
+        ? createLocalShell({ ...opts.localShell, ...shellLimits })
+        : shellChoice.kind === 'container'
+          ? createContainerShell(docker, { ...shellLimits, ...(opts.helper ? { image: opts.helper } : {}), log: (m) => log('info', m) })
+          : createSshShell(shellChoice.ssh!, shellLimits, { env });
     return shell;
   };
   const stops = new Set<() => void>();

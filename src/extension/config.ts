@@ -22,6 +22,10 @@ export class Config {
     return this.cfg.get<HostShellSetting>('hostShell', 'auto');
   }
 
+  get helperImage(): string {
+    return this.cfg.get<string>('helperImage', '');
+  }
+
   get ssh(): SshSettings {
     const c = this.cfg;
     const port = c.get<number | null>('ssh.port', null);
@@ -47,11 +51,11 @@ export class Config {
 
   /** The engines to show, and what was wrong with any entry that was skipped. */
   engineSpecs(): { specs: EngineSpec[]; problems: string[] } {
-    return engineSpecs({ host: this.engineHost, context: this.engineContext }, this.engines, { hostShell: this.hostShell, ssh: this.ssh, timeouts: this.timeouts });
+    return engineSpecs({ host: this.engineHost, context: this.engineContext }, this.engines, { hostShell: this.hostShell, ssh: this.ssh, helperImage: this.helperImage, timeouts: this.timeouts });
   }
 
   /** Whether a configuration change touches what the sessions were built from. */
   static affectsEngines(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['engine', 'engines', 'hostShell', 'ssh', 'timeouts'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+    return ['engine', 'engines', 'hostShell', 'helperImage', 'ssh', 'timeouts'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
   }
 }

@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { createSession } from '../core/session';
+import { helperConsent } from './engines/helperConsent';
+import { watchHelperProposals } from './engines/helperProposal';
 import { formatTrace, tracePacket, traceReadingListeners } from '../core/trace';
 import type { NetlensApi } from './api';
 import { registerBrowserCommands } from './commands/browserCommands';
@@ -23,7 +25,9 @@ import { wireTopologyPanel } from './topologyWiring';
 const traceEngine: TraceEngine = { tracePacket, formatTrace, traceReadingListeners };
 
 export function activate(context: vscode.ExtensionContext): NetlensApi {
-  const ctx = new NetlensContext(createSession);
+  // the `container` host shell asks before its first privileged helper on an engine
+  const consent = helperConsent(context.globalState);
+  const ctx = new NetlensContext((opts) => createSession(opts.hostShell === 'container' ? { ...opts, helper: { ...opts.helper, consent } } : opts));
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
   const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) }, context.extensionUri);
@@ -35,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, new RawJsonDocuments(ctx)),
     vscode.window.registerWebviewPanelSerializer(INSPECT_VIEW_TYPE, inspect.serializer()),
     createStatusBar(ctx),
+    watchHelperProposals(ctx, context.globalState),
     ...registerViewCommands(deps),
     ...registerCopyCommands(deps),
     ...registerCaptureCommands(deps),

@@ -37,12 +37,19 @@ function stopDaemon(name: string): void {
   }
   tryRun('ip', ['netns', 'del', p.netns]);
   tryRun('ip', ['link', 'del', p.veth]);
+  // dockerd keeps its host-mode sandbox (exec/netns/default, a bind mount of its namespace) past its
+  // own exit, as it does on any machine; a container on --network host made one
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  for (const m of mounts.filter((m) => m.startsWith(`${p.run}/`) || m.startsWith(`${p.data}/`)).reverse()) tryRun('umount', ['-l', m]);
   rmSync(p.run, { recursive: true, force: true });
   rmSync(p.data, { recursive: true, force: true });
 }
 
-/** hostAddr/peerAddr: a /30 of the test's own, e.g. 10.213.81.1 and 10.213.81.2 */
-export async function startSecondEngine(name: string, hostAddr: string, peerAddr: string): Promise<SecondEngine> {
+/**
+ * hostAddr/peerAddr: a /30 of the test's own, e.g. 10.213.81.1 and 10.213.81.2. extraArgs go to
+ * dockerd as they are (e.g. a TLS listener on the peer address: `--tlsverify … -H tcp://PEER:2376`).
+ */
+export async function startSecondEngine(name: string, hostAddr: string, peerAddr: string, extraArgs: readonly string[] = []): Promise<SecondEngine> {
   stopDaemon(name);
   const p = paths(name);
   run('ip', ['netns', 'add', p.netns]);
@@ -54,7 +61,7 @@ export async function startSecondEngine(name: string, hostAddr: string, peerAddr
   run('ip', ['-n', p.netns, 'link', 'set', 'lo', 'up']);
   run('mkdir', ['-p', p.run]);
   // nsenter --net, not ip netns exec: the latter remounts /sys and hides the cgroup mounts dockerd needs
-  const child = spawn('nsenter', [`--net=/run/netns/${p.netns}`, 'dockerd', '--host', p.socket, '--data-root', p.data, '--exec-root', `${p.run}/exec`, '--pidfile', p.pidfile], {
+  const child = spawn('nsenter', [`--net=/run/netns/${p.netns}`, 'dockerd', '--host', p.socket, '--data-root', p.data, '--exec-root', `${p.run}/exec`, '--pidfile', p.pidfile, ...extraArgs], {
     detached: true,
     stdio: 'ignore',
   });

@@ -42,3 +42,9 @@ M._resolveFilename = function (request: string, ...rest: unknown[]): string {
   return request === 'vscode' ? ID : resolve.call(this, request, ...rest);
 };
 require.cache[ID] = { id: ID, filename: ID, loaded: true, exports: stub } as unknown as NodeJS.Module;
+
+/** Lets a test add one more piece of the API (e.g. `window` with a recorded modal) for its own run. */
+export function stubVscode(key: string, value: unknown): () => void {
+  known[key] = value;
+  return () => void delete known[key];
+}

@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The command line (the one thing a login shell parses): POSIX sh, and fine in bash, zsh, fish and csh. */
-const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
+export const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
 
 /** One line; no single quotes, so it could also travel inside '…' if a caller needed that. */
 const GUARD_CODE = [
@@ -43,7 +43,7 @@ const GUARD_CODE = [
 ].join(' ');
 
 /** Seconds the guard waits beyond the caller's own limit: the caller normally cancels first. */
-const GUARD_GRACE_S = 5;
+export const GUARD_GRACE_S = 5;
 
 export interface GuardedRun {
   /** argv after the shell: `-c BOOTSTRAP nl-run MARKER DEADLINE` */

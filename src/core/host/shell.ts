@@ -20,9 +20,9 @@ export interface ShellResult {
 }
 
 export interface HostShell {
-  /** `local`, or `ssh user@host:port` */
+  /** `local`, `ssh user@host:port`, or `container IMAGE on ENGINE: what it entered` */
   readonly target: string;
-  readonly transport: 'local' | 'ssh';
+  readonly transport: 'local' | 'ssh' | 'container';
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }

@@ -166,7 +166,7 @@ export interface ContainerNetns extends NetnsFacts {
 export interface HostFacts {
   /** `local`, or `ssh user@host:port` */
   readonly target: string;
-  readonly transport: 'local' | 'ssh';
+  readonly transport: 'local' | 'ssh' | 'container';
   readonly hostname: Known<string>;
   /** `/proc/sys/kernel/osrelease`; absent in facts recorded before netlens read it */
   readonly kernelRelease?: Known<string>;

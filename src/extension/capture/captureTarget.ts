@@ -11,6 +11,7 @@ export function captureTarget(conn: { readonly spec: EngineSpec; readonly topolo
   const endpoint = conn.topology?.engine.endpoint;
   const shell = spec.hostShell;
   if (shell === 'none') return 'this engine has no host shell (netlens.hostShell is "none"), so netlens cannot reach its interfaces';
+  if (shell === 'container') return 'capturing through the helper container (netlens.hostShell is "container") is not supported yet';
   const sshHost = spec.ssh.host || (endpoint?.kind === 'ssh' ? endpoint.host : undefined);
   const useSsh = shell === 'ssh' || (shell === 'auto' && (Boolean(spec.options.ssh) || endpoint?.kind === 'ssh'));
   if (useSsh) {

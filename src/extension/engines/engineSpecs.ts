@@ -5,7 +5,7 @@
  */
 import type { SessionOptions, SessionTimeouts, SshTarget } from '../../core/session';
 
-export type HostShellSetting = 'auto' | 'local' | 'ssh' | 'none';
+export type HostShellSetting = 'auto' | 'local' | 'ssh' | 'none' | 'container';
 
 export interface SshSettings {
   readonly host?: string;
@@ -32,7 +32,7 @@ export interface EngineSpec {
   readonly ssh: SshSettings;
 }
 
-const HOST_SHELLS: readonly HostShellSetting[] = ['auto', 'local', 'ssh', 'none'];
+const HOST_SHELLS: readonly HostShellSetting[] = ['auto', 'local', 'ssh', 'none', 'container'];
 const ENGINE_URL = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
 
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -56,6 +56,8 @@ function engineUrlHost(url: string | undefined): { host?: string; user?: string;
 export interface EngineDefaults {
   readonly hostShell: HostShellSetting;
   readonly ssh: SshSettings;
+  /** netlens.helperImage: the `container` host shell's image ('' = a busybox already on the engine, else busybox:stable) */
+  readonly helperImage?: string;
   /** the same for every engine */
   readonly timeouts?: SessionTimeouts;
 }
@@ -108,6 +110,7 @@ function engineSpec(raw: EngineSettings, defaults: EngineDefaults, fallbackLabel
       ...(host ? { dockerHost: host } : {}),
       ...(context ? { context } : {}),
       hostShell,
+      ...(hostShell === 'container' && nonEmpty(defaults.helperImage) ? { helper: { configured: nonEmpty(defaults.helperImage) as string } } : {}),
       // For `auto` the core takes an ssh target as "use ssh", so pass one only when the user named an
       // SSH host or the engine itself is reached over ssh (then the settings add user, key, known_hosts).
       ...(target && (hostShell === 'ssh' || (hostShell === 'auto' && (nonEmpty(ssh.host) || host?.startsWith('ssh://')))) ? { ssh: target } : {}),
