@@ -12,36 +12,13 @@ import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import type { ItemFacts } from './itemFacts';
-import { valueText, type FactRow, type FactSection, type FactValue } from '../src/protocol/facts/sheet';
+import type { FactRow, FactSection } from '../src/protocol/facts/sheet';
+import { el, valueNodes } from './factNodes';
 
 export interface DetailsPaneActions {
   openInspect(itemId: string): void;
   traceFromHost(itemId: string): void;
   close(): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K];
-function el(tag: string, className?: string, text?: string): HTMLElement;
-function el(tag: string, className?: string, text?: string): HTMLElement {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-/** A value as elements, styled by its kind; every string is set as text. */
-function valueNodes(v: FactValue): Node[] {
-  switch (v.kind) {
-    case 'text':
-      return [document.createTextNode(v.text)];
-    case 'address':
-    case 'code':
-      return [el('code', `fact-${v.kind}`, v.text)];
-    case 'unknown':
-      return [el('span', 'fact-unknown', valueText(v))];
-    case 'list':
-      return v.items.flatMap((item, i) => (i === 0 ? valueNodes(item) : [document.createTextNode(', '), ...valueNodes(item)]));
-  }
 }
 
 function factTable(rows: readonly FactRow[]): HTMLElement {

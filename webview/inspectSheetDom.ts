@@ -4,33 +4,12 @@
  * and the find widget's matches stay). Every Docker-supplied string is set as text.
  */
 import type { InspectLink, InspectRow, InspectSection, InspectSheetView } from '../src/protocol/inspectProtocol';
-import { valueText, type FactValue } from '../src/protocol/facts/sheet';
+import { el, valueNodes } from './factNodes';
 
 export interface SheetActions {
   reveal(link: InspectLink): void;
   openRaw(): void;
   openTopology(): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function valueNodes(v: FactValue): Node[] {
-  switch (v.kind) {
-    case 'text':
-      return [document.createTextNode(v.text)];
-    case 'address':
-    case 'code':
-      return [el('code', v.kind === 'code' ? 'rule' : undefined, v.text)];
-    case 'unknown':
-      return [el('span', 'unknown', valueText(v))];
-    case 'list':
-      return v.items.flatMap((item, i) => (i === 0 ? valueNodes(item) : [document.createTextNode(', '), ...valueNodes(item)]));
-  }
 }
 
 function rowElement(r: InspectRow, actions: SheetActions): HTMLTableRowElement {

@@ -32,7 +32,7 @@ table { border-collapse: collapse; width: 100%; }
 th { text-align: left; font-weight: normal; color: var(--vscode-descriptionForeground); padding: 2px 12px 2px 0; vertical-align: top; width: 30%; white-space: pre-wrap; word-break: break-all; }
 td { padding: 2px 0; white-space: pre-wrap; word-break: break-all; }
 code { font-family: var(--vscode-editor-font-family); }
-.unknown { color: var(--vscode-descriptionForeground); font-style: italic; }
+.fact-unknown { color: var(--vscode-descriptionForeground); font-style: italic; }
 button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 3px 10px; margin-right: 6px; cursor: pointer; }
 a { color: var(--vscode-textLink-foreground); }
 [hidden] { display: none !important; }
