@@ -34,6 +34,8 @@ const ENGINE28_SPECS = [
   'out/test/integration/docker/events.test.js',
   'out/test/integration/docker/storage.test.js',
   'out/test/integration/host/collectLocal.test.js',
+  // the helper container reads the engine's own host through the engine: its model must equal the local shell's on 28 too
+  'out/test/integration/host/containerShell.test.js',
   'out/test/integration/cli/cli.test.js',
 ];
 
