@@ -106,11 +106,20 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
   try {
     const request = { from, to, proto, ...(port !== undefined ? { port } : {}) };
     let result;
+    let traced = topology;
     if (engine.traceReadingListeners) {
-      const traced = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids));
-      if (traced.topology !== topology) conn.adopt(topology, traced.topology);
-      result = traced.result;
+      const read = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids));
+      if (read.topology !== topology) conn.adopt(topology, read.topology);
+      traced = read.topology;
+      result = read.result;
     } else result = engine.tracePacket(topology, request);
+    // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
+    // document says whether it agrees, or why it could not be asked.
+    const kernel = await conn
+      .session()
+      .verifyTrace(traced, result)
+      .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
+    result = { ...result, kernel };
     const text = engine.formatTrace(result);
     deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
