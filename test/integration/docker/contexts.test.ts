@@ -4,10 +4,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { contextDirName, resolveEngineEndpoint } from '../../../src/core/docker/connection';
+import { useDockerConfigDir } from '../../support/dockerConfigDir';
 
 function dockerCli(configDir: string, ...args: string[]): string {
   return execFileSync('docker', args, {
@@ -29,32 +29,25 @@ function makeTlsFiles(dir: string): { ca: string; cert: string; key: string } {
 }
 
 describe('docker/connection: contexts made by the docker CLI', () => {
-  let dir: string;
-  let config: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nld-conn-'));
-    config = join(dir, 'dockercfg');
-    mkdirSync(config);
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useDockerConfigDir();
 
   it('resolves a context written by `docker context create`, by DOCKER_CONTEXT and as currentContext', () => {
-    dockerCli(config, 'context', 'create', 'nld-ctx', '--docker', 'host=tcp://127.0.0.1:1');
-    const metaDir = join(config, 'contexts', 'meta', contextDirName('nld-ctx'));
+    dockerCli(tmp.config, 'context', 'create', 'nld-ctx', '--docker', 'host=tcp://127.0.0.1:1');
+    const metaDir = join(tmp.config, 'contexts', 'meta', contextDirName('nld-ctx'));
     assert.ok(existsSync(join(metaDir, 'meta.json')), 'the CLI wrote meta.json where netlens looks for it');
 
-    const byEnv = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config, DOCKER_CONTEXT: 'nld-ctx' } });
+    const byEnv = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config, DOCKER_CONTEXT: 'nld-ctx' } });
     assert.deepEqual(byEnv, { kind: 'tcp', url: 'tcp://127.0.0.1:1', source: 'DOCKER_CONTEXT', host: '127.0.0.1', port: 1, contextName: 'nld-ctx' });
 
     // Before `context use` the config names no context: the default socket.
-    assert.equal(resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config } }).source, 'default');
-    dockerCli(config, 'context', 'use', 'nld-ctx');
-    const current = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config } });
+    assert.equal(resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config } }).source, 'default');
+    dockerCli(tmp.config, 'context', 'use', 'nld-ctx');
+    const current = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config } });
     assert.equal(current.url, 'tcp://127.0.0.1:1');
     assert.equal(current.source, 'context:nld-ctx');
 
     // The same via HOME/.docker when DOCKER_CONFIG is unset.
-    const home = join(dir, 'home');
+    const home = join(tmp.dir, 'home');
     mkdirSync(join(home, '.docker'), { recursive: true });
     dockerCli(join(home, '.docker'), 'context', 'create', 'nld-ctx2', '--docker', 'host=unix:///run/nld2.sock');
     dockerCli(join(home, '.docker'), 'context', 'use', 'nld-ctx2');
@@ -62,11 +55,11 @@ describe('docker/connection: contexts made by the docker CLI', () => {
   });
 
   it('applies the CLI precedence: option host > option context > DOCKER_HOST > DOCKER_CONTEXT > currentContext', () => {
-    dockerCli(config, 'context', 'create', 'nld-a', '--docker', 'host=tcp://127.0.0.1:11');
-    dockerCli(config, 'context', 'create', 'nld-b', '--docker', 'host=tcp://127.0.0.1:12');
-    dockerCli(config, 'context', 'create', 'nld-c', '--docker', 'host=tcp://127.0.0.1:13');
-    dockerCli(config, 'context', 'use', 'nld-c');
-    const env = { HOME: dir, DOCKER_CONFIG: config, DOCKER_HOST: 'tcp://127.0.0.1:14', DOCKER_CONTEXT: 'nld-b' };
+    dockerCli(tmp.config, 'context', 'create', 'nld-a', '--docker', 'host=tcp://127.0.0.1:11');
+    dockerCli(tmp.config, 'context', 'create', 'nld-b', '--docker', 'host=tcp://127.0.0.1:12');
+    dockerCli(tmp.config, 'context', 'create', 'nld-c', '--docker', 'host=tcp://127.0.0.1:13');
+    dockerCli(tmp.config, 'context', 'use', 'nld-c');
+    const env = { HOME: tmp.dir, DOCKER_CONFIG: tmp.config, DOCKER_HOST: 'tcp://127.0.0.1:14', DOCKER_CONTEXT: 'nld-b' };
     assert.equal(resolveEngineEndpoint({ env, dockerHost: 'tcp://127.0.0.1:15', context: 'nld-a' }).port, 15);
     const byContextOption = resolveEngineEndpoint({ env, context: 'nld-a' });
     assert.equal(byContextOption.port, 11);
@@ -77,13 +70,13 @@ describe('docker/connection: contexts made by the docker CLI', () => {
   });
 
   it('reads a context with TLS material and SkipTLSVerify as the CLI stores them', () => {
-    const src = makeTlsFiles(join(dir, 'pem'));
-    dockerCli(config, 'context', 'create', 'nld-tls', '--docker', `host=tcp://127.0.0.1:2376,ca=${src.ca},cert=${src.cert},key=${src.key}`);
-    dockerCli(config, 'context', 'create', 'nld-skip', '--docker', 'host=tcp://127.0.0.1:2377,skip-tls-verify=true');
-    const tlsDir = join(config, 'contexts', 'tls', contextDirName('nld-tls'), 'docker');
-    const ep = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config }, context: 'nld-tls' });
+    const src = makeTlsFiles(join(tmp.dir, 'pem'));
+    dockerCli(tmp.config, 'context', 'create', 'nld-tls', '--docker', `host=tcp://127.0.0.1:2376,ca=${src.ca},cert=${src.cert},key=${src.key}`);
+    dockerCli(tmp.config, 'context', 'create', 'nld-skip', '--docker', 'host=tcp://127.0.0.1:2377,skip-tls-verify=true');
+    const tlsDir = join(tmp.config, 'contexts', 'tls', contextDirName('nld-tls'), 'docker');
+    const ep = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config }, context: 'nld-tls' });
     assert.deepEqual(ep.tls, { ca: join(tlsDir, 'ca.pem'), cert: join(tlsDir, 'cert.pem'), key: join(tlsDir, 'key.pem'), verify: true });
-    const skip = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config }, context: 'nld-skip' });
+    const skip = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config }, context: 'nld-skip' });
     assert.deepEqual(skip.tls, { verify: false });
   });
 });

@@ -3,11 +3,11 @@
  * written by the real `docker context create`: test/integration/docker/contexts.test.ts).
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
 import { contextDirName, resolveEngineEndpoint } from '../../../src/core/docker/connection';
+import { useDockerConfigDir } from '../../support/dockerConfigDir';
 
 function expectConfigError(fn: () => unknown, match: RegExp): NetlensError {
   try {
@@ -22,22 +22,15 @@ function expectConfigError(fn: () => unknown, match: RegExp): NetlensError {
 }
 
 describe('docker/connection: resolveEngineEndpoint', () => {
-  let dir: string;
-  let config: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nld-conn-'));
-    config = join(dir, 'dockercfg');
-    mkdirSync(config);
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useDockerConfigDir();
 
   it('falls back to the local socket when nothing is configured', () => {
-    const ep = resolveEngineEndpoint({ env: { HOME: dir } });
+    const ep = resolveEngineEndpoint({ env: { HOME: tmp.dir } });
     assert.deepEqual(ep, { kind: 'unix', url: 'unix:///var/run/docker.sock', source: 'default', socketPath: '/var/run/docker.sock' });
   });
 
   it('reads DOCKER_HOST unix://, tcp://, a bare host:port and ssh://', () => {
-    const env = (h: string) => ({ HOME: dir, DOCKER_CONFIG: config, DOCKER_HOST: h });
+    const env = (h: string) => ({ HOME: tmp.dir, DOCKER_CONFIG: tmp.config, DOCKER_HOST: h });
     assert.deepEqual(resolveEngineEndpoint({ env: env('unix:///run/nld.sock') }), {
       kind: 'unix',
       url: 'unix:///run/nld.sock',
@@ -63,19 +56,19 @@ describe('docker/connection: resolveEngineEndpoint', () => {
   });
 
   it('turns on TLS for DOCKER_TLS_VERIFY with the files in DOCKER_CERT_PATH and port 2376 by default', () => {
-    const certs = join(dir, 'certs');
+    const certs = join(tmp.dir, 'certs');
     mkdirSync(certs);
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(certs, f), 'x');
-    const ep = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_HOST: 'tcp://10.0.0.5', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
+    const ep = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_HOST: 'tcp://10.0.0.5', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
     assert.equal(ep.port, 2376);
     assert.deepEqual(ep.tls, { ca: join(certs, 'ca.pem'), cert: join(certs, 'cert.pem'), key: join(certs, 'key.pem'), verify: true });
     // Without DOCKER_TLS_VERIFY the CLI speaks plain HTTP even when a cert path is set.
-    const plain = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_HOST: 'tcp://10.0.0.5:2375', DOCKER_CERT_PATH: certs } });
+    const plain = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_HOST: 'tcp://10.0.0.5:2375', DOCKER_CERT_PATH: certs } });
     assert.equal(plain.tls, undefined);
   });
 
   it('rejects malformed hosts with ENGINE_CONFIG naming the value', () => {
-    const env = (h: string) => ({ HOME: dir, DOCKER_HOST: h });
+    const env = (h: string) => ({ HOME: tmp.dir, DOCKER_HOST: h });
     expectConfigError(() => resolveEngineEndpoint({ env: env('ftp://x') }), /ftp:\/\/x.*unsupported scheme/);
     expectConfigError(() => resolveEngineEndpoint({ env: env('ssh://me@host/extra') }), /extra path/);
     expectConfigError(() => resolveEngineEndpoint({ env: env('tcp://') }), /tcp:\/\//);
@@ -84,18 +77,18 @@ describe('docker/connection: resolveEngineEndpoint', () => {
   });
 
   it('treats the context "default" as the local socket', () => {
-    const ep = resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config }, context: 'default' });
+    const ep = resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config }, context: 'default' });
     assert.equal(ep.url, 'unix:///var/run/docker.sock');
     assert.equal(ep.contextName, 'default');
   });
 
   it('fails clearly on an unknown context and a broken config.json', () => {
     const e = expectConfigError(
-      () => resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config, DOCKER_CONTEXT: 'nld-missing' } }),
+      () => resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config, DOCKER_CONTEXT: 'nld-missing' } }),
       /nld-missing.*does not exist/,
     );
-    assert.equal(e.tried, join(config, 'contexts', 'meta', contextDirName('nld-missing'), 'meta.json'));
-    writeFileSync(join(config, 'config.json'), '{"currentContext": ');
-    expectConfigError(() => resolveEngineEndpoint({ env: { HOME: dir, DOCKER_CONFIG: config } }), /not valid JSON/);
+    assert.equal(e.tried, join(tmp.config, 'contexts', 'meta', contextDirName('nld-missing'), 'meta.json'));
+    writeFileSync(join(tmp.config, 'config.json'), '{"currentContext": ');
+    expectConfigError(() => resolveEngineEndpoint({ env: { HOME: tmp.dir, DOCKER_CONFIG: tmp.config } }), /not valid JSON/);
   });
 });
