@@ -11,19 +11,7 @@ import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '.
 import type { Topology } from '../../../src/core/model/types';
 import type { HostFacts } from '../../../src/core/host/types';
 import { PAGE, attempt, down, nsNames, record, up, type DaemonSpec, type RunningDaemon } from './engine28Lab';
-
-type Verdict = 'delivered' | 'dropped';
-/** How the kernel turned a probe away: a firewall drop times out, an empty port answers RST, a missing route says unreachable. */
-type How = 'timeout' | 'refused' | 'unreachable';
-
-interface Probe {
-  /** `out`, `lan`, `host` (the daemon's namespace) or a container of the daemon */
-  readonly from: string;
-  readonly http?: string;
-  readonly ping?: string;
-  /** a datagram to ip:port, which the UDP receiver in `container` must get */
-  readonly udp?: { readonly container: string; readonly ip: string; readonly port: number };
-}
+import type { How, Probe, Verdict } from '../../support/kernelProbe';
 
 interface Case {
   readonly name: string;

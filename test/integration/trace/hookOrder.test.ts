@@ -10,10 +10,10 @@
 import { strict as assert } from 'node:assert';
 import { formatTrace, tracePacket, type TraceRequest } from '../../../src/core/trace';
 import { HOST_NS, HOST_UPLINK, OUT_IP, OUT_NS, PAGE, attempt, down, inNs, nsOf, up, type RunningLab } from './moby29Lab';
+import type { Verdict } from '../../support/kernelProbe';
 
 const HOST_IP = HOST_UPLINK.ip;
 const C1 = '192.0.2.2';
-type Verdict = 'delivered' | 'dropped';
 
 /** c1 → a server outside: the request is masqueraded, the reply comes back to the host's address */
 const OUTBOUND: { req: TraceRequest; from: string; url: string } = { req: { from: 'c1', to: `${OUT_IP}:80`, proto: 'tcp' }, from: nsOf('c1'), url: `http://${OUT_IP}/` };

@@ -10,8 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { Topology } from '../../../src/core/model/types';
 import { formatTrace, tracePacket, type TraceRequest, type TraceResult } from '../../../src/core/trace';
 import { HOST6, HOST_NS, NETS, OUT6, OUT_NS, OUT_PAGE, PAGE, PUBLISHED, PUBLISHED_V4ONLY, attempt, dockerAttempt, down, inNs, up, type Engine, type Lab } from './ipv6Lab';
+import type { Verdict } from '../../support/kernelProbe';
 
-type Verdict = 'delivered' | 'dropped';
 
 interface Case {
   readonly name: string;

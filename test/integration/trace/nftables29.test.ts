@@ -11,21 +11,11 @@ import { strict as assert } from 'node:assert';
 import { formatTrace, tracePacket, type TraceRequest } from '../../../src/core/trace';
 import type { Topology } from '../../../src/core/model/types';
 import { HOST_NS, HOST_UPLINK, OUT_IP, OUT_NS, PAGE, attempt, down, inNs, nsOf, up, type LabNet, type LabSpec, type RunningLab } from './moby29Lab';
+import type { How, Probe, Verdict } from '../../support/kernelProbe';
 
 const TAG = 'docker-v29.7.2';
 const HOST_IP = HOST_UPLINK.ip;
 const OUT = `netns:${OUT_NS}`;
-
-type Verdict = 'delivered' | 'dropped';
-/** How the kernel turned a TCP probe away: a firewall drop times out, an empty port answers RST. */
-type How = 'timeout' | 'refused' | 'unreachable';
-
-interface Probe {
-  /** namespace the probe runs in: a container's name, `out` or `host` */
-  readonly from: string;
-  readonly http?: string;
-  readonly ping?: string;
-}
 
 interface Case {
   readonly name: string;
