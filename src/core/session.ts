@@ -29,7 +29,7 @@ import type { Known } from './known';
 import { buildTopology } from './model/build';
 import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
-import { runBatch, sectionFailure } from './host/batch';
+import { runSection } from './host/batch';
 import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
 import type { TraceResult } from './trace/types';
 
@@ -261,13 +261,8 @@ export function createSession(opts: SessionOptions = {}): Session {
       if (checks.length === 0) return judgeRouteChecks(checks, skipped, { stdout: '', parts: [], code: 0 }, null);
       const linked = linkedAbort(signal, lifetime.signal);
       try {
-        const command = routeCheckCommand(checks);
-        const run = await runBatch(hostShell, [command], linked.signal);
-        const section = run.sections.get(command.name);
-        return judgeRouteChecks(checks, skipped, section, section ? sectionFailure(command.name, section) : 'not run');
-      } catch (e) {
-        if (linked.signal.aborted) throw e;
-        return judgeRouteChecks(checks, skipped, undefined, `host shell ${hostShell.target} failed: ${errorMessage(e)}`);
+        const run = await runSection(hostShell, routeCheckCommand(checks), linked.signal);
+        return 'failure' in run ? judgeRouteChecks(checks, skipped, undefined, run.failure) : judgeRouteChecks(checks, skipped, run.section, null);
       } finally {
         linked.dispose();
       }

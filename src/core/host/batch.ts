@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../abort';
-import { NetlensError } from '../errors';
+import { NetlensError, errorMessage } from '../errors';
 import { ShellTimeoutError } from './shell';
 import type { HostShell, ShellResult } from './shell';
 
@@ -192,6 +192,23 @@ export async function runBatch(shell: HostShell, commands: readonly BatchCommand
     return { sections: parseBatch(e.stdout, delimiter, names, why), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
   }
   return { sections: parseBatch(shellResult.stdout, delimiter, names), shell: shellResult };
+}
+
+/**
+ * One section on its own, asked when something needs it (listeners a trace reached, the kernel's
+ * routes): the section that came back, or why there is none — a failed section or a failed shell,
+ * in words a user can act on. Cancellation is thrown, not turned into a reason.
+ */
+export async function runSection(shell: HostShell, command: BatchCommand, signal?: AbortSignal): Promise<{ section: BatchSection } | { failure: string }> {
+  try {
+    const section = (await runBatch(shell, [command], signal)).sections.get(command.name);
+    if (!section) return { failure: `${command.name}: not run` };
+    const failure = sectionFailure(command.name, section);
+    return failure ? { failure } : { section };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return { failure: `host shell ${shell.target} failed: ${errorMessage(e)}` };
+  }
 }
 
 /** Why a section gives no fact, in words a user can act on. */

@@ -7,7 +7,7 @@
 import type { Known } from '../known';
 import { known, unknown } from '../known';
 import { errorMessage, isNetlensError } from '../errors';
-import { runBatch, sectionFailure } from './batch';
+import { runBatch, runSection, sectionFailure } from './batch';
 import type { BatchCommand, BatchSection } from './batch';
 import type { HostShell } from './shell';
 import type { BridgePort, HostFacts, NetInterface } from './types';
@@ -181,17 +181,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
  */
 export async function collectContainerListeners(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> {
   if (targets.length === 0) return {};
-  let section: BatchSection | undefined;
-  let failure: string | null;
-  try {
-    section = (await runBatch(shell, [containerListenersCommand(targets)], signal)).sections.get('container-listeners');
-    failure = section ? sectionFailure('container-listeners', section) : 'container-listeners: not run';
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    failure = `host shell ${shell.target} failed: ${errorMessage(e)}`;
-  }
-  if (failure || !section) return Object.fromEntries(targets.map((t) => [t.containerId, unknown(failure ?? 'not run')]));
-  const read = section;
-  const parsed = attempt(() => parseContainerListeners(read, targets));
+  const run = await runSection(shell, containerListenersCommand(targets), signal);
+  const parsed = 'failure' in run ? unknown(run.failure) : attempt(() => parseContainerListeners(run.section, targets));
   return parsed.known ? parsed.value : Object.fromEntries(targets.map((t) => [t.containerId, unknown(parsed.reason)]));
 }
