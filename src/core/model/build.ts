@@ -491,6 +491,7 @@ function buildHostNode(
     firewall,
     sysctls,
     ...(host.listeners ? { listeners: host.listeners } : {}),
+    ...(host.kept ? { kept: host.kept } : {}),
     unknown: unknownFacts,
   };
 }

@@ -267,6 +267,8 @@ export interface HostNode {
   readonly sysctls: Readonly<Record<string, string>>;
   /** sockets listening in the host namespace, docker-proxy's among them (absent in older recordings) */
   readonly listeners?: Known<readonly Listener[]>;
+  /** what this model's host read kept from an earlier one (a refresh after engine events): HostFacts.kept */
+  readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
   /**
    * The facts above that were not read, each with the reason: an empty `routes` or a null
    * `firewall.ipv4` named here is unknown, not empty. Absent in models built before netlens said so.

@@ -20,7 +20,9 @@ import { NETNS_READ_AWK } from './netnsRead';
  * costs the kernel a scan of its whole TCP or UDP hash, so a refresh leaves them for when they are
  * asked for (containerListeners.ts).
  */
-export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean }): BatchCommand {
+export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean; readonly keep?: readonly KeptNamespace[] }): BatchCommand {
+  // numbers only reach the script: a PID and an inode each
+  const keep = (opts.keep ?? []).filter((k) => Number.isSafeInteger(k.pid) && k.pid > 0 && Number.isSafeInteger(k.inode) && k.inode > 0).map((k) => `${k.pid}:${k.inode}`);
   return {
     name: 'container-netns',
     requires: ['ps', 'awk'],
@@ -64,7 +66,7 @@ NL_NSR=$( {
   echo @ns; ls -l "/proc/$$/ns/net" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/net" }')
   echo @nsid; lsns -t net -n -o NS,NETNSID
   echo @veth; ip -o link show type veth
-} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} '${NETNS_READ_AWK}')
+} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} -v keep='${keep.join(' ')}' '${NETNS_READ_AWK}')
 if [ $? -eq 0 ]; then
   nl_part netns
   printf '%s\\n' "$NL_NSR"
@@ -92,6 +94,15 @@ for line in $NL_SLOW; do
 done
 true`,
   };
+}
+
+/**
+ * A namespace the caller holds from an earlier read and need not have read again: the awk answers
+ * `K PID ID INODE` for it when that process is still in that very namespace (keptNamespaces.ts).
+ */
+export interface KeptNamespace {
+  readonly pid: number;
+  readonly inode: number;
 }
 
 /** Everything, container sockets included: what a recording or a complete snapshot takes. */
