@@ -96,16 +96,15 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
     ...row('iptables', h.firewall.iptablesVersion),
     ...(h.unknown?.firewallIpv4 ? row('Firewall rules (IPv4)', unknownValue(h.unknown.firewallIpv4)) : []),
     ...(h.listeners ? row('Listening', h.listeners.known ? listenerSummary(h.listeners) : unknownValue(h.listeners.reason)) : []),
-    ...row('Read', keptText(h)),
+    ...(h.kept ? row('Read', keptText(h.kept)) : []),
     ...engine,
   ]);
 }
 
-/** Whether the host was read whole, or after engine events with what they cannot change kept. */
-function keptText(h: HostNodeWithoutRules): string {
-  if (!h.kept) return 'whole, at this refresh';
-  const what = [...h.kept.sections, ...(h.kept.namespaces ? [`${h.kept.namespaces} container namespace${h.kept.namespaces === 1 ? '' : 's'} unchanged since`] : [])];
-  return `after engine events: ${what.length ? `kept ${what.join(', ')} from the whole read at ${h.kept.since}` : 'everything read again'}; the rest read now`;
+/** A read after engine events: what it kept from the last whole read, which they cannot have changed. */
+function keptText(kept: NonNullable<HostNodeWithoutRules['kept']>): string {
+  const what = [...kept.sections, ...(kept.namespaces ? [`${kept.namespaces} container namespace${kept.namespaces === 1 ? '' : 's'} (same process, same namespace)`] : [])];
+  return `after engine events: ${what.length ? `kept ${what.join(', ')} from the whole read at ${kept.since}` : 'everything read again'}; the rest read now`;
 }
 
 export function hostSheet(t: TopologyWithoutRules): FactSheet {

@@ -9,6 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { createSession, type Session } from '../../../src/core/session';
 import type { ContainerNode, Topology } from '../../../src/core/model/types';
+import { hostSheet } from '../../../src/protocol/facts/hostSheets';
 import { IMAGE, containerId, docker, removeLab, requireRealEngine, run } from '../../support/lab';
 
 const P = 'nlkeep-';
@@ -60,6 +61,9 @@ describe('session: a refresh after engine events reads only what they changed (r
     assert.ok(kept, 'a read after events says what it kept');
     assert.deepEqual([...kept.sections].sort(), ['hostname', 'ip-route', 'iptables-version', 'netns']);
     assert.ok(kept.namespaces >= 2, `a and b are kept: ${kept.namespaces}`);
+    // and the host's pane says so, in words
+    const read = hostSheet(after).sections.flatMap((s) => s.rows).find((r) => r.label === 'Read');
+    assert.match(read?.value.kind === 'text' ? read.value.text : '', /^after engine events: kept hostname, .*\d+ container namespaces \(same process, same namespace\) from the whole read at \d{4}-/);
     for (const n of ['a', 'b', 'c']) assert.deepEqual(netnsView(container(after, `${P}${n}`)), netnsView(container(whole, `${P}${n}`)), n);
     const c = container(after, `${P}c`)!;
     assert.ok(c.interfaces.find((i) => i.name === 'eth0')?.hostPeer, 'c (read now) is joined to its host veth');
