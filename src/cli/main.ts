@@ -1,7 +1,7 @@
 /**
  * netlens on the command line: the same facts the extension shows, as text or --json.
  *   netlens topology [--json] [--listeners]
- *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]|[IPv6]:port> [--proto tcp|udp|icmp] [-4|-6] [--verify] [--json]
+ *   netlens trace --from <container|host|netns:NAME|IP> --to <container[:port]|host[:port]|IP[:port]|[IPv6]:port> [--proto tcp|udp|icmp] [-4|-6] [--verify] [--probe] [--json]
  *   netlens layers <container> [--json]      overlay2 LowerDir chain, UpperDir, MergedDir, WorkDir
  *   netlens diff <container> [--json]        docker diff (A/C/D)
  * Common options: --docker-host URL, --context NAME, --ssh user@host[:port], --host-shell auto|local|ssh|none|container,
@@ -24,7 +24,10 @@ const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
                                    -6 / --family ipv6: names resolve to IPv6 addresses; an IPv6
                                    address, [addr]:port with a port, makes an IPv6 trace by itself;
                                    --verify: ask the kernel, read-only, whether it routes the same
-                                   way at every routing step: ip route get in each namespace)
+                                   way at every routing step: ip route get in each namespace;
+                                   --probe: send one real packet from the source namespace — a TCP
+                                   connection attempt, a UDP datagram or one ping — and watch the
+                                   counters of the rules on its way: does the kernel agree?)
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
 options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none|container
@@ -42,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         listeners: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
+        probe: { type: 'boolean', default: false },
         'docker-host': { type: 'string' },
         context: { type: 'string' },
         ssh: { type: 'string' },
@@ -113,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
       case 'trace': {
         const asked = [values.family, values.ipv4 ? 'ipv4' : undefined, values.ipv6 ? 'ipv6' : undefined].filter((f): f is string => f !== undefined);
         if (new Set(asked.map((f) => f.replace(/^(\d)$/, 'ipv$1').toLowerCase())).size > 1) throw new NetlensError('BAD_INPUT', `conflicting families: ${asked.join(', ')}`);
-        await print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, family: asked[0], json: values.json, verify: values.verify }));
+        await print(await runTrace(session, { from: values.from, to: values.to, proto: values.proto, port: values.port, family: asked[0], json: values.json, verify: values.verify, probe: values.probe }));
         return 0;
       }
       case 'layers': {

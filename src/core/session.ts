@@ -32,6 +32,7 @@ import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
 import { runSection } from './host/batch';
 import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
+import { judgeProbe, probeCommand, probePlan, type ProbeResult } from './trace/probe';
 import type { TraceResult } from './trace/types';
 
 import type { SshTarget } from './ssh/target';
@@ -106,6 +107,13 @@ export interface Session {
    * routing step (`ip route get` in that step's namespace). Without a host shell: not settled, saying why.
    */
   verifyTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<KernelCheck>;
+  /**
+   * Sends one real packet from the trace's source namespace to its destination (a TCP connection
+   * attempt, a UDP datagram or one ping), with the rule counters read before and after, in one
+   * round trip, and says whether the kernel agrees (probe.ts). Not read-only in the sense that a
+   * packet goes out: callers ask the user first (the CLI flag is the consent).
+   */
+  probeTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<ProbeResult>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -286,6 +294,20 @@ export function createSession(opts: SessionOptions = {}): Session {
       try {
         const run = await runSection(hostShell, routeCheckCommand(checks), linked.signal);
         return 'failure' in run ? judgeRouteChecks(checks, skipped, undefined, run.failure) : judgeRouteChecks(checks, skipped, run.section, null);
+      } finally {
+        linked.dispose();
+      }
+    },
+    async probeTrace(topology, result, signal) {
+      const plan = probePlan(topology, result);
+      const hostShell = getShell();
+      if (typeof plan === 'string') return judgeProbe(result, plan, undefined, null);
+      if (!hostShell) return judgeProbe(result, plan, undefined, 'no shell on the Docker host is configured');
+      if (hostNotJoined) return judgeProbe(result, plan, undefined, hostNotJoined);
+      const linked = linkedAbort(signal, lifetime.signal);
+      try {
+        const run = await runSection(hostShell, probeCommand(plan), linked.signal);
+        return 'failure' in run ? judgeProbe(result, plan, undefined, run.failure) : judgeProbe(result, plan, run.section, null);
       } finally {
         linked.dispose();
       }
