@@ -27,7 +27,7 @@ export function containerNetnsCommandWith(opts: { readonly containerSockets: boo
     name: 'container-netns',
     requires: ['ps', 'awk'],
     // the heaviest section by far (every container's namespace): it runs beside the others
-    concurrent: true,
+    lane: 2,
     script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
 # The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process
