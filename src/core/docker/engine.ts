@@ -7,8 +7,22 @@ import type Dockerode from 'dockerode';
 import { allOrAbort } from '../abort';
 import { engineGet } from './engineRequest';
 import { toEngineError } from './errors';
-import { normaliseContainers, normaliseInfo, normaliseNetworks, normaliseVolumes } from './normalise';
-import type { EngineEndpoint, EngineFacts } from './types';
+import {
+  PODMAN_API_LIMITS,
+  containersWithoutMode,
+  libpodPathPrefix,
+  networkModeOfInspect,
+  normaliseContainers,
+  normaliseInfo,
+  normaliseLibpodBridges,
+  normaliseNetworks,
+  normaliseVolumes,
+  resolveEndpointNetworks,
+  withBridgeInterfaces,
+} from './normalise';
+import type { DockerContainer, DockerNetwork, EngineEndpoint, EngineFacts, EngineInfo } from './types';
+
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndpoint, signal?: AbortSignal): Promise<EngineFacts> {
   const calls: Array<(s: AbortSignal) => Promise<unknown>> = [
@@ -24,12 +38,58 @@ export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndp
   } catch (e) {
     throw toEngineError(e, endpoint);
   }
-  const [info, version, networks, containers, volumes] = raw;
+  const [rawInfo, version, rawNetworks, rawContainers, volumes] = raw;
+  const info = normaliseInfo(rawInfo, version, endpoint);
+  let networks = normaliseNetworks(rawNetworks);
+  let containers = normaliseContainers(rawContainers);
+  let apiCalls = calls.length;
+  if (info.product === 'podman') {
+    const podman = await podmanFacts(docker, endpoint, info, networks, containers, rawContainers, signal);
+    ({ networks, containers } = podman);
+    apiCalls += podman.apiCalls;
+  }
   return {
-    info: normaliseInfo(info, version, endpoint),
-    networks: normaliseNetworks(networks),
-    containers: normaliseContainers(containers),
+    info: info.product === 'podman' ? { ...info, apiLimits: PODMAN_API_LIMITS } : info,
+    networks,
+    containers: resolveEndpointNetworks(containers, networks),
     volumes: normaliseVolumes(volumes),
+    apiCalls,
+  };
+}
+
+/**
+ * What Podman's Docker-compatible answers leave out, asked after them (PODMAN_API_LIMITS): each
+ * network's bridge from Podman's own API, and the network mode of the containers the list shows on
+ * no network (host or none mode), one inspect each. A Docker engine costs none of these calls.
+ */
+async function podmanFacts(
+  docker: Dockerode,
+  endpoint: EngineEndpoint,
+  info: EngineInfo,
+  networks: readonly DockerNetwork[],
+  containers: readonly DockerContainer[],
+  rawContainers: unknown,
+  signal?: AbortSignal,
+): Promise<{ networks: DockerNetwork[]; containers: DockerContainer[]; apiCalls: number }> {
+  const unmoded = containersWithoutMode(rawContainers).filter((id) => CONTAINER_ID.test(id));
+  const calls: Array<(s: AbortSignal) => Promise<unknown>> = [
+    (s) => engineGet(docker, `${libpodPathPrefix(info)}/networks/json`, {}, s),
+    ...unmoded.map((id) => (s: AbortSignal) => engineGet(docker, `/containers/${id}/json`, {}, s)),
+  ];
+  let raw: readonly unknown[];
+  try {
+    raw = await allOrAbort<unknown[]>(signal, calls);
+  } catch (e) {
+    throw toEngineError(e, endpoint);
+  }
+  const [libpodNetworks, ...inspects] = raw;
+  const modes = new Map(unmoded.map((id, i) => [id, networkModeOfInspect(inspects[i], id)]));
+  return {
+    networks: withBridgeInterfaces(networks, normaliseLibpodBridges(libpodNetworks)),
+    containers: containers.map((c) => {
+      const mode = modes.get(c.id);
+      return mode ? { ...c, networkMode: mode } : c;
+    }),
     apiCalls: calls.length,
   };
 }

@@ -14,6 +14,7 @@ import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
 import { firewallBackendText } from '../../protocol/facts/firewallText';
+import { engineVersionText } from '../../protocol/facts/format';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 
@@ -34,16 +35,17 @@ export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
   if (topology && info) {
     tooltipLines.push(
       `- endpoint: ${markdownText(info.endpoint.url)} (${markdownText(info.endpoint.source)})`,
-      `- Docker ${markdownText(info.version)}, API ${markdownText(info.apiVersion)}, ${markdownText(info.os)}`,
+      `- ${markdownText(engineVersionText(info))}, API ${markdownText(info.apiVersion)}, ${markdownText(info.os)}`,
       `- storage driver: ${markdownText(info.storageDriver)}`,
       `- firewall backend: ${markdownText(firewallBackendText(topology))}`,
+      ...(info.apiLimits ?? []).map((l) => `- API limit: ${markdownText(l)}`),
     );
     tooltipLines.push(`- collected ${markdownText(clock(topology.collectedAt))} in ${topology.stats.collectMs} ms`);
   } else tooltipLines.push(markdownText(statusText(status)));
 
   const description =
     status.kind === 'connected' && info
-      ? `${info.endpoint.url} · Docker ${info.version}`
+      ? `${info.endpoint.url} · ${engineVersionText(info)}`
       : statusText(status);
   const icon =
     status.kind === 'error'
