@@ -20,7 +20,7 @@ import {
 } from '../../../src/core/docker/normalise';
 import type { EngineEndpoint } from '../../../src/core/docker/types';
 import { NetlensError } from '../../../src/core/errors';
-import { findDnatRule } from '../../../src/core/model/firewallJoins';
+import { findDnatRule, findNatRules } from '../../../src/core/model/firewallJoins';
 import { bridgeNameOf } from '../../../src/core/model/build';
 import { parseIptablesSave } from '../../../src/core/netfilter/iptablesSave';
 import { DOCKER_FIXTURES, fixtureJson, startEngineReplay, type EngineReplay } from '../../support/engineReplayServer';
@@ -142,5 +142,17 @@ describe("model/firewallJoins on netavark's recorded rules", () => {
     assert.equal(rule.raw, line);
     // bound to 127.0.0.1 only: asked for every address, there is no such rule
     assert.equal(findDnatRule(rules, { hostIp: '0.0.0.0', hostPort: port.hostPort!, containerIp: ip, containerPort: port.containerPort, protocol: port.protocol }), null);
+  });
+
+  it("finds the network's MASQUERADE behind netavark's jump from POSTROUTING for its subnet", () => {
+    const dump = text('iptables-save.txt');
+    const rules = parseIptablesSave(dump, 'ipv4', 'iptables-save');
+    const subnet = normaliseNetworks(json('networks.json')).find((n) => n.name === 'nlpod-net')!.ipam.config[0]!.subnet;
+    const jump = dump.split('\n').find((l) => l.startsWith(`-A POSTROUTING -s ${subnet} -j NETAVARK-`));
+    assert.ok(jump, 'netavark jumps from POSTROUTING for the subnet');
+    const chain = jump.split(' -j ')[1]!;
+    const found = findNatRules(rules, [subnet]);
+    assert.deepEqual(found.map((r) => r.raw), dump.split('\n').filter((l) => l.startsWith(`-A ${chain} `) && l.endsWith('-j MASQUERADE')));
+    assert.equal(found.length, 1);
   });
 });
