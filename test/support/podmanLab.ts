@@ -130,9 +130,9 @@ function ping(socketPath: string): Promise<string | null> {
 
 export async function startPodmanLab(dir: string): Promise<PodmanLab> {
   if (!/^\/tmp\/nlpod-[a-z0-9-]+$/.test(dir)) throw new Error(`a Podman lab lives in /tmp/nlpod-…, not ${dir}`);
-  for (const tool of ['podman', 'netavark', 'conmon']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/lib/podman/${tool}`]).status !== 0) {
-      throw new Error(`${tool} is missing: apt-get install podman netavark aardvark-dns (scripts/bootstrap.mjs installs them)`);
+  for (const tool of ['podman', 'netavark', 'conmon', 'catatonit']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/lib/podman/${tool} || test -x /usr/libexec/podman/${tool}`]).status !== 0) {
+      throw new Error(`${tool} is missing: apt-get install podman netavark aardvark-dns catatonit (scripts/bootstrap.mjs installs them)`);
     }
   }
   removePodmanLab(dir);

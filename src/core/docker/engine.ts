@@ -11,6 +11,7 @@ import {
   PODMAN_API_LIMITS,
   containersWithoutMode,
   libpodPathPrefix,
+  libpodPodMembers,
   networkModeOfInspect,
   normaliseContainers,
   normaliseInfo,
@@ -19,6 +20,7 @@ import {
   normaliseVolumes,
   resolveEndpointNetworks,
   withBridgeInterfaces,
+  withNetworkMode,
 } from './normalise';
 import type { DockerContainer, DockerNetwork, EngineEndpoint, EngineFacts, EngineInfo } from './types';
 
@@ -59,8 +61,9 @@ export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndp
 
 /**
  * What Podman's Docker-compatible answers leave out, asked after them (PODMAN_API_LIMITS): each
- * network's bridge from Podman's own API, and the network mode of the containers the list shows on
- * no network (host or none mode), one inspect each. A Docker engine costs none of these calls.
+ * network's bridge and each container's pod from Podman's own API, then the network mode of the
+ * containers the list leaves it unsaid for (host or none mode: on no network; pod members: listed
+ * with the pod's network as their own), one inspect each. A Docker engine costs none of these calls.
  */
 async function podmanFacts(
   docker: Dockerode,
@@ -71,25 +74,27 @@ async function podmanFacts(
   rawContainers: unknown,
   signal?: AbortSignal,
 ): Promise<{ networks: DockerNetwork[]; containers: DockerContainer[]; apiCalls: number }> {
-  const unmoded = containersWithoutMode(rawContainers).filter((id) => CONTAINER_ID.test(id));
-  const calls: Array<(s: AbortSignal) => Promise<unknown>> = [
-    (s) => engineGet(docker, `${libpodPathPrefix(info)}/networks/json`, {}, s),
-    ...unmoded.map((id) => (s: AbortSignal) => engineGet(docker, `/containers/${id}/json`, {}, s)),
-  ];
-  let raw: readonly unknown[];
-  try {
-    raw = await allOrAbort<unknown[]>(signal, calls);
-  } catch (e) {
-    throw toEngineError(e, endpoint);
-  }
-  const [libpodNetworks, ...inspects] = raw;
-  const modes = new Map(unmoded.map((id, i) => [id, networkModeOfInspect(inspects[i], id)]));
+  const libpod = libpodPathPrefix(info);
+  const ask = async (calls: Array<(s: AbortSignal) => Promise<unknown>>): Promise<readonly unknown[]> => {
+    try {
+      return await allOrAbort<unknown[]>(signal, calls);
+    } catch (e) {
+      throw toEngineError(e, endpoint);
+    }
+  };
+  const [libpodNetworks, libpodContainers] = await ask([
+    (s) => engineGet(docker, `${libpod}/networks/json`, {}, s),
+    (s) => engineGet(docker, `${libpod}/containers/json`, { all: true }, s),
+  ]);
+  const unsaid = [...new Set([...containersWithoutMode(rawContainers), ...libpodPodMembers(libpodContainers)])].filter((id) => CONTAINER_ID.test(id));
+  const inspects = await ask(unsaid.map((id) => (s: AbortSignal) => engineGet(docker, `/containers/${id}/json`, {}, s)));
+  const modes = new Map(unsaid.map((id, i) => [id, networkModeOfInspect(inspects[i], id)]));
   return {
     networks: withBridgeInterfaces(networks, normaliseLibpodBridges(libpodNetworks)),
     containers: containers.map((c) => {
       const mode = modes.get(c.id);
-      return mode ? { ...c, networkMode: mode } : c;
+      return mode ? withNetworkMode(c, mode) : c;
     }),
-    apiCalls: calls.length,
+    apiCalls: 2 + unsaid.length,
   };
 }

@@ -62,6 +62,8 @@ export const PODMAN_API_LIMITS: readonly string[] = [
   'it names no bridge interface in a network\'s options: the bridge (podman0, podman1, …) is read from Podman\'s own API (GET /libpod/networks/json, network_interface)',
   'it names each container\'s network by name where Docker gives the id, and gives no endpoint ids',
   'published ports are netavark\'s DNAT rules; conmon holds the host port open but relays nothing, and there is no docker-proxy',
+  'it lists each member of a pod with the pod\'s network and ports as its own: members are found in Podman\'s own container list (GET /libpod/containers/json, Pod and IsInfra) and inspected; each shares the infra container\'s namespace (container:<id>), which alone holds the endpoint and the published ports',
+  'its event stream reports no network created or removed (only a container\'s disconnect): such a change shows at the next refresh',
 ];
 
 /** The libpod API's version prefix: Podman's own version, validated before it goes into a path. */
@@ -120,6 +122,23 @@ export function containersWithoutMode(raw: unknown): string[] {
     const networks = settings ? settings.entries('Networks') : [];
     return r.optObj('HostConfig') === null && networks.length === 0 ? [r.str('Id')] : [];
   });
+}
+
+/** GET /libpod/containers/json?all=true → the ids of pod members other than the pod's infra container. */
+export function libpodPodMembers(raw: unknown): string[] {
+  return asArray(raw, 'GET /libpod/containers/json').flatMap((c, i) => {
+    const r = RawReader.of(c, `GET /libpod/containers/json [${i}]`);
+    return (r.optStr('Pod') ?? '') !== '' && !r.bool('IsInfra', false) ? [r.str('Id')] : [];
+  });
+}
+
+/**
+ * A container whose inspect says it joined another's namespace (`container:<id>`, a pod member):
+ * no endpoint and no published port of its own, as Docker lists such a container; the namespace's
+ * owner holds them.
+ */
+export function withNetworkMode(c: DockerContainer, mode: string): DockerContainer {
+  return mode.startsWith('container:') ? { ...c, networkMode: mode, endpoints: [], ports: [] } : { ...c, networkMode: mode };
 }
 
 /** GET /containers/{id}/json → HostConfig.NetworkMode. */

@@ -37,7 +37,7 @@ describe('host: container init PIDs from the process table (shell side)', () => 
   it("Podman's conmon (-c <id>): the PID of its child for every container, as podman inspect gave it", async () => {
     const found = await containersFrom('../podman/ps.txt');
     const lab = hostFixture('../podman/lab.txt').trim().split('\n').map((l) => l.split(' '));
-    assert.equal(lab.length, 4);
+    assert.equal(lab.length, 7);
     for (const [name, id, pid] of lab) assert.ok(found.some((f) => f.id === id && f.pid === Number(pid)), `${name} ${id} pid ${pid} in ${JSON.stringify(found)}`);
   });
 

@@ -28,6 +28,7 @@ describe('Podman through its Docker-compatible API (podman system service, netav
   let session: Session | undefined;
   let topo: Topology;
   let port: number;
+  let podPort: number;
   let podmanVersion = 'unknown';
   const ids: Record<string, string> = {};
   const pids: Record<string, number> = {};
@@ -45,12 +46,17 @@ describe('Podman through its Docker-compatible API (podman system service, netav
     lab.podman('run', '-d', '--name', 'nlpod-b', '--network', NET, '-p', `127.0.0.1:${port}:80`, IMAGE, ...HTTPD);
     lab.podman('run', '-d', '--name', 'nlpod-h', '--network', 'host', IMAGE, 'sleep', '100000');
     lab.podman('run', '-d', '--name', 'nlpod-n', '--network', 'none', IMAGE, 'sleep', '100000');
-    for (const c of ['nlpod-a', 'nlpod-b', 'nlpod-h', 'nlpod-n']) {
+    // a pod: its infra container (catatonit) owns the namespace, the members join it
+    podPort = await freePort();
+    lab.podman('pod', 'create', '--name', 'nlpod-p', '--infra-name', 'nlpod-p-infra', '--network', NET, '-p', `127.0.0.1:${podPort}:80`);
+    lab.podman('run', '-d', '--pod', 'nlpod-p', '--name', 'nlpod-p1', IMAGE, ...HTTPD);
+    lab.podman('run', '-d', '--pod', 'nlpod-p', '--name', 'nlpod-p2', IMAGE, 'sleep', '100000');
+    for (const c of ['nlpod-a', 'nlpod-b', 'nlpod-h', 'nlpod-n', 'nlpod-p-infra', 'nlpod-p1', 'nlpod-p2']) {
       const [id, pid] = lab.podman('inspect', '-f', '{{.Id}} {{.State.Pid}}', c).split(' ');
       ids[c] = id!;
       pids[c] = Number(pid);
     }
-    for (const c of ['nlpod-a', 'nlpod-b']) ips[c] = lab.podman('inspect', '-f', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, c);
+    for (const c of ['nlpod-a', 'nlpod-b', 'nlpod-p-infra']) ips[c] = lab.podman('inspect', '-f', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, c);
     session = createSession({ dockerHost: lab.socketUrl, hostShell: 'local', env: {} });
     topo = await session.snapshot();
   });
@@ -122,6 +128,24 @@ describe('Podman through its Docker-compatible API (podman system service, netav
     assert.ok(!topo.networks.some((n) => n.name === 'host' || n.name === 'none'), 'Podman lists no host or none network');
   });
 
+  it("puts a pod's endpoint and publish on its infra container, its members in that namespace", () => {
+    const infra = ids['nlpod-p-infra']!;
+    const net = topo.networks.find((n) => n.name === NET)!;
+    for (const m of ['nlpod-p1', 'nlpod-p2']) {
+      const c = topo.containers.find((x) => x.name === m);
+      assert.equal(c?.networkMode, `container:${infra}`, `${m} joined the infra container's namespace`);
+      assert.equal(c?.sharesNetnsWith, infra);
+      assert.ok(!net.endpoints.some((e) => e.containerId === ids[m]), `${m} has no endpoint of its own`);
+    }
+    const ep = net.endpoints.find((e) => e.containerId === infra);
+    assert.equal(ep?.ipv4, ips['nlpod-p-infra']);
+    const inside = JSON.parse(run('nsenter', ['-t', String(pids['nlpod-p1']), '-n', 'ip', '-json', 'link', 'show', 'eth0'])) as { link_index?: number }[];
+    assert.equal(ep?.hostVethIndex, inside[0]?.link_index, "the member's eth0 is the infra container's, joined by the kernel's peer ifindex");
+    const pubs = topo.publishes.filter((p) => p.hostPort === podPort);
+    assert.deepEqual(pubs.map((p) => p.containerId), [infra], 'one publish, on the infra container');
+    assert.match(pubs[0]!.dnatRule?.chain ?? '', /^NETAVARK-DN-/);
+  });
+
   it("joins the publish to netavark's DNAT rule, as the live nat table holds it", () => {
     const pub = topo.publishes.find((p) => p.hostPort === port);
     assert.ok(pub, `publish 127.0.0.1:${port}`);
@@ -155,6 +179,8 @@ describe('Podman through its Docker-compatible API (podman system service, netav
     { name: 'container to container on the Podman network', req: { from: 'nlpod-a', to: 'nlpod-b:80', proto: 'tcp' }, probe: fromContainer('nlpod-a', `http://${ips['nlpod-b']}/`), expect: 'delivered', chain: /^NETAVARK_FORWARD$/ },
     { name: 'host loopback to the published port (netavark DNAT)', req: { from: 'host', to: `127.0.0.1:${port}`, proto: 'tcp' }, probe: fromHost(`http://127.0.0.1:${port}/`), expect: 'delivered', chain: /^NETAVARK-DN-/ },
     { name: 'host-mode container to a container', req: { from: 'nlpod-h', to: 'nlpod-a:80', proto: 'tcp' }, probe: fromContainer('nlpod-h', `http://${ips['nlpod-a']}/`), expect: 'delivered' },
+    { name: 'host loopback to the pod\'s published port', req: { from: 'host', to: `127.0.0.1:${podPort}`, proto: 'tcp' }, probe: fromHost(`http://127.0.0.1:${podPort}/`), expect: 'delivered', chain: /^NETAVARK-DN-/ },
+    { name: 'container to a pod member', req: { from: 'nlpod-a', to: 'nlpod-p1:80', proto: 'tcp' }, probe: fromContainer('nlpod-a', `http://${ips['nlpod-p-infra']}/`), expect: 'delivered' },
     { name: 'container port nobody listens on', req: { from: 'nlpod-a', to: 'nlpod-b:81', proto: 'tcp' }, probe: refused('nlpod-a', `http://${ips['nlpod-b']}:81/`), expect: 'dropped' },
     { name: 'none-mode container to a container', req: { from: 'nlpod-n', to: 'nlpod-a:80', proto: 'tcp' }, probe: () => fromContainer('nlpod-n', `http://${ips['nlpod-a']}/`)(), expect: 'dropped' },
   ];

@@ -11,6 +11,7 @@ import { createDockerClient } from '../../../src/core/docker/client';
 import { collectEngineFacts } from '../../../src/core/docker/engine';
 import {
   containersWithoutMode,
+  libpodPodMembers,
   networkModeOfInspect,
   normaliseContainers,
   normaliseInfo,
@@ -30,13 +31,13 @@ const text = (name: string): string => readFileSync(join(PODMAN, name), 'utf8');
 const json = (name: string): unknown => JSON.parse(text(name)) as unknown;
 const endpoint: EngineEndpoint = { kind: 'unix', url: 'unix:///tmp/nlpod-x/api.sock', source: 'option', socketPath: '/tmp/nlpod-x/api.sock' };
 
-/** `podman inspect` of the recorded lab: name → id, init PID, network mode. */
+/** `podman inspect` of the recorded lab: name → id, init PID, network mode, pod id. */
 const lab = new Map(
   text('lab.txt')
     .trim()
     .split('\n')
     .map((l) => l.split(' '))
-    .map(([name, id, pid, mode]) => [name!, { id: id!, pid: Number(pid), mode: mode! }]),
+    .map(([name, id, pid, mode, pod]) => [name!.endsWith('-infra') ? 'infra' : name!, { id: id!, pid: Number(pid), mode: mode!, pod: pod ?? '' }]),
 );
 
 describe('docker/normalise on recorded Podman 4.3.1 answers', () => {
@@ -92,6 +93,20 @@ describe('docker/normalise on recorded Podman 4.3.1 answers', () => {
     assert.equal(networkModeOfInspect(json('inspect-nlpod-n.json'), lab.get('nlpod-n')!.id), lab.get('nlpod-n')!.mode);
     assert.equal(networkModeOfInspect(json('inspect-nlpod-b.json'), lab.get('nlpod-b')!.id), lab.get('nlpod-b')!.mode);
   });
+
+  it("lists a pod's members with the pod's endpoint and ports as their own; Podman's own list names them", () => {
+    const infra = lab.get('infra')!;
+    const listed = normaliseContainers(json('containers.json'));
+    const members = ['nlpod-p1', 'nlpod-p2'].map((n) => lab.get(n)!);
+    for (const m of members) {
+      assert.equal(m.mode, `container:${infra.id}`, 'podman inspect: the member joined the infra container');
+      const c = listed.find((x) => x.id === m.id)!;
+      assert.equal(c.endpoints.length, 1, 'yet the compatible list gives it an endpoint');
+      assert.equal(c.ports.length, 1, 'and the pod\'s published port');
+    }
+    assert.deepEqual(libpodPodMembers(json('libpod-containers.json')).sort(), members.map((m) => m.id).sort());
+    assert.equal(networkModeOfInspect(json('inspect-nlpod-p1.json'), members[0]!.id), members[0]!.mode);
+  });
 });
 
 describe('docker/engine against the recorded Podman socket', () => {
@@ -101,7 +116,7 @@ describe('docker/engine against the recorded Podman socket', () => {
     replay = null;
   });
 
-  it('asks Podman for its bridges and the two modes the list leaves out; Docker pays none of it', async () => {
+  it('asks Podman for its bridges, its pods and the modes the list leaves out (host, none, pod members)', async () => {
     const h = lab.get('nlpod-h')!;
     const n = lab.get('nlpod-n')!;
     replay = await startEngineReplay({
@@ -111,13 +126,19 @@ describe('docker/engine against the recorded Podman socket', () => {
       '/containers/json': { body: text('containers.json') },
       '/volumes': { body: JSON.stringify({ Volumes: [], Warnings: [] }) },
       '/libpod/networks/json': { body: text('libpod-networks.json') },
+      '/libpod/containers/json': { body: text('libpod-containers.json') },
       [`/containers/${h.id}/json`]: { body: text('inspect-nlpod-h.json') },
       [`/containers/${n.id}/json`]: { body: text('inspect-nlpod-n.json') },
+      [`/containers/${lab.get('nlpod-p1')!.id}/json`]: { body: text('inspect-nlpod-p1.json') },
+      [`/containers/${lab.get('nlpod-p2')!.id}/json`]: { body: text('inspect-nlpod-p2.json') },
     });
     const ep: EngineEndpoint = { kind: 'unix', url: `unix://${replay.socketPath}`, source: 'option', socketPath: replay.socketPath };
     const facts = await collectEngineFacts(createDockerClient(ep), ep);
-    assert.equal(facts.apiCalls, 8);
+    // five list calls, Podman's two own lists, four inspects (host, none, two pod members)
+    assert.equal(facts.apiCalls, 11);
+    assert.equal(replay.requests.length, 11);
     assert.ok(replay.requests.includes('/v4.3.1/libpod/networks/json'), replay.requests.join(' '));
+    assert.ok(replay.requests.includes('/v4.3.1/libpod/containers/json?all=true'), replay.requests.join(' '));
     assert.equal(facts.info.product, 'podman');
     assert.ok((facts.info.apiLimits ?? []).length > 0);
     assert.equal(facts.networks.find((x) => x.name === 'nlpod-net')?.bridgeInterface, 'podman1');
@@ -126,6 +147,14 @@ describe('docker/engine against the recorded Podman socket', () => {
     assert.equal(mode('nlpod-n'), 'none');
     const net = facts.networks.find((x) => x.name === 'nlpod-net')!;
     assert.equal(facts.containers.find((c) => c.name === 'nlpod-a')?.endpoints[0]?.networkId, net.id);
+    const infra = facts.containers.find((c) => c.id === lab.get('infra')!.id)!;
+    assert.equal(infra.endpoints.length, 1);
+    assert.equal(infra.ports.length, 1);
+    for (const name of ['nlpod-p1', 'nlpod-p2']) {
+      const m = facts.containers.find((c) => c.name === name)!;
+      assert.equal(m.networkMode, `container:${infra.id}`);
+      assert.deepEqual([m.endpoints, m.ports], [[], []], `${name}: the infra container holds the pod's endpoint and ports`);
+    }
   });
 });
 
