@@ -1,13 +1,15 @@
 /**
  * Records test/fixtures/podman from a Podman lab of its own (podmanLab.ts): the Docker-compatible
- * answers, Podman's own lists, inspects, `podman inspect` facts, the process table and
- * iptables-save, all taken while the lab runs. Run after `npm run compile-tests`, as root:
+ * answers, Podman's own lists, inspects, `podman inspect` facts, the process table, iptables-save
+ * and a whole session snapshot (topology.json: engine and host facts joined, as the CLI, the trees
+ * and the webview get it), all taken while the lab runs. Run after `npm run compile-tests`, as root:
  *   node out/test/support/recordPodmanFixtures.js
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { createSession } from '../../src/core/session';
 import { IMAGE, freePort } from './lab';
 import { startPodmanLab } from './podmanLab';
 
@@ -54,6 +56,13 @@ async function main(): Promise<void> {
     save('lab.txt', lab.podman('inspect', '--format', '{{.Name}} {{.Id}} {{.State.Pid}} {{.HostConfig.NetworkMode}} {{.Pod}}', ...ids.map((c) => c.id)));
     save('ps.txt', execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }));
     save('iptables-save.txt', execFileSync('iptables-save', { encoding: 'utf8' }));
+    const session = createSession({ dockerHost: lab.socketUrl, hostShell: 'local', env: {} });
+    try {
+      save('topology.json', JSON.stringify(await session.snapshot(), null, 1));
+    } finally {
+      await session.dispose();
+    }
+    save('ports.txt', `${p1} ${p2}`);
     console.log(`wrote ${OUT} from Podman ${version.Version}: ${ids.length} containers, publishes on ${p1} and ${p2}`);
   } finally {
     lab.stop();

@@ -14,7 +14,7 @@ import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
 import { firewallBackendText } from '../../protocol/facts/firewallText';
-import { engineVersionText } from '../../protocol/facts/format';
+import { engineProductText, engineVersionText } from '../../protocol/facts/format';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
 
@@ -30,7 +30,7 @@ export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
   else children.push({ id: `${nodeIds.engine(key)}/loading`, label: 'Connecting…', icon: { id: 'loading~spin' }, contextValue: ';info;', children: [], engineKey: key });
 
   const info = topology?.engine;
-  const tooltipLines = [`**Docker engine** ${markdownText(engine.label)}`, ''];
+  const tooltipLines = [`**${info ? engineProductText(info) : 'Docker'} engine** ${markdownText(engine.label)}`, ''];
   if (status.kind === 'stale') tooltipLines.push(warningLineMarkdown(statusText(status)), '', `*${markdownText(status.error)}*`, '');
   if (topology && info) {
     tooltipLines.push(
