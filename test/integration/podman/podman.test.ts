@@ -10,7 +10,7 @@ import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatKernelCheck, formatTrace, tracePacket, type TraceRequest } from '../../../src/core/trace';
 import { IMAGE, freePort, hostLinks, run } from '../../support/lab';
-import { startPodmanLab, type PodmanLab } from '../../support/podmanLab';
+import { removePodmanLab, startPodmanLab, type PodmanLab } from '../../support/podmanLab';
 
 const DIR = '/tmp/nlpod-it';
 const NET = 'nlpod-net';
@@ -63,7 +63,9 @@ describe('Podman through its Docker-compatible API (podman system service, netav
 
   after(async function () {
     await session?.dispose();
-    lab?.stop();
+    // also when start-up failed half-way and left no lab object behind
+    if (lab) lab.stop();
+    else removePodmanLab(DIR);
     console.log(`trace agrees with the kernel on Podman ${podmanVersion}: ${tally.filter(Boolean).length}/${tally.length}`);
   });
 
