@@ -8,6 +8,7 @@ import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode } from '..
 import type { TopologyView } from '../src/protocol/topologyView';
 import type { MarkKind, TopologyItemKind } from '../src/protocol/topologyIds';
 import { topologyIds } from '../src/protocol/topologyIds';
+import { absentBridgeText, engineProductText } from '../src/protocol/facts/format';
 import type { NodeFacets, NodeRole } from './layoutTypes';
 
 export interface Row {
@@ -121,7 +122,7 @@ function networkHead(n: NetworkNode, topology: TopologyView): PortSpec {
   let first = `${n.driver} network`;
   if (kind === 'bridge') {
     title = n.bridge ?? n.name;
-    first = `network ${n.name} · bridge${n.bridgePresent === false ? ' (missing on host)' : ''}`;
+    first = `network ${n.name} · bridge${n.bridgePresent === false ? ` (${absentBridgeText(topology.engine)})` : ''}`;
   } else if (kind === 'macvlan') {
     title = n.parent ?? `${n.name} (no parent)`;
     first = `${n.driver} parent of ${n.name}`;
@@ -242,7 +243,7 @@ export function buildColumns(topology: TopologyView, containersById: ReadonlyMap
           kind: 'foreignBridge',
           role: 'foreignBridge',
           title: br.name,
-          lines: ['bridge not made by Docker', globalAddresses(br).join(', ') || 'no address'],
+          lines: [`bridge not made by ${engineProductText(topology.engine)}`, globalAddresses(br).join(', ') || 'no address'],
           status: br.state.toLowerCase(),
           facets: facets([br.name], [br.name], br.addresses),
         },

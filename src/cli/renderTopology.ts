@@ -10,7 +10,7 @@ import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../protocol/facts/firewallText';
 import { listenerSummary } from '../protocol/facts/listenerSummary';
 import { containerSheet } from '../protocol/facts/containerSheet';
-import { proxyText, ruleText } from '../protocol/facts/format';
+import { absentBridgeText, engineProductText, engineVersionText, proxyText, ruleText } from '../protocol/facts/format';
 import { valueText } from '../protocol/facts/sheet';
 
 /** The sections of a container's sheet the tree prints, each row prefixed with what it is. */
@@ -43,8 +43,8 @@ function networkLine(n: NetworkNode): string {
   return parts.join('');
 }
 
-function carrierLine(n: NetworkNode): string | null {
-  if (n.bridge) return `bridge ${n.bridge}${n.bridgePresent === false ? ' (missing on host!)' : ''}`;
+function carrierLine(t: Topology, n: NetworkNode): string | null {
+  if (n.bridge) return `bridge ${n.bridge}${n.bridgePresent === false ? ` (${absentBridgeText(t.engine)})` : ''}`;
   if (n.parent) return `parent ${n.parent} (${n.driver}: no bridge, containers hang off the parent)`;
   return null;
 }
@@ -78,13 +78,14 @@ function containerRef(t: Topology, id: string): ContainerNode | undefined {
 export function renderTopology(t: Topology): string {
   const out: string[] = [];
   const e = t.engine;
-  out.push(`engine ${e.endpoint.url} — Docker ${e.version} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
+  out.push(`engine ${e.endpoint.url} — ${engineVersionText(e)} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
   out.push(`firewall ${firewallBackendText(t)}`);
+  for (const limit of e.apiLimits ?? []) out.push(`api limit: ${limit}`);
   out.push('');
   out.push('networks');
   for (const n of sortNetworks(t.networks)) {
     out.push(`├─ ${networkLine(n)}`);
-    const carrier = carrierLine(n);
+    const carrier = carrierLine(t, n);
     if (carrier) out.push(`│  ├─ ${carrier}`);
     for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
     for (const r of n.natRules) out.push(`│  ├─ nat ${ruleText(r)}`);
@@ -149,7 +150,7 @@ export function renderTopology(t: Topology): string {
     out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}${h.firewall.iptablesVersion ? `; ${h.firewall.iptablesVersion}` : ''}${rules}`);
     if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
-      const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';
+      const docker = i.dockerNetworkId ? ` [${engineProductText(t.engine).toLowerCase()} ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ` [not made by ${engineProductText(t.engine)}]` : '';
       out.push(`├─ ${i.name} ${i.kind} ${i.state} ${i.addresses.join(' ')}${docker}`.replace(/ +/g, ' '));
       for (const port of h.interfaces.filter((p) => p.master === i.name)) {
         out.push(`│  ├─ ${port.name} (${port.kind})${port.peer ? ` ⇄ ${port.peer}` : ''}`);
