@@ -19,6 +19,7 @@ const packages = [
   { name: 'tcpdump', for: 'the capture tests' },
   { name: 'chromium', for: 'the browser and e2e tests' },
   { name: 'openssl', for: 'the engine TLS tests' },
+  { name: 'docker-compose', for: 'the Compose project tests (a real project up and down)' },
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
   ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
 ];
