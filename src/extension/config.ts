@@ -44,6 +44,22 @@ export class Config {
     return timeoutsFromSeconds({ engineRequest: c.get<unknown>('timeouts.engineRequest'), hostBatch: c.get<unknown>('timeouts.hostBatch') });
   }
 
+  /** `netlens.trees.project`: the one Compose project the trees show, '' for all */
+  get projectFilter(): string {
+    const v = this.cfg.get<unknown>('trees.project', '');
+    return typeof v === 'string' ? v.trim() : '';
+  }
+
+  /** Sets or clears (with '') the project filter, in the workspace when one is open. */
+  async setProjectFilter(project: string): Promise<void> {
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await this.cfg.update('trees.project', project || undefined, target);
+  }
+
+  static affectsTrees(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration(`${CONFIG_SECTION}.trees`);
+  }
+
   get engines(): readonly unknown[] {
     const v = this.cfg.get<unknown>('engines', []);
     return Array.isArray(v) ? v : [];
