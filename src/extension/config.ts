@@ -50,10 +50,14 @@ export class Config {
     return typeof v === 'string' ? v.trim() : '';
   }
 
-  /** Sets or clears (with '') the project filter, in the workspace when one is open. */
+  /**
+   * Sets or clears (with '') the project filter: where the workspace already sets it, there (it
+   * would hide the user's value), else in the user's settings, so a workspace gains no settings
+   * file for a view filter.
+   */
   async setProjectFilter(project: string): Promise<void> {
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await this.cfg.update('trees.project', project || undefined, target);
+    const inWorkspace = this.cfg.inspect<string>('trees.project')?.workspaceValue !== undefined;
+    await this.cfg.update('trees.project', project || undefined, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
   }
 
   static affectsTrees(e: vscode.ConfigurationChangeEvent): boolean {
