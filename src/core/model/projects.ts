@@ -52,13 +52,31 @@ const isModeOnly = (n: NetworkNode): boolean => n.driver === 'host' || n.driver 
  * none, and stay where the views put them without projects.
  */
 export function composeProjects(t: { readonly containers: readonly ContainerNode[]; readonly networks: readonly NetworkNode[] }): ComposeProject[] {
-  const names = new Set<string>();
-  for (const x of [...t.containers, ...t.networks]) {
-    const p = composeProjectOf(x);
-    if (p) names.add(p);
+  // one pass over containers and networks, then per project only what is its own
+  const containersOf = new Map<string, ContainerNode[]>();
+  const networksOf = new Map<string, NetworkNode[]>();
+  for (const c of t.containers) {
+    const p = composeProjectOf(c);
+    if (p) containersOf.set(p, [...(containersOf.get(p) ?? []), c]);
   }
+  for (const n of t.networks) {
+    const p = composeProjectOf(n);
+    if (p) networksOf.set(p, [...(networksOf.get(p) ?? []), n]);
+  }
+  const projectOfContainer = new Map<string, string>();
+  for (const [p, cs] of containersOf) for (const c of cs) projectOfContainer.set(c.id, p);
+  /** per project, the networks its containers are on that are not its own */
+  const usedElsewhere = new Map<string, Set<NetworkNode>>();
+  for (const n of t.networks) {
+    if (isModeOnly(n)) continue;
+    for (const e of n.endpoints) {
+      const p = projectOfContainer.get(e.containerId);
+      if (p && composeProjectOf(n) !== p) usedElsewhere.set(p, (usedElsewhere.get(p) ?? new Set()).add(n));
+    }
+  }
+  const names = new Set([...containersOf.keys(), ...networksOf.keys()]);
   return [...names].sort((a, b) => a.localeCompare(b)).map((name) => {
-    const members = t.containers.filter((c) => composeProjectOf(c) === name);
+    const members = containersOf.get(name) ?? [];
     const memberIds = new Set(members.map((c) => c.id));
     const byService = new Map<string, ContainerNode[]>();
     for (const c of members) {
@@ -77,10 +95,8 @@ export function composeProjects(t: { readonly containers: readonly ContainerNode
         };
       });
     const networks: ComposeProjectNetwork[] = [];
-    for (const n of t.networks) {
+    for (const n of [...(networksOf.get(name) ?? []), ...(usedElsewhere.get(name) ?? [])]) {
       const own = composeProjectOf(n) === name;
-      const used = n.endpoints.some((e) => memberIds.has(e.containerId));
-      if (!own && (!used || isModeOnly(n))) continue;
       networks.push({
         id: n.id,
         name: n.name,
