@@ -25,6 +25,7 @@ const packages = [
   { name: 'netavark', for: 'the Podman tests' },
   { name: 'aardvark-dns', for: 'the Podman tests' },
   { name: 'catatonit', for: "the Podman tests (a pod's infra container)" },
+  { name: 'docker-compose', for: 'the Compose project tests (a real project up and down)' },
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
   ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
 ];

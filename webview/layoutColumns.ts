@@ -96,14 +96,17 @@ function containerSideLabel(c: ContainerNode | undefined, e: Endpoint): string {
 export function containerSpec(c: ContainerNode, topology: TopologyView): PortSpec {
   const endpoints = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id));
   const ports = c.ports.flatMap((p) => [`${p.containerPort}`, `${p.containerPort}/${p.protocol}`, ...(p.hostPort !== null ? [`${p.hostPort}`] : [])]);
+  // a Compose project's container by its service name, the container's name on the line below
+  const service = topology.projects?.flatMap((p) => p.services).find((s) => s.containerIds.includes(c.id))?.name;
+  const third = c.networkMode === 'none' ? 'network: none' : c.sharesNetnsWith ? 'shares a netns' : `${shortId(c.id)}`;
   return {
     id: topologyIds.container(c.id),
     kind: 'container',
     role: 'container',
-    title: c.name,
-    lines: [`${c.state} · ${c.image}`, c.networkMode === 'none' ? 'network: none' : c.sharesNetnsWith ? 'shares a netns' : `${shortId(c.id)}`],
+    title: service ?? c.name,
+    lines: service ? [c.name, `${c.state} · ${c.image}`] : [`${c.state} · ${c.image}`, third],
     status: c.state,
-    facets: facets([c.name, c.id, shortId(c.id), c.image], [...c.networks, ...endpoints.map((e) => e.networkName)], [...endpoints.flatMap((e) => [e.ipv4, e.ipv6]), ...c.interfaces.flatMap((i) => i.addresses.map((a) => a.address))], ports),
+    facets: facets([c.name, c.id, shortId(c.id), c.image, ...(service ? [service] : [])], [...c.networks, ...endpoints.map((e) => e.networkName)], [...endpoints.flatMap((e) => [e.ipv4, e.ipv6]), ...c.interfaces.flatMap((i) => i.addresses.map((a) => a.address))], ports),
   };
 }
 

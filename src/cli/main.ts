@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { createSession, type SessionOptions } from '../core/session';
 import { parseSshTarget } from './sshTarget';
 import { NetlensError, errorMessage } from '../core/errors';
+import { composeProjects } from '../core/model/projects';
 import { renderTopology } from './renderTopology';
 import { runTrace } from './traceCommand';
 import { severalHosts } from './severalHosts';
@@ -129,7 +130,8 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'topology': {
         const t = await session.snapshot(undefined, { containerListeners: values.listeners });
-        await print(values.json ? JSON.stringify(t, null, 2) : renderTopology(t));
+        // `projects` is derived from the labels in the model (src/core/model/projects.ts), printed beside it
+        await print(values.json ? JSON.stringify({ ...t, projects: composeProjects(t) }, null, 2) : renderTopology(t));
         return 0;
       }
       case 'trace': {
