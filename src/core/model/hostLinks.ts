@@ -33,7 +33,7 @@ export interface HostLinks {
 }
 
 /** The host's name and the engine it serves: two hosts in one machine's namespaces share a hostname. */
-function nameOf(t: Topology, i: number): string {
+export function nameOf(t: Topology, i: number): string {
   return `${t.host?.hostname ?? (t.engine.name || `engine #${i + 1}`)} (${t.engine.endpoint.url})`;
 }
 

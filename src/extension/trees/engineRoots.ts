@@ -15,6 +15,7 @@ import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
 import { firewallBackendText } from '../../protocol/facts/firewallText';
+import { hostLinks, nameOf } from '../../core/model/hostLinks';
 import { engineProductText, engineVersionText } from '../../protocol/facts/format';
 
 const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>, filter: ProjectFilter) => TreeNode[]> = {
@@ -23,14 +24,45 @@ const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisiona
   containers: containerNodes,
 };
 
-export function engineRoot(view: ViewName, engine: EngineView, filter: ProjectFilter = {}): TreeNode {
+/**
+ * The Host view of several engines: under each, how its kernel reaches the others' hosts (its route
+ * to each underlay address, model/hostLinks.ts); nothing with one engine. `models` are the engines'
+ * models in the order of `keys`; an engine without a model is left out.
+ */
+export function otherHostNodes(key: string, keys: readonly string[], models: readonly (Topology | undefined)[]): TreeNode[] {
+  const present = keys.map((k, i) => ({ k, t: models[i] })).filter((x): x is { k: string; t: Topology } => x.t !== undefined);
+  const self = present.findIndex((x) => x.k === key);
+  if (present.length < 2 || self < 0) return [];
+  const joined = hostLinks(present.map((x) => x.t));
+  const mine = joined.links.filter((l) => l.from === self);
+  const group = nodeIds.hostGroup(key, 'other-hosts');
+  const children: TreeNode[] = mine.map((l) => ({
+    id: `${group}/${encodeURIComponent(present[l.to]!.k)}/${l.address}`,
+    label: `→ ${l.toName}`,
+    description: `${l.address} (${l.toInterface}) · ${l.direct ? 'same link' : `via ${l.via ?? 'default route'}`} · dev ${l.dev}`,
+    tooltip: `**${markdownText(l.fromName)} → ${markdownText(l.toName)}**\n\nroute ${markdownText(l.route)}`,
+    icon: { id: 'arrow-swap' },
+    contextValue: ';hostLink;ip;',
+    targets: { ip: l.address },
+    children: [],
+    engineKey: key,
+  }));
+  const me = nameOf(present[self]!.t, self);
+  for (const u of joined.unknown.filter((u) => u.startsWith(`${me} → `))) {
+    children.push({ id: `${group}/unknown/${encodeURIComponent(u)}`, label: 'not joined', description: u, icon: { id: 'question' }, contextValue: ';info;', children: [], engineKey: key });
+  }
+  if (children.length === 0) children.push({ id: `${group}/none`, label: 'no route to the other hosts', icon: { id: 'info' }, contextValue: ';info;', children: [], engineKey: key });
+  return [{ id: group, label: 'Other hosts', description: `${mine.length} route${mine.length === 1 ? '' : 's'}`, icon: { id: 'remote-explorer' }, contextValue: ';group;', children, expanded: true, engineKey: key }];
+}
+
+export function engineRoot(view: ViewName, engine: EngineView, filter: ProjectFilter = {}, others: readonly TreeNode[] = []): TreeNode {
   const { status, topology } = engine;
   const key = engine.key;
   const children: TreeNode[] = [];
   if (status.kind === 'error') children.push(...errorNodes(key, 'Cannot reach the Docker engine', status.error));
   else if (topology) {
     if (status.kind === 'stale') children.push(...errorNodes(key, `Engine unreachable since ${clock(status.since)} — last known state below`, status.error));
-    children.push(...CHILDREN[view](key, topology, engine.provisional ?? new Set(), filter));
+    children.push(...CHILDREN[view](key, topology, engine.provisional ?? new Set(), filter), ...others);
   }
   else children.push({ id: `${nodeIds.engine(key)}/loading`, label: 'Connecting…', icon: { id: 'loading~spin' }, contextValue: ';info;', children: [], engineKey: key });
 

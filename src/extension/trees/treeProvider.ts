@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { NetlensContext } from '../ctx';
-import { engineRoot } from './engineRoots';
+import { engineRoot, otherHostNodes } from './engineRoots';
 import { diffNodes, storageNodes } from './containerNodes';
 import type { TreeNode, ViewName } from './treeNode';
 import { changedNodes, treeSignatures, type TreeSignatures } from './treeChanges';
@@ -89,7 +89,9 @@ export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>
     if (this.roots) return this.roots;
     this.index.clear();
     const roots = this.ctx.connections.length
-      ? this.ctx.connections.map((c) => engineRoot(this.view, c, { project: this.ctx.config.projectFilter }))
+      ? this.ctx.connections.map((c, _i, all) =>
+          engineRoot(this.view, c, { project: this.ctx.config.projectFilter }, this.view === 'host' ? otherHostNodes(c.key, all.map((x) => x.key), all.map((x) => x.topology)) : []),
+        )
       : [noEngineNode(this.ctx.lastError())];
     const add = (n: TreeNode, parentId: string | undefined): void => {
       this.index.set(n.id, { node: n, parentId });
