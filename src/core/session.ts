@@ -16,7 +16,7 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
 import { collectContainerListeners, failedHostFacts, readHost, type HostReuse } from './host/collect';
-import type { BatchSection } from './host/batch';
+import type { BatchCommand, BatchSection } from './host/batch';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
 import { withContainerListeners } from './model/withListeners';
@@ -216,6 +216,24 @@ export function createSession(opts: SessionOptions = {}): Session {
       throw toEngineError(e, endpoint);
     });
 
+  /**
+   * One section run on the engine's host when something asks (a trace's kernel check, a probe), and
+   * judged: by its output, or by why there is none — no host shell, a shell that is not the
+   * engine's host, a failed run. Cancellation is thrown.
+   */
+  const askHost = async <T>(command: BatchCommand, judge: (section: BatchSection | undefined, failure: string | null) => T, signal?: AbortSignal): Promise<T> => {
+    const hostShell = getShell();
+    if (!hostShell) return judge(undefined, 'no shell on the Docker host is configured');
+    if (hostNotJoined) return judge(undefined, hostNotJoined);
+    const linked = linkedAbort(signal, lifetime.signal);
+    try {
+      const run = await runSection(hostShell, command, linked.signal);
+      return 'failure' in run ? judge(undefined, run.failure) : judge(run.section, null);
+    } finally {
+      linked.dispose();
+    }
+  };
+
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
     async snapshot(signal, options = {}) {
@@ -286,31 +304,13 @@ export function createSession(opts: SessionOptions = {}): Session {
     },
     async verifyTrace(topology, result, signal) {
       const { checks, skipped } = routeChecks(topology, result);
-      const hostShell = getShell();
-      if (!hostShell) return judgeRouteChecks(checks, skipped, undefined, 'no shell on the Docker host is configured');
-      if (hostNotJoined) return judgeRouteChecks(checks, skipped, undefined, hostNotJoined);
-      if (checks.length === 0) return judgeRouteChecks(checks, skipped, { stdout: '', parts: [], code: 0 }, null);
-      const linked = linkedAbort(signal, lifetime.signal);
-      try {
-        const run = await runSection(hostShell, routeCheckCommand(checks), linked.signal);
-        return 'failure' in run ? judgeRouteChecks(checks, skipped, undefined, run.failure) : judgeRouteChecks(checks, skipped, run.section, null);
-      } finally {
-        linked.dispose();
-      }
+      if (checks.length === 0 && getShell() && !hostNotJoined) return judgeRouteChecks(checks, skipped, { stdout: '', parts: [], code: 0 }, null);
+      return askHost(routeCheckCommand(checks), (section, failure) => judgeRouteChecks(checks, skipped, section, failure), signal);
     },
     async probeTrace(topology, result, signal) {
       const plan = probePlan(topology, result);
-      const hostShell = getShell();
       if (typeof plan === 'string') return judgeProbe(result, plan, undefined, null);
-      if (!hostShell) return judgeProbe(result, plan, undefined, 'no shell on the Docker host is configured');
-      if (hostNotJoined) return judgeProbe(result, plan, undefined, hostNotJoined);
-      const linked = linkedAbort(signal, lifetime.signal);
-      try {
-        const run = await runSection(hostShell, probeCommand(plan), linked.signal);
-        return 'failure' in run ? judgeProbe(result, plan, undefined, run.failure) : judgeProbe(result, plan, run.section, null);
-      } finally {
-        linked.dispose();
-      }
+      return askHost(probeCommand(plan), (section, failure) => judgeProbe(result, plan, section, failure), signal);
     },
     storage: (id) => engineCall((s) => getContainerStorage(docker, id, s)),
     diff: (id) => engineCall((s) => getContainerDiff(docker, id, s)),

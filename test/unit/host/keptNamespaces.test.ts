@@ -5,26 +5,12 @@
  * every namespace was kept parses exactly as the read it was kept from.
  */
 import { strict as assert } from 'node:assert';
-import { parseBatch, type BatchSection } from '../../../src/core/host/batch';
+import type { BatchSection } from '../../../src/core/host/batch';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { keepableNamespaces, keptCount, spliceKeptNamespaces } from '../../../src/core/host/commands/keptNamespaces';
-import { parseIpAddrOutput } from '../../../src/core/host/commands/ipAddr';
-import { parseIpRouteOutput } from '../../../src/core/host/commands/ipRoute';
-import { parseIpNeighOutput } from '../../../src/core/host/commands/ipNeigh';
-import { listenersFromTables } from '../../../src/core/host/commands/procNetSockets';
-import { known } from '../../../src/core/known';
-import { hostFixture } from '../../support/hostFixtures';
+import { fastLab } from '../../support/hostFixtures';
 
-const fast = (name: string) => hostFixture(`fast/${name}`);
-const lab = JSON.parse(fast('lab.json')) as { delimiter: string; containers: Record<string, { id: string; pid: number }> };
-const sections = parseBatch(fast('batch.txt'), lab.delimiter, ['ip-addr', 'ip-route', 'ip-neigh', 'listeners', 'container-netns']);
-const section = (n: string): BatchSection => sections.get(n)!;
-const host = {
-  interfaces: known(parseIpAddrOutput(section('ip-addr').stdout)),
-  routes: known(parseIpRouteOutput(section('ip-route').stdout)),
-  neighbours: known(parseIpNeighOutput(section('ip-neigh').stdout)),
-  listeners: known(listenersFromTables(section('listeners').stdout, 'host')),
-};
+const { lab, section, host } = fastLab();
 const recorded = section('container-netns');
 const netnsText = recorded.parts.find((p) => p.name === 'netns')!.text;
 const id = (name: string) => lab.containers[name]!.id;

@@ -3,32 +3,14 @@ import { parseBatch } from '../../../src/core/host/batch';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { NETNS_READ_AWK, parseNetnsRead } from '../../../src/core/host/commands/netnsRead';
 import { CONTAINER_LISTENERS_AWK, LISTENERS_NOT_READ, containerListenersCommand, listenersNotRead, parseContainerListeners } from '../../../src/core/host/commands/containerListeners';
-import type { ListenerTarget } from '../../../src/core/host/commands/containerListeners';
 import { parseNetnsBatch } from '../../../src/core/host/commands/netnsBatch';
-import { parseIpAddrOutput } from '../../../src/core/host/commands/ipAddr';
-import { parseIpRouteOutput } from '../../../src/core/host/commands/ipRoute';
-import { parseIpNeighOutput } from '../../../src/core/host/commands/ipNeigh';
-import { listenersFromTables } from '../../../src/core/host/commands/procNetSockets';
-import { known } from '../../../src/core/known';
 import { NetlensError } from '../../../src/core/errors';
-import { hostFixture } from '../../support/hostFixtures';
+import { fastLab, hostFixture } from '../../support/hostFixtures';
 import { disagreements } from '../../support/netnsAgreement';
 
 /** test/fixtures/host/fast: the lab in lab.sh, recorded by capture.sh on this machine (see ../README.md). */
 const fast = (name: string) => hostFixture(`fast/${name}`);
-const lab = JSON.parse(fast('lab.json')) as { delimiter: string; containers: Record<string, { id: string; pid: number }>; listenerTargets: ListenerTarget[] };
-const sections = parseBatch(fast('batch.txt'), lab.delimiter, ['ip-addr', 'ip-route', 'ip-neigh', 'listeners', 'container-netns']);
-const section = (n: string) => {
-  const s = sections.get(n);
-  assert.ok(s && s.code === 0, `${n}: ${s?.stderr}`);
-  return s;
-};
-const host = {
-  interfaces: known(parseIpAddrOutput(section('ip-addr').stdout)),
-  routes: known(parseIpRouteOutput(section('ip-route').stdout)),
-  neighbours: known(parseIpNeighOutput(section('ip-neigh').stdout)),
-  listeners: known(listenersFromTables(section('listeners').stdout, 'host')),
-};
+const { lab, section, host } = fastLab();
 const processes = section('container-netns');
 const readText = processes.parts.find((p) => p.name === 'netns')?.text ?? '';
 const c = (name: string) => lab.containers[name]!;
