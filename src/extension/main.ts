@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
   const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) }, context.extensionUri);
-  const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks };
+  const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks, extensionUri: context.extensionUri };
   context.subscriptions.push(
     ctx,
     views,
