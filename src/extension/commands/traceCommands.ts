@@ -83,7 +83,7 @@ async function chooseConnection(deps: CommandDeps, engineKey?: string): Promise<
   return picked?.c;
 }
 
-async function runTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel, opts: { engineKey?: string; from?: string; to?: string }): Promise<void> {
+async function runTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel, opts: Preset): Promise<void> {
   const conn = await chooseConnection(deps, opts.engineKey);
   const topology: Topology | undefined = conn?.topology;
   if (!conn || !topology) {
@@ -95,10 +95,10 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel
   const toCandidate = opts.to ? traceDestinations(topology).find((c) => c.value === opts.to) ?? { value: opts.to, label: opts.to, description: '' } : await pick(traceDestinations(topology), `Trace a packet from ${from} to…`);
   if (!toCandidate) return;
   const to = toCandidate.value;
-  const proto = (await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined;
+  const proto = opts.proto ?? ((await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined);
   if (!proto) return;
-  let port: number | undefined;
-  if (proto !== 'icmp' && !destinationHasPort(to)) {
+  let port = opts.port;
+  if (port === undefined && proto !== 'icmp' && !destinationHasPort(to)) {
     const text = await vscode.window.showInputBox({
       prompt: `Destination port on ${to}`,
       value: toCandidate.port ? String(toCandidate.port) : '80',
@@ -151,10 +151,24 @@ async function openTraceText(engine: TraceEngine, docs: TraceDocuments, t: KeptT
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
 }
 
-function presetEnds(arg: unknown): { from?: string; to?: string } {
+interface Preset {
+  engineKey?: string;
+  from?: string;
+  to?: string;
+  proto?: 'tcp' | 'udp' | 'icmp';
+  port?: number;
+}
+
+/** `{ from?, to?, proto?, port? }` from a caller (the topology graph, a test): what is given is not asked. */
+function presetEnds(arg: unknown): Preset {
   if (typeof arg !== 'object' || arg === null) return {};
-  const { from, to } = arg as Record<string, unknown>;
-  return { ...(typeof from === 'string' && from ? { from } : {}), ...(typeof to === 'string' && to ? { to } : {}) };
+  const { from, to, proto, port } = arg as Record<string, unknown>;
+  return {
+    ...(typeof from === 'string' && from ? { from } : {}),
+    ...(typeof to === 'string' && to ? { to } : {}),
+    ...(proto === 'tcp' || proto === 'udp' || proto === 'icmp' ? { proto } : {}),
+    ...(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? { port } : {}),
+  };
 }
 
 /**
@@ -185,7 +199,7 @@ async function probeTrace(deps: CommandDeps, view: TracePanel, last: KeptTrace |
   }
 }
 
-export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
+export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.Disposable[]; view: TracePanel } {
   const docs = new TraceDocuments((uri) => vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri));
   const engine = deps.trace;
   const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
@@ -197,7 +211,7 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
     retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),
     log: (m) => deps.ctx.log.warn(m),
   });
-  return [
+  const disposables = [
     view,
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
     vscode.workspace.onDidCloseTextDocument((d) => {
@@ -210,7 +224,7 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
       if (models.some((t) => !t)) return;
       docs.prune(new Set(models.flatMap((t) => t!.containers.map((c) => c.id))));
     }),
-    // Optional argument { from?, to? } (e.g. from the topology graph) presets the ends.
+    // Optional argument { from?, to?, proto?, port? } (e.g. from the topology graph) presets the ends.
     vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, view, presetEnds(arg)) : unavailable())),
     vscode.commands.registerCommand('netlens.probeLastTrace', () => (engine ? probeTrace(deps, view, view.current) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
@@ -227,4 +241,5 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
       if (to) await runTrace(deps, engine, view, { engineKey: node.engineKey, to });
     }),
   ];
+  return { disposables, view };
 }

@@ -67,6 +67,13 @@ export class TracePanel implements vscode.Disposable {
     return this.shown ?? this.kept[0];
   }
 
+  /** What the view shows, as plain data (the extension's API for tests). */
+  snapshot(): { title: string; verdict: string; decidedBy: string; hops: number; status: string; statusText: string; open: boolean; kept: number } | undefined {
+    const t = this.shown;
+    if (!t) return undefined;
+    return { title: traceTitle(t.result.request), verdict: t.result.verdict, decidedBy: t.result.decidedBy, hops: t.result.hops.length, status: t.status.kind, statusText: t.status.text, open: this.panel !== undefined, kept: this.kept.length };
+  }
+
   /** Keeps a new trace (a trace of the same request on the same engine is replaced) and shows it. */
   add(t: { conn: EngineConnection; topology: Topology; result: TraceResult; containers: readonly string[] }): KeptTrace {
     const key = requestKey(t.conn, t.result.request);
