@@ -208,6 +208,7 @@ export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.
     probe: (t) => probeTrace(deps, view, t),
     openText: (t) => (engine ? openTraceText(engine, docs, t) : Promise.resolve()),
     focus: (target) => deps.topology?.()?.focus(target),
+    showPath: (result) => deps.topology?.()?.showTrace?.(result),
     retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),
     log: (m) => deps.ctx.log.warn(m),
   });

@@ -39,6 +39,8 @@ export interface TracePanelActions {
   openText(t: KeptTrace): Promise<void>;
   /** focuses the topology on a hop's place */
   focus(target: string): void;
+  /** draws a trace's path on the topology */
+  showPath(result: TraceResult): void;
   /** the trace again on a model, without traffic (null: the trace engine is not in this build) */
   retrace(t: KeptTrace, topology: Topology): Promise<{ topology: Topology; result: TraceResult }> | null;
   log(message: string): void;
@@ -141,6 +143,7 @@ export class TracePanel implements vscode.Disposable {
       else {
         this.showTrace(t);
         await this.onModelChange();
+        this.actions.showPath(t.result);
       }
       return;
     }
@@ -200,7 +203,8 @@ export class TracePanel implements vscode.Disposable {
         }
         const t = this.shown;
         const topo = t?.conn.topology;
-        if (t && topo && topo !== t.topology && t.status.kind !== 'stale') await this.rewalk(t, topo);
+        // walked again only while someone can see it: a closed view reads nothing
+        if (t && topo && this.panel && topo !== t.topology && t.status.kind !== 'stale') await this.rewalk(t, topo);
         this.render();
       } while (this.checkAgain);
     } finally {

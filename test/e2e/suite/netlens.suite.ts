@@ -120,8 +120,11 @@ describe('netlens in the extension host', () => {
     assert.ok(t, `no trace in the view; lastError: ${String(api.lastError() ?? 'none')}`);
     assert.equal(t.title, `host → ${CONTAINER} (icmp)`);
     assert.ok(t.hops > 0 && t.open && t.status === 'current', JSON.stringify(t));
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((x) => x.input instanceof vscode.TabInputWebview);
-    assert.ok(tabs.some((x) => /netlens\.trace/.test((x.input as vscode.TabInputWebview).viewType)), `no trace view tab among ${tabs.map((x) => (x.input as vscode.TabInputWebview).viewType).join(', ')}`);
+    // the tab groups follow a new panel asynchronously
+    const traceTabs = (): string[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((x) => x.input instanceof vscode.TabInputWebview).map((x) => (x.input as vscode.TabInputWebview).viewType);
+    await eventually('a trace view tab', async () => traceTabs().some((v) => /netlens\.trace/.test(v)), 10_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}; webview tabs: ${traceTabs().join(', ')}`);
+    });
     docker('rm', '-f', CONTAINER);
     await eventually('the trace marked stale', async () => api.traced()?.status === 'stale');
     assert.match(api.traced()!.statusText, new RegExp(`^stale: ${CONTAINER} is gone`));
