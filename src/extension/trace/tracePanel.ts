@@ -17,7 +17,7 @@ import { traceCliCommand, whatWouldChange } from '../../core/trace/whatWouldChan
 import { isTraceCommand, traceProtocolVersion, traceViewType, type TraceNotification, type TraceStatusView } from '../../protocol/traceProtocol';
 import type { EngineConnection } from '../engines/engineConnection';
 import { traceHtml } from './traceHtml';
-import { hopFocusTarget, traceShownView, traceSignature, traceTitle } from './traceView';
+import { hopFocusTarget, recheckTrace, traceShownView, traceTitle } from './traceView';
 
 /** A trace the view keeps. */
 export interface KeptTrace {
@@ -195,11 +195,8 @@ export class TracePanel implements vscode.Disposable {
           const topo = k.conn.topology;
           // an engine without a model (unreachable) says nothing about what is gone
           if (!topo) continue;
-          const gone = k.containers.filter((id) => !topo.containers.some((c) => c.id === id));
-          if (gone.length > 0) {
-            const names = gone.map((id) => k.topology.containers.find((c) => c.id === id)?.name ?? id.slice(0, 12));
-            k.status = { kind: 'stale', text: `stale: ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} gone (removed or re-created) since this trace; re-run it to trace the current containers` };
-          }
+          const r = recheckTrace(k, topo, null, new Date());
+          if (r.kind === 'stale') k.status = r.status;
         }
         const t = this.shown;
         const topo = t?.conn.topology;
@@ -217,14 +214,16 @@ export class TracePanel implements vscode.Disposable {
     try {
       again = await this.actions.retrace(t, topo);
     } catch (e) {
-      t.status = { kind: 'stale', text: `stale: after an engine event this trace can no longer be asked (${errorMessage(e)})` };
+      const r = recheckTrace(t, topo, new Error(errorMessage(e)), new Date());
+      if (r.kind !== 'same') t.status = r.status;
       return;
     }
     if (!again) return;
-    if (traceSignature(again.result) !== traceSignature(t.result)) {
-      const before = `${t.result.verdict} (${t.result.decidedBy})`;
-      t.status = { kind: 'updated', text: `updated after an engine event at ${new Date().toLocaleTimeString()}: it was ${before}; the kernel check and probe, if any, were for the old answer` };
-      t.result = again.result;
+    const r = recheckTrace(t, again.topology, again.result, new Date());
+    if (r.kind === 'stale') t.status = r.status;
+    if (r.kind === 'updated') {
+      t.status = r.status;
+      t.result = r.result;
     }
     t.topology = again.topology;
   }

@@ -84,3 +84,31 @@ export function hopFocusTarget(h: Pick<TraceHop, 'namespace' | 'interface'>): st
   if (h.namespace === 'host' && h.interface) return h.interface;
   return null;
 }
+
+/** What a kept trace is after the model changed: the containers it names gone, its answer changed, or the same. */
+export type Recheck =
+  | { readonly kind: 'stale'; readonly status: TraceStatusView }
+  | { readonly kind: 'updated'; readonly status: TraceStatusView; readonly result: TraceResult }
+  | { readonly kind: 'same' };
+
+/** Which of the trace's containers (ids) the new model no longer has, by the names the trace knew them by. */
+export function goneContainers(before: Topology, containers: readonly string[], now: Topology): string[] {
+  return containers.filter((id) => !now.containers.some((c) => c.id === id)).map((id) => before.containers.find((c) => c.id === id)?.name ?? id.slice(0, 12));
+}
+
+/**
+ * Judges a kept trace against a new model: `again` is the trace walked on it (or why it could not
+ * be). Gone containers make it stale; a different answer replaces it and says what it was.
+ */
+export function recheckTrace(kept: { readonly topology: Topology; readonly result: TraceResult; readonly containers: readonly string[] }, now: Topology, again: TraceResult | Error | null, at: Date): Recheck {
+  const gone = goneContainers(kept.topology, kept.containers, now);
+  if (gone.length > 0) return { kind: 'stale', status: { kind: 'stale', text: `stale: ${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} gone (removed or re-created) since this trace; re-run it to trace the current containers` } };
+  if (again instanceof Error) return { kind: 'stale', status: { kind: 'stale', text: `stale: after an engine event this trace can no longer be asked (${again.message})` } };
+  if (!again || traceSignature(again) === traceSignature(kept.result)) return { kind: 'same' };
+  const was = kept.result;
+  return {
+    kind: 'updated',
+    result: again,
+    status: { kind: 'updated', text: `updated after an engine event at ${at.toISOString().slice(11, 19)} UTC: it was ${was.verdict} (${was.decidedBy}); the kernel check and probe, if any, were for the old answer` },
+  };
+}

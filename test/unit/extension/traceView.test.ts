@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Topology } from '../../../src/core/model/types';
 import { tracePacket } from '../../../src/core/trace';
 import { traceHtml } from '../../../src/extension/trace/traceHtml';
-import { hopFocusTarget, traceShownView, traceSignature, traceTitle } from '../../../src/extension/trace/traceView';
+import { recheckTrace, hopFocusTarget, traceShownView, traceSignature, traceTitle } from '../../../src/extension/trace/traceView';
 import { isTraceShownView } from '../../../src/protocol/traceProtocol';
 import { FIXTURES } from '../../support/netfilterFixtures';
 
@@ -54,5 +54,42 @@ describe('the trace view model (what the extension posts to the trace view)', ()
     const html = traceHtml({ nonce: 'n0nce', scriptUri: 'https://x.vscode-cdn.net/dist/trace.js' });
     assert.deepEqual(html.match(/<script\b[^>]*>/g), ['<script nonce="n0nce" src="https://x.vscode-cdn.net/dist/trace.js">']);
     assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;nonce-n0nce&#39;; script-src &#39;nonce-n0nce&#39;;/);
+  });
+
+  describe('after an engine event', () => {
+    const req = { from: 'netns:nlt-OUT', to: 'nlt-a1:80', proto: 'tcp' } as const;
+    const a1 = LAB.containers.find((c) => c.name === 'nlt-a1')!;
+    const kept = { topology: LAB, result: tracePacket(LAB, req), containers: [a1.id] };
+    const at = new Date('2026-11-30T17:00:05Z');
+
+    it('the same answer on the new model: nothing to say', () => {
+      assert.deepEqual(recheckTrace(kept, LAB, tracePacket(JSON.parse(JSON.stringify(LAB)) as Topology, req), at), { kind: 'same' });
+    });
+
+    it('a changed answer (ip_forward turned off) replaces the shown one and says what it was', () => {
+      const off: Topology = { ...LAB, host: { ...LAB.host!, sysctls: { ...LAB.host!.sysctls, 'net.ipv4.ip_forward': '0' } } };
+      const r = recheckTrace(kept, off, tracePacket(off, req), at);
+      assert.equal(r.kind, 'updated');
+      if (r.kind !== 'updated') return;
+      assert.equal(r.result.verdict, 'dropped');
+      assert.equal(r.status.text, `updated after an engine event at 17:00:05 UTC: it was delivered (${kept.result.decidedBy}); the kernel check and probe, if any, were for the old answer`);
+    });
+
+    it('a container of the trace gone: stale, naming it; a trace that can no longer be asked: stale, saying why', () => {
+      const without: Topology = { ...LAB, containers: LAB.containers.filter((c) => c.id !== a1.id) };
+      const r = recheckTrace(kept, without, null, at);
+      assert.equal(r.kind, 'stale');
+      assert.match(r.kind === 'stale' ? r.status.text : '', /^stale: nlt-a1 is gone \(removed or re-created\)/);
+      let err: Error | undefined;
+      try {
+        tracePacket(without, req);
+      } catch (e) {
+        err = e as Error;
+      }
+      assert.ok(err, 'tracing to a removed container throws');
+      const asked = recheckTrace({ ...kept, containers: [] }, without, err, at);
+      assert.equal(asked.kind, 'stale');
+      assert.match(asked.kind === 'stale' ? asked.status.text : '', /^stale: after an engine event this trace can no longer be asked \(.*nlt-a1/);
+    });
   });
 });
