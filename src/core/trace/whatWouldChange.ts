@@ -99,7 +99,7 @@ export function whatWouldChange(topology: Topology, result: TraceResult): Sugges
             if (other && from && ownNetns(from)) add({ kind: 'network', says: `or put both on ${other.name}, which allows inter-container traffic`, command: `docker network connect ${shellWord(other.name)} ${shellWord(from.name)} && docker network connect ${shellWord(other.name)} ${shellWord(to.name)}` });
           }
         } else {
-          add({ kind: 'rule', says: `${r.table} ${r.chain} rule #${r.index} drops it: ${r.raw}. Removing it (check first that it is still #${r.index}: positions shift when rules are added or removed) would let this packet on`, command: `${tool} -D ${r.chain} ${r.index}` });
+          add({ kind: 'rule', says: `${r.table} ${r.chain} rule #${r.index} drops it: ${r.raw}. Removing it (check first that it is still #${r.index}: positions shift when rules are added or removed) would let this packet on`, command: `${tool} -D ${shellWord(r.chain)} ${r.index}` });
         }
       }
     }
