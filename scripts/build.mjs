@@ -1,5 +1,5 @@
 // Bundles the shipped entry points with esbuild: the extension host, the CLI, the topology webview
-// app and the inspect pane's app.
+// app, the inspect pane's app and the trace view's app.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -51,6 +51,10 @@ if (existsSync('webview/main.ts')) {
 }
 if (existsSync('webview/inspectMain.ts')) {
   targets.push({ entryPoints: ['webview/inspectMain.ts'], outfile: 'dist/inspect.js', platform: 'browser', format: 'iife',
+    target: 'es2022' });
+}
+if (existsSync('webview/traceMain.ts')) {
+  targets.push({ entryPoints: ['webview/traceMain.ts'], outfile: 'dist/trace.js', platform: 'browser', format: 'iife',
     target: 'es2022' });
 }
 await Promise.all(targets.map((t) => build({ ...common, ...t })));

@@ -43,4 +43,20 @@ export interface NetlensApi {
   engines(): EngineSnapshot[];
   /** what the inspect pane shows, if open: the tree item id and the pane's title */
   inspected(): { id: string; title: string } | undefined;
+  /** what the trace view shows, if a trace was run: its request, verdict, hop count and whether it is current, updated or stale */
+  traced(): TracedSnapshot | undefined;
+}
+
+export interface TracedSnapshot {
+  readonly title: string;
+  readonly verdict: string;
+  readonly decidedBy: string;
+  readonly hops: number;
+  /** current | updated | stale */
+  readonly status: string;
+  readonly statusText: string;
+  /** whether the trace view's panel is open */
+  readonly open: boolean;
+  /** how many traces the view keeps */
+  readonly kept: number;
 }

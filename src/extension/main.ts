@@ -31,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
   const views = new NetlensViews(ctx);
   let topologyHooks: TopologyHooks | undefined;
   const inspect = new InspectPanel(ctx, views, { openInTopology: (id) => topologyHooks?.focus(id) }, context.extensionUri);
-  const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks };
+  const deps: CommandDeps = { ctx, views, inspect, trace: traceEngine, topology: () => topologyHooks, extensionUri: context.extensionUri };
+  const traces = registerTraceCommands(deps);
   context.subscriptions.push(
     ctx,
     views,
@@ -45,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     ...registerCaptureCommands(deps),
     ...registerBrowserCommands(deps),
     ...registerEngineCommands(deps),
-    ...registerTraceCommands(deps),
+    ...traces.disposables,
   );
   topologyHooks = wireTopologyPanel(context, {
     ctx,
@@ -80,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     lastError: () => ctx.lastError(),
     engines: () => ctx.connections.map((c) => ({ key: c.key, label: c.label, state: c.status.kind, ...(c.lastError ? { error: c.lastError } : {}) })),
     inspected: () => (inspect.current ? { id: inspect.current.element.id, title: inspect.current.title } : undefined),
+    traced: () => traces.view.snapshot(),
   };
 }
 

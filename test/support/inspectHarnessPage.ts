@@ -1,7 +1,8 @@
 /**
- * The inspect pane's app in a plain page of headless Chromium: the real bundle of webview/inspectMain.ts
- * and the real page (inspectHtml, its CSP and nonce), served from 127.0.0.1. As in
- * webviewHarnessPage.ts, only `acquireVsCodeApi` is a stand-in, recording what the app posts.
+ * The inspect pane's and the trace view's apps in a plain page of headless Chromium: the real bundle
+ * (webview/inspectMain.ts, webview/traceMain.ts) and the real page (inspectHtml / traceHtml, its CSP
+ * and nonce), served from 127.0.0.1. As in webviewHarnessPage.ts, only `acquireVsCodeApi` is a
+ * stand-in, recording what the app posts.
  */
 import { build } from 'esbuild';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,23 +13,39 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { inspectHtml } from '../../src/extension/inspect/inspectHtml';
+import { traceHtml } from '../../src/extension/trace/traceHtml';
 import { createNonce } from '../../src/extension/topology/topologyHtml';
 import { repoRoot } from './topologyFixtures';
 import { chromiumFlags, chromiumPath, harnessInit, type WebviewPage } from './webviewHarnessPage';
 
-export async function openInspectPage(viewport = { width: 900, height: 500 }): Promise<WebviewPage> {
+export function openInspectPage(viewport = { width: 900, height: 500 }): Promise<WebviewPage> {
+  return openAppPage({ name: 'inspect', entry: 'webview/inspectMain.ts', html: inspectHtml }, viewport);
+}
+
+export function openTracePage(viewport = { width: 1000, height: 800 }): Promise<WebviewPage> {
+  return openAppPage({ name: 'trace', entry: 'webview/traceMain.ts', html: traceHtml }, viewport);
+}
+
+interface App {
+  /** the bundle's name in dist/ */
+  readonly name: string;
+  readonly entry: string;
+  readonly html: (o: { nonce: string; scriptUri: string }) => string;
+}
+
+async function openAppPage(app: App, viewport: { width: number; height: number }): Promise<WebviewPage> {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
-  const work = mkdtempSync(join(tmpdir(), 'nlw-inspect-'));
-  const outfile = join(work, 'inspect.js');
-  await build({ entryPoints: [resolve(repoRoot, 'webview/inspectMain.ts')], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' });
+  const work = mkdtempSync(join(tmpdir(), `nlw-${app.name}-`));
+  const outfile = join(work, `${app.name}.js`);
+  await build({ entryPoints: [resolve(repoRoot, app.entry)], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, logLevel: 'silent' });
   const bundle = readFileSync(outfile);
   const nonce = createNonce();
   let origin = '';
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/' || path === '/dist/inspect.js') {
+    if (path === '/' || path === `/dist/${app.name}.js`) {
       res.writeHead(200, { 'content-type': path === '/' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(path === '/' ? inspectHtml({ nonce, scriptUri: `${origin}/dist/inspect.js` }) : bundle);
+      res.end(path === '/' ? app.html({ nonce, scriptUri: `${origin}/dist/${app.name}.js` }) : bundle);
       return;
     }
     res.writeHead(404);

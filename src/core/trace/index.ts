@@ -4,3 +4,6 @@ export type { TraceRequest, TraceResult, TraceHop, HopKind, PacketView, RuleMent
 export { traceReadingListeners } from './readingListeners';
 export { routeChecks, routeCheckCommand, judgeRouteChecks, formatKernelCheck } from './kernelCheck';
 export type { KernelCheck, RouteCheck, RouteCheckResult } from './kernelCheck';
+export { whatWouldChange, traceCliCommand, shellWord } from './whatWouldChange';
+export type { Suggestion, SuggestionKind } from './whatWouldChange';
+export { formatTraceMarkdown, packetRewrites } from './traceMarkdown';

@@ -33,6 +33,8 @@ export interface CommandDeps {
   readonly inspect: InspectPanel;
   readonly trace?: TraceEngine;
   readonly topology?: () => TopologyHooks | undefined;
+  /** where dist/ is (the trace view's script) */
+  readonly extensionUri: vscode.Uri;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Trace packet (palette), Trace from here / to here (tree menus): quick picks filled from the
- * model, then the trace engine walks the model and the result opens as a read-only document.
+ * model, then the trace engine walks the model and the result opens in the trace view
+ * (src/extension/trace/tracePanel.ts), which can also open it as a read-only document.
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
@@ -8,7 +9,8 @@ import type { Topology } from '../../core/model/types';
 import { destinationHasPort, traceDestinations, traceSources, type TraceCandidate } from '../trace/traceCandidates';
 import type { EngineConnection } from '../engines/engineConnection';
 import { probePlan } from '../../core/trace/probe';
-import type { TraceResult } from '../../core/trace/types';
+import type { TraceRequest, TraceResult } from '../../core/trace/types';
+import { TracePanel, type KeptTrace } from '../trace/tracePanel';
 import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
 
 const TRACE_SCHEME = 'netlens-trace';
@@ -81,17 +83,7 @@ async function chooseConnection(deps: CommandDeps, engineKey?: string): Promise<
   return picked?.c;
 }
 
-/** The last trace shown, which "Probe the last trace" sends real traffic along. */
-interface LastTrace {
-  readonly conn: EngineConnection;
-  readonly topology: Topology;
-  readonly result: TraceResult;
-  readonly title: string;
-  readonly heading: string;
-  readonly containers: readonly string[];
-}
-
-async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, opts: { engineKey?: string; from?: string; to?: string }, remember: (t: LastTrace) => void): Promise<void> {
+async function runTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel, opts: Preset): Promise<void> {
   const conn = await chooseConnection(deps, opts.engineKey);
   const topology: Topology | undefined = conn?.topology;
   if (!conn || !topology) {
@@ -103,10 +95,10 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
   const toCandidate = opts.to ? traceDestinations(topology).find((c) => c.value === opts.to) ?? { value: opts.to, label: opts.to, description: '' } : await pick(traceDestinations(topology), `Trace a packet from ${from} to…`);
   if (!toCandidate) return;
   const to = toCandidate.value;
-  const proto = (await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined;
+  const proto = opts.proto ?? ((await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined);
   if (!proto) return;
-  let port: number | undefined;
-  if (proto !== 'icmp' && !destinationHasPort(to)) {
+  let port = opts.port;
+  if (port === undefined && proto !== 'icmp' && !destinationHasPort(to)) {
     const text = await vscode.window.showInputBox({
       prompt: `Destination port on ${to}`,
       value: toCandidate.port ? String(toCandidate.port) : '80',
@@ -115,51 +107,80 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
     if (!text) return;
     port = Number(text);
   }
+  await executeTrace(deps, engine, view, conn, { from, to, proto, ...(port !== undefined ? { port } : {}) });
+}
+
+/** Traces a request on the connection's current model (reading the listeners it needs), asks the kernel, and shows it in the trace view. */
+async function executeTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel, conn: EngineConnection, request: TraceRequest): Promise<void> {
+  const topology = conn.topology;
+  if (!topology) {
+    void vscode.window.showErrorMessage(`netlens: no model of ${conn.label} to trace on — is the engine reachable?`);
+    return;
+  }
   try {
-    const request = { from, to, proto, ...(port !== undefined ? { port } : {}) };
-    let result;
-    let traced = topology;
-    if (engine.traceReadingListeners) {
-      const read = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids));
-      if (read.topology !== topology) conn.adopt(topology, read.topology);
-      traced = read.topology;
-      result = read.result;
-    } else result = engine.tracePacket(topology, request);
+    const { topology: traced, result: walked } = await walkTrace(engine, conn, topology, request);
     // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
-    // document says whether it agrees, or why it could not be asked.
+    // view says whether it agrees, or why it could not be asked.
     const kernel = await conn
       .session()
-      .verifyTrace(traced, result)
+      .verifyTrace(traced, walked)
       .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
-    result = { ...result, kernel };
-    const text = engine.formatTrace(result);
+    const result = { ...walked, kernel };
     deps.topology?.()?.showTrace?.(result);
-    deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
-    const heading = `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}`;
-    const containers = traceContainers(topology, [from, to]);
-    remember({ conn, topology: traced, result, title: `trace ${from} to ${to}`, heading, containers });
-    const uri = docs.add(`trace ${from} to ${to}`, `${heading}\n\n${text}\n\nTo check it with real traffic: "netlens: Probe the last trace" (it shows what it will send and asks first).\n`, containers);
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
+    view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) });
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
   }
 }
 
-function presetEnds(arg: unknown): { from?: string; to?: string } {
+/** The trace walk alone (no kernel, no traffic); reads the listening sockets it needs when the engine can. */
+async function walkTrace(engine: TraceEngine, conn: EngineConnection, topology: Topology, request: TraceRequest): Promise<{ topology: Topology; result: TraceResult }> {
+  if (!engine.traceReadingListeners) return { topology, result: engine.tracePacket(topology, request) };
+  const read = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids));
+  if (read.topology !== topology) conn.adopt(topology, read.topology);
+  return read;
+}
+
+/** A trace as a read-only text document (the view's "Open as text"). */
+async function openTraceText(engine: TraceEngine, docs: TraceDocuments, t: KeptTrace): Promise<void> {
+  const r = t.result.request;
+  const title = `trace ${r.from} to ${r.to}${t.result.probe ? ' (probed)' : ''}`;
+  const heading = `netlens trace: ${r.from} → ${r.to} (${r.proto}${r.port ? ` port ${r.port}` : ''}) on ${t.conn.label}${t.result.probe ? ', probed' : ''}`;
+  const uri = docs.add(title, `${heading}\n\n${engine.formatTrace(t.result)}\n`, t.containers);
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+}
+
+interface Preset {
+  engineKey?: string;
+  from?: string;
+  to?: string;
+  proto?: 'tcp' | 'udp' | 'icmp';
+  port?: number;
+}
+
+/** `{ from?, to?, proto?, port? }` from a caller (the topology graph, a test): what is given is not asked. */
+function presetEnds(arg: unknown): Preset {
   if (typeof arg !== 'object' || arg === null) return {};
-  const { from, to } = arg as Record<string, unknown>;
-  return { ...(typeof from === 'string' && from ? { from } : {}), ...(typeof to === 'string' && to ? { to } : {}) };
+  const { from, to, proto, port } = arg as Record<string, unknown>;
+  return {
+    ...(typeof from === 'string' && from ? { from } : {}),
+    ...(typeof to === 'string' && to ? { to } : {}),
+    ...(proto === 'tcp' || proto === 'udp' || proto === 'icmp' ? { proto } : {}),
+    ...(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? { port } : {}),
+  };
 }
 
 /**
- * One real attempt along the last trace (session.probeTrace), after the user has seen the exact
- * command and confirmed: netlens sends traffic only when asked. The answer opens as a new document.
+ * One real attempt along a trace (session.probeTrace), after the user has seen the exact command
+ * and confirmed: netlens sends traffic only when asked. The answer shows in the trace view.
  */
-async function probeLast(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, last: LastTrace | undefined): Promise<void> {
+async function probeTrace(deps: CommandDeps, view: TracePanel, last: KeptTrace | undefined): Promise<void> {
   if (!last) {
-    void vscode.window.showInformationMessage('netlens: trace a packet first ("netlens: Trace packet"); the probe follows the last trace.');
+    void vscode.window.showInformationMessage('netlens: trace a packet first ("netlens: Trace packet"); the probe follows the trace shown.');
     return;
   }
+  const title = `trace ${last.result.request.from} to ${last.result.request.to}`;
   const plan = probePlan(last.topology, last.result);
   if (typeof plan === 'string') {
     void vscode.window.showInformationMessage(`netlens: this trace cannot be probed: ${plan}`);
@@ -167,44 +188,50 @@ async function probeLast(deps: CommandDeps, engine: TraceEngine, docs: TraceDocu
   }
   const send = 'Send the probe';
   const detail = `On the host of ${last.conn.label}, netlens will run\n\n${plan.command}\n\nand read the rule counters just before and after (${plan.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} -c). It changes no rule and resets no counter, but the traffic is real: the destination sees it.`;
-  const answer = await vscode.window.showWarningMessage(`Send real ${plan.proto.toUpperCase()} traffic along ${last.title}?`, { modal: true, detail }, send);
+  const answer = await vscode.window.showWarningMessage(`Send real ${plan.proto.toUpperCase()} traffic along ${title}?`, { modal: true, detail }, send);
   if (answer !== send) return;
   try {
-    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `netlens: probing ${last.title}` }, () => last.conn.session().probeTrace(last.topology, last.result));
-    deps.ctx.log.info(`probe ${last.title}: ${probe.observed}`);
-    const uri = docs.add(`${last.title} (probed)`, `${last.heading}, probed\n\n${engine.formatTrace({ ...last.result, probe })}\n`, last.containers);
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `netlens: probing ${title}` }, () => last.conn.session().probeTrace(last.topology, last.result));
+    deps.ctx.log.info(`probe ${title}: ${probe.observed}`);
+    view.update(last, { ...last.result, probe });
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: probe failed: ${errorMessage(e)}`);
   }
 }
 
-export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
+export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.Disposable[]; view: TracePanel } {
   const docs = new TraceDocuments((uri) => vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri));
   const engine = deps.trace;
-  let last: LastTrace | undefined;
-  const remember = (t: LastTrace): void => {
-    last = t;
-  };
   const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
-  return [
+  const view: TracePanel = new TracePanel(deps.extensionUri, {
+    rerun: (t): Promise<void> => (engine ? executeTrace(deps, engine, view, t.conn, t.result.request) : Promise.resolve(unavailable())),
+    probe: (t) => probeTrace(deps, view, t),
+    openText: (t) => (engine ? openTraceText(engine, docs, t) : Promise.resolve()),
+    focus: (target) => deps.topology?.()?.focus(target),
+    showPath: (result) => deps.topology?.()?.showTrace?.(result),
+    retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),
+    log: (m) => deps.ctx.log.warn(m),
+  });
+  const disposables = [
+    view,
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
     vscode.workspace.onDidCloseTextDocument((d) => {
       if (d.uri.scheme === TRACE_SCHEME) docs.forget(d.uri.toString());
     }),
     deps.ctx.onDidChange(() => {
+      void view.onModelChange();
       const models = deps.ctx.connections.map((c) => c.topology);
       // an engine without a model (unreachable) says nothing about which containers are gone
       if (models.some((t) => !t)) return;
       docs.prune(new Set(models.flatMap((t) => t!.containers.map((c) => c.id))));
     }),
-    // Optional argument { from?, to? } (e.g. from the topology graph) presets the ends.
-    vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg), remember) : unavailable())),
-    vscode.commands.registerCommand('netlens.probeLastTrace', () => (engine ? probeLast(deps, engine, docs, last) : unavailable())),
+    // Optional argument { from?, to?, proto?, port? } (e.g. from the topology graph) presets the ends.
+    vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, view, presetEnds(arg)) : unavailable())),
+    vscode.commands.registerCommand('netlens.probeLastTrace', () => (engine ? probeTrace(deps, view, view.current) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
       const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.traceEndpoint), 'Trace from…');
-      if (node?.targets?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.targets.traceEndpoint }, remember);
+      if (node?.targets?.traceEndpoint) await runTrace(deps, engine, view, { engineKey: node.engineKey, from: node.targets.traceEndpoint });
     }),
     vscode.commands.registerCommand('netlens.traceToHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
@@ -212,7 +239,8 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!node) return;
       const p = node.targets?.publish;
       const to = p ? (p.hostIp === '0.0.0.0' || p.hostIp === '::' ? `host:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`) : node.targets?.traceEndpoint;
-      if (to) await runTrace(deps, engine, docs, { engineKey: node.engineKey, to }, remember);
+      if (to) await runTrace(deps, engine, view, { engineKey: node.engineKey, to });
     }),
   ];
+  return { disposables, view };
 }

@@ -111,6 +111,24 @@ describe('netlens in the extension host', () => {
     const tab = webviewTabs().at(-1)!;
     assert.match((tab.input as vscode.TabInputWebview).viewType, /netlens/i);
   });
+
+  // last: it removes the suite's container
+  it('traces a packet into the trace view, and marks the trace stale when its container is removed', async function () {
+    this.timeout(60_000);
+    await vscode.commands.executeCommand('netlens.tracePacket', { from: 'host', to: CONTAINER, proto: 'icmp' });
+    const t = api.traced();
+    assert.ok(t, `no trace in the view; lastError: ${String(api.lastError() ?? 'none')}`);
+    assert.equal(t.title, `host → ${CONTAINER} (icmp)`);
+    assert.ok(t.hops > 0 && t.open && t.status === 'current', JSON.stringify(t));
+    // the tab groups follow a new panel asynchronously
+    const traceTabs = (): string[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((x) => x.input instanceof vscode.TabInputWebview).map((x) => (x.input as vscode.TabInputWebview).viewType);
+    await eventually('a trace view tab', async () => traceTabs().some((v) => /netlens\.trace/.test(v)), 10_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}; webview tabs: ${traceTabs().join(', ')}`);
+    });
+    docker('rm', '-f', CONTAINER);
+    await eventually('the trace marked stale', async () => api.traced()?.status === 'stale');
+    assert.match(api.traced()!.statusText, new RegExp(`^stale: ${CONTAINER} is gone`));
+  });
 });
 
 /**

@@ -1,0 +1,238 @@
+/**
+ * The trace view: one webview panel (reused) showing a trace — request and verdict, the hops with
+ * their rules and the packet's rewrites, what would change the verdict — and the last traces, each
+ * re-runnable. The page is built once; each change posts the view (src/protocol/traceProtocol.ts).
+ *
+ * When an engine event changes the model, the shown trace is walked again on the new model (the
+ * trace engine, read-only: no traffic). A different answer replaces the shown one and says so; a
+ * trace whose ends are gone, or that can no longer be asked, is marked stale with why.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import type { Topology } from '../../core/model/types';
+import { formatTraceMarkdown } from '../../core/trace/traceMarkdown';
+import type { TraceRequest, TraceResult } from '../../core/trace/types';
+import { traceCliCommand, whatWouldChange } from '../../core/trace/whatWouldChange';
+import { isTraceCommand, traceProtocolVersion, traceViewType, type TraceNotification, type TraceStatusView } from '../../protocol/traceProtocol';
+import type { EngineConnection } from '../engines/engineConnection';
+import { traceHtml } from './traceHtml';
+import { hopFocusTarget, recheckTrace, traceShownView, traceTitle } from './traceView';
+
+/** A trace the view keeps. */
+export interface KeptTrace {
+  readonly id: number;
+  readonly conn: EngineConnection;
+  topology: Topology;
+  result: TraceResult;
+  readonly tracedAt: Date;
+  /** ids of the containers the trace starts or ends at */
+  readonly containers: readonly string[];
+  status: TraceStatusView;
+}
+
+export interface TracePanelActions {
+  /** traces the request again on the engine's current model (reading what it needs), and adds the answer */
+  rerun(t: KeptTrace): Promise<void>;
+  /** the probe flow (it shows what it will send and asks first) */
+  probe(t: KeptTrace): Promise<void>;
+  openText(t: KeptTrace): Promise<void>;
+  /** focuses the topology on a hop's place */
+  focus(target: string): void;
+  /** draws a trace's path on the topology */
+  showPath(result: TraceResult): void;
+  /** the trace again on a model, without traffic (null: the trace engine is not in this build) */
+  retrace(t: KeptTrace, topology: Topology): Promise<{ topology: Topology; result: TraceResult }> | null;
+  log(message: string): void;
+}
+
+const CURRENT: TraceStatusView = { kind: 'current', text: 'current' };
+
+export class TracePanel implements vscode.Disposable {
+  static readonly MAX_KEPT = 10;
+  private panel: vscode.WebviewPanel | undefined;
+  private appReady = false;
+  private kept: KeptTrace[] = [];
+  private shown: KeptTrace | undefined;
+  private n = 0;
+  /** one re-walk at a time; a change during it asks for one more */
+  private checking = false;
+  private checkAgain = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly actions: TracePanelActions,
+  ) {}
+
+  /** The trace shown, else the newest kept. */
+  get current(): KeptTrace | undefined {
+    return this.shown ?? this.kept[0];
+  }
+
+  /** What the view shows, as plain data (the extension's API for tests). */
+  snapshot(): { title: string; verdict: string; decidedBy: string; hops: number; status: string; statusText: string; open: boolean; kept: number } | undefined {
+    const t = this.shown;
+    if (!t) return undefined;
+    return { title: traceTitle(t.result.request), verdict: t.result.verdict, decidedBy: t.result.decidedBy, hops: t.result.hops.length, status: t.status.kind, statusText: t.status.text, open: this.panel !== undefined, kept: this.kept.length };
+  }
+
+  /** Keeps a new trace (a trace of the same request on the same engine is replaced) and shows it. */
+  add(t: { conn: EngineConnection; topology: Topology; result: TraceResult; containers: readonly string[] }): KeptTrace {
+    const key = requestKey(t.conn, t.result.request);
+    this.kept = this.kept.filter((k) => requestKey(k.conn, k.result.request) !== key);
+    const kept: KeptTrace = { ...t, id: ++this.n, tracedAt: new Date(), status: CURRENT };
+    this.kept.unshift(kept);
+    this.kept.length = Math.min(this.kept.length, TracePanel.MAX_KEPT);
+    this.showTrace(kept);
+    return kept;
+  }
+
+  /** A kept trace's result changed in place (a probe answered): shown again. */
+  update(t: KeptTrace, result: TraceResult): void {
+    t.result = result;
+    this.showTrace(t);
+  }
+
+  private showTrace(t: KeptTrace): void {
+    this.shown = t;
+    if (!this.panel) {
+      this.adopt(vscode.window.createWebviewPanel(traceViewType, 'netlens: trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')], enableFindWidget: true, retainContextWhenHidden: false }));
+    } else this.panel.reveal(undefined, true);
+    this.panel!.title = `netlens: trace ${traceTitle(t.result.request)}`;
+    this.render();
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.appReady = false;
+    const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'trace.js')).toString();
+    panel.webview.html = traceHtml({ nonce: randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''), scriptUri });
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    panel.webview.onDidReceiveMessage((m) => void this.onMessage(m));
+  }
+
+  private render(): void {
+    if (!this.panel || !this.appReady) return;
+    const t = this.shown;
+    const message: TraceNotification = {
+      type: 'trace',
+      protocolVersion: traceProtocolVersion,
+      trace: t ? traceShownView({ id: t.id, engine: t.conn.label, tracedAt: t.tracedAt, topology: t.topology, result: t.result, status: t.status }) : null,
+      history: this.kept.map((k) => ({ id: k.id, title: traceTitle(k.result.request), engine: k.conn.label, verdict: k.result.verdict, status: k.status.kind })),
+    };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (!isTraceCommand(m)) return;
+    if (m.type === 'ready') {
+      if (m.protocolVersion !== traceProtocolVersion) {
+        this.actions.log(`trace view speaks protocol ${m.protocolVersion}, not ${traceProtocolVersion}: not sending it traces`);
+        return;
+      }
+      this.appReady = true;
+      this.render();
+      return;
+    }
+    if (m.type === 'rerun' || m.type === 'show') {
+      const t = this.kept.find((k) => k.id === m.id);
+      if (!t) return;
+      if (m.type === 'rerun') await this.actions.rerun(t);
+      else {
+        this.showTrace(t);
+        await this.onModelChange();
+        this.actions.showPath(t.result);
+      }
+      return;
+    }
+    const t = this.shown;
+    if (!t) return;
+    switch (m.type) {
+      case 'copy': {
+        const text = m.format === 'cli' ? traceCliCommand(t.result.request) : m.format === 'json' ? JSON.stringify(t.result, null, 2) : formatTraceMarkdown(t.result, whatWouldChange(t.topology, t.result));
+        await vscode.env.clipboard.writeText(text);
+        vscode.window.setStatusBarMessage(`netlens: trace copied as ${m.format === 'cli' ? 'a CLI command' : m.format === 'json' ? 'JSON' : 'Markdown'}`, 4000);
+        return;
+      }
+      case 'copySuggestion': {
+        const command = whatWouldChange(t.topology, t.result)[m.index]?.command;
+        if (!command) return;
+        await vscode.env.clipboard.writeText(command);
+        vscode.window.setStatusBarMessage('netlens: command copied (netlens did not run it)', 4000);
+        return;
+      }
+      case 'probe':
+        await this.actions.probe(t);
+        return;
+      case 'openText':
+        await this.actions.openText(t);
+        return;
+      case 'focusHop': {
+        const hop = [...t.result.hops, ...(t.result.reply ?? [])].find((h) => h.step === m.step);
+        const target = hop ? hopFocusTarget(hop) : null;
+        if (target) this.actions.focus(target);
+        return;
+      }
+    }
+  }
+
+  /**
+   * After an engine event: kept traces whose containers are gone are stale; the shown one is walked
+   * again on the new model, and replaced (saying so) when the answer changed.
+   */
+  async onModelChange(): Promise<void> {
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = true;
+    try {
+      do {
+        this.checkAgain = false;
+        for (const k of this.kept) {
+          const topo = k.conn.topology;
+          // an engine without a model (unreachable) says nothing about what is gone
+          if (!topo) continue;
+          const r = recheckTrace(k, topo, null, new Date());
+          if (r.kind === 'stale') k.status = r.status;
+        }
+        const t = this.shown;
+        const topo = t?.conn.topology;
+        // walked again only while someone can see it: a closed view reads nothing
+        if (t && topo && this.panel && topo !== t.topology && t.status.kind !== 'stale') await this.rewalk(t, topo);
+        this.render();
+      } while (this.checkAgain);
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async rewalk(t: KeptTrace, topo: Topology): Promise<void> {
+    let again: { topology: Topology; result: TraceResult } | null;
+    try {
+      again = await this.actions.retrace(t, topo);
+    } catch (e) {
+      const r = recheckTrace(t, topo, new Error(errorMessage(e)), new Date());
+      if (r.kind !== 'same') t.status = r.status;
+      return;
+    }
+    if (!again) return;
+    const r = recheckTrace(t, again.topology, again.result, new Date());
+    if (r.kind === 'stale') t.status = r.status;
+    if (r.kind === 'updated') {
+      t.status = r.status;
+      t.result = r.result;
+    }
+    t.topology = again.topology;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}
+
+function requestKey(conn: EngineConnection, r: TraceRequest): string {
+  return JSON.stringify([conn.key, r.from, r.to, r.proto, r.port ?? null, r.family ?? null]);
+}
