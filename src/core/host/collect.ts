@@ -32,6 +32,7 @@ import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
 import { dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
+import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
@@ -48,6 +49,7 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   dockerNetnsCommand,
   containerNetnsCommand,
   hostListenersCommand,
+  rootlessKitCommand,
 ];
 
 /** A section's fact: unknown with the section's failure, or what `parse` makes of it. */
@@ -96,6 +98,7 @@ export function failedHostFacts(target: string, transport: HostFacts['transport'
     listeners: u,
     dockerNetns: u,
     dockerProxies: u,
+    rootlessKit: u,
     containerNetns: u,
     shellError,
     roundTrips: 1,
@@ -168,6 +171,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     namedNetns: fact(sections, 'netns', parseNamedNetns),
     listeners,
     dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
+    rootlessKit: fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s))),
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     roundTrips: 1,

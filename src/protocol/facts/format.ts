@@ -1,7 +1,7 @@
 /** Short textual forms of model facts: the only place each is spelt, for every renderer. */
 import type { DockerMount } from '../../core/docker/types';
 import type { Route } from '../../core/host/types';
-import type { NetworkNode, PortBinding, Publish, RuleRef } from '../../core/model/types';
+import type { NetworkNode, PortBinding, Publish, PublishPortDriver, RuleRef } from '../../core/model/types';
 
 /** A quoted firewall rule: `nat/DOCKER #3: -A DOCKER …`. */
 export function ruleText(rule: RuleRef): string {
@@ -24,6 +24,12 @@ export function portBindingText(p: PortBinding): string {
 
 export function proxyText(proxy: { readonly pid: number; readonly args: string }): string {
   return `pid ${proxy.pid}: ${proxy.args}`;
+}
+
+/** Rootless Docker: how a publish enters RootlessKit's namespace from the machine's own. */
+export function portDriverText(d: PublishPortDriver): string {
+  const on = d.listener ? `listens on ${hostPortText(d.listener.address, d.listener.port)}/${d.listener.protocol}` : 'holds no socket for it on the machine\'s side';
+  return `rootlesskit pid ${d.pid}, port driver ${d.driver ?? '(none given)'}: ${on}, relays into RootlessKit's namespace`;
 }
 
 /** Badges a user should notice at a glance: isolation and reachability switches. */

@@ -1,0 +1,104 @@
+/**
+ * Rootless Docker, real: a dockerd run by an unprivileged user of the suite's own inside RootlessKit's
+ * namespaces (rootlessLab.ts). Asked for through its socket as a user would (`auto` host shell),
+ * netlens must find the namespace the engine serves the socket from, read the host facts there
+ * (joined: the identity check passes), see the user network's bridge and each container's veth
+ * there — and not in the machine's own namespace — and show a publish entering through RootlessKit's
+ * port driver. The kernel judges the traces: a real connection between the containers, and one from
+ * the machine's loopback to the published port.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { createSession, type Session } from '../../../src/core/session';
+import type { Topology } from '../../../src/core/model/types';
+import { formatTrace, tracePacket } from '../../../src/core/trace';
+import { IMAGE, freePort, hostLinks, requireRealEngine } from '../../support/lab';
+import { startRootlessEngine, type RootlessEngine } from '../../support/rootlessLab';
+import type { Verdict } from '../../support/kernelProbe';
+
+describe('rootless Docker: the engine in RootlessKit\'s namespace', function () {
+  this.timeout(180_000);
+  let engine: RootlessEngine | undefined;
+  let session: Session | undefined;
+  let topo: Topology;
+  let port: number;
+  let bridge: string;
+
+  before(async () => {
+    requireRealEngine();
+    engine = await startRootlessEngine();
+    port = await freePort();
+    const netId = engine.docker('network', 'create', 'nlrl-net');
+    bridge = `br-${netId.slice(0, 12)}`;
+    engine.docker('run', '-d', '--name', 'nlrl-web', '--network', 'nlrl-net', '-p', `127.0.0.1:${port}:80`, IMAGE, 'sh', '-c', 'mkdir -p /www && echo netlens rootless page > /www/index.html && exec httpd -f -p 80 -h /www');
+    engine.docker('run', '-d', '--name', 'nlrl-client', '--network', 'nlrl-net', IMAGE, 'sleep', '100000');
+    session = createSession({ dockerHost: engine.url, env: {} });
+    topo = await session.snapshot();
+  });
+
+  after(async () => {
+    await session?.dispose();
+    engine?.stop();
+  });
+
+  it('finds the engine in RootlessKit\'s namespace and joins the host facts read there', () => {
+    assert.match(topo.host!.target, new RegExp(`^local \\(RootlessKit namespace of dockerd pid ${engine!.dockerdPid}: nsenter --net=/proc/${engine!.dockerdPid}/ns/net\\)$`));
+    assert.equal(topo.gaps.find((g) => g.code === 'HOST_MISMATCH'), undefined, JSON.stringify(topo.gaps));
+    assert.ok(topo.host!.rootlessKit, 'the model names the rootlesskit process');
+    assert.equal(topo.host!.rootlessKit.portDriver, 'builtin');
+    assert.match(topo.host!.rootlessKit.args, /rootlesskit .*--net=slirp4netns/);
+    assert.deepEqual(topo.gaps, [], 'nothing unknown');
+  });
+
+  it("has the bridge and the containers' veths in RootlessKit's namespace, not in the machine's", () => {
+    const names = topo.host!.interfaces.map((i) => i.name);
+    assert.ok(names.includes(bridge), `${bridge} among ${names.join(' ')}`);
+    assert.ok(names.includes('tap0'), "slirp4netns's tap0: the namespace's way out");
+    const mine = hostLinks().map((l) => l.ifname);
+    assert.ok(!mine.includes(bridge), `${bridge} is not in the machine's own namespace`);
+    for (const name of ['nlrl-web', 'nlrl-client']) {
+      const c = topo.containers.find((x) => x.name === name)!;
+      const eth0 = c.interfaces.find((i) => i.name === 'eth0');
+      assert.ok(eth0, `${name} eth0 read`);
+      assert.equal(eth0.bridge, bridge, `${name}'s veth is a port of ${bridge}`);
+      const peer = topo.host!.interfaces.find((i) => i.name === eth0.hostPeer);
+      assert.ok(peer && peer.kind === 'veth' && peer.master === bridge, `${name}'s host-side veth ${eth0.hostPeer} in the namespace`);
+      assert.ok(!mine.includes(eth0.hostPeer!), `${eth0.hostPeer} is not in the machine's own namespace`);
+    }
+  });
+
+  it('a trace between the containers agrees with a real connection', () => {
+    const result = tracePacket(topo, { from: 'nlrl-client', to: 'nlrl-web:80', proto: 'tcp' });
+    const web = topo.containers.find((c) => c.name === 'nlrl-web')!.interfaces.find((i) => i.name === 'eth0')!.addresses[0]!.address;
+    const got = spawnSync('docker', ['-H', engine!.url, 'exec', 'nlrl-client', 'timeout', '5', 'busybox', 'wget', '-qO-', `http://${web}/`], { encoding: 'utf8', timeout: 20_000 });
+    const kernel: Verdict = got.status === 0 && got.stdout.includes('netlens rootless page') ? 'delivered' : 'dropped';
+    assert.equal(kernel, 'delivered', `the real connection: ${got.stderr}`);
+    assert.equal(result.verdict, kernel, formatTrace(result));
+  });
+
+  it('shows the publish entering through RootlessKit\'s port driver, and its trace agrees with a real connection', () => {
+    const p = topo.publishes.find((x) => x.containerName === 'nlrl-web' && x.hostPort === port)!;
+    assert.ok(p, 'the publish');
+    assert.equal(p.portDriver?.process, 'rootlesskit');
+    assert.equal(p.portDriver.pid, topo.host!.rootlessKit!.pid);
+    assert.equal(p.portDriver.driver, 'builtin');
+    assert.deepEqual(
+      p.portDriver.listener && { protocol: p.portDriver.listener.protocol, address: p.portDriver.listener.address, port: p.portDriver.listener.port },
+      { protocol: 'tcp', address: '127.0.0.1', port },
+      "rootlesskit's own socket on the machine's side",
+    );
+    // inside the namespace, dockerd's DNAT rule and docker-proxy take it on as on any engine
+    assert.ok(p.dnatRule, 'the DNAT rule in the namespace');
+    assert.ok(p.proxy, 'docker-proxy in the namespace');
+
+    const result = tracePacket(topo, { from: 'host', to: `127.0.0.1:${port}`, proto: 'tcp' });
+    const first = result.hops[0]!;
+    assert.equal(first.namespace, 'machine');
+    assert.equal(first.kind, 'proxy');
+    assert.match(first.what, new RegExp(`^rootlesskit \\(pid ${p.portDriver.pid}, port driver builtin\\) listens on 127\\.0\\.0\\.1:${port} in the machine's own namespace`));
+    const got = spawnSync('busybox', ['wget', '-qO-', `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 10_000 });
+    const kernel: Verdict = got.status === 0 && got.stdout.includes('netlens rootless page') ? 'delivered' : 'dropped';
+    assert.equal(kernel, 'delivered', `the real connection from the machine's loopback: ${got.stderr}`);
+    assert.equal(result.verdict, kernel, formatTrace(result));
+  });
+});
