@@ -19,6 +19,8 @@ const packages = [
   { name: 'tcpdump', for: 'the capture tests' },
   { name: 'chromium', for: 'the browser and e2e tests' },
   { name: 'openssl', for: 'the engine TLS tests' },
+  // dockerd-rootless.sh (shipped by docker.io) runs dockerd in RootlessKit's namespaces, slirp4netns as its network, newuidmap/newgidmap for its user namespace
+  ...['rootlesskit', 'slirp4netns', 'uidmap'].map((name) => ({ name, for: 'the rootless Docker tests' })),
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
   ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
 ];

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'engine-process-rootful.txt'), sh(['env'], composeBatch([engineProcessCommand('/var/run/docker.sock')], DELIMITER)));
     const kit = composeBatch([rootlessKitCommand], DELIMITER);
     writeFileSync(join(dir, 'rootlesskit-inside.txt'), sh(['nsenter', `--net=/proc/${engine.dockerdPid}/ns/net`], kit));
+    writeFileSync(join(dir, 'rootlesskit-inside-user.txt'), sh(['runuser', '-u', ROOTLESS_USER, '--', 'nsenter', `--target=${engine.dockerdPid}`, '--user', '--net', '--preserve-credentials'], kit));
     writeFileSync(join(dir, 'rootlesskit-outside.txt'), sh(['env'], kit));
     const session = createSession({ dockerHost: engine.url, env: {} });
     try {

@@ -23,6 +23,11 @@ export interface RootlessEngine {
   readonly dockerdPid: number;
   /** `docker -H <socket> …` */
   docker(...args: string[]): string;
+  /**
+   * Runs argv as the engine's user, with only its HOME, XDG_RUNTIME_DIR and PATH (and `env`), as a
+   * login of that user would; argv[0] must be a path the user may execute.
+   */
+  asUser(argv: readonly string[], env?: Readonly<Record<string, string>>): { status: number | null; stdout: string; stderr: string };
   stop(): void;
 }
 
@@ -71,6 +76,7 @@ function stopEngine(uid: number): void {
   rmSync(p.log, { force: true });
   // the data root holds files of the user's subordinate ids: root removes them
   rmSync(p.dataRoot, { recursive: true, force: true });
+  rmSync(`${p.home}/.docker`, { recursive: true, force: true });
 }
 
 export async function startRootlessEngine(): Promise<RootlessEngine> {
@@ -107,5 +113,10 @@ export async function startRootlessEngine(): Promise<RootlessEngine> {
   const loaded = spawnSync('docker', ['-H', url, 'load'], { input: saved.stdout, timeout: 60_000 });
   if (loaded.status !== 0) throw new Error(`loading ${IMAGE} into the rootless engine: ${loaded.stderr?.toString()}`);
   const dockerdPid = Number(readFileSync(`${p.runtimeDir}/docker.pid`, 'utf8').trim());
-  return { uid, runtimeDir: p.runtimeDir, socketPath: p.socketPath, url, dockerdPid, docker: (...a) => run('docker', ['-H', url, ...a]), stop: () => stopEngine(uid) };
+  const asUser = (argv: readonly string[], env: Readonly<Record<string, string>> = {}) => {
+    const vars = Object.entries({ HOME: p.home, XDG_RUNTIME_DIR: p.runtimeDir, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', ...env }).map(([k, v]) => `${k}=${v}`);
+    const r = spawnSync('runuser', ['-u', ROOTLESS_USER, '--', 'env', '-i', ...vars, ...argv], { encoding: 'utf8', cwd: '/', timeout: 60_000, maxBuffer: 64 << 20 });
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  return { uid, runtimeDir: p.runtimeDir, socketPath: p.socketPath, url, dockerdPid, docker: (...a) => run('docker', ['-H', url, ...a]), asUser, stop: () => stopEngine(uid) };
 }

@@ -31,7 +31,7 @@ import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
-import { dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
+import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
 import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
@@ -148,6 +148,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
   });
   const neighbours = fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout));
+  const rootlessKit = fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s)));
   const listeners = fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };
@@ -170,8 +171,12 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
     namedNetns: fact(sections, 'netns', parseNamedNetns),
     listeners,
-    dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
-    rootlessKit: fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s))),
+    // /var/run/docker/netns is the machine's rootful engine's; a rootless one keeps its namespaces under its own exec root, in RootlessKit's mount namespace
+    dockerNetns:
+      rootlessKit.known && rootlessKit.value
+        ? unknown(`rootless Docker keeps its own namespaces (overlay, ingress) under its exec root in RootlessKit's mount namespace, which netlens does not read; ${DOCKER_NETNS_DIR} is the machine's rootful engine's`)
+        : fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
+    rootlessKit,
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     roundTrips: 1,

@@ -26,7 +26,7 @@ export function engineProcessCommand(socketPath: string): BatchCommand {
   if (!SOCKET_PATH.test(socketPath) || socketPath.includes('/../')) throw new NetlensError('BAD_INPUT', `unusable engine socket path ${JSON.stringify(socketPath)}`, 'engine namespace search');
   return {
     name: 'engine-process',
-    requires: ['ps', 'awk', 'readlink'],
+    requires: ['ps', 'awk', 'readlink', 'grep'],
     // For each dockerd: the inode of a listening socket bound to the path in the namespace it sees
     // (/proc/PID/net/unix), whether that very process holds it (/proc/PID/fd), its network
     // namespace, and its ancestors' names (RootlessKit re-executes itself as the namespaces' first
@@ -37,10 +37,9 @@ for pid in $(ps -eo pid=,comm= | awk '$2 == "dockerd" { print $1 }'); do
   case "$pid" in ''|*[!0-9]*) continue ;; esac
   ino=$(awk -v s="$sock" '$NF == s && $4 == "${LISTENING}" && $7 ~ /^[0-9]+$/ { print $7; exit }' "/proc/$pid/net/unix" 2>/dev/null)
   [ -n "$ino" ] || continue
+  # one ls for all of dockerd's fds (a busy engine holds thousands), not a readlink each
   held=no
-  for fd in /proc/$pid/fd/*; do
-    [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$ino]" ] && { held=yes; break; }
-  done
+  ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "socket:[$ino]" && held=yes
   printf 'engine %s %s %s %s\\n' "$pid" "$ino" "$held" "$(readlink "/proc/$pid/ns/net" 2>/dev/null)"
   p=$pid
   for i in 1 2 3; do

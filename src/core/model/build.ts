@@ -382,8 +382,12 @@ function buildPublishes(
 /** RootlessKit's socket on the machine's side for one publish (the builtin port driver binds the publish's address and port). */
 function portDriverOf(kit: RootlessKitProcess, c: DockerContainer, p: { readonly hostIp: string; readonly hostPort: number; readonly protocol: string }, gaps: Gap[]): PublishPortDriver {
   const any = p.hostIp === '' || p.hostIp === '0.0.0.0' || p.hostIp === '::';
+  if (!kit.listeners.known) {
+    gaps.push({ subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`, reason: kit.listeners.reason, about: subjects.publish({ containerId: c.id, hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }) });
+    return { process: 'rootlesskit', pid: kit.pid, driver: kit.portDriver, listener: null, listenerUnknown: kit.listeners.reason };
+  }
   const listener =
-    kit.listeners.find((l) => l.protocol === p.protocol && l.port === p.hostPort && (l.address === p.hostIp || (any && (l.address === '0.0.0.0' || l.address === '::')))) ?? null;
+    kit.listeners.value.find((l) => l.protocol === p.protocol && l.port === p.hostPort && (l.address === p.hostIp || (any && (l.address === '0.0.0.0' || l.address === '::')))) ?? null;
   if (!listener) {
     gaps.push({
       subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`,

@@ -225,6 +225,8 @@ export interface PublishPortDriver {
   /** `builtin`, `slirp4netns`, … from `--port-driver`; null when rootlesskit was given none */
   readonly driver: string | null;
   readonly listener: Listener | null;
+  /** why `listener` is not known (rootlesskit's sockets could not be read); absent when it is */
+  readonly listenerUnknown?: string;
 }
 
 export interface HostInterfaceNode {

@@ -81,7 +81,11 @@ function rootlessKitEntry(topology: Topology, walk: Walk, packet: Packet): void 
   const driver = `port driver ${d.driver ?? '(none given)'}`;
   const at = `${packet.dst}:${packet.dport}`;
   if (!d.listener) {
-    walk.missing(`rootlesskit's socket for ${publish.containerName}'s publish ${at}`, `rootlesskit pid ${d.pid} (${driver}) holds no socket listening there on the machine's side`, `it takes the connection as its ${driver} would`);
+    walk.missing(
+      `rootlesskit's socket for ${publish.containerName}'s publish ${at}`,
+      d.listenerUnknown ?? `rootlesskit pid ${d.pid} (${driver}) holds no socket listening there on the machine's side`,
+      `it takes the connection as its ${driver} would`,
+    );
   }
   walk.hop(
     simpleHop(

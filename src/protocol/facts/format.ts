@@ -28,7 +28,11 @@ export function proxyText(proxy: { readonly pid: number; readonly args: string }
 
 /** Rootless Docker: how a publish enters RootlessKit's namespace from the machine's own. */
 export function portDriverText(d: PublishPortDriver): string {
-  const on = d.listener ? `listens on ${hostPortText(d.listener.address, d.listener.port)}/${d.listener.protocol}` : 'holds no socket for it on the machine\'s side';
+  const on = d.listener
+    ? `listens on ${hostPortText(d.listener.address, d.listener.port)}/${d.listener.protocol}`
+    : d.listenerUnknown
+      ? `its socket is unknown (${d.listenerUnknown})`
+      : "holds no socket for it on the machine's side";
   return `rootlesskit pid ${d.pid}, port driver ${d.driver ?? '(none given)'}: ${on}, relays into RootlessKit's namespace`;
 }
 

@@ -9,10 +9,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { chownSync, copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatTrace, tracePacket } from '../../../src/core/trace';
-import { IMAGE, freePort, hostLinks, requireRealEngine } from '../../support/lab';
+import { IMAGE, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
 import { startRootlessEngine, type RootlessEngine } from '../../support/rootlessLab';
 import type { Verdict } from '../../support/kernelProbe';
 
@@ -26,6 +28,12 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
 
   before(async () => {
     requireRealEngine();
+    removeLab('nlrl-');
+    // The machine's own namespace as a busy machine has it: a rootful container on --network host and
+    // an interface that is down (its sysfs carrier answers EINVAL). From RootlessKit's namespace that
+    // container's namespace is a foreign one, read from the host side like any other.
+    run('ip', ['link', 'add', 'nlrl-dn0', 'type', 'veth', 'peer', 'name', 'nlrl-dn1']);
+    docker('run', '-d', '--name', 'nlrl-hostnet', '--network', 'host', IMAGE, 'sleep', '100000');
     engine = await startRootlessEngine();
     port = await freePort();
     const netId = engine.docker('network', 'create', 'nlrl-net');
@@ -39,6 +47,7 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
   after(async () => {
     await session?.dispose();
     engine?.stop();
+    removeLab('nlrl-');
   });
 
   it('finds the engine in RootlessKit\'s namespace and joins the host facts read there', () => {
@@ -47,7 +56,13 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     assert.ok(topo.host!.rootlessKit, 'the model names the rootlesskit process');
     assert.equal(topo.host!.rootlessKit.portDriver, 'builtin');
     assert.match(topo.host!.rootlessKit.args, /rootlesskit .*--net=slirp4netns/);
-    assert.deepEqual(topo.gaps, [], 'nothing unknown');
+    // the one fact not read, and why: /var/run/docker/netns is the machine's rootful engine's
+    assert.deepEqual(
+      topo.gaps.map((g) => g.subject),
+      ['host.dockerNetns'],
+      JSON.stringify(topo.gaps),
+    );
+    assert.match(topo.gaps[0]!.reason, /^rootless Docker keeps its own namespaces/);
   });
 
   it("has the bridge and the containers' veths in RootlessKit's namespace, not in the machine's", () => {
@@ -56,6 +71,8 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     assert.ok(names.includes('tap0'), "slirp4netns's tap0: the namespace's way out");
     const mine = hostLinks().map((l) => l.ifname);
     assert.ok(!mine.includes(bridge), `${bridge} is not in the machine's own namespace`);
+    const web = topo.containers.find((x) => x.name === 'nlrl-web')!;
+    assert.ok(web.listeners?.known && web.listeners.value.some((l) => l.protocol === 'tcp' && l.port === 80), `httpd's socket read from the host side: ${JSON.stringify(web.listeners)}`);
     for (const name of ['nlrl-web', 'nlrl-client']) {
       const c = topo.containers.find((x) => x.name === name)!;
       const eth0 = c.interfaces.find((i) => i.name === 'eth0');
@@ -100,5 +117,35 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     const kernel: Verdict = got.status === 0 && got.stdout.includes('netlens rootless page') ? 'delivered' : 'dropped';
     assert.equal(kernel, 'delivered', `the real connection from the machine's loopback: ${got.stderr}`);
     assert.equal(result.verdict, kernel, formatTrace(result));
+  });
+
+  it("the engine's own user runs the CLI with the `rootless` context, as the Docker CLI finds the engine", () => {
+    const built = join(__dirname, '../../../../dist/cli.js');
+    assert.ok(existsSync(built), `${built} exists (npm run build)`);
+    // the user's copy of the CLI, in its runtime dir (the checkout may not be the user's to read)
+    const cli = join(engine!.runtimeDir, 'netlens-cli.js');
+    copyFileSync(built, cli);
+    chownSync(cli, engine!.uid, engine!.uid);
+    // what dockerd-rootless-setuptool.sh install does for the user
+    const ctx = engine!.asUser(['docker', 'context', 'create', 'rootless', '--docker', `host=${engine!.url}`]);
+    assert.equal(ctx.status, 0, ctx.stderr);
+    assert.equal(engine!.asUser(['docker', 'context', 'use', 'rootless']).status, 0);
+    const r = engine!.asUser([process.execPath, cli, 'topology', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const t = JSON.parse(r.stdout) as Topology;
+    assert.equal(t.engine.endpoint.url, engine!.url);
+    const pid = engine!.dockerdPid;
+    assert.equal(t.host!.target, `local (RootlessKit namespace of dockerd pid ${pid}: nsenter --target=${pid} --user --net --preserve-credentials)`);
+    assert.equal(t.gaps.find((g) => g.code === 'HOST_MISMATCH'), undefined, JSON.stringify(t.gaps));
+    for (const name of ['nlrl-web', 'nlrl-client']) {
+      const eth0 = t.containers.find((c) => c.name === name)!.interfaces.find((i) => i.name === 'eth0');
+      assert.equal(eth0?.bridge, bridge, `${name}'s veth is a port of ${bridge}, read as the user`);
+    }
+    // inside RootlessKit's user namespace rootlesskit's own sockets are not the user's to read: said, not guessed
+    const p = t.publishes.find((x) => x.hostPort === port)!;
+    assert.equal(p.portDriver?.driver, 'builtin');
+    assert.equal(p.portDriver.listener, null);
+    assert.match(p.portDriver.listenerUnknown ?? '', /could not be read/);
+    assert.ok(t.gaps.some((g) => g.subject.startsWith('publish nlrl-web') && /could not be read/.test(g.reason)));
   });
 });

@@ -75,11 +75,21 @@ describe('host: the rootlesskit section', () => {
     assert.ok(kit);
     assert.equal(kit.portDriver, 'builtin');
     assert.match(kit.args, /^rootlesskit --net=slirp4netns /);
+    assert.ok(kit.listeners.known);
     assert.deepEqual(
-      kit.listeners.map((l) => `${l.protocol} ${l.address}:${l.port}`),
+      kit.listeners.value.map((l) => `${l.protocol} ${l.address}:${l.port}`),
       [`tcp 127.0.0.1:${lab.publishedPort}`],
       "only the sockets rootlesskit holds, not every listener of the machine's namespace",
     );
+  });
+
+  it("the engine's own user, inside RootlessKit's user namespace: the same RootlessKit, its sockets unknown with the reason", () => {
+    const kit = rootlessKitOfShell(parseRootlessKit(section('rootlesskit-inside-user.txt', 'rootlesskit')));
+    assert.ok(kit, 'found though its own namespace cannot be read from inside');
+    assert.equal(kit.netns, null);
+    assert.equal(kit.portDriver, 'builtin');
+    assert.equal(kit.listeners.known, false);
+    assert.match(kit.listeners.known ? '' : kit.listeners.reason, /^the sockets rootlesskit pid \d+ holds could not be read \(\/proc\/\d+\/fd\)/);
   });
 
   it("in the machine's own namespace the same processes are no RootlessKit of the shell", () => {
@@ -117,6 +127,16 @@ describe('model and trace of a real rootless snapshot', () => {
     const r = tracePacket(missing, { from: 'host', to: `127.0.0.1:${lab.publishedPort}`, proto: 'tcp' });
     assert.equal(r.verdict, 'uncertain');
     assert.match(r.decidedBy, /^not known: rootlesskit's socket for nlrl-web's publish 127\.0\.0\.1:\d+ /);
+  });
+
+  it('with its sockets unknown, the trace is uncertain for that reason', () => {
+    const kit = rootlessKitOfShell(parseRootlessKit(section('rootlesskit-inside-user.txt', 'rootlesskit')))!;
+    const why = kit.listeners.known ? '' : kit.listeners.reason;
+    const pd = { ...publish.portDriver!, listener: null, listenerUnknown: why };
+    const t: Topology = { ...topo, publishes: topo.publishes.map((p) => (p === publish ? { ...p, portDriver: pd } : p)) };
+    const r = tracePacket(t, { from: 'host', to: `127.0.0.1:${lab.publishedPort}`, proto: 'tcp' });
+    assert.equal(r.verdict, 'uncertain');
+    assert.equal(r.missing[0]!.why, why);
   });
 
   it('any other trace from "host" says the host is RootlessKit\'s namespace', () => {

@@ -11,11 +11,12 @@
 import type { BatchCommand, BatchSection } from '../batch';
 import type { Listener } from '../types';
 import { parseError } from '../ipJson';
+import { known, unknown, type Known } from '../../known';
 import { parseProcNetSockets, socketTablesScript } from './procNetSockets';
 
 export const rootlessKitCommand: BatchCommand = {
   name: 'rootlesskit',
-  requires: ['ps', 'awk', 'readlink'],
+  requires: ['ps', 'awk', 'readlink', 'ls'],
   script: `NL_RK_PS=$(ps -eo pid=,ppid=,comm=) || exit $?
 printf 'self %s\\n' "$(readlink /proc/self/ns/net 2>/dev/null)"
 for pid in $(printf '%s\\n' "$NL_RK_PS" | awk '$3 == "rootlesskit" { print $1 }'); do
@@ -27,12 +28,11 @@ for pid in $(printf '%s\\n' "$NL_RK_PS" | awk '$3 == "rootlesskit" { print $1 }'
     case "$c" in ''|*[!0-9]*) continue ;; esac
     printf 'child %s %s\\n' "$c" "$(readlink "/proc/$c/ns/net" 2>/dev/null)"
   done
-  printf 'sockets'
-  for fd in /proc/$pid/fd/*; do
-    l=$(readlink "$fd" 2>/dev/null) || continue
-    case "$l" in 'socket:['*']') l=\${l#socket:[}; printf ' %s' "\${l%]}" ;; esac
-  done
-  echo
+  # one ls for all its fds; from inside RootlessKit's user namespace (a shell that is not root) the
+  # parent's links are not ours to read and ls shows none
+  nl_fd=$(ls -l "/proc/$pid/fd" 2>/dev/null)
+  case "$nl_fd" in *' -> '*) ;; *) echo 'sockets unreadable'; continue ;; esac
+  printf 'sockets%s\n' "$(printf '%s\n' "$nl_fd" | awk '{ t = $NF; if (t ~ /^socket:\[[0-9]+\]$/) { gsub(/[^0-9]/, "", t); printf " %s", t } }')"
   nl_part "kit-listeners:$pid"
   ${socketTablesScript('/proc/$pid/net')}
 done
@@ -48,8 +48,8 @@ export interface RootlessKitProcess {
   readonly netns: string | null;
   /** one of its children is in the batch shell's network namespace, which is not its own: the batch ran in the namespace it made */
   readonly servesShell: boolean;
-  /** what it listens on in its own namespace (sockets it holds) */
-  readonly listeners: readonly Listener[];
+  /** what it listens on in its own namespace (sockets it holds); unknown when its fds could not be read */
+  readonly listeners: Known<readonly Listener[]>;
 }
 
 function portDriverOf(args: string): string | null {
@@ -67,20 +67,30 @@ export function parseRootlessKit(s: BatchSection): RootlessKitProcess[] {
     let args = '';
     let netns: string | null = null;
     let servesShell = false;
-    let sockets = new Set<number>();
+    let sockets: Set<number> | null = null;
+    const children: (string | null)[] = [];
     for (const line of part.text.split('\n')) {
       if (!line.trim()) continue;
       let f: RegExpExecArray | null;
       if ((f = /^args ?(.*)$/.exec(line))) args = (f[1] ?? '').trim();
       else if ((f = /^net ?(net:\[\d+\])?$/.exec(line))) netns = f[1] ?? null;
-      else if ((f = /^child (\d+) ?(net:\[\d+\])?$/.exec(line))) servesShell ||= !!self && f[2] === self;
+      else if ((f = /^child (\d+) ?(net:\[\d+\])?$/.exec(line))) {
+        children.push(f[2] ?? null);
+        servesShell ||= !!self && f[2] === self;
+      } else if (line === 'sockets unreadable') sockets = null;
       else if ((f = /^sockets((?: \d+)*)$/.exec(line))) sockets = new Set((f[1] ?? '').trim().split(' ').filter(Boolean).map(Number));
       else throw parseError('rootlesskit process', 'unrecognised line', line);
     }
-    // its own namespace is the machine's (slirp4netns, a child too, runs there): only a child in another one is RootlessKit's namespace
-    if (netns === null || netns === self) servesShell = false;
+    // Its own namespace is the machine's, and slirp4netns (a child too) runs there: only a child in
+    // another namespace than its own is in RootlessKit's. From inside RootlessKit's user namespace
+    // its own cannot be read; a child in a namespace other than the shell's then stands for it.
+    const own = netns ?? children.find((c) => c !== null && c !== self) ?? null;
+    if (own === null || own === self) servesShell = false;
     const tables = s.parts.find((p) => p.name === `kit-listeners:${pid}`)?.text ?? '';
-    const listeners = parseProcNetSockets(tables, `/proc/${pid}/net/{tcp,tcp6,udp,udp6}`).listeners.filter((l) => l.inode !== undefined && sockets.has(l.inode));
+    const held = sockets;
+    const listeners = held
+      ? known(parseProcNetSockets(tables, `/proc/${pid}/net/{tcp,tcp6,udp,udp6}`).listeners.filter((l) => l.inode !== undefined && held.has(l.inode)))
+      : unknown(`the sockets rootlesskit pid ${pid} holds could not be read (/proc/${pid}/fd): from inside RootlessKit's user namespace only root may read the parent's`);
     out.push({ pid, args, portDriver: portDriverOf(args), netns, servesShell, listeners });
   }
   return out;
