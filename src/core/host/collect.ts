@@ -169,7 +169,11 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     nftRuleset: fact(sections, 'nft-ruleset', (s) => s.stdout),
     iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
-    namedNetns: fact(sections, 'netns', parseNamedNetns),
+    // the machine's named namespaces are not RootlessKit's namespace's; its own would live in its mount namespace
+    namedNetns:
+      rootlessKit.known && rootlessKit.value
+        ? unknown("named network namespaces of RootlessKit's mount namespace are not read; /var/run/netns is the machine's, not the rootless engine's host's")
+        : fact(sections, 'netns', parseNamedNetns),
     listeners,
     // /var/run/docker/netns is the machine's rootful engine's; a rootless one keeps its namespaces under its own exec root, in RootlessKit's mount namespace
     dockerNetns:
@@ -179,7 +183,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     rootlessKit,
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
-    roundTrips: 1,
+    roundTrips: shell.runsPerRun ?? 1,
     elapsedMs: performance.now() - started,
   };
 }

@@ -177,6 +177,7 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       return located?.kind === 'other' ? `local (${located.label}: ${located.prefix.join(' ')})` : 'local';
     },
     transport: 'local',
+    runsPerRun: 2,
     get located() {
       return located;
     },

@@ -23,6 +23,8 @@ export interface HostShell {
   /** `local`, `ssh user@host:port`, or `container IMAGE on ENGINE: what it entered` */
   readonly target: string;
   readonly transport: 'local' | 'ssh' | 'container';
+  /** shell runs one `run` takes (default 1): the engine's-namespace shell first looks the namespace up */
+  readonly runsPerRun?: number;
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }

@@ -26,6 +26,11 @@ export function proxyText(proxy: { readonly pid: number; readonly args: string }
   return `pid ${proxy.pid}: ${proxy.args}`;
 }
 
+/** Rootless Docker: whose namespace the host facts are. */
+export function rootlessKitText(k: { readonly pid: number; readonly portDriver: string | null }): string {
+  return `RootlessKit's namespace (rootlesskit pid ${k.pid}, port driver ${k.portDriver ?? '(none given)'}): the bridges, rules and listeners here are that namespace's, not the machine's own`;
+}
+
 /** Rootless Docker: how a publish enters RootlessKit's namespace from the machine's own. */
 export function portDriverText(d: PublishPortDriver): string {
   const on = d.listener

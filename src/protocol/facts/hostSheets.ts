@@ -6,7 +6,7 @@ import { firewallBackendText } from './firewallText';
 import { gapSection } from './gaps';
 import { listenerRows } from './containerSheet';
 import { listenerSummary } from './listenerSummary';
-import { hostPortText, portDriverText, proxyText, publishText, routeText, ruleText, yesNo } from './format';
+import { hostPortText, portDriverText, proxyText, rootlessKitText, publishText, routeText, ruleText, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactSection, type FactSheet, type FactValue } from './sheet';
 
 export function hostInterfaceSheet(t: TopologyWithoutRules, i: HostInterfaceNode): FactSheet {
@@ -90,7 +90,7 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   }
   return section('Host', [
     ...row('Reached through', h.target),
-    ...(h.rootlessKit ? row('Rootless Docker', `RootlessKit's namespace (rootlesskit pid ${h.rootlessKit.pid}, port driver ${h.rootlessKit.portDriver ?? '(none given)'}): the bridges, rules and listeners here are that namespace's, not the machine's own`) : []),
+    ...(h.rootlessKit ? row('Rootless Docker', rootlessKitText(h.rootlessKit)) : []),
     ...(h.unknown?.rootlessKit ? row('RootlessKit', unknownValue(h.unknown.rootlessKit)) : []),
     ...row('Hostname', h.hostname),
     ...row('IPv4 forwarding (ip_forward)', hostFlag(h, h.ipForward, 'sysctls')),

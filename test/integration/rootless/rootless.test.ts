@@ -29,10 +29,12 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
   before(async () => {
     requireRealEngine();
     removeLab('nlrl-');
-    // The machine's own namespace as a busy machine has it: a rootful container on --network host and
-    // an interface that is down (its sysfs carrier answers EINVAL). From RootlessKit's namespace that
-    // container's namespace is a foreign one, read from the host side like any other.
+    // The machine's own namespace as a busy machine has it: a rootful container on --network host, an
+    // interface that is down (its sysfs carrier answers EINVAL) and a named netns. From RootlessKit's
+    // namespace that container's namespace is a foreign one, read from the host side like any other;
+    // the named netns is the machine's, not the rootless engine's host's.
     run('ip', ['link', 'add', 'nlrl-dn0', 'type', 'veth', 'peer', 'name', 'nlrl-dn1']);
+    run('ip', ['netns', 'add', 'nlrl-ns']);
     docker('run', '-d', '--name', 'nlrl-hostnet', '--network', 'host', IMAGE, 'sleep', '100000');
     engine = await startRootlessEngine();
     port = await freePort();
@@ -56,13 +58,15 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     assert.ok(topo.host!.rootlessKit, 'the model names the rootlesskit process');
     assert.equal(topo.host!.rootlessKit.portDriver, 'builtin');
     assert.match(topo.host!.rootlessKit.args, /rootlesskit .*--net=slirp4netns/);
-    // the one fact not read, and why: /var/run/docker/netns is the machine's rootful engine's
+    // the facts not read, and why: /var/run/netns and /var/run/docker/netns are the machine's, not RootlessKit's namespace's
     assert.deepEqual(
-      topo.gaps.map((g) => g.subject),
-      ['host.dockerNetns'],
+      topo.gaps.map((g) => g.subject).sort(),
+      ['host.dockerNetns', 'host.namedNetns'],
       JSON.stringify(topo.gaps),
     );
-    assert.match(topo.gaps[0]!.reason, /^rootless Docker keeps its own namespaces/);
+    assert.match(topo.gaps.find((g) => g.subject === 'host.dockerNetns')!.reason, /^rootless Docker keeps its own namespaces/);
+    assert.deepEqual(topo.host!.namedNetns, [], "none of the machine's named namespaces is lent to it");
+    assert.equal(topo.stats.shellRoundTrips, 2, 'the namespace lookup, then the one batch');
   });
 
   it("has the bridge and the containers' veths in RootlessKit's namespace, not in the machine's", () => {
