@@ -155,6 +155,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
   return {
     target: shell.target,
     transport: shell.transport,
+    ...(shell.transport === 'local' && shell.prefix?.length ? { enter: [...shell.prefix] } : {}),
     hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
     ...kernelReleaseOf(sections.get('hostname')),
     interfaces,

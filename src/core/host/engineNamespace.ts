@@ -178,6 +178,9 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
     },
     transport: 'local',
     runsPerRun: 2,
+    get prefix() {
+      return located?.kind === 'other' ? located.prefix : undefined;
+    },
     get located() {
       return located;
     },

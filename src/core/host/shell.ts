@@ -25,6 +25,8 @@ export interface HostShell {
   readonly transport: 'local' | 'ssh' | 'container';
   /** shell runs one `run` takes (default 1): the engine's-namespace shell first looks the namespace up */
   readonly runsPerRun?: number;
+  /** a local shell started through a command (`nsenter …`): that command, to run others where the shell ran */
+  readonly prefix?: readonly string[];
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }
@@ -105,6 +107,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
   return {
     target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
+    ...(options.prefix?.length ? { prefix: [...options.prefix] } : {}),
     run(script, signal) {
       return new Promise<ShellResult>((resolve, reject) => {
         if (signal?.aborted) {

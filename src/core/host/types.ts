@@ -168,6 +168,12 @@ export interface HostFacts {
   /** `local`, or `ssh user@host:port` */
   readonly target: string;
   readonly transport: 'local' | 'ssh' | 'container';
+  /**
+   * A local shell that ran in another network namespace of this machine: the argv prefix that runs
+   * a command there too (`nsenter --net=/proc/PID/ns/net`), e.g. a packet capture. Absent: this
+   * machine's own namespace, or not local.
+   */
+  readonly enter?: readonly string[];
   readonly hostname: Known<string>;
   /** `/proc/sys/kernel/osrelease`; absent in facts recorded before netlens read it */
   readonly kernelRelease?: Known<string>;

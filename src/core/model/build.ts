@@ -506,6 +506,7 @@ function buildHostNode(
   if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');
   return {
     target: host.target,
+    ...(host.enter ? { enter: host.enter } : {}),
     hostname: host.hostname.known ? host.hostname.value : null,
     interfaces,
     routes: valueOr(host.routes, []),

@@ -272,6 +272,8 @@ export type HostFactName =
 
 export interface HostNode {
   readonly target: string;
+  /** the argv prefix that runs a command where the host facts were read (HostFacts.enter); absent: this machine's own namespace */
+  readonly enter?: readonly string[];
   readonly hostname: string | null;
   readonly interfaces: readonly HostInterfaceNode[];
   readonly routes: readonly Route[];
