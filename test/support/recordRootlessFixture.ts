@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     const search = composeBatch([engineProcessCommand(engine.socketPath)], DELIMITER);
     writeFileSync(join(dir, 'engine-process-root.txt'), sh(['env'], search));
     writeFileSync(join(dir, 'engine-process-user.txt'), sh(['runuser', '-u', ROOTLESS_USER, '--'], search));
+    writeFileSync(join(dir, 'engine-process-nobody.txt'), sh(['runuser', '-u', 'nobody', '--'], search));
     writeFileSync(join(dir, 'engine-process-rootful.txt'), sh(['env'], composeBatch([engineProcessCommand('/var/run/docker.sock')], DELIMITER)));
     const kit = composeBatch([rootlessKitCommand], DELIMITER);
     writeFileSync(join(dir, 'rootlesskit-inside.txt'), sh(['nsenter', `--net=/proc/${engine.dockerdPid}/ns/net`], kit));

@@ -37,9 +37,11 @@ for pid in $(ps -eo pid=,comm= | awk '$2 == "dockerd" { print $1 }'); do
   case "$pid" in ''|*[!0-9]*) continue ;; esac
   ino=$(awk -v s="$sock" '$NF == s && $4 == "${LISTENING}" && $7 ~ /^[0-9]+$/ { print $7; exit }' "/proc/$pid/net/unix" 2>/dev/null)
   [ -n "$ino" ] || continue
-  # one ls for all of dockerd's fds (a busy engine holds thousands), not a readlink each
-  held=no
-  ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "socket:[$ino]" && held=yes
+  # one ls for all of dockerd's fds (a busy engine holds thousands), not a readlink each; another
+  # user's process shows no link targets
+  fds=$(ls -l "/proc/$pid/fd" 2>/dev/null)
+  case "$fds" in *' -> '*) held=no ;; *) held=unknown ;; esac
+  printf '%s\n' "$fds" | grep -qF "socket:[$ino]" && held=yes
   printf 'engine %s %s %s %s\\n' "$pid" "$ino" "$held" "$(readlink "/proc/$pid/ns/net" 2>/dev/null)"
   p=$pid
   for i in 1 2 3; do
@@ -56,8 +58,8 @@ export interface EngineProcess {
   readonly pid: number;
   /** `net:[inode]`, or null when it could not be read */
   readonly netns: string | null;
-  /** the process holds the listening socket itself (not only shares its namespace) */
-  readonly holdsSocket: boolean;
+  /** the process holds the listening socket itself (not only shares its namespace); null when its fds could not be read */
+  readonly holdsSocket: boolean | null;
   /** parent, grandparent, … (up to three) */
   readonly ancestors: readonly { readonly pid: number; readonly comm: string }[];
 }
@@ -72,7 +74,7 @@ export interface EngineProcessSearch {
 export function parseEngineProcess(text: string): EngineProcessSearch {
   let selfNetns: string | null = null;
   let uid: number | null = null;
-  const engines: { pid: number; netns: string | null; holdsSocket: boolean; ancestors: { pid: number; comm: string }[] }[] = [];
+  const engines: { pid: number; netns: string | null; holdsSocket: boolean | null; ancestors: { pid: number; comm: string }[] }[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let m = /^self (net:\[\d+\])? ?(\d+)?$/.exec(line);
@@ -81,9 +83,9 @@ export function parseEngineProcess(text: string): EngineProcessSearch {
       uid = m[2] !== undefined ? Number(m[2]) : null;
       continue;
     }
-    m = /^engine (\d+) (\d+) (yes|no) ?(net:\[\d+\])?$/.exec(line);
+    m = /^engine (\d+) (\d+) (yes|no|unknown) ?(net:\[\d+\])?$/.exec(line);
     if (m) {
-      engines.push({ pid: Number(m[1]), holdsSocket: m[3] === 'yes', netns: m[4] ?? null, ancestors: [] });
+      engines.push({ pid: Number(m[1]), holdsSocket: m[3] === 'unknown' ? null : m[3] === 'yes', netns: m[4] ?? null, ancestors: [] });
       continue;
     }
     m = /^ancestor (\d+) ?(.*)$/.exec(line);
@@ -98,8 +100,11 @@ export function parseEngineProcess(text: string): EngineProcessSearch {
 
 /** Where the engine is, as far as the search could tell. */
 export type EngineNamespace =
-  /** the engine serves its socket from this shell's own network namespace (or none was found to say otherwise) */
-  | { readonly kind: 'same'; readonly why: string }
+  /**
+   * The shell stays in its own namespace: the engine serves its socket from there (`found`), or the
+   * search could not tell where it does (`found` false; `why` says what was missing).
+   */
+  | { readonly kind: 'same'; readonly found: boolean; readonly why: string }
   | {
       readonly kind: 'other';
       readonly pid: number;
@@ -113,15 +118,17 @@ export type EngineNamespace =
     };
 
 export function locateEngine(search: EngineProcessSearch, socketPath: string): EngineNamespace {
-  const holding = search.engines.filter((e) => e.holdsSocket);
-  if (holding.length === 0) {
-    const seen = search.engines.length ? `dockerd pid ${search.engines.map((e) => e.pid).join(', ')} lists it but holds no such socket` : 'no dockerd process lists a socket listening there';
-    return { kind: 'same', why: `the process serving ${socketPath} was not found (${seen})` };
-  }
-  if (holding.length > 1) return { kind: 'same', why: `several dockerd processes hold ${socketPath} (pid ${holding.map((e) => e.pid).join(', ')})` };
-  const e = holding[0]!;
-  if (!e.netns || !search.selfNetns) return { kind: 'same', why: `the network namespace of dockerd pid ${e.pid} or of this shell could not be read` };
-  if (e.netns === search.selfNetns) return { kind: 'same', why: `dockerd pid ${e.pid} serves ${socketPath} from this namespace` };
+  const notFound = (why: string): EngineNamespace => ({ kind: 'same', found: false, why });
+  if (search.engines.length === 0) return notFound(`the process serving ${socketPath} was not found (no dockerd process lists a socket listening there)`);
+  // /proc/PID/net/unix is the namespace's: every dockerd in it lists the path, the one serving it holds it
+  const holding = search.engines.filter((e) => e.holdsSocket === true);
+  const candidates = holding.length ? holding : search.engines.filter((e) => e.holdsSocket === null);
+  if (candidates.length === 0) return notFound(`the process serving ${socketPath} was not found (dockerd pid ${search.engines.map((e) => e.pid).join(', ')} lists it but holds no such socket)`);
+  const netns = new Set(candidates.map((e) => e.netns));
+  if (netns.size > 1) return notFound(`dockerd processes in different namespaces list ${socketPath} (pid ${candidates.map((e) => e.pid).join(', ')})`);
+  const e = candidates[0]!;
+  if (!e.netns || !search.selfNetns) return notFound(`the network namespace of dockerd pid ${e.pid} or of this shell could not be read`);
+  if (e.netns === search.selfNetns) return { kind: 'same', found: true, why: `dockerd pid ${e.pid} serves ${socketPath} from this namespace` };
   // RootlessKit: dockerd ← `exe` (RootlessKit's child, the namespaces' first process) ← rootlesskit
   const kit = e.ancestors.find((a) => a.comm === 'rootlesskit');
   // root enters the namespace alone; anyone else first enters the user namespace that owns it (their own RootlessKit's)
@@ -141,10 +148,10 @@ export async function findEngineNamespace(shell: HostShell, socketPath: string, 
   try {
     command = engineProcessCommand(socketPath);
   } catch (e) {
-    return { kind: 'same', why: (e as Error).message };
+    return { kind: 'same', found: false, why: (e as Error).message };
   }
   const run = await runSection(shell, command, signal);
-  if ('failure' in run) return { kind: 'same', why: run.failure };
+  if ('failure' in run) return { kind: 'same', found: false, why: run.failure };
   return locateEngine(parseEngineProcess(sectionText(run.section)), socketPath);
 }
 
@@ -174,7 +181,9 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
   };
   return {
     get target() {
-      return located?.kind === 'other' ? `local (${located.label}: ${located.prefix.join(' ')})` : 'local';
+      if (located?.kind === 'other') return `local (${located.label}: ${located.prefix.join(' ')})`;
+      // not entered for want of facts: say so, the host check may refuse this namespace
+      return located && !located.found ? `local (not in the engine's network namespace: ${located.why})` : 'local';
     },
     transport: 'local',
     runsPerRun: 2,

@@ -57,8 +57,20 @@ describe('host: the engine behind a unix socket (engine-process search)', () => 
   it('without a process holding the socket it says why and stays', () => {
     const s = search('engine-process-root.txt');
     const where = locateEngine({ ...s, engines: s.engines.map((e) => ({ ...e, holdsSocket: false })) }, lab.socketPath);
-    assert.deepEqual(where, { kind: 'same', why: `the process serving ${lab.socketPath} was not found (dockerd pid ${lab.dockerdPid} lists it but holds no such socket)` });
+    assert.deepEqual(where, { kind: 'same', found: false, why: `the process serving ${lab.socketPath} was not found (dockerd pid ${lab.dockerdPid} lists it but holds no such socket)` });
     assert.match((locateEngine({ selfNetns: s.selfNetns, uid: 0, engines: [] }, lab.socketPath) as { why: string }).why, /no dockerd process lists a socket listening there/);
+  });
+
+  it("another user sees the socket listed but neither dockerd's fds nor its namespace: it stays, saying why", () => {
+    const s = search('engine-process-nobody.txt');
+    assert.deepEqual(s.engines.map((e) => [e.pid, e.holdsSocket, e.netns]), [[lab.dockerdPid, null, null]]);
+    assert.deepEqual(locateEngine(s, lab.socketPath), { kind: 'same', found: false, why: `the network namespace of dockerd pid ${lab.dockerdPid} or of this shell could not be read` });
+  });
+
+  it('a dockerd whose fds cannot be read but whose namespace can is still the one listing the socket there', () => {
+    const s = search('engine-process-root.txt');
+    const where = locateEngine({ ...s, engines: s.engines.map((e) => ({ ...e, holdsSocket: null })) }, lab.socketPath);
+    assert.equal(where.kind === 'other' && where.pid, lab.dockerdPid);
   });
 
   it('admits only plain absolute socket paths into its script, and rejects unseen lines', () => {
