@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeBatch } from '../../src/core/host/batch';
-import { engineProcessCommand } from '../../src/core/host/engineNamespace';
+import { readEngineProcess } from '../../src/core/host/engineNamespace';
 import { rootlessKitCommand } from '../../src/core/host/commands/rootlessKit';
 import { createSession } from '../../src/core/session';
 import { IMAGE, freePort } from './lab';
@@ -31,11 +31,17 @@ async function main(): Promise<void> {
     const netId = engine.docker('network', 'create', 'nlrl-net');
     engine.docker('run', '-d', '--name', 'nlrl-web', '--network', 'nlrl-net', '-p', `127.0.0.1:${port}:80`, IMAGE, 'sh', '-c', 'mkdir -p /www && echo netlens rootless page > /www/index.html && exec httpd -f -p 80 -h /www');
     engine.docker('run', '-d', '--name', 'nlrl-client', '--network', 'nlrl-net', IMAGE, 'sleep', '100000');
-    const search = composeBatch([engineProcessCommand(engine.socketPath)], DELIMITER);
-    writeFileSync(join(dir, 'engine-process-root.txt'), sh(['env'], search));
-    writeFileSync(join(dir, 'engine-process-user.txt'), sh(['runuser', '-u', ROOTLESS_USER, '--'], search));
-    writeFileSync(join(dir, 'engine-process-nobody.txt'), sh(['runuser', '-u', 'nobody', '--'], search));
-    writeFileSync(join(dir, 'engine-process-rootful.txt'), sh(['env'], composeBatch([engineProcessCommand('/var/run/docker.sock')], DELIMITER)));
+    // the lookup as another user makes it: this compiled module, run by that user's node
+    const asUser = (user: string, socket: string) => {
+      const js = `require(${JSON.stringify(require.resolve('../../src/core/host/engineNamespace'))}).readEngineProcess(${JSON.stringify(socket)}).then((t) => process.stdout.write(t))`;
+      const r = spawnSync('runuser', ['-u', user, '--', process.execPath, '-e', js], { encoding: 'utf8', timeout: 30_000, cwd: '/' });
+      if (r.status !== 0) throw new Error(`lookup as ${user}: ${r.stderr}`);
+      return r.stdout;
+    };
+    writeFileSync(join(dir, 'engine-process-root.txt'), await readEngineProcess(engine.socketPath));
+    writeFileSync(join(dir, 'engine-process-user.txt'), asUser(ROOTLESS_USER, engine.socketPath));
+    writeFileSync(join(dir, 'engine-process-nobody.txt'), asUser('nobody', engine.socketPath));
+    writeFileSync(join(dir, 'engine-process-rootful.txt'), await readEngineProcess('/var/run/docker.sock'));
     const kit = composeBatch([rootlessKitCommand], DELIMITER);
     writeFileSync(join(dir, 'rootlesskit-inside.txt'), sh(['nsenter', `--net=/proc/${engine.dockerdPid}/ns/net`], kit));
     writeFileSync(join(dir, 'rootlesskit-inside-user.txt'), sh(['runuser', '-u', ROOTLESS_USER, '--', 'nsenter', `--target=${engine.dockerdPid}`, '--user', '--net', '--preserve-credentials'], kit));

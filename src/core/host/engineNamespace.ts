@@ -10,48 +10,54 @@
  * The engine's host identity check (model/hostIdentity.ts) stays the guard: a shell that entered
  * the wrong namespace is refused like any other.
  */
-import type { BatchCommand, BatchSection } from './batch';
-import { runSection } from './batch';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { NetlensError } from '../errors';
 import { parseError } from './ipJson';
 import { createLocalShell, type HostShell, type LocalShellOptions, type ShellResult } from './shell';
 
-/** Socket paths the search admits into its script: absolute, no quoting characters, sun_path-sized. */
-const SOCKET_PATH = /^\/[A-Za-z0-9._/+@:,=-]{1,106}$/;
-
 /** unix socket flag __SO_ACCEPTCON: the socket listens */
 const LISTENING = '00010000';
 
-export function engineProcessCommand(socketPath: string): BatchCommand {
-  if (!SOCKET_PATH.test(socketPath) || socketPath.includes('/../')) throw new NetlensError('BAD_INPUT', `unusable engine socket path ${JSON.stringify(socketPath)}`, 'engine namespace search');
-  return {
-    name: 'engine-process',
-    requires: ['ps', 'awk', 'readlink', 'grep'],
-    // For each dockerd: the inode of a listening socket bound to the path in the namespace it sees
-    // (/proc/PID/net/unix), whether that very process holds it (/proc/PID/fd), its network
-    // namespace, and its ancestors' names (RootlessKit re-executes itself as the namespaces' first
-    // process, `exe`, whose parent is `rootlesskit`).
-    script: `sock='${socketPath}'
-printf 'self %s %s\\n' "$(readlink /proc/self/ns/net 2>/dev/null)" "$(id -u)"
-for pid in $(ps -eo pid=,comm= | awk '$2 == "dockerd" { print $1 }'); do
-  case "$pid" in ''|*[!0-9]*) continue ;; esac
-  ino=$(awk -v s="$sock" '$NF == s && $4 == "${LISTENING}" && $7 ~ /^[0-9]+$/ { print $7; exit }' "/proc/$pid/net/unix" 2>/dev/null)
-  [ -n "$ino" ] || continue
-  # one ls for all of dockerd's fds (a busy engine holds thousands), not a readlink each; another
-  # user's process shows no link targets
-  fds=$(ls -l "/proc/$pid/fd" 2>/dev/null)
-  case "$fds" in *' -> '*) held=no ;; *) held=unknown ;; esac
-  printf '%s\n' "$fds" | grep -qF "socket:[$ino]" && held=yes
-  printf 'engine %s %s %s %s\\n' "$pid" "$ino" "$held" "$(readlink "/proc/$pid/ns/net" 2>/dev/null)"
-  p=$pid
-  for i in 1 2 3; do
-    p=$(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null)
-    case "$p" in ''|0|*[!0-9]*) break ;; esac
-    printf 'ancestor %s %s\\n' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)"
-  done
-done
-true`,
-  };
+const text = (path: string): Promise<string | null> => readFile(path, 'utf8').catch(() => null);
+const link = (path: string): Promise<string | null> => readlink(path).catch(() => null);
+
+/**
+ * What /proc says of the dockerd processes listening on `socketPath`, as lines (parseEngineProcess):
+ * `self NETNS UID`; per dockerd listing a listening socket bound to that path in its namespace,
+ * `engine PID INODE yes|no|unknown NETNS` (whether that process holds the socket; unknown when its
+ * fds are not ours to read) and its parent, grandparent and great-grandparent as `ancestor PID COMM`
+ * (RootlessKit re-executes itself as the namespaces' first process, `exe`, whose parent is `rootlesskit`).
+ */
+export async function readEngineProcess(socketPath: string, proc = '/proc'): Promise<string> {
+  const out = [`self ${(await link(`${proc}/self/ns/net`)) ?? ''} ${process.getuid?.() ?? ''}`.trimEnd()];
+  const pids = (await readdir(proc).catch(() => [] as string[])).filter((d) => /^\d+$/.test(d));
+  for (const pid of pids) {
+    if ((await text(`${proc}/${pid}/comm`))?.trim() !== 'dockerd') continue;
+    const unix = (await text(`${proc}/${pid}/net/unix`)) ?? '';
+    const row = unix.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.length >= 8 && f[f.length - 1] === socketPath && f[3] === LISTENING && /^\d+$/.test(f[6] ?? ''));
+    if (!row) continue;
+    const inode = row[6]!;
+    let held = 'unknown';
+    const fds = await readdir(`${proc}/${pid}/fd`).catch(() => null);
+    for (const fd of fds ?? []) {
+      const target = await link(`${proc}/${pid}/fd/${fd}`);
+      if (target === null) break;
+      held = 'no';
+      if (target === `socket:[${inode}]`) {
+        held = 'yes';
+        break;
+      }
+    }
+    out.push(`engine ${pid} ${inode} ${held} ${(await link(`${proc}/${pid}/ns/net`)) ?? ''}`.trimEnd());
+    let p = pid;
+    for (let i = 0; i < 3; i++) {
+      const ppid = /^PPid:\s*(\d+)$/m.exec((await text(`${proc}/${p}/status`)) ?? '')?.[1];
+      if (!ppid || ppid === '0') break;
+      p = ppid;
+      out.push(`ancestor ${p} ${((await text(`${proc}/${p}/comm`)) ?? '').trim()}`.trimEnd());
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 export interface EngineProcess {
@@ -143,41 +149,55 @@ export function locateEngine(search: EngineProcessSearch, socketPath: string): E
   };
 }
 
-export async function findEngineNamespace(shell: HostShell, socketPath: string, signal?: AbortSignal): Promise<EngineNamespace> {
-  let command: BatchCommand;
+export async function findEngineNamespace(socketPath: string): Promise<EngineNamespace> {
   try {
-    command = engineProcessCommand(socketPath);
+    return locateEngine(parseEngineProcess(await readEngineProcess(socketPath)), socketPath);
   } catch (e) {
-    return { kind: 'same', found: false, why: (e as Error).message };
+    return { kind: 'same', found: false, why: `looking up the process serving ${socketPath}: ${(e as Error).message}` };
   }
-  const run = await runSection(shell, command, signal);
-  if ('failure' in run) return { kind: 'same', found: false, why: run.failure };
-  return locateEngine(parseEngineProcess(sectionText(run.section)), socketPath);
 }
 
-function sectionText(s: BatchSection): string {
-  return s.stdout;
+/** exit status and stderr line of a run whose namespace is no longer the one looked up */
+const MOVED_STATUS = 125;
+const MOVED_LINE = 'netlens: the engine namespace moved';
+
+/**
+ * `prefix` behind a check that the process still lives in the namespace the lookup found (a
+ * restarted engine leaves a pid that is gone or reused): one `readlink` in the same run, not a new
+ * lookup. The pid is a number and the namespace `net:[digits]`, checked when they were parsed.
+ */
+function checkedPrefix(where: Extract<EngineNamespace, { kind: 'other' }>): string[] {
+  if (!/^net:\[\d+\]$/.test(where.netns)) throw new NetlensError('BAD_INPUT', `unusable namespace ${JSON.stringify(where.netns)}`, 'engine namespace');
+  const check = `[ "$(readlink /proc/${where.pid}/ns/net 2>/dev/null)" = '${where.netns}' ] || { echo '${MOVED_LINE}' >&2; exit ${MOVED_STATUS}; }; exec "$@"`;
+  return ['sh', '-c', check, 'netlens-enter', ...where.prefix];
 }
 
 /**
- * The local shell of an engine reached through a unix socket: before each run it looks for the
- * process serving the socket, and runs in that process's network namespace when it is not this
- * shell's — so a restarted rootless engine (new pid, new namespace) is followed. The target says
- * which namespace was entered; `local` alone means this machine's own.
+ * The local shell of an engine reached through a unix socket: it looks for the process serving
+ * the socket once, and runs in that process's network namespace when it is not this shell's. Each
+ * run checks, in the same run, that the process is still in that namespace; when it is not (the
+ * engine restarted) the lookup is made again and the run repeated once. A lookup that found
+ * nothing is made again on the next run (the engine may start later). The target says which
+ * namespace was entered; `local` alone means this machine's own.
  */
 export function createEngineNamespaceShell(socketPath: string, options: LocalShellOptions = {}): HostShell & { readonly located: EngineNamespace | null } {
   const plain = createLocalShell(options);
   let entered: { key: string; shell: HostShell } | null = null;
   let located: EngineNamespace | null = null;
+  let runs = 1;
   const shellFor = (where: EngineNamespace): HostShell => {
     if (where.kind === 'same') return plain;
-    const key = where.prefix.join(' ');
+    const prefix = checkedPrefix(where);
+    const key = prefix.join(' ');
     if (entered?.key !== key) {
       void entered?.shell.dispose();
-      const inner = createLocalShell({ ...options, prefix: where.prefix });
-      entered = { key, shell: inner };
+      entered = { key, shell: createLocalShell({ ...options, prefix }) };
     }
     return entered.shell;
+  };
+  const lookUp = async (): Promise<EngineNamespace> => {
+    located = await findEngineNamespace(socketPath);
+    return located;
   };
   return {
     get target() {
@@ -186,7 +206,10 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       return located && !located.found ? `local (not in the engine's network namespace: ${located.why})` : 'local';
     },
     transport: 'local',
-    runsPerRun: 2,
+    /** the last run's: 1, or 2 when the namespace had moved and the run was repeated */
+    get runsPerRun() {
+      return runs;
+    },
     get prefix() {
       return located?.kind === 'other' ? located.prefix : undefined;
     },
@@ -194,8 +217,12 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       return located;
     },
     async run(script: string, signal?: AbortSignal): Promise<ShellResult> {
-      located = await findEngineNamespace(plain, socketPath, signal);
-      return shellFor(located).run(script, signal);
+      runs = 1;
+      const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();
+      const result = await shellFor(where).run(script, signal);
+      if (result.code !== MOVED_STATUS || !result.stderr.includes(MOVED_LINE)) return result;
+      runs = 2;
+      return shellFor(await lookUp()).run(script, signal);
     },
     async dispose() {
       await plain.dispose();

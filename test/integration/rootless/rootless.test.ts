@@ -66,7 +66,7 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     );
     assert.match(topo.gaps.find((g) => g.subject === 'host.dockerNetns')!.reason, /^rootless Docker keeps its own namespaces/);
     assert.deepEqual(topo.host!.namedNetns, [], "none of the machine's named namespaces is lent to it");
-    assert.equal(topo.stats.shellRoundTrips, 2, 'the namespace lookup, then the one batch');
+    assert.equal(topo.stats.shellRoundTrips, 1, 'the lookup reads /proc in-process: still one shell run');
   });
 
   it("has the bridge and the containers' veths in RootlessKit's namespace, not in the machine's", () => {
@@ -151,5 +151,18 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     assert.equal(p.portDriver.listener, null);
     assert.match(p.portDriver.listenerUnknown ?? '', /could not be read/);
     assert.ok(t.gaps.some((g) => g.subject.startsWith('publish nlrl-web') && /could not be read/.test(g.reason)));
+  });
+
+  it('follows the engine when it restarts in a new namespace (one more run, not a wrong namespace)', async () => {
+    const before = engine!.dockerdPid;
+    engine!.stop();
+    engine = await startRootlessEngine();
+    assert.notEqual(engine.dockerdPid, before);
+    const again = await session!.snapshot();
+    assert.match(again.host!.target, new RegExp(`^local \\(RootlessKit namespace of dockerd pid ${engine.dockerdPid}: `));
+    assert.equal(again.stats.shellRoundTrips, 2, 'the run that found the namespace gone, then the run in the new one');
+    assert.equal(again.gaps.find((g) => g.code === 'HOST_MISMATCH'), undefined, JSON.stringify(again.gaps));
+    const steady = await session!.snapshot();
+    assert.equal(steady.stats.shellRoundTrips, 1);
   });
 });
