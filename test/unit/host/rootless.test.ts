@@ -8,6 +8,8 @@ import { parseBatch } from '../../../src/core/host/batch';
 import { locateEngine, parseEngineProcess } from '../../../src/core/host/engineNamespace';
 import { parseRootlessKit, rootlessKitOfShell } from '../../../src/core/host/commands/rootlessKit';
 import { NetlensError } from '../../../src/core/errors';
+import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
+import { chooseHostShell } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { tracePacket } from '../../../src/core/trace';
 import { hostSheet, publishSheet } from '../../../src/protocol/facts/hostSheets';
@@ -75,6 +77,19 @@ describe('host: the engine behind a unix socket (the /proc lookup)', () => {
 
   it('rejects lines it has never seen', () => {
     assert.throws(() => parseEngineProcess('engine x'), (e: unknown) => e instanceof NetlensError && e.code === 'PARSE');
+  });
+});
+
+describe('session: which local shell follows the engine', () => {
+  const endpoint = resolveEngineEndpoint({ dockerHost: `unix://${lab.socketPath}`, env: {} });
+
+  it('`auto` for a unix socket follows the process serving it', () => {
+    assert.deepEqual(chooseHostShell(endpoint, { hostShell: 'auto' }), { kind: 'local', followEngineSocket: lab.socketPath });
+  });
+
+  it('an explicit `local`, or a shell prefix the caller gave, stays where it was put', () => {
+    assert.deepEqual(chooseHostShell(endpoint, { hostShell: 'local' }), { kind: 'local' });
+    assert.deepEqual(chooseHostShell(endpoint, { localShell: { prefix: ['nsenter', '--net=/run/netns/x'] } }), { kind: 'local' });
   });
 });
 
