@@ -59,7 +59,7 @@ export async function eventLatency(outDir, { name, firstNetwork, network, image 
     { createSession, log: () => undefined, changed: check, wantsRefresh: (why, automatic) => void queue.request('bench', why, automatic) },
   );
   let refreshes = 0;
-  queue = new RefreshQueue(() => ({ key: 'bench', label: 'bench', refresh: async () => { await conn.refresh(); refreshes++; check(); } }), () => undefined);
+  queue = new RefreshQueue(() => ({ key: 'bench', label: 'bench', refresh: async (o) => { await conn.refresh(o); refreshes++; check(); } }), () => undefined);
   const eventsSeen = [];
   const stopWatch = conn.session().onEvent((e) => {
     eventsSeen.push({ e, at: now() });

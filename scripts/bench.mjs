@@ -7,7 +7,9 @@
 //   (b) the hand-run bundle a user would type for fewer facts: docker network inspect (all) +
 //       docker inspect (all containers) + ip -json addr + bridge -json link + iptables-save;
 //   (c) with --baseline DIR, the same CLI built from another checkout (e.g. main), for before/after;
-// then, in-process, a warm refresh (session.snapshot() again, as the extension does on an event),
+// then, in-process, a warm refresh (session.snapshot() again, reading everything, as a manual
+// refresh does), a refresh after an engine event (what the extension runs on `docker start`: what
+// container events change and the named container's namespace; the rest kept, HostFacts.kept),
 // the host side alone (collectHostFacts), its cost per extra container between counts, the CLI's
 // peak memory (GNU time) and the engine calls and shell round trips per refresh.
 // Also runs the trace and webview benchmarks unless --no-extras.
@@ -157,18 +159,26 @@ try {
       const session = b.session.createSession({ hostShell: 'local' });
       const cold = await session.snapshot(undefined, refresh);
       const warm = [];
+      const afterEvent = [];
       let warmStats = null;
+      let kept = null;
+      // what the extension runs after an engine event: only what container events change, and the
+      // namespace of the container the event names (one of the bench's, read again every time)
+      const named = cold.containers.find((c) => c.name.startsWith(PREFIX))?.id;
       for (let k = 0; k < RUNS; k++) {
-        const t = process.hrtime.bigint();
+        let t = process.hrtime.bigint();
         warmStats = (await session.snapshot(undefined, refresh)).stats;
         warm.push(ms(t));
+        t = process.hrtime.bigint();
+        kept = (await session.snapshot(undefined, { ...refresh, changedContainers: named ? [named] : [] })).host?.kept ?? null;
+        afterEvent.push(ms(t));
       }
       await session.dispose();
       const shell = b.shell.createLocalShell();
       const host = [];
       for (let k = 0; k < RUNS; k++) host.push((await b.collect.collectHostFacts(shell, refresh)).elapsedMs);
       await shell.dispose();
-      r.warm.push({ cold: cold.stats, warm, warmStats });
+      r.warm.push({ cold: cold.stats, warm, warmStats, afterEvent, kept });
       r.host.push(host);
     }
     r.memory = builds.map((b) => peakMemoryMiB(b.cli, 'topology', '--json'));
@@ -189,6 +199,7 @@ try {
       console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
       console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
       console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s)`);
+      console.log(`  refresh after an engine event naming one container (re-reads what container events change and that namespace): ${fmt(w.afterEvent)}; ${(median(w.afterEvent) / bundleMs).toFixed(2)}× the bundle; ${w.kept ? `kept ${w.kept.namespaces} namespaces and ${w.kept.sections.join(', ')}` : 'kept nothing (a build without it reads everything)'}`);
       console.log(`  host side alone (collectHostFacts as a refresh runs it, local shell): ${fmt(r.host[i])}`);
       if (r.memory[i] !== null) console.log(`  peak memory of the CLI (GNU time, max RSS): ${r.memory[i].toFixed(0)} MiB`);
       if (r.refreshMemory[i] !== null) console.log(`  peak memory of the extension's refresh (a process taking a first and three warm snapshots): ${r.refreshMemory[i].toFixed(0)} MiB`);
@@ -200,13 +211,13 @@ try {
   }
   console.log('');
   console.log('=== summary (medians; ratios against the bundle of the same round)');
-  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
+  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'after-event ms', 'after-event ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
   console.log(head.join(' | '));
   for (const r of results) {
     builds.forEach((b, i) => {
       const bundleMs = median(r.bundle);
       const w = r.warm[i];
-      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
+      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(w.afterEvent).toFixed(0), (median(w.afterEvent) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
     });
   }
   if (results.length > 1) {

@@ -19,6 +19,13 @@ const packages = [
   { name: 'tcpdump', for: 'the capture tests' },
   { name: 'chromium', for: 'the browser and e2e tests' },
   { name: 'openssl', for: 'the engine TLS tests' },
+  // podman (with conmon), netavark (its bridges and iptables rules), aardvark-dns (netavark's DNS)
+  // and catatonit (the init of a pod's infra container)
+  { name: 'podman', for: 'the Podman tests' },
+  { name: 'netavark', for: 'the Podman tests' },
+  { name: 'aardvark-dns', for: 'the Podman tests' },
+  { name: 'catatonit', for: "the Podman tests (a pod's infra container)" },
+  { name: 'docker-compose', for: 'the Compose project tests (a real project up and down)' },
   // dockerd-rootless.sh (shipped by docker.io) runs dockerd in RootlessKit's namespaces, slirp4netns as its network, newuidmap/newgidmap for its user namespace
   ...['rootlesskit', 'slirp4netns', 'uidmap'].map((name) => ({ name, for: 'the rootless Docker tests' })),
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run

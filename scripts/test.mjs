@@ -37,6 +37,11 @@ const ENGINE28_SPECS = [
   // the helper container reads the engine's own host through the engine: its model must equal the local shell's on 28 too
   'out/test/integration/host/containerShell.test.js',
   'out/test/integration/cli/cli.test.js',
+  // Podman's netavark writes into the same iptables tables as Docker: its traces beside Engine 28's
+  // chains (DOCKER-FORWARD, raw PREROUTING drops) as well as 20.10's
+  'out/test/integration/podman/podman.test.js',
+  // a real docker-compose project: the engine's labels and its published service's DNAT rule
+  'out/test/integration/compose/compose.test.js',
 ];
 
 const layers = process.argv.slice(2).filter((a) => !a.startsWith('-'));

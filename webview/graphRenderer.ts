@@ -8,7 +8,8 @@ import { select, zoom, zoomIdentity, zoomTransform } from 'd3';
 import type { Selection, ZoomBehavior, ZoomTransform } from 'd3';
 import { fitBox, fitTransform } from './fitView';
 import { directionOfKey, nextNodeInDirection } from './keyboardNavigation';
-import type { LayoutEdge, LayoutMark, LayoutNode, TopologyLayout } from './layout';
+import type { LayoutEdge, LayoutFrame, LayoutMark, LayoutNode, TopologyLayout } from './layout';
+import type { LayoutBox } from './layoutTypes';
 import type { ViewTransform } from './uiState';
 
 const svgNs = 'http://www.w3.org/2000/svg';
@@ -35,6 +36,8 @@ export interface Emphasis {
 /** The item a click on an edge opens: publishes are items themselves, others name their far end. */
 function edgeItemId(edge: LayoutEdge): string {
   if (!edge.id.startsWith('edge:')) return edge.id;
+  // a dependency edge's far end is the service depended on
+  if (edge.role === 'dependsOn') return edge.target;
   const rest = edge.id.slice('edge:'.length);
   return rest.slice(rest.indexOf(':') + 1);
 }
@@ -66,6 +69,7 @@ export class TopologyRenderer {
   readonly svg: SVGSVGElement;
   private readonly root: Selection<SVGSVGElement, unknown, null, undefined>;
   private readonly viewport: Selection<SVGGElement, unknown, null, undefined>;
+  private readonly frameLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly edgeLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly nodeLayer: Selection<SVGGElement, unknown, null, undefined>;
   private readonly labelLayer: Selection<SVGGElement, unknown, null, undefined>;
@@ -93,6 +97,8 @@ export class TopologyRenderer {
     this.layer.node()!.appendChild(this.svg);
     this.root = select(this.svg).attr('class', 'topology').attr('role', 'application').attr('aria-label', 'Docker network topology');
     this.viewport = this.root.append('g').attr('class', 'viewport');
+    // Compose project frames lie behind everything else
+    this.frameLayer = this.viewport.append('g').attr('class', 'layer-frames');
     this.edgeLayer = this.viewport.append('g').attr('class', 'layer-edges');
     this.nodeLayer = this.viewport.append('g').attr('class', 'layer-nodes');
     this.labelLayer = this.viewport.append('g').attr('class', 'layer-labels');
@@ -139,6 +145,7 @@ export class TopologyRenderer {
     this.layout = layout;
     this.root.attr('width', Math.ceil(layout.width)).attr('height', Math.ceil(layout.height)).attr('viewBox', `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`);
     const duration = animate ? animationMs : 0;
+    this.renderFrames(layout.frames);
     this.renderEdges(layout.edges, duration);
     this.renderNodes(layout.nodes, duration);
     this.renderLabels(layout.edges, duration);
@@ -308,6 +315,28 @@ export class TopologyRenderer {
       .attr('transform', (m) => `translate(${m.x - m.nodeX},${m.y - m.nodeY})`)
       .call((m) => m.select('rect').attr('width', (mm) => mm.width))
       .call((m) => m.select('text').text((mm) => mm.label));
+  }
+
+  /** One frame per Compose project: a box and the project's name, set as text. */
+  private renderFrames(frames: readonly LayoutFrame[]): void {
+    const join = this.frameLayer
+      .selectAll<SVGGElement, LayoutFrame>('g.project-frame')
+      .data(frames, (d) => d.id)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'project-frame');
+        g.append('text').attr('class', 'project-frame-label');
+        return g;
+      });
+    join.attr('data-id', (d) => d.id).attr('aria-label', (d) => `Compose project ${d.label}`);
+    join
+      .selectAll<SVGRectElement, LayoutBox>('rect.project-frame-box')
+      .data((d) => d.boxes)
+      .join((enter) => enter.insert('rect', 'text').attr('class', 'project-frame-box').attr('rx', 8))
+      .attr('x', (b) => b.x)
+      .attr('y', (b) => b.y)
+      .attr('width', (b) => b.width)
+      .attr('height', (b) => b.height);
+    join.select('text.project-frame-label').attr('x', (d) => d.x + 10).attr('y', (d) => d.y + 14).text((d) => `compose · ${d.label}`);
   }
 
   private renderEdges(edges: readonly LayoutEdge[], duration: number): void {

@@ -14,10 +14,10 @@ import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds } from '../src/protocol/topologyIds';
 import type { Column, PortSpec } from './layoutColumns';
 import { buildColumns, containerSpec, defaultRouteInterface, facets, globalAddresses, isHostBandInterface } from './layoutColumns';
-import type { EdgeRole, LayoutEdge, LayoutMark, LayoutNode, LayoutOptions, TopologyLayout } from './layoutTypes';
+import type { EdgeRole, LayoutEdge, LayoutFrame, LayoutMark, LayoutNode, LayoutOptions, TopologyLayout } from './layoutTypes';
 import { emptyLayoutMemory } from './layoutTypes';
 
-export type { EdgeRole, LayoutEdge, LayoutMark, LayoutMemory, LayoutNode, LayoutOptions, NodeFacets, NodeRole, TopologyLayout } from './layoutTypes';
+export type { EdgeRole, LayoutEdge, LayoutFrame, LayoutMark, LayoutMemory, LayoutNode, LayoutOptions, NodeFacets, NodeRole, TopologyLayout } from './layoutTypes';
 
 // geometry, in SVG user units (1 unit = 1 CSS px at zoom 1; node text is 11–13 px)
 const margin = 16;
@@ -170,7 +170,19 @@ export function layoutTopology(topology: TopologyView, options: LayoutOptions = 
 
   // ---- columns
   const columns = buildColumns(topology, containersById);
-  const defaultOrder = [...columns].sort((a, b) => a.sortRank - b.sortRank || a.sortName.localeCompare(b.sortName)).map((c) => c.key);
+  // a Compose project's own networks sit side by side, after what belongs to no project (which stays
+  // where it was drawn without projects), so its frame holds them and little else
+  const projects = topology.projects ?? [];
+  const projectOfColumn = new Map<string, number>();
+  projects.forEach((p, i) => {
+    for (const n of p.networks) if (!n.external) projectOfColumn.set(topologyIds.network(n.id), i + 1);
+  });
+  const projectOfContainer = new Map<string, number>();
+  projects.forEach((p, i) => {
+    for (const s of p.services) for (const id of s.containerIds) projectOfContainer.set(topologyIds.container(id), i + 1);
+  });
+  const group = (key: string): number => projectOfColumn.get(key) ?? 0;
+  const defaultOrder = [...columns].sort((a, b) => group(a.key) - group(b.key) || a.sortRank - b.sortRank || a.sortName.localeCompare(b.sortName)).map((c) => c.key);
   const columnSlots = assignSlots(memory.columns, defaultOrder);
   const columnIndex = new Map(columnSlots.map((k, i) => [k, i] as const).filter((e): e is [string, number] => e[0] !== null));
 
@@ -180,7 +192,11 @@ export function layoutTopology(topology: TopologyView, options: LayoutOptions = 
   for (const col of columns) for (const r of col.rows) if (r.leaf) attachments.set(r.leaf.id, [...(attachments.get(r.leaf.id) ?? []), col.key]);
   for (const [leafId, cols] of attachments) {
     const remembered = memory.homes[leafId];
-    homes[leafId] = remembered && cols.includes(remembered) ? remembered : [...cols].sort((a, b) => columnIndex.get(a)! - columnIndex.get(b)!)[0]!;
+    // a project's container lives in one of its project's columns where it has one (inside the frame)
+    const own = projectOfContainer.get(leafId);
+    const inProject = own ? cols.filter((c) => projectOfColumn.get(c) === own) : [];
+    const candidates = inProject.length ? inProject : cols;
+    homes[leafId] = remembered && candidates.includes(remembered) ? remembered : [...candidates].sort((a, b) => columnIndex.get(a)! - columnIndex.get(b)!)[0]!;
   }
 
   const rowSlots: Record<string, (string | null)[]> = {};
@@ -386,15 +402,74 @@ export function layoutTopology(topology: TopologyView, options: LayoutOptions = 
     seen.add(group);
   }
 
+  // ---- depends_on (where the labels say it): from a service's containers to those it depends on
+  const dependsLanes = new Map<string, number>();
+  for (const p of projects) {
+    for (const svc of p.services) {
+      if (!svc.dependsOn.known) continue;
+      for (const dep of svc.dependsOn.value) {
+        const target = p.services.find((x) => x.name === dep);
+        if (!target) continue;
+        for (const fromId of svc.containerIds) {
+          for (const toId of target.containerIds) {
+            const a = nodeById.get(topologyIds.container(fromId));
+            const b = nodeById.get(topologyIds.container(toId));
+            if (!a || !b || a === b) continue;
+            // out of the dependent's right side, down or across beside the boxes, into the dependency's
+            // right side: clear of the buses and veths, which come in from the left
+            const sy = a.y + a.height / 2;
+            const ty = b.y + b.height / 2 + 6;
+            const lane = Math.max(a.x + a.width, b.x + b.width) + 14 + (dependsLanes.get(b.id) ?? 0) * 6;
+            dependsLanes.set(b.id, (dependsLanes.get(b.id) ?? 0) + 1);
+            edges.push({
+              id: topologyIds.edge('dependsOn', `${a.id}>${b.id}`),
+              role: 'dependsOn',
+              source: a.id,
+              target: b.id,
+              shape: 'orthogonal',
+              points: [[a.x + a.width, sy], [lane, sy], [lane, ty], [b.x + b.width, ty]],
+              label: 'depends on',
+              labelX: lane + 4,
+              labelY: (sy + ty) / 2,
+              labelAnchor: 'start',
+            });
+          }
+        }
+      }
+    }
+  }
+
+  // ---- Compose project frames: around the project's own network columns and its containers
+  const framePad = 10;
+  const frameLabel = 18;
+  const frames: LayoutFrame[] = [];
+  projects.forEach((p, i) => {
+    const members = nodes.filter((n) => (n.column !== null && projectOfColumn.get(n.column) === i + 1) || projectOfContainer.get(n.id) === i + 1);
+    if (!members.length) return;
+    // one box per band: a member's band is its column's
+    const bandOf = (n: LayoutNode): number => (n.column !== null && columnIndex.has(n.column) ? Math.floor(columnIndex.get(n.column)! / columnsPerBand) : -1);
+    const bands = [...new Set(members.map(bandOf))].sort((a, b) => a - b);
+    const boxes = bands.map((b) => {
+      const inBand = members.filter((n) => bandOf(n) === b);
+      const x0 = Math.min(...inBand.map((n) => n.x)) - framePad;
+      const y0 = Math.min(...inBand.map((n) => n.y)) - framePad - frameLabel;
+      const x1 = Math.max(...inBand.map((n) => n.x + n.width)) + framePad;
+      const y1 = Math.max(...inBand.map((n) => n.y + n.height)) + framePad;
+      return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    });
+    frames.push({ id: topologyIds.project(p.name), label: p.name, ...boxes[0]!, boxes, members: members.map((n) => n.id) });
+  });
+
   let width = 0;
   let height = 0;
-  for (const n of nodes) {
+  for (const n of [...nodes, ...frames.flatMap((f) => f.boxes)]) {
     width = Math.max(width, n.x + n.width);
     height = Math.max(height, n.y + n.height);
   }
   return {
     nodes,
     edges,
+    frames,
     width: width + margin,
     height: height + margin,
     pathsToHost,

@@ -8,6 +8,7 @@ import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode } from '..
 import type { TopologyView } from '../src/protocol/topologyView';
 import type { MarkKind, TopologyItemKind } from '../src/protocol/topologyIds';
 import { topologyIds } from '../src/protocol/topologyIds';
+import { absentBridgeText, engineProductText } from '../src/protocol/facts/format';
 import type { NodeFacets, NodeRole } from './layoutTypes';
 
 export interface Row {
@@ -95,14 +96,17 @@ function containerSideLabel(c: ContainerNode | undefined, e: Endpoint): string {
 export function containerSpec(c: ContainerNode, topology: TopologyView): PortSpec {
   const endpoints = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id));
   const ports = c.ports.flatMap((p) => [`${p.containerPort}`, `${p.containerPort}/${p.protocol}`, ...(p.hostPort !== null ? [`${p.hostPort}`] : [])]);
+  // a Compose project's container by its service name, the container's name on the line below
+  const service = topology.projects?.flatMap((p) => p.services).find((s) => s.containerIds.includes(c.id))?.name;
+  const third = c.networkMode === 'none' ? 'network: none' : c.sharesNetnsWith ? 'shares a netns' : `${shortId(c.id)}`;
   return {
     id: topologyIds.container(c.id),
     kind: 'container',
     role: 'container',
-    title: c.name,
-    lines: [`${c.state} · ${c.image}`, c.networkMode === 'none' ? 'network: none' : c.sharesNetnsWith ? 'shares a netns' : `${shortId(c.id)}`],
+    title: service ?? c.name,
+    lines: service ? [c.name, `${c.state} · ${c.image}`] : [`${c.state} · ${c.image}`, third],
     status: c.state,
-    facets: facets([c.name, c.id, shortId(c.id), c.image], [...c.networks, ...endpoints.map((e) => e.networkName)], [...endpoints.flatMap((e) => [e.ipv4, e.ipv6]), ...c.interfaces.flatMap((i) => i.addresses.map((a) => a.address))], ports),
+    facets: facets([c.name, c.id, shortId(c.id), c.image, ...(service ? [service] : [])], [...c.networks, ...endpoints.map((e) => e.networkName)], [...endpoints.flatMap((e) => [e.ipv4, e.ipv6]), ...c.interfaces.flatMap((i) => i.addresses.map((a) => a.address))], ports),
   };
 }
 
@@ -121,7 +125,7 @@ function networkHead(n: NetworkNode, topology: TopologyView): PortSpec {
   let first = `${n.driver} network`;
   if (kind === 'bridge') {
     title = n.bridge ?? n.name;
-    first = `network ${n.name} · bridge${n.bridgePresent === false ? ' (missing on host)' : ''}`;
+    first = `network ${n.name} · bridge${n.bridgePresent === false ? ` (${absentBridgeText(topology.engine)})` : ''}`;
   } else if (kind === 'macvlan') {
     title = n.parent ?? `${n.name} (no parent)`;
     first = `${n.driver} parent of ${n.name}`;
@@ -242,7 +246,7 @@ export function buildColumns(topology: TopologyView, containersById: ReadonlyMap
           kind: 'foreignBridge',
           role: 'foreignBridge',
           title: br.name,
-          lines: ['bridge not made by Docker', globalAddresses(br).join(', ') || 'no address'],
+          lines: [`bridge not made by ${engineProductText(topology.engine)}`, globalAddresses(br).join(', ') || 'no address'],
           status: br.state.toLowerCase(),
           facets: facets([br.name], [br.name], br.addresses),
         },

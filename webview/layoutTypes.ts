@@ -44,7 +44,30 @@ export interface LayoutNode {
   readonly hiddenRows: number;
 }
 
-export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent';
+export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent' | 'dependsOn';
+
+export interface LayoutBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * A Compose project's frame: around its own networks' columns and its containers. One box per band
+ * the project's columns sit in (a band wraps to the next row of columns), so a frame never takes in
+ * another column of the band; the label sits on the first.
+ */
+export interface LayoutFrame extends LayoutBox {
+  /** the project's subject key, `proj:<name>` */
+  readonly id: string;
+  /** the project name, drawn as text */
+  readonly label: string;
+  /** the boxes, the first one being the frame's own x, y, width, height */
+  readonly boxes: readonly LayoutBox[];
+  /** the drawn items inside it: its network heads, their rows, its containers */
+  readonly members: readonly string[];
+}
 
 export interface LayoutEdge {
   readonly id: string;
@@ -82,6 +105,8 @@ export interface LayoutMemory {
 export interface TopologyLayout {
   readonly nodes: readonly LayoutNode[];
   readonly edges: readonly LayoutEdge[];
+  /** one per Compose project the view carries; drawn behind the nodes */
+  readonly frames: readonly LayoutFrame[];
   readonly width: number;
   readonly height: number;
   /** node id → ids of the nodes and edges on its way to the host NIC (itself included) */

@@ -10,6 +10,7 @@ import { TopologyRenderer } from './graphRenderer';
 import type { VsCodeWebviewApi } from './hostIpc';
 import { HostConnection } from './hostIpc';
 import { topologyProtocolVersion } from '../src/protocol/topologyProtocol';
+import { engineVersionText } from '../src/protocol/facts/format';
 import { itemFacts } from './itemFacts';
 import type { TopologyLayout } from './layout';
 import { bestColumnsPerBand, layoutTopology } from './layout';
@@ -140,7 +141,7 @@ function updateStatus(): void {
   const parts: string[] = [];
   if (!topology) parts.push('No snapshot yet.');
   else {
-    parts.push(`${topology.engine.name} · Docker ${topology.engine.version} · ${topology.containers.length} containers, ${topology.networks.length} networks`);
+    parts.push(`${topology.engine.name} · ${engineVersionText(topology.engine)} · ${topology.containers.length} containers, ${topology.networks.length} networks`);
     parts.push(`collected ${topology.collectedAt}${snapshotReason ? ` (${snapshotReason})` : ''}`);
     if (topology.gaps.length > 0) parts.push(`${topology.gaps.length} fact${topology.gaps.length === 1 ? '' : 's'} unknown: ${topology.gaps.slice(0, 3).map((g) => g.subject).join(', ')}${topology.gaps.length > 3 ? '…' : ''}`);
   }

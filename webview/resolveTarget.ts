@@ -1,7 +1,8 @@
 /**
  * Turns what the host asks to focus or trace (a topologyIds id — a subject key for model things —,
  * a container or network id, a 12-character id prefix, a name, a host interface or netns name,
- * `if:<name>` and `netns:<name>` as traces spell them) into the id of a drawn item. A host
+ * `if:<name>` and `netns:<name>` as traces spell them) into the id of a drawn item. A Compose
+ * project's key (`proj:<name>`) finds the first network head inside its frame. A host
  * interface's key (`nic:<name>`) finds it however it is drawn: a NIC, a foreign bridge, a bridge
  * port or an endpoint's veth.
  * Pure.
@@ -22,6 +23,12 @@ export function resolveTarget(topology: TopologyView, layout: TopologyLayout, ra
   if (subject && (subject.kind === 'endpoint' || subject.kind === 'publish')) {
     const owner = topologyIds.container(subject.containerId);
     return drawn.has(owner) ? owner : null;
+  }
+  // a Compose project: the head of its first network inside its frame (or its first member)
+  if (subject?.kind === 'project') {
+    const frame = layout.frames.find((f) => f.id === rawTarget);
+    const heads = frame?.members.filter((id) => topologyItemKind(id) === 'network') ?? [];
+    return heads[0] ?? frame?.members[0] ?? null;
   }
   const target = rawTarget.replace(/^(if|netns|nic):/, '');
   if (drawn.has(target)) return target;

@@ -10,8 +10,9 @@ import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../protocol/facts/firewallText';
 import { listenerSummary } from '../protocol/facts/listenerSummary';
 import { containerSheet } from '../protocol/facts/containerSheet';
-import { portDriverText, proxyText, rootlessKitText, ruleText } from '../protocol/facts/format';
+import { absentBridgeText, engineProductText, engineVersionText, portDriverText, proxyText, rootlessKitText, ruleText } from '../protocol/facts/format';
 import { valueText } from '../protocol/facts/sheet';
+import { composeMembership, composeProjects } from '../core/model/projects';
 
 /** The sections of a container's sheet the tree prints, each row prefixed with what it is. */
 const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
@@ -43,8 +44,8 @@ function networkLine(n: NetworkNode): string {
   return parts.join('');
 }
 
-function carrierLine(n: NetworkNode): string | null {
-  if (n.bridge) return `bridge ${n.bridge}${n.bridgePresent === false ? ' (missing on host!)' : ''}`;
+function carrierLine(t: Topology, n: NetworkNode): string | null {
+  if (n.bridge) return `bridge ${n.bridge}${n.bridgePresent === false ? ` (${absentBridgeText(t.engine)})` : ''}`;
   if (n.parent) return `parent ${n.parent} (${n.driver}: no bridge, containers hang off the parent)`;
   return null;
 }
@@ -78,41 +79,51 @@ function containerRef(t: Topology, id: string): ContainerNode | undefined {
 export function renderTopology(t: Topology): string {
   const out: string[] = [];
   const e = t.engine;
-  out.push(`engine ${e.endpoint.url} — Docker ${e.version} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
+  out.push(`engine ${e.endpoint.url} — ${engineVersionText(e)} (API ${e.apiVersion}), ${e.storageDriver}, host ${t.host?.hostname ?? e.name}`);
   out.push(`firewall ${firewallBackendText(t)}`);
+  for (const limit of e.apiLimits ?? []) out.push(`api limit: ${limit}`);
   out.push('');
-  out.push('networks');
-  for (const n of sortNetworks(t.networks)) {
-    out.push(`├─ ${networkLine(n)}`);
-    const carrier = carrierLine(n);
-    if (carrier) out.push(`│  ├─ ${carrier}`);
-    for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
-    for (const r of n.natRules) out.push(`│  ├─ nat ${ruleText(r)}`);
-    for (const ep of n.endpoints) {
-      if (n.driver === 'host') {
-        out.push(`│  ├─ ${ep.containerName}  (shares the host's network stack)`);
-        continue;
+  const projects = composeProjects(t);
+  const owned = new Set(projects.flatMap((p) => p.networks.filter((n) => !n.external).map((n) => n.id)));
+  /** `api (shop_api_1)` for a project's container, its name alone for any other */
+  const endpointName = (containerId: string, containerName: string): string => {
+    const m = composeMembership(projects, containerId);
+    return m ? `${m.service.name} (${containerName})` : containerName;
+  };
+  if (projects.length) {
+    out.push('compose projects');
+    for (const p of projects) {
+      out.push(`├─ ${p.name}${p.workingDir ? ` (${p.workingDir})` : ''}`);
+      for (const pn of p.networks) {
+        const n = t.networks.find((x) => x.id === pn.id);
+        if (!n) continue;
+        if (pn.external) {
+          // drawn in full where it belongs (networks, or its own project); here the project's use of it
+          const users = pn.containerIds.map((id) => composeMembership(projects, id)?.service.name ?? short(id));
+          out.push(`│  ├─ ${n.name} [external]  used by ${users.join(', ')}`);
+          continue;
+        }
+        for (const line of networkLines(t, n, endpointName)) out.push(`│  ${line}`);
       }
-      if (n.driver === 'null') {
-        out.push(`│  ├─ ${ep.containerName}  (loopback only)`);
-        continue;
+      const unknownDeps = new Set<string>();
+      for (const s of p.services) {
+        const names = s.containerIds.map((id) => containerRef(t, id)?.name ?? short(id));
+        if (!s.dependsOn.known) unknownDeps.add(s.dependsOn.reason);
+        const deps = s.dependsOn.known ? `; depends on ${s.dependsOn.value.length ? s.dependsOn.value.join(', ') : 'nothing'}` : '';
+        out.push(`│  ├─ service ${s.name}: ${names.join(', ')}${deps}`);
       }
-      const ips = [ep.ipv4, ep.ipv6].filter(Boolean).join(' ') || 'no IP';
-      const cable = ep.hostVeth
-        ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}`
-        : ep.overlayPeer
-          ? `${ep.containerInterface ?? '?'} ⇄ ${ep.overlayPeer.interface} (in ${ep.overlayPeer.namespace})`
-          : n.parent && ep.containerInterface
-            ? `${ep.containerInterface} → parent ${n.parent}`
-            : ep.containerInterface ?? '';
-      // docker_gwbridge: the engine lists these under the network, not the container; the kernel shows them
-      const seen = ep.source === 'kernel' ? '  (from the kernel)' : '';
-      out.push(`│  ├─ ${ep.containerName}  ${ips}  ${ep.mac ?? ''}  ${cable}${seen}`.trimEnd());
-      // Docker adds the container's short id as an alias on user networks; only the chosen ones say something.
-      const aliases = ep.aliases.filter((a) => a !== ep.containerId.slice(0, 12));
-      if (aliases.length) out.push(`│  │    aliases: ${aliases.join(', ')}`);
-      if (ep.links.length) out.push(`│  │    links: ${ep.links.join(', ')}`);
+      // said once for the project, not on every service
+      for (const reason of unknownDeps) out.push(`│  ├─ depends_on unknown: ${reason}`);
     }
+    out.push('');
+  }
+  out.push(projects.length ? 'networks outside any project' : 'networks');
+  for (const n of sortNetworks(t.networks)) {
+    if (owned.has(n.id)) continue;
+    const lines = networkLines(t, n, endpointName);
+    const users = projects.filter((p) => p.networks.some((pn) => pn.id === n.id && pn.external)).map((p) => p.name);
+    if (users.length) lines[0] += `  external network of ${users.join(', ')}`;
+    out.push(...lines);
   }
   const shared = t.containers.filter((c) => c.sharesNetnsWith);
   if (shared.length) {
@@ -151,7 +162,7 @@ export function renderTopology(t: Topology): string {
     if (h.rootlessKit) out.push(`├─ rootless Docker: ${rootlessKitText(h.rootlessKit)}`);
     if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
-      const docker = i.dockerNetworkId ? ` [docker ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ' [not made by Docker]' : '';
+      const docker = i.dockerNetworkId ? ` [${engineProductText(t.engine).toLowerCase()} ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ` [not made by ${engineProductText(t.engine)}]` : '';
       out.push(`├─ ${i.name} ${i.kind} ${i.state} ${i.addresses.join(' ')}${docker}`.replace(/ +/g, ' '));
       for (const port of h.interfaces.filter((p) => p.master === i.name)) {
         out.push(`│  ├─ ${port.name} (${port.kind})${port.peer ? ` ⇄ ${port.peer}` : ''}`);
@@ -177,6 +188,42 @@ export function renderTopology(t: Topology): string {
   out.push('');
   out.push(`${t.stats.apiCalls} engine API calls, ${t.stats.shellRoundTrips} shell round trip(s), ${t.stats.collectMs} ms`);
   return out.join('\n');
+}
+
+/** One network and its endpoints, as the tree prints it (at the top, or under its project). */
+function networkLines(t: Topology, n: NetworkNode, endpointName: (containerId: string, containerName: string) => string): string[] {
+  const out: string[] = [];
+  out.push(`├─ ${networkLine(n)}`);
+  const carrier = carrierLine(t, n);
+  if (carrier) out.push(`│  ├─ ${carrier}`);
+  for (const line of overlayLines(n)) out.push(`│  ├─ ${line}`);
+  for (const r of n.natRules) out.push(`│  ├─ nat ${ruleText(r)}`);
+  for (const ep of n.endpoints) {
+    if (n.driver === 'host') {
+      out.push(`│  ├─ ${endpointName(ep.containerId, ep.containerName)}  (shares the host's network stack)`);
+      continue;
+    }
+    if (n.driver === 'null') {
+      out.push(`│  ├─ ${endpointName(ep.containerId, ep.containerName)}  (loopback only)`);
+      continue;
+    }
+    const ips = [ep.ipv4, ep.ipv6].filter(Boolean).join(' ') || 'no IP';
+    const cable = ep.hostVeth
+      ? `${ep.containerInterface ?? '?'} ⇄ ${ep.hostVeth}`
+      : ep.overlayPeer
+        ? `${ep.containerInterface ?? '?'} ⇄ ${ep.overlayPeer.interface} (in ${ep.overlayPeer.namespace})`
+        : n.parent && ep.containerInterface
+          ? `${ep.containerInterface} → parent ${n.parent}`
+          : ep.containerInterface ?? '';
+    // docker_gwbridge: the engine lists these under the network, not the container; the kernel shows them
+    const seen = ep.source === 'kernel' ? '  (from the kernel)' : '';
+    out.push(`│  ├─ ${endpointName(ep.containerId, ep.containerName)}  ${ips}  ${ep.mac ?? ''}  ${cable}${seen}`.trimEnd());
+    // Docker adds the container's short id as an alias on user networks; only the chosen ones say something.
+    const aliases = ep.aliases.filter((a) => a !== ep.containerId.slice(0, 12));
+    if (aliases.length) out.push(`│  │    aliases: ${aliases.join(', ')}`);
+    if (ep.links.length) out.push(`│  │    links: ${ep.links.join(', ')}`);
+  }
+  return out;
 }
 
 /** The built-in networks first, as `docker network ls` users know them, then by name. */

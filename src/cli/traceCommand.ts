@@ -18,6 +18,8 @@ export interface TraceArgs {
   readonly json?: boolean;
   /** ask the kernel (read-only) whether it routes as the trace says */
   readonly verify?: boolean;
+  /** send one real packet along the trace and watch the rule counters (the flag is the consent) */
+  readonly probe?: boolean;
 }
 
 export async function runTrace(session: Session, args: TraceArgs): Promise<string> {
@@ -44,6 +46,10 @@ export async function runTrace(session: Session, args: TraceArgs): Promise<strin
   const topology = await session.snapshot(undefined, { containerListeners: false });
   const request: TraceRequest = { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) };
   const { result, topology: withListeners } = await traceReadingListeners(topology, request, (t, ids) => session.readListeners(t, ids));
-  const out = args.verify ? { ...result, kernel: await session.verifyTrace(withListeners, result) } : result;
+  const out = {
+    ...result,
+    ...(args.verify ? { kernel: await session.verifyTrace(withListeners, result) } : {}),
+    ...(args.probe ? { probe: await session.probeTrace(withListeners, result) } : {}),
+  };
   return args.json ? JSON.stringify(out, null, 2) : formatTrace(out);
 }

@@ -16,7 +16,8 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
-import { collectContainerListeners, collectHostFacts, failedHostFacts } from './host/collect';
+import { collectContainerListeners, failedHostFacts, readHost, type HostReuse } from './host/collect';
+import type { BatchSection } from './host/batch';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
 import { withContainerListeners } from './model/withListeners';
@@ -32,6 +33,7 @@ import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
 import { runSection } from './host/batch';
 import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
+import { judgeProbe, probeCommand, probePlan, type ProbeResult } from './trace/probe';
 import type { TraceResult } from './trace/types';
 
 import type { SshTarget } from './ssh/target';
@@ -82,7 +84,17 @@ export interface SnapshotOptions {
    * container's listeners unknown with LISTENERS_NOT_READ until readListeners.
    */
   readonly containerListeners?: boolean;
+  /**
+   * The containers engine events touched since the last snapshot (their `id`s), when nothing else
+   * asked for this one: the host side then re-reads only what container events change and those
+   * containers' namespaces, and keeps the rest from the last read (HostFacts.kept says what and
+   * since when). Without it — and at least every FULL_READ_EVERY_MS — everything is read.
+   */
+  readonly changedContainers?: readonly string[];
 }
+
+/** A snapshot after events still reads the whole host when the last whole read is this old. */
+export const FULL_READ_EVERY_MS = 5 * 60_000;
 
 export interface Session {
   readonly description: string;
@@ -98,6 +110,13 @@ export interface Session {
    * routing step (`ip route get` in that step's namespace). Without a host shell: not settled, saying why.
    */
   verifyTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<KernelCheck>;
+  /**
+   * Sends one real packet from the trace's source namespace to its destination (a TCP connection
+   * attempt, a UDP datagram or one ping), with the rule counters read before and after, in one
+   * round trip, and says whether the kernel agrees (probe.ts). Not read-only in the sense that a
+   * packet goes out: callers ask the user first (the CLI flag is the consent).
+   */
+  probeTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<ProbeResult>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -193,6 +212,8 @@ export function createSession(opts: SessionOptions = {}): Session {
   const details = new ContainerDetailsCache(docker);
   /** each container's namespace as the last snapshot found it, for readListeners */
   let namespaces = new Map<string, ListenerTarget>();
+  /** the last host read's sections, and when the last whole read was, to build a read after events on */
+  let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number } | null = null;
   /** why the last snapshot's host shell was not joined, if it was not */
   let hostNotJoined: string | null = null;
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
@@ -216,7 +237,17 @@ export function createSession(opts: SessionOptions = {}): Session {
         // two); the first to fail cancels the other (an engine that times out kills the host batch,
         // and the reverse), so a failed snapshot leaves nothing running.
         [host, engine] = await allOrAbort<[HostFacts | null, EngineFacts]>(linked.signal, [
-          (s) => (hostShell ? collectHostFacts(hostShell, { signal: s, containerListeners: options.containerListeners ?? true }) : Promise.resolve(null)),
+          async (s) => {
+            if (!hostShell) return null;
+            const reuse: HostReuse | undefined =
+              options.changedContainers && lastRead && Date.now() - lastRead.fullAt < FULL_READ_EVERY_MS
+                ? { previous: lastRead.sections, reread: new Set(options.changedContainers), since: new Date(lastRead.fullAt).toISOString() }
+                : undefined;
+            const read = await readHost(hostShell, { signal: s, containerListeners: options.containerListeners ?? true, ...(reuse ? { reuse } : {}) });
+            // a failed shell leaves nothing to build on
+            lastRead = read.facts.shellError ? null : { sections: read.sections, fullAt: reuse && lastRead ? lastRead.fullAt : started };
+            return read.facts;
+          },
           (s) =>
             collectEngineFacts(docker, endpoint, s)
               .then(async (facts) => {
@@ -271,6 +302,20 @@ export function createSession(opts: SessionOptions = {}): Session {
       try {
         const run = await runSection(hostShell, routeCheckCommand(checks), linked.signal);
         return 'failure' in run ? judgeRouteChecks(checks, skipped, undefined, run.failure) : judgeRouteChecks(checks, skipped, run.section, null);
+      } finally {
+        linked.dispose();
+      }
+    },
+    async probeTrace(topology, result, signal) {
+      const plan = probePlan(topology, result);
+      const hostShell = getShell();
+      if (typeof plan === 'string') return judgeProbe(result, plan, undefined, null);
+      if (!hostShell) return judgeProbe(result, plan, undefined, 'no shell on the Docker host is configured');
+      if (hostNotJoined) return judgeProbe(result, plan, undefined, hostNotJoined);
+      const linked = linkedAbort(signal, lifetime.signal);
+      try {
+        const run = await runSection(hostShell, probeCommand(plan), linked.signal);
+        return 'failure' in run ? judgeProbe(result, plan, undefined, run.failure) : judgeProbe(result, plan, run.section, null);
       } finally {
         linked.dispose();
       }

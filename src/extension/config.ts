@@ -44,6 +44,26 @@ export class Config {
     return timeoutsFromSeconds({ engineRequest: c.get<unknown>('timeouts.engineRequest'), hostBatch: c.get<unknown>('timeouts.hostBatch') });
   }
 
+  /** `netlens.trees.project`: the one Compose project the trees show, '' for all */
+  get projectFilter(): string {
+    const v = this.cfg.get<unknown>('trees.project', '');
+    return typeof v === 'string' ? v.trim() : '';
+  }
+
+  /**
+   * Sets or clears (with '') the project filter: where the workspace already sets it, there (it
+   * would hide the user's value), else in the user's settings, so a workspace gains no settings
+   * file for a view filter.
+   */
+  async setProjectFilter(project: string): Promise<void> {
+    const inWorkspace = this.cfg.inspect<string>('trees.project')?.workspaceValue !== undefined;
+    await this.cfg.update('trees.project', project || undefined, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  }
+
+  static affectsTrees(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration(`${CONFIG_SECTION}.trees`);
+  }
+
   get engines(): readonly unknown[] {
     const v = this.cfg.get<unknown>('engines', []);
     return Array.isArray(v) ? v : [];

@@ -50,6 +50,8 @@ export class NetlensContext implements vscode.Disposable {
       this.changeEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.affectsEngines(e)) this.connect('config').catch((err: unknown) => this.log.error(`reconnecting after a settings change: ${errorMessage(err)}`));
+        // the project filter changes what the trees show, not what is collected
+        if (Config.affectsTrees(e)) this.changed();
       }),
     );
   }

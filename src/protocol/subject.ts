@@ -10,7 +10,9 @@ export type Subject =
   | { readonly kind: 'endpoint'; readonly networkId: string; readonly containerId: string }
   | { readonly kind: 'hostInterface'; readonly name: string }
   | { readonly kind: 'netns'; readonly name: string }
-  | { readonly kind: 'publish'; readonly containerId: string; readonly hostIp: string; readonly hostPort: number; readonly protocol: string };
+  | { readonly kind: 'publish'; readonly containerId: string; readonly hostIp: string; readonly hostPort: number; readonly protocol: string }
+  /** a Compose project, by its com.docker.compose.project label (src/core/model/projects.ts) */
+  | { readonly kind: 'project'; readonly name: string };
 
 export const subjects = {
   host: (): Subject => ({ kind: 'host' }),
@@ -26,6 +28,7 @@ export const subjects = {
     hostPort: p.hostPort,
     protocol: p.protocol,
   }),
+  project: (name: string): Subject => ({ kind: 'project', name }),
 } as const;
 
 /** Equal when both name the same thing; every field takes part, no text is matched. */
@@ -40,6 +43,7 @@ export function sameSubject(a: Subject, b: Subject): boolean {
       return b.kind === 'endpoint' && b.networkId === a.networkId && b.containerId === a.containerId;
     case 'hostInterface':
     case 'netns':
+    case 'project':
       return b.kind === a.kind && b.name === a.name;
     case 'publish':
       return b.kind === 'publish' && b.containerId === a.containerId && b.hostIp === a.hostIp && b.hostPort === a.hostPort && b.protocol === a.protocol;
@@ -78,6 +82,8 @@ export function subjectKey(s: Subject): string {
       return `ns:${s.name}`;
     case 'publish':
       return `pub:${s.containerId}/${s.hostIp}:${s.hostPort}/${s.protocol}`;
+    case 'project':
+      return `proj:${s.name}`;
   }
 }
 
@@ -97,6 +103,8 @@ export function parseSubjectKey(key: string): Subject | null {
       return subjects.hostInterface(rest);
     case 'ns':
       return subjects.netns(rest);
+    case 'proj':
+      return subjects.project(rest);
     case 'ep': {
       const slash = rest.indexOf('/');
       return slash > 0 && slash < rest.length - 1 ? subjects.endpoint(rest.slice(0, slash), rest.slice(slash + 1)) : null;

@@ -22,6 +22,8 @@ export const topologyIds = {
   namedNetns: (name: string): string => subjectKey(subjects.netns(name)),
   publish: (containerId: string, hostIp: string, hostPort: number, protocol: string): string =>
     subjectKey(subjects.publish({ containerId, hostIp, hostPort, protocol })),
+  /** a Compose project's frame */
+  project: (name: string): string => subjectKey(subjects.project(name)),
   /** a NAT/filter mark: masquerade, icc-off, internal (on a network) or ip-forward-off (on the host) */
   mark: (kind: MarkKind, scope: string): string => `mark:${kind}:${scope}`,
   /** a column the view makes itself: `standalone` (none / shared-netns containers), `netns`, `host` */
@@ -41,6 +43,7 @@ export type TopologyItemKind =
   | 'container'
   | 'namedNetns'
   | 'publish'
+  | 'project'
   | 'mark'
   | 'group'
   | 'edge';
@@ -54,6 +57,7 @@ const prefixes: ReadonlyArray<readonly [string, TopologyItemKind]> = [
   ['ctr:', 'container'],
   ['ns:', 'namedNetns'],
   ['pub:', 'publish'],
+  ['proj:', 'project'],
   ['mark:', 'mark'],
   ['group:', 'group'],
   ['edge:', 'edge'],

@@ -15,8 +15,9 @@ export const topologyViewType = 'netlens.topology';
  * Bumped when a message changes shape. The webview says which one it speaks in `ready` and the host
  * sends nothing to another; each snapshot says it again and the webview draws none of another.
  * 2: snapshots carry a TopologyView (topologyView.ts), not the core Topology.
+ * 3: the view carries the Compose projects (`projects`), drawn as frames with their depends_on edges.
  */
-export const topologyProtocolVersion = 2;
+export const topologyProtocolVersion = 3;
 
 // ---- webview → host commands -------------------------------------------------------------
 
@@ -196,7 +197,20 @@ export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
     Array.isArray(t.containers) &&
     Array.isArray(t.publishes) &&
     Array.isArray(t.gaps) &&
+    Array.isArray(t.projects) &&
+    t.projects.every(isProjectShape) &&
     (t.host === null || (isObject(t.host) && isObject(t.host.firewall)))
+  );
+}
+/** A project as far as the webview walks it: names are strings (drawn as text), ids in arrays. */
+function isProjectShape(p: unknown): boolean {
+  return (
+    isObject(p) &&
+    isString(p.name) &&
+    Array.isArray(p.services) &&
+    p.services.every((s) => isObject(s) && isString(s.name) && isStringArray(s.containerIds) && isObject(s.dependsOn) && (s.dependsOn.known !== true || isStringArray(s.dependsOn.value))) &&
+    Array.isArray(p.networks) &&
+    p.networks.every((n) => isObject(n) && isString(n.id) && isString(n.name) && typeof n.external === 'boolean' && isStringArray(n.containerIds))
   );
 }
 export function isFocusNotification(m: unknown): m is FocusNotification {

@@ -2,7 +2,8 @@
 import type { Topology } from '../../src/core/model/types';
 import { topologyProtocolVersion, type SnapshotNotification } from '../../src/protocol/topologyProtocol';
 import { topologyView } from '../../src/protocol/topologyView';
+import { composeProjects } from '../../src/core/model/projects';
 
 export function snapshotMessage(t: Topology | null, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t) : null, reason };
+  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t, composeProjects(t)) : null, reason };
 }

@@ -13,6 +13,7 @@ import type {
   DockerVolume,
   EngineEndpoint,
   EngineInfo,
+  EngineProduct,
   IpamConfig,
 } from './types';
 
@@ -39,7 +40,114 @@ export function normaliseInfo(rawInfo: unknown, rawVersion: unknown, endpoint: E
       nodeAddr: swarm ? swarm.optStr('NodeAddr') : null,
     },
     containerdImageStore: usesContainerdSnapshotter(driverStatus),
+    product: productOf(version),
   };
+}
+
+/**
+ * `podman system service` answers GET /version with a "Podman Engine" component beside Conmon and
+ * the OCI runtime; Docker's components are "Engine", containerd, runc, docker-init.
+ */
+function productOf(version: RawReader): EngineProduct {
+  const components = version.arr('Components');
+  return components.some((c) => typeof c === 'object' && c !== null && (c as { Name?: unknown }).Name === 'Podman Engine') ? 'podman' : 'docker';
+}
+
+/**
+ * What Podman's Docker-compatible API (4.x) leaves out, and where netlens reads it instead. Said on
+ * the model so the CLI and the sidebar show it beside the facts it affects.
+ */
+export const PODMAN_API_LIMITS: readonly string[] = [
+  "Podman's Docker-compatible API lists no host and no none network: a container in either mode belongs to no network here, its mode is read from its inspect (HostConfig.NetworkMode)",
+  'it names no bridge interface in a network\'s options: the bridge (podman0, podman1, …) is read from Podman\'s own API (GET /libpod/networks/json, network_interface)',
+  'it names each container\'s network by name where Docker gives the id, and gives no endpoint ids',
+  'published ports are netavark\'s DNAT rules; conmon holds the host port open but relays nothing, and there is no docker-proxy',
+  'it lists each member of a pod with the pod\'s network and ports as its own: members are found in Podman\'s own container list (GET /libpod/containers/json, Pod and IsInfra) and inspected; each shares the infra container\'s namespace (container:<id>), which alone holds the endpoint and the published ports',
+  'its event stream reports no network created or removed (only a container\'s disconnect): such a change shows at the next refresh',
+];
+
+/** The libpod API's version prefix: Podman's own version, validated before it goes into a path. */
+export function libpodPathPrefix(info: EngineInfo): string {
+  if (!/^\d+\.\d+\.\d+$/.test(info.version)) {
+    throw new NetlensError('PARSE', `GET /version: Podman's Version should be major.minor.patch, got "${info.version.slice(0, 40)}"`, 'GET /version');
+  }
+  return `/v${info.version}/libpod`;
+}
+
+const IFNAME = /^[A-Za-z0-9_.:@+-]{1,15}$/;
+
+/** GET /libpod/networks/json → network id → the bridge Podman made for it (network_interface). */
+export function normaliseLibpodBridges(raw: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  asArray(raw, 'GET /libpod/networks/json').forEach((n, i) => {
+    const r = RawReader.of(n, `GET /libpod/networks/json [${i}]`);
+    const iface = r.optStr('network_interface');
+    if (iface === null || iface === '') return; // macvlan without a parent named, …
+    if (!IFNAME.test(iface)) throw new NetlensError('PARSE', `${r.what}: network_interface "${iface.slice(0, 40)}" is not an interface name`, r.what);
+    out.set(r.str('id'), iface);
+  });
+  return out;
+}
+
+/** The engine's own bridge names joined onto the networks, by id. */
+export function withBridgeInterfaces(networks: readonly DockerNetwork[], bridges: ReadonlyMap<string, string>): DockerNetwork[] {
+  return networks.map((n) => {
+    const iface = bridges.get(n.id);
+    return iface ? { ...n, bridgeInterface: iface } : n;
+  });
+}
+
+/**
+ * Each endpoint's NetworkID made a network id. Podman's compatible API puts the network's *name*
+ * there (`"NetworkID": "nlpod-net"`); an endpoint whose NetworkID is no network's id but names one
+ * gets that network's id, so every later join is by id as on Docker.
+ */
+export function resolveEndpointNetworks(containers: readonly DockerContainer[], networks: readonly DockerNetwork[]): DockerContainer[] {
+  const ids = new Set(networks.map((n) => n.id));
+  const byName = new Map(networks.map((n) => [n.name, n.id]));
+  return containers.map((c) => {
+    if (c.endpoints.every((e) => ids.has(e.networkId) || !byName.has(e.networkId))) return c;
+    return { ...c, endpoints: c.endpoints.map((e) => (ids.has(e.networkId) ? e : { ...e, networkId: byName.get(e.networkId) ?? e.networkId })) };
+  });
+}
+
+/**
+ * Containers whose network mode the list leaves unsaid: Podman's list carries no HostConfig, and a
+ * container in host or none mode has no network in it either. Only those are inspected.
+ */
+export function containersWithoutMode(raw: unknown): string[] {
+  return asArray(raw, 'GET /containers/json').flatMap((c, i) => {
+    const r = RawReader.of(c, `GET /containers/json [${i}]`);
+    const settings = r.optObj('NetworkSettings');
+    const networks = settings ? settings.entries('Networks') : [];
+    return r.optObj('HostConfig') === null && networks.length === 0 ? [r.str('Id')] : [];
+  });
+}
+
+/** GET /libpod/containers/json?all=true → the ids of pod members other than the pod's infra container. */
+export function libpodPodMembers(raw: unknown): string[] {
+  return asArray(raw, 'GET /libpod/containers/json').flatMap((c, i) => {
+    const r = RawReader.of(c, `GET /libpod/containers/json [${i}]`);
+    return (r.optStr('Pod') ?? '') !== '' && !r.bool('IsInfra', false) ? [r.str('Id')] : [];
+  });
+}
+
+/**
+ * A container whose inspect says it joined another's namespace (`container:<id>`, a pod member):
+ * no endpoint and no published port of its own, as Docker lists such a container; the namespace's
+ * owner holds them.
+ */
+export function withNetworkMode(c: DockerContainer, mode: string): DockerContainer {
+  return mode.startsWith('container:') ? { ...c, networkMode: mode, endpoints: [], ports: [] } : { ...c, networkMode: mode };
+}
+
+/** GET /containers/{id}/json → HostConfig.NetworkMode. */
+export function networkModeOfInspect(raw: unknown, id: string): string {
+  const r = RawReader.of(raw, `GET /containers/${id.slice(0, 12)}/json`);
+  const hc = r.optObj('HostConfig');
+  const mode = hc?.optStr('NetworkMode');
+  if (!mode) throw new NetlensError('PARSE', `${r.what}: HostConfig.NetworkMode is missing`, r.what);
+  return mode;
 }
 
 /** `[["ReloadedAt", "2025-…"], …]`: each entry exactly a label and a value, as the API defines it. */

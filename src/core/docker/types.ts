@@ -41,7 +41,20 @@ export interface EngineInfo {
   readonly swarm: { readonly state: string; readonly nodeAddr: string | null };
   /** `io.containerd.snapshotter.v1` style driver status where the containerd image store is used. */
   readonly containerdImageStore: boolean;
+  /**
+   * Which engine serves the API: `podman` where GET /version lists a "Podman Engine" component
+   * (`podman system service`, whose Docker-compatible API this is), else `docker`. Absent in facts
+   * recorded before netlens told them apart: Docker.
+   */
+  readonly product?: EngineProduct;
+  /**
+   * What this engine's API does not say that Docker's would, and how netlens made up for it, one
+   * sentence each; [] or absent for Docker itself.
+   */
+  readonly apiLimits?: readonly string[];
 }
+
+export type EngineProduct = 'docker' | 'podman';
 
 export interface IpamConfig {
   readonly subnet: string;
@@ -63,6 +76,12 @@ export interface DockerNetwork {
   readonly options: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly created: string;
+  /**
+   * The host interface the engine itself names for this network, where its API does so apart from
+   * the options: Podman's own API (GET /libpod/networks/json `network_interface`, e.g. podman1).
+   * Absent on Docker, whose bridge comes from the options or its naming rule.
+   */
+  readonly bridgeInterface?: string;
 }
 
 export interface DockerEndpoint {

@@ -21,12 +21,12 @@ export interface BatchCommand {
    */
   readonly script: string;
   /**
-   * Runs beside the other sections instead of after them (the one heavy section, which reads every
-   * container's namespace): on a host with two cores or more the batch then takes about as long as
-   * the longer of the two sides, not their sum. Its output is held until the others are done, so
-   * sections never interleave.
+   * Which lane runs it (0, the default, or 1, 2 …). Sections of one lane run in turn; the lanes run
+   * at once, so on a host with two cores or more the batch takes about as long as its longest lane,
+   * not the sum. Lane 0 writes as it goes, so what finished is out even if a later section stalls;
+   * another lane's output is held until the lanes before it are out, so sections never interleave.
    */
-  readonly concurrent?: boolean;
+  readonly lane?: number;
 }
 
 export interface BatchPart {
@@ -78,30 +78,35 @@ export function composeBatch(commands: readonly BatchCommand[], delimiter: strin
       if (!PROGRAM_NAME.test(p)) throw new NetlensError('BAD_INPUT', `bad program name ${JSON.stringify(p)} in ${c.name}`);
     }
   }
-  const inTurn = commands.filter((c) => !c.concurrent);
-  const beside = commands.filter((c) => c.concurrent);
-  if (beside.length === 0 || inTurn.length === 0) {
+  for (const c of commands) {
+    if (c.lane !== undefined && !(Number.isInteger(c.lane) && c.lane >= 0 && c.lane < 8)) throw new NetlensError('BAD_INPUT', `bad lane ${String(c.lane)} for ${c.name}`);
+  }
+  const lanes = [...new Set(commands.map((c) => c.lane ?? 0))].sort((a, b) => a - b).map((l) => commands.filter((c) => (c.lane ?? 0) === l));
+  if (lanes.length === 1) {
     lines.push(...commands.flatMap(sectionLines));
     return lines.join('\n') + '\n';
   }
-  // Two sides of one pipeline run at once. The left runs its sections in turn, writing straight to
-  // the script's stdout (fd 4), so what finished is out even if a later one stalls, and then says
-  // "go" down the pipe. The right runs the concurrent sections with their output held in a variable
-  // (a trailing x keeps the newlines command substitution would strip), waits for "go", and only
-  // then writes: sections never interleave, and no temporary file is needed.
-  lines.push(
-    'exec 4>&1',
-    '{',
-    ...inTurn.flatMap(sectionLines),
-    `printf 'go\\n' >&5`,
-    '} 5>&1 1>&4 3>&4 | {',
-    `NL_HELD=$( exec 3>&1 4>&-`,
-    ...beside.flatMap(sectionLines),
-    `printf x ) </dev/null`,
-    'read -r _',
-    `printf '%s' "\${NL_HELD%x}"`,
-    '}',
-  );
+  // The lanes are the stages of one pipeline and run at once. The first runs its sections in turn,
+  // writing straight to the script's stdout (fd 4), so what finished is out even if a later one
+  // stalls, and then says "go" down the pipe. Each later stage runs its sections with their output
+  // held in a variable (a trailing x keeps the newlines command substitution would strip), waits
+  // for "go" from the stage before it, writes what it held to fd 4 and says "go" to the next:
+  // sections never interleave, and no temporary file is needed.
+  const [first, ...later] = lanes;
+  lines.push('exec 4>&1', '{', ...first!.flatMap(sectionLines), `printf 'go\\n' >&5`);
+  later.forEach((lane, i) => {
+    lines.push(
+      i === 0 ? '} 5>&1 1>&4 3>&4 | {' : '} | {',
+      `NL_HELD=$( exec 3>&1 4>&-`,
+      ...lane.flatMap(sectionLines),
+      `printf x ) </dev/null`,
+      'read -r _',
+      `printf '%s' "\${NL_HELD%x}" >&4`,
+      `printf 'go\\n'`,
+    );
+  });
+  // the last stage's "go" goes nowhere
+  lines.push('} >/dev/null');
   return lines.join('\n') + '\n';
 }
 

@@ -30,9 +30,17 @@ import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
+import { keepableNamespaces, keptCount, spliceKeptNamespaces } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
 import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
 import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
+
+/**
+ * The firewall's four reads run in a lane of their own (batch.ts), beside the interfaces and routes
+ * (lane 0) and every container's namespace (lane 2): on two cores a read after engine events, whose
+ * namespace lane is short, takes about as long as the longer of the other two instead of their sum.
+ */
+const firewallLane = (c: BatchCommand): BatchCommand => ({ ...c, lane: 1 });
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
@@ -40,10 +48,10 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   ipRouteCommand,
   ipNeighCommand,
   bridgeLinkCommand,
-  iptablesSaveCommand,
-  ip6tablesSaveCommand,
-  nftRulesetCommand,
-  iptablesVersionCommand,
+  firewallLane(iptablesSaveCommand),
+  firewallLane(ip6tablesSaveCommand),
+  firewallLane(nftRulesetCommand),
+  firewallLane(iptablesVersionCommand),
   sysctlsCommand,
   namedNetnsCommand,
   dockerNetnsCommand,
@@ -116,27 +124,85 @@ export interface CollectOptions {
   readonly containerListeners?: boolean;
 }
 
-/** HOST_COMMANDS, with or without every container's socket tables. */
-export function hostCommands(opts: { readonly containerListeners: boolean }): readonly BatchCommand[] {
-  if (opts.containerListeners) return HOST_COMMANDS;
-  const fast = containerNetnsCommandWith({ containerSockets: false });
-  return HOST_COMMANDS.map((c) => (c === containerNetnsCommand ? fast : c));
+/**
+ * The sections a refresh after engine events keeps from the earlier read: what Docker does not
+ * change when containers start, stop, connect or disconnect — the host's name and kernel, the
+ * iptables build, the host's routes (a network's route comes with `network create`, which asks for
+ * a whole read) and the namespaces made with `ip netns add`. Everything else is read again.
+ */
+export const KEPT_ON_CONTAINER_EVENTS: ReadonlySet<string> = new Set(['hostname', 'iptables-version', 'ip-route', 'netns']);
+
+/**
+ * An earlier read to build on: its sections, and the containers engine events touched since; those
+ * containers' namespaces are read again, the others kept where the kernel shows the same process
+ * in the same namespace (commands/keptNamespaces.ts).
+ */
+export interface HostReuse {
+  readonly previous: ReadonlyMap<string, BatchSection>;
+  readonly reread: ReadonlySet<string>;
+  /** when the earlier read's kept sections were read (ISO time), for HostFacts.kept */
+  readonly since: string;
+}
+
+/** HOST_COMMANDS, with or without every container's socket tables, and without what `reuse` keeps. */
+export function hostCommands(opts: { readonly containerListeners: boolean; readonly reuse?: HostReuse }): readonly BatchCommand[] {
+  const previousNetns = opts.reuse?.previous.get('container-netns');
+  // a read that asks who listens reads every namespace: an earlier read may not have asked
+  const keep = opts.reuse && previousNetns && !opts.containerListeners ? keepableNamespaces(previousNetns, opts.reuse.reread) : [];
+  const netns = opts.containerListeners && keep.length === 0 ? containerNetnsCommand : containerNetnsCommandWith({ containerSockets: opts.containerListeners, keep });
+  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c));
+}
+
+/** A section `reuse` keeps: one of KEPT_ON_CONTAINER_EVENTS that the earlier read got whole. */
+function keptSection(reuse: HostReuse, name: string): boolean {
+  const s = reuse.previous.get(name);
+  return KEPT_ON_CONTAINER_EVENTS.has(name) && s !== undefined && sectionFailure(name, s) === null;
 }
 
 export async function collectHostFacts(shell: HostShell, options: CollectOptions = {}): Promise<HostFacts> {
+  return (await readHost(shell, options)).facts;
+}
+
+/** HostFacts and the sections they came from, which a later read after engine events can build on (HostReuse). */
+export async function readHost(shell: HostShell, options: CollectOptions & { readonly reuse?: HostReuse } = {}): Promise<{ facts: HostFacts; sections: ReadonlyMap<string, BatchSection> }> {
   const started = performance.now();
+  const listenersToo = options.containerListeners ?? true;
   let sections: ReadonlyMap<string, BatchSection>;
+  let kept: HostFacts['kept'];
   try {
-    sections = (await runBatch(shell, hostCommands({ containerListeners: options.containerListeners ?? true }), options.signal)).sections;
+    const read = (await runBatch(shell, hostCommands({ containerListeners: listenersToo, ...(options.reuse ? { reuse: options.reuse } : {}) }), options.signal)).sections;
+    if (options.reuse) {
+      const merged = withKept(read, options.reuse, listenersToo);
+      sections = merged.sections;
+      kept = merged.kept;
+    } else sections = read;
   } catch (e) {
     // The transport itself failed (SSH refused, aborted): every fact is unknown for that one reason.
     if (options.signal?.aborted) throw e;
     const shellError = isNetlensError(e)
       ? { code: e.code, message: e.message, ...(e.tried ? { tried: e.tried } : {}) }
       : { code: 'SHELL' as const, message: errorMessage(e) };
-    return failedHostFacts(shell.target, shell.transport, shellError, `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`, performance.now() - started);
+    return { facts: failedHostFacts(shell.target, shell.transport, shellError, `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`, performance.now() - started), sections: new Map() };
   }
+  return { facts: hostFactsOf(shell, sections, started, kept), sections };
+}
 
+/** The sections read now, with those `reuse` kept and the kept namespaces put back in place. */
+function withKept(read: ReadonlyMap<string, BatchSection>, reuse: HostReuse, sockets: boolean): { sections: Map<string, BatchSection>; kept: NonNullable<HostFacts['kept']> } {
+  const out = new Map(read);
+  const keptSections: string[] = [];
+  for (const [name, s] of reuse.previous) {
+    if (out.has(name) || !keptSection(reuse, name)) continue;
+    out.set(name, s);
+    keptSections.push(name);
+  }
+  const now = read.get('container-netns');
+  const before = reuse.previous.get('container-netns');
+  if (now && before) out.set('container-netns', spliceKeptNamespaces(now, before, sockets));
+  return { sections: out, kept: { since: reuse.since, sections: keptSections, namespaces: now ? keptCount(now) : 0 } };
+}
+
+function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSection>, started: number, kept: HostFacts['kept']): HostFacts {
   const interfaces = fact(sections, 'ip-addr', (s) => {
     const text = textPart(s);
     return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
@@ -184,6 +250,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
     rootlessKit,
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
+    ...(kept ? { kept } : {}),
     roundTrips: shell.runsPerRun ?? 1,
     elapsedMs: performance.now() - started,
   };

@@ -21,22 +21,30 @@ const LISTENING = '00010000';
 const text = (path: string): Promise<string | null> => readFile(path, 'utf8').catch(() => null);
 const link = (path: string): Promise<string | null> => readlink(path).catch(() => null);
 
+/** The inode of a listening unix socket bound to `path`, in a /proc/…/net/unix table. */
+function listeningInode(table: string | null, path: string): string | null {
+  const row = (table ?? '').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.length >= 8 && f[f.length - 1] === path && f[3] === LISTENING && /^\d+$/.test(f[6] ?? ''));
+  return row ? row[6]! : null;
+}
+
 /**
  * What /proc says of the dockerd processes listening on `socketPath`, as lines (parseEngineProcess):
- * `self NETNS UID`; per dockerd listing a listening socket bound to that path in its namespace,
+ * `self NETNS UID`; `here INODE` when the socket listens in this namespace (and nothing more);
+ * else per dockerd listing a listening socket bound to that path in its namespace,
  * `engine PID INODE yes|no|unknown NETNS` (whether that process holds the socket; unknown when its
  * fds are not ours to read) and its parent, grandparent and great-grandparent as `ancestor PID COMM`
  * (RootlessKit re-executes itself as the namespaces' first process, `exe`, whose parent is `rootlesskit`).
  */
 export async function readEngineProcess(socketPath: string, proc = '/proc'): Promise<string> {
   const out = [`self ${(await link(`${proc}/self/ns/net`)) ?? ''} ${process.getuid?.() ?? ''}`.trimEnd()];
+  // whatever serves it (dockerd, podman, a proxy), a socket listening in this very namespace needs no search
+  const here = listeningInode(await text(`${proc}/self/net/unix`), socketPath);
+  if (here) return `${[...out, `here ${here}`].join('\n')}\n`;
   const pids = (await readdir(proc).catch(() => [] as string[])).filter((d) => /^\d+$/.test(d));
   for (const pid of pids) {
     if ((await text(`${proc}/${pid}/comm`))?.trim() !== 'dockerd') continue;
-    const unix = (await text(`${proc}/${pid}/net/unix`)) ?? '';
-    const row = unix.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.length >= 8 && f[f.length - 1] === socketPath && f[3] === LISTENING && /^\d+$/.test(f[6] ?? ''));
-    if (!row) continue;
-    const inode = row[6]!;
+    const inode = listeningInode(await text(`${proc}/${pid}/net/unix`), socketPath);
+    if (!inode) continue;
     let held = 'unknown';
     const fds = await readdir(`${proc}/${pid}/fd`).catch(() => null);
     for (const fd of fds ?? []) {
@@ -73,6 +81,8 @@ export interface EngineProcess {
 export interface EngineProcessSearch {
   /** the searching shell's network namespace, `net:[inode]`, null when unreadable */
   readonly selfNetns: string | null;
+  /** the inode of the socket listening in the searcher's own namespace, null when it does not */
+  readonly here?: string | null;
   readonly uid: number | null;
   readonly engines: readonly EngineProcess[];
 }
@@ -80,6 +90,7 @@ export interface EngineProcessSearch {
 export function parseEngineProcess(text: string): EngineProcessSearch {
   let selfNetns: string | null = null;
   let uid: number | null = null;
+  let here: string | null = null;
   const engines: { pid: number; netns: string | null; holdsSocket: boolean | null; ancestors: { pid: number; comm: string }[] }[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -87,6 +98,11 @@ export function parseEngineProcess(text: string): EngineProcessSearch {
     if (m) {
       selfNetns = m[1] ?? null;
       uid = m[2] !== undefined ? Number(m[2]) : null;
+      continue;
+    }
+    m = /^here (\d+)$/.exec(line);
+    if (m) {
+      here = m[1]!;
       continue;
     }
     m = /^engine (\d+) (\d+) (yes|no|unknown) ?(net:\[\d+\])?$/.exec(line);
@@ -101,7 +117,7 @@ export function parseEngineProcess(text: string): EngineProcessSearch {
     }
     throw parseError('engine process search', 'unrecognised line', line);
   }
-  return { selfNetns, uid, engines };
+  return { selfNetns, uid, here, engines };
 }
 
 /** Where the engine is, as far as the search could tell. */
@@ -125,6 +141,7 @@ export type EngineNamespace =
 
 export function locateEngine(search: EngineProcessSearch, socketPath: string): EngineNamespace {
   const notFound = (why: string): EngineNamespace => ({ kind: 'same', found: false, why });
+  if (search.here) return { kind: 'same', found: true, why: `${socketPath} listens in this namespace` };
   if (search.engines.length === 0) return notFound(`the process serving ${socketPath} was not found (no dockerd process lists a socket listening there)`);
   // /proc/PID/net/unix is the namespace's: every dockerd in it lists the path, the one serving it holds it
   const holding = search.engines.filter((e) => e.holdsSocket === true);

@@ -211,6 +211,12 @@ export interface HostFacts {
    * unknown for this one reason, and `code` lets a front end offer the fix (e.g. trust a host key).
    */
   readonly shellError?: { readonly code: NetlensErrorCode; readonly message: string; readonly tried?: string };
+  /**
+   * Set when this read followed engine events and re-read only what they change: the sections and
+   * the number of container namespaces kept from the read at `since` (ISO time), where the kernel
+   * showed the same process still in the same namespace. Absent: everything was read now.
+   */
+  readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
   /** Shell round trips and wall time of this snapshot, for the benchmark and the log */
   readonly roundTrips: number;
   readonly elapsedMs: number;

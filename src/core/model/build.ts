@@ -44,9 +44,13 @@ export interface ModelInput {
 
 const NO_HOST_REASON = 'no shell on the Docker host is configured, so kernel facts (veths, routes, iptables) are unknown';
 
-/** The host bridge Docker uses for a bridge network: an explicit name option, docker0, or br-<id12>. */
+/**
+ * The host bridge of a bridge network: the one the engine names itself (Podman: podman0, podman1 …),
+ * else Docker's explicit name option, docker0, or br-<id12>.
+ */
 export function bridgeNameOf(network: DockerNetwork): string | null {
   if (network.driver !== 'bridge') return null;
+  if (network.bridgeInterface) return network.bridgeInterface;
   const named = network.options['com.docker.network.bridge.name'];
   if (named) return named;
   if (network.options['com.docker.network.bridge.default_bridge'] === 'true' || network.name === 'bridge') return 'docker0';
@@ -183,7 +187,9 @@ export function buildTopology(input: ModelInput): Topology {
   const networks: NetworkNode[] = engine.networks.map((n) => {
     const bridge = bridgeNameOf(n);
     const bridgePresent = bridge === null || !host || !host.interfaces.known ? null : byName.has(bridge);
-    if (bridge && bridgePresent === false) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface`, about: subjects.network(n.id) });
+    // netavark makes a Podman network's bridge with its first running container, and removes it after the last
+    const bridgeDue = engine.info.product !== 'podman' || engine.containers.some((c) => c.state === 'running' && c.endpoints.some((e) => e.networkId === n.id));
+    if (bridge && bridgePresent === false && bridgeDue) gaps.push({ subject: `network ${n.name} bridge`, reason: `the engine names bridge ${bridge} but the host has no such interface`, about: subjects.network(n.id) });
     const subnets = n.ipam.config.map((c) => c.subnet).filter(Boolean);
     const endpoints: Endpoint[] = [];
     const overlay =
@@ -518,6 +524,7 @@ function buildHostNode(
     sysctls,
     ...(host.listeners ? { listeners: host.listeners } : {}),
     ...(host.rootlessKit?.known && host.rootlessKit.value ? { rootlessKit: { pid: host.rootlessKit.value.pid, portDriver: host.rootlessKit.value.portDriver, args: host.rootlessKit.value.args } } : {}),
+    ...(host.kept ? { kept: host.kept } : {}),
     unknown: unknownFacts,
   };
 }

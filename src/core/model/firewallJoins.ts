@@ -91,13 +91,24 @@ export function findPublishFilterRule(ruleset: Ruleset, containerIp: string, con
   return null;
 }
 
-/** nat POSTROUTING MASQUERADE/SNAT rules written for a whole subnet (Docker's `-s <subnet> ! -o <bridge>`). */
+/**
+ * nat POSTROUTING MASQUERADE/SNAT rules written for a whole subnet: Docker's `-s <subnet> ! -o
+ * <bridge> -j MASQUERADE`, and netavark's `-s <subnet> -j NETAVARK-<hash>` whose chain holds the
+ * MASQUERADE (after an ACCEPT for the subnet itself): there the rules of that chain are the ones.
+ */
 export function findNatRules(ruleset: Ruleset, subnets: readonly string[]): Rule[] {
-  return allRules(ruleset, 'nat').filter(
-    (rule) =>
-      (rule.target === 'MASQUERADE' || rule.target === 'SNAT') &&
-      rule.source !== null &&
-      !rule.source.negated &&
-      subnets.includes(rule.source.value),
-  );
+  const forSubnet = (rule: Rule) => rule.source !== null && !rule.source.negated && subnets.includes(rule.source.value);
+  const out: Rule[] = [];
+  const tables = Object.values(ruleset.tables).filter((t) => t.name === 'nat' || t.nftFamily !== undefined);
+  for (const table of tables) {
+    for (const rule of Object.values(table.chains).flatMap((c) => [...c.rules])) {
+      if (!forSubnet(rule)) continue;
+      if (rule.target === 'MASQUERADE' || rule.target === 'SNAT') out.push(rule);
+      else if (rule.target && table.nftFamily === undefined) {
+        const jumped = table.chains[rule.target];
+        if (jumped) out.push(...jumped.rules.filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT'));
+      }
+    }
+  }
+  return out;
 }

@@ -56,6 +56,8 @@ export function matchEngineHost(engine: EngineFacts, host: HostFacts): HostMatch
     const bridge = bridgeNameOf(n);
     if (!bridge) continue;
     const iface = byName.get(bridge);
+    // netavark makes a network's bridge when its first container starts and removes it after the last
+    if (!iface && engine.info.product === 'podman') continue;
     if (!iface) return { same: false, reason: `the engine's network ${n.name} has bridge ${bridge}, which ${here} does not have: ${VM_HINT}` };
     // the default bridge always holds its gateway; a user network may not (gateway mode isolated, inhibit_ipv4)
     if (bridge !== 'docker0') continue;

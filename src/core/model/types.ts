@@ -287,6 +287,8 @@ export interface HostNode {
   readonly sysctls: Readonly<Record<string, string>>;
   /** sockets listening in the host namespace, docker-proxy's among them (absent in older recordings) */
   readonly listeners?: Known<readonly Listener[]>;
+  /** what this model's host read kept from an earlier one (a refresh after engine events): HostFacts.kept */
+  readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
   /**
    * Rootless Docker: the facts above are those of RootlessKit's namespace, not the machine's own;
    * this is the rootlesskit process (its port driver takes publishes on the machine's side). Absent
@@ -329,6 +331,45 @@ export interface Topology {
   readonly publishes: readonly Publish[];
   readonly gaps: readonly Gap[];
   readonly stats: { readonly apiCalls: number; readonly shellRoundTrips: number; readonly collectMs: number };
+}
+
+/**
+ * A Compose project as its labels tell it (src/core/model/projects.ts derives it from the containers
+ * and networks above each time; it is not stored in the Topology). `netlens topology --json` prints
+ * them as `projects`, the topology webview is sent them beside the model.
+ */
+export interface ComposeProject {
+  /** com.docker.compose.project */
+  readonly name: string;
+  /** com.docker.compose.project.working_dir of its containers, null when none says */
+  readonly workingDir: string | null;
+  readonly services: readonly ComposeService[];
+  /** its own networks first, then the external ones its containers use */
+  readonly networks: readonly ComposeProjectNetwork[];
+}
+
+export interface ComposeService {
+  /** com.docker.compose.service */
+  readonly name: string;
+  readonly containerIds: readonly string[];
+  /**
+   * The services this one depends on, from com.docker.compose.depends_on (Compose v2); unknown with
+   * the reason where no container of the service carries that label (docker-compose 1.x).
+   */
+  readonly dependsOn: Known<readonly string[]>;
+}
+
+export interface ComposeProjectNetwork {
+  readonly id: string;
+  /** the engine's name, e.g. `shop_back` */
+  readonly name: string;
+  /** the name in the Compose file (com.docker.compose.network), null for an external network */
+  readonly key: string | null;
+  /** true when the project's containers use it but Compose did not make it for this project (`external: true`) */
+  readonly external: boolean;
+  readonly internal: boolean;
+  /** the project's containers on it */
+  readonly containerIds: readonly string[];
 }
 
 export type { ContainerNetns, Listener, Subject };

@@ -1,5 +1,6 @@
 /** A trace as numbered steps, the way the seed articles walk a packet through the host. */
 import { formatKernelCheck } from './kernelCheck';
+import { formatProbe } from './probe';
 import { withPort } from '../model/addresses';
 import type { TraceHop, TraceResult } from './types';
 
@@ -35,5 +36,6 @@ export function formatTrace(result: TraceResult): string {
     for (const a of result.assumptions) out.push(`  - ${a}`);
   }
   if (result.kernel) out.push(...formatKernelCheck(result.kernel));
+  if (result.probe) out.push(...formatProbe(result.probe));
   return out.join('\n');
 }

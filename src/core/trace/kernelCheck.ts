@@ -57,7 +57,7 @@ const NETNS = /^[A-Za-z0-9_.-]{1,64}$/;
 const isAddress = (s: string | undefined): s is string => s !== undefined && (ipaddr.IPv4.isValidFourPartDecimal(s) || (ipaddr.IPv6.isValid(s) && s.includes(':')));
 
 /** Where a hop's namespace is, found in the model; null with why when it cannot be entered. */
-function placeOf(topology: Topology, label: string): CheckPlace | string {
+export function placeOf(topology: Topology, label: string): CheckPlace | string {
   if (label === 'host') return { kind: 'host' };
   if (label.startsWith('netns ')) {
     const name = label.slice('netns '.length);

@@ -148,14 +148,18 @@ export function resolveDestination(topo: Topology, req: TraceRequest, source: So
   const c = findContainer(topo, what);
   if (!c) throw new NetlensError('NOT_FOUND', `no container or address "${what}"`, `trace --to ${req.to}`);
   requireRunning(c, `trace --to ${req.to}`);
-  const eps = topo.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id && endpointAddress(e, family)).map((e) => ({ e, n, ip: endpointAddress(e, family)! })));
+  // a container in another's namespace (--network container:<id>, a Podman pod's member) is reached at that one's addresses
+  const owner = c.sharesNetnsWith ? topo.containers.find((x) => x.id === c.sharesNetnsWith) : undefined;
+  const target = owner ?? c;
+  const ownerNotes = owner ? [`${c.name} uses --network ${c.networkMode.startsWith('container:') ? `container:${owner.name}` : c.networkMode}: it is reached at ${owner.name}'s address`] : [];
+  const eps = topo.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === target.id && endpointAddress(e, family)).map((e) => ({ e, n, ip: endpointAddress(e, family)! })));
   if (eps.length === 0) {
     throw new NetlensError('NOT_FOUND', `container ${c.name} has no ${famName(family)} address (network mode ${c.networkMode}${family === 'ipv6' ? '; its networks are not IPv6-enabled' : ''})`, `trace --to ${req.to}`);
   }
   const srcNets = source.kind === 'ns' && source.ns.container ? new Set(topo.networks.filter((n) => n.endpoints.some((e) => e.containerId === source.ns.container!.id)).map((n) => n.id)) : new Set<string>();
   const shared = eps.find(({ n }) => srcNets.has(n.id));
   const pick = shared ?? eps[0]!;
-  const notes = eps.length > 1 ? [`${c.name} has ${eps.length} addresses; tracing to ${pick.ip} on ${pick.n.name}${shared ? ' (a network the source shares)' : ''}`] : [];
+  const notes = [...ownerNotes, ...(eps.length > 1 ? [`${target.name} has ${eps.length} addresses; tracing to ${pick.ip} on ${pick.n.name}${shared ? ' (a network the source shares)' : ''}`] : [])];
   return { ip: pick.ip, port: p, label: `${c.name} (${pick.ip})`, notes };
 }
 

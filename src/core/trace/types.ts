@@ -3,6 +3,7 @@ import type { RuleRef } from '../model/types';
 import type { Proto } from '../netfilter/packet';
 import type { Family } from '../netfilter/types';
 import type { KernelCheck } from './kernelCheck';
+import type { ProbeResult } from './probe';
 
 export interface TraceRequest {
   /** container name or id, `host`, `netns:<name>`, or an IPv4/IPv6 address of a peer the host can reach */
@@ -90,4 +91,6 @@ export interface TraceResult {
   readonly reply?: readonly TraceHop[];
   /** with `--verify`: what the kernel itself chose at the routing steps (read-only) */
   readonly kernel?: KernelCheck;
+  /** with `--probe`: one real packet's fate and the counters of the rules on its way */
+  readonly probe?: ProbeResult;
 }

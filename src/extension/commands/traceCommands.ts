@@ -7,6 +7,8 @@ import { errorMessage } from '../../core/errors';
 import type { Topology } from '../../core/model/types';
 import { destinationHasPort, traceDestinations, traceSources, type TraceCandidate } from '../trace/traceCandidates';
 import type { EngineConnection } from '../engines/engineConnection';
+import { probePlan } from '../../core/trace/probe';
+import type { TraceResult } from '../../core/trace/types';
 import { targetNode, type CommandDeps, type TraceEngine } from './commandDeps';
 
 const TRACE_SCHEME = 'netlens-trace';
@@ -79,7 +81,17 @@ async function chooseConnection(deps: CommandDeps, engineKey?: string): Promise<
   return picked?.c;
 }
 
-async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, opts: { engineKey?: string; from?: string; to?: string }): Promise<void> {
+/** The last trace shown, which "Probe the last trace" sends real traffic along. */
+interface LastTrace {
+  readonly conn: EngineConnection;
+  readonly topology: Topology;
+  readonly result: TraceResult;
+  readonly title: string;
+  readonly heading: string;
+  readonly containers: readonly string[];
+}
+
+async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, opts: { engineKey?: string; from?: string; to?: string }, remember: (t: LastTrace) => void): Promise<void> {
   const conn = await chooseConnection(deps, opts.engineKey);
   const topology: Topology | undefined = conn?.topology;
   if (!conn || !topology) {
@@ -123,11 +135,10 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, docs: TraceDocum
     const text = engine.formatTrace(result);
     deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${from} → ${to} ${proto}${port ? `/${port}` : ''}`);
-    const uri = docs.add(
-      `trace ${from} to ${to}`,
-      `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}\n\n${text}\n`,
-      traceContainers(topology, [from, to]),
-    );
+    const heading = `netlens trace: ${from} → ${to} (${proto}${port ? ` port ${port}` : ''}) on ${conn.label}`;
+    const containers = traceContainers(topology, [from, to]);
+    remember({ conn, topology: traced, result, title: `trace ${from} to ${to}`, heading, containers });
+    const uri = docs.add(`trace ${from} to ${to}`, `${heading}\n\n${text}\n\nTo check it with real traffic: "netlens: Probe the last trace" (it shows what it will send and asks first).\n`, containers);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
@@ -140,9 +151,41 @@ function presetEnds(arg: unknown): { from?: string; to?: string } {
   return { ...(typeof from === 'string' && from ? { from } : {}), ...(typeof to === 'string' && to ? { to } : {}) };
 }
 
+/**
+ * One real attempt along the last trace (session.probeTrace), after the user has seen the exact
+ * command and confirmed: netlens sends traffic only when asked. The answer opens as a new document.
+ */
+async function probeLast(deps: CommandDeps, engine: TraceEngine, docs: TraceDocuments, last: LastTrace | undefined): Promise<void> {
+  if (!last) {
+    void vscode.window.showInformationMessage('netlens: trace a packet first ("netlens: Trace packet"); the probe follows the last trace.');
+    return;
+  }
+  const plan = probePlan(last.topology, last.result);
+  if (typeof plan === 'string') {
+    void vscode.window.showInformationMessage(`netlens: this trace cannot be probed: ${plan}`);
+    return;
+  }
+  const send = 'Send the probe';
+  const detail = `On the host of ${last.conn.label}, netlens will run\n\n${plan.command}\n\nand read the rule counters just before and after (${plan.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} -c). It changes no rule and resets no counter, but the traffic is real: the destination sees it.`;
+  const answer = await vscode.window.showWarningMessage(`Send real ${plan.proto.toUpperCase()} traffic along ${last.title}?`, { modal: true, detail }, send);
+  if (answer !== send) return;
+  try {
+    const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `netlens: probing ${last.title}` }, () => last.conn.session().probeTrace(last.topology, last.result));
+    deps.ctx.log.info(`probe ${last.title}: ${probe.observed}`);
+    const uri = docs.add(`${last.title} (probed)`, `${last.heading}, probed\n\n${engine.formatTrace({ ...last.result, probe })}\n`, last.containers);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  } catch (e) {
+    void vscode.window.showErrorMessage(`netlens: probe failed: ${errorMessage(e)}`);
+  }
+}
+
 export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
   const docs = new TraceDocuments((uri) => vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri));
   const engine = deps.trace;
+  let last: LastTrace | undefined;
+  const remember = (t: LastTrace): void => {
+    last = t;
+  };
   const unavailable = (): void => void vscode.window.showInformationMessage('netlens: the packet trace is not in this build yet');
   return [
     vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, docs),
@@ -156,11 +199,12 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
       docs.prune(new Set(models.flatMap((t) => t!.containers.map((c) => c.id))));
     }),
     // Optional argument { from?, to? } (e.g. from the topology graph) presets the ends.
-    vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg)) : unavailable())),
+    vscode.commands.registerCommand('netlens.tracePacket', (arg?: unknown) => (engine ? runTrace(deps, engine, docs, presetEnds(arg), remember) : unavailable())),
+    vscode.commands.registerCommand('netlens.probeLastTrace', () => (engine ? probeLast(deps, engine, docs, last) : unavailable())),
     vscode.commands.registerCommand('netlens.traceFromHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
       const node = await targetNode(deps, arg, (n) => Boolean(n.targets?.traceEndpoint), 'Trace from…');
-      if (node?.targets?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.targets.traceEndpoint });
+      if (node?.targets?.traceEndpoint) await runTrace(deps, engine, docs, { engineKey: node.engineKey, from: node.targets.traceEndpoint }, remember);
     }),
     vscode.commands.registerCommand('netlens.traceToHere', async (arg?: unknown) => {
       if (!engine) return unavailable();
@@ -168,7 +212,7 @@ export function registerTraceCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!node) return;
       const p = node.targets?.publish;
       const to = p ? (p.hostIp === '0.0.0.0' || p.hostIp === '::' ? `host:${p.hostPort}` : `${p.hostIp}:${p.hostPort}`) : node.targets?.traceEndpoint;
-      if (to) await runTrace(deps, engine, docs, { engineKey: node.engineKey, to });
+      if (to) await runTrace(deps, engine, docs, { engineKey: node.engineKey, to }, remember);
     }),
   ];
 }

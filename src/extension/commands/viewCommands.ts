@@ -5,6 +5,7 @@ import { openRawJson } from '../inspect/rawJsonDocuments';
 import { isTreeElement } from '../views';
 import { targetNode, type CommandDeps } from './commandDeps';
 import { subjectKey } from '../../protocol/subject';
+import { composeProjects } from '../../core/model/projects';
 import type { TreeNode } from '../trees/treeNode';
 
 export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -41,6 +42,21 @@ export function registerViewCommands(deps: CommandDeps): vscode.Disposable[] {
       const node = await targetNode(deps, arg, drawn, 'Show in the topology…');
       if (node?.targets?.subject && drawn(node)) hooks.focus(subjectKey(node.targets.subject));
     }),
+    vscode.commands.registerCommand('netlens.showProjectOnly', async (arg?: unknown) => {
+      const node = views.node(arg);
+      let name = node?.targets?.subject?.kind === 'project' ? node.targets.subject.name : undefined;
+      if (!name) {
+        // from the palette: the projects of every engine shown
+        const names = [...new Set(ctx.connections.flatMap((c) => (c.topology ? composeProjects(c.topology).map((p) => p.name) : [])))].sort();
+        if (!names.length) {
+          void vscode.window.showInformationMessage('netlens: no Compose project on the engines shown');
+          return;
+        }
+        name = await vscode.window.showQuickPick(names, { title: 'Show this Compose project only' });
+      }
+      if (name) await ctx.config.setProjectFilter(name);
+    }),
+    vscode.commands.registerCommand('netlens.showAllProjects', () => ctx.config.setProjectFilter('')),
   ];
 }
 

@@ -52,6 +52,12 @@ export class EngineConnection implements EngineView {
   status: EngineStatus = { kind: 'connecting' };
   topology: Topology | undefined;
   readonly provisional = new Set<string>();
+  /**
+   * What engine events changed since the last snapshot began: the containers they name, or `whole`
+   * when one changed what a container event cannot say (a network made or removed) or the last
+   * snapshot failed. The next snapshot re-reads only that (Session.snapshot changedContainers).
+   */
+  private changes: { whole: boolean; containers: Set<string> } = { whole: true, containers: new Set() };
   /** events applied to the model, with when they arrived, to re-apply on a snapshot started before them */
   private recentEvents: Array<{ event: EngineEvent; at: number }> = [];
 
@@ -93,6 +99,7 @@ export class EngineConnection implements EngineView {
       (e) => {
         this.hooks.log('trace', `[${this.spec.label}] event ${e.type} ${e.action} ${e.name ?? e.id}`);
         if (!isRelevantEvent(e)) return;
+        this.noteChange(e);
         this.applyEvent(e);
         this.hooks.wantsRefresh(`event: ${e.type} ${e.action.split(':')[0]} ${e.name ?? e.id.slice(0, 12)}`, true);
       },
@@ -121,16 +128,24 @@ export class EngineConnection implements EngineView {
     );
   }
 
-  /** Takes a new snapshot. Never throws: the outcome is the state. */
-  async refresh(): Promise<void> {
+  /**
+   * Takes a new snapshot: after engine events only, one that re-reads what they changed; with
+   * `whole` (any other reason, and the default) one that reads everything. Never throws: the outcome is the state.
+   */
+  async refresh(opts: { readonly whole?: boolean } = {}): Promise<void> {
     if (this.disposed) return;
     this.inflight?.abort();
     const ac = new AbortController();
     this.inflight = ac;
     const started = Date.now();
+    const changes = this.changes;
+    this.changes = { whole: false, containers: new Set() };
     try {
       // who listens in each container is read when a trace or a container's pane needs it
-      const topology = await this.session().snapshot(ac.signal, { containerListeners: false });
+      const topology = await this.session().snapshot(ac.signal, {
+        containerListeners: false,
+        ...((opts.whole ?? true) || changes.whole ? {} : { changedContainers: [...changes.containers] }),
+      });
       if (ac.signal.aborted || this.disposed) return;
       this.topology = topology;
       this.provisional.clear();
@@ -143,6 +158,8 @@ export class EngineConnection implements EngineView {
       this.hooks.log('info', `[${this.spec.label}] snapshot: ${topology.networks.length} networks, ${topology.containers.length} containers, ${topology.gaps.length} gaps, ${topology.stats.collectMs} ms`);
       for (const g of topology.gaps) this.hooks.log('debug', `[${this.spec.label}] gap ${g.subject}: ${g.reason}`);
     } catch (e) {
+      // what this snapshot was to read is still to be read, and more may have changed meanwhile
+      this.changes.whole = true;
       if (ac.signal.aborted || this.disposed) return;
       this.fail(e);
     } finally {
@@ -160,6 +177,14 @@ export class EngineConnection implements EngineView {
     this.topology = to;
     this.hooks.changed();
     return true;
+  }
+
+  /** What an event changed, for the next snapshot to re-read. */
+  private noteChange(e: EngineEvent): void {
+    if (e.type === 'container') this.changes.containers.add(e.id);
+    else if (e.type === 'network' && (e.action === 'connect' || e.action === 'disconnect') && e.attributes['container']) this.changes.containers.add(e.attributes['container']);
+    // a network made or removed brings a bridge, its route and its sysctls; a volume changes no host fact
+    else if (e.type === 'network') this.changes.whole = true;
   }
 
   /** Puts what an event says into the model at once; the snapshot it also asks for confirms it. */

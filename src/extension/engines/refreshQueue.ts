@@ -16,6 +16,8 @@ const MAX_REASONS = 100;
 
 interface Pending {
   readonly reasons: string[];
+  /** some request was not an engine event (startup, manual, config, retry, reconnect): read everything */
+  whole: boolean;
   /** reasons beyond MAX_REASONS */
   more: number;
   readonly promise: Promise<void>;
@@ -31,7 +33,8 @@ interface Slot {
 export interface RefreshTarget {
   readonly key: string;
   readonly label: string;
-  refresh(): Promise<void>;
+  /** `whole`: a request other than an engine event asked for it, so nothing may be kept from the last read */
+  refresh(opts: { readonly whole: boolean }): Promise<void>;
 }
 
 export class RefreshQueue {
@@ -52,8 +55,9 @@ export class RefreshQueue {
     if (!slot.next) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
-      slot.next = { reasons: [], more: 0, promise, resolve };
+      slot.next = { reasons: [], more: 0, whole: false, promise, resolve };
     }
+    if (!automatic) slot.next.whole = true;
     if (slot.next.reasons.length < MAX_REASONS) slot.next.reasons.push(reason);
     else slot.next.more++;
     const { promise } = slot.next;
@@ -95,7 +99,7 @@ export class RefreshQueue {
     const more = reasons.length - 5 + job.more;
     this.log(`refresh ${target.label}: ${reasons.slice(0, 5).join('; ')}${more > 0 ? ` (+${more})` : ''}`);
     const started = Date.now();
-    const run = target.refresh();
+    const run = target.refresh({ whole: job.whole });
     const progressTimer = setTimeout(() => this.showProgress(`netlens: reading ${target.label}`, run), PROGRESS_AFTER_MS);
     slot.running = run
       .catch(() => undefined)

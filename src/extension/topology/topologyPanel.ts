@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
 import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
 import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
+import { composeProjects } from '../../core/model/projects';
 import { topologyView } from '../../protocol/topologyView';
 import { traceEndpointOf } from './traceEndpoints';
 import { subjectOfItem } from '../../protocol/topologyIds';
@@ -199,5 +200,5 @@ export class TopologyPanel implements vscode.Disposable {
 
 /** The model as the webview gets it: a TopologyView, with the protocol version it is written in. */
 function snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t) : null, reason };
+  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t, composeProjects(t)) : null, reason };
 }

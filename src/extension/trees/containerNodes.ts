@@ -13,6 +13,8 @@ import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
 import { UPDATING } from './networkNodes';
+import { composeMembership, composeProjects } from '../../core/model/projects';
+import { projectNode, withProjects, type ProjectFilter } from './projectNodes';
 import { contextValueFor, type NodeTargets, type TreeNode } from './treeNode';
 
 /** Above this a `docker diff` is cut short in the tree; the inspect pane is the place for more. */
@@ -26,15 +28,21 @@ function stateIcon(state: string): { id: string; color?: string } {
   return { id: 'vm-outline', color: 'disabledForeground' };
 }
 
-export function containerNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set()): TreeNode[] {
+export function containerNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set(), filter: ProjectFilter = {}): TreeNode[] {
   const containers = [...topology.containers].sort((a, b) => a.name.localeCompare(b.name));
   if (!containers.length) {
     return [{ id: nodeIds.containerGroup(engine, '-', 'none'), label: 'No containers', description: 'the engine lists none, running or stopped', icon: { id: 'info' }, contextValue: ';info;', children: [], engineKey: engine }];
   }
-  return containers.map((c) => containerNode(engine, topology, c, provisional));
+  const projects = composeProjects(topology);
+  const projectNodes = projects.map((p) => {
+    const children = p.services.flatMap((s) => containers.filter((c) => s.containerIds.includes(c.id)).map((c) => containerNode(engine, topology, c, provisional, s.name)));
+    return { project: p, node: projectNode(engine, topology, 'containers', p, children) };
+  });
+  const rest = containers.filter((c) => !composeMembership(projects, c.id)).map((c) => containerNode(engine, topology, c, provisional, null));
+  return withProjects(engine, projectNodes, rest, filter);
 }
 
-function containerNode(engine: string, topology: Topology, c: ContainerNode, provisional: ReadonlySet<string>): TreeNode {
+function containerNode(engine: string, topology: Topology, c: ContainerNode, provisional: ReadonlySet<string>, service: string | null): TreeNode {
   const primary = topology.networks.flatMap((n) => n.endpoints.filter((e) => e.containerId === c.id).map((e) => ({ n, e })));
   const first = primary.find((x) => x.e.ipv4) ?? primary[0];
   const targets: NodeTargets = {
@@ -135,8 +143,9 @@ function containerNode(engine: string, topology: Topology, c: ContainerNode, pro
   });
   return {
     id: nodeIds.container(engine, c.id),
-    label: c.name,
-    description: provisional.has(provisionalKey.container(c.id)) ? `${c.image} · ${UPDATING}` : [c.state === 'running' ? null : c.state, targets.ip, c.image].filter(Boolean).join(' · '),
+    // a project's container by its service name, the container's name beside it
+    label: service ?? c.name,
+    description: provisional.has(provisionalKey.container(c.id)) ? `${c.image} · ${UPDATING}` : [service ? c.name : null, c.state === 'running' ? null : c.state, targets.ip, c.image].filter(Boolean).join(' · '),
     tooltip: sheetMarkdown(sheet()),
     icon: stateIcon(c.state),
     contextValue: contextValueFor('container', targets, ['inspect', 'raw']),

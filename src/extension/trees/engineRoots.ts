@@ -10,40 +10,47 @@ import { containerNodes } from './containerNodes';
 import { hostNodes } from './hostNodes';
 import { networkNodes } from './networkNodes';
 import { nodeIds } from './nodeIds';
+import type { ProjectFilter } from './projectNodes';
 import type { TreeNode, ViewName } from './treeNode';
 import { hostSheet } from '../facts/sheets';
 import type { Topology } from '../../core/model/types';
 import { firewallBackendText } from '../../protocol/facts/firewallText';
+import { engineProductText, engineVersionText } from '../../protocol/facts/format';
 
-const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>) => TreeNode[]> = { networks: networkNodes, host: hostNodes, containers: containerNodes };
+const CHILDREN: Record<ViewName, (engine: string, topology: Topology, provisional: ReadonlySet<string>, filter: ProjectFilter) => TreeNode[]> = {
+  networks: networkNodes,
+  host: (engine, topology) => hostNodes(engine, topology),
+  containers: containerNodes,
+};
 
-export function engineRoot(view: ViewName, engine: EngineView): TreeNode {
+export function engineRoot(view: ViewName, engine: EngineView, filter: ProjectFilter = {}): TreeNode {
   const { status, topology } = engine;
   const key = engine.key;
   const children: TreeNode[] = [];
   if (status.kind === 'error') children.push(...errorNodes(key, 'Cannot reach the Docker engine', status.error));
   else if (topology) {
     if (status.kind === 'stale') children.push(...errorNodes(key, `Engine unreachable since ${clock(status.since)} — last known state below`, status.error));
-    children.push(...CHILDREN[view](key, topology, engine.provisional ?? new Set()));
+    children.push(...CHILDREN[view](key, topology, engine.provisional ?? new Set(), filter));
   }
   else children.push({ id: `${nodeIds.engine(key)}/loading`, label: 'Connecting…', icon: { id: 'loading~spin' }, contextValue: ';info;', children: [], engineKey: key });
 
   const info = topology?.engine;
-  const tooltipLines = [`**Docker engine** ${markdownText(engine.label)}`, ''];
+  const tooltipLines = [`**${info ? engineProductText(info) : 'Docker'} engine** ${markdownText(engine.label)}`, ''];
   if (status.kind === 'stale') tooltipLines.push(warningLineMarkdown(statusText(status)), '', `*${markdownText(status.error)}*`, '');
   if (topology && info) {
     tooltipLines.push(
       `- endpoint: ${markdownText(info.endpoint.url)} (${markdownText(info.endpoint.source)})`,
-      `- Docker ${markdownText(info.version)}, API ${markdownText(info.apiVersion)}, ${markdownText(info.os)}`,
+      `- ${markdownText(engineVersionText(info))}, API ${markdownText(info.apiVersion)}, ${markdownText(info.os)}`,
       `- storage driver: ${markdownText(info.storageDriver)}`,
       `- firewall backend: ${markdownText(firewallBackendText(topology))}`,
+      ...(info.apiLimits ?? []).map((l) => `- API limit: ${markdownText(l)}`),
     );
     tooltipLines.push(`- collected ${markdownText(clock(topology.collectedAt))} in ${topology.stats.collectMs} ms`);
   } else tooltipLines.push(markdownText(statusText(status)));
 
   const description =
     status.kind === 'connected' && info
-      ? `${info.endpoint.url} · Docker ${info.version}`
+      ? `${info.endpoint.url} · ${engineVersionText(info)}`
       : statusText(status);
   const icon =
     status.kind === 'error'

@@ -8,6 +8,8 @@ import { nodeIds } from './nodeIds';
 import { subjects } from '../../protocol/subject';
 import { publishNode } from './publishNode';
 import { provisionalKey } from '../engines/eventPatch';
+import { composeMembership, composeProjects } from '../../core/model/projects';
+import { externalNetworkNode, projectNode, withProjects, type ProjectFilter } from './projectNodes';
 import { contextValueFor, type NodeTargets, type NodeIcon, type TreeNode } from './treeNode';
 
 const DRIVER_ORDER = ['bridge', 'host', 'null', 'macvlan', 'ipvlan', 'overlay'];
@@ -24,13 +26,29 @@ function networkIcon(n: NetworkNode): NodeIcon {
 /** What a node made from an engine event alone says until the snapshot fills it in. */
 export const UPDATING = 'updating…';
 
-export function networkNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set()): TreeNode[] {
+export function networkNodes(engine: string, topology: Topology, provisional: ReadonlySet<string> = new Set(), filter: ProjectFilter = {}): TreeNode[] {
   const rank = (d: string): number => (DRIVER_ORDER.includes(d) ? DRIVER_ORDER.indexOf(d) : DRIVER_ORDER.length);
   const networks = [...topology.networks].sort((a, b) => rank(a.driver) - rank(b.driver) || a.name.localeCompare(b.name));
-  return networks.map((n) => networkNode(engine, topology, n, provisional));
+  const projects = composeProjects(topology);
+  const owned = new Set(projects.flatMap((p) => p.networks.filter((n) => !n.external).map((n) => n.id)));
+  const serviceOf = (containerId: string): string | null => composeMembership(projects, containerId)?.service.name ?? null;
+  const projectNodes = projects.map((p) => {
+    const children: TreeNode[] = [];
+    for (const pn of p.networks) {
+      const n = networks.find((x) => x.id === pn.id);
+      if (!n) continue;
+      if (pn.external) {
+        const services = [...new Set(pn.containerIds.map((id) => serviceOf(id) ?? id.slice(0, 12)))];
+        children.push(externalNetworkNode(engine, p, n.id, n.name, services));
+      } else children.push(networkNode(engine, topology, n, provisional, serviceOf));
+    }
+    return { project: p, node: projectNode(engine, topology, 'networks', p, children) };
+  });
+  const rest = networks.filter((n) => !owned.has(n.id)).map((n) => networkNode(engine, topology, n, provisional, serviceOf));
+  return withProjects(engine, projectNodes, rest, filter);
 }
 
-function networkNode(engine: string, topology: Topology, n: NetworkNode, provisional: ReadonlySet<string>): TreeNode {
+function networkNode(engine: string, topology: Topology, n: NetworkNode, provisional: ReadonlySet<string>, serviceOf: (containerId: string) => string | null): TreeNode {
   const sheet = () => networkSheet(engine, topology, n);
   const targets: NodeTargets = {
     subject: subjects.network(n.id),
@@ -52,7 +70,7 @@ function networkNode(engine: string, topology: Topology, n: NetworkNode, provisi
     });
   }
   const endpoints = [...n.endpoints].sort((a, b) => a.containerName.localeCompare(b.containerName));
-  children.push(...endpoints.map((ep) => endpointNode(engine, topology, n, ep, provisional)));
+  children.push(...endpoints.map((ep) => endpointNode(engine, topology, n, ep, provisional, serviceOf(ep.containerId))));
   return {
     id: nodeIds.network(engine, n.id),
     label: n.name,
@@ -76,7 +94,7 @@ function endpointDescription(n: NetworkNode, ep: Endpoint): string {
   return parts.join(' · ');
 }
 
-function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint, provisional: ReadonlySet<string>): TreeNode {
+function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: Endpoint, provisional: ReadonlySet<string>, service: string | null): TreeNode {
   const container = topology.containers.find((c) => c.id === ep.containerId);
   const running = container ? container.state === 'running' : true;
   const targets: NodeTargets = {
@@ -115,8 +133,9 @@ function endpointNode(engine: string, topology: Topology, n: NetworkNode, ep: En
   ];
   return {
     id: nodeIds.endpoint(engine, n.id, ep.containerId),
-    label: ep.containerName,
-    description: provisional.has(provisionalKey.endpoint(n.id, ep.containerId)) ? UPDATING : endpointDescription(n, ep),
+    // a project's container by its service name, the container's name beside it
+    label: service ?? ep.containerName,
+    description: [service ? ep.containerName : null, provisional.has(provisionalKey.endpoint(n.id, ep.containerId)) ? UPDATING : endpointDescription(n, ep)].filter(Boolean).join(' · '),
     tooltip: sheetMarkdown(sheet()),
     icon: { id: 'vm', color: running ? 'charts.green' : 'disabledForeground' },
     contextValue: contextValueFor('endpoint', targets, ['inspect', 'raw']),

@@ -24,6 +24,11 @@ export const nodeIds = {
   netnsDetail: (engine: string, name: string, kind: string, key: string | number) => `${seg(engine)}/host/netns/${seg(name)}/${seg(kind)}/${seg(key)}`,
   hostDetail: (engine: string, group: string, key: string | number) => `${seg(engine)}/host/${seg(group)}/${seg(key)}`,
 
+  /** a Compose project's node; the same id in the Networks and the Containers view (each its own tree) */
+  project: (engine: string, name: string) => `${seg(engine)}/proj/${seg(name)}`,
+  /** an external network listed under a project that uses it (the network itself stays where it is) */
+  projectExternal: (engine: string, name: string, networkId: string) => `${seg(engine)}/proj/${seg(name)}/ext/${seg(networkId)}`,
+
   container: (engine: string, containerId: string) => `${seg(engine)}/ctr/${seg(containerId)}`,
   containerGroup: (engine: string, containerId: string, group: string) => `${seg(engine)}/ctr/${seg(containerId)}/${seg(group)}`,
   containerDetail: (engine: string, containerId: string, group: string, key: string | number) =>
@@ -55,5 +60,7 @@ export function subjectNode(engine: string, s: Subject): { readonly view: ViewNa
       return { view: 'host', id: nodeIds.hostInterface(engine, s.name) };
     case 'netns':
       return { view: 'host', id: nodeIds.netns(engine, s.name) };
+    case 'project':
+      return { view: 'networks', id: nodeIds.project(engine, s.name) };
   }
 }

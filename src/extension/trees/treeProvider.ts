@@ -89,7 +89,7 @@ export class NetlensTreeProvider implements vscode.TreeDataProvider<TreeElement>
     if (this.roots) return this.roots;
     this.index.clear();
     const roots = this.ctx.connections.length
-      ? this.ctx.connections.map((c) => engineRoot(this.view, c))
+      ? this.ctx.connections.map((c) => engineRoot(this.view, c, { project: this.ctx.config.projectFilter }))
       : [noEngineNode(this.ctx.lastError())];
     const add = (n: TreeNode, parentId: string | undefined): void => {
       this.index.set(n.id, { node: n, parentId });

@@ -1,7 +1,25 @@
 /** Short textual forms of model facts: the only place each is spelt, for every renderer. */
-import type { DockerMount } from '../../core/docker/types';
+import type { DockerMount, EngineInfo } from '../../core/docker/types';
 import type { Route } from '../../core/host/types';
 import type { NetworkNode, PortBinding, Publish, PublishPortDriver, RuleRef } from '../../core/model/types';
+
+/** Which engine serves the API, by name: Docker, or Podman behind its Docker-compatible API. */
+export function engineProductText(info: Pick<EngineInfo, 'product'>): string {
+  return info.product === 'podman' ? 'Podman' : 'Docker';
+}
+
+/** `Docker 20.10.24`, `Podman 4.3.1` */
+export function engineVersionText(info: Pick<EngineInfo, 'product' | 'version'>): string {
+  return `${engineProductText(info)} ${info.version}`;
+}
+
+/**
+ * A bridge network's bridge absent from the host: a fault on Docker, which makes it with the
+ * network; on Podman netavark makes it with the network's first running container.
+ */
+export function absentBridgeText(info: Pick<EngineInfo, 'product'>): string {
+  return info.product === 'podman' ? 'not on the host: netavark makes it when a container of the network starts' : 'missing on host';
+}
 
 /** A quoted firewall rule: `nat/DOCKER #3: -A DOCKER …`. */
 export function ruleText(rule: RuleRef): string {

@@ -6,7 +6,7 @@ import { firewallBackendText } from './firewallText';
 import { gapSection } from './gaps';
 import { listenerRows } from './containerSheet';
 import { listenerSummary } from './listenerSummary';
-import { hostPortText, portDriverText, proxyText, rootlessKitText, publishText, routeText, ruleText, yesNo } from './format';
+import { engineVersionText, hostPortText, portDriverText, proxyText, rootlessKitText, publishText, routeText, ruleText, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactSection, type FactSheet, type FactValue } from './sheet';
 
 export function hostInterfaceSheet(t: TopologyWithoutRules, i: HostInterfaceNode): FactSheet {
@@ -83,10 +83,11 @@ function hostFlag(h: HostNodeWithoutRules, value: boolean | null, fact: 'sysctls
 
 export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   const h = t.host;
-  const engine = row('Engine', `${t.engine.name} · Docker ${t.engine.version} · ${t.engine.endpoint.url}`);
+  const engine = row('Engine', `${t.engine.name} · ${engineVersionText(t.engine)} · ${t.engine.endpoint.url}`);
+  const limits = t.engine.apiLimits?.length ? row('Engine API limits', list(t.engine.apiLimits.map((l) => text(l)))) : [];
   if (!h) {
     const why = t.gaps.find((g) => g.about?.kind === 'host' || !g.about)?.reason ?? 'no host shell';
-    return section('Host', [...row('Host facts', unknownValue(why)), ...row('Firewall backend', firewallBackendText(t)), ...engine]);
+    return section('Host', [...row('Host facts', unknownValue(why)), ...row('Firewall backend', firewallBackendText(t)), ...engine, ...limits]);
   }
   return section('Host', [
     ...row('Reached through', h.target),
@@ -99,8 +100,16 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
     ...row('iptables', h.firewall.iptablesVersion),
     ...(h.unknown?.firewallIpv4 ? row('Firewall rules (IPv4)', unknownValue(h.unknown.firewallIpv4)) : []),
     ...(h.listeners ? row('Listening', h.listeners.known ? listenerSummary(h.listeners) : unknownValue(h.listeners.reason)) : []),
+    ...(h.kept ? row('Read', keptText(h.kept)) : []),
     ...engine,
+    ...limits,
   ]);
+}
+
+/** A read after engine events: what it kept from the last whole read, which they cannot have changed. */
+function keptText(kept: NonNullable<HostNodeWithoutRules['kept']>): string {
+  const what = [...kept.sections, ...(kept.namespaces ? [`${kept.namespaces} container namespace${kept.namespaces === 1 ? '' : 's'} (same process, same namespace)`] : [])];
+  return `after engine events: ${what.length ? `kept ${what.join(', ')} from the whole read at ${kept.since}` : 'everything read again'}; the rest read now`;
 }
 
 export function hostSheet(t: TopologyWithoutRules): FactSheet {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { NetlensApi, TreeItemSnapshot } from '../../../src/extension/api';
 import { IMAGE, docker, removeLab, requireRealEngine } from '../../support/lab';
 import { ownedPrefix, removeAbandoned } from '../../support/ownedPrefix';
+import { createComposeLab, requireDockerCompose, type ComposeLab } from '../../support/composeLab';
 
 const PREFIX = ownedPrefix('nlx-host-');
 const NET = `${PREFIX}net`;
@@ -109,5 +110,63 @@ describe('netlens in the extension host', () => {
     await eventually('a topology webview tab', async () => webviewTabs().length > before, 10_000);
     const tab = webviewTabs().at(-1)!;
     assert.match((tab.input as vscode.TabInputWebview).viewType, /netlens/i);
+  });
+});
+
+/**
+ * A real Compose project (Debian 12's docker-compose, test/support/composeLab.ts) in the sidebar of
+ * a real VS Code: grouped under its project, service names with the container name beside, the
+ * external network marked, and "this project only" through the command the project item offers.
+ */
+describe('netlens in the extension host: a Compose project', () => {
+  const PROJECT = `${ownedPrefix('nlx-compose-')}p`;
+  let api: NetlensApi;
+  let lab: ComposeLab | undefined;
+
+  before(async function () {
+    this.timeout(180_000);
+    requireRealEngine();
+    requireDockerCompose();
+    removeAbandoned('nlx-compose-');
+    lab = await createComposeLab(PROJECT);
+    const ext = vscode.extensions.getExtension<NetlensApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    // the filter is a user setting of this code-server's own profile; cleared also after a failure
+    await vscode.workspace.getConfiguration('netlens').update('trees.project', undefined, vscode.ConfigurationTarget.Global);
+    lab?.remove();
+  });
+
+  it('groups the project in the Networks and Containers views, and filters to it on request', async function () {
+    this.timeout(60_000);
+    await api.refresh('e2e: compose');
+    const items = await api.treeItems('networks');
+    const project = items.find((i) => i.label === PROJECT && i.contextValue.includes(';project;'));
+    assert.ok(project, `project ${PROJECT} in the Networks view; lastError: ${String(api.lastError() ?? 'none')}`);
+    const under = items.filter((i) => i.parentId === project.id);
+    assert.deepEqual(under.map((i) => i.label), [`${PROJECT}_back`, `${PROJECT}_front`, lab!.externalNetwork]);
+    assert.match(under[2]!.description ?? '', /^external · web$/);
+    const back = under[0]!;
+    const onBack = items.filter((i) => i.parentId === back.id);
+    assert.deepEqual(onBack.map((i) => i.label), ['api', 'db']);
+    assert.match(onBack[0]!.description ?? '', new RegExp(`^${PROJECT}_api_1 · `));
+    const containers = await api.treeItems('containers');
+    const cproject = containers.find((i) => i.label === PROJECT && i.contextValue.includes(';project;'));
+    assert.ok(cproject);
+    assert.deepEqual(containers.filter((i) => i.parentId === cproject.id).map((i) => i.label), ['api', 'db', 'web']);
+
+    await vscode.commands.executeCommand('netlens.showProjectOnly', { view: 'networks', id: project.id });
+    await eventually('the Networks view showing the project alone', async () => {
+      const now = await api.treeItems('networks');
+      const roots = now.filter((i) => i.depth === 1);
+      return roots.length > 0 && roots.every((i) => i.label === PROJECT);
+    });
+    assert.equal(vscode.workspace.getConfiguration('netlens').inspect<string>('trees.project')?.workspaceValue, undefined, 'the workspace gained no setting');
+    await vscode.commands.executeCommand('netlens.showAllProjects');
+    await eventually('the Networks view showing everything again', async () => (await api.treeItems('networks')).some((i) => i.depth === 1 && i.label === 'bridge'));
   });
 });

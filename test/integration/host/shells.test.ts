@@ -45,11 +45,11 @@ describe('host integration: the whole host script under the shells hosts have', 
     });
   }
 
-  // A concurrent section runs beside the others: proven by two sections that each wait for a mark
+  // A section of another lane runs beside the others: proven by two sections that each wait for a mark
   // the other leaves, which only finishes when they run at once (run in turn, the first would
   // give up waiting and say so). No clock is read.
   for (const [cmd, args] of [['dash', ['-s']], ['bash', ['--posix', '-s']], ['busybox', ['sh', '-s']]] as const) {
-    it(`${cmd}: a concurrent section runs beside the others, and its output comes after theirs, whole`, () => {
+    it(`${cmd}: a section of another lane runs beside the others, and its output comes after theirs, whole`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'nl-concurrent-'));
       try {
         const meet = (mine: string, theirs: string): string =>
@@ -57,7 +57,7 @@ describe('host integration: the whole host script under the shells hosts have', 
         const commands = [
           { name: 'first', requires: [], script: 'echo one' },
           { name: 'left', requires: [], script: meet('left', 'right') },
-          { name: 'right', requires: [], concurrent: true, script: `${meet('right', 'left')}\nnl_part tail\nprintf 'kept\\n\\n\\n'` },
+          { name: 'right', requires: [], lane: 1, script: `${meet('right', 'left')}\nnl_part tail\nprintf 'kept\\n\\n\\n'` },
           { name: 'last', requires: [], script: 'echo two' },
         ];
         const delimiter = newDelimiter();
@@ -74,6 +74,32 @@ describe('host integration: the whole host script under the shells hosts have', 
         // sections never interleave: the held one begins after every other has ended
         const beginRight = out.indexOf(`${delimiter}:begin:right`);
         for (const name of ['first', 'left', 'last']) assert.ok(out.indexOf(`${delimiter}:done:${name}`) < beginRight, `${name} ends before right begins`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it(`${cmd}: three lanes run at once, and their output comes lane after lane, whole`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nl-lanes-'));
+      try {
+        const wait = (theirs: string): string =>
+          `n=0\nwhile [ ! -e '${join(dir, theirs)}' ]; do n=$((n+1)); [ $n -gt 200 ] && { echo "${theirs} never came" >&2; exit 9; }; sleep 0.05; done`;
+        const mark = (mine: string): string => `: > '${join(dir, mine)}'`;
+        // lane 0 waits for lanes 1 and 2, which wait for lane 0: only all three at once can finish
+        const commands = [
+          { name: 'zero', requires: [], script: `${mark('zero')}\n${wait('one')}\n${wait('two')}\necho zero` },
+          { name: 'one', requires: [], lane: 1, script: `${mark('one')}\n${wait('zero')}\nprintf 'one\\n\\n'` },
+          { name: 'two', requires: [], lane: 2, script: `${mark('two')}\n${wait('zero')}\nnl_part p\necho two` },
+          { name: 'zero-b', requires: [], script: 'echo after' },
+        ];
+        const delimiter = newDelimiter();
+        const out = execFileSync(cmd, [...args], { input: composeBatch(commands, delimiter), maxBuffer: 1 << 20 }).toString();
+        const sections = parseBatch(out, delimiter, commands.map((c) => c.name));
+        for (const c of commands) assert.equal(sections.get(c.name)?.code, 0, `${c.name} under ${cmd}: ${sections.get(c.name)?.stderr}`);
+        assert.equal(sections.get('one')?.stdout, 'one\n\n');
+        assert.deepEqual(sections.get('two')?.parts, [{ name: 'p', text: 'two\n' }]);
+        const at = (what: string, name: string) => out.indexOf(`${delimiter}:${what}:${name}`);
+        assert.ok(at('done', 'zero-b') < at('begin', 'one') && at('done', 'one') < at('begin', 'two'), 'lane 0, then 1, then 2');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -34,6 +34,13 @@ describe('host: container init PIDs from the process table (shell side)', () => 
     assert.deepEqual(await containersFrom('ps-v1-shim.txt'), [{ id: '36e5bd9e02763a784e32fd75f70336e11b43aa028008cec569325ce937766d08', pid: 20304 }]);
   });
 
+  it("Podman's conmon (-c <id>): the PID of its child for every container, as podman inspect gave it", async () => {
+    const found = await containersFrom('../podman/ps.txt');
+    const lab = hostFixture('../podman/lab.txt').trim().split('\n').map((l) => l.split(' '));
+    assert.equal(lab.length, 7);
+    for (const [name, id, pid] of lab) assert.ok(found.some((f) => f.id === id && f.pid === Number(pid)), `${name} ${id} pid ${pid} in ${JSON.stringify(found)}`);
+  });
+
   it('containerd v2 shim (-id <id>): every lab container, from the process table recorded on this machine', async () => {
     const found = await containersFrom('ps.txt');
     for (const c of Object.values(hostLab().containers)) assert.ok(found.some((f) => f.id === c.id && f.pid === c.pid), `${c.id} pid ${c.pid}`);

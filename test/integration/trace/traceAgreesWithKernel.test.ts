@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatKernelCheck, formatTrace, tracePacket, type KernelCheck, type TraceRequest, type TraceResult } from '../../../src/core/trace';
+import { formatProbe, type ProbeResult } from '../../../src/core/trace/probe';
 import { LAN_IP, LAN_NS, OUT_HOST_IP, OUT_IP, OUT_NS, PUBLISHED, PUBLISHED_LO, PUBLISHED_UDP, attempt, containerIp, down, run, up } from './traceLab';
 
 type Expect = 'delivered' | 'dropped';
@@ -96,6 +97,8 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
   const tally: { name: string; agree: boolean }[] = [];
   /** the read-only kernel check (trace --verify) of every case: routing steps settled, and any disagreement */
   const routeTally = { agreed: 0, open: 0, disagreements: [] as string[] };
+  /** trace --probe of every case whose own probe does not need the port to itself: agreed, not settled, disagreed */
+  const probeTally = { agreed: [] as string[], open: [] as string[], disagreements: [] as string[] };
   let labTopology: Topology | undefined;
   const ip: Record<string, string> = {};
   /** the server version the cases ran against, read from the engine itself */
@@ -203,6 +206,7 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       let result: TraceResult;
       let kernel: boolean;
       let routes: KernelCheck;
+      let probed: ProbeResult | null = null;
       c.around?.setup();
       try {
         await c.prepare?.();
@@ -211,6 +215,9 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
         result = tracePacket(topology, c.req);
         // ask the kernel's routing (read-only) while the case's setup is still in place
         routes = await session.verifyTrace(topology, result);
+        // netlens's own probe (trace --probe), before the case's: a UDP receiver the case started
+        // takes one datagram only, so those cases keep theirs
+        if (!c.prepare) probed = await session.probeTrace(topology, result);
         kernel = await c.probe();
       } finally {
         c.around?.teardown();
@@ -220,6 +227,11 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
       routeTally.open += routes.checks.filter((k) => k.agrees === null).length;
       if (routes.agrees === false) routeTally.disagreements.push(`${name}: ${routes.observed}`);
       assert.notEqual(routes.agrees, false, `${name}: ${routes.observed}\n${formatKernelCheck(routes).join('\n')}`);
+      if (probed) {
+        const list = probed.agrees === true ? probeTally.agreed : probed.agrees === false ? probeTally.disagreements : probeTally.open;
+        list.push(`${name}: ${probed.observed}`);
+        assert.notEqual(probed.agrees, false, `${name}: ${formatProbe(probed).join('\n')}\n${formatTrace(result)}`);
+      }
       const agree = result.verdict === kernelVerdict;
       tally.push({ name, agree });
       assert.ok(agree, `trace said ${result.verdict} (${result.decidedBy}), the kernel ${kernelVerdict}\n${formatTrace(result)}`);
@@ -235,6 +247,28 @@ describe('trace agrees with the kernel (real engine, real netns, real probes)', 
     // the cases route through containers, the host and namespaces: most of their steps are settled
     assert.ok(routeTally.agreed >= 40, `only ${routeTally.agreed} routing steps were confirmed (${routeTally.open} not settled)`);
     console.log(`trace --verify on ${engine}: ${routeTally.agreed} routing steps confirmed by the kernel, ${routeTally.open} not settled`);
+  });
+
+  it('trace --probe: one real attempt per case agrees with the trace — its fate and the counters of the rules on its way', () => {
+    assert.deepEqual(probeTally.disagreements, []);
+    console.log(`trace --probe on ${engine}: ${probeTally.agreed.length} cases confirmed, ${probeTally.open.length} not settled:\n  ${probeTally.open.join('\n  ')}`);
+    // TCP settles by its handshake, ICMP by the echo, UDP to a closed port by the ICMP error
+    assert.ok(probeTally.agreed.length >= 25, `only ${probeTally.agreed.length} cases settled by the probe`);
+  });
+
+  it('trace --probe reports the kernel disagreeing when the firewall changed after the snapshot', async () => {
+    const t = await session.snapshot();
+    const result = tracePacket(t, { from: `netns:${OUT_NS}`, to: `host:${PUBLISHED}`, proto: 'tcp' });
+    assert.equal(result.verdict, 'delivered', formatTrace(result));
+    run('iptables', ['-I', ...USER_RULE]);
+    try {
+      const probed = await session.probeTrace(t, result);
+      assert.equal(probed.agrees, false, formatProbe(probed).join('\n'));
+      assert.equal(probed.outcome, 'timeout');
+      assert.match(probed.observed, /^the kernel disagrees: the trace says delivered, but no answer came/);
+    } finally {
+      removeUserRule();
+    }
   });
 
   it('trace --verify reports the kernel disagreeing with a deliberately wrong model', async () => {

@@ -28,6 +28,8 @@ function fakeContext(topology: () => Topology): { ctx: NetlensContext; changed: 
     connections: [conn],
     connection: (key: string) => (key === 'local' ? conn : undefined),
     lastError: () => undefined,
+    // the trees read the Compose project filter (netlens.trees.project): none here
+    config: { projectFilter: '' },
     onDidChange: (l: () => void) => {
       listeners.push(l);
       return { dispose: () => undefined };

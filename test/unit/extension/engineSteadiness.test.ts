@@ -8,7 +8,9 @@ import { strict as assert } from 'node:assert';
 import type { EngineEvent } from '../../../src/core/docker/types';
 import { NetlensError } from '../../../src/core/errors';
 import type { Topology } from '../../../src/core/model/types';
-import type { Session, SessionOptions } from '../../../src/core/session';
+import type { Session, SessionOptions, SnapshotOptions } from '../../../src/core/session';
+import { parseEventLine } from '../../../src/core/docker/eventLines';
+import { fixtureText } from '../../support/engineReplayServer';
 import { EngineConnection, type EngineConnectionHooks } from '../../../src/extension/engines/engineConnection';
 import { EngineSet } from '../../../src/extension/engines/engineSet';
 import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
@@ -21,6 +23,10 @@ interface FakeEngine {
   /** event subscriptions not yet stopped */
   readonly streams: Set<StreamState>;
   snapshots: number;
+  /** what each snapshot was asked to re-read (SnapshotOptions.changedContainers; undefined: everything) */
+  readonly asked: Array<readonly string[] | undefined>;
+  /** the last event subscriber */
+  listener?: (e: EngineEvent) => void;
   up: boolean;
   createSession(opts: SessionOptions): Session;
 }
@@ -32,22 +38,26 @@ function fakeEngine(): FakeEngine {
     sessions: 0,
     streams: new Set(),
     snapshots: 0,
+    asked: [],
     up: true,
     createSession: () => {
       engine.sessions++;
       return {
         description: 'fake',
-        snapshot: async () => {
+        snapshot: async (_signal?: AbortSignal, options?: SnapshotOptions) => {
           engine.snapshots++;
+          engine.asked.push(options?.changedContainers);
           if (!engine.up) throw new NetlensError('ENGINE_TIMEOUT', 'The Docker engine did not answer GET /info within 10 s', 'unix:///fake.sock');
           return topology;
         },
         readListeners: async () => assert.fail('not used'),
         verifyTrace: async () => assert.fail('not used'),
+        probeTrace: async () => assert.fail('not used'),
         storage: async () => assert.fail('not used'),
         diff: async () => assert.fail('not used'),
         inspectRaw: async () => assert.fail('not used'),
-        onEvent: (_listener: (e: EngineEvent) => void, onState?: StreamState) => {
+        onEvent: (listener: (e: EngineEvent) => void, onState?: StreamState) => {
+          engine.listener = listener;
           const s = onState ?? (() => undefined);
           engine.streams.add(s);
           return () => engine.streams.delete(s);
@@ -132,6 +142,35 @@ describe('extension: engine connections under churn', function () {
       assert.equal(reasons.at(-1), 'reconnect: event stream back');
       assert.equal(kindOf(conn), 'connected');
       assert.equal((conn as unknown as { retryTimer?: unknown }).retryTimer, undefined, 'no retry left pending once connected');
+    } finally {
+      await conn.dispose();
+    }
+  });
+
+  it('after engine events, a snapshot re-reads only the containers they name; anything else reads everything', async () => {
+    const engine = fakeEngine();
+    const conn = new EngineConnection(spec('unix:///fake.sock'), { createSession: (o) => engine.createSession(o), log: () => undefined, changed: () => undefined, wantsRefresh: () => undefined });
+    try {
+      conn.start();
+      await conn.refresh();
+      // the recorded stream: containers created and started on docker0, then on a user network
+      const recorded = fixtureText('events.jsonl').split('\n').filter((l) => l.trim()).map((l) => parseEventLine(l).event);
+      const firstNetworkCreate = recorded.findIndex((e) => e.type === 'network' && e.action === 'create');
+      assert.ok(firstNetworkCreate > 3, 'the recording starts with containers on an existing network');
+      const containerEvents = recorded.slice(0, firstNetworkCreate);
+      for (const e of containerEvents) engine.listener!(e);
+      await conn.refresh({ whole: false });
+      const named = new Set(containerEvents.map((e) => (e.type === 'container' ? e.id : e.attributes['container'])).filter((id): id is string => !!id));
+      assert.deepEqual(new Set(engine.asked.at(-1)), named, 'container and connect events name the containers to re-read');
+      await conn.refresh({ whole: false });
+      assert.deepEqual(engine.asked.at(-1), [], 'nothing happened since: nothing to re-read');
+      engine.listener!(recorded[firstNetworkCreate]!);
+      await conn.refresh({ whole: false });
+      assert.equal(engine.asked.at(-1), undefined, 'a network made brings a bridge and its route: everything is read');
+      engine.listener!(containerEvents[0]!);
+      await conn.refresh();
+      assert.equal(engine.asked.at(-1), undefined, 'a refresh not after events (manual, startup, retry) reads everything');
+      assert.equal(engine.asked[0], undefined, 'and so does the first');
     } finally {
       await conn.dispose();
     }

@@ -4,9 +4,10 @@ import { EVENT_DEBOUNCE_MS, PROGRESS_AFTER_MS, RefreshQueue } from '../../../src
 
 /** An engine whose refresh takes `ms` and which records how many ran at once. */
 function timedTarget(ms: number) {
-  const t = { key: 'local', label: 'local', runs: 0, running: 0, maxRunning: 0, starts: [] as number[] };
+  const t = { key: 'local', label: 'local', runs: 0, running: 0, maxRunning: 0, starts: [] as number[], wholes: [] as boolean[] };
   return Object.assign(t, {
-    refresh: async () => {
+    refresh: async (o: { readonly whole: boolean }) => {
+      t.wholes.push(o.whole);
       t.runs++;
       t.running++;
       t.maxRunning = Math.max(t.maxRunning, t.running);
@@ -28,6 +29,7 @@ describe('refresh queue', () => {
     const delay = target.starts[0]! - t0;
     assert.ok(delay >= EVENT_DEBOUNCE_MS - 5 && delay < EVENT_DEBOUNCE_MS + 100, `started after ${delay} ms`);
     assert.match(logs[0] ?? '', /^refresh local: event: container start c0; event: container start c1; event: container start c2$/);
+    assert.deepEqual(target.wholes, [false], 'events alone let the engine re-read only what they changed');
     q.dispose();
   });
 
@@ -41,6 +43,7 @@ describe('refresh queue', () => {
     assert.equal(target.runs, 2);
     assert.equal(target.maxRunning, 1);
     assert.ok(target.starts[1]! - target.starts[0]! >= 75, 'the second began after the first ended');
+    assert.deepEqual(target.wholes, [true, true], 'a manual or config request among events reads everything');
     q.dispose();
   });
 

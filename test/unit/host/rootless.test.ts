@@ -50,10 +50,17 @@ describe('host: the engine behind a unix socket (the /proc lookup)', () => {
     assert.equal(where.kind === 'other' && where.prefix.join(' '), `nsenter --target=${lab.dockerdPid} --user --net --preserve-credentials`);
   });
 
-  it("a rootful engine serving from this shell's own namespace is left where it is", () => {
-    const where = locateEngine(search('engine-process-rootful.txt'), '/var/run/docker.sock');
-    assert.equal(where.kind, 'same');
-    assert.match(where.kind === 'same' ? where.why : '', /^dockerd pid \d+ serves \/var\/run\/docker\.sock from this namespace$/);
+  it("a rootful engine serving from this shell's own namespace is left where it is, without a process search", () => {
+    const s = search('engine-process-rootful.txt');
+    assert.ok(s.here, 'the socket listens in this namespace');
+    assert.deepEqual(s.engines, [], 'no process was searched');
+    assert.deepEqual(locateEngine(s, '/var/run/docker.sock'), { kind: 'same', found: true, why: '/var/run/docker.sock listens in this namespace' });
+  });
+
+  it('a dockerd listed in this very namespace stays too', () => {
+    const s = search('engine-process-root.txt');
+    const where = locateEngine({ ...s, engines: s.engines.map((e) => ({ ...e, netns: s.selfNetns })) }, lab.socketPath);
+    assert.deepEqual(where, { kind: 'same', found: true, why: `dockerd pid ${lab.dockerdPid} serves ${lab.socketPath} from this namespace` });
   });
 
   it('without a process holding the socket it says why and stays', () => {

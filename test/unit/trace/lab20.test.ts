@@ -24,6 +24,17 @@ describe('trace on the recorded Engine 20.10 lab', () => {
     assert.ok(r.hops.some((h) => h.chain === 'FORWARD' && h.rule?.raw === `-A FORWARD -i ${BR_A} -o ${BR_A} -j ACCEPT`));
   });
 
+  it('to a container in another one\'s namespace (--network container:): traced to that one\'s address', () => {
+    const shared = LAB.containers.find((c) => c.name === 'nlt-shared')!;
+    const owner = LAB.containers.find((c) => c.id === shared.sharesNetnsWith)!;
+    const ownerIp = LAB.networks.flatMap((n) => n.endpoints).find((e) => e.containerId === owner.id)!.ipv4!;
+    const r = tracePacket(LAB, { from: 'nlt-a1', to: 'nlt-shared:80', proto: 'tcp' });
+    const direct = tracePacket(LAB, { from: 'nlt-a1', to: `${owner.name}:80`, proto: 'tcp' });
+    assert.equal(r.verdict, direct.verdict);
+    assert.equal(r.hops[0]!.what, `nlt-shared uses --network container:${owner.name}: it is reached at ${owner.name}'s address`);
+    assert.ok(r.hops.some((h) => h.packet.dst === ownerIp), formatTrace(r));
+  });
+
   it('across bridges: dropped by the isolation chain', () => {
     // icmp: the recorded DOCKER-USER rule with -m length makes tcp to nlt-b1 uncertain (see below)
     const r = tracePacket(LAB, { from: 'nlt-a2', to: 'nlt-b1', proto: 'icmp' });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { snapshotMessage } from '../../support/snapshotMessage';
 import { topologyView } from '../../../src/protocol/topologyView';
+import { composeProjects } from '../../../src/core/model/projects';
 import { topologyIds, topologyItemKind } from '../../../src/protocol/topologyIds';
 import {
   isEngineStateNotification,
@@ -62,21 +63,27 @@ describe('topology protocol guards', () => {
 
   it('sends the webview a view without the rulesets, the rest as the model has it', () => {
     assert.ok(topology.host?.firewall.ipv4, 'the recording has a parsed IPv4 ruleset');
-    const view = topologyView(topology);
+    const view = topologyView(topology, composeProjects(topology));
     assert.equal('ipv4' in view.host!.firewall || 'ipv6' in view.host!.firewall, false);
+    assert.deepEqual(view.projects, composeProjects(topology), 'the projects the model derives');
     const { firewall: _f, ...hostRest } = topology.host!;
     const { firewall: _g, ...viewHostRest } = view.host!;
     assert.deepEqual(viewHostRest, hostRest);
-    assert.deepEqual({ ...view, host: null }, { ...topology, host: null });
+    const { projects: _p, ...viewRest } = view;
+    assert.deepEqual({ ...viewRest, host: null }, { ...topology, host: null });
     const sent = JSON.stringify(snapshotMessage(topology, 'x')).length;
     assert.ok(sent < JSON.stringify(topology).length, 'the snapshot is smaller than the model');
   });
 
   it('rejects malformed notifications and replies', () => {
     for (const bad of [
-      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology), schema: 2 } },
-      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology), networks: {} } },
-      { type: 'snapshot', view: topologyView(topology), reason: 'x' },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology, []), schema: 2 } },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology, []), networks: {} } },
+      { type: 'snapshot', view: topologyView(topology, []), reason: 'x' },
+      // protocol 3: a view without its projects, or with a project whose names are not text
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology, []), projects: undefined } },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology, []), projects: [{ name: 7, services: [], networks: [] }] } },
+      { ...snapshotMessage(topology, 'x'), view: { ...topologyView(topology, []), projects: [{ name: 'p', services: [{ name: 's', containerIds: [1], dependsOn: { known: false, reason: '' } }], networks: [] }] } },
       // the core Topology under the name version 1 used
       { type: 'snapshot', protocolVersion: topologyProtocolVersion, topology, reason: 'x' },
       { type: 'focus', target: '' },

@@ -2,12 +2,12 @@
  * The batch section `container-netns`: every container's network namespace, found through the
  * process table. From the table come two facts the engine API does not give: which docker-proxy
  * processes hold published ports, and which PID lives in each container's network namespace (the
- * child of the container's containerd shim). The same script then reads every such namespace from
- * the host side in one awk (netnsRead.ts: /proc/PID/net and the container's sysfs, no process per
- * container) and enters with `nsenter … ip -json` only the namespaces that read cannot fully
- * describe, so a refresh stays one round trip whose cost hardly grows with the number of
- * containers. Container ids come from process arguments, so the script admits only 64-hex ids and
- * numeric PIDs before using them.
+ * child of the container's containerd shim, or of its conmon under Podman). The same script then
+ * reads every such namespace from the host side in one awk (netnsRead.ts: /proc/PID/net and the
+ * container's sysfs, no process per container) and enters with `nsenter … ip -json` only the
+ * namespaces that read cannot fully describe, so a refresh stays one round trip whose cost hardly
+ * grows with the number of containers. Container ids come from process arguments, so the script
+ * admits only 64-hex ids and numeric PIDs before using them.
  */
 import type { BatchCommand, BatchPart } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
@@ -20,12 +20,14 @@ import { NETNS_READ_AWK } from './netnsRead';
  * costs the kernel a scan of its whole TCP or UDP hash, so a refresh leaves them for when they are
  * asked for (containerListeners.ts).
  */
-export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean }): BatchCommand {
+export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean; readonly keep?: readonly KeptNamespace[] }): BatchCommand {
+  // numbers only reach the script: a PID and an inode each
+  const keep = (opts.keep ?? []).filter((k) => Number.isSafeInteger(k.pid) && k.pid > 0 && Number.isSafeInteger(k.inode) && k.inode > 0).map((k) => `${k.pid}:${k.inode}`);
   return {
     name: 'container-netns',
     requires: ['ps', 'awk'],
     // the heaviest section by far (every container's namespace): it runs beside the others
-    concurrent: true,
+    lane: 2,
     script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
 printf '%s\\n' "$NL_PS"
 # The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process
@@ -42,16 +44,22 @@ set -f
 NL_NL='
 '
 # Container init processes: the first child of each containerd shim whose arguments carry
-# -id <64 hex> (or the v1 shim's -workdir …/<id>). One awk pass: string matching in sh loops is
-# quadratic in the number of containers.
+# -id <64 hex> (or the v1 shim's -workdir …/<id>), or of each Podman conmon whose arguments carry
+# -c / --cid <64 hex>. One awk pass: string matching in sh loops is quadratic in the number of
+# containers.
 NL_CTRS=$(printf '%s\\n' "$NL_PS" | awk '
   { p[NR] = $1; pp[NR] = $2
+    n = split($3, cmd, "/")
     if ($0 ~ /containerd-shim/) {
       id = ""
       for (i = 3; i < NF; i++) {
         if ($i == "-id") id = $(i + 1)
         else if ($i == "-workdir" && id == "") { n = split($(i + 1), parts, "/"); id = parts[n] }
       }
+      if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
+    } else if (cmd[n] == "conmon") {
+      id = ""
+      for (i = 4; i < NF; i++) if ($i == "-c" || $i == "--cid") { id = $(i + 1); break }
       if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
     } }
   END { for (k = 1; k <= NR; k++) if ((pp[k] in shim) && !(shim[pp[k]] in seen) && p[k] ~ /^[0-9]+$/) { seen[shim[pp[k]]] = 1; print p[k], shim[pp[k]] } }')
@@ -64,7 +72,7 @@ NL_NSR=$( {
   echo @ns; ls -l "/proc/$$/ns/net" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/net" }')
   echo @nsid; lsns -t net -n -o NS,NETNSID
   echo @veth; ip -o link show type veth
-} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} '${NETNS_READ_AWK}')
+} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} -v keep='${keep.join(' ')}' '${NETNS_READ_AWK}')
 if [ $? -eq 0 ]; then
   nl_part netns
   printf '%s\\n' "$NL_NSR"
@@ -92,6 +100,15 @@ for line in $NL_SLOW; do
 done
 true`,
   };
+}
+
+/**
+ * A namespace the caller holds from an earlier read and need not have read again: the awk answers
+ * `K PID ID INODE` for it when that process is still in that very namespace (keptNamespaces.ts).
+ */
+export interface KeptNamespace {
+  readonly pid: number;
+  readonly inode: number;
 }
 
 /** Everything, container sockets included: what a recording or a complete snapshot takes. */

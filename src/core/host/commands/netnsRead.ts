@@ -38,6 +38,8 @@
  *   E PID TAG                         /proc/PID/net/TAG could not be read
  *   F PID ID  |  S PID ID WHY         the namespace is complete | needs nsenter, and why
  *   H PID ID  |  = PID ID OWNERPID    the host's namespace | the namespace of OWNERPID
+ *   K PID ID INODE                    a namespace the caller kept from an earlier read (`keep`,
+ *                                     `PID:INODE` pairs): same process, same namespace, not read again
  */
 
 import { parseError } from '../ipJson';
@@ -172,6 +174,8 @@ function readall(   c, p, i) {
     if (i != "" && i == host) { role[c] = "H"; continue }
     if (i != "" && (i in owner)) { role[c] = "="; shared[c] = owner[i]; continue }
     if (i != "") owner[i] = p
+    # the caller still holds this very namespace as read before (same process, same inode): not again
+    if (i != "" && ((p ":" i) in kept)) { role[c] = "K"; print "K", p, cid[c], i; continue }
     role[c] = "N"
     print "N", p, cid[c], (i == "" ? "-" : i), "-"
     readns(p)
@@ -179,6 +183,7 @@ function readall(   c, p, i) {
   done = 1
 }
 ${SOCKET_TABLE_FUNCTION}
+BEGIN { nk = split(keep, kk, " "); for (k = 1; k <= nk; k++) if (kk[k] ~ /^[0-9]+:[0-9]+$/) kept[kk[k]] = 1 }
 $0 == "@ctr" || $0 == "@ns" || $0 == "@nsid" || $0 == "@veth" { if (sec == "@ns" && !done) readall(); sec = $0; next }
 sec == "@ctr" { if ($1 ~ /^[0-9]+$/ && $2 ~ /^[0-9a-f]+$/ && length($2) == 64) { n++; cpid[n] = $1; cid[n] = $2 } next }
 ${NS_LINK_RULE}
@@ -195,7 +200,7 @@ END {
     p = cpid[c]
     if (role[c] == "H") print "H", p, cid[c]
     else if (role[c] == "=") print "=", p, cid[c], shared[c]
-    else {
+    else if (role[c] != "K") {
       i = (p in ino) ? ino[p] : ""
       t = (i != "" && (i in nsid)) ? nsid[i] : ""
       if (t != "") print "I", p, t

@@ -1,0 +1,98 @@
+/**
+ * A refresh after engine events re-reads only the container namespaces those events touched. The
+ * others are kept from the earlier read when the kernel confirms that nothing replaced them: the
+ * same process is still in the same namespace (its inode, `ls -l /proc/PID/ns/net`). The awk then
+ * answers `K PID ID INODE` (netnsRead.ts) and this module puts the earlier read's records of that
+ * namespace in its place, so the one parser reads a whole section as if it had all been read now.
+ */
+import type { BatchPart, BatchSection } from '../batch';
+import type { KeptNamespace } from './containerNamespaces';
+import { NETNS_SOCKET_FILES } from './netnsRead';
+
+const PID = /^\d+$/;
+const HEADS = new Set(['N', 'I', 'E', 'F', 'S']);
+
+/** The PID a record line of the `netns` part belongs to (`=` and `H` lines belong to the run that printed them). */
+function pidOf(line: string): string | null {
+  const f = line.split(' ', 3);
+  if (PID.test(f[0] ?? '')) return f[0]!;
+  return HEADS.has(f[0] ?? '') && PID.test(f[1] ?? '') ? f[1]! : null;
+}
+
+function isSocketRecord(line: string): boolean {
+  const f = line.split(' ', 3);
+  const table = PID.test(f[0] ?? '') ? f[1] : f[0] === 'E' ? f[2] : undefined;
+  return table !== undefined && NETNS_SOCKET_FILES.includes(table);
+}
+
+function netnsText(s: BatchSection): string | undefined {
+  return s.parts.find((p) => p.name === 'netns')?.text;
+}
+
+/**
+ * The namespaces of an earlier `container-netns` section that may be kept: read to the end there
+ * (`F`, or `S` with its nsenter read and no error), every file readable, and not of a container in
+ * `reread` (one an engine event touched since).
+ */
+export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<string>): KeptNamespace[] {
+  const text = netnsText(previous);
+  if (text === undefined) return [];
+  const read = new Map<string, { id: string; inode: number }>();
+  const done = new Set<string>();
+  const spoiled = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'N' && PID.test(f[1] ?? '') && PID.test(f[3] ?? '')) read.set(f[1]!, { id: f[2] ?? '', inode: Number(f[3]) });
+    else if (f[0] === 'F' && PID.test(f[1] ?? '')) done.add(f[1]!);
+    else if (f[0] === 'S' && PID.test(f[1] ?? '')) {
+      const pid = f[1]!;
+      const nsenter = previous.parts.some((p) => p.name === `ctr:${f[2]}:${pid}:nsenter`);
+      const failed = previous.parts.some((p) => p.name === `ctr:${f[2]}:${pid}:nsenter-error`);
+      if (nsenter && !failed) done.add(pid);
+    } else if (f[0] === 'E' && PID.test(f[1] ?? '') && !NETNS_SOCKET_FILES.includes(f[2] ?? '')) spoiled.add(f[1]!);
+  }
+  return [...read]
+    .filter(([pid, r]) => done.has(pid) && !spoiled.has(pid) && !reread.has(r.id))
+    .map(([pid, r]) => ({ pid: Number(pid), inode: r.inode }));
+}
+
+/**
+ * `current` with each `K` line replaced by what `previous` read of that namespace (and its nsenter
+ * parts). Without `sockets`, socket-table records of the earlier read are left out: who listens is
+ * then unknown for that namespace, as for one read now without them, not an old answer.
+ */
+export function spliceKeptNamespaces(current: BatchSection, previous: BatchSection, sockets: boolean): BatchSection {
+  const text = netnsText(current);
+  if (text === undefined || !/^K /m.test(text)) return current;
+  const before = new Map<string, string[]>();
+  for (const line of (netnsText(previous) ?? '').split('\n')) {
+    const pid = pidOf(line);
+    if (pid === null || (!sockets && isSocketRecord(line))) continue;
+    const list = before.get(pid) ?? [];
+    list.push(line);
+    before.set(pid, list);
+  }
+  const keptPids = new Set<string>();
+  const lines = text.split('\n').flatMap((line) => {
+    const f = line.split(' ');
+    if (f[0] !== 'K') return [line];
+    const pid = f[1] ?? '';
+    const earlier = before.get(pid);
+    // the awk keeps only what the caller offered, so an earlier read is always there; if it were
+    // not, the K line stays and the parser says so
+    if (!earlier) return [line];
+    keptPids.add(pid);
+    return earlier;
+  });
+  const parts: BatchPart[] = current.parts.map((p) => (p.name === 'netns' ? { name: 'netns', text: lines.join('\n') } : p));
+  for (const p of previous.parts) {
+    const m = /^ctr:[0-9a-f]+:(\d+):nsenter$/.exec(p.name);
+    if (m && keptPids.has(m[1]!)) parts.push(p);
+  }
+  return { ...current, parts };
+}
+
+/** How many namespaces a spliced section kept (its `K` lines before splicing). */
+export function keptCount(current: BatchSection): number {
+  return (netnsText(current)?.match(/^K /gm) ?? []).length;
+}

@@ -1,0 +1,177 @@
+/**
+ * A Podman world of the test's own (ENVIRONMENT.md, "Podman from Debian 12"): private storage root,
+ * run root, tmp dir and network config dir under one directory, `podman system service` serving the
+ * Docker-compatible API on a socket there, and the busybox image loaded from Docker's store. Podman
+ * shares the machine's iptables tables with Docker: netavark's NETAVARK-* chains are removed with
+ * the lab's containers and networks, and the generic ones it leaves behind are removed by `stop()`
+ * when no other Podman network still uses them. `start()` first removes what a crashed run left.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { IMAGE, run } from './lab';
+
+export interface PodmanLab {
+  readonly dir: string;
+  /** unix:///…/api.sock */
+  readonly socketUrl: string;
+  /** the podman CLI on the lab's own storage and network config */
+  podman(...args: string[]): string;
+  /** like podman(), but reports instead of throwing */
+  tryPodman(...args: string[]): { ok: boolean; out: string };
+  stop(): void;
+}
+
+function paths(dir: string) {
+  return {
+    conf: join(dir, 'containers.conf'),
+    root: join(dir, 'root'),
+    runroot: join(dir, 'run'),
+    tmp: join(dir, 'tmp'),
+    net: join(dir, 'net'),
+    socket: join(dir, 'api.sock'),
+    pidfile: join(dir, 'service.pid'),
+    log: join(dir, 'service.log'),
+    image: join(dir, 'image.tar'),
+  };
+}
+
+function globalArgs(dir: string): string[] {
+  const p = paths(dir);
+  return ['--root', p.root, '--runroot', p.runroot, '--tmpdir', p.tmp, '--network-config-dir', p.net, '--events-backend', 'file'];
+}
+
+/**
+ * Debian 12's podman cannot set its default rlimits here ("error setting rlimit … operation not
+ * permitted"); an empty default_ulimits lets containers start, for the CLI and the service alike.
+ */
+function env(dir: string): NodeJS.ProcessEnv {
+  return { ...process.env, CONTAINERS_CONF: paths(dir).conf };
+}
+
+function podmanIn(dir: string, args: readonly string[], timeoutMs = 120_000): { ok: boolean; out: string; err: string } {
+  const r = spawnSync('podman', [...globalArgs(dir), ...args], { encoding: 'utf8', env: env(dir), timeout: timeoutMs, maxBuffer: 64 << 20 });
+  return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
+}
+
+const alive = (pid: number): boolean => spawnSync('kill', ['-0', String(pid)]).status === 0;
+
+function stopService(dir: string): void {
+  const p = paths(dir);
+  if (!existsSync(p.pidfile)) return;
+  const pid = Number(readFileSync(p.pidfile, 'utf8').trim());
+  if (!(pid > 0)) return;
+  // the service was started as the leader of its own process group: end the group
+  spawnSync('kill', ['--', `-${pid}`]);
+  for (let i = 0; i < 80 && alive(pid); i++) spawnSync('sleep', ['0.25']);
+  spawnSync('kill', ['-9', '--', `-${pid}`]);
+  rmSync(p.pidfile, { force: true });
+}
+
+/**
+ * netavark's chains once no Podman network uses them: a per-network chain (NETAVARK-<hash>,
+ * NETAVARK-DN-<hash>) still holding rules means some network is in use, and then all are left.
+ * netavark itself leaves the generic ones (NETAVARK_FORWARD, NETAVARK-HOSTPORT-*) and empty
+ * NETAVARK-DN-<hash> chains behind.
+ */
+function removeIdleNetavarkChains(): void {
+  const dumps = new Map(['nat', 'filter'].map((t) => [t, spawnSync('iptables-save', ['-t', t], { encoding: 'utf8' }).stdout ?? '']));
+  const inUse = [...dumps.values()].some((d) => /^-A NETAVARK-(DN-)?[0-9A-F]{10,} /m.test(d));
+  if (inUse) return;
+  for (const [table, dump] of dumps) {
+    const chains = [...dump.matchAll(/^:(NETAVARK[-_][^ ]+) /gm)].map((m) => m[1]!);
+    for (const line of dump.split('\n')) {
+      const m = /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) (.*-j NETAVARK[-_]\S+.*)$/.exec(line);
+      if (!m) continue;
+      // the rule as iptables-save wrote it, re-split: its comments are quoted words
+      const words = [...m[2]!.matchAll(/"[^"]*"|\S+/g)].map((w) => w[0].replace(/^"(.*)"$/, '$1'));
+      spawnSync('iptables', ['-t', table, '-D', m[1]!, ...words]);
+    }
+    for (const c of chains) spawnSync('iptables', ['-t', table, '-F', c]);
+    for (const c of chains) spawnSync('iptables', ['-t', table, '-X', c]);
+  }
+}
+
+/** Everything the lab in `dir` made: containers, networks, the service, mounts, the directory. */
+export function removePodmanLab(dir: string): void {
+  if (existsSync(paths(dir).conf)) {
+    // containers first: netavark tears down each one's veth, DNAT and its network's chains with it
+    podmanIn(dir, ['rm', '-a', '-f', '-t', '0']);
+    const nets = podmanIn(dir, ['network', 'ls', '--format', '{{.Name}}']).out.split('\n').filter((n) => n && n !== 'podman');
+    if (nets.length) podmanIn(dir, ['network', 'rm', '-f', ...nets]);
+  }
+  stopService(dir);
+  // aardvark-dns (a network with DNS) runs on with its config under the run root
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of ps.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && /aardvark-dns/.test(m[2]!) && m[2]!.includes(dir)) spawnSync('kill', [m[1]!]);
+  }
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  for (const m of mounts.filter((m) => m.startsWith(`${dir}/`)).reverse()) spawnSync('umount', ['-l', m]);
+  rmSync(dir, { recursive: true, force: true });
+  removeIdleNetavarkChains();
+}
+
+/** GET /_ping on the socket, bounded: the body, or null while nothing answers. */
+function ping(socketPath: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+export async function startPodmanLab(dir: string): Promise<PodmanLab> {
+  if (!/^\/tmp\/nlpod-[a-z0-9-]+$/.test(dir)) throw new Error(`a Podman lab lives in /tmp/nlpod-…, not ${dir}`);
+  for (const tool of ['podman', 'netavark', 'conmon', 'catatonit']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/lib/podman/${tool} || test -x /usr/libexec/podman/${tool}`]).status !== 0) {
+      throw new Error(`${tool} is missing: apt-get install podman netavark aardvark-dns catatonit (scripts/bootstrap.mjs installs them)`);
+    }
+  }
+  removePodmanLab(dir);
+  const p = paths(dir);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(p.conf, '[containers]\ndefault_ulimits = []\n');
+  // the image Docker has (ensure-engine.sh builds it; no registry here) into the lab's own store
+  run('sh', ['-c', `docker save ${IMAGE} > '${p.image}'`]);
+  const loaded = podmanIn(dir, ['load', '-i', p.image]);
+  if (!loaded.ok) throw new Error(`podman load: ${loaded.err}`);
+  rmSync(p.image, { force: true });
+
+  const log = openSync(p.log, 'a');
+  const service = spawn('podman', [...globalArgs(dir), 'system', 'service', '--time=0', `unix://${p.socket}`], {
+    env: env(dir),
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  writeFileSync(p.pidfile, String(service.pid));
+  service.unref();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if ((await ping(p.socket)) === 'OK') break;
+    if (Date.now() > deadline) throw new Error(`podman system service did not answer on ${p.socket} within 30 s (see ${p.log})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    dir,
+    socketUrl: `unix://${p.socket}`,
+    podman: (...args) => {
+      const r = podmanIn(dir, args);
+      if (!r.ok) throw new Error(`podman ${args.join(' ')} failed: ${r.err}`);
+      return r.out;
+    },
+    tryPodman: (...args) => {
+      const r = podmanIn(dir, args, 30_000);
+      return { ok: r.ok, out: `${r.out}${r.err}` };
+    },
+    stop: () => removePodmanLab(dir),
+  };
+}
