@@ -26,6 +26,8 @@ const packages = [
   { name: 'aardvark-dns', for: 'the Podman tests' },
   { name: 'catatonit', for: "the Podman tests (a pod's infra container)" },
   { name: 'docker-compose', for: 'the Compose project tests (a real project up and down)' },
+  // dockerd-rootless.sh (shipped by docker.io) runs dockerd in RootlessKit's namespaces, slirp4netns as its network, newuidmap/newgidmap for its user namespace
+  ...['rootlesskit', 'slirp4netns', 'uidmap'].map((name) => ({ name, for: 'the rootless Docker tests' })),
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
   ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
 ];

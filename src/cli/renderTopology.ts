@@ -10,7 +10,7 @@ import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../protocol/facts/firewallText';
 import { listenerSummary } from '../protocol/facts/listenerSummary';
 import { containerSheet } from '../protocol/facts/containerSheet';
-import { absentBridgeText, engineProductText, engineVersionText, proxyText, ruleText } from '../protocol/facts/format';
+import { absentBridgeText, engineProductText, engineVersionText, portDriverText, proxyText, rootlessKitText, ruleText } from '../protocol/facts/format';
 import { valueText } from '../protocol/facts/sheet';
 import { composeMembership, composeProjects } from '../core/model/projects';
 
@@ -148,6 +148,7 @@ export function renderTopology(t: Topology): string {
     for (const p of t.publishes) {
       const via = p.dnatRule ? '' : p.proxy ? '  (docker-proxy only)' : '';
       out.push(`├─ ${hostPort(p.hostIp, p.hostPort)}/${p.protocol} → ${p.containerName} ${p.containerIp ?? '?'}:${p.containerPort}${via}`);
+      if (p.portDriver) out.push(`│    port  ${portDriverText(p.portDriver)}`);
       if (p.dnatRule) out.push(`│    DNAT  ${ruleText(p.dnatRule)}`);
       if (p.filterRule) out.push(`│    allow ${ruleText(p.filterRule)}`);
       if (p.proxy) out.push(`│    proxy ${proxyText(p.proxy)}`);
@@ -158,6 +159,7 @@ export function renderTopology(t: Topology): string {
     out.push('');
     const rules = h.unknown?.firewallIpv4 ? `; firewall rules unknown: ${h.unknown.firewallIpv4}` : '';
     out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}${h.firewall.iptablesVersion ? `; ${h.firewall.iptablesVersion}` : ''}${rules}`);
+    if (h.rootlessKit) out.push(`├─ rootless Docker: ${rootlessKitText(h.rootlessKit)}`);
     if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
       const docker = i.dockerNetworkId ? ` [${engineProductText(t.engine).toLowerCase()} ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ` [not made by ${engineProductText(t.engine)}]` : '';

@@ -13,6 +13,7 @@ import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/stor
 import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
+import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
 import { collectContainerListeners, failedHostFacts, readHost, type HostReuse } from './host/collect';
@@ -45,7 +46,9 @@ export interface SessionOptions {
   readonly context?: string;
   /**
    * Where host facts come from: `local` (child process), `ssh` (the target below), `none`, or
-   * `auto` — local for a local engine, the engine's own host for an ssh:// engine, none for tcp://;
+   * `auto` — local for a local engine (for a unix socket served from another network namespace of
+   * this machine, as rootless Docker's is from RootlessKit's, the local shell runs in that namespace),
+   * the engine's own host for an ssh:// engine, none for tcp://; `local` is this namespace as it is;
    * `container` — a privileged helper container on the engine itself (host/containerShell.ts).
    * Choosing `container` is the consent to run it: `auto` never picks it.
    */
@@ -124,7 +127,7 @@ export interface Session {
 }
 
 /** Which host shell `auto` means for an engine endpoint. */
-export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none' | 'container'; ssh?: SshTarget } {
+export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions): { kind: 'local' | 'ssh' | 'none' | 'container'; ssh?: SshTarget; followEngineSocket?: string } {
   const mode = opts.hostShell ?? 'auto';
   if (mode === 'none') return { kind: 'none' };
   if (mode === 'container') return { kind: 'container' };
@@ -134,7 +137,10 @@ export function chooseHostShell(endpoint: EngineEndpoint, opts: SessionOptions):
     return ssh ? { kind: 'ssh', ssh } : { kind: 'none' };
   }
   if (opts.ssh) return { kind: 'ssh', ssh: opts.ssh };
-  if (endpoint.kind === 'unix') return { kind: 'local' };
+  if (endpoint.kind === 'unix') {
+    // the shell goes where the process serving the socket is, unless the caller said how to start it
+    return endpoint.socketPath && !opts.localShell?.prefix?.length ? { kind: 'local', followEngineSocket: endpoint.socketPath } : { kind: 'local' };
+  }
   if (endpoint.kind === 'ssh' && endpoint.host) return { kind: 'ssh', ssh: { host: endpoint.host, port: endpoint.port, username: endpoint.username } };
   if (endpoint.kind === 'tcp' && (endpoint.host === '127.0.0.1' || endpoint.host === 'localhost')) return { kind: 'local' };
   return { kind: 'none' };
@@ -194,7 +200,9 @@ export function createSession(opts: SessionOptions = {}): Session {
     if (shellChoice.kind === 'none') return null;
     shell ??=
       shellChoice.kind === 'local'
-        ? createLocalShell({ ...opts.localShell, ...shellLimits })
+        ? shellChoice.followEngineSocket
+          ? createEngineNamespaceShell(shellChoice.followEngineSocket, { ...opts.localShell, ...shellLimits })
+          : createLocalShell({ ...opts.localShell, ...shellLimits })
         : shellChoice.kind === 'container'
           ? createContainerShell(docker, { ...shellLimits, ...(opts.helper ? { image: opts.helper } : {}), log: (m) => log('info', m) })
           : createSshShell(shellChoice.ssh!, shellLimits, { env });

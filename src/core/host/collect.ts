@@ -32,7 +32,8 @@ import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { keepableNamespaces, keptCount, spliceKeptNamespaces } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
-import { dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
+import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
+import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
 
 /**
  * The firewall's four reads run in a lane of their own (batch.ts), beside the interfaces and routes
@@ -56,6 +57,7 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   dockerNetnsCommand,
   containerNetnsCommand,
   hostListenersCommand,
+  rootlessKitCommand,
 ];
 
 /** A section's fact: unknown with the section's failure, or what `parse` makes of it. */
@@ -104,6 +106,7 @@ export function failedHostFacts(target: string, transport: HostFacts['transport'
     listeners: u,
     dockerNetns: u,
     dockerProxies: u,
+    rootlessKit: u,
     containerNetns: u,
     shellError,
     roundTrips: 1,
@@ -211,12 +214,14 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
     return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
   });
   const neighbours = fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout));
+  const rootlessKit = fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s)));
   const listeners = fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };
   return {
     target: shell.target,
     transport: shell.transport,
+    ...(shell.transport === 'local' && shell.prefix?.length ? { enter: [...shell.prefix] } : {}),
     hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
     ...kernelReleaseOf(sections.get('hostname')),
     interfaces,
@@ -231,13 +236,22 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
     nftRuleset: fact(sections, 'nft-ruleset', (s) => s.stdout),
     iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
     sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
-    namedNetns: fact(sections, 'netns', parseNamedNetns),
+    // the machine's named namespaces are not RootlessKit's namespace's; its own would live in its mount namespace
+    namedNetns:
+      rootlessKit.known && rootlessKit.value
+        ? unknown("named network namespaces of RootlessKit's mount namespace are not read; /var/run/netns is the machine's, not the rootless engine's host's")
+        : fact(sections, 'netns', parseNamedNetns),
     listeners,
-    dockerNetns: fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
+    // /var/run/docker/netns is the machine's rootful engine's; a rootless one keeps its namespaces under its own exec root, in RootlessKit's mount namespace
+    dockerNetns:
+      rootlessKit.known && rootlessKit.value
+        ? unknown(`rootless Docker keeps its own namespaces (overlay, ingress) under its exec root in RootlessKit's mount namespace, which netlens does not read; ${DOCKER_NETNS_DIR} is the machine's rootful engine's`)
+        : fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
+    rootlessKit,
     dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
     containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     ...(kept ? { kept } : {}),
-    roundTrips: 1,
+    roundTrips: shell.runsPerRun ?? 1,
     elapsedMs: performance.now() - started,
   };
 }

@@ -23,6 +23,10 @@ export interface HostShell {
   /** `local`, `ssh user@host:port`, or `container IMAGE on ENGINE: what it entered` */
   readonly target: string;
   readonly transport: 'local' | 'ssh' | 'container';
+  /** shell runs one `run` takes (default 1): the engine's-namespace shell first looks the namespace up */
+  readonly runsPerRun?: number;
+  /** a local shell started through a command (`nsenter …`): that command, to run others where the shell ran */
+  readonly prefix?: readonly string[];
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }
@@ -103,6 +107,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
   return {
     target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
+    ...(options.prefix?.length ? { prefix: [...options.prefix] } : {}),
     run(script, signal) {
       return new Promise<ShellResult>((resolve, reject) => {
         if (signal?.aborted) {

@@ -5,6 +5,7 @@
  */
 import type { Known } from '../known';
 import type { NetlensErrorCode } from '../errors';
+import type { RootlessKitProcess } from './commands/rootlessKit';
 
 export type InterfaceKind =
   | 'loopback'
@@ -167,6 +168,12 @@ export interface HostFacts {
   /** `local`, or `ssh user@host:port` */
   readonly target: string;
   readonly transport: 'local' | 'ssh' | 'container';
+  /**
+   * A local shell that ran in another network namespace of this machine: the argv prefix that runs
+   * a command there too (`nsenter --net=/proc/PID/ns/net`), e.g. a packet capture. Absent: this
+   * machine's own namespace, or not local.
+   */
+  readonly enter?: readonly string[];
   readonly hostname: Known<string>;
   /** `/proc/sys/kernel/osrelease`; absent in facts recorded before netlens read it */
   readonly kernelRelease?: Known<string>;
@@ -192,6 +199,11 @@ export interface HostFacts {
   readonly dockerProxies: Known<readonly DockerProxyProcess[]>;
   /** the host namespace's listening sockets (docker-proxy's among them); absent in older recordings */
   readonly listeners?: Known<readonly Listener[]>;
+  /**
+   * The RootlessKit whose namespace the shell ran in (rootless Docker), null when it ran in none;
+   * absent in facts recorded before netlens read it.
+   */
+  readonly rootlessKit?: Known<RootlessKitProcess | null>;
   /** keyed by full container id, for every running container the batch could find a process of */
   readonly containerNetns: Known<Readonly<Record<string, ContainerNetns>>>;
   /**

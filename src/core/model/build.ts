@@ -4,6 +4,7 @@
  * names the subject and the reason.
  */
 import type { DockerContainer, DockerNetwork, EngineFacts } from '../docker/types';
+import type { RootlessKitProcess } from '../host/commands/rootlessKit';
 import type { ContainerNetns, HostFacts, Listener, NetInterface } from '../host/types';
 import type { Ruleset } from '../netfilter/types';
 import { unknown, valueOr } from '../known';
@@ -25,6 +26,7 @@ import type {
   HostNode,
   NetworkNode,
   Publish,
+  PublishPortDriver,
   Topology,
 } from './types';
 
@@ -90,6 +92,7 @@ export function buildTopology(input: ModelInput): Topology {
       ['host.dockerProxies', host.dockerProxies],
       ['host.containerNetns', host.containerNetns],
       ...(host.dockerNetns ? [['host.dockerNetns', host.dockerNetns] as const] : []),
+      ...(host.rootlessKit ? [['host.rootlessKit', host.rootlessKit] as const] : []),
     ] as const) {
       if (!fact.known) gaps.push({ subject, reason: fact.reason, about: subjects.host() });
     }
@@ -331,6 +334,7 @@ function buildPublishes(
   gaps: Gap[],
 ): Publish[] {
   const proxies = host ? valueOr(host.dockerProxies, []) : [];
+  const kit = host?.rootlessKit?.known ? host.rootlessKit.value : null;
   const out: Publish[] = [];
   for (const c of engine.containers) {
     for (const p of c.ports) {
@@ -374,10 +378,30 @@ function buildPublishes(
         dnatRule: dnat ? ruleRef(dnat) : null,
         filterRule: filter ? ruleRef(filter) : null,
         proxy: proxy ? { pid: proxy.pid, args: proxy.args } : null,
+        ...(kit ? { portDriver: portDriverOf(kit, c, { hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }, gaps) } : {}),
       });
     }
   }
   return out;
+}
+
+/** RootlessKit's socket on the machine's side for one publish (the builtin port driver binds the publish's address and port). */
+function portDriverOf(kit: RootlessKitProcess, c: DockerContainer, p: { readonly hostIp: string; readonly hostPort: number; readonly protocol: string }, gaps: Gap[]): PublishPortDriver {
+  const any = p.hostIp === '' || p.hostIp === '0.0.0.0' || p.hostIp === '::';
+  if (!kit.listeners.known) {
+    gaps.push({ subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`, reason: kit.listeners.reason, about: subjects.publish({ containerId: c.id, hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }) });
+    return { process: 'rootlesskit', pid: kit.pid, driver: kit.portDriver, listener: null, listenerUnknown: kit.listeners.reason };
+  }
+  const listener =
+    kit.listeners.value.find((l) => l.protocol === p.protocol && l.port === p.hostPort && (l.address === p.hostIp || (any && (l.address === '0.0.0.0' || l.address === '::')))) ?? null;
+  if (!listener) {
+    gaps.push({
+      subject: `publish ${c.name} ${p.hostIp}:${p.hostPort}/${p.protocol}`,
+      reason: `rootlesskit (pid ${kit.pid}, port driver ${kit.portDriver ?? 'none given'}) holds no socket listening on ${p.hostIp || '*'}:${p.hostPort}/${p.protocol} on the machine's side`,
+      about: subjects.publish({ containerId: c.id, hostIp: p.hostIp, hostPort: p.hostPort, protocol: p.protocol }),
+    });
+  }
+  return { process: 'rootlesskit', pid: kit.pid, driver: kit.portDriver, listener };
 }
 
 function buildHostNode(
@@ -480,6 +504,7 @@ function buildHostNode(
   note('bridgePorts', host.bridgePorts);
   note('dockerProxies', host.dockerProxies);
   note('containerNetns', host.containerNetns);
+  note('rootlessKit', host.rootlessKit);
   note('iptables', host.iptablesSave);
   note('ip6tables', host.ip6tablesSave);
   note('nftables', host.nftRuleset);
@@ -487,6 +512,7 @@ function buildHostNode(
   if (!input.ipv6Rules) unknownFacts.firewallIpv6 = rulesetReason(input, 'host.ip6tables');
   return {
     target: host.target,
+    ...(host.enter ? { enter: host.enter } : {}),
     hostname: host.hostname.known ? host.hostname.value : null,
     interfaces,
     routes: valueOr(host.routes, []),
@@ -497,6 +523,7 @@ function buildHostNode(
     firewall,
     sysctls,
     ...(host.listeners ? { listeners: host.listeners } : {}),
+    ...(host.rootlessKit?.known && host.rootlessKit.value ? { rootlessKit: { pid: host.rootlessKit.value.pid, portDriver: host.rootlessKit.value.portDriver, args: host.rootlessKit.value.args } } : {}),
     ...(host.kept ? { kept: host.kept } : {}),
     unknown: unknownFacts,
   };

@@ -210,6 +210,23 @@ export interface Publish {
   readonly filterRule: RuleRef | null;
   /** the userland proxy process serving it, null when none runs (userland-proxy off) */
   readonly proxy: { readonly pid: number; readonly args: string } | null;
+  /**
+   * Rootless Docker: the host facts are RootlessKit's namespace, and the publish reaches it from
+   * the machine's own namespace through RootlessKit's port driver. `listener` is rootlesskit's
+   * socket for it on the machine's side, null when it holds none (a gap says so). Absent when the
+   * engine is not rootless (or the model was built before netlens read it).
+   */
+  readonly portDriver?: PublishPortDriver;
+}
+
+export interface PublishPortDriver {
+  readonly process: 'rootlesskit';
+  readonly pid: number;
+  /** `builtin`, `slirp4netns`, … from `--port-driver`; null when rootlesskit was given none */
+  readonly driver: string | null;
+  readonly listener: Listener | null;
+  /** why `listener` is not known (rootlesskit's sockets could not be read); absent when it is */
+  readonly listenerUnknown?: string;
 }
 
 export interface HostInterfaceNode {
@@ -244,6 +261,7 @@ export type HostFactName =
   | 'bridgePorts'
   | 'dockerProxies'
   | 'containerNetns'
+  | 'rootlessKit'
   /** no IPv4 / IPv6 ruleset at all */
   | 'firewallIpv4'
   | 'firewallIpv6'
@@ -254,6 +272,8 @@ export type HostFactName =
 
 export interface HostNode {
   readonly target: string;
+  /** the argv prefix that runs a command where the host facts were read (HostFacts.enter); absent: this machine's own namespace */
+  readonly enter?: readonly string[];
   readonly hostname: string | null;
   readonly interfaces: readonly HostInterfaceNode[];
   readonly routes: readonly Route[];
@@ -269,6 +289,12 @@ export interface HostNode {
   readonly listeners?: Known<readonly Listener[]>;
   /** what this model's host read kept from an earlier one (a refresh after engine events): HostFacts.kept */
   readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
+  /**
+   * Rootless Docker: the facts above are those of RootlessKit's namespace, not the machine's own;
+   * this is the rootlesskit process (its port driver takes publishes on the machine's side). Absent
+   * when the host facts are no RootlessKit's, or were not read (then `unknown.rootlessKit` says why).
+   */
+  readonly rootlessKit?: { readonly pid: number; readonly portDriver: string | null; readonly args: string };
   /**
    * The facts above that were not read, each with the reason: an empty `routes` or a null
    * `firewall.ipv4` named here is unknown, not empty. Absent in models built before netlens said so.

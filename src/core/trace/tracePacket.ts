@@ -24,6 +24,7 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
   const packet = firstPacket(source, dest.ip, dest.port, request.proto, family);
   const notes = [...(source.kind === 'ns' ? source.notes : []), ...dest.notes];
   for (const n of notes) walk.hop(simpleHop(source.kind === 'ns' ? source.ns.label : 'outside', null, 'note', n, packet));
+  if (source.kind === 'ns' && source.ns.kind === 'host') rootlessKitEntry(topology, walk, packet);
   let ending: Ending;
   if (source.kind === 'peer') {
     walk.hop(simpleHop('outside', source.ingress, 'link', `${source.ip} reaches the host on ${source.ingress} (host route ${source.route})`, packet, { route: source.route }));
@@ -58,6 +59,43 @@ export function tracePacket(topology: Topology, request: TraceRequest): TraceRes
     verdict = 'uncertain';
   }
   return { request, family, verdict, decidedBy, hops, assumptions, missing, ...(reply ? { reply } : {}) };
+}
+
+/**
+ * Rootless Docker: "host" is RootlessKit's namespace, where the engine's bridges and rules are. A
+ * connection from the machine to a publish first meets rootlesskit, whose port driver accepts it in
+ * the machine's own namespace and opens its own to the same address and port inside RootlessKit's
+ * namespace; the walk then goes on there. Anything else from "host" starts inside that namespace,
+ * and the trace says so.
+ */
+function rootlessKitEntry(topology: Topology, walk: Walk, packet: Packet): void {
+  const kit = topology.host?.rootlessKit;
+  if (!kit) return;
+  const where = `RootlessKit's network namespace (rootlesskit pid ${kit.pid})`;
+  const publish = topology.publishes.find((p) => p.portDriver && p.protocol === packet.proto && p.hostPort === packet.dport && (p.hostIp === packet.dst || p.hostIp === '' || p.hostIp === '0.0.0.0' || p.hostIp === '::'));
+  if (!publish?.portDriver) {
+    walk.hop(simpleHop('host', null, 'note', `"host" is ${where}, where the engine's bridges and rules are, not the machine's own namespace`, packet));
+    return;
+  }
+  const d = publish.portDriver;
+  const driver = `port driver ${d.driver ?? '(none given)'}`;
+  const at = `${packet.dst}:${packet.dport}`;
+  if (!d.listener) {
+    walk.missing(
+      `rootlesskit's socket for ${publish.containerName}'s publish ${at}`,
+      d.listenerUnknown ?? `rootlesskit pid ${d.pid} (${driver}) holds no socket listening there on the machine's side`,
+      `it takes the connection as its ${driver} would`,
+    );
+  }
+  walk.hop(
+    simpleHop(
+      'machine',
+      'lo',
+      'proxy',
+      `rootlesskit (pid ${d.pid}, ${driver}) ${d.listener ? 'listens on' : 'should listen on'} ${at} in the machine's own namespace for ${publish.containerName}'s publish; it accepts the connection and opens its own to ${at} inside ${where}`,
+      packet,
+    ),
+  );
 }
 
 /** ICMP echo request and reply: type 8 and 0, ICMPv6 128 and 129 */

@@ -18,7 +18,11 @@ import type { ResolvedSshTarget, SshTarget } from '../../core/ssh/target';
 /** Linux interface names: at most 15 bytes (IFNAMSIZ-1), and here only characters that need no quoting. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
-export type CaptureTarget = { readonly kind: 'local'; readonly root: boolean } | { readonly kind: 'ssh'; readonly ssh: SshTarget };
+/** `enter`: the model's host was read in another namespace of this machine (rootless Docker): tcpdump runs there too */
+export type CaptureTarget = { readonly kind: 'local'; readonly root: boolean; readonly enter?: readonly string[] } | { readonly kind: 'ssh'; readonly ssh: SshTarget };
+
+/** nsenter and its options, as the host shell was started: nothing a shell would read as more */
+const ENTER_WORD = /^[A-Za-z0-9_./=:-]+$/;
 
 export interface CaptureCommand {
   readonly shellPath: string;
@@ -42,7 +46,14 @@ const HOLD = 'echo; echo "[capture ended with status $status] press Enter to clo
 export function captureCommand(iface: string, target: CaptureTarget, env: Readonly<Record<string, string | undefined>> = process.env): CaptureCommand {
   checkInterfaceName(iface);
   if (target.kind === 'local') {
-    const argv = target.root ? ['tcpdump', '-ni', iface] : ['sudo', 'tcpdump', '-ni', iface];
+    const enter = target.enter ?? [];
+    if (enter.length && (enter[0] !== 'nsenter' || !enter.every((w) => ENTER_WORD.test(w)))) {
+      throw new NetlensError('BAD_INPUT', `"${enter.join(' ')}" is not an nsenter command netlens will run tcpdump with`, 'capture');
+    }
+    // entering one's own user namespace (rootless Docker as its user) gives tcpdump its capabilities there: no sudo
+    const own = enter.includes('--user');
+    const tcpdump = [...enter, 'tcpdump', '-ni', iface];
+    const argv = target.root || own ? tcpdump : ['sudo', ...tcpdump];
     return {
       shellPath: '/bin/sh',
       shellArgs: ['-c', `"$@"; status=$?; ${HOLD}`, 'netlens-capture', ...argv],

@@ -33,6 +33,7 @@ export function captureTarget(conn: { readonly spec: EngineSpec; readonly topolo
   if (shell === 'auto' && endpoint && endpoint.kind !== 'unix' && !(endpoint.kind === 'tcp' && (endpoint.host === '127.0.0.1' || endpoint.host === 'localhost'))) {
     return `the engine ${endpoint.url} is remote and no SSH host shell is set (netlens.hostShell / netlens.ssh.*)`;
   }
-  return { kind: 'local', root: process.getuid?.() === 0 };
+  const enter = conn.topology?.host?.enter;
+  return { kind: 'local', root: process.getuid?.() === 0, ...(enter?.length ? { enter } : {}) };
 }
 

@@ -9,7 +9,7 @@ import type { Listener } from '../../core/host/types';
 import type { ContainerNode, TopologyWithoutRules } from '../../core/model/types';
 import { subjects } from '../subject';
 import { gapSection } from './gaps';
-import { mountText, portBindingText, proxyText, publishText, routeText, ruleText, shortId, withPrefix } from './format';
+import { mountText, portBindingText, portDriverText, proxyText, publishText, routeText, ruleText, shortId, withPrefix } from './format';
 import { address, addressRow, code, list, row, section, text, unknownValue, type FactRow, type FactSection, type FactSheet } from './sheet';
 
 const DOCKER_DNS = '127.0.0.11';
@@ -96,6 +96,7 @@ function portSections(t: TopologyWithoutRules, c: ContainerNode): FactSection[] 
     section('Published ports', [
       ...publishes.flatMap((p) => [
         { label: publishText(p), value: p.dnatRule ? code(`DNAT ${ruleText(p.dnatRule)}`) : text('no DNAT rule found'), ref: subjects.publish(p) },
+        ...(p.portDriver ? [{ label: '  port driver', value: text(portDriverText(p.portDriver)) }] : []),
         ...(p.filterRule ? [{ label: '  forward', value: code(ruleText(p.filterRule)) }] : []),
         { label: '  docker-proxy', value: p.proxy ? code(proxyText(p.proxy)) : text('none running') },
       ]),

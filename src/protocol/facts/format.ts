@@ -1,7 +1,7 @@
 /** Short textual forms of model facts: the only place each is spelt, for every renderer. */
 import type { DockerMount, EngineInfo } from '../../core/docker/types';
 import type { Route } from '../../core/host/types';
-import type { NetworkNode, PortBinding, Publish, RuleRef } from '../../core/model/types';
+import type { NetworkNode, PortBinding, Publish, PublishPortDriver, RuleRef } from '../../core/model/types';
 
 /** Which engine serves the API, by name: Docker, or Podman behind its Docker-compatible API. */
 export function engineProductText(info: Pick<EngineInfo, 'product'>): string {
@@ -42,6 +42,21 @@ export function portBindingText(p: PortBinding): string {
 
 export function proxyText(proxy: { readonly pid: number; readonly args: string }): string {
   return `pid ${proxy.pid}: ${proxy.args}`;
+}
+
+/** Rootless Docker: whose namespace the host facts are. */
+export function rootlessKitText(k: { readonly pid: number; readonly portDriver: string | null }): string {
+  return `RootlessKit's namespace (rootlesskit pid ${k.pid}, port driver ${k.portDriver ?? '(none given)'}): the bridges, rules and listeners here are that namespace's, not the machine's own`;
+}
+
+/** Rootless Docker: how a publish enters RootlessKit's namespace from the machine's own. */
+export function portDriverText(d: PublishPortDriver): string {
+  const on = d.listener
+    ? `listens on ${hostPortText(d.listener.address, d.listener.port)}/${d.listener.protocol}`
+    : d.listenerUnknown
+      ? `its socket is unknown (${d.listenerUnknown})`
+      : "holds no socket for it on the machine's side";
+  return `rootlesskit pid ${d.pid}, port driver ${d.driver ?? '(none given)'}: ${on}, relays into RootlessKit's namespace`;
 }
 
 /** Badges a user should notice at a glance: isolation and reachability switches. */

@@ -6,7 +6,7 @@ import { firewallBackendText } from './firewallText';
 import { gapSection } from './gaps';
 import { listenerRows } from './containerSheet';
 import { listenerSummary } from './listenerSummary';
-import { engineVersionText, hostPortText, proxyText, publishText, routeText, ruleText, yesNo } from './format';
+import { engineVersionText, hostPortText, portDriverText, proxyText, rootlessKitText, publishText, routeText, ruleText, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactSection, type FactSheet, type FactValue } from './sheet';
 
 export function hostInterfaceSheet(t: TopologyWithoutRules, i: HostInterfaceNode): FactSheet {
@@ -60,10 +60,11 @@ export function publishSheet(t: TopologyWithoutRules, p: Publish): FactSheet {
     subject: subjects.publish(p),
     kind: 'Published port',
     title: publishText(p),
-    badges: [p.protocol, p.dnatRule ? 'DNAT' : 'no DNAT rule found', p.proxy ? 'docker-proxy' : 'no proxy'],
+    badges: [p.protocol, ...(p.portDriver ? ['rootlesskit'] : []), p.dnatRule ? 'DNAT' : 'no DNAT rule found', p.proxy ? 'docker-proxy' : 'no proxy'],
     sections: [
       section('Path of a connection', [
         ...row('Host address', address(`${hostPortText(p.hostIp, p.hostPort)}/${p.protocol}`)),
+        ...(p.portDriver ? row('Port driver', text(portDriverText(p.portDriver))) : []),
         ...row('Container', p.containerName, subjects.container(p.containerId)),
         ...row('Container address', p.containerIp ? address(`${p.containerIp}:${p.containerPort}`) : `port ${p.containerPort}`),
         { label: 'DNAT rule', value: p.dnatRule ? code(ruleText(p.dnatRule)) : text('not found') },
@@ -90,6 +91,8 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   }
   return section('Host', [
     ...row('Reached through', h.target),
+    ...(h.rootlessKit ? row('Rootless Docker', rootlessKitText(h.rootlessKit)) : []),
+    ...(h.unknown?.rootlessKit ? row('RootlessKit', unknownValue(h.unknown.rootlessKit)) : []),
     ...row('Hostname', h.hostname),
     ...row('IPv4 forwarding (ip_forward)', hostFlag(h, h.ipForward, 'sysctls')),
     ...row('bridge-nf-call-iptables', hostFlag(h, h.bridgeNfCallIptables, 'sysctls')),

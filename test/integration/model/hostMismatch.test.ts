@@ -2,7 +2,8 @@
  * A host shell is joined only when it reached the engine's own host. A real second Docker host in a
  * namespace of this suite's own (same kernel, same host name, same PID namespace — the hardest case
  * to tell apart) is asked for through its socket while the shell is this machine's: nothing of the
- * shell may be joined, and a gap says why. Read from inside its namespace, the same engine is joined.
+ * shell may be joined, and a gap says why. Read from inside its namespace, the same engine is joined —
+ * also when the `auto` shell finds that namespace itself, through the process serving the socket.
  */
 import { strict as assert } from 'node:assert';
 import { resolveEngineEndpoint } from '../../../src/core/docker/connection';
@@ -51,6 +52,20 @@ describe('host shell on another host than the engine (a second dockerd in a name
     const endpoint = resolveEngineEndpoint({ dockerHost: node2!.socket, env: {} });
     const engine = await collectEngineFacts(createDockerClient(endpoint), endpoint);
     assert.deepEqual(matchEngineHost(engine, await hostFactsIn(node2!.netns)), { same: true });
+  });
+
+  it('`auto` follows the engine into the namespace it serves its socket from, and joins what it reads there', async () => {
+    const session = createSession({ dockerHost: node2!.socket });
+    try {
+      const topo = await session.snapshot();
+      assert.match(topo.host!.target, /^local \(network namespace of dockerd pid \d+: nsenter --net=\/proc\/\d+\/ns\/net\)$/);
+      assert.equal(topo.gaps.find((g) => g.code === 'HOST_MISMATCH'), undefined, JSON.stringify(topo.gaps));
+      assert.equal(topo.host!.rootlessKit, undefined, 'no RootlessKit here');
+      const c1 = topo.containers.find((c) => c.name === 'nlm2-c1')!;
+      assert.ok(c1.interfaces.some((i) => i.name === 'eth0' && i.hostPeer), "c1's veth joined to its peer in the second host's namespace");
+    } finally {
+      await session.dispose();
+    }
   });
 
   it("this machine's own engine and shell are one host", async () => {

@@ -10,6 +10,8 @@ import { parseDockerContexts } from '../../../src/extension/engines/dockerContex
 import { engineSpecs } from '../../../src/extension/engines/engineSpecs';
 import { publishedUrl } from '../../../src/extension/engines/publishedUrl';
 import { fixturePath, labTopology } from './sidebarFixture';
+import { hostFixture } from '../../support/hostFixtures';
+import type { Topology } from '../../../src/core/model/types';
 
 const defaults = { hostShell: 'auto' as const, ssh: {} };
 
@@ -27,6 +29,19 @@ describe('Capture packets here', () => {
     assert.equal(cmd.display, 'tcpdump -ni vethc37d780');
     assert.deepEqual(cmd.shellArgs.slice(2), ['netlens-capture', 'tcpdump', '-ni', 'vethc37d780']);
     // what the real sh makes of it: test/integration/extension/captureArgv.test.ts
+  });
+
+  it("runs tcpdump in the namespace the host facts were read in (rootless Docker), sudo only where needed", () => {
+    const words = (c: { shellArgs: readonly string[] }) => c.shellArgs.slice(3);
+    const root = captureCommand('br-86f3ecdae359', { kind: 'local', root: true, enter: ['nsenter', '--net=/proc/4242/ns/net'] });
+    assert.deepEqual(words(root), ['nsenter', '--net=/proc/4242/ns/net', 'tcpdump', '-ni', 'br-86f3ecdae359']);
+    const user = captureCommand('br-86f3ecdae359', { kind: 'local', root: false, enter: ['nsenter', '--target=4242', '--user', '--net', '--preserve-credentials'] });
+    assert.deepEqual(words(user), ['nsenter', '--target=4242', '--user', '--net', '--preserve-credentials', 'tcpdump', '-ni', 'br-86f3ecdae359']);
+    const other = captureCommand('br0', { kind: 'local', root: false, enter: ['nsenter', '--net=/run/netns/lab'] });
+    assert.deepEqual(words(other), ['sudo', 'nsenter', '--net=/run/netns/lab', 'tcpdump', '-ni', 'br0']);
+    for (const bad of [['sh', '-c', 'id'], ['nsenter', '--net=$(id)'], ['nsenter', 'a b']]) {
+      assert.throws(() => captureCommand('br0', { kind: 'local', root: true, enter: bad }), (e: unknown) => e instanceof NetlensError && e.code === 'BAD_INPUT', bad.join(' '));
+    }
   });
 
   it('goes over ssh with host-key checking on, every choice on the command line, and shows exactly that argv', () => {
@@ -50,6 +65,16 @@ describe('where a capture runs', () => {
 
   it('on this machine for the local engine (with sudo unless root)', () => {
     assert.deepEqual(captureTarget({ spec: spec({}), topology: labTopology() }), { kind: 'local', root: process.getuid?.() === 0 });
+  });
+
+  it("in RootlessKit's namespace for a rootless engine, entered as the host shell entered it", () => {
+    const topo = JSON.parse(hostFixture('rootless/rootless.topology.json')) as Topology;
+    const lab = JSON.parse(hostFixture('rootless/lab.json')) as { socketPath: string; dockerdPid: number };
+    assert.deepEqual(captureTarget({ spec: spec({ host: `unix://${lab.socketPath}` }), topology: topo }), {
+      kind: 'local',
+      root: process.getuid?.() === 0,
+      enter: ['nsenter', `--net=/proc/${lab.dockerdPid}/ns/net`],
+    });
   });
 
   it('over ssh to the host of an ssh:// engine, with its user and port', () => {

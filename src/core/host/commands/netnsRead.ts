@@ -99,8 +99,10 @@ function readns(p,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, cle
     d = "/proc/" p "/root/sys/class/net/" names[j] "/"
     for (k in val) delete val[k]
     for (k = 1; k in attrs; k++) {
-      # carrier only adds LOWER_UP, which operstate up already implies (procNet.ts ipLinkFlags)
-      if (attrs[k] == "carrier" && val["operstate"] == "up") continue
+      # carrier only adds LOWER_UP, which operstate up already implies (procNet.ts ipLinkFlags); on a
+      # device that is not up (IFF_UP, bit 0 of flags) the kernel answers EINVAL, which mawk takes
+      # for a fatal read error that would end the whole read
+      if (attrs[k] == "carrier" && (val["operstate"] == "up" || hexval(substr(val["flags"], 3)) % 2 == 0)) continue
       v = ""
       if ((getline v < (d attrs[k])) > 0) print p, "sys", names[j], attrs[k], v
       close(d attrs[k])
