@@ -82,7 +82,7 @@ export function composeBatch(commands: readonly BatchCommand[], delimiter: strin
     if (c.lane !== undefined && !(Number.isInteger(c.lane) && c.lane >= 0 && c.lane < 8)) throw new NetlensError('BAD_INPUT', `bad lane ${String(c.lane)} for ${c.name}`);
   }
   const lanes = [...new Set(commands.map((c) => c.lane ?? 0))].sort((a, b) => a - b).map((l) => commands.filter((c) => (c.lane ?? 0) === l));
-  if (lanes.length === 1) {
+  if (lanes.length <= 1) {
     lines.push(...commands.flatMap(sectionLines));
     return lines.join('\n') + '\n';
   }

@@ -153,6 +153,11 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c));
 }
 
+/** The shell may run in a RootlessKit's namespace (HostShell.rootlessKit): its processes are worth reading. */
+function readsRootlessKit(shell: HostShell): boolean {
+  return shell.rootlessKit === 'yes' || shell.rootlessKit === 'unknown';
+}
+
 /** A section `reuse` keeps: one of KEPT_ON_CONTAINER_EVENTS that the earlier read got whole. */
 function keptSection(reuse: HostReuse, name: string): boolean {
   const s = reuse.previous.get(name);
@@ -170,7 +175,9 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
   let sections: ReadonlyMap<string, BatchSection>;
   let kept: HostFacts['kept'];
   try {
-    const read = (await runBatch(shell, hostCommands({ containerListeners: listenersToo, ...(options.reuse ? { reuse: options.reuse } : {}) }), options.signal)).sections;
+    const commands = hostCommands({ containerListeners: listenersToo, ...(options.reuse ? { reuse: options.reuse } : {}) });
+    // RootlessKit's processes cost a scan of the process table: read only where the shell may be in its namespace
+    const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c !== rootlessKitCommand), options.signal)).sections;
     if (options.reuse) {
       const merged = withKept(read, options.reuse, listenersToo);
       sections = merged.sections;
@@ -214,7 +221,7 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
     return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
   });
   const neighbours = fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout));
-  const rootlessKit = fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s)));
+  const rootlessKit = readsRootlessKit(shell) ? fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s))) : known(null);
   const listeners = fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };

@@ -233,6 +233,10 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
     get located() {
       return located;
     },
+    get rootlessKit() {
+      if (!located || (located.kind === 'same' && !located.found)) return 'unknown';
+      return located.kind === 'other' && located.rootlessKitPid !== null ? 'yes' : 'no';
+    },
     async run(script: string, signal?: AbortSignal): Promise<ShellResult> {
       runs = 1;
       const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();

@@ -27,6 +27,12 @@ export interface HostShell {
   readonly runsPerRun?: number;
   /** a local shell started through a command (`nsenter …`): that command, to run others where the shell ran */
   readonly prefix?: readonly string[];
+  /**
+   * Whether its runs happen in a RootlessKit's namespace: `unknown` before the shell has looked
+   * (the batch then reads RootlessKit's processes to tell); absent means it cannot be (this
+   * machine's own namespace, SSH, the helper container), and nothing about RootlessKit is read.
+   */
+  readonly rootlessKit?: 'yes' | 'no' | 'unknown';
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }
