@@ -3,25 +3,9 @@
  * with a per-load nonce) and no data. The sheet arrives by message (src/protocol/inspectProtocol.ts)
  * and is put into the DOM as text; the page is built once per panel, never per model change.
  */
-import { htmlText } from '../text/htmlText';
+import { appPage, type AppPageOptions } from '../text/appPage';
 
-export interface InspectHtmlOptions {
-  readonly nonce: string;
-  /** the webview URI of dist/inspect.js */
-  readonly scriptUri: string;
-}
-
-export function inspectContentSecurityPolicy(nonce: string): string {
-  return `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'none'; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'`;
-}
-
-export function inspectHtml(o: InspectHtmlOptions): string {
-  const n = htmlText(o.nonce);
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${htmlText(inspectContentSecurityPolicy(o.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style nonce="${n}">
+const CSS = `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 16px 24px; }
 h1 { font-size: 1.4em; margin: 16px 0 2px; word-break: break-all; }
 .kind { color: var(--vscode-descriptionForeground); text-transform: uppercase; font-size: 0.8em; letter-spacing: 0.05em; margin-top: 16px; }
@@ -36,9 +20,8 @@ code { font-family: var(--vscode-editor-font-family); }
 button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 3px 10px; margin-right: 6px; cursor: pointer; }
 a { color: var(--vscode-textLink-foreground); }
 [hidden] { display: none !important; }
-</style></head>
-<body>
-<div id="sheet"></div>
-<script nonce="${n}" src="${htmlText(o.scriptUri)}"></script>
-</body></html>`;
+`;
+
+export function inspectHtml(o: AppPageOptions): string {
+  return appPage({ ...o, css: CSS, rootId: 'sheet' });
 }

@@ -3,22 +3,9 @@
  * a per-load nonce) and no data. The trace arrives by message (src/protocol/traceProtocol.ts) and
  * is put into the DOM as text; the page is built once per panel.
  */
-import { htmlText } from '../text/htmlText';
-import { inspectContentSecurityPolicy } from '../inspect/inspectHtml';
+import { appPage, type AppPageOptions } from '../text/appPage';
 
-export interface TraceHtmlOptions {
-  readonly nonce: string;
-  /** the webview URI of dist/trace.js */
-  readonly scriptUri: string;
-}
-
-export function traceHtml(o: TraceHtmlOptions): string {
-  const n = htmlText(o.nonce);
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${htmlText(inspectContentSecurityPolicy(o.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style nonce="${n}">
+const CSS = `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 16px 24px; }
 h1 { font-size: 1.3em; margin: 14px 0 2px; word-break: break-all; }
 h2 { font-size: 1.05em; margin: 18px 0 6px; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 2px; }
@@ -56,9 +43,8 @@ li.missing::marker, li.assumption::marker { color: var(--vscode-charts-yellow); 
 .history button { margin-left: 6px; }
 .empty { color: var(--vscode-descriptionForeground); font-style: italic; }
 [hidden] { display: none !important; }
-</style></head>
-<body>
-<div id="trace"></div>
-<script nonce="${n}" src="${htmlText(o.scriptUri)}"></script>
-</body></html>`;
+`;
+
+export function traceHtml(o: AppPageOptions): string {
+  return appPage({ ...o, css: CSS, rootId: 'trace' });
 }
