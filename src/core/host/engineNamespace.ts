@@ -145,7 +145,11 @@ export function locateEngine(search: EngineProcessSearch, socketPath: string): E
   if (search.engines.length === 0) return notFound(`the process serving ${socketPath} was not found (no dockerd process lists a socket listening there)`);
   // /proc/PID/net/unix is the namespace's: every dockerd in it lists the path, the one serving it holds it
   const holding = search.engines.filter((e) => e.holdsSocket === true);
-  const candidates = holding.length ? holding : search.engines.filter((e) => e.holdsSocket === null);
+  const unread = search.engines.filter((e) => e.holdsSocket === null);
+  // None seen holding it (a daemon between its socket and its fd table, as while it starts): the
+  // path is listed in their namespace's /proc/net/unix all the same, so that namespace serves it —
+  // when they all share one; which of them holds it does not change where the batch must run.
+  const candidates = holding.length ? holding : unread.length ? unread : new Set(search.engines.map((e) => e.netns)).size === 1 ? [...search.engines] : [];
   if (candidates.length === 0) return notFound(`the process serving ${socketPath} was not found (dockerd pid ${search.engines.map((e) => e.pid).join(', ')} lists it but holds no such socket)`);
   const netns = new Set(candidates.map((e) => e.netns));
   if (netns.size > 1) return notFound(`dockerd processes in different namespaces list ${socketPath} (pid ${candidates.map((e) => e.pid).join(', ')})`);

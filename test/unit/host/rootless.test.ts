@@ -63,10 +63,20 @@ describe('host: the engine behind a unix socket (the /proc lookup)', () => {
     assert.deepEqual(where, { kind: 'same', found: true, why: `dockerd pid ${lab.dockerdPid} serves ${lab.socketPath} from this namespace` });
   });
 
-  it('without a process holding the socket it says why and stays', () => {
+  it('with no process seen holding the socket, the one namespace that lists it is still the one to enter', () => {
     const s = search('engine-process-root.txt');
+    // a daemon between creating its socket and its fd table showing it (as while it starts)
     const where = locateEngine({ ...s, engines: s.engines.map((e) => ({ ...e, holdsSocket: false })) }, lab.socketPath);
-    assert.deepEqual(where, { kind: 'same', found: false, why: `the process serving ${lab.socketPath} was not found (dockerd pid ${lab.dockerdPid} lists it but holds no such socket)` });
+    assert.equal(where.kind, 'other');
+    assert.equal((where as { pid: number }).pid, lab.dockerdPid);
+  });
+
+  it('without a process holding the socket and listed in two namespaces it says why and stays', () => {
+    const s = search('engine-process-root.txt');
+    const one = s.engines[0]!;
+    const two = [{ ...one, holdsSocket: false }, { ...one, pid: one.pid + 1, holdsSocket: false, netns: 'net:[4026539999]' }];
+    const where = locateEngine({ ...s, engines: two }, lab.socketPath);
+    assert.deepEqual(where, { kind: 'same', found: false, why: `the process serving ${lab.socketPath} was not found (dockerd pid ${one.pid}, ${one.pid + 1} lists it but holds no such socket)` });
     assert.match((locateEngine({ selfNetns: s.selfNetns, uid: 0, engines: [] }, lab.socketPath) as { why: string }).why, /no dockerd process lists a socket listening there/);
   });
 
