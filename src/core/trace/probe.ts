@@ -75,13 +75,7 @@ export function probePlan(topology: Topology, result: TraceResult, seconds = 2):
   if (!(family === 'ipv4' ? ipaddr.IPv4.isValidFourPartDecimal(dst) : ipaddr.IPv6.isValid(dst) && dst.includes(':'))) return `destination ${JSON.stringify(dst)} is not an ${family} address`;
   if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return `protocol ${String(proto)} cannot be probed`;
   if (proto !== 'icmp' && !(dport !== null && Number.isInteger(dport) && dport > 0 && dport < 65536)) return 'the trace has no destination port';
-  const inner =
-    proto === 'tcp'
-      ? `timeout ${seconds} bash -c 'exec 3<>/dev/tcp/${dst}/${dport}'`
-      : proto === 'udp'
-        ? `timeout ${seconds} bash -c 'exec 3>/dev/udp/${dst}/${dport}; printf netlens-probe >&3; sleep 0.3; printf netlens-probe >&3'`
-        : `timeout ${seconds + 1} ping -c 1 -W ${seconds} ${family === 'ipv6' ? '-6 ' : ''}${dst}`;
-  const command = place.kind === 'host' ? inner : place.kind === 'netns' ? `ip netns exec ${place.name} ${inner}` : `nsenter -t ${place.pid} -n ${inner}`;
+  const command = attemptLine({ place, proto, family, dst, dport, seconds }, 'ping');
   const watched: WatchedRule[] = [];
   for (const h of result.hops) {
     if (h.kind !== 'netfilter' || !h.rule) continue;
@@ -92,19 +86,28 @@ export function probePlan(topology: Topology, result: TraceResult, seconds = 2):
   return { place, namespace: first.namespace, proto, family, dst, dport: proto === 'icmp' ? null : dport, seconds, command, watched };
 }
 
+/**
+ * The attempt as it runs, and as the confirmation shows it: one text, so what the user agrees to is
+ * what runs. Every value was validated by probePlan (an address, a port, a PID, a netns name) and is
+ * quoted anyway; bash gets the address and port as arguments, not inside its program. `ping` is
+ * `$NL_PING` in the script: ping, or busybox's where iputils is not installed.
+ */
+function attemptLine(p: Pick<ProbePlan, 'place' | 'proto' | 'family' | 'dst' | 'dport' | 'seconds'>, ping: string): string {
+  const enter = p.place.kind === 'host' ? '' : p.place.kind === 'netns' ? `ip netns exec '${p.place.name}' ` : `nsenter -t '${p.place.pid}' -n `;
+  const attempt =
+    p.proto === 'tcp'
+      ? `timeout ${p.seconds} bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe '${p.dst}' '${p.dport}'`
+      : p.proto === 'udp'
+        ? // a second datagram on the same (connected) socket fails when an ICMP port unreachable came back for the first
+          `timeout ${p.seconds} bash -c 'exec 3>"/dev/udp/$1/$2"; printf netlens-probe >&3; sleep 0.3; printf netlens-probe >&3' probe '${p.dst}' '${p.dport}'`
+        : `timeout ${p.seconds + 1} ${ping} -c 1 -W ${p.seconds} ${p.family === 'ipv6' ? '-6 ' : ''}'${p.dst}'`;
+  return `${enter}${attempt}`;
+}
+
 /** The batch section: counters, the attempt (its output and status), counters again. */
 export function probeCommand(plan: ProbePlan): BatchCommand {
   const save = plan.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
   const tool = plan.proto === 'icmp' ? 'ping' : 'bash';
-  // the plan's values were validated; the names are quoted anyway
-  const enter = plan.place.kind === 'host' ? '' : plan.place.kind === 'netns' ? `ip netns exec '${plan.place.name}' ` : `nsenter -t '${plan.place.pid}' -n `;
-  const attempt =
-    plan.proto === 'tcp'
-      ? `timeout ${plan.seconds} bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe '${plan.dst}' '${plan.dport}'`
-      : plan.proto === 'udp'
-        ? // a second datagram on the same (connected) socket fails when an ICMP port unreachable came back for the first
-          `timeout ${plan.seconds} bash -c 'exec 3>"/dev/udp/$1/$2"; printf netlens-probe >&3; sleep 0.3; printf netlens-probe >&3' probe '${plan.dst}' '${plan.dport}'`
-        : `timeout ${plan.seconds + 1} $NL_PING -c 1 -W ${plan.seconds} ${plan.family === 'ipv6' ? '-6 ' : ''}'${plan.dst}'`;
   return {
     name: 'probe',
     requires: ['timeout', ...(tool === 'bash' ? ['bash'] : []), ...(plan.place.kind === 'container' ? ['nsenter'] : plan.place.kind === 'netns' ? ['ip'] : [])],
@@ -118,7 +121,7 @@ export function probeCommand(plan: ProbePlan): BatchCommand {
       'nl_part attempt',
       // start and end in ns where date can say (GNU date; busybox prints something else, then no time)
       `s=$(date +%s%N 2>/dev/null)`,
-      `r=$(${enter}${attempt} 2>&1 </dev/null); rc=$?`,
+      `r=$(${attemptLine(plan, '$NL_PING')} 2>&1 </dev/null); rc=$?`,
       `e=$(date +%s%N 2>/dev/null)`,
       `printf '%s\\nrc=%s start=%s end=%s\\n' "$r" "$rc" "$s" "$e"`,
       'nl_part after',
