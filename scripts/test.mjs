@@ -36,6 +36,8 @@ const ENGINE28_SPECS = [
   'out/test/integration/host/collectLocal.test.js',
   // the helper container reads the engine's own host through the engine: its model must equal the local shell's on 28 too
   'out/test/integration/host/containerShell.test.js',
+  // rootless Docker follows the build the machine's engine runs (rootlessLab.ts): Engine 28's own dockerd-rootless.sh and dockerd
+  'out/test/integration/rootless/rootless.test.js',
   'out/test/integration/cli/cli.test.js',
   // Podman's netavark writes into the same iptables tables as Docker: its traces beside Engine 28's
   // chains (DOCKER-FORWARD, raw PREROUTING drops) as well as 20.10's

@@ -8,11 +8,36 @@
  * engine (`docker save | docker load`): no registry is reachable.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { IMAGE, run, tryRun } from './lab';
 
 export const ROOTLESS_USER = 'nlrootless';
-const CONTRIB = '/usr/share/docker.io/contrib';
+
+/**
+ * The engine build the rootless daemon runs: the one the machine's own engine runs (Engine 20.10
+ * from /usr, or Engine 28 from scripts/lab/engine28.sh's prefix while the suites run on 28), so the
+ * suite checks rootless Docker on both. Each build ships dockerd-rootless.sh under the same prefix.
+ * NETLENS_ROOTLESS_PREFIX names a prefix directly (`/usr` → /usr/sbin/dockerd).
+ */
+export function rootlessBuild(): { readonly prefix: string; readonly contrib: string; readonly path: string } {
+  let prefix = process.env.NETLENS_ROOTLESS_PREFIX;
+  if (!prefix) {
+    const pid = existsSync('/var/run/docker.pid') ? readFileSync('/var/run/docker.pid', 'utf8').trim() : '';
+    let exe = '';
+    try {
+      exe = /^\d+$/.test(pid) ? readlinkSync(`/proc/${pid}/exe`) : '';
+    } catch {
+      exe = '';
+    }
+    const m = /^(.*)\/(?:s?bin)\/dockerd$/.exec(exe);
+    if (!m) throw new Error(`cannot tell which engine build the machine runs (/var/run/docker.pid: ${pid || 'missing'}, its exe: ${exe || 'unreadable'}); set NETLENS_ROOTLESS_PREFIX`);
+    prefix = m[1]!;
+  }
+  const contrib = `${prefix}/share/docker.io/contrib`;
+  // the build's own dockerd, containerd and docker-init first; runc (and rootlesskit, slirp4netns) are Debian 12's
+  const path = [...new Set([`${prefix}/sbin`, `${prefix}/bin`, contrib, '/usr/sbin', '/usr/bin', '/sbin', '/bin'])].join(':');
+  return { prefix, contrib, path };
+}
 
 export interface RootlessEngine {
   readonly uid: number;
@@ -83,7 +108,8 @@ export async function startRootlessEngine(): Promise<RootlessEngine> {
   for (const tool of ['rootlesskit', 'slirp4netns', 'newuidmap', 'newgidmap']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install rootlesskit slirp4netns uidmap`);
   }
-  if (!existsSync(`${CONTRIB}/dockerd-rootless.sh`)) throw new Error(`${CONTRIB}/dockerd-rootless.sh is missing (Debian's docker.io ships it)`);
+  const build = rootlessBuild();
+  if (!existsSync(`${build.contrib}/dockerd-rootless.sh`)) throw new Error(`${build.contrib}/dockerd-rootless.sh is missing (Debian's docker.io ships it)`);
   // slirp4netns opens /dev/net/tun as the user; udev makes it 0666 on a stock Debian, a machine without udev leaves it 0600
   if ((statSync('/dev/net/tun').mode & 0o006) !== 0o006) chmodSync('/dev/net/tun', 0o666);
   const uid = ensureUser();
@@ -91,8 +117,8 @@ export async function startRootlessEngine(): Promise<RootlessEngine> {
   const p = paths(uid);
   mkdirSync(p.runtimeDir, { mode: 0o700 });
   chownSync(p.runtimeDir, uid, uid);
-  const log = `exec >${p.log} 2>&1; exec ${CONTRIB}/dockerd-rootless.sh`;
-  const child = spawn('setsid', ['runuser', '-u', ROOTLESS_USER, '--', 'env', '-i', `HOME=${p.home}`, `XDG_RUNTIME_DIR=${p.runtimeDir}`, `PATH=${CONTRIB}:/usr/sbin:/usr/bin:/sbin:/bin`, 'sh', '-c', log], {
+  const log = `exec >${p.log} 2>&1; exec ${build.contrib}/dockerd-rootless.sh`;
+  const child = spawn('setsid', ['runuser', '-u', ROOTLESS_USER, '--', 'env', '-i', `HOME=${p.home}`, `XDG_RUNTIME_DIR=${p.runtimeDir}`, `PATH=${build.path}`, 'sh', '-c', log], {
     detached: true,
     stdio: 'ignore',
   });

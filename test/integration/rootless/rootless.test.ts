@@ -15,7 +15,7 @@ import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatTrace, tracePacket } from '../../../src/core/trace';
 import { IMAGE, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
-import { startRootlessEngine, type RootlessEngine } from '../../support/rootlessLab';
+import { rootlessBuild, startRootlessEngine, type RootlessEngine } from '../../support/rootlessLab';
 import type { Verdict } from '../../support/kernelProbe';
 
 describe('rootless Docker: the engine in RootlessKit\'s namespace', function () {
@@ -50,6 +50,13 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     await session?.dispose();
     engine?.stop();
     removeLab('nlrl-');
+  });
+
+  it('runs the engine build the machine runs (the suite runs on Engine 20.10 and on Engine 28)', () => {
+    const built = /^Docker version (\S+),/.exec(run(`${rootlessBuild().prefix}/sbin/dockerd`, ['--version']))?.[1];
+    assert.ok(built, 'dockerd --version names its version');
+    assert.equal(engine!.docker('version', '--format', '{{.Server.Version}}'), built);
+    assert.equal(topo.engine.version, built, 'the model says which engine it read');
   });
 
   it('finds the engine in RootlessKit\'s namespace and joins the host facts read there', () => {
