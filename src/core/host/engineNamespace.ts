@@ -189,7 +189,9 @@ const MOVED_LINE = 'netlens: the engine namespace moved';
  */
 function checkedPrefix(where: Extract<EngineNamespace, { kind: 'other' }>): string[] {
   if (!/^net:\[\d+\]$/.test(where.netns)) throw new NetlensError('BAD_INPUT', `unusable namespace ${JSON.stringify(where.netns)}`, 'engine namespace');
-  const check = `[ "$(readlink /proc/${where.pid}/ns/net 2>/dev/null)" = '${where.netns}' ] || { echo '${MOVED_LINE}' >&2; exit ${MOVED_STATUS}; }; exec "$@"`;
+  // a rootless engine's containers share dockerd's user namespace: the container-netns section reads only those (containerNamespaces.ts)
+  const userns = where.rootlessKitPid !== null ? `export NL_ENGINE_USERNS_PID=${where.pid}; ` : '';
+  const check = `[ "$(readlink /proc/${where.pid}/ns/net 2>/dev/null)" = '${where.netns}' ] || { echo '${MOVED_LINE}' >&2; exit ${MOVED_STATUS}; }; ${userns}exec "$@"`;
   return ['sh', '-c', check, 'netlens-enter', ...where.prefix];
 }
 

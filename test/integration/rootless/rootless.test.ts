@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession, type Session } from '../../../src/core/session';
+import { collectHostFacts } from '../../../src/core/host/collect';
+import { createEngineNamespaceShell } from '../../../src/core/host/engineNamespace';
 import type { Topology } from '../../../src/core/model/types';
 import { formatTrace, tracePacket } from '../../../src/core/trace';
 import { IMAGE, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
@@ -36,6 +38,8 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
     run('ip', ['link', 'add', 'nlrl-dn0', 'type', 'veth', 'peer', 'name', 'nlrl-dn1']);
     run('ip', ['netns', 'add', 'nlrl-ns']);
     docker('run', '-d', '--name', 'nlrl-hostnet', '--network', 'host', IMAGE, 'sleep', '100000');
+    // and a rootful container on the machine's docker0: not the rootless engine's, so not read for it
+    docker('run', '-d', '--name', 'nlrl-rootful', IMAGE, 'sleep', '100000');
     engine = await startRootlessEngine();
     port = await freePort();
     const netId = engine.docker('network', 'create', 'nlrl-net');
@@ -92,6 +96,21 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
       const peer = topo.host!.interfaces.find((i) => i.name === eth0.hostPeer);
       assert.ok(peer && peer.kind === 'veth' && peer.master === bridge, `${name}'s host-side veth ${eth0.hostPeer} in the namespace`);
       assert.ok(!mine.includes(eth0.hostPeer!), `${eth0.hostPeer} is not in the machine's own namespace`);
+    }
+  });
+
+  it("reads only its own containers' namespaces, not those of the machine's rootful containers", async () => {
+    const shell = createEngineNamespaceShell(engine!.socketPath);
+    try {
+      const facts = await collectHostFacts(shell);
+      assert.ok(facts.containerNetns.known, JSON.stringify(facts.containerNetns));
+      const read = Object.keys(facts.containerNetns.value).sort();
+      const own = ['nlrl-web', 'nlrl-client'].map((n) => engine!.docker('inspect', '-f', '{{.Id}}', n)).sort();
+      assert.deepEqual(read, own, "the rootless engine's two containers, none of the machine's");
+      const rootful = docker('inspect', '-f', '{{.Id}}', 'nlrl-rootful');
+      assert.ok(!read.includes(rootful), 'the rootful container on docker0 is not walked');
+    } finally {
+      await shell.dispose();
     }
   });
 

@@ -63,6 +63,17 @@ NL_CTRS=$(printf '%s\\n' "$NL_PS" | awk '
       if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
     } }
   END { for (k = 1; k <= NR; k++) if ((pp[k] in shim) && !(shim[pp[k]] in seen) && p[k] ~ /^[0-9]+$/) { seen[shim[pp[k]]] = 1; print p[k], shim[pp[k]] } }')
+# A rootless engine's shell (engineNamespace.ts exports NL_ENGINE_USERNS_PID, dockerd's pid): its
+# containers live in dockerd's user namespace, the machine's rootful ones do not, and reading those
+# would cost an nsenter each (their veths' peers are not in this namespace). One ls keeps the others
+# (all of them when dockerd's own user namespace cannot be read).
+case "\${NL_ENGINE_USERNS_PID:-}" in
+  ''|*[!0-9]*) ;;
+  *) NL_CTRS=$( { ls -l "/proc/$NL_ENGINE_USERNS_PID/ns/user" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/user" }') 2>/dev/null; echo @ctr; printf '%s\\n' "$NL_CTRS"; } | awk -v e="$NL_ENGINE_USERNS_PID" '
+      $0 == "@ctr" { c = 1; next }
+      !c { if ($NF ~ /^user:\\[[0-9]+\\]$/ && $(NF - 2) ~ /^\\/proc\\/[0-9]+\\/ns\\/user$/) { q = $(NF - 2); sub(/^\\/proc\\//, "", q); sub(/\\/.*/, "", q); u[q] = $NF } next }
+      !(e in u) || (($1 in u) && u[$1] == u[e])') ;;
+esac
 [ -n "$NL_CTRS" ] || exit 0
 # Every container namespace from the host side in one awk (netnsRead.ts): which namespace each
 # process is in (ls -l), the netnsid the host gave each one (lsns), the host's veths with their
