@@ -11,6 +11,7 @@
  * Exit codes: 0 on success (whatever a trace's verdict), 1 on errors, 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
+import { version as NETLENS_VERSION } from '../../package.json';
 import { createSession, type SessionOptions } from '../core/session';
 import { parseSshTarget } from './sshTarget';
 import { NetlensError, errorMessage } from '../core/errors';
@@ -34,7 +35,7 @@ const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
                                    counters of the rules on its way: does the kernel agree?)
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
-options: --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none|container
+options: --version --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none|container
          --identity FILE --known-hosts FILE --helper-image IMAGE (for --host-shell container: a short-lived
                                    privileged container on the engine reads the engine's own host)
          --request-timeout SECONDS (each Engine API request, default 10) --batch-timeout SECONDS (the host batch, default 30)`;
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
         ipv4: { type: 'boolean', short: '4', default: false },
         ipv6: { type: 'boolean', short: '6', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'V', default: false },
       },
     });
   } catch (e) {
@@ -76,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [command, arg] = positionals;
+  if (values.version) {
+    process.stdout.write(`netlens ${NETLENS_VERSION}\n`);
+    return 0;
+  }
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;

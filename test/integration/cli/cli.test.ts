@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IMAGE, docker, freePort, removeLab, requireRealEngine } from '../../support/lab';
@@ -89,6 +89,15 @@ describe('CLI (dist/cli.js)', function () {
       assert.ok(r.stderr.includes(sock), r.stderr);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which version it is, as the package does', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `netlens ${pkg.version}\n`);
     }
   });
 
