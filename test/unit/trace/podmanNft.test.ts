@@ -13,9 +13,13 @@ import type { HostFacts } from '../../../src/core/host/types';
 import { buildTopology } from '../../../src/core/model/build';
 import type { Gap, Topology } from '../../../src/core/model/types';
 import { parseNftJson } from '../../../src/core/netfilter/nftables';
+import { parseIptablesSave } from '../../../src/core/netfilter/iptablesSave';
+import { netavarkDriver } from '../../../src/core/model/firewallBackend';
 import { hostRulesets } from '../../../src/core/session';
+import { renderTopology } from '../../../src/cli/renderTopology';
+import { firewallBackendText } from '../../../src/protocol/facts/firewallText';
 import { formatTrace, tracePacket } from '../../../src/core/trace';
-import { FIXTURES } from '../../support/netfilterFixtures';
+import { FIXTURES, fixtureText } from '../../support/netfilterFixtures';
 
 const DIR = join(FIXTURES, 'podman-nft');
 interface Recorded {
@@ -72,6 +76,23 @@ describe(`Podman ${rec.podman} with ${rec.netavark} (nftables driver), recorded`
     // `meta l4proto { tcp, udp } th dport 53`: one rule per protocol, each with its own port match
     const dns = chains['INPUT']!.rules.filter((r) => r.index === 1);
     assert.deepEqual(dns.map((r) => [r.protocol?.value, r.matches[0]?.module, r.matches[0]?.options['dport']?.value]), [['tcp', 'tcp', '53'], ['udp', 'udp', '53']]);
+  });
+
+  it("names netavark's driver from its own rules, since Podman does not report one", () => {
+    assert.equal(rec.engine.info.firewallBackend, null, 'Podman 4.3 reports no FirewallBackend');
+    assert.equal(topo.host!.firewall.backend, 'nftables');
+    assert.equal(topo.host!.firewall.backendSource, 'netavark-rules');
+    const text = "nftables (netavark's driver, seen in the rules it wrote: table inet netavark; Podman does not say)";
+    assert.equal(firewallBackendText(topo), text);
+    assert.ok(renderTopology(topo).includes(`firewall ${text}`));
+  });
+
+  it("and the iptables driver from Podman 4.3's own netavark 1.4 recording (test/fixtures/podman)", () => {
+    const rules = parseIptablesSave(readFileSync(join(FIXTURES, 'podman', 'iptables-save.txt'), 'utf8'), 'ipv4', 'podman iptables-save');
+    const seen = netavarkDriver(rules);
+    assert.equal(seen?.driver, 'iptables');
+    assert.match(seen!.seen, /^chain NETAVARK[-_]\S+ in iptables' (nat|filter) table$/);
+    assert.equal(netavarkDriver(parseIptablesSave(fixtureText('engine-20.10', 'iptables-save.txt'), 'ipv4', 'engine-20.10')), null, 'a Docker host shows no netavark');
   });
 
   it("joins every publish to netavark's DNAT rule in its network's nv_…_dnat chain", () => {
