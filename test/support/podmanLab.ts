@@ -6,11 +6,12 @@
  * the lab's containers and networks, and the generic ones it leaves behind are removed by `stop()`
  * when no other Podman network still uses them. `start()` first removes what a crashed run left.
  *
- * `{ netavark: 'sid-nftables' }` gives the same Podman 4.3 the netavark Podman 5 runs (Debian
- * unstable's, fetched into .cache/ by scripts/lab/netavark-sid.sh and run through its own glibc) as
- * its helper binary, with the nftables firewall driver: netavark then writes `table inet netavark`
- * instead of iptables chains. The whole chain stays real — Podman's API service, its network JSON,
- * netavark's own rules in the kernel; only netavark's version is Podman 5's.
+ * `{ netavark: 'sid' }` gives the same Podman 4.3 the netavark Podman 5 runs (Debian unstable's
+ * 1.17), `{ netavark: 'experimental' }` Podman 6's (2.0): fetched into .cache/ by
+ * scripts/lab/netavark-unstable.sh and run through their own glibc, as its helper binary, with the
+ * nftables firewall driver: netavark then writes `table inet netavark` instead of iptables chains.
+ * The whole chain stays real — Podman's API service, its network JSON, netavark's own rules in the
+ * kernel; only netavark's version is Podman 5's or 6's.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,9 +19,14 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { IMAGE } from './lab';
 
+export type NewerNetavark = 'sid' | 'experimental';
+
 export interface PodmanLabOptions {
-  /** whose netavark Podman runs: Debian 12's (1.4, iptables), or unstable's with its nftables driver */
-  readonly netavark?: 'debian' | 'sid-nftables';
+  /**
+   * whose netavark Podman runs: Debian 12's (1.4, iptables driver), or with its nftables driver
+   * unstable's (sid: 1.17, Podman 5's) or experimental's (2.0, Podman 6's)
+   */
+  readonly netavark?: 'debian' | NewerNetavark;
 }
 
 export interface PodmanLab {
@@ -144,12 +150,12 @@ function removeIdleNetavarkTable(): void {
   spawnSync('nft', ['delete', 'table', 'inet', 'netavark']);
 }
 
-/** The fetched netavark's helpers directory (scripts/lab/netavark-sid.sh prints it last), fetching it when missing. */
-function sidNetavarkHelpers(): string {
-  const script = join(__dirname, '../../../scripts/lab/netavark-sid.sh');
-  const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 300_000 });
+/** The fetched netavark's helpers directory (scripts/lab/netavark-unstable.sh prints it last), fetching it when missing. */
+export function newerNetavarkHelpers(suite: NewerNetavark): string {
+  const script = join(__dirname, '../../../scripts/lab/netavark-unstable.sh');
+  const r = spawnSync('bash', [script, suite], { encoding: 'utf8', timeout: 300_000 });
   const helpers = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !existsSync(join(helpers, 'netavark'))) throw new Error(`scripts/lab/netavark-sid.sh could not fetch Debian unstable's netavark: ${(r.stderr ?? '').trim() || String(r.error)}`);
+  if (r.status !== 0 || !existsSync(join(helpers, 'netavark'))) throw new Error(`scripts/lab/netavark-unstable.sh ${suite} could not fetch Debian ${suite}'s netavark: ${(r.stderr ?? '').trim() || String(r.error)}`);
   return helpers;
 }
 
@@ -204,7 +210,7 @@ export async function startPodmanLab(dir: string, opts: PodmanLabOptions = {}): 
       throw new Error(`${tool} is missing: apt-get install podman netavark aardvark-dns catatonit (scripts/bootstrap.mjs installs them)`);
     }
   }
-  const helpers = opts.netavark === 'sid-nftables' ? sidNetavarkHelpers() : null;
+  const helpers = opts.netavark && opts.netavark !== 'debian' ? newerNetavarkHelpers(opts.netavark) : null;
   removePodmanLab(dir);
   const p = paths(dir);
   mkdirSync(dir, { recursive: true });
