@@ -29,7 +29,33 @@ function attempt(cmd: string, args: readonly string[], timeoutMs = 15_000): { ok
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** The comment on the DOCKER-USER rules this suite adds, by which they (and a crashed run's) are found. */
+const OURS = 'netlens-nlnft-test';
+
+function removeOurDockerUserRules(): void {
+  const listed = attempt('iptables', ['-S', 'DOCKER-USER']);
+  if (!listed.ok) return;
+  for (const line of listed.out.split('\n')) {
+    if (!line.startsWith('-A DOCKER-USER ') || !line.includes(OURS)) continue;
+    const words = [...line.slice('-A DOCKER-USER '.length).matchAll(/"[^"]*"|\S+/g)].map((w) => w[0].replace(/^"(.*)"$/, '$1'));
+    attempt('iptables', ['-D', 'DOCKER-USER', ...words]);
+  }
+}
+
+/**
+ * Lets the outside namespace's traffic to and from Podman's bridge through Docker's FORWARD chain
+ * where Docker wants users to say so (DOCKER-USER, which Docker jumps to first and never rewrites):
+ * two rules naming only this suite's veth. Returns false when there is no DOCKER-USER chain.
+ */
+function letOutsideThroughDocker(bridge: string): boolean {
+  if (!attempt('iptables', ['-S', 'DOCKER-USER']).ok) return false;
+  run('iptables', ['-I', 'DOCKER-USER', '-i', OUT_HOST_DEV, '-o', bridge, '-m', 'comment', '--comment', OURS, '-j', 'ACCEPT']);
+  run('iptables', ['-I', 'DOCKER-USER', '-i', bridge, '-o', OUT_HOST_DEV, '-m', 'comment', '--comment', OURS, '-j', 'ACCEPT']);
+  return true;
+}
+
 function removeOutside(): void {
+  removeOurDockerUserRules();
   attempt('ip', ['link', 'del', OUT_HOST_DEV]);
   attempt('ip', ['netns', 'del', OUT_NS]);
 }
@@ -69,6 +95,7 @@ for (const { suite, podman, floor } of SUITES) {
     let versions = 'unknown';
     let netavark = 'unknown';
     const ips: Record<string, string> = {};
+  let bridge = 'unknown';
     const tally: boolean[] = [];
 
     before(async function () {
@@ -82,6 +109,7 @@ for (const { suite, podman, floor } of SUITES) {
       lab.podman('run', '-d', '--name', 'nlnft-a', '--network', NET, IMAGE, ...HTTPD);
       lab.podman('run', '-d', '--name', 'nlnft-b', '--network', NET, '-p', `127.0.0.1:${loopPort}:80`, '-p', `${allPort}:80`, IMAGE, ...HTTPD);
       for (const c of ['nlnft-a', 'nlnft-b']) ips[c] = lab.podman('inspect', '-f', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, c);
+      bridge = lab.podman('network', 'inspect', '-f', '{{.NetworkInterface}}', NET);
       makeOutside();
       session = createSession({ dockerHost: lab.socketUrl, hostShell: 'local', env: {} });
       topo = await session.snapshot();
@@ -142,11 +170,14 @@ for (const { suite, podman, floor } of SUITES) {
       readonly expect: 'delivered' | 'dropped';
       /** the rules or policy the trace must name, each: agreeing for the wrong reason is not agreeing */
       readonly why: readonly RegExp[];
+      /** changes the host for this case only, before the snapshot; the returned function undoes it */
+      readonly setup?: () => () => void;
     }
     const cases = (): Case[] => {
       const dockerDrops = forwardPolicyDrops();
       const bridged = run('sysctl', ['-n', 'net.bridge.bridge-nf-call-iptables']).trim() === '1';
       const nvDnat = /^inet netavark nv_[0-9a-f]+_\S+_dnat rule \d+: /;
+      const hasDockerUser = attempt('iptables', ['-S', 'DOCKER-USER']).ok;
       return [
         { name: 'host loopback to the loopback publish (nat OUTPUT DNAT, hostport mark, masquerade)', req: { from: 'host', to: `127.0.0.1:${loopPort}`, proto: 'tcp' }, probe: fromHost(`http://127.0.0.1:${loopPort}/`), expect: 'delivered', why: [nvDnat] },
         { name: "the host to the every-address publish on its own veth address", req: { from: 'host', to: `${HOST_SIDE}:${allPort}`, proto: 'tcp' }, probe: fromHost(`http://${HOST_SIDE}:${allPort}/`), expect: 'delivered', why: [nvDnat] },
@@ -157,6 +188,18 @@ for (const { suite, podman, floor } of SUITES) {
           expect: dockerDrops ? 'dropped' : 'delivered',
           // netavark's PREROUTING DNAT rewrites it either way; whether it is forwarded is the FORWARD chains' say
           why: dockerDrops ? [nvDnat, /^filter FORWARD policy DROP$/] : [nvDnat],
+        },
+        {
+          name: "outside to the every-address publish, let through Docker's DOCKER-USER (as Docker documents for other forwarding)",
+          req: { from: `netns:${OUT_NS}`, to: `${HOST_SIDE}:${allPort}`, proto: 'tcp' },
+          probe: fromOutside(`http://${HOST_SIDE}:${allPort}/`),
+          setup: () => {
+            letOutsideThroughDocker(bridge);
+            return removeOurDockerUserRules;
+          },
+          // with a DOCKER-USER chain the accept decides in iptables' FORWARD, and netavark's FORWARD has its say
+          expect: !dockerDrops || hasDockerUser ? 'delivered' : 'dropped',
+          why: hasDockerUser ? [nvDnat, new RegExp(`^filter DOCKER-USER rule \\d+: -A DOCKER-USER -i ${OUT_HOST_DEV} -o ${bridge} .*-j ACCEPT$`)] : [nvDnat],
         },
         {
           name: 'container to container on the Podman network (bridged)',
@@ -170,11 +213,18 @@ for (const { suite, podman, floor } of SUITES) {
     for (const name of cases().map((c) => c.name)) {
       it(`trace agrees with the kernel: ${name}`, async () => {
         const c = cases().find((x) => x.name === name)!;
-        const snapshot = await session!.snapshot();
-        const result = tracePacket(snapshot, c.req);
-        const routes = await session!.verifyTrace(snapshot, result);
-        assert.notEqual(routes.agrees, false, `${name}: ${routes.observed}\n${formatKernelCheck(routes).join('\n')}`);
-        const kernel = c.probe() ? 'delivered' : 'dropped';
+        const undo = c.setup?.();
+        let kernel: 'delivered' | 'dropped';
+        let result: ReturnType<typeof tracePacket>;
+        try {
+          const snapshot = await session!.snapshot();
+          result = tracePacket(snapshot, c.req);
+          const routes = await session!.verifyTrace(snapshot, result);
+          assert.notEqual(routes.agrees, false, `${name}: ${routes.observed}\n${formatKernelCheck(routes).join('\n')}`);
+          kernel = c.probe() ? 'delivered' : 'dropped';
+        } finally {
+          undo?.();
+        }
         tally.push(result.verdict === kernel);
         assert.equal(result.verdict, kernel, `trace said ${result.verdict} (${result.decidedBy}), the kernel ${kernel}\n${formatTrace(result)}`);
         assert.equal(kernel, c.expect, `the probe itself gave an unexpected answer for ${name}`);
