@@ -5,12 +5,29 @@
  * shares the machine's iptables tables with Docker: netavark's NETAVARK-* chains are removed with
  * the lab's containers and networks, and the generic ones it leaves behind are removed by `stop()`
  * when no other Podman network still uses them. `start()` first removes what a crashed run left.
+ *
+ * `{ netavark: 'sid' }` gives the same Podman 4.3 the netavark Podman 5 runs (Debian unstable's
+ * 1.17), `{ netavark: 'experimental' }` Podman 6's (2.0): fetched into .cache/ by
+ * scripts/lab/netavark-unstable.sh and run through their own glibc, as its helper binary, with the
+ * nftables firewall driver: netavark then writes `table inet netavark` instead of iptables chains.
+ * The whole chain stays real — Podman's API service, its network JSON, netavark's own rules in the
+ * kernel; only netavark's version is Podman 5's or 6's.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { IMAGE, run } from './lab';
+import { IMAGE } from './lab';
+
+export type NewerNetavark = 'sid' | 'experimental';
+
+export interface PodmanLabOptions {
+  /**
+   * whose netavark Podman runs: Debian 12's (1.4, iptables driver), or with its nftables driver
+   * unstable's (sid: 1.17, Podman 5's) or experimental's (2.0, Podman 6's)
+   */
+  readonly netavark?: 'debian' | NewerNetavark;
+}
 
 export interface PodmanLab {
   readonly dir: string;
@@ -34,6 +51,9 @@ function paths(dir: string) {
     pidfile: join(dir, 'service.pid'),
     log: join(dir, 'service.log'),
     image: join(dir, 'image.tar'),
+    rootfs: join(dir, 'rootfs'),
+    /** the firewall driver the lab's netavark was told to use (NETAVARK_FW), when not netavark's default */
+    firewall: join(dir, 'firewall-driver'),
   };
 }
 
@@ -47,7 +67,10 @@ function globalArgs(dir: string): string[] {
  * permitted"); an empty default_ulimits lets containers start, for the CLI and the service alike.
  */
 function env(dir: string): NodeJS.ProcessEnv {
-  return { ...process.env, CONTAINERS_CONF: paths(dir).conf };
+  const p = paths(dir);
+  // Podman 4.3's containers.conf has no firewall_driver yet (Podman 5's does): netavark reads NETAVARK_FW
+  const fw = existsSync(p.firewall) ? readFileSync(p.firewall, 'utf8').trim() : '';
+  return { ...process.env, CONTAINERS_CONF: p.conf, ...(fw ? { NETAVARK_FW: fw } : {}) };
 }
 
 function podmanIn(dir: string, args: readonly string[], timeoutMs = 120_000): { ok: boolean; out: string; err: string } {
@@ -112,6 +135,58 @@ export function removePodmanLab(dir: string): void {
   for (const m of mounts.filter((m) => m.startsWith(`${dir}/`)).reverse()) spawnSync('umount', ['-l', m]);
   rmSync(dir, { recursive: true, force: true });
   removeIdleNetavarkChains();
+  removeIdleNetavarkTable();
+}
+
+/**
+ * netavark's nftables driver keeps every network's rules in `table inet netavark` (a chain
+ * nv_<id>_<subnet> per network) and leaves the table with its base chains behind when the last
+ * network goes: removed only when no nv_ chain is left, i.e. no Podman network on this machine uses it.
+ */
+function removeIdleNetavarkTable(): void {
+  const r = spawnSync('nft', ['list', 'table', 'inet', 'netavark'], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  if (/^\s*chain nv_/m.test(r.stdout ?? '')) return;
+  spawnSync('nft', ['delete', 'table', 'inet', 'netavark']);
+}
+
+/** The fetched netavark's helpers directory (scripts/lab/netavark-unstable.sh prints it last), fetching it when missing. */
+export function newerNetavarkHelpers(suite: NewerNetavark): string {
+  const script = join(__dirname, '../../../scripts/lab/netavark-unstable.sh');
+  const r = spawnSync('bash', [script, suite], { encoding: 'utf8', timeout: 300_000 });
+  const helpers = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !existsSync(join(helpers, 'netavark'))) throw new Error(`scripts/lab/netavark-unstable.sh ${suite} could not fetch Debian ${suite}'s netavark: ${(r.stderr ?? '').trim() || String(r.error)}`);
+  return helpers;
+}
+
+/** netavark's own version line (`netavark 1.17.2`), of the binary the lab's Podman runs. */
+export function labNetavarkVersion(dir: string): string {
+  const conf = readFileSync(paths(dir).conf, 'utf8');
+  const m = /^helper_binaries_dir = \["([^"]+)"/m.exec(conf);
+  const bin = m ? join(m[1]!, 'netavark') : '/usr/lib/podman/netavark';
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`${bin} --version: ${r.stderr ?? String(r.error)}`);
+  return (r.stdout ?? '').trim();
+}
+
+/**
+ * The busybox image (the recipe of scripts/lab/engine-lib.sh, ensure_busybox_image) imported
+ * straight into the lab's store: the lab does not need Docker's engine to be up.
+ */
+function importBusybox(dir: string): void {
+  const p = paths(dir);
+  mkdirSync(join(p.rootfs, 'bin'), { recursive: true });
+  for (const d of ['www', 'etc', 'tmp']) mkdirSync(join(p.rootfs, d), { recursive: true });
+  const made = spawnSync('sh', ['-c', 'cp /bin/busybox "$1/bin/busybox" && for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$1/bin/$a"; done', 'sh', p.rootfs]);
+  if (made.status !== 0) throw new Error(`building the busybox rootfs: ${made.stderr?.toString() ?? ''} (is busybox-static installed?)`);
+  writeFileSync(join(p.rootfs, 'www/index.html'), 'netlens test page\n');
+  writeFileSync(join(p.rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  const tar = spawnSync('tar', ['-C', p.rootfs, '-cf', p.image, '.']);
+  if (tar.status !== 0) throw new Error(`tar of the busybox rootfs: ${tar.stderr?.toString() ?? ''}`);
+  const imported = podmanIn(dir, ['import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', p.image, IMAGE]);
+  if (!imported.ok) throw new Error(`podman import: ${imported.err}`);
+  rmSync(p.image, { force: true });
+  rmSync(p.rootfs, { recursive: true, force: true });
 }
 
 /** GET /_ping on the socket, bounded: the body, or null while nothing answers. */
@@ -128,22 +203,22 @@ function ping(socketPath: string): Promise<string | null> {
   });
 }
 
-export async function startPodmanLab(dir: string): Promise<PodmanLab> {
+export async function startPodmanLab(dir: string, opts: PodmanLabOptions = {}): Promise<PodmanLab> {
   if (!/^\/tmp\/nlpod-[a-z0-9-]+$/.test(dir)) throw new Error(`a Podman lab lives in /tmp/nlpod-…, not ${dir}`);
   for (const tool of ['podman', 'netavark', 'conmon', 'catatonit']) {
     if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/lib/podman/${tool} || test -x /usr/libexec/podman/${tool}`]).status !== 0) {
       throw new Error(`${tool} is missing: apt-get install podman netavark aardvark-dns catatonit (scripts/bootstrap.mjs installs them)`);
     }
   }
+  const helpers = opts.netavark && opts.netavark !== 'debian' ? newerNetavarkHelpers(opts.netavark) : null;
   removePodmanLab(dir);
   const p = paths(dir);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(p.conf, '[containers]\ndefault_ulimits = []\n');
-  // the image Docker has (ensure-engine.sh builds it; no registry here) into the lab's own store
-  run('sh', ['-c', `docker save ${IMAGE} > '${p.image}'`]);
-  const loaded = podmanIn(dir, ['load', '-i', p.image]);
-  if (!loaded.ok) throw new Error(`podman load: ${loaded.err}`);
-  rmSync(p.image, { force: true });
+  const engine = helpers ? `[engine]\nhelper_binaries_dir = ["${helpers}", "/usr/lib/podman", "/usr/libexec/podman"]\n` : '';
+  writeFileSync(p.conf, `[containers]\ndefault_ulimits = []\n${engine}`);
+  if (helpers) writeFileSync(p.firewall, 'nftables\n');
+  // no registry here: the busybox image, built as ensure-engine.sh builds Docker's
+  importBusybox(dir);
 
   const log = openSync(p.log, 'a');
   const service = spawn('podman', [...globalArgs(dir), 'system', 'service', '--time=0', `unix://${p.socket}`], {

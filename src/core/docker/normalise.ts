@@ -308,7 +308,10 @@ function normalisePort(p: RawReader): DockerPort {
   }
   const hostPort = p.optNum('PublicPort');
   return {
-    hostIp: hostPort === null ? null : (p.optStr('IP') ?? null),
+    // Docker names the address of every publish (0.0.0.0 and :: for "all"); Podman leaves IP out
+    // of the list for a publish on every address (its inspect says HostIp ""), as netavark's DNAT
+    // rule for it matches no address: that is the IPv4 wildcard here
+    hostIp: hostPort === null ? null : p.optStr('IP') || '0.0.0.0',
     hostPort,
     containerPort: p.num('PrivatePort'),
     protocol: protocol as DockerPort['protocol'],

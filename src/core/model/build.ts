@@ -488,7 +488,7 @@ function buildHostNode(
   const flag = (key: string): boolean | null => (key in sysctls ? sysctls[key].trim() === '1' : null);
   const version = host.iptablesVersion.known ? host.iptablesVersion.value : null;
   const firewall: FirewallNode = {
-    ...decideFirewallBackend(engine.info, version),
+    ...decideFirewallBackend(engine.info, version, input.ipv4Rules),
     iptablesVersion: version,
     ipv4: input.ipv4Rules,
     ipv6: input.ipv6Rules,

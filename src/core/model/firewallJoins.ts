@@ -95,6 +95,8 @@ export function findPublishFilterRule(ruleset: Ruleset, containerIp: string, con
  * nat POSTROUTING MASQUERADE/SNAT rules written for a whole subnet: Docker's `-s <subnet> ! -o
  * <bridge> -j MASQUERADE`, and netavark's `-s <subnet> -j NETAVARK-<hash>` whose chain holds the
  * MASQUERADE (after an ACCEPT for the subnet itself): there the rules of that chain are the ones.
+ * netavark's nftables driver says the same in `table inet netavark`: `ip saddr <subnet> jump
+ * nv_<id>_<subnet>`, whose chain masquerades (`ip daddr != 224.0.0.0/4 masquerade`).
  */
 export function findNatRules(ruleset: Ruleset, subnets: readonly string[]): Rule[] {
   const forSubnet = (rule: Rule) => rule.source !== null && !rule.source.negated && subnets.includes(rule.source.value);
@@ -104,7 +106,7 @@ export function findNatRules(ruleset: Ruleset, subnets: readonly string[]): Rule
     for (const rule of Object.values(table.chains).flatMap((c) => [...c.rules])) {
       if (!forSubnet(rule)) continue;
       if (rule.target === 'MASQUERADE' || rule.target === 'SNAT') out.push(rule);
-      else if (rule.target && table.nftFamily === undefined) {
+      else if (rule.target) {
         const jumped = table.chains[rule.target];
         if (jumped) out.push(...jumped.rules.filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT'));
       }

@@ -302,8 +302,11 @@ export interface HostNode {
   readonly unknown?: Readonly<Partial<Record<HostFactName, string>>>;
 }
 
-/** Where `host.firewall.backend` came from: the engine's GET /info, or `iptables -V` on the host. */
-export type FirewallBackendSource = 'engine' | 'iptables-version';
+/**
+ * Where `host.firewall.backend` came from: the engine's GET /info, the rules Podman's netavark
+ * wrote (its nft table or its iptables chains), or `iptables -V` on the host.
+ */
+export type FirewallBackendSource = 'engine' | 'netavark-rules' | 'iptables-version';
 
 export interface FirewallNode {
   /**

@@ -5,6 +5,9 @@
  * `fib daddr type local` → addrtype, dnat/snat/masquerade/accept/drop/jump/goto/return → targets.
  * A verdict map (`oifname vmap @m`) is expanded into one rule per element, all carrying the vmap
  * rule's index, because at most one element can match and each acts like `oifname X jump Y`.
+ * What netavark's nftables driver (Podman 5) writes besides: `meta l4proto { tcp, udp } th dport 53`
+ * expands the same way, one rule per protocol (a packet has one); `meta mark & M == V` is the mark
+ * match (`--mark V/M`), `meta mark set meta mark | V` and `meta mark set V` the MARK target.
  * Anything else (xt compat expressions, marks, sets of addresses …) is kept in `unparsed` as JSON
  * so the trace reports the rule as undecidable instead of assuming a result.
  */
@@ -92,10 +95,12 @@ interface Draft {
   targetOptions: Record<string, string>;
   unparsed: string[];
   text: string[];
+  /** `meta l4proto { tcp, udp }`: the rule is one rule per protocol */
+  protocols: string[] | null;
 }
 
 function convertRule(exprs: Obj[], head: Head, lookupMap: (name: string) => Obj | undefined): Rule[] {
-  const d: Draft = { source: null, destination: null, inInterface: null, outInterface: null, protocol: null, matches: [], target: null, goto: false, targetOptions: {}, unparsed: [], text: [] };
+  const d: Draft = { source: null, destination: null, inInterface: null, outInterface: null, protocol: null, matches: [], target: null, goto: false, targetOptions: {}, unparsed: [], text: [], protocols: null };
   let vmap: { key: 'iifname' | 'oifname'; elements: [string, Obj][]; text: string } | null = null;
   for (const e of exprs) {
     if ('counter' in e) continue;
@@ -145,6 +150,13 @@ function convertRule(exprs: Obj[], head: Head, lookupMap: (name: string) => Obj 
     unparsed: draft.unparsed,
   });
   const raw = d.text.join(' ') + (comment ? ` comment "${comment}"` : '');
+  if (d.protocols) {
+    // `th dport` of each copy is its protocol's port match, as `tcp dport` would be
+    return d.protocols.map((proto) => {
+      const copy: Draft = { ...d, protocol: { negated: false, value: proto }, matches: d.matches.map((m) => (m.module === 'th' ? { ...m, module: proto } : m)) };
+      return build(copy, `${raw}  [l4proto ${proto}]`);
+    });
+  }
   if (!vmap) return [build(d, raw)];
   return vmap.elements.map(([ifname, verdict]) => {
     const copy: Draft = { ...d, matches: [...d.matches], unparsed: [...d.unparsed], targetOptions: {}, text: [] };
@@ -167,7 +179,8 @@ function convertMatch(m: Obj, d: Draft): void {
   const right = m['right'];
   const negated = op === '!=';
   const isIfname = (left['meta'] as Obj | undefined)?.['key'] === 'iifname' || (left['meta'] as Obj | undefined)?.['key'] === 'oifname';
-  const text = `${renderLeft(left)} ${op === '==' || op === 'in' ? '' : op + ' '}${isIfname ? `"${String(right)}"` : renderRight(right)}`;
+  const masked = maskedMark(left, right);
+  const text = masked ? `meta mark & ${hex32(masked.mask)} ${op} ${hex32(masked.value)}` : `${renderLeft(left)} ${op === '==' || op === 'in' ? '' : op + ' '}${isIfname ? `"${String(right)}"` : renderRight(right)}`;
   d.text.push(text);
   const fail = (): void => {
     d.unparsed.push(JSON.stringify({ match: m }));
@@ -175,6 +188,25 @@ function convertMatch(m: Obj, d: Draft): void {
   if (op !== '==' && op !== '!=' && op !== 'in') return fail();
   const meta = left['meta'] as Obj | undefined;
   const payload = left['payload'] as Obj | undefined;
+  if (masked || (meta && meta['key'] === 'mark' && typeof right === 'number')) {
+    // iptables' `-m mark --mark V/M`; a plain `meta mark V` compares all 32 bits
+    const { value, mask } = masked ?? { value: right as number, mask: 0xffffffff };
+    d.matches.push({ module: 'mark', options: { mark: { negated, value: `${hex32(value)}/${hex32(mask)}` } } });
+    return;
+  }
+  const set = (right as Obj | null)?.['set'];
+  if (meta && meta['key'] === 'l4proto' && !negated && Array.isArray(set) && set.length > 0 && set.every((p) => typeof p === 'string')) {
+    d.protocols = set as string[];
+    return;
+  }
+  if (payload && payload['protocol'] === 'th' && (payload['field'] === 'dport' || payload['field'] === 'sport')) {
+    // the transport header of whatever protocol the rule matched: a port match of that protocol
+    const ports = renderPorts(right);
+    const proto = d.protocols ? 'th' : d.protocol && !d.protocol.negated ? d.protocol.value : null;
+    if (ports === null || proto === null || ports.includes(',')) return fail();
+    d.matches.push({ module: proto, options: { [String(payload['field'])]: { negated, value: ports } } });
+    return;
+  }
   if (meta && (meta['key'] === 'iifname' || meta['key'] === 'oifname') && typeof right === 'string') {
     const v = { negated, value: nftIfname(right) };
     if (meta['key'] === 'iifname') d.inInterface = v;
@@ -242,6 +274,22 @@ function convertStatement(e: Obj, d: Draft): boolean {
     return verdict(d, target, `${d.goto ? 'goto' : 'jump'} ${target}`);
   }
   if ('masquerade' in e) return verdict(d, 'MASQUERADE', 'masquerade');
+  if ('mangle' in e) {
+    const m = e['mangle'] as Obj;
+    if ((m['key'] as Obj | undefined)?.['meta'] === undefined || ((m['key'] as Obj)['meta'] as Obj)['key'] !== 'mark') return false;
+    const value = m['value'];
+    const or = (value as Obj | null)?.['|'];
+    // `meta mark set V` sets all 32 bits; `meta mark set meta mark | V` sets V's bits: iptables' --set-mark V and V/V
+    if (typeof value === 'number') {
+      d.targetOptions['set-mark'] = `${hex32(value)}/0xffffffff`;
+      return verdict(d, 'MARK', `meta mark set ${hex32(value)}`);
+    }
+    if (Array.isArray(or) && or.length === 2 && ((or[0] as Obj | null)?.['meta'] as Obj | undefined)?.['key'] === 'mark' && typeof or[1] === 'number') {
+      d.targetOptions['set-mark'] = `${hex32(or[1])}/${hex32(or[1])}`;
+      return verdict(d, 'MARK', `meta mark set meta mark | ${hex32(or[1])}`);
+    }
+    return false;
+  }
   if ('dnat' in e || 'snat' in e) {
     const n = (e['dnat'] ?? e['snat']) as Obj;
     if (typeof n['addr'] !== 'string' || (n['port'] !== undefined && typeof n['port'] !== 'number')) return false;
@@ -251,6 +299,18 @@ function convertStatement(e: Obj, d: Draft): boolean {
     return verdict(d, isDnat ? 'DNAT' : 'SNAT', `${isDnat ? 'dnat' : 'snat'} to ${to}`);
   }
   return false;
+}
+
+/** `{"&": [{"meta": {"key": "mark"}}, M]}` compared with V: the masked mark nft writes as `meta mark & M == V`. */
+function maskedMark(left: Obj, right: Json): { value: number; mask: number } | null {
+  const and = left['&'];
+  if (!Array.isArray(and) || and.length !== 2 || typeof and[1] !== 'number' || typeof right !== 'number') return null;
+  return ((and[0] as Obj | null)?.['meta'] as Obj | undefined)?.['key'] === 'mark' ? { value: right, mask: and[1] } : null;
+}
+
+/** nft's way of writing a mark: `0x00002000` */
+function hex32(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 function verdict(d: Draft, target: string, text: string): boolean {
@@ -287,6 +347,8 @@ function renderRight(right: Json): string {
   if (typeof right === 'string') return right;
   if (typeof right === 'number') return String(right);
   if (Array.isArray(right)) return right.map(String).join(',');
+  const set = (right as Obj | null)?.['set'];
+  if (Array.isArray(set) && set.every((v) => typeof v === 'string')) return `{ ${set.join(', ')} }`;
   const addr = renderAddress(right);
   if (addr) return addr;
   const ports = renderPorts(right);

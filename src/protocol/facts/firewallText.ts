@@ -19,6 +19,7 @@ function firewallBackendOf(t: TopologyWithoutRules): FirewallBackendFacts {
 /**
  * e.g. `nftables (reported by the engine)`,
  * `iptables+firewalld (reported by the engine: ReloadedAt 2025-01-01T00:00:00Z)`,
+ * `nftables (netavark's driver, seen in the rules it wrote: table inet netavark; Podman does not say)`,
  * `iptables-nft (inferred from iptables -V; the engine does not say)`.
  */
 export function firewallBackendText(t: TopologyWithoutRules): string {
@@ -27,6 +28,10 @@ export function firewallBackendText(t: TopologyWithoutRules): string {
   if (f.backendSource === 'engine') {
     const details = f.backendInfo.map(([label, value]) => `${label} ${value}`).join(', ');
     return `${f.backend} (reported by the engine${details ? `: ${details}` : ''})`;
+  }
+  if (f.backendSource === 'netavark-rules') {
+    const seen = f.backendInfo.find(([label]) => label === 'seen')?.[1];
+    return `${f.backend} (netavark's driver, seen in the rules it wrote${seen ? `: ${seen}` : ''}; Podman does not say)`;
   }
   return `${f.backend} (inferred from iptables -V; the engine does not say)`;
 }
