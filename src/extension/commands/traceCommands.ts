@@ -126,7 +126,6 @@ async function executeTrace(deps: CommandDeps, engine: TraceEngine, view: TraceP
       .verifyTrace(traced, walked)
       .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
     const result = { ...walked, kernel };
-    deps.topology?.()?.showTrace?.(result);
     deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
     view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) });
   } catch (e) {
@@ -208,7 +207,15 @@ export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.
     probe: (t) => probeTrace(deps, view, t),
     openText: (t) => (engine ? openTraceText(engine, docs, t) : Promise.resolve()),
     focus: (target) => deps.topology?.()?.focus(target),
-    showPath: (result) => deps.topology?.()?.showTrace?.(result),
+    showPath: (path, reveal) => deps.topology?.()?.showTrace?.(path, reveal),
+    restore: async (state) => {
+      if (!engine) return 'this build has the trace engine';
+      const conn = deps.ctx.connection(state.engineKey);
+      if (!conn) return `the engine ${state.engineLabel} is configured again (netlens.engines)`;
+      if (!conn.topology) return `${conn.label} has a model (the engine is ${conn.status.kind === 'error' ? `unreachable: ${conn.status.error}` : conn.status.kind})`;
+      await executeTrace(deps, engine, view, conn, state.request);
+      return null;
+    },
     retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),
     log: (m) => deps.ctx.log.warn(m),
   });
