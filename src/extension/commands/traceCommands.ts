@@ -118,19 +118,24 @@ async function executeTrace(deps: CommandDeps, engine: TraceEngine, view: TraceP
     return;
   }
   try {
-    const { topology: traced, result: walked } = await walkTrace(engine, conn, topology, request);
-    // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
-    // view says whether it agrees, or why it could not be asked.
-    const kernel = await conn
-      .session()
-      .verifyTrace(traced, walked)
-      .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
-    const result = { ...walked, kernel };
-    deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
-    view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) });
+    await traceOn(deps, engine, view, conn, topology, request);
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
   }
+}
+
+/** The trace on a model, asked of the kernel too, kept and shown; throws what went wrong. */
+async function traceOn(deps: CommandDeps, engine: TraceEngine, view: TracePanel, conn: EngineConnection, topology: Topology, request: TraceRequest, reveal = true): Promise<void> {
+  const { topology: traced, result: walked } = await walkTrace(engine, conn, topology, request);
+  // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
+  // view says whether it agrees, or why it could not be asked.
+  const kernel = await conn
+    .session()
+    .verifyTrace(traced, walked)
+    .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
+  const result = { ...walked, kernel };
+  deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
+  view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) }, reveal);
 }
 
 /** The trace walk alone (no kernel, no traffic); reads the listening sockets it needs when the engine can. */
@@ -213,7 +218,9 @@ export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.
       const conn = deps.ctx.connection(state.engineKey);
       if (!conn) return `the engine ${state.engineLabel} is configured again (netlens.engines)`;
       if (!conn.topology) return `${conn.label} has a model (the engine is ${conn.status.kind === 'error' ? `unreachable: ${conn.status.error}` : conn.status.kind})`;
-      await executeTrace(deps, engine, view, conn, state.request);
+      deps.ctx.log.info(`trace view restored: tracing ${state.request.from} → ${state.request.to} again on ${conn.label}`);
+      // a failure is said in the view (and tried again on the next model change)
+      await traceOn(deps, engine, view, conn, conn.topology, state.request, false);
       return null;
     },
     retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),

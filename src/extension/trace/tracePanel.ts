@@ -86,8 +86,11 @@ export class TracePanel implements vscode.Disposable {
     return { title: traceTitle(t.result.request), verdict: t.result.verdict, decidedBy: t.result.decidedBy, hops: t.result.hops.length, status: t.status.kind, statusText: t.status.text, open: this.panel !== undefined, kept: this.kept.length };
   }
 
-  /** Keeps a new trace (a trace of the same request on the same engine is replaced) and shows it. */
-  add(t: { conn: EngineConnection; topology: Topology; result: TraceResult; containers: readonly string[] }): KeptTrace {
+  /**
+   * Keeps a new trace (a trace of the same request on the same engine is replaced) and shows it;
+   * `reveal` also opens the topology on its path (not for a trace restored after a reload).
+   */
+  add(t: { conn: EngineConnection; topology: Topology; result: TraceResult; containers: readonly string[] }, reveal = true): KeptTrace {
     const key = requestKey(t.conn, t.result.request);
     this.kept = this.kept.filter((k) => requestKey(k.conn, k.result.request) !== key);
     const kept: KeptTrace = { ...t, id: ++this.n, tracedAt: new Date(), status: CURRENT };
@@ -96,7 +99,7 @@ export class TracePanel implements vscode.Disposable {
     this.pendingRestore = undefined;
     this.notice = null;
     this.showTrace(kept);
-    this.actions.showPath(tracePathMessage(kept.id, kept.topology, kept.result), true);
+    this.actions.showPath(tracePathMessage(kept.id, kept.topology, kept.result), reveal);
     return kept;
   }
 
@@ -130,6 +133,11 @@ export class TracePanel implements vscode.Disposable {
         this.panel?.dispose();
         this.adopt(panel);
         if (!isTraceRestoreState(state)) {
+          // a page from another netlens, or one that showed no trace: nothing to ask again
+          if (state !== undefined && state !== null) {
+            this.actions.log(`trace view restored without a request it can read: ${JSON.stringify(state).slice(0, 200)}`);
+            this.notice = 'Restored after a reload, but without a trace request this netlens can read: trace again.';
+          }
           this.render();
           return;
         }
@@ -145,21 +153,22 @@ export class TracePanel implements vscode.Disposable {
     const state = this.pendingRestore;
     if (!state || this.restoring) return;
     this.restoring = true;
-    let why: string | null;
+    let notice: string | null;
     try {
-      why = await this.actions.restore(state);
+      const why = await this.actions.restore(state);
+      notice = why === null ? null : `Restored after a reload: ${traceTitle(state.request)} on ${state.engineLabel} is traced again once ${why}.`;
     } catch (e) {
-      why = `the trace can be asked again (${errorMessage(e)})`;
+      notice = `Restored after a reload: tracing ${traceTitle(state.request)} on ${state.engineLabel} again failed (${errorMessage(e)}); it is tried again on the next engine change.`;
     } finally {
       this.restoring = false;
     }
     // a trace shown meanwhile (add) took its place
     if (this.pendingRestore !== state) return;
-    if (why === null) {
+    if (notice === null) {
       this.pendingRestore = undefined;
       return;
     }
-    this.notice = `Restored after a reload: ${traceTitle(state.request)} on ${state.engineLabel} is traced again once ${why}.`;
+    this.notice = notice;
     this.render();
   }
 
@@ -178,7 +187,10 @@ export class TracePanel implements vscode.Disposable {
     const scriptUri = panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'trace.js')).toString();
     panel.webview.html = traceHtml({ nonce: randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''), scriptUri });
     panel.onDidDispose(() => {
-      if (this.panel === panel) this.panel = undefined;
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      // the view closed: its path leaves the topology too
+      this.actions.showPath({ type: 'tracePath', traceId: null, hops: [], decider: null, verdict: null, label: '' }, false);
     });
     panel.webview.onDidReceiveMessage((m) => void this.onMessage(m));
   }
