@@ -31,7 +31,13 @@ export interface Emphasis {
   readonly selected: string | null;
   /** ids on a trace path, in order */
   readonly trace: readonly string[];
+  /** where the trace's verdict was decided (ids) and what it says there: marked apart, with a badge */
+  readonly decider: { readonly items: readonly string[]; readonly label: string } | null;
 }
+
+const sameDecider = (a: Emphasis['decider'], b: Emphasis['decider']): boolean => a === b || (a !== null && b !== null && a.label === b.label && a.items.length === b.items.length && a.items.every((x, i) => x === b.items[i]));
+/** The badge shows this much of what decided; the whole text is its tooltip. */
+const badgeChars = 90;
 
 /** The item a click on an edge opens: publishes are items themselves, others name their far end. */
 function edgeItemId(edge: LayoutEdge): string {
@@ -81,7 +87,8 @@ export class TopologyRenderer {
   private hoverPath: ReadonlySet<string> = new Set();
   private detailLevel: 'full' | 'low' | 'min' = 'full';
   private size = { width: 0, height: 0 };
-  private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [] };
+  private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [], decider: null };
+  private readonly traceLayer: Selection<SVGGElement, unknown, null, undefined>;
 
   constructor(
     host: HTMLElement,
@@ -102,6 +109,8 @@ export class TopologyRenderer {
     this.edgeLayer = this.viewport.append('g').attr('class', 'layer-edges');
     this.nodeLayer = this.viewport.append('g').attr('class', 'layer-nodes');
     this.labelLayer = this.viewport.append('g').attr('class', 'layer-labels');
+    // the trace's verdict badge, above everything
+    this.traceLayer = this.viewport.append('g').attr('class', 'layer-trace');
     this.zoomBehavior = zoom<HTMLDivElement, unknown>()
       .scaleExtent([0.03, 4])
       .extent(() => [
@@ -154,7 +163,7 @@ export class TopologyRenderer {
 
   setEmphasis(emphasis: Emphasis): void {
     const e = this.emphasis;
-    const same = e.matches === null && emphasis.matches === null && e.hideUnmatched === emphasis.hideUnmatched && e.selected === emphasis.selected && e.trace.length === emphasis.trace.length && e.trace.every((x, i) => x === emphasis.trace[i]);
+    const same = e.matches === null && emphasis.matches === null && e.hideUnmatched === emphasis.hideUnmatched && e.selected === emphasis.selected && e.trace.length === emphasis.trace.length && e.trace.every((x, i) => x === emphasis.trace[i]) && sameDecider(e.decider, emphasis.decider);
     this.emphasis = emphasis;
     if (same) return;
     this.applyClasses();
@@ -401,8 +410,9 @@ export class TopologyRenderer {
   }
 
   private applyClasses(): void {
-    const { matches, hideUnmatched, selected, trace } = this.emphasis;
+    const { matches, hideUnmatched, selected, trace, decider } = this.emphasis;
     const traceSet = new Set(trace);
+    const deciderSet = new Set(decider?.items ?? []);
     const path = this.hoverPath;
     this.root.classed('has-filter', matches !== null).classed('hide-unmatched', hideUnmatched && matches !== null).classed('has-path', path.size > 0).classed('has-trace', traceSet.size > 0);
     this.nodeLayer
@@ -410,6 +420,7 @@ export class TopologyRenderer {
       .classed('match', (d) => matches?.has(d.id) ?? false)
       .classed('on-path', (d) => path.has(d.id))
       .classed('on-trace', (d) => traceSet.has(d.id))
+      .classed('trace-decider', (d) => deciderSet.has(d.id))
       .classed('selected', (d) => d.id === selected);
     const edgeMatch = (d: LayoutEdge): boolean => (matches ? matches.has(d.source) && matches.has(d.target) : false);
     this.edgeLayer
@@ -417,11 +428,44 @@ export class TopologyRenderer {
       .classed('match', edgeMatch)
       .classed('on-path', (d) => path.has(d.id))
       .classed('on-trace', (d) => traceSet.has(d.id) || (traceSet.has(d.source) && traceSet.has(d.target)))
+      .classed('trace-decider', (d) => deciderSet.has(d.id))
       .classed('selected', (d) => d.id === selected || edgeItemId(d) === selected);
     this.labelLayer
       .selectAll<SVGTextElement, LayoutEdge>('text.edge-label')
       .classed('match', edgeMatch)
       .classed('on-path', (d) => path.has(d.id));
+    this.renderDeciderBadge();
+  }
+
+  /**
+   * The verdict beside the item where it was decided: `dropped: filter DOCKER-USER rule 2: …`, set
+   * as text, cut to a line with the whole text as its tooltip. Placed above the first decider node
+   * (or at an edge's start when only an edge is drawn for it); none when nothing drawn decided.
+   */
+  private renderDeciderBadge(): void {
+    const d = this.emphasis.decider;
+    const node = d ? this.layout?.nodes.find((n) => d.items.includes(n.id)) : undefined;
+    const edge = d && !node ? this.layout?.edges.find((e) => d.items.includes(e.id)) : undefined;
+    const at = node ? { x: node.x, y: node.y - 22, id: node.id } : edge?.points[0] ? { x: edge.points[0][0], y: edge.points[0][1] - 22, id: edge.id } : null;
+    const data = d && at ? [{ ...at, label: d.label }] : [];
+    const badge = this.traceLayer
+      .selectAll<SVGGElement, (typeof data)[number]>('g.trace-badge')
+      .data(data)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'trace-badge');
+        g.append('title');
+        g.append('rect').attr('rx', 3).attr('height', 18);
+        g.append('text').attr('x', 6).attr('y', 13);
+        return g;
+      });
+    badge.attr('transform', (b) => `translate(${b.x},${b.y})`).attr('data-for', (b) => b.id);
+    badge.select('title').text((b) => b.label);
+    badge.select('text').text((b) => (b.label.length > badgeChars ? `${b.label.slice(0, badgeChars - 1)}…` : b.label));
+    badge.each(function () {
+      const text = this.querySelector('text');
+      const width = text && typeof text.getComputedTextLength === 'function' ? text.getComputedTextLength() : 0;
+      select(this).select('rect').attr('width', Math.ceil(width) + 12);
+    });
   }
 }
 

@@ -17,7 +17,7 @@ import { bestColumnsPerBand, layoutTopology } from './layout';
 import { resolveTarget } from './resolveTarget';
 import { matchingNodeIds } from './searchFilter';
 import { createToolbar } from './toolbar';
-import { resolveTraceSteps } from './traceResolve';
+import { hopOfItem, noTracePath, tracePathItems, type TracePathItems } from './tracePath';
 import type { TopologyUiState } from './uiState';
 import { readUiState } from './uiState';
 
@@ -27,7 +27,7 @@ const api = acquireVsCodeApi();
 let ui: TopologyUiState = readUiState(api.getState());
 let topology: TopologyView | null = null;
 let layout: TopologyLayout | null = null;
-let trace: readonly string[] = [];
+let trace: TracePathItems = noTracePath;
 let lastTrace: TracePathNotification | null = null;
 /** the engine drawn; a snapshot after a switch starts a fresh layout */
 let engineKey: string | null = null;
@@ -80,7 +80,12 @@ app.append(toolbar.element, toolbar.status, main);
 toolbar.setQuery(ui.query, ui.hideUnmatched);
 
 const renderer = new TopologyRenderer(graph, {
-  onSelect: (id) => select(id),
+  onSelect: (id) => {
+    select(id);
+    // a place on the shown trace's path: the trace view selects its hop
+    const step = lastTrace?.traceId != null ? hopOfItem(lastTrace, trace, id) : null;
+    if (lastTrace?.traceId != null && step !== null) connection.send({ type: 'selectTraceHop', traceId: lastTrace.traceId, step });
+  },
   onToggleCollapse: (columnId) => {
     const collapsed = ui.collapsed.includes(columnId) ? ui.collapsed.filter((c) => c !== columnId) : [...ui.collapsed, columnId];
     saveUi({ collapsed });
@@ -116,7 +121,8 @@ function applyEmphasis(): void {
   if (!layout) return;
   const matches = matchingNodeIds(layout.nodes, ui.query);
   toolbar.setMatchCount(matches ? matches.size : null);
-  renderer.setEmphasis({ matches, hideUnmatched: ui.hideUnmatched, selected: ui.selected, trace });
+  const decider = lastTrace?.decider && lastTrace.verdict ? { items: trace.decider, label: `${lastTrace.verdict}: ${lastTrace.decider.text}` } : null;
+  renderer.setEmphasis({ matches, hideUnmatched: ui.hideUnmatched, selected: ui.selected, trace: trace.items, decider });
 }
 
 function redraw(animate: boolean): void {
@@ -130,11 +136,9 @@ function redraw(animate: boolean): void {
   applyEmphasis();
 }
 
-/** The drawn items of the last trace; re-resolved on every redraw (ids change when items come and go). */
-function traceItems(): readonly string[] {
-  if (!lastTrace || !topology || !layout) return [];
-  if (lastTrace.steps) return resolveTraceSteps(topology, layout, lastTrace.steps);
-  return lastTrace.hops.map((h) => resolveTarget(topology!, layout!, h) ?? h);
+/** The drawn items of the last trace; looked up again on every redraw (items come and go). */
+function traceItems(): TracePathItems {
+  return layout ? tracePathItems(layout, lastTrace) : noTracePath;
 }
 
 function updateStatus(): void {
@@ -189,7 +193,7 @@ function onNotification(n: TopologyNotification): void {
         topology = null;
         layout = null;
         lastTrace = null;
-        trace = [];
+        trace = noTracePath;
         saveUi({ memory: null, transform: null, selected: null, collapsed: [] });
         pane.clear();
       }
@@ -220,7 +224,7 @@ function onNotification(n: TopologyNotification): void {
       focusTarget(n.target);
       break;
     case 'tracePath':
-      lastTrace = n;
+      lastTrace = n.hops.length > 0 ? n : null;
       trace = traceItems();
       document.body.dataset.traceVerdict = n.verdict ?? '';
       applyEmphasis();

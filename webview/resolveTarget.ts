@@ -24,6 +24,8 @@ export function resolveTarget(topology: TopologyView, layout: TopologyLayout, ra
     const owner = topologyIds.container(subject.containerId);
     return drawn.has(owner) ? owner : null;
   }
+  // the host: its column (drawn when no NIC was found), else its first NIC
+  if (subject?.kind === 'host') return drawn.has(topologyIds.group('host')) ? topologyIds.group('host') : (layout.nodes.find((n) => n.role === 'nic')?.id ?? null);
   // a Compose project: the head of its first network inside its frame (or its first member)
   if (subject?.kind === 'project') {
     const frame = layout.frames.find((f) => f.id === rawTarget);

@@ -3,7 +3,7 @@
  * sends. Every string from the trace (Docker names, rule text, addresses) is set as text, never as
  * HTML. Buttons and hop clicks become the protocol's typed commands; the host does the rest.
  */
-import { isTraceNotification, traceProtocolVersion, type TraceCommand, type TraceHistoryEntry, type TraceHopView, type TraceShownView } from '../src/protocol/traceProtocol';
+import { isSelectHopNotification, isTraceNotification, traceProtocolVersion, type TraceCommand, type TraceHistoryEntry, type TraceHopView, type TraceShownView } from '../src/protocol/traceProtocol';
 import { el } from './factNodes';
 import type { VsCodeWebviewApi } from './hostIpc';
 
@@ -13,6 +13,7 @@ const api = acquireVsCodeApi();
 const post = (m: TraceCommand): void => api.postMessage(m);
 const root = document.getElementById('trace') ?? document.body;
 let selected: number | null = null;
+let shownId: number | null = null;
 
 function button(label: string, title: string, onClick: () => void, className?: string): HTMLButtonElement {
   const b = el('button', className, label);
@@ -22,10 +23,18 @@ function button(label: string, title: string, onClick: () => void, className?: s
   return b;
 }
 
-function select(step: number): void {
+/** Marks the hop selected; a hop the user picked here also focuses its place on the topology. */
+function select(step: number, fromHere = true): void {
   selected = step;
-  root.querySelectorAll<HTMLElement>('li.hop').forEach((li) => li.classList.toggle('selected', li.dataset['step'] === String(step)));
-  post({ type: 'focusHop', step });
+  let chosen: HTMLElement | null = null;
+  root.querySelectorAll<HTMLElement>('li.hop').forEach((li) => {
+    const on = li.dataset['step'] === String(step);
+    li.classList.toggle('selected', on);
+    if (on) chosen = li;
+  });
+  if (fromHere) post({ type: 'focusHop', step });
+  // picked on the topology: bring it into sight here
+  else (chosen as HTMLElement | null)?.scrollIntoView({ block: 'nearest' });
 }
 
 function hopItem(h: TraceHopView, decider: boolean): HTMLLIElement {
@@ -93,10 +102,11 @@ function historyList(history: readonly TraceHistoryEntry[], shown: number | null
   return ul;
 }
 
-function draw(t: TraceShownView | null, history: readonly TraceHistoryEntry[]): void {
+function draw(t: TraceShownView | null, history: readonly TraceHistoryEntry[], notice: string | null): void {
   const out: Node[] = [];
+  shownId = t?.id ?? null;
   if (!t) {
-    out.push(el('p', 'empty', 'No trace yet: run "netlens: Trace packet".'));
+    out.push(el('p', 'empty', notice ?? 'No trace yet: run "netlens: Trace packet".'));
   } else {
     if (t.hops.every((h) => h.step !== selected) && t.reply.every((h) => h.step !== selected)) selected = null;
     out.push(el('h1', undefined, t.title));
@@ -132,9 +142,8 @@ function draw(t: TraceShownView | null, history: readonly TraceHistoryEntry[]): 
       });
       out.push(section('What would change the verdict (suggestions: netlens runs none of them)', box));
     }
-    const replyDecided = t.decidedBy.startsWith('reply:');
-    const last = (hops: readonly TraceHopView[]): number | null => hops[hops.length - 1]?.step ?? null;
-    const deciderStep = t.verdict === 'delivered' ? null : replyDecided ? last(t.reply) : last(t.hops);
+    const deciderStep = t.deciderStep;
+    document.body.dataset['verdict'] = t.verdict;
     out.push(section('Path', hopList(t.hops, deciderStep)));
     if (t.reply.length > 0) out.push(section('Reply', hopList(t.reply, deciderStep)));
     if (t.missing.length > 0) out.push(section('Not known (the verdict cannot rest on these)', list(t.missing.map((m) => `${m.fact}: ${m.why} — the trace takes ${m.assumed}`), 'missing')));
@@ -152,12 +161,18 @@ function draw(t: TraceShownView | null, history: readonly TraceHistoryEntry[]): 
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   const m = ev.data;
+  if (isSelectHopNotification(m)) {
+    if (m.traceId === shownId) select(m.step, false);
+    return;
+  }
   if (!isTraceNotification(m)) return;
   if (m.protocolVersion !== traceProtocolVersion) {
     root.replaceChildren(el('p', 'status', `This view speaks protocol ${traceProtocolVersion}, netlens sent ${m.protocolVersion}: close it and trace again.`));
     return;
   }
-  draw(m.trace, m.history);
+  // the request comes back after a window reload (the host's serializer traces it again)
+  if (m.restore) api.setState(m.restore);
+  draw(m.trace, m.history, m.notice);
 });
 
 post({ type: 'ready', protocolVersion: traceProtocolVersion });

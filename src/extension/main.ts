@@ -21,6 +21,7 @@ import { RAW_SCHEME, RawJsonDocuments } from './inspect/rawJsonDocuments';
 import { createStatusBar } from './statusBar';
 import { NetlensViews } from './views';
 import { wireTopologyPanel } from './topologyWiring';
+import { traceViewType } from '../protocol/traceProtocol';
 
 const traceEngine: TraceEngine = { tracePacket, formatTrace, traceReadingListeners };
 
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
     inspect,
     vscode.workspace.registerTextDocumentContentProvider(RAW_SCHEME, new RawJsonDocuments(ctx)),
     vscode.window.registerWebviewPanelSerializer(INSPECT_VIEW_TYPE, inspect.serializer()),
+    vscode.window.registerWebviewPanelSerializer(traceViewType, traces.view.serializer()),
     createStatusBar(ctx),
     watchHelperProposals(ctx, context.globalState),
     ...registerViewCommands(deps),
@@ -55,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): NetlensApi {
       if (found) inspect.show(views.providers[found.view].element(found.node.id));
     },
     trace: (from, to) => void vscode.commands.executeCommand('netlens.tracePacket', { from, to }),
+    selectTraceHop: (traceId, step) => traces.view.selectHop(traceId, step),
   });
 
   const connected = ctx.connect('startup');

@@ -2,13 +2,11 @@
  * Connects the topology panel (src/extension/topology, issue 4) to the sidebar: it draws one
  * engine's model (the first, or the one picked in the panel when several are configured), asks the
  * inspect pane and the trace command for what the user clicks, and gets that engine's state; the
- * sidebar gets `focus` and `showTrace` back.
+ * sidebar gets `focus` and `showTrace` back, the trace view the hop clicked on the trace's path.
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../core/model/types';
 import type { Subject } from '../protocol/subject';
-import type { TraceResult } from '../core/trace';
-import type { TraceStepLocation } from '../protocol/topologyProtocol';
 import type { TopologyHooks } from './commands/commandDeps';
 import type { NetlensContext } from './ctx';
 import type { EngineConnection } from './engines/engineConnection';
@@ -19,6 +17,8 @@ export interface TopologyWiringDeps {
   /** the inspect pane for what the graph of that engine drew */
   readonly openInspect: (engine: string, subject: Subject) => void;
   readonly trace: (from: string, to: string) => void;
+  /** a place on the shown trace's path was clicked: the trace view selects that hop */
+  readonly selectTraceHop: (traceId: number, step: number) => void;
 }
 
 function engineState(connection: EngineConnection | undefined): TopologyEngineState {
@@ -27,31 +27,6 @@ function engineState(connection: EngineConnection | undefined): TopologyEngineSt
   if (status.kind === 'stale') return { state: 'reconnecting', stale: true, message: status.error };
   if (status.kind === 'connecting') return { state: 'reconnecting', stale: false, message: null };
   return { state: 'connected', stale: false, message: null };
-}
-
-/** What the graph can highlight of a trace: container names, `netns:<name>`, interface names. */
-function traceHighlights(result: TraceResult): string[] {
-  const out: string[] = [];
-  const push = (v: string | null | undefined): void => {
-    if (v && out[out.length - 1] !== v) out.push(v);
-  };
-  for (const hop of result.hops) {
-    if (hop.namespace.startsWith('container ')) push(hop.namespace.slice('container '.length));
-    else if (hop.namespace.startsWith('netns ')) push(`netns:${hop.namespace.slice('netns '.length)}`);
-    push(hop.interface);
-  }
-  return out;
-}
-
-/** Each hop's namespace and interface, consecutive repeats dropped: the webview resolves an interface within its namespace. */
-function traceSteps(result: TraceResult): TraceStepLocation[] {
-  const out: TraceStepLocation[] = [];
-  for (const hop of result.hops) {
-    const last = out[out.length - 1];
-    if (last && last.namespace === hop.namespace && last.interface === hop.interface) continue;
-    out.push({ namespace: hop.namespace, interface: hop.interface });
-  }
-  return out;
 }
 
 export function wireTopologyPanel(context: vscode.ExtensionContext, deps: TopologyWiringDeps): TopologyHooks {
@@ -86,6 +61,7 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
       if (engine !== undefined) deps.openInspect(engine, subject);
     },
     trace: deps.trace,
+    selectTraceHop: deps.selectTraceHop,
     refresh: () => void ctx.refresh('manual: topology toolbar', current()?.key),
     onDidChangeEngineState: stateEmitter.event,
     engines: () => ({ engines: ctx.connections.map((c) => ({ key: c.key, label: c.label })), selected: current()?.key ?? null }),
@@ -98,9 +74,9 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
   });
   return {
     focus: (id) => controller.show(id),
-    showTrace: (result) => {
-      controller.show();
-      controller.showTrace(traceHighlights(result), result.verdict, `${result.request.from} → ${result.request.to}: ${result.verdict}`, traceSteps(result));
+    showTrace: (path, reveal) => {
+      if (reveal) controller.show();
+      controller.showTrace(path);
     },
   };
 }

@@ -2,12 +2,13 @@
  * The one message protocol between the extension host and the topology webview. Both sides import
  * this file; nothing else crosses the boundary. Three shapes, each with a type guard:
  * - commands: webview → host, fire and forget (ready handshake, open the sidebar pane, start a trace,
- *   pick the engine to draw);
+ *   pick the engine to draw, select the hop of a place clicked on the trace's path);
  * - requests: webview → host with a reply matched by `requestId` (save an export);
  * - notifications: host → webview (full snapshot, focus, trace highlight, engine state, the engines
  *   to pick from).
  * The guards check every field the receiver reads: a message is data from another process.
  */
+import { parseSubjectKey } from './subject';
 import type { TopologyView } from './topologyView';
 
 export const topologyViewType = 'netlens.topology';
@@ -16,8 +17,10 @@ export const topologyViewType = 'netlens.topology';
  * sends nothing to another; each snapshot says it again and the webview draws none of another.
  * 2: snapshots carry a TopologyView (topologyView.ts), not the core Topology.
  * 3: the view carries the Compose projects (`projects`), drawn as frames with their depends_on edges.
+ * 4: `tracePath` carries each hop's subject keys and the deciding hop (no more names to resolve);
+ *    `selectTraceHop` answers a click on the path.
  */
-export const topologyProtocolVersion = 3;
+export const topologyProtocolVersion = 4;
 
 // ---- webview → host commands -------------------------------------------------------------
 
@@ -46,7 +49,7 @@ export interface SelectEngineCommand {
   readonly type: 'selectEngine';
   readonly engineKey: string;
 }
-export type TopologyCommand = ReadyCommand | OpenInspectCommand | TraceCommand | RefreshCommand | SelectEngineCommand;
+export type TopologyCommand = ReadyCommand | OpenInspectCommand | TraceCommand | RefreshCommand | SelectEngineCommand | SelectTraceHopCommand;
 
 // ---- webview → host requests, host → webview replies -------------------------------------
 
@@ -90,23 +93,38 @@ export interface FocusNotification {
   /** a topologyIds id, or a container/network id or name, or a host interface name */
   readonly target: string;
 }
-/**
- * Where one trace hop happened, as the trace says it (src/core/trace/types.ts TraceHop): the
- * namespace (`host`, `container web1`, `netns RED`, `outside`) and the interface in it. An
- * interface name means nothing without its namespace: every container has an `eth0`, so has the host.
- */
-export interface TraceStepLocation {
-  readonly namespace: string;
-  readonly interface: string | null;
+/** One hop of a trace as places on the drawing: its step (the trace view's numbering) and subject keys. */
+export interface TracePathHop {
+  readonly step: number;
+  /** subject keys (src/protocol/subject.ts), the ids the graph draws its items under; the namespace's owner first */
+  readonly keys: readonly string[];
 }
+/** The hop that decided the verdict, marked apart from the rest of the path. */
+export interface TraceDecider {
+  readonly step: number;
+  readonly keys: readonly string[];
+  /** what decided, in the trace's words (`filter DOCKER-USER rule 2: -A …`), drawn beside it as text */
+  readonly text: string;
+}
+/**
+ * The path of the trace shown in the trace view, to light on the graph; `hops: []` clears it.
+ * The host resolves every hop to model subjects (src/core/trace/tracePlaces.ts); the webview only
+ * turns subject keys into what it drew for them.
+ */
 export interface TracePathNotification {
   readonly type: 'tracePath';
-  /** the hops in order, as topologyIds ids (or what `focus` accepts); empty clears the highlight */
-  readonly hops: readonly string[];
-  /** the hops with their namespaces; when present the webview resolves these and ignores `hops` */
-  readonly steps?: readonly TraceStepLocation[];
+  /** the trace view's id of this trace, sent back in `selectTraceHop`; null with no trace */
+  readonly traceId: number | null;
+  readonly hops: readonly TracePathHop[];
+  readonly decider: TraceDecider | null;
   readonly verdict: 'delivered' | 'dropped' | 'uncertain' | null;
   readonly label: string;
+}
+/** Select this hop in the trace view: the user clicked an item on the shown trace's path. */
+export interface SelectTraceHopCommand {
+  readonly type: 'selectTraceHop';
+  readonly traceId: number;
+  readonly step: number;
 }
 export interface EngineStateNotification {
   readonly type: 'engineState';
@@ -157,8 +175,12 @@ export function isRefreshCommand(m: unknown): m is RefreshCommand {
 export function isSelectEngineCommand(m: unknown): m is SelectEngineCommand {
   return isObject(m) && m.type === 'selectEngine' && isString(m.engineKey) && m.engineKey.length > 0;
 }
+const isStep = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+export function isSelectTraceHopCommand(m: unknown): m is SelectTraceHopCommand {
+  return isObject(m) && m.type === 'selectTraceHop' && isStep(m.traceId) && isStep(m.step);
+}
 export function isTopologyCommand(m: unknown): m is TopologyCommand {
-  return isReadyCommand(m) || isOpenInspectCommand(m) || isTraceCommand(m) || isRefreshCommand(m) || isSelectEngineCommand(m);
+  return isReadyCommand(m) || isOpenInspectCommand(m) || isTraceCommand(m) || isRefreshCommand(m) || isSelectEngineCommand(m) || isSelectTraceHopCommand(m);
 }
 
 export function isSaveExportRequest(m: unknown): m is SaveExportRequest {
@@ -216,13 +238,17 @@ function isProjectShape(p: unknown): boolean {
 export function isFocusNotification(m: unknown): m is FocusNotification {
   return isObject(m) && m.type === 'focus' && isString(m.target) && m.target.length > 0;
 }
-const isTraceStepLocation = (v: unknown): v is TraceStepLocation => isObject(v) && isString(v.namespace) && (v.interface === null || isString(v.interface));
+/** Subject keys only: the webview looks them up among its drawn ids and shows nothing else of them. */
+const isSubjectKeys = (v: unknown): v is readonly string[] => isStringArray(v) && v.every((k) => parseSubjectKey(k) !== null);
+const isPathHop = (v: unknown): v is TracePathHop => isObject(v) && isStep(v.step) && isSubjectKeys(v.keys);
 export function isTracePathNotification(m: unknown): m is TracePathNotification {
   return (
     isObject(m) &&
     m.type === 'tracePath' &&
-    isStringArray(m.hops) &&
-    (m.steps === undefined || (Array.isArray(m.steps) && m.steps.every(isTraceStepLocation))) &&
+    (m.traceId === null || isStep(m.traceId)) &&
+    Array.isArray(m.hops) &&
+    m.hops.every(isPathHop) &&
+    (m.decider === null || (isObject(m.decider) && isStep(m.decider.step) && isSubjectKeys(m.decider.keys) && isString(m.decider.text))) &&
     (m.verdict === null || m.verdict === 'delivered' || m.verdict === 'dropped' || m.verdict === 'uncertain') &&
     isString(m.label)
   );

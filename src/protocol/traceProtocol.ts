@@ -8,8 +8,11 @@
  */
 
 export const traceViewType = 'netlens.trace';
-/** Bumped when a message changes shape; both sides send it and refuse another. */
-export const traceProtocolVersion = 1;
+/**
+ * Bumped when a message changes shape; both sides send it and refuse another.
+ * 2: the shown trace says which hop decided (`deciderStep`); `selectHop` (a click on the topology).
+ */
+export const traceProtocolVersion = 2;
 
 export type TraceVerdictView = 'delivered' | 'dropped' | 'uncertain';
 
@@ -79,6 +82,8 @@ export interface TraceShownView {
   readonly tracedAt: string;
   readonly verdict: TraceVerdictView;
   readonly decidedBy: string;
+  /** the step of the hop that decided (src/core/trace/tracePlaces.ts decidingHop), marked on the graph too */
+  readonly deciderStep: number | null;
   /** the `netlens trace …` line that asks the same */
   readonly cli: string;
   readonly hops: readonly TraceHopView[];
@@ -118,14 +123,44 @@ export type TraceCommand =
 
 // ---- host → view notifications ----
 
+/**
+ * What the view keeps across a window reload (the app hands it to VS Code's state, the host's
+ * serializer gets it back): enough to ask the same trace again on the engine's current model.
+ */
+export interface TraceRestoreState {
+  readonly engineKey: string;
+  readonly engineLabel: string;
+  readonly request: {
+    readonly from: string;
+    readonly to: string;
+    readonly proto: 'tcp' | 'udp' | 'icmp';
+    readonly port?: number;
+    readonly family?: 'ipv4' | 'ipv6';
+  };
+}
+
 export interface TraceNotification {
   readonly type: 'trace';
   readonly protocolVersion: number;
   /** null: no trace yet */
   readonly trace: TraceShownView | null;
+  /** the request to keep for a reload: the shown trace's, or the one a restored view waits to ask again */
+  readonly restore: TraceRestoreState | null;
+  /** said while there is no trace (a restored view waiting for its engine) */
+  readonly notice: string | null;
   /** newest first */
   readonly history: readonly TraceHistoryEntry[];
 }
+
+/** Select the hop with this step of the shown trace (its place was clicked on the topology). */
+export interface SelectHopNotification {
+  readonly type: 'selectHop';
+  /** the shown trace's id: a click on an older trace's path selects nothing */
+  readonly traceId: number;
+  readonly step: number;
+}
+
+export type TraceHostMessage = TraceNotification | SelectHopNotification;
 
 // ---- guards ----
 
@@ -194,6 +229,7 @@ export function isTraceShownView(v: unknown): v is TraceShownView {
     isString(v.tracedAt) &&
     isVerdict(v.verdict) &&
     isString(v.decidedBy) &&
+    (v.deciderStep === null || isCount(v.deciderStep)) &&
     isString(v.cli) &&
     Array.isArray(v.hops) &&
     v.hops.every(isHop) &&
@@ -211,5 +247,33 @@ export function isTraceShownView(v: unknown): v is TraceShownView {
 }
 
 export function isTraceNotification(m: unknown): m is TraceNotification {
-  return isObject(m) && m.type === 'trace' && typeof m.protocolVersion === 'number' && (m.trace === null || isTraceShownView(m.trace)) && Array.isArray(m.history) && m.history.every(isEntry);
+  return (
+    isObject(m) &&
+    m.type === 'trace' &&
+    typeof m.protocolVersion === 'number' &&
+    (m.trace === null || isTraceShownView(m.trace)) &&
+    (m.restore === null || isTraceRestoreState(m.restore)) &&
+    isStringOrNull(m.notice) &&
+    Array.isArray(m.history) &&
+    m.history.every(isEntry)
+  );
+}
+
+/** Checked like a message: VS Code hands back what the page stored, and the host re-runs it. */
+export function isTraceRestoreState(v: unknown): v is TraceRestoreState {
+  if (!isObject(v) || !isString(v.engineKey) || v.engineKey.length === 0 || !isString(v.engineLabel) || !isObject(v.request)) return false;
+  const r = v.request;
+  return (
+    isString(r.from) &&
+    r.from.length > 0 &&
+    isString(r.to) &&
+    r.to.length > 0 &&
+    (r.proto === 'tcp' || r.proto === 'udp' || r.proto === 'icmp') &&
+    (r.port === undefined || (typeof r.port === 'number' && Number.isInteger(r.port) && r.port >= 1 && r.port <= 65535)) &&
+    (r.family === undefined || r.family === 'ipv4' || r.family === 'ipv6')
+  );
+}
+
+export function isSelectHopNotification(m: unknown): m is SelectHopNotification {
+  return isObject(m) && m.type === 'selectHop' && isCount(m.traceId) && isCount(m.step);
 }

@@ -21,8 +21,8 @@ import { payloadUrl, runHostSuite, type HostSuiteResult } from './harness/hostSu
 import { seedLabDown, seedLabUp, type SeedLab } from './harness/seedLab';
 import { REPO, installer, packager, runner, suiteBundler, type CodeServer, type IsolatedRun } from './harness/toolScripts';
 import {
-  ARTIFACTS, closePalette, openActivityBarItem, paletteQuery, runFromPalette, screenshot, viewLabels, waitForWorkbench,
-  webviewFrame,
+  ARTIFACTS, closePalette, openActivityBarItem, paletteQuery, quickPick, runFromPalette, screenshot, viewLabels, waitForWorkbench,
+  webviewFrame, webviewShowing,
 } from './harness/workbench';
 
 interface Manifest {
@@ -74,7 +74,8 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
 
   async function start(opts: { vsix?: string; env?: Record<string, string>; run?: IsolatedRun }): Promise<CodeServer> {
     const { startCodeServer } = await runner();
-    const server = await startCodeServer({ folder: REPO, ...opts, log });
+    // NLX_E2E_KEEP_RUN=1 keeps each code-server's run dir (its logs, the extension's output) for a look afterwards
+    const server = await startCodeServer({ folder: REPO, ...opts, log, ...(process.env['NLX_E2E_KEEP_RUN'] === '1' ? { keepRunDir: true } : {}) });
     servers.push(server);
     return server;
   }
@@ -263,6 +264,42 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       }
       await screenshot(page, 'inspect-pane');
       assert.ok(found, `no inspect pane showing ${target}`);
+    });
+
+    it('restores the trace view after a window reload, tracing its request again on the current model', async function () {
+      this.timeout(4 * 60_000);
+      const target = lab!.containers[0]!;
+      await runFromPalette(page, 'netlens: Trace packet');
+      await quickPick(page, 'host');
+      await quickPick(page, target);
+      await quickPick(page, 'icmp');
+      const title = `host → ${target} (icmp)`;
+      const shown = await webviewShowing(page, '#trace h1', title, 60_000);
+      await screenshot(page, 'trace-view');
+      assert.ok(shown, `no trace view showing ${title}`);
+      const tracedAt = await shown.locator('#trace p.sub').first().textContent();
+      // a window reload as the user asks for it: the workbench shuts down (saving its editors and
+      // their webviews' state) and loads again; a bare page reload may drop what it had not saved yet
+      const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 30_000 });
+      await runFromPalette(page, 'Developer: Reload Window');
+      await reloaded;
+      await waitForWorkbench(page);
+      const restored = await webviewShowing(page, '#trace h1', title, 90_000);
+      await screenshot(page, 'trace-view-restored');
+      if (!restored) {
+        const said = await webviewShowing(page, '#trace p', '', 1_000);
+        assert.fail(`after the reload no trace view shows ${title} again; it says: ${said ? (await said.locator('#trace').textContent()) ?? '' : 'nothing (no trace view)'}`);
+      }
+      // traced again, not a copy of the old answer: a new time (the verdict may differ — the host's
+      // firewall is shared with whatever else runs on it)
+      const again = await restored.locator('#trace p.sub').first().textContent();
+      assert.match(again ?? '', /^on local, traced /);
+      assert.notEqual(again, tracedAt, 'traced anew after the reload');
+      assert.match((await restored.locator('#trace .decided .verdict').textContent()) ?? '', /^(DELIVERED|DROPPED|UNCERTAIN)$/);
+      // the restored trace's path is lit on the topology the reload brought back too
+      const topology = await webviewShowing(page, 'svg.has-trace g.node.on-trace text.node-title', target, 30_000);
+      await screenshot(page, 'trace-path-restored');
+      assert.ok(topology, `the topology lights no ${target} on the restored trace's path`);
     });
   });
 });

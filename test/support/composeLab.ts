@@ -1,6 +1,7 @@
 /**
  * A real Compose project on the real engine, brought up by Debian 12's docker-compose (1.29, which
- * writes the same com.docker.compose.* labels as Compose v2): services `web` (published on
+ * writes the same com.docker.compose.* labels as Compose v2), or by another docker-compose binary
+ * (Compose v2 from scripts/lab/compose-v2.sh, which also writes com.docker.compose.depends_on): services `web` (published on
  * 127.0.0.1:<free port>), `api` (depends_on db) and `db`; networks `front`, `back` (internal) and an
  * external network the lab creates beforehand. Everything is named under the project name, so
  * removeLab(project) also removes what a crashed run left.
@@ -16,6 +17,8 @@ export interface ComposeLab {
   readonly externalNetwork: string;
   readonly webPort: number;
   readonly dir: string;
+  /** the docker-compose that brought it up (and takes it down) */
+  readonly compose: string;
   /** docker-compose's own output of `up` */
   readonly upOutput: string;
   remove(): void;
@@ -51,11 +54,14 @@ networks:
 `;
 }
 
-/** Runs docker-compose for the lab's project with a time limit; throws with its output on failure. */
-export function dockerCompose(dir: string, project: string, args: readonly string[], timeoutMs = 90_000): string {
+/** Debian 12's docker-compose, found on PATH. */
+export const COMPOSE_V1 = 'docker-compose';
+
+/** Runs docker-compose (on PATH, or the binary given) for the lab's project with a time limit; throws with its output on failure. */
+export function dockerCompose(dir: string, project: string, args: readonly string[], timeoutMs = 90_000, compose = COMPOSE_V1): string {
   if (!PROJECT.test(project)) throw new Error(`not a Compose project name: ${project}`);
   try {
-    return execFileSync('docker-compose', ['--ansi', 'never', '-p', project, ...args], {
+    return execFileSync(compose, ['--ansi', 'never', '-p', project, ...args], {
       cwd: dir,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +82,7 @@ export function requireDockerCompose(): void {
   }
 }
 
-export async function createComposeLab(project: string): Promise<ComposeLab> {
+export async function createComposeLab(project: string, compose = COMPOSE_V1): Promise<ComposeLab> {
   if (!PROJECT.test(project)) throw new Error(`not a Compose project name: ${project}`);
   removeLab(project);
   const dir = mkdtempSync(join(tmpdir(), `${project}-`));
@@ -84,7 +90,7 @@ export async function createComposeLab(project: string): Promise<ComposeLab> {
   const webPort = await freePort();
   const remove = (): void => {
     try {
-      dockerCompose(dir, project, ['down', '--remove-orphans', '--timeout', '1'], 60_000);
+      dockerCompose(dir, project, ['down', '--remove-orphans', '--timeout', '1'], 60_000, compose);
     } catch {
       // a half-made project: removeLab below takes what is left by name
     }
@@ -94,8 +100,8 @@ export async function createComposeLab(project: string): Promise<ComposeLab> {
   try {
     writeFileSync(join(dir, 'docker-compose.yml'), composeFile(externalNetwork, webPort));
     docker('network', 'create', externalNetwork);
-    const upOutput = dockerCompose(dir, project, ['up', '-d']);
-    return { project, externalNetwork, webPort, dir, upOutput, remove };
+    const upOutput = dockerCompose(dir, project, ['up', '-d'], 90_000, compose);
+    return { project, externalNetwork, webPort, dir, compose, upOutput, remove };
   } catch (e) {
     remove();
     throw e;

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
 import type { TraceRequest, TraceResult } from '../../core/trace';
+import type { TracePathNotification } from '../../protocol/topologyProtocol';
 import type { NetlensContext } from '../ctx';
 import type { InspectPanel } from '../inspect/inspectPanel';
 import type { TreeNode } from '../trees/treeNode';
@@ -23,8 +24,8 @@ export interface TraceEngine {
 export interface TopologyHooks {
   /** shows the panel with this item focused: a subject key (`ctr:<id>`, `nic:<name>` …) or a name */
   focus(id: string): void;
-  /** highlights a trace's path on the graph */
-  showTrace?(result: TraceResult): void;
+  /** highlights the shown trace's path on the graph (hops: [] clears); `reveal` opens the topology */
+  showTrace?(path: TracePathNotification, reveal: boolean): void;
 }
 
 export interface CommandDeps {

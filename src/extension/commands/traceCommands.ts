@@ -118,20 +118,24 @@ async function executeTrace(deps: CommandDeps, engine: TraceEngine, view: TraceP
     return;
   }
   try {
-    const { topology: traced, result: walked } = await walkTrace(engine, conn, topology, request);
-    // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
-    // view says whether it agrees, or why it could not be asked.
-    const kernel = await conn
-      .session()
-      .verifyTrace(traced, walked)
-      .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
-    const result = { ...walked, kernel };
-    deps.topology?.()?.showTrace?.(result);
-    deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
-    view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) });
+    await traceOn(deps, engine, view, conn, topology, request);
   } catch (e) {
     void vscode.window.showErrorMessage(`netlens: trace failed: ${errorMessage(e)}`);
   }
+}
+
+/** The trace on a model, asked of the kernel too, kept and shown; throws what went wrong. */
+async function traceOn(deps: CommandDeps, engine: TraceEngine, view: TracePanel, conn: EngineConnection, topology: Topology, request: TraceRequest, reveal = true): Promise<void> {
+  const { topology: traced, result: walked } = await walkTrace(engine, conn, topology, request);
+  // The kernel's own routing at each step (ip route get, read-only, one round trip): the trace
+  // view says whether it agrees, or why it could not be asked.
+  const kernel = await conn
+    .session()
+    .verifyTrace(traced, walked)
+    .catch((e: unknown) => ({ agrees: null, observed: `the kernel could not be asked: ${errorMessage(e)}`, checks: [], skipped: [] }));
+  const result = { ...walked, kernel };
+  deps.ctx.log.info(`trace ${request.from} → ${request.to} ${request.proto}${request.port ? `/${request.port}` : ''}`);
+  view.add({ conn, topology: traced, result, containers: traceContainers(topology, [request.from, request.to]) }, reveal);
 }
 
 /** The trace walk alone (no kernel, no traffic); reads the listening sockets it needs when the engine can. */
@@ -208,7 +212,17 @@ export function registerTraceCommands(deps: CommandDeps): { disposables: vscode.
     probe: (t) => probeTrace(deps, view, t),
     openText: (t) => (engine ? openTraceText(engine, docs, t) : Promise.resolve()),
     focus: (target) => deps.topology?.()?.focus(target),
-    showPath: (result) => deps.topology?.()?.showTrace?.(result),
+    showPath: (path, reveal) => deps.topology?.()?.showTrace?.(path, reveal),
+    restore: async (state) => {
+      if (!engine) return 'this build has the trace engine';
+      const conn = deps.ctx.connection(state.engineKey);
+      if (!conn) return `the engine ${state.engineLabel} is configured again (netlens.engines)`;
+      if (!conn.topology) return `${conn.label} has a model (the engine is ${conn.status.kind === 'error' ? `unreachable: ${conn.status.error}` : conn.status.kind})`;
+      deps.ctx.log.info(`trace view restored: tracing ${state.request.from} → ${state.request.to} again on ${conn.label}`);
+      // a failure is said in the view (and tried again on the next model change)
+      await traceOn(deps, engine, view, conn, conn.topology, state.request, false);
+      return null;
+    },
     retrace: (t, topology) => (engine ? walkTrace(engine, t.conn, topology, t.result.request) : null),
     log: (m) => deps.ctx.log.warn(m),
   });

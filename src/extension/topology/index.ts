@@ -6,10 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { topologyViewType } from '../../protocol/topologyProtocol';
-import type { TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
+import type { TracePathNotification } from '../../protocol/topologyProtocol';
 import type { TopologyPanelDeps } from './topologyPanel';
-
-type TracePathNotificationVerdict = TracePathNotification['verdict'];
 import { TopologyPanel } from './topologyPanel';
 
 export type { TopologyEngineState, TopologyPanelDeps } from './topologyPanel';
@@ -19,8 +17,8 @@ const showTopologyCommand = 'netlens.showTopology';
 export interface TopologyPanelController extends vscode.Disposable {
   /** open or reveal the panel; focus an item when given */
   show(focusTarget?: string): void;
-  /** highlight a trace's hops (topologyIds ids, container names/ids, interface names); [] clears; `steps` say each hop's namespace */
-  showTrace(hops: readonly string[], verdict: TracePathNotificationVerdict, label: string, steps?: readonly TraceStepLocation[]): void;
+  /** highlight the shown trace's path (each hop's subject keys, the deciding hop); `hops: []` clears */
+  showTrace(path: TracePathNotification): void;
 }
 
 export function registerTopologyPanel(context: vscode.ExtensionContext, deps: TopologyPanelDeps): TopologyPanelController {
@@ -37,7 +35,7 @@ export function registerTopologyPanel(context: vscode.ExtensionContext, deps: To
   ];
   const controller: TopologyPanelController = {
     show,
-    showTrace: (hops, verdict, label, steps) => TopologyPanel.instance?.showTrace(hops, verdict, label, steps),
+    showTrace: (path) => TopologyPanel.showTrace(path),
     dispose: () => {
       TopologyPanel.instance?.dispose();
       for (const r of registrations) r.dispose();

@@ -7,8 +7,8 @@
  */
 import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
-import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
-import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
+import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification } from '../../protocol/topologyProtocol';
+import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isSelectTraceHopCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
 import { composeProjects } from '../../core/model/projects';
 import { topologyView } from '../../protocol/topologyView';
 import { traceEndpointOf } from './traceEndpoints';
@@ -25,6 +25,8 @@ export interface TopologyPanelDeps {
   openInspect?(subject: Subject): void;
   /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
   trace?(from: string, to: string): void;
+  /** the user clicked a place on the shown trace's path: select that hop in the trace view */
+  selectTraceHop?(traceId: number, step: number): void;
   /** the toolbar's refresh button */
   refresh?(): void;
   /** engine connected/reconnecting and whether the drawing is stale */
@@ -48,10 +50,14 @@ function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions
 
 export class TopologyPanel implements vscode.Disposable {
   private static current: TopologyPanel | undefined;
+  /**
+   * The trace path shown: kept while no panel is open, so a topology opened (or restored) after the
+   * trace lights it too. Cleared when another engine is drawn.
+   */
+  private static lastTrace: TracePathNotification | null = null;
   private ready = false;
   private disposed = false;
   private pendingFocus: string | null = null;
-  private lastTrace: TracePathNotification | null = null;
   private lastEngineState: TopologyEngineState | null = null;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -115,9 +121,10 @@ export class TopologyPanel implements vscode.Disposable {
     else this.pendingFocus = target;
   }
 
-  showTrace(hops: readonly string[], verdict: TracePathNotification['verdict'], label: string, steps?: readonly TraceStepLocation[]): void {
-    this.lastTrace = { type: 'tracePath', hops, verdict, label, ...(steps ? { steps } : {}) };
-    this.post(this.lastTrace);
+  /** Lights the trace's path on the panel, now or once one is open. */
+  static showTrace(path: TracePathNotification): void {
+    TopologyPanel.lastTrace = path.hops.length > 0 ? path : null;
+    TopologyPanel.current?.post(path);
   }
 
   dispose(): void {
@@ -153,7 +160,7 @@ export class TopologyPanel implements vscode.Disposable {
       this.postEngines();
       this.post(snapshot(this.deps.getTopology(), 'initial'));
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
-      if (this.lastTrace) this.post(this.lastTrace);
+      if (TopologyPanel.lastTrace) this.post(TopologyPanel.lastTrace);
       if (this.pendingFocus) {
         this.post({ type: 'focus', target: this.pendingFocus });
         this.pendingFocus = null;
@@ -164,6 +171,8 @@ export class TopologyPanel implements vscode.Disposable {
     } else if (isTraceCommand(m)) {
       const t = this.deps.getTopology();
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));
+    } else if (isSelectTraceHopCommand(m)) {
+      if (TopologyPanel.lastTrace?.traceId === m.traceId) this.deps.selectTraceHop?.(m.traceId, m.step);
     } else if (isRefreshCommand(m)) {
       this.deps.refresh?.();
     } else if (isSelectEngineCommand(m)) {
@@ -171,7 +180,7 @@ export class TopologyPanel implements vscode.Disposable {
       if (!this.deps.selectEngine || !choices?.engines.some((e) => e.key === m.engineKey)) return;
       this.deps.selectEngine(m.engineKey);
       // the old engine's trace does not belong on the new drawing
-      this.lastTrace = null;
+      TopologyPanel.lastTrace = null;
       this.postEngines();
       this.post(snapshot(this.deps.getTopology(), 'engine chosen'));
     } else if (isSaveExportRequest(m)) {

@@ -24,6 +24,7 @@ li.hop { border-left: 3px solid var(--vscode-panel-border); padding: 3px 8px; ma
 li.hop:hover, li.hop:focus { background: var(--vscode-list-hoverBackground); outline: none; }
 li.hop.selected { border-left-color: var(--vscode-focusBorder); background: var(--vscode-list-inactiveSelectionBackground); }
 li.hop.decider { border-left-color: var(--vscode-charts-red); }
+body[data-verdict="delivered"] li.hop.decider { border-left-color: var(--vscode-charts-green); }
 li.hop.uncertain { border-left-color: var(--vscode-charts-yellow); }
 .where { color: var(--vscode-descriptionForeground); }
 .step { display: inline-block; min-width: 2.2em; color: var(--vscode-descriptionForeground); }

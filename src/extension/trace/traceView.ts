@@ -8,8 +8,11 @@ import type { Topology } from '../../core/model/types';
 import { formatKernelCheck } from '../../core/trace/kernelCheck';
 import { formatProbe } from '../../core/trace/probe';
 import { packetRewrites } from '../../core/trace/traceMarkdown';
+import { decidingHop, hopSubjects, tracePlaces } from '../../core/trace/tracePlaces';
 import type { TraceHop, TraceRequest, TraceResult } from '../../core/trace/types';
 import { traceCliCommand, whatWouldChange, type Suggestion } from '../../core/trace/whatWouldChange';
+import { subjectKey } from '../../protocol/subject';
+import type { TracePathNotification } from '../../protocol/topologyProtocol';
 import type { TraceHopView, TraceShownView, TraceStatusView } from '../../protocol/traceProtocol';
 
 /** `nlt-a2 → nlt-a1:80 (tcp)` */
@@ -59,6 +62,7 @@ export function traceShownView(t: TraceViewInput): TraceShownView {
     tracedAt: t.tracedAt.toISOString(),
     verdict: r.verdict,
     decidedBy: r.decidedBy,
+    deciderStep: decidingHop(r)?.step ?? null,
     cli: traceCliCommand(r.request),
     hops: hopViews(r.hops),
     reply: hopViews(r.reply ?? []),
@@ -77,12 +81,24 @@ export function traceSignature(r: TraceResult): string {
   return JSON.stringify([r.verdict, r.decidedBy, r.hops.map(hop), (r.reply ?? []).map(hop)]);
 }
 
-/** Where the topology focuses for a hop: the container by name, a named netns, else the host interface. */
-export function hopFocusTarget(h: Pick<TraceHop, 'namespace' | 'interface'>): string | null {
-  if (h.namespace.startsWith('container ')) return h.namespace.slice('container '.length);
-  if (h.namespace.startsWith('netns ')) return `netns:${h.namespace.slice('netns '.length)}`;
-  if (h.namespace === 'host' && h.interface) return h.interface;
-  return null;
+/** Where the topology focuses for a hop: the subject key of its namespace's owner (a container, a named netns), else of its interface; null off the model. */
+export function hopFocusTarget(topology: Topology, h: Pick<TraceHop, 'namespace' | 'interface' | 'rule'>): string | null {
+  const first = hopSubjects(topology, h)[0];
+  return first ? subjectKey(first) : null;
+}
+
+/** The trace's path for the topology: each hop's subject keys and the deciding hop, with the trace view's id. */
+export function tracePathMessage(traceId: number, topology: Topology, result: TraceResult): TracePathNotification {
+  const places = tracePlaces(topology, result);
+  const keys = (s: readonly Parameters<typeof subjectKey>[0][]): string[] => s.map(subjectKey);
+  return {
+    type: 'tracePath',
+    traceId,
+    hops: places.hops.map((h) => ({ step: h.step, keys: keys(h.subjects) })),
+    decider: places.decider ? { step: places.decider.step, keys: keys(places.decider.subjects), text: result.decidedBy } : null,
+    verdict: result.verdict,
+    label: `${traceTitle(result.request)}: ${result.verdict}`,
+  };
 }
 
 /** What a kept trace is after the model changed: the containers it names gone, its answer changed, or the same. */

@@ -262,12 +262,25 @@ describe('topology webview trace highlight and quick refreshes', function () {
     wv = await openWebviewPage();
     await wv.post(snapshotMessage(base, 'initial'));
     await wv.page.waitForSelector(nodeSel(topologyIds.container(w1.id)));
-    await wv.post({ type: 'tracePath', hops: ['eth0', 'docker0', w1Endpoint.hostVeth!, 'nlw-w1'], verdict: 'delivered', label: 'eth0 → nlw-w1' });
+    const epW1 = topologyIds.endpoint(bridge.id, w1Endpoint.containerId);
+    await wv.post({
+      type: 'tracePath',
+      traceId: 1,
+      hops: [
+        { step: 1, keys: [topologyIds.hostInterface('eth0')] },
+        { step: 2, keys: [topologyIds.network(bridge.id)] },
+        { step: 3, keys: [epW1] },
+        { step: 4, keys: [topologyIds.container(w1.id), epW1] },
+      ],
+      decider: null,
+      verdict: 'delivered',
+      label: 'eth0 → nlw-w1',
+    });
     await wv.page.waitForSelector('svg.has-trace');
     const onTrace = await wv.page.$$eval('g.node.on-trace', (els) => els.map((e) => e.getAttribute('data-id')).sort());
     assert.deepEqual(onTrace, [topologyIds.hostInterface('eth0'), topologyIds.network(bridge.id), topologyIds.endpoint(bridge.id, w1.id), topologyIds.container(w1.id)].sort());
     assert.ok(await wv.page.locator(`g.edge.on-trace[data-id="${topologyIds.edge('veth', topologyIds.endpoint(bridge.id, w1.id))}"]`).count() === 1, 'the veth edge between two hops is lit');
-    await wv.post({ type: 'tracePath', hops: [], verdict: null, label: '' });
+    await wv.post({ type: 'tracePath', traceId: null, hops: [], decider: null, verdict: null, label: '' });
     await wv.page.waitForFunction(() => !document.querySelector('svg.has-trace'));
   });
 

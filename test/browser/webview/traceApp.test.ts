@@ -24,6 +24,8 @@ function message(id: number, result: TraceResult, status = CURRENT, history: { i
     type: 'trace',
     protocolVersion: traceProtocolVersion,
     trace: traceShownView({ id, engine: 'local', tracedAt: new Date('2026-11-30T17:00:00Z'), topology: LAB, result, status }),
+    restore: { engineKey: 'local', engineLabel: 'local', request: result.request },
+    notice: null,
     history: history.map((h) => ({ id: h.id, title: traceTitle(h.result.request), engine: 'local', verdict: h.result.verdict, status: 'current' })),
   };
   assert.ok(isTraceNotification(m), 'the extension side builds what the guard accepts');
@@ -116,5 +118,37 @@ describe('trace view app (headless Chromium)', function () {
     await rows.nth(0).locator('button', { hasText: 'Show' }).click();
     await rows.nth(0).locator('button', { hasText: 'Re-run' }).click();
     assert.deepEqual((await wv.posted()).slice(before), [{ type: 'show', id: 4 }, { type: 'rerun', id: 4 }]);
+  });
+
+  it('a hop picked on the topology is selected here without asking the topology back; another trace\'s pick selects nothing', async () => {
+    await wv.post(message(1, dropped));
+    await wv.page.locator('li.hop').first().waitFor();
+    const before = (await wv.posted()).length;
+    const step = dropped.hops[2]!.step;
+    await wv.post({ type: 'selectHop', traceId: 1, step });
+    await wv.page.locator(`li.hop.selected[data-step="${step}"]`).waitFor();
+    await wv.post({ type: 'selectHop', traceId: 99, step: dropped.hops[0]!.step });
+    await wv.page.waitForTimeout(150);
+    assert.equal(await wv.page.locator(`li.hop.selected[data-step="${step}"]`).count(), 1, 'still the hop of trace 1');
+    assert.deepEqual((await wv.posted()).slice(before), [], 'no focusHop echoed back');
+  });
+
+  it('marks the hop that decided a delivered trace too (the delivery), and keeps the request for a reload', async () => {
+    const delivered = tracePacket(LAB, { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' });
+    await wv.post(message(5, delivered));
+    await wv.page.locator('body[data-verdict="delivered"] li.hop.decider').waitFor();
+    const deliver = delivered.hops.find((h) => h.kind === 'deliver')!;
+    assert.equal(await wv.page.locator('li.hop.decider').getAttribute('data-step'), String(deliver.step));
+    const kept = await wv.page.evaluate(() => sessionStorage.getItem('nlw-webview-state'));
+    assert.deepEqual(JSON.parse(kept!), { engineKey: 'local', engineLabel: 'local', request: delivered.request });
+  });
+
+  it('a restored view waiting for its engine says so', async () => {
+    const notice = 'Restored after a reload: nlt-a2 → nlt-a1:80 (tcp) on local is traced again once local has a model (the engine is connecting).';
+    const m = { type: 'trace', protocolVersion: traceProtocolVersion, trace: null, restore: { engineKey: 'local', engineLabel: 'local', request: { from: 'nlt-a2', to: 'nlt-a1:80', proto: 'tcp' } }, notice, history: [] };
+    assert.ok(isTraceNotification(m));
+    assert.equal(isTraceNotification({ ...m, restore: { engineKey: 'local', engineLabel: 'local', request: { from: 'a', to: 'b', proto: 'sctp' } } }), false, 'a request the trace cannot ask is refused');
+    await wv.post(m);
+    await wv.page.locator('p.empty', { hasText: notice }).waitFor();
   });
 });

@@ -5,6 +5,8 @@ import { topologyIds } from '../../../src/protocol/topologyIds';
 import { loadTopologyFixture, repoRoot } from '../../support/topologyFixtures';
 import type { HarnessTheme, WebviewPage } from '../../support/webviewHarnessPage';
 import { openWebviewPage, snapshotMessage } from '../../support/webviewHarnessPage';
+import { hopSubjects } from '../../../src/core/trace/tracePlaces';
+import { subjectKey } from '../../../src/protocol/subject';
 
 const artifacts = resolve(repoRoot, 'test-artifacts');
 const base = loadTopologyFixture('lab-20.10');
@@ -82,12 +84,15 @@ describe('topology webview: first view, fit and engine picker (headless Chromium
   it('lights a container\'s eth0 from the trace steps, not the host NIC of the same name', async () => {
     const bridge = base.networks.find((n) => n.name === 'bridge')!;
     const ep = bridge.endpoints.find((e) => e.containerId === w1.id)!;
-    await wv.post({ type: 'tracePath', hops: ['nlw-w1', 'eth0'], verdict: 'delivered', label: 'host → nlw-w1', steps: [{ namespace: 'host', interface: 'docker0' }, { namespace: 'host', interface: ep.hostVeth }, { namespace: 'container nlw-w1', interface: 'eth0' }] });
+    // the host places each hop (src/core/trace/tracePlaces.ts), the webview lights what it drew for them
+    const places = [{ namespace: 'host', interface: 'docker0' }, { namespace: 'host', interface: ep.hostVeth }, { namespace: 'container nlw-w1', interface: 'eth0' }];
+    const hops = places.map((p, i) => ({ step: i + 1, keys: hopSubjects(base, p).map(subjectKey) }));
+    await wv.post({ type: 'tracePath', traceId: 1, hops, decider: null, verdict: 'delivered', label: 'host → nlw-w1' });
     await wv.page.waitForSelector('svg.has-trace');
     const lit = await wv.page.$$eval('g.node.on-trace', (els) => els.map((e) => e.getAttribute('data-id')).sort());
     assert.deepEqual(lit, [topologyIds.network(bridge.id), topologyIds.endpoint(bridge.id, w1.id), topologyIds.container(w1.id)].sort());
     assert.equal(await wv.page.locator(`g.edge.on-trace[data-id="${topologyIds.edge('veth', topologyIds.endpoint(bridge.id, w1.id))}"]`).count(), 1);
-    await wv.post({ type: 'tracePath', hops: [], verdict: null, label: '', steps: [] });
+    await wv.post({ type: 'tracePath', traceId: null, hops: [], decider: null, verdict: null, label: '' });
     await wv.page.waitForFunction(() => !document.querySelector('svg.has-trace'));
   });
 

@@ -39,6 +39,33 @@ export async function paletteQuery(page: Page, query: string): Promise<string[]>
   return page.locator(PALETTE_ROWS).evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
 }
 
+/** Picks the row labelled exactly `label` in an open quick pick (a command's question), typing to filter. */
+export async function quickPick(page: Page, label: string): Promise<void> {
+  const input = page.locator(PALETTE_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(label);
+  const row = page.locator(PALETTE_ROWS).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(async (e: Error) => {
+    const rows = await page.locator(PALETTE_ROWS).evaluateAll((rs) => rs.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''));
+    throw new Error(`the quick pick shows no "${label}" (rows: ${rows.join(' | ') || 'none'}): ${e.message}`);
+  });
+  await row.click();
+}
+
+/** Waits for a webview whose app shows `selector` with `text`, among every webview of the workbench. */
+export async function webviewShowing(page: Page, selector: string, text: string, timeoutMs: number): Promise<FrameLocator | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const count = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < count; i++) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('iframe#active-frame');
+      if ((await frame.locator(selector, { hasText: text }).count().catch(() => 0)) > 0) return frame;
+    }
+    await page.waitForTimeout(500);
+  }
+  return null;
+}
+
 export async function closePalette(page: Page): Promise<void> {
   if (await page.locator(PALETTE_INPUT).isVisible()) await page.keyboard.press('Escape');
 }

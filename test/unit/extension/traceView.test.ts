@@ -42,11 +42,11 @@ describe('the trace view model (what the extension posts to the trace view)', ()
     assert.notEqual(traceSignature(tracePacket(LAB, req)), traceSignature(tracePacket(off, req)));
   });
 
-  it('a hop focuses the topology on its container, named netns or host interface', () => {
-    assert.equal(hopFocusTarget({ namespace: 'container nlt-a1', interface: 'eth0' }), 'nlt-a1');
-    assert.equal(hopFocusTarget({ namespace: 'netns nlt-OUT', interface: 'nlt-out0' }), 'netns:nlt-OUT');
-    assert.equal(hopFocusTarget({ namespace: 'host', interface: 'nlt-outh' }), 'nlt-outh');
-    assert.equal(hopFocusTarget({ namespace: 'outside', interface: null }), null);
+  it('a hop focuses the topology on its container, named netns or host interface (by subject key)', () => {
+    assert.equal(hopFocusTarget(LAB, { namespace: 'container nlt-a1', interface: 'eth0' }), `ctr:${LAB.containers.find((c) => c.name === 'nlt-a1')!.id}`);
+    assert.equal(hopFocusTarget(LAB, { namespace: 'netns nlt-OUT', interface: 'nlt-out0' }), 'ns:nlt-OUT');
+    assert.equal(hopFocusTarget(LAB, { namespace: 'host', interface: 'nlt-outh' }), 'nic:nlt-outh');
+    assert.equal(hopFocusTarget(LAB, { namespace: 'outside', interface: null }), null);
     assert.equal(traceTitle({ from: 'a', to: 'b', proto: 'udp', port: 53, family: 'ipv6' }), 'a → b port 53 (udp, IPv6)');
   });
 

@@ -2,7 +2,8 @@
  * Compose projects derived from the labels docker-compose 1.29.2 wrote on a real project
  * (test/fixtures/model/compose-project.json, recorded by test/support/recordComposeFixture.ts from
  * the lab in test/support/composeLab.ts: web published, api depends_on db, back internal, an
- * external network made beforehand).
+ * external network made beforehand), and from the labels Compose v2 (2.40, Debian unstable's)
+ * wrote on the same project (compose-project-v2.json, `recordComposeFixture.js v2`).
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ interface Recorded {
 }
 
 const rec = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/model/compose-project.json'), 'utf8')) as Recorded;
+const recV2 = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/model/compose-project-v2.json'), 'utf8')) as Recorded;
 const topo: Topology = buildTopology({ engine: rec.engine, host: null, ipv4Rules: null, ipv6Rules: null });
 const P = rec.project;
 
@@ -69,14 +71,26 @@ describe('model: Compose projects from recorded docker-compose labels', () => {
     }
   });
 
-  it('reads depends_on from the Compose v2 label where a container carries it', () => {
-    // Compose v2's label format: service:condition:restart, comma separated; older v2 releases omit :restart
-    assert.deepEqual(parseDependsOn('db:service_started:false,cache:service_healthy:true'), ['db', 'cache']);
-    assert.deepEqual(parseDependsOn('db:service_started'), ['db']);
-    const api = topo.containers.find((c) => c.labels['com.docker.compose.service'] === 'api')!;
-    const labelled = { ...topo, containers: topo.containers.map((c) => (c.id === api.id ? { ...c, labels: { ...c.labels, 'com.docker.compose.depends_on': 'db:service_started:false' } } : c)) };
-    const service = composeProjects(labelled)[0]!.services.find((s) => s.name === 'api')!;
-    assert.deepEqual(service.dependsOn, { known: true, value: ['db'] });
+  it('reads depends_on from the label Compose v2 wrote: api on db, and none (known, empty) for web and db', () => {
+    assert.match(recV2.composeVersion, /^2\./);
+    const topoV2: Topology = buildTopology({ engine: recV2.engine, host: null, ipv4Rules: null, ipv6Rules: null });
+    const [p, ...others] = composeProjects(topoV2);
+    assert.equal(others.length, 0);
+    assert.equal(p!.name, recV2.project);
+    // Compose v2's label format as recorded: service:condition:restart, comma separated
+    const api = recV2.engine.containers.find((c) => c.labels['com.docker.compose.service'] === 'api')!;
+    assert.equal(api.labels['com.docker.compose.depends_on'], 'db:service_started:false');
+    assert.deepEqual(parseDependsOn(api.labels['com.docker.compose.depends_on']!), ['db']);
+    assert.deepEqual(
+      p!.services.map((s) => [s.name, s.dependsOn]),
+      [
+        ['api', { known: true, value: ['db'] }],
+        ['db', { known: true, value: [] }],
+        ['web', { known: true, value: [] }],
+      ],
+    );
+    // the same grouping as with 1.29's labels, though v2 names containers with dashes (nlcrec-api-1)
+    assert.deepEqual(p!.networks.map((n) => [n.name, n.external]).sort(), [[`${recV2.project}_back`, false], [`${recV2.project}_front`, false], [recV2.externalNetwork, true]].sort());
   });
 
   it("is derived from the model: a removed container leaves its service, an unlabelled one is in no project", () => {

@@ -1,6 +1,6 @@
 /**
  * The layout's Compose frames and depends_on edges over the project docker-compose 1.29.2 made on a
- * real engine (test/fixtures/model/compose-project.json), sent as the extension sends it
+ * real engine (test/fixtures/model/compose-project.json; its Compose v2 recording for depends_on), sent as the extension sends it
  * (topologyView with the projects the model derives).
  */
 import { strict as assert } from 'node:assert';
@@ -55,9 +55,12 @@ describe('layout: Compose project frames (recorded docker-compose project)', () 
 
   it('draws depends_on only where a label says it', () => {
     assert.equal(layout.edges.filter((e) => e.role === 'dependsOn').length, 0, 'docker-compose 1.29 wrote none');
-    const labelled: Topology = { ...topology, containers: topology.containers.map((c) => (c.id === idOf('api') ? { ...c, labels: { ...c.labels, 'com.docker.compose.depends_on': 'db:service_started:false' } } : c)) };
+    // the same project brought up by Compose v2, which labels api with depends_on db
+    const v2 = JSON.parse(readFileSync(join(__dirname, '../../../../test/fixtures/model/compose-project-v2.json'), 'utf8')) as { engine: EngineFacts };
+    const labelled: Topology = buildTopology({ engine: v2.engine, host: null, ipv4Rules: null, ipv6Rules: null });
+    const id2 = (service: string): string => labelled.containers.find((c) => c.labels['com.docker.compose.service'] === service)!.id;
     const deps = layoutTopology(view(labelled)).edges.filter((e) => e.role === 'dependsOn');
-    assert.deepEqual(deps.map((e) => [e.source, e.target]), [[topologyIds.container(idOf('api')), topologyIds.container(idOf('db'))]]);
+    assert.deepEqual(deps.map((e) => [e.source, e.target]), [[topologyIds.container(id2('api')), topologyIds.container(id2('db'))]]);
   });
 
   it('draws no frame for a view without projects, and the rest as before', () => {

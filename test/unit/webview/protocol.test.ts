@@ -53,8 +53,8 @@ describe('topology protocol guards', () => {
     assert.ok(isSnapshotNotification(JSON.parse(JSON.stringify(snapshotMessage(topology, 'initial')))));
     assert.ok(isSnapshotNotification(snapshotMessage(null, 'initial')));
     assert.ok(isFocusNotification({ type: 'focus', target: 'nlw-w1' }));
-    assert.ok(isTracePathNotification({ type: 'tracePath', hops: ['nic:eth0', 'ctr:x'], verdict: 'delivered', label: 'eth0 → w1' }));
-    assert.ok(isTracePathNotification({ type: 'tracePath', hops: [], verdict: null, label: '' }));
+    assert.ok(isTracePathNotification({ type: 'tracePath', traceId: 1, hops: [{ step: 1, keys: ['nic:eth0'] }, { step: 2, keys: ['ctr:x'] }], decider: { step: 2, keys: ['ctr:x'], text: 'arrived' }, verdict: 'delivered', label: 'eth0 → w1' }));
+    assert.ok(isTracePathNotification({ type: 'tracePath', traceId: null, hops: [], decider: null, verdict: null, label: '' }));
     assert.ok(isEngineStateNotification({ type: 'engineState', state: 'reconnecting', stale: true, message: 'connect ENOENT' }));
     assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: true, result: { path: '/tmp/x.svg' } }));
     assert.ok(isTopologyReply({ type: 'reply', requestId: 1, ok: true, result: { path: null } }));
@@ -87,8 +87,9 @@ describe('topology protocol guards', () => {
       // the core Topology under the name version 1 used
       { type: 'snapshot', protocolVersion: topologyProtocolVersion, topology, reason: 'x' },
       { type: 'focus', target: '' },
-      { type: 'tracePath', hops: [1], verdict: null, label: '' },
-      { type: 'tracePath', hops: [], verdict: 'maybe', label: '' },
+      { type: 'tracePath', traceId: null, hops: [1], decider: null, verdict: null, label: '' },
+      { type: 'tracePath', traceId: null, hops: [], decider: null, verdict: 'maybe', label: '' },
+      { type: 'tracePath', hops: [], verdict: null, label: '' },
       { type: 'engineState', state: 'up', stale: false, message: null },
       { type: 'engineState', state: 'connected', stale: 'no', message: null },
     ]) {

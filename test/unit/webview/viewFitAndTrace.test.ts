@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { topologyIds } from '../../../src/protocol/topologyIds';
-import { isEnginesNotification, isSelectEngineCommand, isTopologyCommand, isTopologyNotification, isTracePathNotification } from '../../../src/protocol/topologyProtocol';
+import { isEnginesNotification, isSelectEngineCommand, isSelectTraceHopCommand, isTopologyCommand, isTopologyNotification, isTracePathNotification, type TracePathNotification } from '../../../src/protocol/topologyProtocol';
 import { fitBox, fitTransform, maxFitScale } from '../../../webview/fitView';
 import type { TopologyLayout } from '../../../webview/layout';
 import { layoutTopology } from '../../../webview/layout';
-import { parseTraceNamespace, resolveTraceSteps } from '../../../webview/traceResolve';
+import { drawnForKey, hopOfItem, noTracePath, tracePathItems } from '../../../webview/tracePath';
 import { readUiState } from '../../../webview/uiState';
 import { loadTopologyFixture } from '../../support/topologyFixtures';
 import { assertNoOverlap } from '../../support/layoutAssertions';
@@ -113,7 +113,7 @@ describe('fit', () => {
   });
 });
 
-describe('trace highlight resolution', () => {
+describe('trace path on the drawing (subject keys → drawn items)', () => {
   const layout = layoutTopology(base);
   const bridge = net('bridge');
   const userNet = net('nlw-net');
@@ -122,60 +122,48 @@ describe('trace highlight resolution', () => {
   const mv = byName('nlw-mv');
   const epW1 = topologyIds.endpoint(bridge.id, w1.id);
   const epA = topologyIds.endpoint(userNet.id, a.id);
-  const vethOf = (ep: string) => base.networks.flatMap((n) => n.endpoints.map((e) => [topologyIds.endpoint(n.id, e.containerId), e.hostVeth] as const)).find(([k]) => k === ep)![1]!;
-
-  it('reads the trace\'s namespace spelling', () => {
-    assert.deepEqual(parseTraceNamespace('host'), { kind: 'host' });
-    assert.deepEqual(parseTraceNamespace('container web 1'), { kind: 'container', name: 'web 1' });
-    assert.deepEqual(parseTraceNamespace('netns RED'), { kind: 'netns', name: 'RED' });
-    assert.deepEqual(parseTraceNamespace('outside'), { kind: 'elsewhere' });
+  const path = (hops: { step: number; keys: string[] }[], decider: { step: number; keys: string[] } | null = null): TracePathNotification => ({
+    type: 'tracePath',
+    traceId: 1,
+    hops,
+    decider: decider ? { ...decider, text: 'x' } : null,
+    verdict: 'delivered',
+    label: '',
   });
 
-  it('lights a container\'s eth0 as that container and its veth edge, never the host NIC eth0', () => {
-    const lit = resolveTraceSteps(base, layout, [
-      { namespace: 'container nlw-a', interface: 'eth0' },
-      { namespace: 'host', interface: vethOf(epA) },
-      { namespace: 'host', interface: userNet.bridge! },
-      { namespace: 'host', interface: 'docker0' },
-      { namespace: 'host', interface: vethOf(epW1) },
-      { namespace: 'container nlw-w1', interface: 'eth0' },
-    ]);
-    assert.deepEqual(lit, [
-      topologyIds.container(a.id),
-      topologyIds.edge('veth', epA),
-      epA,
-      topologyIds.network(userNet.id),
-      topologyIds.network(bridge.id),
-      epW1,
-      topologyIds.container(w1.id),
-      topologyIds.edge('veth', epW1),
-    ]);
-    assert.equal(lit.includes(topologyIds.hostInterface('eth0')), false, 'the host NIC eth0 stays dark');
-    // what a real trace says (recorded `netlens trace --from nlp-a` on this machine): the container's
-    // eth0, then straight the bridge; the veth pair between them lights whole
-    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container nlw-a', interface: 'eth0' }, { namespace: 'host', interface: userNet.bridge! }]), [
-      topologyIds.container(a.id),
-      topologyIds.edge('veth', epA),
-      epA,
-      topologyIds.network(userNet.id),
-    ]);
-    // the host's own eth0 is the NIC
-    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'host', interface: 'eth0' }]), [topologyIds.hostInterface('eth0')]);
+  it('lights what was drawn for each key, the veth edge with its endpoint, each item once in hop order', () => {
+    const p = path(
+      [
+        { step: 1, keys: [topologyIds.container(a.id), epA] },
+        { step: 2, keys: [topologyIds.network(userNet.id)] },
+        { step: 3, keys: [topologyIds.network(bridge.id)] },
+        { step: 4, keys: [topologyIds.network(bridge.id)] },
+        { step: 5, keys: [topologyIds.container(w1.id), epW1] },
+      ],
+      { step: 5, keys: [topologyIds.container(w1.id), epW1] },
+    );
+    const lit = tracePathItems(layout, p);
+    assert.deepEqual(lit.items, [topologyIds.container(a.id), epA, topologyIds.edge('veth', epA), topologyIds.network(userNet.id), topologyIds.network(bridge.id), topologyIds.container(w1.id), epW1, topologyIds.edge('veth', epW1)]);
+    assert.deepEqual(lit.decider, [topologyIds.container(w1.id), epW1, topologyIds.edge('veth', epW1)]);
+    assert.equal(lit.items.includes(topologyIds.hostInterface('eth0')), false, 'the host NIC eth0 stays dark');
+    // a click: on the decider it is the deciding hop; elsewhere the first hop there; off the path nothing
+    assert.equal(hopOfItem(p, lit, topologyIds.container(w1.id)), 5);
+    assert.equal(hopOfItem(p, lit, topologyIds.network(bridge.id)), 3);
+    assert.equal(hopOfItem(p, lit, topologyIds.hostInterface('eth0')), null);
   });
 
-  it('lights a netns interface as the netns and the veth from its bridge port; a macvlan container by its macvlan edge', () => {
-    const lit = resolveTraceSteps(base, layout, [
-      { namespace: 'netns nlw-RED', interface: 'reth0' },
-      { namespace: 'host', interface: 'nlw-reth1' },
-      { namespace: 'host', interface: 'nlw-br0' },
-    ]);
-    assert.deepEqual(lit, [topologyIds.namedNetns('nlw-RED'), topologyIds.edge('veth', topologyIds.bridgePort('nlw-reth1')), topologyIds.bridgePort('nlw-reth1'), topologyIds.foreignBridge('nlw-br0')]);
+  it('a host interface is found however it is drawn (a foreign bridge, a bridge port with its veth), a macvlan endpoint by its edge, the host by its NIC column', () => {
+    const lit = tracePathItems(layout, path([
+      { step: 1, keys: [topologyIds.namedNetns('nlw-RED'), topologyIds.hostInterface('nlw-reth1')] },
+      { step: 2, keys: [topologyIds.hostInterface('nlw-br0')] },
+    ]));
+    assert.deepEqual(lit.items, [topologyIds.namedNetns('nlw-RED'), topologyIds.bridgePort('nlw-reth1'), topologyIds.edge('veth', topologyIds.bridgePort('nlw-reth1')), topologyIds.foreignBridge('nlw-br0')]);
     const macnet = base.networks.find((n) => n.driver === 'macvlan' && n.endpoints.some((e) => e.containerId === mv.id))!;
-    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container nlw-mv', interface: 'eth0' }, { namespace: 'outside', interface: 'eth0' }]), [
-      topologyIds.container(mv.id),
-      topologyIds.edge('macvlan', topologyIds.endpoint(macnet.id, mv.id)),
-    ]);
-    assert.deepEqual(resolveTraceSteps(base, layout, [{ namespace: 'container gone', interface: 'eth0' }, { namespace: 'host', interface: 'nope0' }]), [], 'nothing drawn, nothing lit');
+    const macEp = topologyIds.endpoint(macnet.id, mv.id);
+    assert.deepEqual(tracePathItems(layout, path([{ step: 1, keys: [topologyIds.container(mv.id), macEp] }])).items, [topologyIds.container(mv.id), topologyIds.edge('macvlan', macEp)]);
+    assert.deepEqual(tracePathItems(layout, path([{ step: 1, keys: ['ctr:gone', 'nic:nope0'] }])).items, [], 'nothing drawn, nothing lit');
+    assert.deepEqual(tracePathItems(layout, path([])), noTracePath);
+    assert.deepEqual(drawnForKey(new Set([topologyIds.group('host')]), 'host'), [topologyIds.group('host')]);
   });
 });
 
@@ -188,9 +176,13 @@ describe('protocol: engine picker and trace steps', () => {
     assert.ok(isEnginesNotification(engines) && isTopologyNotification(engines));
     assert.ok(isEnginesNotification({ type: 'engines', engines: [], selected: null }));
     for (const bad of [{ ...engines, selected: 'other' }, { ...engines, engines: [{ key: 'x' }] }, { ...engines, engines: 'local' }, { type: 'engines', engines: [{ key: '', label: '' }], selected: null }]) assert.equal(isTopologyNotification(bad), false, JSON.stringify(bad));
-    const trace = { type: 'tracePath', hops: ['nlw-w1'], verdict: 'delivered', label: 'x', steps: [{ namespace: 'container nlw-w1', interface: 'eth0' }, { namespace: 'host', interface: null }] };
+    const trace = { type: 'tracePath', traceId: 2, hops: [{ step: 1, keys: ['ctr:abc', 'ep:n1/abc'] }, { step: 2, keys: ['host'] }], decider: { step: 2, keys: ['host'], text: 'filter FORWARD policy DROP' }, verdict: 'dropped', label: 'x' };
     assert.ok(isTracePathNotification(trace));
-    assert.equal(isTracePathNotification({ ...trace, steps: [{ namespace: 'host' }] }), false);
-    assert.equal(isTracePathNotification({ ...trace, steps: 'host' }), false);
+    assert.equal(isTracePathNotification({ ...trace, hops: [{ step: 1, keys: ['nlw-w1'] }] }), false, 'names are not subject keys');
+    assert.equal(isTracePathNotification({ ...trace, hops: ['ctr:abc'] }), false);
+    assert.equal(isTracePathNotification({ ...trace, traceId: 'x' }), false);
+    assert.equal(isTracePathNotification({ ...trace, decider: { step: 2, keys: ['host'] } }), false);
+    assert.ok(isSelectTraceHopCommand({ type: 'selectTraceHop', traceId: 2, step: 5 }) && isTopologyCommand({ type: 'selectTraceHop', traceId: 2, step: 5 }));
+    for (const bad of [{ type: 'selectTraceHop', traceId: 2 }, { type: 'selectTraceHop', traceId: 2, step: 1.5 }, { type: 'selectTraceHop', traceId: -1, step: 1 }]) assert.equal(isTopologyCommand(bad), false, JSON.stringify(bad));
   });
 });
