@@ -9,8 +9,7 @@ import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
 import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification, TraceStepLocation } from '../../protocol/topologyProtocol';
 import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
-import { composeProjects } from '../../core/model/projects';
-import { topologyView } from '../../protocol/topologyView';
+import { topologySnapshot, type EngineModel } from './topologySnapshot';
 import { traceEndpointOf } from './traceEndpoints';
 import { subjectOfItem } from '../../protocol/topologyIds';
 import type { Subject } from '../../protocol/subject';
@@ -35,6 +34,8 @@ export interface TopologyPanelDeps {
   selectEngine?(key: string): void;
   /** the list of engines changed (settings) */
   readonly onDidChangeEngines?: vscode.Event<void>;
+  /** every configured engine's model, for drawing the hosts side by side (onDidChangeTopology fires when any changes) */
+  allEngines?(): { readonly self: string; readonly all: readonly EngineModel[] } | undefined;
 }
 
 /** Files the webview may load: our bundle and our stylesheet, nothing else. */
@@ -97,7 +98,7 @@ export class TopologyPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      deps.onDidChangeTopology((t) => this.post(snapshot(t, 'update'))),
+      deps.onDidChangeTopology((t) => this.post(this.snapshot(t, 'update'))),
     );
     if (deps.onDidChangeEngines) this.disposables.push(deps.onDidChangeEngines(() => this.postEngines()));
     if (deps.onDidChangeEngineState) {
@@ -151,7 +152,7 @@ export class TopologyPanel implements vscode.Disposable {
       // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
       this.ready = true;
       this.postEngines();
-      this.post(snapshot(this.deps.getTopology(), 'initial'));
+      this.post(this.snapshot(this.deps.getTopology(), 'initial'));
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
       if (this.lastTrace) this.post(this.lastTrace);
       if (this.pendingFocus) {
@@ -173,10 +174,15 @@ export class TopologyPanel implements vscode.Disposable {
       // the old engine's trace does not belong on the new drawing
       this.lastTrace = null;
       this.postEngines();
-      this.post(snapshot(this.deps.getTopology(), 'engine chosen'));
+      this.post(this.snapshot(this.deps.getTopology(), 'engine chosen'));
     } else if (isSaveExportRequest(m)) {
       this.post(await this.saveExport(m));
     }
+  }
+
+  /** The model as the webview gets it (topologySnapshot.ts), with the other configured hosts beside it. */
+  private snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
+    return topologySnapshot(t, reason, this.deps.allEngines?.());
   }
 
   private async saveExport(r: SaveExportRequest): Promise<TopologyReply> {
@@ -196,9 +202,4 @@ export class TopologyPanel implements vscode.Disposable {
       return { type: 'reply', requestId: r.requestId, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
-}
-
-/** The model as the webview gets it: a TopologyView, with the protocol version it is written in. */
-function snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t, composeProjects(t)) : null, reason };
 }
