@@ -4,7 +4,7 @@
  */
 import type { TopologyView } from '../src/protocol/topologyView';
 import type { EngineStateNotification, SeveralHosts, TopologyNotification, TracePathNotification } from '../src/protocol/topologyProtocol';
-import { splitHostItem } from '../src/protocol/topologyIds';
+import { splitHostItem, topologyIds } from '../src/protocol/topologyIds';
 import type { LayoutMemory } from './layoutTypes';
 import { placeHosts, underlayOf } from './hostsLayout';
 import { DetailsPane } from './detailsPane';
@@ -115,7 +115,9 @@ function factsOf(id: string): ReturnType<typeof itemFacts> {
   const other = splitHostItem(id);
   if (!other) return topology ? itemFacts(topology, id) : null;
   const view = hosts?.sides.find((s) => s.key === other.engineKey)?.view;
-  return view ? itemFacts(view, other.id) : null;
+  const facts = view ? itemFacts(view, other.id) : null;
+  // its sidebar pane is that engine's; a trace runs on the drawn engine's model only
+  return facts && { ...facts, id, inspectId: facts.inspectId && topologyIds.onHost(other.engineKey, facts.inspectId), traceTarget: null };
 }
 
 function select(id: string | null): void {

@@ -90,6 +90,9 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
       const engine = current()?.key;
       if (engine !== undefined) deps.openInspect(engine, subject);
     },
+    openInspectOn: (engine, subject) => {
+      if (ctx.connection(engine)) deps.openInspect(engine, subject);
+    },
     trace: deps.trace,
     refresh: () => void ctx.refresh('manual: topology toolbar', current()?.key),
     onDidChangeEngineState: stateEmitter.event,

@@ -11,7 +11,7 @@ import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveE
 import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
 import { topologySnapshot, type EngineModel } from './topologySnapshot';
 import { traceEndpointOf } from './traceEndpoints';
-import { subjectOfItem } from '../../protocol/topologyIds';
+import { splitHostItem, subjectOfItem } from '../../protocol/topologyIds';
 import type { Subject } from '../../protocol/subject';
 import { createNonce, topologyHtml } from './topologyHtml';
 
@@ -22,6 +22,8 @@ export interface TopologyPanelDeps {
   readonly onDidChangeTopology: vscode.Event<Topology>;
   /** show what a drawn item is about in the sidebar's inspect pane */
   openInspect?(subject: Subject): void;
+  /** the same for an item drawn in another engine's frame (several hosts side by side) */
+  openInspectOn?(engineKey: string, subject: Subject): void;
   /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
   trace?(from: string, to: string): void;
   /** the toolbar's refresh button */
@@ -160,8 +162,11 @@ export class TopologyPanel implements vscode.Disposable {
         this.pendingFocus = null;
       }
     } else if (isOpenInspectCommand(m)) {
-      const subject = subjectOfItem(m.itemId);
-      if (subject) this.deps.openInspect?.(subject);
+      // an item in another host's frame opens in that engine's pane
+      const other = splitHostItem(m.itemId);
+      const subject = subjectOfItem(other ? other.id : m.itemId);
+      if (subject && other) this.deps.openInspectOn?.(other.engineKey, subject);
+      else if (subject) this.deps.openInspect?.(subject);
     } else if (isTraceCommand(m)) {
       const t = this.deps.getTopology();
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));

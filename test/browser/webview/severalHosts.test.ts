@@ -116,6 +116,14 @@ describe('topology webview: several hosts side by side (recorded two-host pair)'
     await wv.page.click(`g.node[data-id="${topologyIds.onHost('node2', topologyIds.container(web.id))}"] rect.node-box`);
     await wv.page.locator('aside.details h2.details-heading', { hasText: 'nlmhfx-web' }).waitFor({ timeout: 10_000 });
     assert.match((await wv.page.locator('aside.details').textContent()) ?? '', /172\.17\.0\.2/);
+    // its sidebar pane is node2's; no trace from this machine's NIC into another host's model
+    assert.equal(await wv.page.locator('aside.details vscode-button.action-trace').count(), 0);
+    await wv.page.locator('aside.details vscode-button.action-inspect').click();
+    const onWeb = topologyIds.onHost('node2', topologyIds.container(web.id));
+    for (let i = 0; !(await wv.posted()).some((m) => JSON.stringify(m) === JSON.stringify({ type: 'openInspect', itemId: onWeb })); i++) {
+      assert.ok(i < 50, `no openInspect for ${onWeb}: ${JSON.stringify(await wv.posted())}`);
+      await wv.page.waitForTimeout(100);
+    }
   });
 
   it('says a link is unknown when a host\'s facts were not read, and a host whose model was not read', async () => {

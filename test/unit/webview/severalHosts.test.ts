@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../../../src/core/model/types';
 import { topologySnapshot, type EngineModel } from '../../../src/extension/topology/topologySnapshot';
-import { splitHostItem, topologyIds } from '../../../src/protocol/topologyIds';
+import { splitHostItem, subjectOfItem, topologyIds } from '../../../src/protocol/topologyIds';
 import { isSnapshotNotification, topologyProtocolVersion, type SeveralHosts } from '../../../src/protocol/topologyProtocol';
 import { placeHosts, underlayOf } from '../../../webview/hostsLayout';
 import { layoutTopology } from '../../../webview/layout';
@@ -90,6 +90,13 @@ describe('several hosts in the topology snapshot and layout (recorded pair)', ()
     const links = l.edges.filter((e) => e.role === 'hostLink');
     assert.deepEqual(links.map((e) => [e.source, e.target]), [[topologyIds.hostInterface('nlmhfx-h'), topologyIds.onHost('node2', topologyIds.hostInterface('eth0'))]]);
     assert.ok(l.width >= frames[1]!.x + frames[1]!.width);
+  });
+
+  it('another host\'s item id carries its engine key, and is never read as an item of the drawn engine', () => {
+    const id = topologyIds.onHost('ssh://me@node2|x', topologyIds.container('abc'));
+    assert.deepEqual(splitHostItem(id), { engineKey: 'ssh://me@node2|x', id: topologyIds.container('abc') });
+    assert.equal(subjectOfItem(id), null, 'the panel strips the key first, then opens that engine\'s pane');
+    assert.equal(splitHostItem(topologyIds.container('abc')), null);
   });
 
   it('the underlay interface is drawn in the host band only where a link uses it', () => {
