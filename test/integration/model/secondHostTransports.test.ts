@@ -9,7 +9,8 @@
  * own shell beside node2's engine must still be refused (HOST_MISMATCH).
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, type SessionOptions } from '../../../src/core/session';
@@ -23,6 +24,7 @@ const NAME = 'nlhv2';
 const HOST_ADDR = '10.213.91.1';
 const PEER_ADDR = '10.213.91.2';
 const TLS_PORT = 2376;
+const cli = join(__dirname, '../../../../dist/cli.js');
 const SSH_PORT = 2222;
 
 /** the joins every transport must agree on */
@@ -104,6 +106,28 @@ describe('a second Docker host reached over its unix socket, tcp+TLS and ssh:// 
     // one sshd served engine and shell: every session it accepted was with the key this test wrote
     const accepted = readFileSync(sshd!.logPath, 'utf8').split('\n').filter((l) => l.includes('Accepted publickey'));
     assert.ok(accepted.length >= 1, 'sshd accepted the client key');
+  });
+
+  it('the CLI reads this machine and node2 over ssh:// at once, trusting what ~/.ssh holds, and joins them by the veth', () => {
+    // a user's own setup: the key and known_hosts where ssh looks for them, nothing on the command line
+    const dotSsh = join(home, '.ssh');
+    mkdirSync(dotSsh, { recursive: true, mode: 0o700 });
+    copyFileSync(sshd!.privateKeyPath, join(dotSsh, 'id_ed25519'));
+    copyFileSync(sshd!.knownHostsPath, join(dotSsh, 'known_hosts'));
+    const out = execFileSync('node', [cli, 'topology', '--json', '--docker-host', 'unix:///var/run/docker.sock', '--docker-host', `ssh://${sshd!.username}@${PEER_ADDR}:${SSH_PORT}`], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      maxBuffer: 64 << 20,
+      env: env() as NodeJS.ProcessEnv,
+    });
+    const parsed = JSON.parse(out) as { engines: Topology[]; links: { from: number; to: number; address: string; dev: string }[]; linksUnknown: string[] };
+    const there = parsed.engines[1]!;
+    assert.equal(there.engine.endpoint.kind, 'ssh');
+    assert.ok(there.containers.some((c) => c.name === `${NAME}-web`), 'node2\'s containers, over ssh://');
+    assert.equal(mismatch(there), undefined, JSON.stringify(there.gaps));
+    assert.deepEqual(joins(there), joins(viaSocket));
+    assert.ok(parsed.links.some((l) => l.from === 0 && l.to === 1 && l.address === PEER_ADDR && l.dev === `${NAME}-h`), JSON.stringify(parsed.links));
+    assert.ok(parsed.links.some((l) => l.from === 1 && l.to === 0 && l.address === HOST_ADDR && l.dev === 'eth0'), JSON.stringify(parsed.links));
   });
 
   it('this machine\'s own shell beside node2\'s engine (ssh:// and tcp+TLS) is not joined: HOST_MISMATCH', async () => {
