@@ -23,9 +23,9 @@ const all = (second: Partial<EngineModel> = {}): EngineModel[] => [
   { key: 'node2', label: 'node2', topology: node2, reason: null, ...second },
 ];
 
-function placed(hosts: SeveralHosts) {
+function placed(hosts: SeveralHosts, drawn: Topology = here) {
   const parts = hosts.sides.map((s) => {
-    const view = s.key === hosts.self ? topologySnapshot(here, 'x').view : s.view;
+    const view = s.key === hosts.self ? topologySnapshot(drawn, 'x').view : s.view;
     return { key: s.key, label: s.label, view, layout: view ? layoutTopology(view, { underlay: underlayOf(hosts, s.key) }) : null, reason: s.reason };
   });
   return placeHosts(parts, hosts);
@@ -90,6 +90,18 @@ describe('several hosts in the topology snapshot and layout (recorded pair)', ()
     const links = l.edges.filter((e) => e.role === 'hostLink');
     assert.deepEqual(links.map((e) => [e.source, e.target]), [[topologyIds.hostInterface('nlmhfx-h'), topologyIds.onHost('node2', topologyIds.hostInterface('eth0'))]]);
     assert.ok(l.width >= frames[1]!.x + frames[1]!.width);
+  });
+
+  it('with node2 picked in the toolbar, node2 keeps its ids and this machine\'s items carry their key; the order stays the configured one', () => {
+    const hosts = topologySnapshot(node2, 'x', { self: 'node2', all: all() }).hosts!;
+    assert.deepEqual(hosts.sides.map((s) => [s.key, s.view === null]), [['local', false], ['node2', true]]);
+    const l = placed(hosts, node2);
+    const frames = l.frames.filter((f) => f.kind === 'host');
+    assert.deepEqual(frames.map((f) => f.id), [topologyIds.hostFrame('local'), topologyIds.hostFrame('node2')]);
+    assert.ok(l.nodes.some((n) => n.id === topologyIds.container(node2.containers[0]!.id)), 'node2\'s container by its own id');
+    assert.ok(l.nodes.every((n) => (splitHostItem(n.id)?.engineKey ?? 'node2') === (n.x < frames[1]!.x ? 'local' : 'node2')), 'left frame: this machine\'s keyed ids');
+    const links = l.edges.filter((e) => e.role === 'hostLink');
+    assert.deepEqual(links.map((e) => [e.source, e.target]), [[topologyIds.onHost('local', topologyIds.hostInterface('nlmhfx-h')), topologyIds.hostInterface('eth0')]]);
   });
 
   it('another host\'s item id carries its engine key, and is never read as an item of the drawn engine', () => {
