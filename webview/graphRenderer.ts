@@ -326,26 +326,35 @@ export class TopologyRenderer {
       .call((m) => m.select('text').text((mm) => mm.label));
   }
 
-  /** One frame per Compose project: a box and the project's name, set as text. */
+  /**
+   * One frame per Compose project, and one per host when several hosts are drawn side by side: a
+   * box (one per band for a project) and the name, set as text.
+   */
   private renderFrames(frames: readonly LayoutFrame[]): void {
+    const kind = (d: LayoutFrame): 'project' | 'host' => d.kind ?? 'project';
     const join = this.frameLayer
-      .selectAll<SVGGElement, LayoutFrame>('g.project-frame')
-      .data(frames, (d) => d.id)
+      .selectAll<SVGGElement, LayoutFrame>('g.frame')
+      .data(frames, (d) => `${kind(d)}:${d.id}`)
       .join((enter) => {
-        const g = enter.append('g').attr('class', 'project-frame');
-        g.append('text').attr('class', 'project-frame-label');
+        const g = enter.append('g').attr('class', (d) => `frame ${kind(d)}-frame`);
+        g.append('text').attr('class', (d) => `${kind(d)}-frame-label`);
         return g;
       });
-    join.attr('data-id', (d) => d.id).attr('aria-label', (d) => `Compose project ${d.label}`);
+    join.attr('data-id', (d) => d.id).attr('aria-label', (d) => (kind(d) === 'host' ? `Docker host ${d.label}` : `Compose project ${d.label}`));
     join
-      .selectAll<SVGRectElement, LayoutBox>('rect.project-frame-box')
-      .data((d) => d.boxes)
-      .join((enter) => enter.insert('rect', 'text').attr('class', 'project-frame-box').attr('rx', 8))
+      .selectAll<SVGRectElement, LayoutBox & { readonly kind: 'project' | 'host' }>('rect')
+      .data((d) => d.boxes.map((b) => ({ ...b, kind: kind(d) })))
+      .join((enter) => enter.insert('rect', 'text').attr('rx', 8))
+      .attr('class', (b) => `${b.kind}-frame-box`)
       .attr('x', (b) => b.x)
       .attr('y', (b) => b.y)
       .attr('width', (b) => b.width)
       .attr('height', (b) => b.height);
-    join.select('text.project-frame-label').attr('x', (d) => d.x + 10).attr('y', (d) => d.y + 14).text((d) => `compose · ${d.label}`);
+    join
+      .select('text')
+      .attr('x', (d) => d.x + 10)
+      .attr('y', (d) => d.y + (kind(d) === 'host' ? 16 : 14))
+      .text((d) => `${kind(d) === 'host' ? 'host' : 'compose'} · ${d.label}`);
   }
 
   private renderEdges(edges: readonly LayoutEdge[], duration: number): void {

@@ -129,7 +129,9 @@ export function layoutTopology(topology: TopologyView, options: LayoutOptions = 
   const defaultDev = defaultRouteInterface(topology);
   const bandSpecs = new Map<string, PortSpec>();
   if (host) {
-    for (const i of host.interfaces.filter(isHostBandInterface)) {
+    // besides the NICs: the interfaces another host is reached by (a veth that is the link itself)
+    const underlay = options.underlay ?? new Set<string>();
+    for (const i of host.interfaces.filter((x) => isHostBandInterface(x) || (underlay.has(x.name) && x.kind !== 'loopback'))) {
       bandSpecs.set(topologyIds.hostInterface(i.name), {
         id: topologyIds.hostInterface(i.name),
         kind: 'hostInterface',

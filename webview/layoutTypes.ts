@@ -44,7 +44,7 @@ export interface LayoutNode {
   readonly hiddenRows: number;
 }
 
-export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent' | 'dependsOn';
+export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent' | 'dependsOn' | 'hostLink' | 'hostLinkUnknown';
 
 export interface LayoutBox {
   readonly x: number;
@@ -59,6 +59,8 @@ export interface LayoutBox {
  * another column of the band; the label sits on the first.
  */
 export interface LayoutFrame extends LayoutBox {
+  /** a Compose project's, or one host's when several are drawn side by side (absent: a project's) */
+  readonly kind?: 'project' | 'host';
   /** the project's subject key, `proj:<name>` */
   readonly id: string;
   /** the project name, drawn as text */
@@ -120,6 +122,8 @@ export interface LayoutOptions {
   readonly memory?: LayoutMemory | null;
   /** columns per band when the memory holds none (default 5) */
   readonly columnsPerBand?: number;
+  /** host interfaces drawn in the host band whatever their kind: those the other hosts are reached by */
+  readonly underlay?: ReadonlySet<string>;
 }
 
 export const emptyLayoutMemory: LayoutMemory = { columns: [], rows: {}, hostBand: [], homes: {} };

@@ -3,7 +3,10 @@
  * the toolbar and the drill-down pane. Bundled by scripts/build.mjs into dist/webview.js.
  */
 import type { TopologyView } from '../src/protocol/topologyView';
-import type { EngineStateNotification, TopologyNotification, TracePathNotification } from '../src/protocol/topologyProtocol';
+import type { EngineStateNotification, SeveralHosts, TopologyNotification, TracePathNotification } from '../src/protocol/topologyProtocol';
+import { splitHostItem, topologyIds } from '../src/protocol/topologyIds';
+import type { LayoutMemory } from './layoutTypes';
+import { placeHosts, underlayOf } from './hostsLayout';
 import { DetailsPane } from './detailsPane';
 import { exportPngBase64, exportSvgText } from './exportView';
 import { TopologyRenderer } from './graphRenderer';
@@ -26,6 +29,10 @@ declare function acquireVsCodeApi(): VsCodeWebviewApi;
 const api = acquireVsCodeApi();
 let ui: TopologyUiState = readUiState(api.getState());
 let topology: TopologyView | null = null;
+/** several engines: every host drawn side by side (the drawn engine's view is `topology`) */
+let hosts: SeveralHosts | null = null;
+/** the other hosts' layout memories, so their refreshes move nothing either (kept for the page's life) */
+const otherMemories = new Map<string, LayoutMemory>();
 let layout: TopologyLayout | null = null;
 let trace: TracePathItems = noTracePath;
 let lastTrace: TracePathNotification | null = null;
@@ -101,15 +108,26 @@ const renderer = new TopologyRenderer(graph, {
 const pane = new DetailsPane(paneHost, {
   openInspect: (itemId) => connection.send({ type: 'openInspect', itemId }),
   traceFromHost: (itemId) => {
-    const from = layout?.nodes.find((n) => n.role === 'nic')?.id;
+    // the drawn engine's own NIC: a trace runs on that engine's model
+    const from = layout?.nodes.find((n) => n.role === 'nic' && !splitHostItem(n.id))?.id;
     if (from) connection.send({ type: 'trace', from, to: itemId });
   },
   close: () => select(null),
 });
 
+/** The facts of a drawn item: the drawn engine's, or another host's from that host's view. */
+function factsOf(id: string): ReturnType<typeof itemFacts> {
+  const other = splitHostItem(id);
+  if (!other) return topology ? itemFacts(topology, id) : null;
+  const view = hosts?.sides.find((s) => s.key === other.engineKey)?.view;
+  const facts = view ? itemFacts(view, other.id) : null;
+  // its sidebar pane is that engine's; a trace runs on the drawn engine's model only
+  return facts && { ...facts, id, inspectId: facts.inspectId && topologyIds.onHost(other.engineKey, facts.inspectId), traceTarget: null };
+}
+
 function select(id: string | null): void {
   saveUi({ selected: id });
-  const facts = id && topology ? itemFacts(topology, id) : null;
+  const facts = id ? factsOf(id) : null;
   if (facts) pane.show(facts);
   else pane.clear();
   applyEmphasis();
@@ -128,8 +146,21 @@ function applyEmphasis(): void {
 function redraw(animate: boolean): void {
   if (!topology) return;
   const collapsed = new Set(ui.collapsed);
-  const columnsPerBand = ui.memory?.columnsPerBand ?? bestColumnsPerBand(topology, graph.clientWidth, graph.clientHeight, collapsed);
-  layout = layoutTopology(topology, { collapsed, memory: ui.memory, columnsPerBand });
+  const sides = hosts?.sides.length ?? 1;
+  const columnsPerBand = ui.memory?.columnsPerBand ?? bestColumnsPerBand(topology, graph.clientWidth / sides, graph.clientHeight, collapsed);
+  if (hosts) {
+    const several = hosts;
+    const own = layoutTopology(topology, { collapsed, memory: ui.memory, columnsPerBand, underlay: underlayOf(several, several.self) });
+    const parts = several.sides.map((s) => {
+      if (s.key === several.self) return { key: s.key, label: s.label, view: topology, layout: own, reason: null };
+      const l = s.view ? layoutTopology(s.view, { memory: otherMemories.get(s.key) ?? null, underlay: underlayOf(several, s.key) }) : null;
+      if (l) otherMemories.set(s.key, l.memory);
+      return { key: s.key, label: s.label, view: s.view, layout: l, reason: s.reason };
+    });
+    layout = placeHosts(parts, several);
+  } else {
+    layout = layoutTopology(topology, { collapsed, memory: ui.memory, columnsPerBand });
+  }
   saveUi({ memory: layout.memory });
   renderer.render(layout, animate);
   trace = traceItems();
@@ -147,6 +178,7 @@ function updateStatus(): void {
   else {
     parts.push(`${topology.engine.name} · ${engineVersionText(topology.engine)} · ${topology.containers.length} containers, ${topology.networks.length} networks`);
     parts.push(`collected ${topology.collectedAt}${snapshotReason ? ` (${snapshotReason})` : ''}`);
+    if (hosts) parts.push(`${hosts.sides.length} hosts side by side, ${hosts.links.length} route${hosts.links.length === 1 ? '' : 's'} between them${hosts.unknown.length ? `, ${hosts.unknown.length} unknown` : ''}`);
     if (topology.gaps.length > 0) parts.push(`${topology.gaps.length} fact${topology.gaps.length === 1 ? '' : 's'} unknown: ${topology.gaps.slice(0, 3).map((g) => g.subject).join(', ')}${topology.gaps.length > 3 ? '…' : ''}`);
   }
   if (engine && engine.state !== 'connected') parts.push(`engine ${engine.state}${engine.message ? `: ${engine.message}` : ''}`);
@@ -199,6 +231,7 @@ function onNotification(n: TopologyNotification): void {
       }
       const first = topology === null;
       topology = n.view;
+      hosts = n.hosts;
       snapshotReason = n.reason;
       if (topology) {
         redraw(!first);
@@ -207,7 +240,7 @@ function onNotification(n: TopologyNotification): void {
           else renderer.fit(0);
         }
         if (ui.selected) {
-          const facts = itemFacts(topology, ui.selected);
+          const facts = factsOf(ui.selected);
           if (facts) pane.show(facts);
           else select(null);
         }

@@ -38,6 +38,8 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
   const topologyEmitter = new vscode.EventEmitter<Topology>();
   const enginesEmitter = new vscode.EventEmitter<void>();
   let lastTopology: Topology | undefined;
+  /** every engine's model at the last snapshot: another host's refresh redraws the hosts beside the drawn one */
+  let lastModels: readonly (Topology | undefined)[] = [];
   let lastEngines = '';
   const changed = (): void => {
     const keys = JSON.stringify(ctx.connections.map((c) => [c.key, c.label]));
@@ -47,7 +49,10 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
     }
     stateEmitter.fire(engineState(current()));
     const t = current()?.topology;
-    if (t && t !== lastTopology) {
+    const models = ctx.connections.map((c) => c.topology);
+    const othersChanged = models.length > 1 && (models.length !== lastModels.length || models.some((m, i) => m !== lastModels[i]));
+    lastModels = models;
+    if (t && (t !== lastTopology || othersChanged)) {
       lastTopology = t;
       topologyEmitter.fire(t);
     }
@@ -60,6 +65,9 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
       const engine = current()?.key;
       if (engine !== undefined) deps.openInspect(engine, subject);
     },
+    openInspectOn: (engine, subject) => {
+      if (ctx.connection(engine)) deps.openInspect(engine, subject);
+    },
     trace: deps.trace,
     selectTraceHop: deps.selectTraceHop,
     refresh: () => void ctx.refresh('manual: topology toolbar', current()?.key),
@@ -71,6 +79,11 @@ export function wireTopologyPanel(context: vscode.ExtensionContext, deps: Topolo
       stateEmitter.fire(engineState(current()));
     },
     onDidChangeEngines: enginesEmitter.event,
+    allEngines: () => {
+      const self = current()?.key;
+      if (self === undefined || ctx.connections.length < 2) return undefined;
+      return { self, all: ctx.connections.map((c) => ({ key: c.key, label: c.label, topology: c.topology, reason: c.status.kind === 'error' ? c.status.error : null })) };
+    },
   });
   return {
     focus: (id) => controller.show(id),

@@ -30,7 +30,23 @@ export const topologyIds = {
   group: (name: string): string => `group:${name}`,
   /** an edge between two drawn items, keyed by its role and its far end */
   edge: (role: string, key: string): string => `edge:${role}:${key}`,
+  /** the frame around one engine's host when several are drawn side by side */
+  hostFrame: (engineKey: string): string => `hostframe:${encodeURIComponent(engineKey)}`,
+  /** an item drawn in another engine's frame: that engine's key and the item's own id there */
+  onHost: (engineKey: string, id: string): string => `on:${encodeURIComponent(engineKey)}|${id}`,
 } as const;
+
+/** The engine key and own id of an item drawn in another engine's frame (topologyIds.onHost); null for this engine's items. */
+export function splitHostItem(id: string): { readonly engineKey: string; readonly id: string } | null {
+  if (!id.startsWith('on:')) return null;
+  const bar = id.indexOf('|');
+  if (bar < 0) return null;
+  try {
+    return { engineKey: decodeURIComponent(id.slice(3, bar)), id: id.slice(bar + 1) };
+  } catch {
+    return null;
+  }
+}
 
 export type MarkKind = 'masquerade' | 'icc-off' | 'internal' | 'ip-forward-off';
 

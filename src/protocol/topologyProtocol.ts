@@ -19,8 +19,10 @@ export const topologyViewType = 'netlens.topology';
  * 3: the view carries the Compose projects (`projects`), drawn as frames with their depends_on edges.
  * 4: `tracePath` carries each hop's subject keys and the deciding hop (no more names to resolve);
  *    `selectTraceHop` answers a click on the path.
+ * 5: a snapshot carries the other configured engines' views (`hosts`) and the underlay links between
+ *    the hosts, drawn side by side, each host in its own frame.
  */
-export const topologyProtocolVersion = 4;
+export const topologyProtocolVersion = 5;
 
 // ---- webview → host commands -------------------------------------------------------------
 
@@ -87,6 +89,47 @@ export interface SnapshotNotification {
   readonly view: TopologyView | null;
   /** why this snapshot came: `initial`, `event`, `manual`, … (shown in the status line) */
   readonly reason: string;
+  /** several engines configured: every host to draw side by side and what joins them; null with one engine */
+  readonly hosts: SeveralHosts | null;
+}
+
+/** One engine's host beside the others; `view` is null when its model was not read (`reason` says why). */
+export interface HostSide {
+  /** the connection's key (netlens.engines entry) */
+  readonly key: string;
+  readonly label: string;
+  readonly view: TopologyView | null;
+  readonly reason: string | null;
+}
+/**
+ * The way one host's kernel sends to an underlay address of another (src/core/model/hostLinks.ts):
+ * out of `fromInterface`, to `address` on `toInterface` of the other host.
+ */
+export interface HostLinkView {
+  readonly from: string;
+  readonly fromInterface: string;
+  readonly to: string;
+  readonly toInterface: string;
+  readonly address: string;
+  /** on the same link (no gateway) */
+  readonly direct: boolean;
+  readonly via: string | null;
+  /** the route as `ip route` prints it */
+  readonly route: string;
+}
+/** Hosts that could not be joined, and why (a host whose facts were not read, a model not read). */
+export interface HostLinkUnknown {
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+}
+export interface SeveralHosts {
+  /** the drawn engine's key: `view` above is its view */
+  readonly self: string;
+  /** every configured engine, in the configured order, the drawn one among them (its `view` null here: it is the snapshot's) */
+  readonly sides: readonly HostSide[];
+  readonly links: readonly HostLinkView[];
+  readonly unknown: readonly HostLinkUnknown[];
 }
 export interface FocusNotification {
   readonly type: 'focus';
@@ -210,8 +253,34 @@ export function isTopologyReply(m: unknown): m is TopologyReply {
  */
 export function isSnapshotNotification(m: unknown): m is SnapshotNotification {
   if (!isObject(m) || m.type !== 'snapshot' || typeof m.protocolVersion !== 'number' || !isString(m.reason)) return false;
-  if (m.view === null) return true;
-  const t = m.view;
+  if (!(m.hosts === null || isSeveralHosts(m.hosts))) return false;
+  return m.view === null || isViewShape(m.view);
+}
+function isSeveralHosts(h: unknown): h is SeveralHosts {
+  return (
+    isObject(h) &&
+    isString(h.self) &&
+    Array.isArray(h.sides) &&
+    h.sides.every((s) => isObject(s) && isString(s.key) && s.key.length > 0 && isString(s.label) && (s.view === null || isViewShape(s.view)) && (s.reason === null || isString(s.reason))) &&
+    h.sides.some((s) => (s as Fields).key === h.self) &&
+    Array.isArray(h.links) &&
+    h.links.every(
+      (l) =>
+        isObject(l) &&
+        isString(l.from) &&
+        isString(l.fromInterface) &&
+        isString(l.to) &&
+        isString(l.toInterface) &&
+        isString(l.address) &&
+        typeof l.direct === 'boolean' &&
+        (l.via === null || isString(l.via)) &&
+        isString(l.route),
+    ) &&
+    Array.isArray(h.unknown) &&
+    h.unknown.every((u) => isObject(u) && isString(u.from) && isString(u.to) && isString(u.reason))
+  );
+}
+function isViewShape(t: unknown): t is TopologyView {
   return (
     isObject(t) &&
     t.schema === 1 &&

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import Mocha from 'mocha';
 import type { Page } from 'playwright-core';
 import { docker } from '../support/lab';
+import { startSecondEngine, type SecondEngine } from '../support/secondEngine';
 import { launchChromium, type Browser } from './harness/browser';
 import { payloadUrl, runHostSuite, type HostSuiteResult } from './harness/hostSuite';
 import { seedLabDown, seedLabUp, type SeedLab } from './harness/seedLab';
@@ -72,7 +73,7 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
     if (vsix) rmSync(vsix, { force: true });
   });
 
-  async function start(opts: { vsix?: string; env?: Record<string, string>; run?: IsolatedRun }): Promise<CodeServer> {
+  async function start(opts: { vsix?: string; env?: Record<string, string>; run?: IsolatedRun; settings?: Record<string, unknown> }): Promise<CodeServer> {
     const { startCodeServer } = await runner();
     // NLX_E2E_KEEP_RUN=1 keeps each code-server's run dir (its logs, the extension's output) for a look afterwards
     const server = await startCodeServer({ folder: REPO, ...opts, log, ...(process.env['NLX_E2E_KEEP_RUN'] === '1' ? { keepRunDir: true } : {}) });
@@ -300,6 +301,58 @@ describe('netlens in a real VS Code (code-server + Chromium)', function () {
       const topology = await webviewShowing(page, 'svg.has-trace g.node.on-trace text.node-title', target, 30_000);
       await screenshot(page, 'trace-path-restored');
       assert.ok(topology, `the topology lights no ${target} on the restored trace's path`);
+    });
+  });
+  describe('through the browser, with two engines configured (netlens.engines): the hosts side by side', () => {
+    const NODE2 = 'nlxe2n2';
+    const HOST_ADDR = '10.213.93.1';
+    const PEER_ADDR = '10.213.93.2';
+    let page: Page;
+    let node2: SecondEngine | undefined;
+
+    before(async function () {
+      this.timeout(4 * 60_000);
+      // a second engine in a namespace of the suite's own, joined to this machine by a veth /30
+      node2 = await startSecondEngine(NODE2, HOST_ADDR, PEER_ADDR);
+      node2.docker('run', '-d', '--name', `${NODE2}-web`, 'netlens-busybox:1', 'sleep', '3600');
+      const server = await start({
+        vsix,
+        settings: { 'netlens.engines': [{ name: 'this machine', host: 'unix:///var/run/docker.sock' }, { name: 'node2', host: node2.socket }] },
+      });
+      const browser = await launchChromium(server.run);
+      browsers.push(browser);
+      page = await browser.newPage();
+      await page.goto(server.url);
+      await waitForWorkbench(page);
+      const container = manifest().contributes.viewsContainers?.activitybar?.find((v) => /netlens/i.test(v.id));
+      assert.ok(container, 'package.json contributes no netlens activity-bar container');
+      await page.locator(`.activitybar .action-label[aria-label^="${container.title}"]`).first().waitFor({ state: 'visible', timeout: 60_000 });
+    });
+    after(function () {
+      this.timeout(60_000);
+      node2?.stop();
+    });
+
+    it('draws each engine\'s host in its own frame and the veth between them as their link', async function () {
+      this.timeout(2 * 60_000);
+      const cmd = manifest().contributes.commands.find((c) => c.command === 'netlens.showTopology');
+      assert.ok(cmd, 'package.json declares no netlens.showTopology');
+      await runFromPalette(page, cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title);
+      const frame = webviewFrame(page);
+      await frame.locator('svg g.edge.role-hostLink').first().waitFor({ state: 'attached', timeout: 90_000 }).catch(async (e: Error) => {
+        await screenshot(page, 'topology-two-hosts-missing');
+        throw new Error(`no link between the hosts in the topology webview: ${e.message}`);
+      });
+      const frames = await frame.locator('svg g.host-frame text').allTextContents();
+      assert.equal(frames.length, 2, frames.join(' | '));
+      assert.ok(frames[0]!.startsWith('host · this machine — ') && frames[1]!.startsWith(`host · node2 — `) && frames[1]!.includes(node2!.socket), frames.join(' | '));
+      const labels = await frame.locator('svg text.edge-label.role-hostLink').allTextContents();
+      assert.ok(labels.some((l) => l === `${NODE2}-h ${HOST_ADDR} ⇄ ${PEER_ADDR} eth0 · same link`), labels.join(' | '));
+      const titles = await frame.locator('svg g.node text.node-title').allTextContents();
+      assert.ok(titles.includes(`${NODE2}-web`), 'node2\'s container drawn in its frame');
+      await frame.locator('button.action-fit, .action-fit').first().click();
+      await page.waitForTimeout(800);
+      await screenshot(page, 'topology-two-hosts');
     });
   });
 });

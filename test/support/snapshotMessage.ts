@@ -1,9 +1,9 @@
 /** A topology snapshot as the extension posts it to the webview (src/extension/topology/topologyPanel.ts). */
 import type { Topology } from '../../src/core/model/types';
-import { topologyProtocolVersion, type SnapshotNotification } from '../../src/protocol/topologyProtocol';
-import { topologyView } from '../../src/protocol/topologyView';
-import { composeProjects } from '../../src/core/model/projects';
+import type { SnapshotNotification } from '../../src/protocol/topologyProtocol';
+import { topologySnapshot, type EngineModel } from '../../src/extension/topology/topologySnapshot';
 
-export function snapshotMessage(t: Topology | null, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t, composeProjects(t)) : null, reason };
+/** `engines`: every configured engine (the drawn one is `self`), for several hosts side by side. */
+export function snapshotMessage(t: Topology | null, reason: string, engines?: { readonly self: string; readonly all: readonly EngineModel[] }): SnapshotNotification {
+  return topologySnapshot(t ?? undefined, reason, engines);
 }

@@ -1,7 +1,8 @@
 /**
  * A real OpenSSH server on 127.0.0.1 for tests: its own config, a free port, a fresh host key, a
  * fresh client key authorised for the current user, and a known_hosts file holding exactly that
- * host key. `stop()` kills it and removes every file. Nothing listens beyond loopback.
+ * host key. `stop()` kills it and removes every file. Nothing listens beyond loopback, unless the
+ * test puts it in a network namespace of its own (`netns`), listening on that namespace's address.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,6 +12,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export interface RunningSshd {
+  /** where it listens: 127.0.0.1, or its namespace's address */
+  readonly address: string;
   readonly port: number;
   readonly knownHostsPath: string;
   readonly privateKeyPath: string;
@@ -31,6 +34,14 @@ export interface SshdOptions {
   readonly authorizedKeys?: readonly string[];
   /** sign the host key with this CA private key (ssh-keygen -s … -h) and serve the certificate; no principals: valid for any host */
   readonly hostCertificate?: { readonly caKeyPath: string; readonly principals: readonly string[]; readonly validity?: string };
+  /**
+   * Run sshd inside this network namespace of the test's own (`/run/netns/<name>`, entered with
+   * nsenter --net like test/support/secondEngine.ts), listening on `address` there (an address of
+   * that namespace, e.g. its end of the veth) and `port` (default 2222): a second host's sshd.
+   */
+  readonly netns?: { readonly name: string; readonly address: string; readonly port?: number };
+  /** environment for the sessions it starts (sshd_config SetEnv), e.g. DOCKER_HOST for `docker system dial-stdio` */
+  readonly setEnv?: Readonly<Record<string, string>>;
 }
 
 function freePort(): Promise<number> {
@@ -45,9 +56,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
+    const c = connect({ host, port });
     c.once('connect', () => {
       c.destroy();
       resolve(true);
@@ -79,17 +90,20 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
     signHostKey(dir, cert, hostKey);
   }
   const hostPublicKey = readFileSync(`${hostKey}.pub`, 'utf8').trim();
-  const port = await freePort();
+  const address = opts.netns?.address ?? '127.0.0.1';
+  // a namespace of the test's own has all its ports free
+  const port = opts.netns ? (opts.netns.port ?? 2222) : await freePort();
   const [type, key] = hostPublicKey.split(/\s+/);
   const knownHostsPath = join(dir, 'known_hosts');
-  writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${type} ${key}\n`);
+  writeFileSync(knownHostsPath, `[${address}]:${port} ${type} ${key}\n`);
   const config = join(dir, 'sshd_config');
   const logPath = join(dir, 'sshd.log');
   writeFileSync(
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${address}`,
+      ...Object.entries(opts.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
       `HostKey ${hostKey}`,
       ...(cert ? [`HostCertificate ${hostKey}-cert.pub`] : []),
       `AuthorizedKeysFile ${authorized}`,
@@ -105,13 +119,16 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
     ].join('\n'),
   );
   mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege-separation directory
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-f', config, '-E', logPath], { stdio: 'ignore' });
+  const argv = ['/usr/sbin/sshd', '-D', '-f', config, '-E', logPath];
+  // nsenter --net, not ip netns exec (which remounts /sys): only the network namespace changes
+  const command = opts.netns ? ['nsenter', `--net=/run/netns/${opts.netns.name}`, ...argv] : argv;
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
   const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
+  while (!(await accepts(address, port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       let log = '';
@@ -121,11 +138,12 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
         log = '(no log)';
       }
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`sshd did not start on 127.0.0.1:${port}: ${log}`);
+      throw new Error(`sshd did not start on ${address}:${port}: ${log}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
+    address,
     port,
     knownHostsPath,
     privateKeyPath: clientKey,

@@ -7,8 +7,8 @@
  * are routes by Docker's bridges. A host whose facts were not read links to nothing, saying why.
  */
 import type { Topology } from './types';
-import { hostNamespace } from '../trace/namespaces';
-import { lookupRoute } from '../trace/routeLookup';
+import { hostNamespace } from '../route/namespaces';
+import { lookupRoute } from '../route/routeLookup';
 
 export interface HostLink {
   /** index of the sending host's model in the list, and its name */

@@ -4,6 +4,7 @@ import type { Proto } from '../netfilter/packet';
 import type { Family } from '../netfilter/types';
 import type { KernelCheck } from './kernelCheck';
 import type { ProbeResult } from './probe';
+import type { MissingFact } from '../route/namespaces';
 
 export interface TraceRequest {
   /** container name or id, `host`, `netns:<name>`, or an IPv4/IPv6 address of a peer the host can reach */
@@ -61,15 +62,8 @@ export interface TraceHop {
   readonly sysctl?: string;
 }
 
-/** A fact the trace needed and the model does not have: the verdict cannot rest on it. */
-export interface MissingFact {
-  /** what is missing, e.g. `the host firewall (iptables-save / nft)`, `routes of container web1` */
-  readonly fact: string;
-  /** why netlens does not have it */
-  readonly why: string;
-  /** what the walk took instead, so it could go on and show the rest of the path */
-  readonly assumed: string;
-}
+/** A fact the trace needed and the model does not have (defined with the namespaces that say it: route/namespaces.ts). */
+export type { MissingFact };
 
 export interface TraceResult {
   readonly request: TraceRequest;

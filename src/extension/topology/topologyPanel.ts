@@ -9,10 +9,9 @@ import * as vscode from 'vscode';
 import type { Topology } from '../../core/model/types';
 import type { EngineChoice, EngineStateNotification, HostToWebviewMessage, SaveExportRequest, SnapshotNotification, TopologyReply, TracePathNotification } from '../../protocol/topologyProtocol';
 import { isOpenInspectCommand, isReadyCommand, isRefreshCommand, isSaveExportRequest, isSelectEngineCommand, isSelectTraceHopCommand, isTraceCommand, topologyProtocolVersion, topologyViewType } from '../../protocol/topologyProtocol';
-import { composeProjects } from '../../core/model/projects';
-import { topologyView } from '../../protocol/topologyView';
+import { topologySnapshot, type EngineModel } from './topologySnapshot';
 import { traceEndpointOf } from './traceEndpoints';
-import { subjectOfItem } from '../../protocol/topologyIds';
+import { splitHostItem, subjectOfItem } from '../../protocol/topologyIds';
 import type { Subject } from '../../protocol/subject';
 import { createNonce, topologyHtml } from './topologyHtml';
 
@@ -23,6 +22,8 @@ export interface TopologyPanelDeps {
   readonly onDidChangeTopology: vscode.Event<Topology>;
   /** show what a drawn item is about in the sidebar's inspect pane */
   openInspect?(subject: Subject): void;
+  /** the same for an item drawn in another engine's frame (several hosts side by side) */
+  openInspectOn?(engineKey: string, subject: Subject): void;
   /** start a packet trace; gets container names or IPv4 addresses, as the trace command takes them */
   trace?(from: string, to: string): void;
   /** the user clicked a place on the shown trace's path: select that hop in the trace view */
@@ -37,6 +38,8 @@ export interface TopologyPanelDeps {
   selectEngine?(key: string): void;
   /** the list of engines changed (settings) */
   readonly onDidChangeEngines?: vscode.Event<void>;
+  /** every configured engine's model, for drawing the hosts side by side (onDidChangeTopology fires when any changes) */
+  allEngines?(): { readonly self: string; readonly all: readonly EngineModel[] } | undefined;
 }
 
 /** Files the webview may load: our bundle and our stylesheet, nothing else. */
@@ -103,7 +106,7 @@ export class TopologyPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      deps.onDidChangeTopology((t) => this.post(snapshot(t, 'update'))),
+      deps.onDidChangeTopology((t) => this.post(this.snapshot(t, 'update'))),
     );
     if (deps.onDidChangeEngines) this.disposables.push(deps.onDidChangeEngines(() => this.postEngines()));
     if (deps.onDidChangeEngineState) {
@@ -158,7 +161,7 @@ export class TopologyPanel implements vscode.Disposable {
       // a hidden webview is torn down and reloads when shown again: every `ready` gets the full state
       this.ready = true;
       this.postEngines();
-      this.post(snapshot(this.deps.getTopology(), 'initial'));
+      this.post(this.snapshot(this.deps.getTopology(), 'initial'));
       if (this.lastEngineState) this.post({ type: 'engineState', ...this.lastEngineState });
       if (TopologyPanel.lastTrace) this.post(TopologyPanel.lastTrace);
       if (this.pendingFocus) {
@@ -166,8 +169,11 @@ export class TopologyPanel implements vscode.Disposable {
         this.pendingFocus = null;
       }
     } else if (isOpenInspectCommand(m)) {
-      const subject = subjectOfItem(m.itemId);
-      if (subject) this.deps.openInspect?.(subject);
+      // an item in another host's frame opens in that engine's pane
+      const other = splitHostItem(m.itemId);
+      const subject = subjectOfItem(other ? other.id : m.itemId);
+      if (subject && other) this.deps.openInspectOn?.(other.engineKey, subject);
+      else if (subject) this.deps.openInspect?.(subject);
     } else if (isTraceCommand(m)) {
       const t = this.deps.getTopology();
       this.deps.trace?.(traceEndpointOf(t, m.from), traceEndpointOf(t, m.to));
@@ -182,10 +188,15 @@ export class TopologyPanel implements vscode.Disposable {
       // the old engine's trace does not belong on the new drawing
       TopologyPanel.lastTrace = null;
       this.postEngines();
-      this.post(snapshot(this.deps.getTopology(), 'engine chosen'));
+      this.post(this.snapshot(this.deps.getTopology(), 'engine chosen'));
     } else if (isSaveExportRequest(m)) {
       this.post(await this.saveExport(m));
     }
+  }
+
+  /** The model as the webview gets it (topologySnapshot.ts), with the other configured hosts beside it. */
+  private snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
+    return topologySnapshot(t, reason, this.deps.allEngines?.());
   }
 
   private async saveExport(r: SaveExportRequest): Promise<TopologyReply> {
@@ -205,9 +216,4 @@ export class TopologyPanel implements vscode.Disposable {
       return { type: 'reply', requestId: r.requestId, ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
-}
-
-/** The model as the webview gets it: a TopologyView, with the protocol version it is written in. */
-function snapshot(t: Topology | undefined, reason: string): SnapshotNotification {
-  return { type: 'snapshot', protocolVersion: topologyProtocolVersion, view: t ? topologyView(t, composeProjects(t)) : null, reason };
 }

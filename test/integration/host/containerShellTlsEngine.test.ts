@@ -6,31 +6,19 @@
  * shares (not this machine's), and its model equals a local shell's run inside that namespace.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, type SessionOptions } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { IMAGE, requireRealEngine } from '../../support/lab';
 import { startSecondEngine, type SecondEngine } from '../../support/secondEngine';
+import { dockerTlsCertificates, dockerdTlsArgs } from '../../support/tlsCertificates';
 
 const NAME = 'nlh2';
 const HOST_ADDR = '10.213.87.1';
 const PEER_ADDR = '10.213.87.2';
 const PORT = 2376;
-
-function certificates(dir: string): void {
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=netlens test CA');
-  for (const [name, ext] of [['server', `subjectAltName=IP:${PEER_ADDR}\nextendedKeyUsage=serverAuth`], ['client', 'extendedKeyUsage=clientAuth']] as const) {
-    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
-  }
-  writeFileSync(join(dir, 'cert.pem'), readFileSync(join(dir, 'client.pem')));
-  writeFileSync(join(dir, 'key.pem'), readFileSync(join(dir, 'client-key.pem')));
-}
 
 /** the facts both shells must agree on */
 function essentials(t: Topology): Record<string, string[]> {
@@ -58,14 +46,8 @@ describe('host integration: the container host shell on a TLS dockerd of its own
   before(async () => {
     requireRealEngine();
     dir = mkdtempSync(join(tmpdir(), 'nl-tlsd-'));
-    certificates(dir);
-    node2 = await startSecondEngine(NAME, HOST_ADDR, PEER_ADDR, [
-      '--tlsverify',
-      '--tlscacert', join(dir, 'ca.pem'),
-      '--tlscert', join(dir, 'server.pem'),
-      '--tlskey', join(dir, 'server-key.pem'),
-      '--host', `tcp://${PEER_ADDR}:${PORT}`,
-    ]);
+    dockerTlsCertificates(dir, PEER_ADDR);
+    node2 = await startSecondEngine(NAME, HOST_ADDR, PEER_ADDR, dockerdTlsArgs(dir, PEER_ADDR, PORT));
     node2.docker('network', 'create', '--subnet', '10.213.88.0/24', `${NAME}-net`);
     node2.docker('run', '-d', '--name', `${NAME}-web`, '--network', `${NAME}-net`, '-p', '8080:80', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/');
   });

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { Topology } from '../../../src/core/model/types';
-import { otherHostNodes } from '../../../src/extension/trees/engineRoots';
 
 const dir = join(__dirname, '../../../../test/fixtures/topology/two-hosts');
 const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Topology;
@@ -39,27 +38,5 @@ describe('model: links between hosts (recorded pair)', () => {
     assert.equal(unknown.length, 2);
     assert.match(unknown[0]!, /the host facts of .*unix:\/\/\/run\/nlmhfx\/docker\.sock.* were not read/);
     assert.match(formatHostLinks({ links, unknown }).join('\n'), /^Between the hosts:\n {2}\? /);
-  });
-});
-
-describe('Host view: other hosts under each engine (recorded pair)', () => {
-  const keys = ['here', 'node2'];
-  it('under each engine, its route to the other host; nothing with one engine', () => {
-    const mine = otherHostNodes('here', keys, [here, node2]);
-    assert.equal(mine.length, 1);
-    assert.equal(mine[0]!.label, 'Other hosts');
-    assert.deepEqual(
-      mine[0]!.children.map((c) => [c.label, c.description, c.targets?.ip]),
-      [[`→ vm (unix:///run/nlmhfx/docker.sock)`, '10.213.87.2 (eth0) · same link · dev nlmhfx-h', '10.213.87.2']],
-    );
-    const theirs = otherHostNodes('node2', keys, [here, node2]);
-    assert.equal(theirs[0]!.children[0]!.description, '10.213.87.1 (nlmhfx-h) · same link · dev eth0');
-    assert.deepEqual(otherHostNodes('here', ['here'], [here]), []);
-    assert.deepEqual(otherHostNodes('here', keys, [here, undefined]), [], 'an engine without a model is left out');
-  });
-
-  it('an engine whose host was not read is said to be not joined, not left out silently', () => {
-    const nodes = otherHostNodes('here', keys, [here, { ...node2, host: null }]);
-    assert.match(nodes[0]!.children.map((c) => `${c.label}: ${c.description}`).join('\n'), /^not joined: .* were not read/);
   });
 });
