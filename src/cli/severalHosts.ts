@@ -30,7 +30,7 @@ export async function severalHosts(each: readonly SessionOptions[], opts: { read
     const failed = read.filter((r): r is EngineError => 'error' in r);
     const joined = hostLinks(models);
     const noneRead = models.length === 0;
-    if (opts.json) return { text: JSON.stringify({ engines: read, links: joined.links, linksUnknown: joined.unknown }, null, 2), noneRead };
+    if (opts.json) return { text: JSON.stringify({ engines: read, links: joined.links, tunnels: joined.tunnels ?? [], linksUnknown: joined.unknown }, null, 2), noneRead };
     const text = [
       ...read.map((r, i) => ('error' in r ? `Engine ${each[i]!.dockerHost}: ${r.error.code}: ${r.error.message}` : renderTopology(r))),
       ...(models.length > 1 ? formatHostLinks(joined) : []),
