@@ -102,27 +102,26 @@ function dockerH(p: Paths, args: readonly string[], timeout = 30_000): { status:
 
 function removeNode(name: string): void {
   const p = paths(name);
-  if (existsSync(p.pidfile) && dockerH(p, ['version'], 5000).status === 0) {
-    const ids = dockerH(p, ['ps', '-aq']).stdout.split('\n').filter(Boolean);
-    if (ids.length) dockerH(p, ['rm', '-f', ...ids], 60_000);
-    dockerH(p, ['swarm', 'leave', '--force']);
-    const pid = Number(readFileSync(p.pidfile, 'utf8').trim());
-    if (pid > 1) {
-      tryRun('kill', [String(pid)]);
-      for (let i = 0; i < 60 && spawnSync('kill', ['-0', String(pid)]).status === 0; i++) spawnSync('sleep', ['0.25']);
-    }
-  }
-  // whatever still runs there (a crashed run's dockerd, containerd, shims, tasks) is ours
-  for (let round = 0; round < 3; round++) {
+  // Both nodes go together and all their state is in their own directories: no swarm to leave
+  // politely, no container to stop one by one (a global service would restart them meanwhile).
+  // Every process of the node ends — dockerd, containerd, shims, tasks — also a crashed run's.
+  for (let round = 0; round < 20; round++) {
     const left = nodeProcesses(name);
     if (!left.length) break;
+    if (round === 19) throw new Error(`${name}: processes ${left.join(' ')} outlived SIGKILL`);
     tryRun('kill', ['-9', ...left.map(String)]);
-    spawnSync('sleep', ['0.3']);
+    spawnSync('sleep', ['0.1']);
   }
   tryRun('ip', ['netns', 'del', name]);
   // the node's mounts live in its own mount namespace, which ended with its last process
   rmSync(p.dir, { recursive: true, force: true });
-  for (const cg of ['/sys/fs/cgroup', ...listCgroupHierarchies()]) tryRun('rmdir', [`${cg}/${name}-cg`]);
+  // the containers' cgroups under its cgroup parent (children first; empty once their processes ended)
+  for (const h of ['/sys/fs/cgroup', ...listCgroupHierarchies()]) {
+    const parent = `${h}/${name}-cg`;
+    if (!existsSync(parent)) continue;
+    for (const child of readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory())) tryRun('rmdir', [`${parent}/${child.name}`]);
+    tryRun('rmdir', [parent]);
+  }
 }
 
 function listCgroupHierarchies(): string[] {

@@ -1,0 +1,85 @@
+/**
+ * A two-node Swarm, recorded (test/fixtures/topology/swarm-two-nodes, by
+ * test/support/recordSwarmFixture.ts): manager nlswm1 at 10.213.95.1 and worker nlswm2 at
+ * 10.213.95.2 over one veth, an attachable overlay with a container on each node, a global service
+ * published through the ingress mesh. Each node's dockerd keeps its namespaces under its own
+ * --exec-root. The live counterpart: test/integration/model/swarmTwoNodes.test.ts.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDockerNetns } from '../../../src/core/host/commands/dockerNetns';
+import type { BatchSection } from '../../../src/core/host/batch';
+import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
+import type { NetworkNode, Topology } from '../../../src/core/model/types';
+
+interface Recording {
+  node: { name: string; address: string; netnsDir: string };
+  lab: { network: string; containers: [string, string]; service: string };
+  topology: Topology;
+  dockerNetnsSection: BatchSection;
+}
+const dir = join(__dirname, '../../../../test/fixtures/topology/swarm-two-nodes');
+const rec = ['nlswm1', 'nlswm2'].map((n) => JSON.parse(readFileSync(join(dir, `${n}.json`), 'utf8')) as Recording);
+const models = rec.map((r) => r.topology);
+const overlay = (t: Topology, name: string): NetworkNode => t.networks.find((x) => x.name === name)!;
+
+describe('model: a two-node Swarm (recorded)', () => {
+  it('reads Docker’s namespaces under the daemon’s own --exec-root, and the VXLAN forwarding entries of overlay namespaces only', () => {
+    for (const r of rec) {
+      const ns = parseDockerNetns(r.dockerNetnsSection);
+      assert.ok(ns.length >= 4);
+      for (const n of ns) {
+        assert.equal(n.path, `${r.node.netnsDir}/${n.name}`);
+        assert.equal(n.fdb !== undefined, /^\d+-/.test(n.name), `${n.name}: fdb read for overlay namespaces only`);
+      }
+      const other = rec.find((x) => x !== r)!.node.address;
+      const vx = ns.filter((n) => n.fdb?.known).flatMap((n) => (n.fdb?.known ? n.fdb.value : [])).filter((e) => e.dst !== null);
+      assert.ok(vx.length > 0 && vx.every((e) => e.dev === 'vxlan0' && e.dst === other && e.flags.includes('self')));
+    }
+  });
+
+  it('puts the other node’s container behind vxlan0 with its overlay address and MAC', () => {
+    rec.forEach((r, i) => {
+      const other = rec[1 - i]!;
+      const ov = overlay(r.topology, r.lab.network).overlay!;
+      assert.ok(ov.remotes?.known);
+      const far = other.topology.containers.find((c) => c.name === other.lab.containers[1 - i])!;
+      const iface = far.interfaces.find((x) => x.addresses.some((a) => a.address.startsWith('10.213.96.')));
+      assert.ok(iface, `${far.name} has an overlay address`);
+      const addr = iface.addresses.find((a) => a.address.startsWith('10.213.96.'))!.address;
+      const remote = ov.remotes.value.find((x) => x.addresses.includes(addr));
+      assert.ok(remote, `${r.node.name} reaches ${addr}`);
+      assert.equal(remote.underlay, other.node.address);
+      assert.equal(remote.mac, iface.mac?.toLowerCase());
+    });
+  });
+
+  it('joins the nodes by one tunnel per overlay and direction: VNI, port, underlay addresses, the far namespace', () => {
+    const { tunnels, unknown } = hostLinks(models);
+    assert.deepEqual(unknown, []);
+    const ours = tunnels!.filter((t) => t.networkName === rec[0]!.lab.network);
+    assert.deepEqual(ours.map((t) => [t.from, t.to, t.local, t.remote, t.dev, t.port]).sort(), [
+      [0, 1, '10.213.95.1', '10.213.95.2', 'eth0', 4789],
+      [1, 0, '10.213.95.2', '10.213.95.1', 'eth0', 4789],
+    ]);
+    for (const t of ours) {
+      const far = overlay(models[t.to]!, t.networkName).overlay!;
+      assert.equal(t.vni, far.vxlan?.vni);
+      assert.equal(t.farNamespace, far.namespace);
+    }
+    assert.equal(tunnels!.filter((t) => t.networkName === 'ingress').length, 2, 'the ingress overlay is tunnelled both ways too');
+  });
+
+  it('says the tunnel in the CLI’s text', () => {
+    const text = formatHostLinks(hostLinks(models)).join('\n');
+    assert.match(text, /nlswm1 \(unix:\/\/\/var\/lib\/nlswm1\/docker\.sock\) → nlswm2 \(unix:\/\/\/var\/lib\/nlswm2\/docker\.sock\): overlay nlswmov VXLAN VNI \d+ udp\/4789 10\.213\.95\.1 → 10\.213\.95\.2 \(dev eth0\), \d endpoint\(s\) there, namespace 1-[a-z0-9]{10}/);
+  });
+
+  it('a dst that is no address of any host read here stays out of the tunnels and is said', () => {
+    // node1 alone: its forwarding entries name 10.213.95.2, a host not read
+    const { tunnels, unknown } = hostLinks([models[0]!]);
+    assert.deepEqual(tunnels, []);
+    assert.ok(unknown.some((u) => /overlay nlswmov reaches \d endpoint\(s\) at 10\.213\.95\.2, an address of no host read here/.test(u)), unknown.join('\n'));
+  });
+});
