@@ -9,12 +9,13 @@
  * address on the tunnel's port, as counted by iptables rules of the test's own in the nodes.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession } from '../../../src/core/session';
 import { hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
+import { traceOverlay } from '../../../src/core/trace/overlayTrace';
 import { run } from '../../support/lab';
 import { startSwarmLab, type SwarmLab, type SwarmNode } from '../../support/swarmLab';
 
@@ -43,19 +44,20 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     assert.ok(net?.overlay, `overlay ${name} is in the model of ${t.host?.hostname}`);
     return net;
   };
+  const snapshot = async (n: SwarmNode): Promise<Topology> => {
+    const s = createSession({ dockerHost: n.socket, localShell: { prefix: n.enter } });
+    try {
+      return await s.snapshot();
+    } finally {
+      await s.dispose();
+    }
+  };
   const overlayIp = (n: SwarmNode, container: string): string => n.docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${lab!.network}").IPAddress}}`, container);
 
   before(async () => {
     if (process.getuid?.() !== 0) throw new Error('this suite needs root (namespaces, dockerd)');
     lab = await startSwarmLab();
-    for (const n of lab.nodes) {
-      const s = createSession({ dockerHost: n.socket, localShell: { prefix: n.enter } });
-      try {
-        models.push(await s.snapshot());
-      } finally {
-        await s.dispose();
-      }
-    }
+    for (const n of lab.nodes) models.push(await snapshot(n));
   });
   after(() => {
     lab?.stop();
@@ -159,6 +161,66 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     a.docker('exec', lab!.containers[0], 'ping', '-c', '3', '-W', '2', target);
     assert.ok(count(a, 'OUTPUT') >= 3, `node1 sent ≥3 VXLAN packets to ${t.remote}:${t.port}: ${count(a, 'OUTPUT')}`);
     assert.ok(count(b, 'INPUT') >= 3, `node2 took ≥3 in: ${count(b, 'INPUT')}`);
+  });
+
+  it('traces node1’s container to node2’s across the hosts, and the kernel agrees: the underlay route, the VXLAN packet on the wire, the ping', () => {
+    const [a, b] = lab!.nodes;
+    const target = overlayIp(b, lab!.containers[1]);
+    const r = traceOverlay(models, { fromHost: 0, from: lab!.containers[0], to: target, proto: 'icmp' });
+    assert.equal(r.verdict, 'delivered', `${r.decidedBy}\n${r.hops.map((h) => `${h.namespace} ${h.what}`).join('\n')}`);
+    assert.equal(r.toHost, 1);
+    assert.deepEqual(r.missing, []);
+    assert.deepEqual(r.assumptions, [], 'the far host is walked, not assumed');
+    assert.deepEqual([r.outer?.src, r.outer?.dst, r.outer?.dport, r.outer?.dev], [a.address, b.address, 4789, 'eth0']);
+    const kinds = r.hops.map((h) => `${h.namespace.split(':')[0]} ${h.kind}`);
+    assert.ok(kinds.indexOf(`${a.name} link`) < kinds.indexOf(`${b.name} link`), 'node1 before node2');
+    assert.ok(r.hops.some((h) => /encapsulates: VXLAN VNI \d+/.test(h.what)) && r.hops.some((h) => /decapsulates/.test(h.what)));
+    // the kernel's own choice of underlay route and source on node1
+    const [got] = JSON.parse(inNode(a, 'ip', '-json', 'route', 'get', b.address)) as { dev: string; prefsrc: string }[];
+    assert.deepEqual([got?.dev, got?.prefsrc], [r.outer?.dev, r.outer?.src]);
+    // the packets on the wire: counted by rules of the test's own that match exactly the trace's outer packet
+    const rule = (chain: string) => [chain, '-p', 'udp', '-s', r.outer!.src, '-d', r.outer!.dst, '--dport', String(r.outer!.dport), '-m', 'comment', '--comment', 'nlswm-trace'];
+    inNode(a, 'iptables', '-I', ...rule('OUTPUT'));
+    inNode(b, 'iptables', '-I', ...rule('INPUT'));
+    try {
+      const count = (n: SwarmNode, chain: string): number => Number(inNode(n, 'iptables', '-L', chain, '-v', '-x', '-n').split('\n').find((l) => l.includes('nlswm-trace'))?.trim().split(/\s+/)[0]);
+      a.docker('exec', lab!.containers[0], 'ping', '-c', '2', '-W', '2', target);
+      assert.ok(count(a, 'OUTPUT') >= 2 && count(b, 'INPUT') >= 2, `counted ${count(a, 'OUTPUT')} out of node1, ${count(b, 'INPUT')} into node2`);
+    } finally {
+      inNode(a, 'iptables', '-D', ...rule('OUTPUT'));
+      inNode(b, 'iptables', '-D', ...rule('INPUT'));
+    }
+  });
+
+  it('traces a TCP request to node2’s task across the hosts as delivered to httpd, and it answers', () => {
+    const b = lab!.nodes[1];
+    const task = models[1]!.containers.find((c) => c.labels['com.docker.swarm.service.name'] === lab!.service)!;
+    const ip = overlayOf(models[1]!, lab!.network).endpoints.find((e) => e.containerId === task.id)!.ipv4!;
+    const r = traceOverlay(models, { fromHost: 0, from: lab!.containers[0], to: ip, proto: 'tcp', port: 80 });
+    assert.equal(r.verdict, 'delivered', r.decidedBy);
+    assert.match(r.hops.at(-1)!.what, /listens/);
+    assert.equal(r.hops.at(-1)!.namespace, `${b.name}: container ${task.name}`);
+    assert.match(lab!.nodes[0].docker('exec', lab!.containers[0], 'timeout', '5', 'wget', '-qO-', `http://${ip}/`), /netlens test page/);
+    const refused = traceOverlay(models, { fromHost: 0, from: lab!.containers[0], to: ip, proto: 'tcp', port: 81 });
+    assert.equal(refused.verdict, 'dropped');
+    assert.match(refused.decidedBy, /connection refused/);
+  });
+
+  it('a DROP of the VXLAN packets in node2’s INPUT: the trace stops at that rule, and the kernel drops the ping', async () => {
+    const [a, b] = lab!.nodes;
+    const target = overlayIp(b, lab!.containers[1]);
+    const drop = ['INPUT', '-p', 'udp', '-s', a.address, '--dport', '4789', '-m', 'comment', '--comment', 'nlswm-drop', '-j', 'DROP'];
+    inNode(b, 'iptables', '-I', ...drop);
+    try {
+      const r = traceOverlay([models[0]!, await snapshot(b)], { fromHost: 0, from: lab!.containers[0], to: target, proto: 'icmp' });
+      assert.equal(r.verdict, 'dropped', r.decidedBy);
+      assert.match(r.decidedBy, /nlswm-drop/);
+      assert.ok(r.hops.some((h) => h.namespace === `${b.name}: host` && h.chain === 'INPUT'), 'dropped in node2’s INPUT');
+      const ping = spawnSync(a.enter[0]!, [...a.enter.slice(1), 'docker', '-H', a.socket, 'exec', lab!.containers[0], 'ping', '-c', '2', '-W', '1', target], { encoding: 'utf8', timeout: 20_000 });
+      assert.notEqual(ping.status, 0, 'the kernel dropped it too');
+    } finally {
+      inNode(b, 'iptables', '-D', ...drop);
+    }
   });
 
   it('the CLI reads both nodes with --docker-host twice and prints the tunnels between them', () => {

@@ -12,6 +12,7 @@ import { parseDockerNetns } from '../../../src/core/host/commands/dockerNetns';
 import type { BatchSection } from '../../../src/core/host/batch';
 import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
+import { traceOverlay } from '../../../src/core/trace/overlayTrace';
 
 interface Recording {
   node: { name: string; address: string; netnsDir: string };
@@ -81,5 +82,51 @@ describe('model: a two-node Swarm (recorded)', () => {
     const { tunnels, unknown } = hostLinks([models[0]!]);
     assert.deepEqual(tunnels, []);
     assert.ok(unknown.some((u) => /overlay nlswmov reaches \d endpoint\(s\) at 10\.213\.95\.2, an address of no host read here/.test(u)), unknown.join('\n'));
+  });
+
+  describe('trace across the hosts over the overlay', () => {
+    const overlayAddr = (t: Topology, name: string): string => overlay(t, rec[0]!.lab.network).endpoints.find((e) => e.containerName === name)!.ipv4!;
+    const c2 = overlayAddr(models[1]!, 'nlswmc2');
+
+    it('node1’s container to node2’s: route, veth into the overlay namespace, br0, vxlan0 encapsulation, node1’s OUTPUT, node2’s PREROUTING/INPUT and VXLAN socket, decapsulation, delivery', () => {
+      const r = traceOverlay(models, { fromHost: 0, from: 'nlswmc1', to: c2, proto: 'icmp' });
+      assert.equal(r.verdict, 'delivered', r.decidedBy);
+      assert.equal(r.toHost, 1);
+      assert.deepEqual([r.outer?.src, r.outer?.dst, r.outer?.dport, r.outer?.dev], ['10.213.95.1', '10.213.95.2', 4789, 'eth0']);
+      assert.equal(r.outer?.vni, overlay(models[1]!, rec[0]!.lab.network).overlay?.vxlan?.vni);
+      const where = r.hops.map((h) => h.namespace);
+      assert.equal(where[0], 'nlswm1: container nlswmc1');
+      assert.equal(where.at(-1), 'nlswm2: container nlswmc2');
+      assert.ok(r.hops.some((h) => h.namespace === 'nlswm2: host' && /udp 0\.0\.0\.0:4789/.test(h.what)), 'the far VXLAN socket is found among node2’s listeners');
+      assert.deepEqual(r.assumptions, []);
+    });
+
+    it('TCP to a port nothing listens on in node2’s container: refused there', () => {
+      const r = traceOverlay(models, { fromHost: 0, from: 'nlswmc1', to: c2, proto: 'tcp', port: 80 });
+      assert.equal(r.verdict, 'dropped');
+      assert.equal(r.hops.at(-1)?.namespace, 'nlswm2: container nlswmc2');
+      assert.match(r.decidedBy, /connection refused/);
+    });
+
+    it('to a container on the same node: br0 delivers it, no tunnel', () => {
+      const task = models[0]!.containers.find((c) => c.labels['com.docker.swarm.service.name'] === rec[0]!.lab.service)!;
+      const r = traceOverlay(models, { fromHost: 0, from: 'nlswmc1', to: overlayAddr(models[0]!, task.name), proto: 'tcp', port: 80 });
+      assert.equal(r.verdict, 'delivered', r.decidedBy);
+      assert.equal(r.outer, undefined);
+      assert.match(r.hops.at(-1)!.what, /httpd|listens/);
+    });
+
+    it('an address no endpoint of the overlay has: dropped at br0 (no ARP answer)', () => {
+      const r = traceOverlay(models, { fromHost: 0, from: 'nlswmc1', to: '10.213.96.250', proto: 'icmp' });
+      assert.equal(r.verdict, 'dropped');
+      assert.match(r.decidedBy, /no endpoint of nlswmov/);
+    });
+
+    it('with node2 not read: the VXLAN packet leaves node1 and the rest is uncertain, said', () => {
+      const r = traceOverlay([models[0]!], { fromHost: 0, from: 'nlswmc1', to: c2, proto: 'icmp' });
+      assert.equal(r.verdict, 'uncertain');
+      assert.match(r.decidedBy, /10\.213\.95\.2, a host not read/);
+      assert.ok(r.assumptions.some((x) => /10\.213\.95\.2 is no host read here/.test(x)));
+    });
   });
 });
