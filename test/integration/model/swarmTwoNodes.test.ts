@@ -57,6 +57,8 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
   before(async () => {
     if (process.getuid?.() !== 0) throw new Error('this suite needs root (namespaces, dockerd)');
     lab = await startSwarmLab();
+    // the nodes run whichever dockerd is first on PATH (Debian 12's 20.10; 28 with .cache/engine28 first)
+    console.log(`      nodes: Engine ${lab.nodes.map((n) => n.docker('version', '--format', '{{.Server.Version}}')).join(', ')}`);
     for (const n of lab.nodes) models.push(await snapshot(n));
   });
   after(() => {
