@@ -6,6 +6,7 @@
  */
 import type { DockerNetwork } from '../docker/types';
 import type { ContainerNetns, DockerNetns, NetInterface } from '../host/types';
+import { DOCKER_NETNS_DIR } from '../host/commands/dockerNetns';
 import { subjects } from '../../protocol/subject';
 import type { Gap, OverlayNode, OverlayPeer, OverlayPort, OverlayRemote, OverlayVxlan } from './types';
 import { known, unknown, type Known } from '../known';
@@ -26,6 +27,11 @@ export function overlayNamespaceOf(networkId: string, namespaces: readonly Docke
     if (!best || epoch > best.epoch) best = { ns, epoch };
   }
   return best?.ns;
+}
+
+/** The directory the namespaces were listed in (a daemon's own --exec-root, else Docker's default). */
+function netnsDirOf(namespaces: readonly DockerNetns[]): string {
+  return namespaces[0]?.path.replace(/\/[^/]+$/, '') ?? DOCKER_NETNS_DIR;
 }
 
 /** The name Docker would give the first sandbox of this network, for messages when none exists. */
@@ -74,7 +80,7 @@ export function buildOverlay(n: DockerNetwork, hasLocalEndpoints: boolean, ctx: 
   if (!ns) {
     // Docker makes the namespace when the first local endpoint joins; without one its absence is normal.
     if (hasLocalEndpoints) {
-      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under /var/run/docker/netns`, about: subjects.network(n.id) });
+      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under ${netnsDirOf(ctx.dockerNetns)}`, about: subjects.network(n.id) });
     }
     return { namespace: expectedOverlayNamespace(n.id), namespacePresent: false, ...empty };
   }
