@@ -236,4 +236,15 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     const text = execFileSync('node', [cli, 'topology', '--docker-host', a.socket, '--docker-host', b.socket, '--host-shell', 'container'], { encoding: 'utf8', timeout: 90_000 });
     assert.match(text, new RegExp(`overlay ${lab!.network} VXLAN VNI \\d+ udp/4789 ${a.address.replace(/\./g, '\\.')} → ${b.address.replace(/\./g, '\\.')} \\(dev eth0\\)`));
   });
+
+  it('the CLI traces across the hosts with --docker-host twice: container names on either host, JSON and text', () => {
+    const [a, b] = lab!.nodes;
+    const hosts = ['--docker-host', a.socket, '--docker-host', b.socket, '--host-shell', 'container'];
+    const json = JSON.parse(execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--json'], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 })) as { verdict: string; toHost: number; outer: { src: string; dst: string } };
+    assert.deepEqual([json.verdict, json.toHost, json.outer.src, json.outer.dst], ['delivered', 1, a.address, b.address]);
+    const text = execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', `${lab!.containers[1]}:80`, '--proto', 'tcp'], { encoding: 'utf8', timeout: 90_000 });
+    assert.match(text, new RegExp(`^Trace tcp from ${lab!.containers[0]} on ${a.name} to ${lab!.containers[1]} \\(10\\.213\\.96\\.\\d+\\):80`));
+    assert.match(text, /vxlan0 encapsulates: VXLAN VNI \d+/);
+    assert.match(text, /Verdict: DROPPED — decided by no process listens on tcp\/80/);
+  });
 });
