@@ -225,6 +225,24 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     }
   });
 
+  it('a DROP of node2’s VXLAN packets in node1’s INPUT: the request arrives, the trace stops the reply at that rule, and the kernel’s ping gets no answer', async () => {
+    const [a, b] = lab!.nodes;
+    const target = overlayIp(b, lab!.containers[1]);
+    const drop = ['INPUT', '-p', 'udp', '-s', b.address, '--dport', '4789', '-m', 'comment', '--comment', 'nlswm-drop-back', '-j', 'DROP'];
+    inNode(a, 'iptables', '-I', ...drop);
+    try {
+      const r = traceOverlay([await snapshot(a), models[1]!], { fromHost: 0, from: lab!.containers[0], to: target, proto: 'icmp' });
+      assert.equal(r.verdict, 'dropped', r.decidedBy);
+      assert.match(r.decidedBy, /^reply: .*nlswm-drop-back/);
+      assert.equal(r.toHost, 1, 'the request itself arrived');
+      assert.ok(r.reply?.some((h) => h.namespace === `${a.name}: host` && h.chain === 'INPUT'));
+      const ping = spawnSync(a.enter[0]!, [...a.enter.slice(1), 'docker', '-H', a.socket, 'exec', lab!.containers[0], 'ping', '-c', '2', '-W', '1', target], { encoding: 'utf8', timeout: 20_000 });
+      assert.notEqual(ping.status, 0, 'no answer came back');
+    } finally {
+      inNode(a, 'iptables', '-D', ...drop);
+    }
+  });
+
   it('the CLI reads both nodes with --docker-host twice and prints the tunnels between them', () => {
     const [a, b] = lab!.nodes;
     // each node's host shell: the helper container on the node's own engine

@@ -99,6 +99,11 @@ describe('model: a two-node Swarm (recorded)', () => {
       assert.equal(where.at(-1), 'nlswm2: container nlswmc2');
       assert.ok(r.hops.some((h) => h.namespace === 'nlswm2: host' && /udp 0\.0\.0\.0:4789/.test(h.what)), 'the far VXLAN socket is found among node2’s listeners');
       assert.deepEqual(r.assumptions, []);
+      // and back: node2's container answers over the same kind of tunnel the other way
+      assert.equal(r.reply?.[0]?.namespace, 'nlswm2: container nlswmc2');
+      assert.equal(r.reply?.at(-1)?.namespace, 'nlswm1: container nlswmc1');
+      assert.ok(r.reply?.some((h) => /encapsulates: .* 10\.213\.95\.2 → 10\.213\.95\.1:4789/.test(h.what)));
+      assert.equal(r.reply?.[0]?.step, r.hops.length + 1);
     });
 
     it('TCP to a port nothing listens on in node2’s container: refused there', () => {
