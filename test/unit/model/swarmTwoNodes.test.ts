@@ -13,6 +13,7 @@ import type { BatchSection } from '../../../src/core/host/batch';
 import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
 import { traceOverlay } from '../../../src/core/trace/overlayTrace';
+import { otherHostNodes } from '../../../src/extension/trees/engineRoots';
 
 interface Recording {
   node: { name: string; address: string; netnsDir: string };
@@ -75,6 +76,20 @@ describe('model: a two-node Swarm (recorded)', () => {
   it('says the tunnel in the CLI’s text', () => {
     const text = formatHostLinks(hostLinks(models)).join('\n');
     assert.match(text, /nlswm1 \(unix:\/\/\/var\/lib\/nlswm1\/docker\.sock\) → nlswm2 \(unix:\/\/\/var\/lib\/nlswm2\/docker\.sock\): overlay nlswmov VXLAN VNI \d+ udp\/4789 10\.213\.95\.1 → 10\.213\.95\.2 \(dev eth0\), \d endpoint\(s\) there, namespace 1-[a-z0-9]{10}/);
+  });
+
+  it('the Host view shows each overlay’s tunnel under the link to the other node', () => {
+    const [group] = otherHostNodes('n1', ['n1', 'n2'], models);
+    const link = group!.children.find((c) => c.label.startsWith('→ nlswm2'))!;
+    assert.equal(link.expanded, true);
+    assert.deepEqual(
+      link.children.map((c) => c.label).sort(),
+      ['overlay ingress', 'overlay nlswmov'],
+    );
+    const ov = link.children.find((c) => c.label === 'overlay nlswmov')!;
+    assert.match(ov.description ?? '', /^VXLAN VNI \d+ · udp\/4789 · 10\.213\.95\.1 → 10\.213\.95\.2 · 3 endpoints$/);
+    const back = otherHostNodes('n2', ['n1', 'n2'], models)[0]!.children[0]!;
+    assert.ok(back.children.some((c) => /10\.213\.95\.2 → 10\.213\.95\.1/.test(c.description ?? '')));
   });
 
   it('a dst that is no address of any host read here stays out of the tunnels and is said', () => {
