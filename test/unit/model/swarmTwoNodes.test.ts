@@ -14,6 +14,8 @@ import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
 import { traceOverlay } from '../../../src/core/trace/overlayTrace';
 import { otherHostNodes } from '../../../src/extension/trees/engineRoots';
+import { networkSheet } from '../../../src/protocol/facts/networkSheet';
+import { renderTopology } from '../../../src/cli/renderTopology';
 
 interface Recording {
   node: { name: string; address: string; netnsDir: string };
@@ -76,6 +78,18 @@ describe('model: a two-node Swarm (recorded)', () => {
   it('says the tunnel in the CLI’s text', () => {
     const text = formatHostLinks(hostLinks(models)).join('\n');
     assert.match(text, /nlswm1 \(unix:\/\/\/var\/lib\/nlswm1\/docker\.sock\) → nlswm2 \(unix:\/\/\/var\/lib\/nlswm2\/docker\.sock\): overlay nlswmov VXLAN VNI \d+ udp\/4789 10\.213\.95\.1 → 10\.213\.95\.2 \(dev eth0\), \d endpoint\(s\) there, namespace 1-[a-z0-9]{10}/);
+  });
+
+  it('the network sheet and the CLI text name the endpoints behind vxlan0, per node', () => {
+    const t = models[0]!;
+    const net = overlay(t, rec[0]!.lab.network);
+    const c2 = overlay(models[1]!, rec[0]!.lab.network).endpoints.find((e) => e.containerName === 'nlswmc2')!.ipv4!;
+    const sheet = networkSheet(t, net);
+    const rows = sheet.sections.flatMap((x) => x.rows);
+    const behind = rows.find((r) => r.label === 'vxlan0 → 10.213.95.2');
+    assert.ok(behind, JSON.stringify(rows.map((r) => r.label)));
+    assert.ok(JSON.stringify(behind.value).includes(c2));
+    assert.match(renderTopology(t), new RegExp(`vxlan0 → node 10\\.213\\.95\\.2: .*${c2.replace(/\./g, '\\.')}`));
   });
 
   it('the Host view shows each overlay’s tunnel under the link to the other node', () => {
