@@ -16,6 +16,7 @@ import { createSession } from '../../../src/core/session';
 import { hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
 import { traceOverlay } from '../../../src/core/trace/overlayTrace';
+import { tracePacket } from '../../../src/core/trace/tracePacket';
 import { run } from '../../support/lab';
 import { startSwarmLab, type SwarmLab, type SwarmNode } from '../../support/swarmLab';
 
@@ -241,6 +242,17 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     } finally {
       inNode(a, 'iptables', '-D', ...drop);
     }
+  });
+
+  it('the published port on node2, from node1: the trace and a real connection agree (this kernel has no IPVS, so Docker programs no ingress DNAT and the port is refused)', () => {
+    const [a, b] = lab!.nodes;
+    const r = tracePacket(models[1]!, { from: a.address, to: `${b.address}:${lab!.publishedPort}`, proto: 'tcp' });
+    const connect = spawnSync(a.enter[0]!, [...a.enter.slice(1), 'timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${b.address}/${lab!.publishedPort}`], { encoding: 'utf8', timeout: 10_000 });
+    const ipvs = existsSync('/proc/net/ip_vs');
+    const ingressDnat = inNode(b, 'iptables', '-t', 'nat', '-S').includes('DOCKER-INGRESS');
+    assert.equal(ingressDnat, ipvs, 'Docker programs the ingress DNAT exactly when the kernel has IPVS');
+    assert.equal(r.verdict === 'dropped', connect.status !== 0, `trace ${r.verdict} (${r.decidedBy}); kernel: ${connect.status === 0 ? 'connected' : connect.stderr.trim()}`);
+    if (!ipvs) assert.match(r.decidedBy, /connection refused/);
   });
 
   it('the CLI reads both nodes with --docker-host twice and prints the tunnels between them', () => {
