@@ -18,7 +18,7 @@ import { NetlensError, errorMessage } from '../core/errors';
 import { composeProjects } from '../core/model/projects';
 import { renderTopology } from './renderTopology';
 import { runTrace } from './traceCommand';
-import { severalHosts } from './severalHosts';
+import { severalHosts, traceSeveralHosts } from './severalHosts';
 
 const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
   topology                         the joined model of engine and host (--listeners: also who listens
@@ -32,7 +32,9 @@ const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
                                    way at every routing step: ip route get in each namespace;
                                    --probe: send one real packet from the source namespace — a TCP
                                    connection attempt, a UDP datagram or one ping — and watch the
-                                   counters of the rules on its way: does the kernel agree?)
+                                   counters of the rules on its way: does the kernel agree?);
+                                   --docker-host more than once: from a container on one host to
+                                   a container (or IPv4 address) on an overlay across the hosts
   layers <container>               where the container's filesystem lives (overlay2)
   diff <container>                 what changed in the container's writable layer
 options: --version --json --docker-host URL --context NAME --ssh user@host[:port] --host-shell auto|local|ssh|none|container
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
         listeners: { type: 'boolean', default: false },
         verify: { type: 'boolean', default: false },
         probe: { type: 'boolean', default: false },
-        // more than one: several hosts in one model (topology only)
+        // more than one: several hosts in one model (topology), or a trace across them over an overlay
         'docker-host': { type: 'string', multiple: true },
         context: { type: 'string' },
         ssh: { type: 'string' },
@@ -119,13 +121,21 @@ async function main(argv: string[]): Promise<number> {
   const print = (text: string): Promise<void> =>
     new Promise((resolve) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`, () => resolve()));
   if (dockerHosts.length > 1) {
-    if (command !== 'topology') {
-      process.stderr.write(`netlens: several --docker-host are for topology only (a trace across hosts is not there yet)\n`);
+    if (command !== 'topology' && command !== 'trace') {
+      process.stderr.write(`netlens: several --docker-host are for topology and trace only\n`);
       return 2;
     }
     if (ssh) {
       process.stderr.write(`netlens: --ssh names one host shell; with several --docker-host each engine uses its own (ssh:// engines their host, unix its machine)\n`);
       return 2;
+    }
+    if (command === 'trace') {
+      if (values.verify || values.probe || values.ipv6 || values.family) {
+        process.stderr.write(`netlens: a trace across hosts takes no --verify, --probe or IPv6 yet\n`);
+        return 2;
+      }
+      await print(await traceSeveralHosts(dockerHosts.map((dockerHost) => ({ ...options, dockerHost })), { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json }));
+      return 0;
     }
     const { text, noneRead } = await severalHosts(dockerHosts.map((dockerHost) => ({ ...options, dockerHost })), { json: values.json, listeners: values.listeners });
     await print(text);

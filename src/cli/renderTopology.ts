@@ -69,6 +69,10 @@ function overlayLines(n: NetworkNode): string[] {
     out.push(`vxlan vni ${ov.engineVni} (engine; the device was not read)`);
   }
   for (const p of ov.ports) if (p.peerNamespace) out.push(`${p.name} ⇄ docker netns ${p.peerNamespace} ${p.peerInterface ?? '?'}`);
+  if (ov.remotes && !ov.remotes.known) out.push(`endpoints on other nodes: unknown (${ov.remotes.reason})`);
+  const byNode = new Map<string, string[]>();
+  for (const r of ov.remotes?.known ? ov.remotes.value : []) byNode.set(r.underlay, [...(byNode.get(r.underlay) ?? []), r.addresses.join(',') || r.mac]);
+  for (const [node, eps] of byNode) out.push(`${ov.vxlan?.name ?? 'vxlan0'} → node ${node}: ${eps.join(' ')}`);
   return out;
 }
 

@@ -9,6 +9,9 @@ import { errorMessage, isNetlensError } from '../core/errors';
 import type { Topology } from '../core/model/types';
 import { formatHostLinks, hostLinks } from '../core/model/hostLinks';
 import { renderTopology } from './renderTopology';
+import { NetlensError } from '../core/errors';
+import { traceOverlay } from '../core/trace/overlayTrace';
+import { formatTrace } from '../core/trace/formatTrace';
 
 export interface EngineError {
   readonly dockerHost: string;
@@ -30,13 +33,64 @@ export async function severalHosts(each: readonly SessionOptions[], opts: { read
     const failed = read.filter((r): r is EngineError => 'error' in r);
     const joined = hostLinks(models);
     const noneRead = models.length === 0;
-    if (opts.json) return { text: JSON.stringify({ engines: read, links: joined.links, linksUnknown: joined.unknown }, null, 2), noneRead };
+    if (opts.json) return { text: JSON.stringify({ engines: read, links: joined.links, tunnels: joined.tunnels ?? [], linksUnknown: joined.unknown }, null, 2), noneRead };
     const text = [
       ...read.map((r, i) => ('error' in r ? `Engine ${each[i]!.dockerHost}: ${r.error.code}: ${r.error.message}` : renderTopology(r))),
       ...(models.length > 1 ? formatHostLinks(joined) : []),
       ...(failed.length ? [`${failed.length} of ${read.length} engines could not be read`] : []),
     ].join('\n\n');
     return { text, noneRead };
+  } finally {
+    await Promise.all(sessions.map((s) => s.dispose()));
+  }
+}
+
+export interface SeveralHostsTraceArgs {
+  readonly from?: string;
+  readonly to?: string;
+  readonly proto?: string;
+  readonly port?: string;
+  readonly json?: boolean;
+}
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+/**
+ * `netlens trace --docker-host A --docker-host B --from C --to D[:port]`: every host read (with the
+ * containers' listeners, since the packet may end in any of them), then the walk between two
+ * containers of one overlay network (core/trace/overlayTrace.ts). `--from` is a container on one of
+ * the hosts; `--to` a container on any of them (its address on an overlay it shares with the
+ * sender) or an IPv4 address.
+ */
+export async function traceSeveralHosts(each: readonly SessionOptions[], args: SeveralHostsTraceArgs): Promise<string> {
+  if (!args.from || !args.to) throw new NetlensError('BAD_INPUT', 'trace needs --from and --to');
+  const proto = (args.proto ?? 'tcp').toLowerCase();
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new NetlensError('BAD_INPUT', `--proto must be tcp, udp or icmp across hosts (IPv4 overlays), got "${args.proto}"`);
+  const m = /^(.+?)(?::(\d+))?$/.exec(args.to)!;
+  const toName = m[1]!;
+  const port = m[2] !== undefined ? Number(m[2]) : args.port !== undefined ? Number(args.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new NetlensError('BAD_INPUT', `the port must be 1-65535, got "${m[2] ?? args.port}"`);
+  const sessions = each.map((o) => createSession(o));
+  try {
+    const models = await Promise.all(sessions.map((s) => s.snapshot(undefined, { containerListeners: true })));
+    const named = (t: Topology, n: string) => t.containers.find((c) => c.name === n || c.id === n || (n.length >= 12 && c.id.startsWith(n)));
+    const fromHosts = models.map((t, i) => (named(t, args.from!) ? i : -1)).filter((i) => i >= 0);
+    if (fromHosts.length !== 1) throw new NetlensError('BAD_INPUT', fromHosts.length === 0 ? `no container ${args.from} on any of the hosts` : `container ${args.from} is on several hosts (#${fromHosts.map((i) => i + 1).join(', #')}): name it by id`);
+    const fromHost = fromHosts[0]!;
+    const sender = named(models[fromHost]!, args.from)!;
+    let to = toName;
+    if (!IPV4.test(toName)) {
+      // a container: its address on an overlay the sender is on
+      const senderNets = new Set(models[fromHost]!.networks.filter((n) => n.driver === 'overlay' && n.endpoints.some((e) => e.containerId === sender.id)).map((n) => n.id));
+      const hit = models
+        .flatMap((t) => t.networks.filter((n) => senderNets.has(n.id)).flatMap((n) => n.endpoints.filter((e) => e.ipv4 && (e.containerName === toName || e.containerId === toName || (toName.length >= 12 && e.containerId.startsWith(toName))))))
+        .map((e) => e.ipv4!);
+      if (hit.length === 0) throw new NetlensError('BAD_INPUT', `no container ${toName} shares an overlay network with ${sender.name} on the hosts read`);
+      to = hit[0]!;
+    }
+    const result = traceOverlay(models, { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) });
+    if (args.json) return JSON.stringify(result, null, 2);
+    return formatTrace({ ...result, request: { from: `${sender.name} on ${models[fromHost]!.host?.hostname ?? `host #${fromHost + 1}`}`, to: toName === to ? to : `${toName} (${to})`, proto, ...(port !== undefined ? { port } : {}) } });
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }

@@ -132,6 +132,25 @@ export interface DockerNetns extends NetnsFacts {
    * in this namespace (docker_gwbridge → ingress_sbox); null where the host has no link into it
    */
   readonly id: number | null;
+  /**
+   * An overlay's namespace only (`<epoch>-<id>`): its forwarding database, `bridge -json fdb show`
+   * there. On vxlan0 Docker writes one permanent entry per remote endpoint: its MAC and the
+   * underlay address of the node it lives on. Absent on other namespaces and in older recordings.
+   */
+  readonly fdb?: Known<readonly FdbEntry[]>;
+}
+
+/** One forwarding entry (`bridge -json fdb show`). */
+export interface FdbEntry {
+  readonly mac: string;
+  /** the device it is on (vxlan0, a bridge port, the bridge itself) */
+  readonly dev: string;
+  /** a VXLAN entry's remote underlay address, null on ordinary bridge entries */
+  readonly dst: string | null;
+  readonly master: string | null;
+  readonly flags: readonly string[];
+  /** permanent, static, or '' for learned entries */
+  readonly state: string;
 }
 
 export interface ProcessInfo {

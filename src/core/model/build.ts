@@ -298,7 +298,10 @@ function overlayContextOf(
   netnsByContainer: Readonly<Record<string, ContainerNetns>>,
 ): OverlayContext {
   const sharers = new Set(containers.filter((c) => c.networkMode.startsWith('container:')).map((c) => c.id));
-  const owners = Object.fromEntries(Object.entries(netnsByContainer).filter(([id]) => !sharers.has(id)));
+  // Only this engine's containers: another engine on the same kernel (its processes share the PID
+  // namespace) has containers too, and ifindexes repeat from one network namespace to the next.
+  const ours = new Set(containers.map((c) => c.id));
+  const owners = Object.fromEntries(Object.entries(netnsByContainer).filter(([id]) => ours.has(id) && !sharers.has(id)));
   // Without a host, or with a failed shell, the host gap already says why; no per-network repeat.
   if (!host || host.shellError) return { dockerNetns: null, dockerNetnsReason: null, containerNetns: owners };
   if (!host.dockerNetns) return { dockerNetns: null, dockerNetnsReason: 'these host facts were collected without them', containerNetns: owners };

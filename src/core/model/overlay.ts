@@ -6,8 +6,10 @@
  */
 import type { DockerNetwork } from '../docker/types';
 import type { ContainerNetns, DockerNetns, NetInterface } from '../host/types';
+import { DOCKER_NETNS_DIR } from '../host/commands/dockerNetns';
 import { subjects } from '../../protocol/subject';
-import type { Gap, OverlayNode, OverlayPeer, OverlayPort, OverlayVxlan } from './types';
+import type { Gap, OverlayNode, OverlayPeer, OverlayPort, OverlayRemote, OverlayVxlan } from './types';
+import { known, unknown, type Known } from '../known';
 
 /** Docker's osl.GenerateKey cuts every namespace name to 12 characters. */
 const KEY_LENGTH = 12;
@@ -25,6 +27,11 @@ export function overlayNamespaceOf(networkId: string, namespaces: readonly Docke
     if (!best || epoch > best.epoch) best = { ns, epoch };
   }
   return best?.ns;
+}
+
+/** The directory the namespaces were listed in (a daemon's own --exec-root, else Docker's default). */
+function netnsDirOf(namespaces: readonly DockerNetns[]): string {
+  return namespaces[0]?.path.replace(/\/[^/]+$/, '') ?? DOCKER_NETNS_DIR;
 }
 
 /** The name Docker would give the first sandbox of this network, for messages when none exists. */
@@ -73,7 +80,7 @@ export function buildOverlay(n: DockerNetwork, hasLocalEndpoints: boolean, ctx: 
   if (!ns) {
     // Docker makes the namespace when the first local endpoint joins; without one its absence is normal.
     if (hasLocalEndpoints) {
-      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under /var/run/docker/netns`, about: subjects.network(n.id) });
+      gaps.push({ subject: `network ${n.name} overlay`, reason: `containers here are attached but no namespace ${expectedOverlayNamespace(n.id)} was found under ${netnsDirOf(ctx.dockerNetns)}`, about: subjects.network(n.id) });
     }
     return { namespace: expectedOverlayNamespace(n.id), namespacePresent: false, ...empty };
   }
@@ -88,6 +95,7 @@ export function buildOverlay(n: DockerNetwork, hasLocalEndpoints: boolean, ctx: 
   const ports: OverlayPort[] = bridge
     ? inside.filter((i) => i.master === bridge.name && i.kind === 'veth').map((p) => ({ ...portPeer(p, ns, ctx), name: p.name, index: p.index, state: typeof p.details.portState === 'string' ? p.details.portState : null }))
     : [];
+  const remotes = remotesOf(ns, vxlanDev);
   return {
     namespace: ns.name,
     namespacePresent: true,
@@ -96,7 +104,28 @@ export function buildOverlay(n: DockerNetwork, hasLocalEndpoints: boolean, ctx: 
     vxlan: vxlanDev ? vxlanOf(vxlanDev) : null,
     engineVni: vni,
     ports,
+    ...(remotes ? { remotes } : {}),
   };
+}
+
+/**
+ * The endpoints behind the tunnel: vxlan0's forwarding entries with a remote (dst) address, joined
+ * to the neighbour entries Docker writes on vxlan0 for the same MAC. Undefined where the forwarding
+ * table was not part of the facts (recordings from before netlens read it).
+ */
+function remotesOf(ns: DockerNetns, vxlanDev: NetInterface | undefined): Known<readonly OverlayRemote[]> | undefined {
+  if (!ns.fdb) return undefined;
+  if (!ns.fdb.known) return ns.fdb;
+  if (!vxlanDev) return known([]);
+  const neighbours = ns.neighbours.known ? ns.neighbours.value.filter((n) => n.dev === vxlanDev.name && n.lladdr !== null) : null;
+  if (neighbours === null && !ns.neighbours.known) return unknown(`the neighbour table of ${ns.name} is unknown: ${ns.neighbours.reason}`);
+  const out: OverlayRemote[] = [];
+  for (const e of ns.fdb.value) {
+    if (e.dev !== vxlanDev.name || e.dst === null) continue;
+    const mac = e.mac.toLowerCase();
+    out.push({ mac, underlay: e.dst, addresses: (neighbours ?? []).filter((n) => n.lladdr?.toLowerCase() === mac).map((n) => n.dst) });
+  }
+  return known(out);
 }
 
 function portPeer(p: NetInterface, own: DockerNetns, ctx: OverlayContext): Pick<OverlayPort, 'peerContainerId' | 'peerNamespace' | 'peerInterface'> {

@@ -87,6 +87,22 @@ export interface OverlayNode {
   readonly engineVni: number | null;
   /** the bridge's veth ports and what each leads to (containers, ingress_sbox, lb_… namespaces) */
   readonly ports: readonly OverlayPort[];
+  /**
+   * The endpoints of this network on other nodes, as vxlan0's forwarding entries name them: each
+   * MAC with the underlay address of its node, and the overlay addresses the namespace's neighbour
+   * table gives that MAC. Unknown when the forwarding table was not read (with the reason); absent
+   * where the namespace itself is absent or unread, and in older recordings.
+   */
+  readonly remotes?: Known<readonly OverlayRemote[]>;
+}
+
+/** One remote endpoint of an overlay, reached through the VXLAN tunnel to its node. */
+export interface OverlayRemote {
+  readonly mac: string;
+  /** the remote node's underlay address (the forwarding entry's dst): where the VXLAN packets go */
+  readonly underlay: string;
+  /** its overlay addresses, from the neighbour entries Docker writes for that MAC on vxlan0 ([] when none) */
+  readonly addresses: readonly string[];
 }
 
 export interface OverlayVxlan {

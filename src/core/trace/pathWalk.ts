@@ -282,7 +282,7 @@ function egressHost(walk: Walk, packet: Packet, nextHop: string): Ending {
 }
 
 /** The packet is inside `ns`: delivered if the address is its own. */
-function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
+export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string | null): Ending {
   if (ns.kind === 'host') return routeInHost(walk, packet);
   consult(walk, ns);
   if (!isOwnAddress(ns, packet.dst)) {

@@ -36,19 +36,38 @@ export function otherHostNodes(key: string, keys: readonly string[], models: rea
   const joined = hostLinks(present.map((x) => x.t));
   const mine = joined.links.filter((l) => l.from === self);
   const group = nodeIds.hostGroup(key, 'other-hosts');
-  const children: TreeNode[] = mine.map((l) => ({
-    id: `${group}/${encodeURIComponent(present[l.to]!.k)}/${l.address}`,
-    label: `→ ${l.toName}`,
-    description: `${l.address} (${l.toInterface}) · ${l.direct ? 'same link' : `via ${l.via ?? 'default route'}`} · dev ${l.dev}`,
-    tooltip: `**${markdownText(l.fromName)} → ${markdownText(l.toName)}**\n\nroute ${markdownText(l.route)}`,
-    icon: { id: 'arrow-swap' },
-    contextValue: ';hostLink;ip;',
-    targets: { ip: l.address },
-    children: [],
-    engineKey: key,
-  }));
+  const children: TreeNode[] = mine.map((l) => {
+    const id = `${group}/${encodeURIComponent(present[l.to]!.k)}/${l.address}`;
+    // the overlays' VXLAN tunnels that go this way: to this host, at this address
+    const tunnels = (joined.tunnels ?? []).filter((t) => t.from === self && t.to === l.to && t.remote === l.address);
+    return {
+      id,
+      label: `→ ${l.toName}`,
+      description: `${l.address} (${l.toInterface}) · ${l.direct ? 'same link' : `via ${l.via ?? 'default route'}`} · dev ${l.dev}`,
+      tooltip: `**${markdownText(l.fromName)} → ${markdownText(l.toName)}**\n\nroute ${markdownText(l.route)}`,
+      icon: { id: 'arrow-swap' },
+      contextValue: ';hostLink;ip;',
+      targets: { ip: l.address },
+      children: tunnels.map((t) => ({
+        id: `${id}/tunnel/${t.networkId}`,
+        label: `overlay ${t.networkName}`,
+        description: `VXLAN VNI ${t.vni ?? '?'} · udp/${t.port ?? '?'} · ${t.local ?? '?'} → ${t.remote} · ${t.endpoints.length} endpoint${t.endpoints.length === 1 ? '' : 's'}`,
+        tooltip: [
+          `**overlay ${markdownText(t.networkName)}**: VXLAN tunnel ${markdownText(t.fromName)} → ${markdownText(t.toName)}`,
+          `VNI ${t.vni ?? '?'}, UDP port ${t.port ?? '?'}, underlay ${markdownText(t.local ?? '?')} → ${markdownText(t.remote)}${t.route ? ` (route ${markdownText(t.route)})` : ''}`,
+          `there: namespace ${markdownText(t.farNamespace ?? 'not found')}; endpoints ${t.endpoints.map((e) => markdownText(`${e.addresses.join(', ') || '?'} (${e.mac})`)).join('; ')}`,
+        ].join('\n\n'),
+        icon: { id: 'plug' },
+        contextValue: ';info;',
+        children: [],
+        engineKey: key,
+      })),
+      ...(tunnels.length ? { expanded: true } : {}),
+      engineKey: key,
+    };
+  });
   const me = nameOf(present[self]!.t, self);
-  for (const u of joined.unknown.filter((u) => u.startsWith(`${me} → `))) {
+  for (const u of joined.unknown.filter((u) => u.startsWith(`${me} → `) || u.startsWith(`${me}: overlay `))) {
     children.push({ id: `${group}/unknown/${encodeURIComponent(u)}`, label: 'not joined', description: u, icon: { id: 'question' }, contextValue: ';info;', children: [], engineKey: key });
   }
   if (children.length === 0) children.push({ id: `${group}/none`, label: 'no route to the other hosts', icon: { id: 'info' }, contextValue: ';info;', children: [], engineKey: key });

@@ -19,8 +19,20 @@ function overlaySection(n: NetworkNode): FactSection[] {
     ...row('VXLAN device', ov.vxlan ? address(`${ov.vxlan.name} vni ${ov.vxlan.vni ?? ov.engineVni ?? '?'} port ${ov.vxlan.port ?? '?'}${ov.vxlan.local ? ` local ${ov.vxlan.local}` : ''}`) : null),
     ...(!ov.vxlan && ov.engineVni !== null ? row('VNI', `${ov.engineVni} (engine; the device was not read)`) : []),
     ...ov.ports.flatMap((p) => (p.peerNamespace ? row(p.name, address(`docker netns ${p.peerNamespace} ${p.peerInterface ?? '?'}`)) : [])),
+    ...remoteRows(ov),
   ];
   return [section('Overlay on this host', rows)];
+}
+
+/** The endpoints on other nodes, one row per node (underlay address) the VXLAN device sends to. */
+function remoteRows(ov: NonNullable<NetworkNode['overlay']>): FactRow[] {
+  if (!ov.remotes) return [];
+  const dev = ov.vxlan?.name ?? 'vxlan0';
+  if (!ov.remotes.known) return row(`Behind ${dev}`, unknownValue(ov.remotes.reason));
+  if (ov.remotes.value.length === 0) return row(`Behind ${dev}`, text('no endpoint on another node'));
+  const byNode = new Map<string, string[]>();
+  for (const r of ov.remotes.value) byNode.set(r.underlay, [...(byNode.get(r.underlay) ?? []), `${r.addresses.join(', ') || '?'} (${r.mac})`]);
+  return [...byNode].flatMap(([node, eps]) => row(`${dev} → ${node}`, list(eps.map(address))));
 }
 
 export function endpointRows(n: NetworkNode, ep: Endpoint): FactRow[] {

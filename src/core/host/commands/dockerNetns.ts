@@ -1,5 +1,6 @@
 /**
- * Docker's own network namespaces under /var/run/docker/netns/ that belong to no container process:
+ * Docker's own network namespaces under /var/run/docker/netns/ (or `<exec root>/netns` of a dockerd
+ * in the shell's network namespace started with `--exec-root`) that belong to no container process:
  * an overlay network's `1-<network id, 10 chars>` (its br0 and vxlan0), the swarm's `ingress_sbox`
  * and the load-balancer namespaces `lb_<network id, 9 chars>`. They have no PID, so they are entered
  * by path (`nsenter --net=PATH`); without nsenter there is nothing else to read them by, and each
@@ -8,7 +9,10 @@
  * Names come from the host, so the script admits only NETNS_NAME characters before using one.
  */
 import type { BatchCommand, BatchSection } from '../batch';
-import type { DockerNetns, NetInterface } from '../types';
+import type { DockerNetns, FdbEntry, NetInterface } from '../types';
+import type { Known } from '../../known';
+import { errorMessage } from '../../errors';
+import { jsonArrays, optStr, str, strList } from '../ipJson';
 import { unknown } from '../../known';
 import { NETNS_BATCH_INPUT, parseNetnsBatch } from './netnsBatch';
 import { NETNS_NAME } from './namedNetns';
@@ -19,6 +23,17 @@ export const dockerNetnsCommand: BatchCommand = {
   name: 'docker-netns',
   requires: ['ip'],
   script: `d=${DOCKER_NETNS_DIR}
+# a dockerd in this shell's network namespace started with its own --exec-root keeps them under it
+me=$(readlink /proc/self/ns/net 2>/dev/null)
+for p in /proc/[0-9]*; do
+  read -r c 2>/dev/null <"$p/comm" || continue
+  [ "$c" = dockerd ] || continue
+  [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+  x=$(tr '\\0' '\\n' <"$p/cmdline" 2>/dev/null | while read -r a; do case "$a" in --exec-root=*) echo "\${a#--exec-root=}"; break ;; --exec-root) read -r b; echo "$b"; break ;; esac; done)
+  case "$x" in *[!A-Za-z0-9_./-]*|*..*|'') ;; /*) d="$x/netns" ;; esac
+  break
+done
+if [ "$d" != ${DOCKER_NETNS_DIR} ]; then nl_part dir; printf '%s\\n' "$d"; fi
 if [ ! -d "$d" ]; then
   # /var/run/docker is root-only: an unprivileged shell cannot even see whether netns/ exists
   if [ -e /var/run/docker ] && ! { [ -r /var/run/docker ] && [ -x /var/run/docker ]; }; then
@@ -43,6 +58,15 @@ for f in "$d"/*; do
     e='nsenter: not found on the host (command -v nsenter)'; rc=127
   fi
   if [ "$rc" -ne 0 ] || [ -n "$e" ]; then nl_part "err:$n"; printf '%s\\n' "\${e:-exit status $rc}"; fi
+  case "$n" in
+    [0-9]*-*)
+      # an overlay's namespace: its VXLAN forwarding entries (which MAC sits behind which node)
+      nl_part "fdb:$n"
+      if ! command -v nsenter >/dev/null 2>&1; then echo 'nsenter: not found on the host (command -v nsenter)'
+      elif ! command -v bridge >/dev/null 2>&1; then echo 'bridge: not found on the host (command -v bridge)'
+      else nsenter --net="$f" bridge -json fdb show 2>&1 || echo "exit status $?"
+      fi ;;
+  esac
 done
 true`,
 };
@@ -52,18 +76,21 @@ export function parseDockerNetns(section: BatchSection): DockerNetns[] {
   const errors = new Map<string, string>();
   for (const p of section.parts) if (p.name.startsWith('err:')) errors.set(p.name.slice(4), p.text.trim());
   const out: DockerNetns[] = [];
+  // where the script found them: a dockerd's own --exec-root, else the default
+  const dir = section.parts.find((p) => p.name === 'dir')?.text.trim() || DOCKER_NETNS_DIR;
   for (const p of section.parts) {
     if (!p.name.startsWith('ns:')) continue;
     const name = p.name.slice(3);
     if (!NETNS_NAME.test(name)) continue; // the script already refused it; belt and braces
-    const path = `${DOCKER_NETNS_DIR}/${name}`;
+    const path = `${dir}/${name}`;
     const what = `nsenter --net=${path} ip -json -d -batch`;
     const err = errors.get(name);
     const facts =
       p.text.trim() === '' && err !== undefined
         ? { interfaces: unknown(`${what}: ${err}`), routes: unknown(`${what}: ${err}`), neighbours: unknown(`${what}: ${err}`) }
         : parseNetnsBatch(p.text, what);
-    out.push({ name, path, id: null, ...facts });
+    const fdbPart = section.parts.find((x) => x.name === `fdb:${name}`);
+    out.push({ name, path, id: null, ...facts, ...(fdbPart ? { fdb: parseFdb(fdbPart.text, `nsenter --net=${path} bridge -json fdb show`) } : {}) });
   }
   return out;
 }
@@ -85,4 +112,27 @@ export function withHostNetnsIds(namespaces: readonly DockerNetns[], hostInterfa
     }
     return ns;
   });
+}
+
+/** `bridge -json fdb show` output, or the script's reason why it could not run. */
+export function parseFdb(text: string, what: string): Known<readonly FdbEntry[]> {
+  const t = text.trim();
+  if (t === '') return { known: true, value: [] };
+  if (!t.startsWith('[')) return unknown(`${what}: ${t}`);
+  try {
+    const [records] = jsonArrays(t, 1, what);
+    return {
+      known: true,
+      value: (records ?? []).map((r) => ({
+        mac: str(r, 'mac', what),
+        dev: optStr(r, 'ifname', what) ?? optStr(r, 'dev', what) ?? '',
+        dst: optStr(r, 'dst', what),
+        master: optStr(r, 'master', what),
+        flags: strList(r, 'flags', what),
+        state: optStr(r, 'state', what) ?? '',
+      })),
+    };
+  } catch (e) {
+    return unknown(errorMessage(e));
+  }
 }
