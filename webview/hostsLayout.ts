@@ -2,13 +2,13 @@
  * Several Docker hosts side by side (protocol 5, SeveralHosts): each host's own layout
  * (layout.ts) in a frame of its own, left to right in the configured order, and above the frames
  * one lane per link between two hosts' interfaces — the underlay each kernel routes the other's
- * address over (src/core/model/hostLinks.ts). A pair that could not be joined gets a dashed lane
+ * address over (src/core/model/hostLinks.ts) — and one per overlay's VXLAN tunnel between them. A pair that could not be joined gets a dashed lane
  * between the frames that says why; a host whose model was not read is a frame that says so.
  *
  * The drawn engine's items keep their ids (search, trace, focus and the panes work on them as
  * before); another host's items are `topologyIds.onHost(key, id)`. Pure (no DOM).
  */
-import type { HostLinkView, SeveralHosts } from '../src/protocol/topologyProtocol';
+import type { HostLinkView, HostTunnelView, SeveralHosts } from '../src/protocol/topologyProtocol';
 import type { TopologyView } from '../src/protocol/topologyView';
 import { topologyIds } from '../src/protocol/topologyIds';
 import type { LayoutEdge, LayoutFrame, LayoutNode, TopologyLayout } from './layoutTypes';
@@ -76,7 +76,17 @@ export function placeHosts(parts: readonly HostPart[], hosts: SeveralHosts): Top
     const k = JSON.stringify([a, b]);
     if (!unknown.has(k)) unknown.set(k, { a: a!, b: b!, reason: u.reason });
   }
-  const lanes = pairs.size + unknown.size;
+  // an overlay's tunnels between two hosts (one each way) make one lane, between the interfaces they leave by
+  const tunnels = new Map<string, { a: string; b: string; ways: HostTunnelView[] }>();
+  for (const t of hosts.tunnels) {
+    if (!index.has(t.from) || !index.has(t.to)) continue;
+    const [a, b] = [t.from, t.to].sort((x, y) => index.get(x)! - index.get(y)!);
+    const k = JSON.stringify([a, b, t.networkId]);
+    const entry = tunnels.get(k) ?? { a: a!, b: b!, ways: [] };
+    entry.ways.push(t);
+    tunnels.set(k, entry);
+  }
+  const lanes = pairs.size + tunnels.size + unknown.size;
   const top = lanes > 0 ? laneTop + lanes * laneStep + 10 : margin;
 
   const nodes: LayoutNode[] = [];
@@ -156,6 +166,39 @@ export function placeHosts(parts: readonly HostPart[], hosts: SeveralHosts): Top
       points: [[s.x, s.y], [s.x, y], [t.x, y], [t.x, t.y]],
       label: `${pair.a.iface} ${addresses.join(' ⇄ ')} ${pair.b.iface} · ${linkText(pair.link)}`,
       labelX: Math.min(s.x, t.x) + 10,
+      labelY: y - 4,
+      labelAnchor: 'start',
+    });
+  }
+  for (const t of tunnels.values()) {
+    // each end is the interface that host sends the tunnel's packets out of; the far end of a one-way
+    // tunnel is the interface holding the address it is sent to, as the links know it
+    const ifaceOf = (key: string): string | null => {
+      const out = t.ways.find((w) => w.from === key);
+      if (out) return out.fromInterface;
+      const into = t.ways.find((w) => w.to === key);
+      return into ? (hosts.links.find((l) => l.to === key && l.address === into.remote)?.toInterface ?? null) : null;
+    };
+    const end = (key: string): { id: string; x: number; y: number } => {
+      const iface = ifaceOf(key);
+      const n = iface ? byId.get(idOf(key)(topologyIds.hostInterface(iface))) : undefined;
+      const f = frameOf.get(key)!;
+      return n ? { id: n.id, x: n.x + n.width / 2 + 12, y: n.y } : { id: f.id, x: f.x + f.width / 2 + 12, y: f.y };
+    };
+    const s = end(t.a);
+    const e = end(t.b);
+    const y = laneY();
+    const w = t.ways[0]!;
+    const ends = [...new Set(t.ways.flatMap((x) => [x.local, x.remote]).filter((v): v is string => v !== null))];
+    edges.push({
+      id: topologyIds.edge('hostTunnel', `${t.a}|${t.b}|${w.networkId}`),
+      role: 'hostTunnel',
+      source: s.id,
+      target: e.id,
+      shape: 'orthogonal',
+      points: [[s.x, s.y], [s.x, y], [e.x, y], [e.x, e.y]],
+      label: `overlay ${w.networkName} · VXLAN${w.vni !== null ? ` id ${w.vni}` : ''}${w.port !== null ? ` udp/${w.port}` : ''} · ${ends.join(' ⇄ ')}${t.ways.length < 2 ? ' (one way only)' : ''}`,
+      labelX: Math.min(s.x, e.x) + 10,
       labelY: y - 4,
       labelAnchor: 'start',
     });

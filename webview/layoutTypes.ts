@@ -44,7 +44,7 @@ export interface LayoutNode {
   readonly hiddenRows: number;
 }
 
-export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent' | 'dependsOn' | 'hostLink' | 'hostLinkUnknown';
+export type EdgeRole = 'uplink' | 'bus' | 'veth' | 'macvlan' | 'vxlan' | 'publish' | 'sharesNetns' | 'parent' | 'dependsOn' | 'hostLink' | 'hostTunnel' | 'hostLinkUnknown';
 
 export interface LayoutBox {
   readonly x: number;

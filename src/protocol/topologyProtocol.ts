@@ -19,8 +19,8 @@ export const topologyViewType = 'netlens.topology';
  * 3: the view carries the Compose projects (`projects`), drawn as frames with their depends_on edges.
  * 4: `tracePath` carries each hop's subject keys and the deciding hop (no more names to resolve);
  *    `selectTraceHop` answers a click on the path.
- * 5: a snapshot carries the other configured engines' views (`hosts`) and the underlay links between
- *    the hosts, drawn side by side, each host in its own frame.
+ * 5: a snapshot carries the other configured engines' views (`hosts`), the underlay links between
+ *    the hosts and the overlays' VXLAN tunnels, drawn side by side, each host in its own frame.
  */
 export const topologyProtocolVersion = 5;
 
@@ -117,6 +117,22 @@ export interface HostLinkView {
   /** the route as `ip route` prints it */
   readonly route: string;
 }
+/**
+ * An overlay network's VXLAN tunnel from one host to another (src/core/model/hostLinks.ts): the
+ * sending kernel's vxlan0 puts the overlay's frames for the far host's endpoints into UDP to
+ * `remote`, out of `fromInterface` (null when the sending host has no route to it).
+ */
+export interface HostTunnelView {
+  readonly from: string;
+  readonly fromInterface: string | null;
+  readonly to: string;
+  readonly networkId: string;
+  readonly networkName: string;
+  readonly vni: number | null;
+  readonly port: number | null;
+  readonly local: string | null;
+  readonly remote: string;
+}
 /** Hosts that could not be joined, and why (a host whose facts were not read, a model not read). */
 export interface HostLinkUnknown {
   readonly from: string;
@@ -129,6 +145,8 @@ export interface SeveralHosts {
   /** every configured engine, in the configured order, the drawn one among them (its `view` null here: it is the snapshot's) */
   readonly sides: readonly HostSide[];
   readonly links: readonly HostLinkView[];
+  /** the overlays' VXLAN tunnels between the hosts, one per network and direction */
+  readonly tunnels: readonly HostTunnelView[];
   readonly unknown: readonly HostLinkUnknown[];
 }
 export interface FocusNotification {
@@ -275,6 +293,20 @@ function isSeveralHosts(h: unknown): h is SeveralHosts {
         typeof l.direct === 'boolean' &&
         (l.via === null || isString(l.via)) &&
         isString(l.route),
+    ) &&
+    Array.isArray(h.tunnels) &&
+    h.tunnels.every(
+      (t) =>
+        isObject(t) &&
+        isString(t.from) &&
+        (t.fromInterface === null || isString(t.fromInterface)) &&
+        isString(t.to) &&
+        isString(t.networkId) &&
+        isString(t.networkName) &&
+        (t.vni === null || typeof t.vni === 'number') &&
+        (t.port === null || typeof t.port === 'number') &&
+        (t.local === null || isString(t.local)) &&
+        isString(t.remote),
     ) &&
     Array.isArray(h.unknown) &&
     h.unknown.every((u) => isObject(u) && isString(u.from) && isString(u.to) && isString(u.reason))

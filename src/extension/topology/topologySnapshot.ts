@@ -1,13 +1,13 @@
 /**
  * The snapshot the topology webview is sent (protocol 5): the drawn engine's view and, with several
- * engines configured, every other engine's view beside it and the underlay links between the hosts
- * (src/core/model/hostLinks.ts), each side keyed by its connection key. No vscode here: the panel
+ * engines configured, every other engine's view beside it, the underlay links between the hosts and
+ * the overlays' VXLAN tunnels (src/core/model/hostLinks.ts), each side keyed by its connection key. No vscode here: the panel
  * and the tests build the same message.
  */
 import { composeProjects } from '../../core/model/projects';
 import { hostLinks, nameOf } from '../../core/model/hostLinks';
 import type { Topology } from '../../core/model/types';
-import type { HostLinkUnknown, HostLinkView, SeveralHosts, SnapshotNotification } from '../../protocol/topologyProtocol';
+import type { HostLinkUnknown, HostLinkView, HostTunnelView, SeveralHosts, SnapshotNotification } from '../../protocol/topologyProtocol';
 import { topologyProtocolVersion } from '../../protocol/topologyProtocol';
 import { topologyView } from '../../protocol/topologyView';
 
@@ -37,6 +37,17 @@ export function severalHosts(self: string, engines: readonly EngineModel[]): Sev
     via: l.via,
     route: l.route,
   }));
+  const tunnels: HostTunnelView[] = (joined.tunnels ?? []).map((t) => ({
+    from: present[t.from]!.key,
+    fromInterface: t.dev,
+    to: present[t.to]!.key,
+    networkId: t.networkId,
+    networkName: t.networkName,
+    vni: t.vni,
+    port: t.port,
+    local: t.local,
+    remote: t.remote,
+  }));
   const unknown: HostLinkUnknown[] = [];
   present.forEach((a, i) =>
     present.forEach((b, j) => {
@@ -54,6 +65,7 @@ export function severalHosts(self: string, engines: readonly EngineModel[]): Sev
     self,
     sides: engines.map((e) => ({ key: e.key, label: e.label, view: e.key === self || !e.topology ? null : view(e.topology), reason: e.topology ? null : e.reason ?? 'not read yet' })),
     links,
+    tunnels,
     unknown,
   };
 }

@@ -103,6 +103,39 @@ describe('several hosts in the topology snapshot and layout (recorded pair)', ()
     assert.deepEqual(links.map((e) => [e.source, e.target]), [[topologyIds.onHost('local', topologyIds.hostInterface('nlmhfx-h')), topologyIds.hostInterface('eth0')]]);
   });
 
+  it('draws each overlay\'s VXLAN tunnel between two Swarm nodes as one lane between the interfaces it leaves by (recorded swarm)', () => {
+    const swarm = (n: string) => (JSON.parse(readFileSync(join(dir, `../swarm-two-nodes/${n}.json`), 'utf8')) as { topology: Topology }).topology;
+    const [n1, n2] = [swarm('nlswm1'), swarm('nlswm2')];
+    const nodes: EngineModel[] = [
+      { key: 'n1', label: 'nlswm1', topology: n1, reason: null },
+      { key: 'n2', label: 'nlswm2', topology: n2, reason: null },
+    ];
+    const m = topologySnapshot(n1, 'x', { self: 'n1', all: nodes });
+    assert.ok(isSnapshotNotification(JSON.parse(JSON.stringify(m))));
+    const hosts = m.hosts!;
+    // what the model joined, said in the snapshot: one tunnel per overlay and direction
+    const overlays = n1.networks.filter((n) => n.driver === 'overlay').map((n) => n.name).sort();
+    assert.deepEqual([...new Set(hosts.tunnels.map((t) => t.networkName))].sort(), overlays);
+    for (const t of hosts.tunnels) {
+      const far = (t.from === 'n1' ? n2 : n1).networks.find((n) => n.id === t.networkId)!;
+      assert.ok(far, `${t.networkName} is on both nodes`);
+      assert.equal(String(t.vni), far.options['com.docker.network.driver.overlay.vxlanid_list'], `${t.networkName}'s VNI is the engine's`);
+    }
+    const l = placed(hosts, n1);
+    const lanes = l.edges.filter((e) => e.role === 'hostTunnel');
+    assert.equal(lanes.length, overlays.length, 'both directions of a tunnel share one lane');
+    const eth0 = topologyIds.hostInterface('eth0');
+    for (const e of lanes) {
+      assert.deepEqual([e.source, e.target], [eth0, topologyIds.onHost('n2', eth0)], "from nlswm1's eth0 to nlswm2's: the veth they are joined by");
+      assert.match(e.label ?? '', /^overlay \S+ · VXLAN id \d+ udp\/4789 · 10\.213\.95\.1 ⇄ 10\.213\.95\.2$/);
+    }
+    // every lane apart from the others above the frames
+    const ys = l.edges.filter((e) => e.role === 'hostLink' || e.role === 'hostTunnel').map((e) => e.points[1]![1]);
+    assert.equal(new Set(ys).size, ys.length);
+    const guarded = JSON.parse(JSON.stringify(m)) as typeof m;
+    assert.equal(isSnapshotNotification({ ...guarded, hosts: { ...hosts, tunnels: [{ ...hosts.tunnels[0], vni: '4097' }] } }), false, 'the guard checks the tunnels');
+  });
+
   it('another host\'s item id carries its engine key, and is never read as an item of the drawn engine', () => {
     const id = topologyIds.onHost('ssh://me@node2|x', topologyIds.container('abc'));
     assert.deepEqual(splitHostItem(id), { engineKey: 'ssh://me@node2|x', id: topologyIds.container('abc') });
