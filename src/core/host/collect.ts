@@ -36,11 +36,12 @@ import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsId
 import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
 
 /**
- * The firewall's four reads run in a lane of their own (batch.ts), beside the interfaces and routes
- * (lane 0) and every container's namespace (lane 2): on two cores a read after engine events, whose
- * namespace lane is short, takes about as long as the longer of the other two instead of their sum.
+ * The firewall's four reads, the host's listeners and Docker's own namespaces run in a lane of their
+ * own (batch.ts), beside the interfaces and routes (lane 0) and every container's namespace (lane
+ * 2): on two cores a read after engine events, whose namespace lane is short, takes about as long as
+ * the longer of the other two instead of their sum. The first two lanes cost about the same.
  */
-const firewallLane = (c: BatchCommand): BatchCommand => ({ ...c, lane: 1 });
+const secondLane = (c: BatchCommand): BatchCommand => ({ ...c, lane: 1 });
 
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
@@ -48,15 +49,15 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   ipRouteCommand,
   ipNeighCommand,
   bridgeLinkCommand,
-  firewallLane(iptablesSaveCommand),
-  firewallLane(ip6tablesSaveCommand),
-  firewallLane(nftRulesetCommand),
-  firewallLane(iptablesVersionCommand),
+  secondLane(iptablesSaveCommand),
+  secondLane(ip6tablesSaveCommand),
+  secondLane(nftRulesetCommand),
+  secondLane(iptablesVersionCommand),
   sysctlsCommand,
   namedNetnsCommand,
-  dockerNetnsCommand,
+  secondLane(dockerNetnsCommand),
   containerNetnsCommand,
-  hostListenersCommand,
+  secondLane(hostListenersCommand),
   rootlessKitCommand,
 ];
 
@@ -176,7 +177,9 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
   let kept: HostFacts['kept'];
   try {
     const commands = hostCommands({ containerListeners: listenersToo, ...(options.reuse ? { reuse: options.reuse } : {}) });
-    // RootlessKit's processes cost a scan of the process table: read only where the shell may be in its namespace
+    // RootlessKit's processes cost a scan of the process table: read only where the shell may be in
+    // its namespace, which the engine-namespace shell knows once it has looked (before its first run)
+    await shell.prepare?.();
     const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c !== rootlessKitCommand), options.signal)).sections;
     if (options.reuse) {
       const merged = withKept(read, options.reuse, listenersToo);

@@ -243,6 +243,9 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       if (!located || (located.kind === 'same' && !located.found)) return 'unknown';
       return located.kind === 'other' && located.rootlessKitPid !== null ? 'yes' : 'no';
     },
+    async prepare() {
+      if (!located) await lookUp();
+    },
     async run(script: string, signal?: AbortSignal): Promise<ShellResult> {
       runs = 1;
       const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();

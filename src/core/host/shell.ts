@@ -33,6 +33,11 @@ export interface HostShell {
    * machine's own namespace, SSH, the helper container), and nothing about RootlessKit is read.
    */
   readonly rootlessKit?: 'yes' | 'no' | 'unknown';
+  /**
+   * Settles where the next run happens before its script is composed (the engine-namespace shell
+   * looks the engine's namespace up, which tells `rootlessKit`); a shell without it needs nothing.
+   */
+  prepare?(): Promise<void>;
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }

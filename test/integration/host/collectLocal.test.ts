@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
-import { collectHostFacts } from '../../../src/core/host/collect';
+import { collectHostFacts, readHost } from '../../../src/core/host/collect';
+import { createEngineNamespaceShell } from '../../../src/core/host/engineNamespace';
 import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostFacts, NetInterface } from '../../../src/core/host/types';
 import { execFileSync } from 'node:child_process';
@@ -53,6 +54,19 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       assert.equal(eth0?.index, veth.linkIndex, `${name}: the host veth's peer index is the container's eth0`);
       const ports = value(facts.bridgePorts, 'bridgePorts');
       assert.ok(ports.some((p) => p.ifindex === iflink && p.master === 'docker0' && p.state === 'forwarding'));
+    }
+  });
+
+  it("the engine's own shell looks the engine up before composing its first batch: no RootlessKit read for a rootful engine", async () => {
+    const shell = createEngineNamespaceShell('/var/run/docker.sock');
+    try {
+      const { facts: first, sections } = await readHost(shell, { containerListeners: false });
+      assert.equal(shell.rootlessKit, 'no');
+      assert.ok(!sections.has('rootlesskit'), `sections read: ${[...sections.keys()].join(' ')}`);
+      assert.deepEqual(first.rootlessKit, { known: true, value: null }, 'not read, and known not to be there');
+      assert.equal(first.roundTrips, 1);
+    } finally {
+      await shell.dispose();
     }
   });
 
