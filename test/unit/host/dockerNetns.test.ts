@@ -55,9 +55,7 @@ describe('host: Docker namespaces (/var/run/docker/netns)', () => {
     assert.deepEqual(ns, []);
   });
 
-  it('is a section of the one host batch, in the lane beside the interfaces', () => {
-    const c = HOST_COMMANDS.find((x) => x.name === dockerNetnsCommand.name);
-    assert.equal(c?.script, dockerNetnsCommand.script);
-    assert.equal(c.lane, 1);
+  it('is a section of the one host batch', () => {
+    assert.ok(HOST_COMMANDS.includes(dockerNetnsCommand));
   });
 });
