@@ -33,6 +33,8 @@ export interface Emphasis {
   readonly trace: readonly string[];
   /** where the trace's verdict was decided (ids) and what it says there: marked apart, with a badge */
   readonly decider: { readonly items: readonly string[]; readonly label: string } | null;
+  /** trace edges taken but not followed to their end (a publish whose container the trace never reached) */
+  readonly partial: readonly string[];
 }
 
 const sameDecider = (a: Emphasis['decider'], b: Emphasis['decider']): boolean => a === b || (a !== null && b !== null && a.label === b.label && a.items.length === b.items.length && a.items.every((x, i) => x === b.items[i]));
@@ -87,7 +89,7 @@ export class TopologyRenderer {
   private hoverPath: ReadonlySet<string> = new Set();
   private detailLevel: 'full' | 'low' | 'min' = 'full';
   private size = { width: 0, height: 0 };
-  private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [], decider: null };
+  private emphasis: Emphasis = { matches: null, hideUnmatched: false, selected: null, trace: [], decider: null, partial: [] };
   private readonly traceLayer: Selection<SVGGElement, unknown, null, undefined>;
 
   constructor(
@@ -163,7 +165,7 @@ export class TopologyRenderer {
 
   setEmphasis(emphasis: Emphasis): void {
     const e = this.emphasis;
-    const same = e.matches === null && emphasis.matches === null && e.hideUnmatched === emphasis.hideUnmatched && e.selected === emphasis.selected && e.trace.length === emphasis.trace.length && e.trace.every((x, i) => x === emphasis.trace[i]) && sameDecider(e.decider, emphasis.decider);
+    const same = e.matches === null && emphasis.matches === null && e.hideUnmatched === emphasis.hideUnmatched && e.selected === emphasis.selected && e.trace.length === emphasis.trace.length && e.trace.every((x, i) => x === emphasis.trace[i]) && sameDecider(e.decider, emphasis.decider) && e.partial.length === emphasis.partial.length && e.partial.every((x, i) => x === emphasis.partial[i]);
     this.emphasis = emphasis;
     if (same) return;
     this.applyClasses();
@@ -419,8 +421,9 @@ export class TopologyRenderer {
   }
 
   private applyClasses(): void {
-    const { matches, hideUnmatched, selected, trace, decider } = this.emphasis;
+    const { matches, hideUnmatched, selected, trace, decider, partial } = this.emphasis;
     const traceSet = new Set(trace);
+    const partialSet = new Set(partial);
     const deciderSet = new Set(decider?.items ?? []);
     const path = this.hoverPath;
     this.root.classed('has-filter', matches !== null).classed('hide-unmatched', hideUnmatched && matches !== null).classed('has-path', path.size > 0).classed('has-trace', traceSet.size > 0);
@@ -437,6 +440,7 @@ export class TopologyRenderer {
       .classed('match', edgeMatch)
       .classed('on-path', (d) => path.has(d.id))
       .classed('on-trace', (d) => traceSet.has(d.id) || (traceSet.has(d.source) && traceSet.has(d.target)))
+      .classed('trace-partial', (d) => partialSet.has(d.id))
       .classed('trace-decider', (d) => deciderSet.has(d.id))
       .classed('selected', (d) => d.id === selected || edgeItemId(d) === selected);
     this.labelLayer

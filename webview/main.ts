@@ -140,7 +140,7 @@ function applyEmphasis(): void {
   const matches = matchingNodeIds(layout.nodes, ui.query);
   toolbar.setMatchCount(matches ? matches.size : null);
   const decider = lastTrace?.decider && lastTrace.verdict ? { items: trace.decider, label: `${lastTrace.verdict}: ${lastTrace.decider.text}` } : null;
-  renderer.setEmphasis({ matches, hideUnmatched: ui.hideUnmatched, selected: ui.selected, trace: trace.items, decider });
+  renderer.setEmphasis({ matches, hideUnmatched: ui.hideUnmatched, selected: ui.selected, trace: trace.items, decider, partial: trace.partial });
 }
 
 function redraw(animate: boolean): void {

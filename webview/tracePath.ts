@@ -17,9 +17,14 @@ export interface TracePathItems {
   readonly decider: readonly string[];
   /** each hop's drawn items, by step */
   readonly byStep: ReadonlyMap<number, readonly string[]>;
+  /**
+   * Publish edges the trace took (their DNAT rule) on the way to a container it never reached (a drop
+   * further on): drawn as taken but not arrived, never as if the packet had got there.
+   */
+  readonly partial: readonly string[];
 }
 
-export const noTracePath: TracePathItems = { items: [], decider: [], byStep: new Map() };
+export const noTracePath: TracePathItems = { items: [], decider: [], byStep: new Map(), partial: [] };
 
 /** What the drawing has for one subject key (nothing when it drew nothing for it). */
 export function drawnForKey(drawn: ReadonlySet<string>, key: string): string[] {
@@ -60,7 +65,8 @@ export function tracePathItems(layout: TopologyLayout, path: TracePathNotificati
       items.push(id);
     }
   }
-  return { items, decider: path.decider ? resolve(path.decider.keys) : [], byStep };
+  const partial = layout.edges.filter((e) => e.role === 'publish' && seen.has(e.id) && !seen.has(e.target)).map((e) => e.id);
+  return { items, decider: path.decider ? resolve(path.decider.keys) : [], byStep, partial };
 }
 
 /**

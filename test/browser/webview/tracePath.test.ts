@@ -52,6 +52,12 @@ describe('trace path on the topology webview (headless Chromium, recorded trace 
     // dropped before the bridge: nlt-a and nlt-a1 stay dark
     assert.equal(lit.includes(topologyIds.network(netA.id)), false);
     assert.equal(lit.includes(topologyIds.container(a1.id)), false);
+    // its DNAT rule was taken (PREROUTING, before the drop): the publish is lit as taken, not as arrived
+    const taken = await ids(wv, 'g.edge.on-trace.trace-partial');
+    assert.equal(taken.length, 1, `one publish taken: ${taken.join(' ')}`);
+    const pub = LAB.publishes.find((p) => topologyIds.publish(p.containerId, p.hostIp, p.hostPort, p.protocol) === taken[0])!;
+    assert.ok(pub && pub.hostPort === 47153 && pub.protocol === 'udp', `the publish of port 47153/udp: ${taken[0]}`);
+    assert.notEqual(await wv.page.$eval(`g.edge[data-id="${taken[0]}"] .edge-line`, (e) => getComputedStyle(e).strokeDasharray), 'none', 'drawn dashed');
     assert.deepEqual(await ids(wv, 'g.node.trace-decider'), endDrawn, 'the drop happened at the host end of the outside veth');
     const badge = wv.page.locator('g.trace-badge');
     assert.equal(await badge.getAttribute('data-for'), endDrawn[0]);

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { topologyIds } from '../../../src/protocol/topologyIds';
+import { subjectKey, subjects } from '../../../src/protocol/subject';
 import { isEnginesNotification, isSelectEngineCommand, isSelectTraceHopCommand, isTopologyCommand, isTopologyNotification, isTracePathNotification, type TracePathNotification } from '../../../src/protocol/topologyProtocol';
 import { fitBox, fitTransform, maxFitScale } from '../../../webview/fitView';
 import type { TopologyLayout } from '../../../webview/layout';
@@ -150,6 +151,22 @@ describe('trace path on the drawing (subject keys → drawn items)', () => {
     assert.equal(hopOfItem(p, lit, topologyIds.container(w1.id)), 5);
     assert.equal(hopOfItem(p, lit, topologyIds.network(bridge.id)), 3);
     assert.equal(hopOfItem(p, lit, topologyIds.hostInterface('eth0')), null);
+  });
+
+  it('a publish the trace took to a container it never reached is drawn as taken, not arrived; reached, it is a plain trace edge', () => {
+    const pub = base.publishes.find((x) => x.hostIp === '0.0.0.0' && x.protocol === 'tcp')!;
+    assert.ok(pub, 'the recording has a publish on every address');
+    const key = subjectKey(subjects.publish(pub));
+    const edge = topologyIds.publish(pub.containerId, pub.hostIp, pub.hostPort, pub.protocol);
+    assert.ok(layout.edges.some((e) => e.id === edge && e.role === 'publish'), 'the publish is drawn as its own edge');
+    const eth0 = topologyIds.hostInterface('eth0');
+    // DNAT in PREROUTING, then a drop in FORWARD: the container is never reached
+    const dropped = tracePathItems(layout, path([{ step: 1, keys: [eth0, key] }, { step: 2, keys: ['host'] }]));
+    assert.ok(dropped.items.includes(edge));
+    assert.deepEqual(dropped.partial, [edge]);
+    const delivered = tracePathItems(layout, path([{ step: 1, keys: [eth0, key] }, { step: 2, keys: [topologyIds.container(pub.containerId)] }]));
+    assert.ok(delivered.items.includes(edge));
+    assert.deepEqual(delivered.partial, []);
   });
 
   it('a host interface is found however it is drawn (a foreign bridge, a bridge port with its veth), a macvlan endpoint by its edge, the host by its NIC column', () => {
