@@ -165,33 +165,61 @@ export const harnessInit = (theme: HarnessTheme): string => `
 export async function openWebviewPage(viewport = { width: 1500, height: 950 }, theme: HarnessTheme = 'dark'): Promise<WebviewPage> {
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
   const work = mkdtempSync(join(tmpdir(), 'nlw-webview-'));
-  const bundle = readFileSync(await buildWebviewBundle(work));
-  const css = readFileSync(resolve(repoRoot, 'media/topology.css'));
-  const nonce = createNonce();
+  try {
+    const bundle = readFileSync(await buildWebviewBundle(work));
+    const css = readFileSync(resolve(repoRoot, 'media/topology.css'));
+    const nonce = createNonce();
+    return await servePage(
+      work,
+      (origin) => topologyHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/topology.css` }),
+      new Map([
+        ['/dist/webview.js', { type: 'text/javascript; charset=utf-8', body: bundle }],
+        ['/media/topology.css', { type: 'text/css; charset=utf-8', body: css }],
+      ]),
+      viewport,
+      theme,
+    );
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Serves `html` (given the server's origin) at / and `files` by path from 127.0.0.1, opens it in
+ * headless Chromium with the harness's stand-in for `acquireVsCodeApi`, and waits for the app's
+ * `ready`. Closing the page stops the server and removes `work`; a page that does not come up is
+ * closed the same way before the error is thrown.
+ */
+export async function servePage(
+  work: string,
+  html: (origin: string) => string,
+  files: ReadonlyMap<string, { readonly type: string; readonly body: Buffer | string }>,
+  viewport: { width: number; height: number },
+  theme: HarnessTheme = 'dark',
+): Promise<WebviewPage> {
   let origin = '';
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const send = (type: string, body: Buffer | string): void => {
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (path === '/') send('text/html; charset=utf-8', topologyHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/topology.css` }));
-    else if (path === '/dist/webview.js') send('text/javascript; charset=utf-8', bundle);
-    else if (path === '/media/topology.css') send('text/css; charset=utf-8', css);
-    else {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const file = path === '/' ? { type: 'text/html; charset=utf-8', body: html(origin) } : files.get(path);
+    if (!file) {
       res.writeHead(404);
       res.end();
+      return;
     }
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' });
+    res.end(file.body);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ready = (page: Page) => page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   let context: BrowserContext | undefined;
   try {
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: chromiumFlags, viewport, timeout: 60_000 });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.addInitScript(harnessInit(theme));
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    await ready(page);
     const ctx = context;
     return {
       page,
@@ -200,7 +228,7 @@ export async function openWebviewPage(viewport = { width: 1500, height: 950 }, t
       cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
       reload: async () => {
         await page.reload();
-        await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+        await ready(page);
       },
       close: async () => {
         await ctx.close();
@@ -211,7 +239,6 @@ export async function openWebviewPage(viewport = { width: 1500, height: 950 }, t
   } catch (e) {
     await context?.close();
     server.close();
-    rmSync(work, { recursive: true, force: true });
     throw e;
   }
 }
