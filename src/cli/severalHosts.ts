@@ -10,7 +10,7 @@ import type { Topology } from '../core/model/types';
 import { formatHostLinks, hostLinks } from '../core/model/hostLinks';
 import { renderTopology } from './renderTopology';
 import { NetlensError } from '../core/errors';
-import { traceOverlay } from '../core/trace/overlayTrace';
+import { hopsOnHost, mergeHostChecks, traceOverlay, type OverlayTraceResult } from '../core/trace/overlayTrace';
 import { formatTrace } from '../core/trace/formatTrace';
 
 export interface EngineError {
@@ -51,6 +51,8 @@ export interface SeveralHostsTraceArgs {
   readonly proto?: string;
   readonly port?: string;
   readonly json?: boolean;
+  /** ask each host's kernel, read-only, about the routing steps taken on it */
+  readonly verify?: boolean;
 }
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
@@ -88,7 +90,18 @@ export async function traceSeveralHosts(each: readonly SessionOptions[], args: S
       if (hit.length === 0) throw new NetlensError('BAD_INPUT', `no container ${toName} shares an overlay network with ${sender.name} on the hosts read`);
       to = hit[0]!;
     }
-    const result = traceOverlay(models, { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) });
+    const traced = traceOverlay(models, { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) });
+    let result: OverlayTraceResult = traced;
+    if (args.verify) {
+      if (models.some((_, i) => hopsOnHost(models, traced, i) === null)) throw new NetlensError('BAD_INPUT', `--verify across hosts tells each host's steps by its host name, and two hosts here share one (${models.map((t) => t.host?.hostname ?? '?').join(', ')})`);
+      const parts = await Promise.all(
+        models.map(async (t, i) => {
+          const mine = hopsOnHost(models, traced, i)!;
+          return mine.hops.length || mine.reply?.length ? { host: t.host?.hostname ?? `host #${i + 1}`, check: await sessions[i]!.verifyTrace(t, mine) } : null;
+        }),
+      );
+      result = { ...traced, kernel: mergeHostChecks(parts.filter((p): p is NonNullable<typeof p> => p !== null)) };
+    }
     if (args.json) return JSON.stringify(result, null, 2);
     return formatTrace({ ...result, request: { from: `${sender.name} on ${models[fromHost]!.host?.hostname ?? `host #${fromHost + 1}`}`, to: toName === to ? to : `${toName} (${to})`, proto, ...(port !== undefined ? { port } : {}) } });
   } finally {

@@ -109,7 +109,7 @@ export interface Session {
    * Asks the kernel, read-only and in one round trip, whether it routes as the trace says at each
    * routing step (`ip route get` in that step's namespace). Without a host shell: not settled, saying why.
    */
-  verifyTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<KernelCheck>;
+  verifyTrace(topology: Topology, result: Pick<TraceResult, 'hops' | 'reply'>, signal?: AbortSignal): Promise<KernelCheck>;
   /**
    * Sends one real packet from the trace's source namespace to its destination (a TCP connection
    * attempt, a UDP datagram or one ping), with the rule counters read before and after, in one

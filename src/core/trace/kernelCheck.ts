@@ -85,7 +85,7 @@ function expectationOf(h: TraceHop): RouteExpectation | string | null {
 }
 
 /** The routing steps of a trace as checks; steps that cannot be checked are listed with why. */
-export function routeChecks(topology: Topology, result: TraceResult): { checks: RouteCheck[]; skipped: string[] } {
+export function routeChecks(topology: Topology, result: Pick<TraceResult, 'hops' | 'reply'>): { checks: RouteCheck[]; skipped: string[] } {
   const checks: RouteCheck[] = [];
   const skipped: string[] = [];
   for (const h of [...result.hops, ...(result.reply ?? [])]) {
@@ -191,6 +191,11 @@ export function judgeRouteChecks(checks: readonly RouteCheck[], skipped: readonl
     const agrees = e.type === 'local' ? type === 'local' : type === 'unicast' && dev === e.dev && (gateway ?? null) === e.via;
     return { ...c, observed, agrees };
   });
+  return summariseRouteChecks(results, skipped);
+}
+
+/** The verdict over checks already answered (one host's, or several hosts' put together). */
+export function summariseRouteChecks(results: readonly RouteCheckResult[], skipped: readonly string[]): KernelCheck {
   const first = results.find((r) => r.agrees === false);
   const settled = results.filter((r) => r.agrees === true).length;
   if (first) {

@@ -19,6 +19,7 @@ import { containerNamespace, hostNamespace } from './namespaces';
 import { arrive, hostPrerouting, sendFrom } from './pathWalk';
 import { lookupRoute, sourceAddress } from './routeLookup';
 import type { MissingFact, TraceHop, TraceResult } from './types';
+import { summariseRouteChecks, type KernelCheck, type RouteCheckResult } from './kernelCheck';
 import { simpleHop, view, Walk, type Conntrack, type Ending, type HopDraft } from './walkContext';
 
 export interface OverlayTraceRequest {
@@ -38,6 +39,38 @@ export interface OverlayTraceResult extends Omit<TraceResult, 'request' | 'kerne
   readonly toHost: number | null;
   /** the encapsulated packet, when it crossed hosts: what the underlay carried */
   readonly outer?: { readonly src: string; readonly dst: string; readonly dport: number; readonly vni: number | null; readonly dev: string };
+  /** with --verify: every host's kernel asked about the routing steps taken on it (routeChecksOnHosts) */
+  readonly kernel?: KernelCheck;
+}
+
+/**
+ * The hops (and reply hops) the walk took on host `i`, under that host's own namespace labels
+ * (`host`, `container c1`), as its own kernel check asks them; null when the hosts' names do not
+ * tell their hops apart (two hosts of one name).
+ */
+export function hopsOnHost(models: readonly Topology[], result: Pick<TraceResult, 'hops' | 'reply'>, i: number): Pick<TraceResult, 'hops' | 'reply'> | null {
+  const names = models.map((t, h) => t.host?.hostname ?? `host #${h + 1}`);
+  if (new Set(names).size !== names.length) return null;
+  const prefix = `${names[i]}: `;
+  const mine = (hops: readonly TraceHop[]): TraceHop[] => hops.filter((h) => h.namespace.startsWith(prefix)).map((h) => ({ ...h, namespace: h.namespace.slice(prefix.length) }));
+  return { hops: mine(result.hops), ...(result.reply ? { reply: mine(result.reply) } : {}) };
+}
+
+/**
+ * Each host's kernel check, put together: every check and skipped step says its host again, and the
+ * verdict is taken over all of them (one host disagreeing is a disagreement).
+ */
+export function mergeHostChecks(parts: readonly { readonly host: string; readonly check: KernelCheck }[]): KernelCheck {
+  const results: RouteCheckResult[] = [];
+  const skipped: string[] = [];
+  for (const { host, check } of parts) {
+    results.push(...check.checks.map((c) => ({ ...c, namespace: `${host}: ${c.namespace}`, command: `${c.command}   # on ${host}` })));
+    skipped.push(...check.skipped.map((x) => `${host}: ${x}`));
+    // a host that could not be asked says why once (its checks stay unsettled)
+    if (check.agrees === null && check.checks.length > 0 && check.checks.every((c) => c.observed === 'not asked')) skipped.push(`${host}: ${check.observed}`);
+  }
+  results.sort((a, b) => a.step - b.step);
+  return summariseRouteChecks(results, skipped);
 }
 
 interface Found {

@@ -277,4 +277,20 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     assert.match(text, /vxlan0 encapsulates: VXLAN VNI \d+/);
     assert.match(text, /Verdict: DROPPED — decided by no process listens on tcp\/80/);
   });
+
+  it('trace --verify across the hosts asks each host\'s own kernel about the routing steps taken on it', () => {
+    const [a, b] = lab!.nodes;
+    const hosts = ['--docker-host', a.socket, '--docker-host', b.socket, '--host-shell', 'container'];
+    const out = execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--verify', '--json'], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+    const json = JSON.parse(out) as { verdict: string; kernel: { agrees: boolean | null; observed: string; checks: { namespace: string; command: string; agrees: boolean | null }[]; skipped: string[] } };
+    assert.equal(json.verdict, 'delivered');
+    assert.equal(json.kernel.agrees, true, `${json.kernel.observed}\n${json.kernel.skipped.join('\n')}`);
+    const on = new Set(json.kernel.checks.map((c) => c.namespace.split(': ')[0]));
+    assert.deepEqual([...on].sort(), [a.name, b.name].sort(), 'steps on both hosts, each asked of its own kernel');
+    for (const c of json.kernel.checks) assert.match(c.command, new RegExp(`# on ${c.namespace.split(': ')[0]}$`));
+    // the outer packet's underlay route was asked of the sending host
+    assert.ok(json.kernel.checks.some((c) => c.namespace === `${a.name}: host` && c.command.includes(b.address)), JSON.stringify(json.kernel.checks.map((c) => c.command)));
+    const text = execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--verify'], { encoding: 'utf8', timeout: 90_000 });
+    assert.match(text, /Kernel check \(ip route get, read-only\): AGREES/);
+  });
 });
