@@ -12,7 +12,8 @@ import { parseDockerNetns } from '../../../src/core/host/commands/dockerNetns';
 import type { BatchSection } from '../../../src/core/host/batch';
 import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
-import { traceOverlay } from '../../../src/core/trace/overlayTrace';
+import { hopsOnHost, mergeHostChecks, traceOverlay } from '../../../src/core/trace/overlayTrace';
+import { routeChecks, summariseRouteChecks, type KernelCheck } from '../../../src/core/trace/kernelCheck';
 import { otherHostNodes } from '../../../src/extension/trees/engineRoots';
 import { networkSheet } from '../../../src/protocol/facts/networkSheet';
 import { renderTopology } from '../../../src/cli/renderTopology';
@@ -133,6 +134,30 @@ describe('model: a two-node Swarm (recorded)', () => {
       assert.equal(r.reply?.at(-1)?.namespace, 'nlswm1: container nlswmc1');
       assert.ok(r.reply?.some((h) => /encapsulates: .* 10\.213\.95\.2 → 10\.213\.95\.1:4789/.test(h.what)));
       assert.equal(r.reply?.[0]?.step, r.hops.length + 1);
+    });
+
+    it('--verify splits the walk by host, each host\'s routing steps under its own labels, and judges the answers together', () => {
+      const r = traceOverlay(models, { fromHost: 0, from: 'nlswmc1', to: c2, proto: 'icmp' });
+      const mine = [0, 1].map((i) => hopsOnHost(models, r, i)!);
+      assert.equal(mine[0]!.hops.length + mine[1]!.hops.length, r.hops.length, 'every forward hop is on one host');
+      assert.equal(mine[0]!.hops[0]!.namespace, 'container nlswmc1');
+      assert.equal(mine[1]!.hops.at(-1)!.namespace, 'container nlswmc2');
+      assert.equal((mine[0]!.reply?.length ?? 0) + (mine[1]!.reply?.length ?? 0), r.reply?.length);
+      const asked = [0, 1].map((i) => routeChecks(models[i]!, mine[i]!));
+      assert.ok(asked.every((a) => a.checks.length > 0), 'each host has routing steps to ask its kernel about');
+      // the judging of answers (netlens's own RouteCheckResult, not tool output): each agrees, or the second host's first disagrees
+      const answered = (i: number, wrong: boolean): KernelCheck =>
+        summariseRouteChecks(asked[i]!.checks.map((c, k) => ({ ...c, observed: wrong && k === 0 ? 'dev nowhere0' : 'as expected', agrees: !(wrong && k === 0) })), asked[i]!.skipped);
+      const agreeing = mergeHostChecks([{ host: 'nlswm1', check: answered(0, false) }, { host: 'nlswm2', check: answered(1, false) }]);
+      assert.equal(agreeing.agrees, true);
+      assert.deepEqual(agreeing.checks.map((c) => c.step), [...agreeing.checks.map((c) => c.step)].sort((a, b) => a - b), 'in walking order across the hosts');
+      assert.ok(agreeing.checks.every((c) => /^nlswm[12]: /.test(c.namespace) && c.command.endsWith(`# on ${c.namespace.split(': ')[0]}`)));
+      const disagreeing = mergeHostChecks([{ host: 'nlswm1', check: answered(0, false) }, { host: 'nlswm2', check: answered(1, true) }]);
+      assert.equal(disagreeing.agrees, false);
+      assert.match(disagreeing.observed, /^the kernel disagrees at step \d+ \(nlswm2: /);
+      // two hosts of one name cannot be told apart by their hops' labels
+      const twins = [models[0]!, { ...models[1]!, host: { ...models[1]!.host!, hostname: models[0]!.host!.hostname } }];
+      assert.equal(hopsOnHost(twins, r, 0), null);
     });
 
     it('TCP to a port nothing listens on in node2’s container: refused there', () => {
