@@ -130,11 +130,11 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (command === 'trace') {
-      if (values.probe || values.ipv6 || values.family) {
-        process.stderr.write(`netlens: a trace across hosts takes no --probe or IPv6 yet\n`);
+      if (values.ipv6 || values.family) {
+        process.stderr.write(`netlens: a trace across hosts takes no IPv6 yet\n`);
         return 2;
       }
-      await print(await traceSeveralHosts(dockerHosts.map((dockerHost) => ({ ...options, dockerHost })), { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json, verify: values.verify }));
+      await print(await traceSeveralHosts(dockerHosts.map((dockerHost) => ({ ...options, dockerHost })), { from: values.from, to: values.to, proto: values.proto, port: values.port, json: values.json, verify: values.verify, probe: values.probe }));
       return 0;
     }
     const { text, noneRead } = await severalHosts(dockerHosts.map((dockerHost) => ({ ...options, dockerHost })), { json: values.json, listeners: values.listeners });

@@ -33,7 +33,7 @@ import { errorMessage } from './errors';
 import { allOrAbort, linkedAbort } from './abort';
 import { runSection } from './host/batch';
 import { judgeRouteChecks, routeCheckCommand, routeChecks, type KernelCheck } from './trace/kernelCheck';
-import { judgeProbe, probeCommand, probePlan, type ProbeResult } from './trace/probe';
+import { countersCommand, judgeProbe, probeCommand, probePlan, type ProbeResult } from './trace/probe';
 import type { TraceResult } from './trace/types';
 
 import type { SshTarget } from './ssh/target';
@@ -117,6 +117,11 @@ export interface Session {
    * packet goes out: callers ask the user first (the CLI flag is the consent).
    */
   probeTrace(topology: Topology, result: TraceResult, signal?: AbortSignal): Promise<ProbeResult>;
+  /**
+   * Every rule's packet counters on the engine's host (`iptables-save -c`, read-only), for a probe
+   * sent from another host whose packet reaches this one; null `text` with why when not read.
+   */
+  ruleCounters(family: 'ipv4' | 'ipv6', signal?: AbortSignal): Promise<{ readonly text: string | null; readonly failure: string | null }>;
   storage(containerId: string): Promise<ContainerStorage>;
   diff(containerId: string): Promise<readonly ContainerChange[]>;
   /** raw `docker inspect` JSON of a container, network or volume, for the "raw" view */
@@ -319,6 +324,11 @@ export function createSession(opts: SessionOptions = {}): Session {
       const plan = probePlan(topology, result);
       if (typeof plan === 'string') return judgeProbe(result, plan, undefined, null);
       return askHost(probeCommand(plan), (section, failure) => judgeProbe(result, plan, section, failure), signal);
+    },
+    ruleCounters(family, signal) {
+      return askHost(countersCommand(family), (section, failure) =>
+        failure || !section ? { text: null, failure: failure ?? 'no answer' } : section.code === 0 ? { text: section.stdout, failure: null } : { text: null, failure: `iptables-save -c exited ${section.code}${section.stderr ? `: ${section.stderr.trim().split('\n')[0]}` : ''}` },
+      signal);
     },
     storage: (id) => engineCall((s) => getContainerStorage(docker, id, s)),
     diff: (id) => engineCall((s) => getContainerDiff(docker, id, s)),

@@ -20,6 +20,7 @@ import { arrive, hostPrerouting, sendFrom } from './pathWalk';
 import { lookupRoute, sourceAddress } from './routeLookup';
 import type { MissingFact, TraceHop, TraceResult } from './types';
 import { summariseRouteChecks, type KernelCheck, type RouteCheckResult } from './kernelCheck';
+import type { ProbeResult } from './probe';
 import { simpleHop, view, Walk, type Conntrack, type Ending, type HopDraft } from './walkContext';
 
 export interface OverlayTraceRequest {
@@ -39,8 +40,10 @@ export interface OverlayTraceResult extends Omit<TraceResult, 'request' | 'kerne
   readonly toHost: number | null;
   /** the encapsulated packet, when it crossed hosts: what the underlay carried */
   readonly outer?: { readonly src: string; readonly dst: string; readonly dport: number; readonly vni: number | null; readonly dev: string };
-  /** with --verify: every host's kernel asked about the routing steps taken on it (routeChecksOnHosts) */
+  /** with --verify: every host's kernel asked about the routing steps taken on it (mergeHostChecks) */
   readonly kernel?: KernelCheck;
+  /** with --probe: one real packet from the sender, counted on every host it crosses (mergeHostProbes) */
+  readonly probe?: ProbeResult;
 }
 
 /**

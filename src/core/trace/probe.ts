@@ -17,7 +17,7 @@ import * as ipaddr from 'ipaddr.js';
 import type { BatchCommand, BatchSection } from '../host/batch';
 import type { Topology } from '../model/types';
 import { placeOf, type CheckPlace } from './kernelCheck';
-import type { TraceResult } from './types';
+import type { TraceHop, TraceResult } from './types';
 
 export type ProbeOutcome = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'sent' | 'answered' | 'error';
 
@@ -39,6 +39,8 @@ export interface ProbePlan {
 
 export interface WatchedRule {
   readonly step: number;
+  /** the host whose rule it is, in a probe across hosts (absent: the one host probed) */
+  readonly host?: string;
   readonly table: string;
   readonly chain: string;
   readonly index: number;
@@ -76,14 +78,38 @@ export function probePlan(topology: Topology, result: TraceResult, seconds = 2):
   if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return `protocol ${String(proto)} cannot be probed`;
   if (proto !== 'icmp' && !(dport !== null && Number.isInteger(dport) && dport > 0 && dport < 65536)) return 'the trace has no destination port';
   const command = attemptLine({ place, proto, family, dst, dport, seconds }, 'ping');
+  return { place, namespace: first.namespace, proto, family, dst, dport: proto === 'icmp' ? null : dport, seconds, command, watched: watchedRules(result.hops) };
+}
+
+/** The rules the hops say the packet meets, to watch by their counters (names fit for a command only). */
+export function watchedRules(hops: readonly TraceHop[]): WatchedRule[] {
   const watched: WatchedRule[] = [];
-  for (const h of result.hops) {
+  for (const h of hops) {
     if (h.kind !== 'netfilter' || !h.rule) continue;
     const r = h.rule;
     if (!IPT_NAME.test(r.table) || !IPT_NAME.test(r.chain) || !Number.isInteger(r.index)) continue;
     watched.push({ step: h.step, table: r.table, chain: r.chain, index: r.index, raw: r.raw });
   }
-  return { place, namespace: first.namespace, proto, family, dst, dport: proto === 'icmp' ? null : dport, seconds, command, watched };
+  return watched;
+}
+
+/** One read of every rule's counters (`iptables-save -c`), for a host the probe's packet reaches but does not start on. */
+export function countersCommand(family: 'ipv4' | 'ipv6'): BatchCommand {
+  const save = family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
+  return { name: 'counters', requires: [save], script: `${save} -c` };
+}
+
+/** How many packets each watched rule counted between two `iptables-save -c` texts; a rule on the way must count the probe. */
+export function countedBetween(watched: readonly WatchedRule[], beforeText: string | null, afterText: string | null): WatchedRuleResult[] {
+  const before = beforeText === null ? null : ruleCounters(beforeText);
+  const after = afterText === null ? null : ruleCounters(afterText);
+  return watched.map((w) => {
+    const key = `${w.table} ${w.chain} ${w.index}`;
+    const a = after?.get(key);
+    const b = before?.get(key);
+    if (a === undefined || b === undefined) return { ...w, packets: null, agrees: null };
+    return { ...w, packets: a - b, agrees: a - b > 0 };
+  });
 }
 
 /**
@@ -192,16 +218,7 @@ export function judgeProbe(result: TraceResult, plan: ProbePlan | string, sectio
   if (!section || failure) return { agrees: null, observed: `the probe could not run: ${failure ?? 'no answer'}`, outcome: null, command: plan.command, rules: unwatched };
   const part = (name: string) => section.parts.find((p) => p.name === name)?.text ?? '';
   const { outcome, detail, ms } = outcomeOf(plan.proto, part('attempt'));
-  const before = ruleCounters(part('before'));
-  const after = ruleCounters(part('after'));
-  const rules: WatchedRuleResult[] = plan.watched.map((w) => {
-    const key = `${w.table} ${w.chain} ${w.index}`;
-    const a = after?.get(key);
-    const b = before?.get(key);
-    if (a === undefined || b === undefined) return { ...w, packets: null, agrees: null };
-    // a rule on the way must count the probe; one after the verdict need not
-    return { ...w, packets: a - b, agrees: a - b > 0 };
-  });
+  const rules = countedBetween(plan.watched, part('before'), part('after'));
   const fate = fateAgrees(result.verdict, outcome);
   const missed = rules.find((r) => r.agrees === false);
   const took = ms !== null ? ` in ${ms} ms` : '';
@@ -219,6 +236,26 @@ export function judgeProbe(result: TraceResult, plan: ProbePlan | string, sectio
 /** Lines for the text form of a trace. */
 export function formatProbe(p: ProbeResult): string[] {
   const out = [`Probe (sent for real${p.command ? `: ${p.command}` : ''}): ${p.agrees === true ? 'AGREES' : p.agrees === false ? 'DISAGREES' : 'NOT SETTLED'} — ${p.observed}`];
-  for (const r of p.rules) out.push(`  ${r.agrees === true ? '✓' : r.agrees === false ? '✗' : '?'} step ${r.step} ${r.table}/${r.chain} #${r.index}: ${r.packets === null ? 'counter not read' : `${r.packets} packet${r.packets === 1 ? '' : 's'}`} — ${r.raw}`);
+  for (const r of p.rules) out.push(`  ${r.agrees === true ? '✓' : r.agrees === false ? '✗' : '?'} step ${r.step}${r.host ? ` on ${r.host}` : ''} ${r.table}/${r.chain} #${r.index}: ${r.packets === null ? 'counter not read' : `${r.packets} packet${r.packets === 1 ? '' : 's'}`} — ${r.raw}`);
   return out;
+}
+
+/**
+ * A probe sent from one host whose packet crosses to others: the attempt and the counters on the
+ * sending host (`source`), and on each other host the counters of the rules the trace says the packet
+ * meets there, read before and after the attempt. One rule anywhere that did not count it is a
+ * disagreement; a host whose counters could not be read leaves its rules unsettled and says why.
+ */
+export function mergeHostProbes(source: { readonly host: string; readonly probe: ProbeResult }, far: readonly { readonly host: string; readonly rules: readonly WatchedRuleResult[]; readonly failure: string | null }[]): ProbeResult {
+  // the packet reaches another host inside the tunnel's UDP flow between the hosts, which may be older
+  // than the probe: a nat rule (it sees only a flow's first packet) that did not count it settles nothing
+  const farRules = far.flatMap((f) => f.rules.map((r) => ({ ...r, host: f.host, agrees: r.table === 'nat' && r.agrees === false ? null : r.agrees })));
+  const rules = [...source.probe.rules.map((r) => ({ ...r, host: source.host })), ...farRules].sort((a, b) => a.step - b.step);
+  if (source.probe.agrees === false || source.probe.outcome === null) return { ...source.probe, rules };
+  const missed = farRules.find((r) => r.agrees === false);
+  if (missed) return { ...source.probe, agrees: false, observed: `the kernel disagrees at step ${missed.step} on ${missed.host}: ${missed.table}/${missed.chain} #${missed.index} did not count the probe`, rules };
+  const unread = far.filter((f) => f.failure !== null).map((f) => `${f.host}'s counters not read (${f.failure})`);
+  const counted = farRules.filter((r) => r.agrees === true).length;
+  const there = far.length ? `; on ${far.map((f) => f.host).join(', ')} ${counted} of ${farRules.length} rules on the way counted it` : '';
+  return { ...source.probe, observed: `${source.probe.observed}${there}${unread.length ? `; ${unread.join('; ')}` : ''}`, rules };
 }

@@ -293,4 +293,30 @@ describe('a Swarm across two daemons of the suite’s own: manager and worker ov
     const text = execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--verify'], { encoding: 'utf8', timeout: 90_000 });
     assert.match(text, /Kernel check \(ip route get, read-only\): AGREES/);
   });
+
+  it('trace --probe across the hosts sends one real ping from the sender, watches the rules on its way on both hosts, and a DROP on the far one counts it', () => {
+    const [a, b] = lab!.nodes;
+    const hosts = ['--docker-host', a.socket, '--docker-host', b.socket, '--host-shell', 'container'];
+    const out = execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--probe', '--json'], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 });
+    const json = JSON.parse(out) as { verdict: string; probe: { agrees: boolean | null; observed: string; outcome: string; command: string; rules: { host?: string; agrees: boolean | null; step: number }[] } };
+    assert.equal(json.verdict, 'delivered');
+    assert.equal(json.probe.outcome, 'answered', json.probe.observed);
+    assert.equal(json.probe.agrees, true, json.probe.observed);
+    assert.match(json.probe.command, /ping -c 1/);
+    // the rules on its way (policies are not counted per rule; nat sees the tunnel flow's first packet only)
+    assert.ok(json.probe.rules.every((r) => r.agrees !== false), JSON.stringify(json.probe.rules));
+    // a DROP of the tunnel's packets in node2's INPUT: the trace says dropped, and the probe's ping gets no answer
+    const rule = ['INPUT', '-s', a.address, '-p', 'udp', '--dport', '4789', '-m', 'comment', '--comment', 'nlswm-probe', '-j', 'DROP'];
+    inNode(b, 'iptables', '-I', ...rule);
+    try {
+      const dropped = JSON.parse(execFileSync('node', [cli, 'trace', ...hosts, '--from', lab!.containers[0], '--to', lab!.containers[1], '--proto', 'icmp', '--probe', '--json'], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 })) as typeof json;
+      assert.equal(dropped.verdict, 'dropped');
+      assert.equal(dropped.probe.agrees, true, dropped.probe.observed);
+      assert.notEqual(dropped.probe.outcome, 'answered');
+      // the DROP in node2's INPUT counted the probe's tunnel packet there
+      assert.ok(dropped.probe.rules.some((r) => r.host === b.name && r.agrees === true), JSON.stringify(dropped.probe.rules));
+    } finally {
+      inNode(b, 'iptables', '-D', ...rule);
+    }
+  });
 });

@@ -53,6 +53,7 @@ function fakeEngine(): FakeEngine {
         readListeners: async () => assert.fail('not used'),
         verifyTrace: async () => assert.fail('not used'),
         probeTrace: async () => assert.fail('not used'),
+        ruleCounters: async () => assert.fail('not used'),
         storage: async () => assert.fail('not used'),
         diff: async () => assert.fail('not used'),
         inspectRaw: async () => assert.fail('not used'),

@@ -14,6 +14,7 @@ import { formatHostLinks, hostLinks } from '../../../src/core/model/hostLinks';
 import type { NetworkNode, Topology } from '../../../src/core/model/types';
 import { hopsOnHost, mergeHostChecks, traceOverlay } from '../../../src/core/trace/overlayTrace';
 import { routeChecks, summariseRouteChecks, type KernelCheck } from '../../../src/core/trace/kernelCheck';
+import { mergeHostProbes, type ProbeResult, type WatchedRuleResult } from '../../../src/core/trace/probe';
 import { otherHostNodes } from '../../../src/extension/trees/engineRoots';
 import { networkSheet } from '../../../src/protocol/facts/networkSheet';
 import { renderTopology } from '../../../src/cli/renderTopology';
@@ -158,6 +159,28 @@ describe('model: a two-node Swarm (recorded)', () => {
       // two hosts of one name cannot be told apart by their hops' labels
       const twins = [models[0]!, { ...models[1]!, host: { ...models[1]!.host!, hostname: models[0]!.host!.hostname } }];
       assert.equal(hopsOnHost(twins, r, 0), null);
+    });
+
+    it('--probe across the hosts: one far rule that did not count the packet is a disagreement; a nat rule that did not is unsettled; unread counters are said', () => {
+      // netlens's own WatchedRuleResult (the counting itself is judgeProbe's, tested on recorded probes), on node2's recorded rules
+      const forward = models[1]!.host!.firewall!.ipv4!.tables['filter']!.chains['FORWARD']!.rules.slice(0, 2);
+      assert.equal(forward.length, 2);
+      const seen = (packets: number | null, table = 'filter'): WatchedRuleResult[] =>
+        forward.map((r, k) => ({ step: 10 + k, table, chain: r.chain, index: r.index, raw: r.raw, packets, agrees: packets === null ? null : packets > 0 }));
+      const sent: ProbeResult = { agrees: true, observed: 'answered in 1 ms, as the trace says', outcome: 'answered', command: 'ping', rules: [] };
+      const all = mergeHostProbes({ host: 'nlswm1', probe: sent }, [{ host: 'nlswm2', rules: seen(1), failure: null }]);
+      assert.equal(all.agrees, true);
+      assert.ok(all.rules.every((x) => x.host === 'nlswm2'));
+      assert.match(all.observed, /on nlswm2 2 of 2 rules on the way counted it$/);
+      const missed = mergeHostProbes({ host: 'nlswm1', probe: sent }, [{ host: 'nlswm2', rules: seen(0), failure: null }]);
+      assert.equal(missed.agrees, false);
+      assert.match(missed.observed, /^the kernel disagrees at step 10 on nlswm2: filter\/FORWARD #1 did not count the probe/);
+      const nat = mergeHostProbes({ host: 'nlswm1', probe: sent }, [{ host: 'nlswm2', rules: seen(0, 'nat'), failure: null }]);
+      assert.equal(nat.agrees, true, 'nat sees a flow\'s first packet only: the tunnel\'s flow may be older than the probe');
+      assert.ok(nat.rules.every((x) => x.agrees === null));
+      const unread = mergeHostProbes({ host: 'nlswm1', probe: sent }, [{ host: 'nlswm2', rules: seen(null), failure: 'no shell' }]);
+      assert.equal(unread.agrees, true, 'the sender\'s own word stands');
+      assert.match(unread.observed, /nlswm2's counters not read \(no shell\)/);
     });
 
     it('TCP to a port nothing listens on in node2’s container: refused there', () => {
