@@ -115,6 +115,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
       'StrictModes no',
       'UsePAM no',
       'LogLevel VERBOSE',
+      // a session whose client is gone (its namespace deleted under it, a killed run) ends within
+      // seconds: sshd makes each session a process of its own session, which stop() cannot reach
+      'ClientAliveInterval 5',
+      'ClientAliveCountMax 2',
       '',
     ].join('\n'),
   );
