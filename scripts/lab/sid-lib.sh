@@ -9,7 +9,8 @@
 # private lists under BASE/apt; BASE/root is emptied. Sets SID_APT_OPTS, the options that make
 # apt-get and apt-cache use only those lists.
 sid_lists() {
-  local base=$1 mirror keyring suite
+  # (no local may shadow the caller's variables: its log function reads them)
+  local base=$1 mirror keyring extra
   shift
   [ "$(id -u)" = 0 ] || { log "needs root (apt-get update with private lists)"; return 1; }
   command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { log "needs apt-get and dpkg-deb (a Debian machine)"; return 1; }
@@ -30,7 +31,7 @@ sid_lists() {
   mkdir -p "$base/apt/lists/partial" "$base/apt/cache/archives/partial" "$base/debs" "$base/root"
   {
     echo "deb [signed-by=$keyring] $mirror sid main"
-    for suite in "$@"; do echo "deb [signed-by=$keyring] $mirror $suite main"; done
+    for extra in "$@"; do echo "deb [signed-by=$keyring] $mirror $extra main"; done
   } > "$base/apt/sources.list"
   SID_APT_OPTS=(
     -o "Dir::Etc::SourceList=$base/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
