@@ -10,7 +10,7 @@ import type { Topology } from '../core/model/types';
 import { formatHostLinks, hostLinks } from '../core/model/hostLinks';
 import { renderTopology } from './renderTopology';
 import { NetlensError } from '../core/errors';
-import { hopsOnHost, mergeHostChecks, traceOverlay, type OverlayTraceResult } from '../core/trace/overlayTrace';
+import { hopsOnHost, hostLabel, mergeHostChecks, traceOverlay, type OverlayTraceResult } from '../core/trace/overlayTrace';
 import { countedBetween, mergeHostProbes, watchedRules } from '../core/trace/probe';
 import { formatTrace } from '../core/trace/formatTrace';
 
@@ -95,36 +95,33 @@ export async function traceSeveralHosts(each: readonly SessionOptions[], args: S
     }
     const traced = traceOverlay(models, { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) });
     let result: OverlayTraceResult = traced;
-    const hostLabel = (i: number): string => models[i]!.host?.hostname ?? `host #${i + 1}`;
-    if ((args.verify || args.probe) && models.some((_, i) => hopsOnHost(models, traced, i) === null)) {
-      throw new NetlensError('BAD_INPUT', `--verify and --probe across hosts tell each host's steps by its host name, and two hosts here share one (${models.map((t) => t.host?.hostname ?? '?').join(', ')})`);
+    const name = (i: number): string => hostLabel(models, i);
+    // each host's share of the walk, under its own labels, for its own kernel (--verify, --probe)
+    const split = args.verify || args.probe ? models.map((_, i) => hopsOnHost(models, traced, i)) : [];
+    if (split.some((x) => x === null)) {
+      throw new NetlensError('BAD_INPUT', `--verify and --probe across hosts tell each host's steps by its host name, and two hosts here share one (${models.map((_, i) => name(i)).join(', ')})`);
     }
+    const on = (i: number) => split[i]!;
     if (args.verify) {
-      const parts = await Promise.all(
-        models.map(async (t, i) => {
-          const mine = hopsOnHost(models, traced, i)!;
-          return mine.hops.length || mine.reply?.length ? { host: t.host?.hostname ?? `host #${i + 1}`, check: await sessions[i]!.verifyTrace(t, mine) } : null;
-        }),
-      );
+      const parts = await Promise.all(models.map(async (t, i) => (on(i).hops.length || on(i).reply?.length ? { host: name(i), check: await sessions[i]!.verifyTrace(t, on(i)) } : null)));
       result = { ...result, kernel: mergeHostChecks(parts.filter((p): p is NonNullable<typeof p> => p !== null)) };
     }
     if (args.probe) {
       // the far hosts' counters before and after the attempt, which reads the sender's own around it
-      const split = models.map((_, i) => hopsOnHost(models, traced, i)!);
-      const far = models.map((_, i) => i).filter((i) => i !== fromHost && watchedRules(split[i]!.hops).length > 0);
+      const far = models.map((_, i) => i).filter((i) => i !== fromHost && watchedRules(on(i).hops).length > 0);
       const before = await Promise.all(far.map((i) => sessions[i]!.ruleCounters('ipv4')));
       const request = { from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) } as const;
-      const sent = await sessions[fromHost]!.probeTrace(models[fromHost]!, { ...traced, request, hops: split[fromHost]!.hops, reply: undefined });
+      const sent = await sessions[fromHost]!.probeTrace(models[fromHost]!, { ...traced, request, hops: on(fromHost).hops, reply: undefined });
       const after = await Promise.all(far.map((i) => sessions[i]!.ruleCounters('ipv4')));
       const counted = far.map((i, k) => ({
-        host: hostLabel(i),
-        rules: countedBetween(watchedRules(split[i]!.hops), before[k]!.text, after[k]!.text),
+        host: name(i),
+        rules: countedBetween(watchedRules(on(i).hops), before[k]!.text, after[k]!.text),
         failure: before[k]!.failure ?? after[k]!.failure,
       }));
-      result = { ...result, probe: mergeHostProbes({ host: hostLabel(fromHost), probe: sent }, counted) };
+      result = { ...result, probe: mergeHostProbes({ host: name(fromHost), probe: sent }, counted) };
     }
     if (args.json) return JSON.stringify(result, null, 2);
-    return formatTrace({ ...result, request: { from: `${sender.name} on ${models[fromHost]!.host?.hostname ?? `host #${fromHost + 1}`}`, to: toName === to ? to : `${toName} (${to})`, proto, ...(port !== undefined ? { port } : {}) } });
+    return formatTrace({ ...result, request: { from: `${sender.name} on ${name(fromHost)}`, to: toName === to ? to : `${toName} (${to})`, proto, ...(port !== undefined ? { port } : {}) } });
   } finally {
     await Promise.all(sessions.map((s) => s.dispose()));
   }

@@ -46,13 +46,18 @@ export interface OverlayTraceResult extends Omit<TraceResult, 'request' | 'kerne
   readonly probe?: ProbeResult;
 }
 
+/** How the walk names host `i` in its hops' labels (`nlswm1: container c1`) and its words. */
+export function hostLabel(models: readonly Topology[], i: number): string {
+  return models[i]?.host?.hostname ?? `host #${i + 1}`;
+}
+
 /**
  * The hops (and reply hops) the walk took on host `i`, under that host's own namespace labels
  * (`host`, `container c1`), as its own kernel check asks them; null when the hosts' names do not
  * tell their hops apart (two hosts of one name).
  */
 export function hopsOnHost(models: readonly Topology[], result: Pick<TraceResult, 'hops' | 'reply'>, i: number): Pick<TraceResult, 'hops' | 'reply'> | null {
-  const names = models.map((t, h) => t.host?.hostname ?? `host #${h + 1}`);
+  const names = models.map((_, h) => hostLabel(models, h));
   if (new Set(names).size !== names.length) return null;
   const prefix = `${names[i]}: `;
   const mine = (hops: readonly TraceHop[]): TraceHop[] => hops.filter((h) => h.namespace.startsWith(prefix)).map((h) => ({ ...h, namespace: h.namespace.slice(prefix.length) }));
@@ -115,7 +120,7 @@ export function traceOverlay(models: readonly Topology[], request: OverlayTraceR
   if (!a) throw new NetlensError('BAD_INPUT', `no host #${request.fromHost + 1} among ${models.length}`, 'trace');
   const c = findContainer(a, request.from);
   if (!c) throw new NetlensError('BAD_INPUT', `no container ${request.from} on ${nameOf(a, request.fromHost)}`, 'trace');
-  const hostName = (i: number): string => models[i]!.host?.hostname ?? `host #${i + 1}`;
+  const hostName = (i: number): string => hostLabel(models, i);
   const label = (i: number, ns: string): string => `${hostName(i)}: ${ns}`;
   const hops: HopDraft[] = [];
   const replyHops: HopDraft[] = [];
