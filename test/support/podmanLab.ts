@@ -250,3 +250,29 @@ export async function startPodmanLab(dir: string, opts: PodmanLabOptions = {}): 
     stop: () => removePodmanLab(dir),
   };
 }
+
+/** Runs a command with a limit: whether it succeeded and what it printed (both streams). */
+export function attempt(cmd: string, args: readonly string[], timeoutMs = 15_000): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** busybox wget of a URL, 5 s at most: the real request a kernel-checked trace is judged by. */
+export const wget = (url: string): string[] => ['timeout', '5', 'busybox', 'wget', '-qO-', url];
+
+/**
+ * Whether `page` comes back for a URL: asked from a container of the lab, or from this machine.
+ * `lab` is read when a probe runs (suites start their lab in a hook).
+ */
+export function pageProbes(lab: () => PodmanLab, page: string) {
+  return {
+    fromContainer: (name: string, url: string) => (): boolean => {
+      const r = lab().tryPodman('exec', name, ...wget(url));
+      return r.ok && r.out.includes(page);
+    },
+    fromHost: (url: string) => (): boolean => {
+      const r = attempt(wget(url)[0]!, wget(url).slice(1));
+      return r.ok && r.out.includes(page);
+    },
+  };
+}

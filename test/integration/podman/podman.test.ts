@@ -5,22 +5,16 @@
  * each trace against a real probe between the lab's own containers and the host's loopback.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatKernelCheck, formatTrace, tracePacket, type TraceRequest } from '../../../src/core/trace';
 import { IMAGE, freePort, hostLinks, run } from '../../support/lab';
-import { removePodmanLab, startPodmanLab, type PodmanLab } from '../../support/podmanLab';
+import { pageProbes, wget, removePodmanLab, startPodmanLab, type PodmanLab } from '../../support/podmanLab';
 
 const DIR = '/tmp/nlpod-it';
 const NET = 'nlpod-net';
 const PAGE = 'netlens podman page';
 const HTTPD = ['sh', '-c', `mkdir -p /www && echo '${PAGE}' > /www/index.html && exec httpd -f -p 80 -h /www`];
-
-function attempt(cmd: string, args: readonly string[], timeoutMs = 15_000): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 describe('Podman through its Docker-compatible API (podman system service, netavark)', function () {
   this.timeout(300_000);
@@ -161,15 +155,7 @@ describe('Podman through its Docker-compatible API (podman system service, netav
     assert.equal(pub.proxy, null, 'no docker-proxy');
   });
 
-  const wget = (url: string) => ['timeout', '5', 'busybox', 'wget', '-qO-', url];
-  const fromContainer = (name: string, url: string) => () => {
-    const r = lab!.tryPodman('exec', name, ...wget(url));
-    return r.ok && r.out.includes(PAGE);
-  };
-  const fromHost = (url: string) => () => {
-    const r = attempt(wget(url)[0]!, wget(url).slice(1));
-    return r.ok && r.out.includes(PAGE);
-  };
+  const { fromContainer, fromHost } = pageProbes(() => lab!, PAGE);
   /** a TCP connection the kernel must refuse (RST): a timeout or a page means the lab broke */
   const refused = (name: string, url: string) => () => {
     const r = lab!.tryPodman('exec', name, ...wget(url));

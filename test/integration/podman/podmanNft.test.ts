@@ -8,12 +8,11 @@
  * packet, the expected verdict follows that live policy, and the trace must say it was Docker's.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { createSession, type Session } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { formatKernelCheck, formatTrace, tracePacket, type TraceRequest } from '../../../src/core/trace';
 import { IMAGE, freePort, run } from '../../support/lab';
-import { labNetavarkVersion, removePodmanLab, startPodmanLab, type NewerNetavark, type PodmanLab } from '../../support/podmanLab';
+import { attempt, pageProbes, wget, labNetavarkVersion, removePodmanLab, startPodmanLab, type NewerNetavark, type PodmanLab } from '../../support/podmanLab';
 
 const NET = 'nlnft-net';
 const PAGE = 'netlens podman nft page';
@@ -23,11 +22,6 @@ const OUT_NS = 'nlnft-out';
 const OUT_HOST_DEV = 'nlnft-o0';
 const HOST_SIDE = '10.231.77.1';
 const OUT_SIDE = '10.231.77.2';
-
-function attempt(cmd: string, args: readonly string[], timeoutMs = 15_000): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
 
 /** The comment on the DOCKER-USER rules this suite adds, by which they (and a crashed run's) are found. */
 const OURS = 'netlens-nlnft-test';
@@ -150,15 +144,7 @@ for (const { suite, podman, floor } of SUITES) {
       assert.ok(live.includes(`ip saddr ${net.subnets[0]} jump ${net.natRules[0]!.chain}`), `POSTROUTING jumps to ${net.natRules[0]!.chain}`);
     });
 
-    const wget = (url: string) => ['timeout', '5', 'busybox', 'wget', '-qO-', url];
-    const fromContainer = (name: string, url: string) => () => {
-      const r = lab!.tryPodman('exec', name, ...wget(url));
-      return r.ok && r.out.includes(PAGE);
-    };
-    const fromHost = (url: string) => () => {
-      const r = attempt(wget(url)[0]!, wget(url).slice(1));
-      return r.ok && r.out.includes(PAGE);
-    };
+    const { fromContainer, fromHost } = pageProbes(() => lab!, PAGE);
     const fromOutside = (url: string) => () => {
       const r = attempt('nsenter', [`--net=/run/netns/${OUT_NS}`, ...wget(url)]);
       return r.ok && r.out.includes(PAGE);
