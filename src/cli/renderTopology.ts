@@ -6,6 +6,7 @@
  * established. Plain text, no colour codes, so it can be piped and diffed.
  */
 import { listenersNotRead } from '../core/host/commands/containerListeners';
+import { meshPortText, meshStateText } from '../protocol/facts/meshText';
 import type { ContainerNode, NetworkNode, Topology } from '../core/model/types';
 import { firewallBackendText } from '../protocol/facts/firewallText';
 import { listenerSummary } from '../protocol/facts/listenerSummary';
@@ -73,6 +74,7 @@ function overlayLines(n: NetworkNode): string[] {
   const byNode = new Map<string, string[]>();
   for (const r of ov.remotes?.known ? ov.remotes.value : []) byNode.set(r.underlay, [...(byNode.get(r.underlay) ?? []), r.addresses.join(',') || r.mac]);
   for (const [node, eps] of byNode) out.push(`${ov.vxlan?.name ?? 'vxlan0'} → node ${node}: ${eps.join(' ')}`);
+  if (n.mesh) out.push(meshStateText(n.mesh), ...n.mesh.ports.map((p) => `  ${meshPortText(p)}`));
   return out;
 }
 

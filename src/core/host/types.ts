@@ -3,6 +3,7 @@
  * Every group of facts is `Known<…>`: a missing command or a permission error leaves that group
  * unknown with its reason, and the rest of the snapshot stands.
  */
+import type { IpvsService } from './commands/ipvs';
 import type { Known } from '../known';
 import type { NetlensErrorCode } from '../errors';
 import type { RootlessKitProcess } from './commands/rootlessKit';
@@ -138,6 +139,19 @@ export interface DockerNetns extends NetnsFacts {
    * underlay address of the node it lives on. Absent on other namespaces and in older recordings.
    */
   readonly fdb?: Known<readonly FdbEntry[]>;
+  /**
+   * `ingress_sbox` and `lb_…` only: the namespace's IPVS table (`/proc/net/ip_vs` there), the
+   * Swarm's load balancer. Absent on other namespaces and in older recordings.
+   */
+  readonly ipvs?: Known<IpvsTable>;
+  /** `ingress_sbox` and `lb_…` only: `iptables-save` inside it (the marks and SNAT of the mesh) */
+  readonly iptablesSave?: Known<string>;
+}
+
+/** One namespace's IPVS: `present` false where the kernel shows none (no ip_vs module loaded). */
+export interface IpvsTable {
+  readonly present: boolean;
+  readonly services: readonly IpvsService[];
 }
 
 /** One forwarding entry (`bridge -json fdb show`). */

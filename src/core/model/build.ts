@@ -13,6 +13,8 @@ import { findDnatRule, findNatRules, findPublishFilterRule, ruleRef } from './fi
 import { decideFirewallBackend } from './firewallBackend';
 import { isIPv6 } from './addresses';
 import { buildOverlay, overlayPeerOf } from './overlay';
+import { buildIngressMesh } from './mesh';
+import { inCidr } from '../netfilter/matchEval';
 import { subjects } from '../../protocol/subject';
 import type { OverlayContext } from './overlay';
 import type {
@@ -246,6 +248,19 @@ export function buildTopology(input: ModelInput): Topology {
       endpoints,
     };
   });
+
+  // the Swarm's routing mesh hangs off the ingress network, once its endpoints are known
+  const gwbridgeSubnets = networks.find((n) => n.name === 'docker_gwbridge')?.subnets ?? [];
+  for (const [i, n] of networks.entries()) {
+    const mesh = buildIngressMesh({ network: n, hostRules: input.ipv4Rules, dockerNetns: overlayContext.dockerNetns, dockerNetnsReason: overlayContext.dockerNetnsReason, gwbridgeSubnets, inSubnet: (ip, cidr) => inCidr(ip, cidr) === true });
+    if (!mesh) continue;
+    networks[i] = { ...n, mesh };
+    // facts recorded before netlens read the sandbox's IPVS and rules lack them: unknown in the mesh, not a failed read
+    const sandbox = overlayContext.dockerNetns?.find((x) => x.name === mesh.sandbox);
+    if (!sandbox?.ipvs) continue;
+    if (mesh.sandboxPresent && !mesh.ipvs.known) gaps.push({ subject: `network ${n.name} routing mesh`, reason: `the IPVS table of ${mesh.sandbox} is unknown: ${mesh.ipvs.reason}`, about: subjects.network(n.id) });
+    if (mesh.sandboxPresent && mesh.rulesUnknown) gaps.push({ subject: `network ${n.name} routing mesh`, reason: `the iptables rules of ${mesh.sandbox} are unknown: ${mesh.rulesUnknown}`, about: subjects.network(n.id) });
+  }
 
   const containers: ContainerNode[] = engine.containers.map((c) => {
     const ns = netnsOf(c);

@@ -3,6 +3,7 @@
  * the CLI prints with --json, what the sidebar and the topology webview draw and what the trace
  * walks. Field names listed in README "JSON for scripts" are a contract.
  */
+import type { IngressMesh } from './mesh';
 import type { ContainerNetns, DockerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
 import type { Listener } from '../host/types';
 import type { Known } from '../known';
@@ -154,6 +155,8 @@ export interface NetworkNode {
   readonly labels: Readonly<Record<string, string>>;
   /** set on overlay networks only: their namespace, bridge and VXLAN device on this host */
   readonly overlay?: OverlayNode;
+  /** set on the Swarm's ingress network only: the routing mesh as this node's kernel holds it (model/mesh.ts) */
+  readonly mesh?: IngressMesh;
   /** MASQUERADE/SNAT rules that match this network's subnets */
   readonly natRules: readonly RuleRef[];
   readonly endpoints: readonly Endpoint[];
@@ -204,6 +207,12 @@ export interface ContainerNode {
    * from facts recorded before netlens read them.
    */
   readonly listeners?: Known<readonly Listener[]>;
+  /**
+   * `iptables-save -t nat` inside the container's namespace (Docker's REDIRECT of a mesh port in a
+   * Swarm task, its embedded DNS rules), read only when a trace asks (Session.readContainerNat);
+   * absent until then.
+   */
+  readonly natRules?: Known<string>;
   /**
    * What of the container's own namespace is not known, with the reason: `netns` when its
    * interfaces, routes and neighbours were not read (the arrays above are then empty, not "none").

@@ -1,6 +1,7 @@
 /** Sheets for a Docker network and for one container's endpoint on it. */
 import type { Endpoint, NetworkNode, TopologyWithoutRules } from '../../core/model/types';
 import { subjects } from '../subject';
+import { meshPortText, meshStateText } from './meshText';
 import { gapSection } from './gaps';
 import { networkBadges, publishText, ruleText, shortId, withPrefix, yesNo } from './format';
 import { address, addressRow, addresses, code, list, row, section, text, unknownValue, type FactRow, type FactSection, type FactSheet } from './sheet';
@@ -70,6 +71,7 @@ export function networkSheet(t: TopologyWithoutRules, n: NetworkNode): FactSheet
       ...row('Id', shortId(n.id)),
     ]),
     ...overlaySection(n),
+    ...(n.mesh ? [section('Routing mesh on this host', [...row('State', meshStateText(n.mesh)), ...n.mesh.ports.map((p) => ({ label: `${p.proto}/${p.published}`, value: text(meshPortText(p)) }))])] : []),
     section(
       `Endpoints (${n.endpoints.length})`,
       n.endpoints.map((ep) => {

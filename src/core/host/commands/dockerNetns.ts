@@ -9,13 +9,14 @@
  * Names come from the host, so the script admits only NETNS_NAME characters before using one.
  */
 import type { BatchCommand, BatchSection } from '../batch';
-import type { DockerNetns, FdbEntry, NetInterface } from '../types';
+import type { DockerNetns, FdbEntry, IpvsTable, NetInterface } from '../types';
 import type { Known } from '../../known';
 import { errorMessage } from '../../errors';
 import { jsonArrays, optStr, str, strList } from '../ipJson';
 import { unknown } from '../../known';
 import { NETNS_BATCH_INPUT, parseNetnsBatch } from './netnsBatch';
 import { NETNS_NAME } from './namedNetns';
+import { NO_IPVS_MARKER, parseProcIpVs } from './ipvs';
 
 export const DOCKER_NETNS_DIR = '/var/run/docker/netns';
 
@@ -66,6 +67,16 @@ for f in "$d"/*; do
       elif ! command -v bridge >/dev/null 2>&1; then echo 'bridge: not found on the host (command -v bridge)'
       else nsenter --net="$f" bridge -json fdb show 2>&1 || echo "exit status $?"
       fi ;;
+    ingress_sbox|lb_*)
+      # the Swarm's load balancers: IPVS services (the routing mesh's, a service VIP's) and the
+      # marks and NAT that lead packets to them, all inside this namespace
+      command -v nsenter >/dev/null 2>&1 || continue
+      nl_part "ipvs:$n"
+      nsenter --net="$f" sh -c 'if [ -e /proc/net/ip_vs ]; then cat /proc/net/ip_vs; else echo "${NO_IPVS_MARKER}"; fi' 2>&1 || echo "exit status $?"
+      nl_part "ipt:$n"
+      if command -v iptables-save >/dev/null 2>&1; then nsenter --net="$f" iptables-save 2>&1 || echo "exit status $?"
+      else echo 'iptables-save: not found on the host (command -v iptables-save)'
+      fi ;;
   esac
 done
 true`,
@@ -90,7 +101,17 @@ export function parseDockerNetns(section: BatchSection): DockerNetns[] {
         ? { interfaces: unknown(`${what}: ${err}`), routes: unknown(`${what}: ${err}`), neighbours: unknown(`${what}: ${err}`) }
         : parseNetnsBatch(p.text, what);
     const fdbPart = section.parts.find((x) => x.name === `fdb:${name}`);
-    out.push({ name, path, id: null, ...facts, ...(fdbPart ? { fdb: parseFdb(fdbPart.text, `nsenter --net=${path} bridge -json fdb show`) } : {}) });
+    const ipvsPart = section.parts.find((x) => x.name === `ipvs:${name}`);
+    const iptPart = section.parts.find((x) => x.name === `ipt:${name}`);
+    out.push({
+      name,
+      path,
+      id: null,
+      ...facts,
+      ...(fdbPart ? { fdb: parseFdb(fdbPart.text, `nsenter --net=${path} bridge -json fdb show`) } : {}),
+      ...(ipvsPart ? { ipvs: parseIpvsPart(ipvsPart.text, `nsenter --net=${path} cat /proc/net/ip_vs`) } : {}),
+      ...(iptPart ? { iptablesSave: parseIptablesPart(iptPart.text, `nsenter --net=${path} iptables-save`) } : {}),
+    });
   }
   return out;
 }
@@ -135,4 +156,24 @@ export function parseFdb(text: string, what: string): Known<readonly FdbEntry[]>
   } catch (e) {
     return unknown(errorMessage(e));
   }
+}
+
+/** The IPVS part: the services, none (the kernel shows no IPVS in this namespace), or why it was not read. */
+export function parseIpvsPart(text: string, what: string): Known<IpvsTable> {
+  const t = text.trim();
+  if (t === NO_IPVS_MARKER) return { known: true, value: { present: false, services: [] } };
+  if (!t.startsWith('IP Virtual Server')) return unknown(`${what}: ${t.split('\n')[0] || 'no output'}`);
+  try {
+    return { known: true, value: { present: true, services: parseProcIpVs(t, what) } };
+  } catch (e) {
+    return unknown(errorMessage(e));
+  }
+}
+
+/** The namespace's iptables-save text, or why there is none. */
+function parseIptablesPart(text: string, what: string): Known<string> {
+  const t = text.trim();
+  // an empty ruleset prints nothing at all: a namespace without rules is a fact, not a failure
+  if (t === '' || t.startsWith('#') || t.startsWith('*')) return { known: true, value: text };
+  return unknown(`${what}: ${t.split('\n')[0]}`);
 }
