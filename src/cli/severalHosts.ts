@@ -11,6 +11,8 @@ import { formatHostLinks, hostLinks } from '../core/model/hostLinks';
 import { renderTopology } from './renderTopology';
 import { NetlensError } from '../core/errors';
 import { hopsOnHost, hostLabel, mergeHostChecks, traceOverlay, type OverlayTraceResult } from '../core/trace/overlayTrace';
+import { natRulesFact } from '../core/trace/meshStep';
+import { containerNamespace } from '../core/trace/namespaces';
 import { countedBetween, mergeHostProbes, watchedRules } from '../core/trace/probe';
 import { formatTrace } from '../core/trace/formatTrace';
 
@@ -65,7 +67,8 @@ const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
  * containers' listeners, since the packet may end in any of them), then the walk between two
  * containers of one overlay network (core/trace/overlayTrace.ts). `--from` is a container on one of
  * the hosts; `--to` a container on any of them (its address on an overlay it shares with the
- * sender) or an IPv4 address.
+ * sender) or an IPv4 address — another host's with a port is a request to a port that host
+ * publishes through the Swarm's routing mesh, followed to the task IPVS sends it to.
  */
 export async function traceSeveralHosts(each: readonly SessionOptions[], args: SeveralHostsTraceArgs): Promise<string> {
   if (!args.from || !args.to) throw new NetlensError('BAD_INPUT', 'trace needs --from and --to');
@@ -77,7 +80,7 @@ export async function traceSeveralHosts(each: readonly SessionOptions[], args: S
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new NetlensError('BAD_INPUT', `the port must be 1-65535, got "${m[2] ?? args.port}"`);
   const sessions = each.map((o) => createSession(o));
   try {
-    const models = await Promise.all(sessions.map((s) => s.snapshot(undefined, { containerListeners: true })));
+    let models = await Promise.all(sessions.map((s) => s.snapshot(undefined, { containerListeners: true })));
     const named = (t: Topology, n: string) => t.containers.find((c) => c.name === n || c.id === n || (n.length >= 12 && c.id.startsWith(n)));
     const fromHosts = models.map((t, i) => (named(t, args.from!) ? i : -1)).filter((i) => i >= 0);
     if (fromHosts.length !== 1) throw new NetlensError('BAD_INPUT', fromHosts.length === 0 ? `no container ${args.from} on any of the hosts` : `container ${args.from} is on several hosts (#${fromHosts.map((i) => i + 1).join(', #')}): name it by id`);
@@ -93,7 +96,15 @@ export async function traceSeveralHosts(each: readonly SessionOptions[], args: S
       if (hit.length === 0) throw new NetlensError('BAD_INPUT', `no container ${toName} shares an overlay network with ${sender.name} on the hosts read`);
       to = hit[0]!;
     }
-    const traced = traceOverlay(models, { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) });
+    const overlayRequest = { fromHost, from: sender.name, to, proto, ...(port !== undefined ? { port } : {}) } as const;
+    let traced = traceOverlay(models, overlayRequest);
+    // a Swarm task reached through the routing mesh: its own nat table (the REDIRECT to the target port), read on its host
+    for (let round = 0; round < 2; round++) {
+      const asks = models.map((t, i) => t.containers.filter((c) => !c.natRules && traced.missing.some((m) => m.fact === `${hostLabel(models, i)}: ${natRulesFact(containerNamespace(t, c).label)}`)).map((c) => c.id));
+      if (asks.every((x) => x.length === 0)) break;
+      models = await Promise.all(models.map((t, i) => (asks[i]!.length ? sessions[i]!.readContainerNat(t, asks[i]!) : t)));
+      traced = traceOverlay(models, overlayRequest);
+    }
     let result: OverlayTraceResult = traced;
     const name = (i: number): string => hostLabel(models, i);
     // each host's share of the walk, under its own labels, for its own kernel (--verify, --probe)

@@ -16,11 +16,11 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
-import { collectContainerListeners, failedHostFacts, readHost, type HostReuse } from './host/collect';
+import { collectContainerListeners, collectContainerNat, failedHostFacts, readHost, type HostReuse } from './host/collect';
 import type { BatchCommand, BatchSection } from './host/batch';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
-import { withContainerListeners } from './model/withListeners';
+import { withContainerListeners, withContainerNat } from './model/withListeners';
 import { unknown } from './known';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
@@ -105,6 +105,11 @@ export interface Session {
    * process of, or without a host shell, get them unknown with the reason.
    */
   readListeners(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
+  /**
+   * The topology with these containers' own nat tables read now (`iptables-save -t nat` in each
+   * namespace, one round trip), for a trace that reached a Swarm task through the routing mesh.
+   */
+  readContainerNat(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
   /**
    * Asks the kernel, read-only and in one round trip, whether it routes as the trace says at each
    * routing step (`ip route get` in that step's namespace). Without a host shell: not settled, saying why.
@@ -311,6 +316,23 @@ export function createSession(opts: SessionOptions = {}): Session {
       try {
         const read = hostShell && targets.length ? await collectContainerListeners(hostShell, targets, linked.signal) : {};
         return withContainerListeners(topology, { ...byId, ...read });
+      } finally {
+        linked.dispose();
+      }
+    },
+    async readContainerNat(topology, containerIds, signal) {
+      const hostShell = getShell();
+      const targets: ListenerTarget[] = [];
+      const byId: Record<string, Known<string>> = {};
+      for (const id of containerIds) {
+        const t = namespaces.get(id);
+        if (hostShell && t) targets.push(t);
+        else byId[id] = unknown(!hostShell ? 'no shell on the Docker host is configured' : hostNotJoined ?? 'no process of this container was found on the host');
+      }
+      const linked = linkedAbort(signal, lifetime.signal);
+      try {
+        const read = hostShell && targets.length ? await collectContainerNat(hostShell, targets, linked.signal) : {};
+        return withContainerNat(topology, { ...byId, ...read });
       } finally {
         linked.dispose();
       }

@@ -32,6 +32,7 @@ import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { keepableNamespaces, keptCount, spliceKeptNamespaces } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
+import { containerNatCommand, parseContainerNat } from './commands/containerNat';
 import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
 import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
 
@@ -270,6 +271,14 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
  * The listeners of the given container namespaces, in one round trip (see
  * commands/containerListeners.ts); a failing shell leaves each unknown with its reason.
  */
+/** The nat tables of these containers' namespaces, in one round trip (commands/containerNat.ts). */
+export async function collectContainerNat(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<string>>> {
+  if (targets.length === 0) return {};
+  const run = await runSection(shell, containerNatCommand(targets), signal);
+  const parsed = 'failure' in run ? unknown(run.failure) : attempt(() => parseContainerNat(run.section, targets));
+  return parsed.known ? parsed.value : Object.fromEntries(targets.map((t) => [t.containerId, unknown(parsed.reason)]));
+}
+
 export async function collectContainerListeners(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> {
   if (targets.length === 0) return {};
   const run = await runSection(shell, containerListenersCommand(targets), signal);

@@ -18,3 +18,15 @@ export function withContainerListeners(topology: Topology, byId: Readonly<Record
     }),
   };
 }
+
+/** A topology with containers' own nat tables (Session.readContainerNat) put in, sharers too. */
+export function withContainerNat(topology: Topology, byId: Readonly<Record<string, Known<string>>>): Topology {
+  const of = (id: string | null) => (id !== null && Object.prototype.hasOwnProperty.call(byId, id) ? byId[id] : undefined);
+  return {
+    ...topology,
+    containers: topology.containers.map((c) => {
+      const n = of(c.id) ?? of(c.sharesNetnsWith);
+      return n ? { ...c, natRules: n } : c;
+    }),
+  };
+}

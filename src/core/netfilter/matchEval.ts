@@ -266,6 +266,18 @@ function decideOption(module: string, opt: string, v: MatchValue, p: Packet, ctx
       if (opt === 'physdev-out') return bool(p.physOut !== null && ifaceMatches(v.value, p.physOut), `physdev out ${p.physOut}`);
       return unknownD(`${label()} is not understood by netlens`);
     }
+    case 'ipvs': {
+      // the kernel's ipvs match is false for a packet no IPVS connection owns, whatever the option
+      const conn = p.ipvs ?? null;
+      if (opt === 'ipvs') return bool(conn !== null, conn ? 'an IPVS connection' : 'no IPVS connection');
+      if (!conn) return neg(v, false) === 'yes' ? yes(label()) : no(`${label()}: no IPVS connection`);
+      if (opt === 'vaddr') return bool(inCidr(conn.vaddr, v.value) === true, `virtual address ${conn.vaddr}`);
+      if (opt === 'vport') return bool(conn.vport !== null && conn.vport === Number(v.value), `virtual port ${conn.vport}`);
+      if (opt === 'vproto') return bool(protoName(v.value) === wireProto(p), `protocol ${wireProto(p)}`);
+      if (opt === 'vmethod') return bool(v.value.toUpperCase() === conn.method, `method ${conn.method}`);
+      if (opt === 'vdir') return bool(v.value.toUpperCase() === conn.dir, `direction ${conn.dir}`);
+      return unknownD(`${label()} is not understood by netlens`);
+    }
     case 'mac':
       if (opt !== 'mac-source' || !p.srcMac) return unknownD(`${label()}: the source MAC is not known`);
       return bool(p.srcMac.toLowerCase() === v.value.toLowerCase(), `source MAC ${p.srcMac}`);

@@ -28,6 +28,22 @@ export interface Packet {
   readonly physIn?: string | null;
   readonly physOut?: string | null;
   readonly srcMac?: string | null;
+  /**
+   * The IPVS connection this packet belongs to (the routing mesh's load balancer took it), for
+   * `-m ipvs`; absent or null: no IPVS connection.
+   */
+  readonly ipvs?: IpvsConnection | null;
+}
+
+/** What `-m ipvs` can ask of a packet IPVS has taken. */
+export interface IpvsConnection {
+  /** the virtual service's address and port (the mesh's: the sandbox address and published port) */
+  readonly vaddr: string;
+  readonly vport: number | null;
+  /** MASQ (NAT), GATE (direct routing) or IPIP (tunnel), as `-m ipvs --vmethod` names them */
+  readonly method: 'MASQ' | 'GATE' | 'IPIP';
+  /** ORIGINAL for the client's direction, REPLY for the real server's answer */
+  readonly dir: 'ORIGINAL' | 'REPLY';
 }
 
 /**

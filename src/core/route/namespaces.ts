@@ -36,6 +36,8 @@ export interface NsInterface {
 
 export interface Namespace {
   readonly kind: 'host' | 'container' | 'netns';
+  /** one of Docker's own namespaces (ingress_sbox, lb_…, an overlay's): its file name */
+  readonly dockerNetns?: string;
   /**
    * The address family this view of the namespace serves: its addresses and routes are that
    * family's only (a trace walks one family; IPv4 where absent).
@@ -206,4 +208,35 @@ function route(dst: string, gateway: string | null, dev: string, family: 'inet' 
 
 function inCidrLoose(ip: string, cidr: string): boolean {
   return inCidr(ip, cidr) === true;
+}
+
+/**
+ * One of Docker's own namespaces (HostNode.dockerNetns: ingress_sbox, lb_…), as a trace walks it;
+ * a veth into it from the host (docker_gwbridge's port to ingress_sbox) is its interface's hostPeer.
+ */
+export function dockerNamespace(topo: Topology, name: string, family: Family = 'ipv4'): Namespace | null {
+  const ns = topo.host?.dockerNetns?.find((n) => n.name === name);
+  if (!ns) return null;
+  const missing: MissingFact[] = [];
+  const hostIfs = topo.host?.interfaces ?? [];
+  const interfaces: NsInterface[] = ns.interfaces.known
+    ? ns.interfaces.value
+        .filter((i) => i.kind !== 'loopback')
+        .map((i) => {
+          const peer = i.linkIndex !== null ? hostIfs.find((h) => h.index === i.linkIndex && h.kind === 'veth' && h.peerDockerNetns === name) : undefined;
+          return {
+            name: i.name,
+            kind: i.kind,
+            addresses: i.addresses.filter((a) => a.family === inetOf(family)).map((a) => ({ address: a.address, prefixLen: a.prefixLen })),
+            hostPeer: peer?.name ?? null,
+            bridge: peer?.master ?? null,
+            mac: i.mac,
+          };
+        })
+    : [];
+  if (!ns.interfaces.known) missing.push({ fact: `the interfaces of ${name}`, why: ns.interfaces.reason, assumed: 'none' });
+  const all = ns.routes.known ? ns.routes.value : [];
+  const routes = family === 'ipv4' ? all.filter((r) => r.family === 'inet') : all.filter((r) => r.family === 'inet6');
+  if (!ns.routes.known) missing.push({ fact: `the routes of ${name}`, why: ns.routes.reason, assumed: 'none' });
+  return { kind: 'netns', dockerNetns: name, label: `Docker namespace ${name}`, family, container: null, interfaces, routes, missing, listeners: ns.listeners ?? null };
 }

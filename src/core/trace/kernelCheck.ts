@@ -15,7 +15,28 @@ import type { BatchCommand, BatchSection } from '../host/batch';
 import type { Topology } from '../model/types';
 import type { TraceHop, TraceResult } from './types';
 
-export type CheckPlace = { readonly kind: 'host' } | { readonly kind: 'container'; readonly pid: number; readonly name: string } | { readonly kind: 'netns'; readonly name: string };
+export type CheckPlace =
+  | { readonly kind: 'host' }
+  | { readonly kind: 'container'; readonly pid: number; readonly name: string }
+  | { readonly kind: 'netns'; readonly name: string }
+  /** one of Docker's own namespaces (ingress_sbox, lb_…), entered by its file */
+  | { readonly kind: 'docker'; readonly path: string; readonly name: string };
+
+/** How a command is run in a place: its argv prefix before `ip …` (values validated by placeOf). */
+export function ipIn(place: CheckPlace, quote: (s: string | number) => string = String): string {
+  switch (place.kind) {
+    case 'host':
+      return 'ip';
+    case 'netns':
+      return `ip -n ${quote(place.name)}`;
+    case 'container':
+      return `nsenter -t ${quote(place.pid)} -n ip`;
+    case 'docker':
+      return `nsenter --net=${quote(place.path)} ip`;
+  }
+}
+
+const NETNS_PATH = /^\/[A-Za-z0-9_./-]{1,200}$/;
 
 export type RouteExpectation = { readonly type: 'local' } | { readonly type: 'unicast'; readonly dev: string; readonly via: string | null };
 
@@ -71,6 +92,12 @@ export function placeOf(topology: Topology, label: string): CheckPlace | string 
     if (c.sharesNetnsWith) c = topology.containers.find((x) => x.id === c!.sharesNetnsWith || x.name === c!.sharesNetnsWith) ?? c;
     return c.pid !== null && Number.isInteger(c.pid) && c.pid > 0 ? { kind: 'container', pid: c.pid, name } : `container ${name} has no running process`;
   }
+  if (label.startsWith('Docker namespace ')) {
+    const name = label.slice('Docker namespace '.length);
+    const ns = topology.host?.dockerNetns?.find((x) => x.name === name);
+    if (!ns) return `Docker namespace ${name} is not in the model`;
+    return NETNS.test(name) && NETNS_PATH.test(ns.path) && !ns.path.includes('..') ? { kind: 'docker', path: ns.path, name } : `Docker namespace path ${JSON.stringify(ns.path)} is not one netlens puts in a command`;
+  }
   return `${label} is not a namespace on the host`;
 }
 
@@ -120,8 +147,7 @@ export function routeChecks(topology: Topology, result: Pick<TraceResult, 'hops'
       continue;
     }
     const args = ['route', 'get', dst, ...(from && iif ? ['from', from, 'iif', iif] : [])];
-    const command =
-      place.kind === 'host' ? `ip ${args.join(' ')}` : place.kind === 'netns' ? `ip -n ${place.name} ${args.join(' ')}` : `nsenter -t ${place.pid} -n ip ${args.join(' ')}`;
+    const command = `${ipIn(place)} ${args.join(' ')}`;
     checks.push({ step: h.step, namespace: h.namespace, place, dst, ...(from ? { from } : {}), ...(iif ? { iif } : {}), expected, command });
   }
   return { checks, skipped };
@@ -134,8 +160,7 @@ export function routeCheckCommand(checks: readonly RouteCheck[]): BatchCommand {
     // every value was validated in routeChecks; quoted anyway
     const q = (s: string | number): string => `'${String(s)}'`;
     const get = ['route', 'get', q(c.dst), ...(c.from && c.iif ? ['from', q(c.from), 'iif', q(c.iif)] : [])].join(' ');
-    const run =
-      c.place.kind === 'host' ? `ip -json ${get}` : c.place.kind === 'netns' ? `ip -n ${q(c.place.name)} -json ${get}` : `nsenter -t ${q(c.place.pid)} -n ip -json ${get}`;
+    const run = `${ipIn(c.place, q)} -json ${get}`;
     lines.push(`nl_part check:${i}`, `r=$(${run} 2>&1); printf '%s\\nrc=%s\\n' "$r" "$?"`);
   });
   lines.push('true');

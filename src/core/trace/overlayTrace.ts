@@ -27,7 +27,10 @@ export interface OverlayTraceRequest {
   /** index of the sender's host in `models`, and the container's name or id there */
   readonly fromHost: number;
   readonly from: string;
-  /** the destination container's overlay address */
+  /**
+   * the destination container's overlay address; or, with a port, an address of another host read
+   * here: a request to a port that host publishes through the Swarm's routing mesh
+   */
   readonly to: string;
   readonly proto: 'tcp' | 'udp' | 'icmp';
   readonly port?: number;
@@ -173,6 +176,14 @@ export function traceOverlay(models: readonly Topology[], request: OverlayTraceR
       return end({ verdict: 'uncertain', decidedBy: `${srcNs.label} ${iface.name}: its peer in ${ov.namespace} is not known` }, net.name, null);
     }
     w0.hop(simpleHop(srcNs.label, iface.name, 'link', `veth ${iface.name} → ${ep.overlayPeer.interface} in overlay namespace ${ov.namespace} (port of bridge ${ep.overlayPeer.bridge ?? '?'}) of network ${net.name}`, packet));
+    return overBridge(fromHost, net, packet, to, w0, reverseOf);
+  };
+
+  /** Steps 2-5: the frame is on the overlay's bridge on host fromHost (from a container's veth, or the mesh's sandbox). */
+  const overBridge = (fromHost: number, net: NetworkNode, packet: Packet, to: string, w0: Walk, reverseOf: Conntrack | null): LegEnd => {
+    const a = models[fromHost]!;
+    const ov = net.overlay!;
+    const packet0 = packet;
     const brLabel = `overlay ${ov.namespace}`;
 
     // 2. br0: a local port, or vxlan0
@@ -213,7 +224,7 @@ export function traceOverlay(models: readonly Topology[], request: OverlayTraceR
     if (port === null) w0.missing(`the UDP port of ${vx?.name ?? 'vxlan0'} in ${ov.namespace}`, 'the kernel did not report it', 'Docker’s default 4789');
     const under = lookupRoute(hostA, remote.underlay);
     const local = under.kind === 'route' ? sourceAddress(hostA, under, remote.underlay) : null;
-    const outer: Packet = { ...packet0, ctState: 'NEW', proto: 'udp', src: local ?? '0.0.0.0', origSrc: local ?? '0.0.0.0', dst: remote.underlay, origDst: remote.underlay, dport: port ?? 4789, origDport: port ?? 4789, sport: null, icmpType: null };
+    const outer: Packet = { ...packet0, inInterface: '', outInterface: '', mark: 0, ipvs: null, physIn: null, physOut: null, srcMac: null, ctState: 'NEW', proto: 'udp', src: local ?? '0.0.0.0', origSrc: local ?? '0.0.0.0', dst: remote.underlay, origDst: remote.underlay, dport: port ?? 4789, origDport: port ?? 4789, sport: null, icmpType: null };
     w0.hop(simpleHop(brLabel, vx?.name ?? 'vxlan0', 'link', `${vx?.name ?? 'vxlan0'} encapsulates: VXLAN VNI ${vni ?? '?'}, outer UDP ${local ?? '?'} → ${remote.underlay}:${port ?? 4789}; it is sent from the host's own stack (the device's underlay is the host namespace)`, outer));
     take(w0, fromHost);
     const wa = Walk.of(withoutOtherHosts(models, fromHost), 'ipv4');
@@ -273,6 +284,47 @@ export function traceOverlay(models: readonly Topology[], request: OverlayTraceR
 
   };
 
+  /**
+   * A request to a published port of another host read here (the routing mesh): the sender's way out
+   * of its host, that host's DOCKER-INGRESS DNAT, its ingress sandbox and IPVS (meshStep.ts), and on
+   * through the ingress overlay to the task IPVS chose, on whichever host it runs.
+   */
+  const meshLeg = (fromHost: number, c: ContainerNode, to: string, far: number, shape: (src: string) => Packet): LegEnd => {
+    const a = models[fromHost]!;
+    const srcNs = containerNamespace(a, c, 'ipv4');
+    const wa = Walk.of(withoutOtherHosts(models, fromHost), 'ipv4');
+    const choice = lookupRoute(srcNs, to);
+    const src = choice.kind === 'route' ? (sourceAddress(srcNs, choice, to) ?? '0.0.0.0') : '0.0.0.0';
+    const left = sendFrom(wa, srcNs, shape(src));
+    take(wa, fromHost, false);
+    if (left.verdict !== 'delivered' || !left.outside || !left.packet) {
+      return end({ verdict: left.verdict === 'delivered' ? 'uncertain' : left.verdict, decidedBy: `on ${hostName(fromHost)}: ${left.decidedBy}` }, null, null);
+    }
+    const b = models[far]!;
+    const inIf = (b.host?.interfaces ?? []).find((x) => x.addressDetails.some((d) => d.address === to))!.name;
+    const wb = Walk.of(b, 'ipv4');
+    const p: Packet = { ...left.packet, inInterface: inIf, outInterface: '', physIn: null, physOut: null, srcMac: null };
+    wb.hop(simpleHop('host', inIf, 'link', `the packet from ${p.src} arrives on ${inIf} (${to})`, p));
+    const atB = hostPrerouting(wb, p);
+    take(wb, far);
+    if (!atB.overlay) return end(atB, null, atB.verdict === 'delivered' ? far : null);
+    const net = b.networks.find((n) => n.id === atB.overlay!.networkId);
+    if (!net?.overlay) return end({ verdict: 'uncertain', decidedBy: `the ingress overlay of ${hostName(far)} is not in the model` }, null, null);
+    return overBridge(far, net, atB.overlay.packet, atB.overlay.to, Walk.of(b, 'ipv4'), null);
+  };
+
+  const meshTo = models.findIndex((t, i) => i !== request.fromHost && request.proto !== 'icmp' && (t.host?.interfaces ?? []).some((x) => x.addressDetails.some((d) => d.address === request.to)));
+  const shapeForward = (src: string): Packet => ({
+    family: 'ipv4', inInterface: '', outInterface: '', src, dst: request.to, proto: request.proto, sport: null, dport: request.proto === 'icmp' ? null : (request.port ?? null),
+    icmpType: request.proto === 'icmp' ? ICMP_ECHO : null, ctState: 'NEW', origDst: request.to, origDport: request.port ?? null, origSrc: src, mark: 0, physIn: null, physOut: null, srcMac: null,
+  });
+  if (meshTo >= 0) {
+    const forward = meshLeg(request.fromHost, c, request.to, meshTo, shapeForward);
+    if (forward.verdict === 'delivered') {
+      assumptions.push(`the reply's way back (IPVS un-NATs it in ${hostName(meshTo)}'s ingress sandbox, conntrack un-DNATs it on ${hostName(meshTo)}) is not walked`);
+    }
+    return finish(forward);
+  }
   const forward = leg(request.fromHost, c, request.to, (src) => ({
     family: 'ipv4', inInterface: '', outInterface: '', src, dst: request.to, proto: request.proto, sport: null, dport: request.proto === 'icmp' ? null : (request.port ?? null),
     icmpType: request.proto === 'icmp' ? ICMP_ECHO : null, ctState: 'NEW', origDst: request.to, origDport: request.port ?? null, origSrc: src, mark: 0, physIn: null, physOut: null, srcMac: null,
@@ -295,17 +347,23 @@ export function traceOverlay(models: readonly Topology[], request: OverlayTraceR
       }
     }
   }
-  if (missing.length > 0) {
-    const m = missing[0]!;
-    decidedBy = `not known: ${m.fact} (${m.why}); if ${m.assumed}, the packet would be ${verdict}: ${decidedBy}`;
-    verdict = 'uncertain';
+  return finish(forward, verdict, decidedBy);
+
+  function finish(forward: LegEnd, v: Ending['verdict'] = forward.verdict, why: string = forward.decidedBy): OverlayTraceResult {
+    let verdict = v;
+    let decidedBy = why;
+    if (missing.length > 0) {
+      const m = missing[0]!;
+      decidedBy = `not known: ${m.fact} (${m.why}); if ${m.assumed}, the packet would be ${verdict}: ${decidedBy}`;
+      verdict = 'uncertain';
+    }
+    const numbered = (list: readonly HopDraft[], from: number): TraceHop[] => list.map((h, i) => ({ ...h, step: from + i, packet: view(h.packet) }));
+    return {
+      request, family: 'ipv4', verdict, decidedBy, hops: numbered(hops, 1), assumptions, missing, network: forward.network, toHost: forward.toHost,
+      ...(forward.outer ? { outer: forward.outer } : {}),
+      ...(replyHops.length ? { reply: numbered(replyHops, hops.length + 1) } : {}),
+    };
   }
-  const numbered = (list: readonly HopDraft[], from: number): TraceHop[] => list.map((h, i) => ({ ...h, step: from + i, packet: view(h.packet) }));
-  return {
-    request, family: 'ipv4', verdict, decidedBy, hops: numbered(hops, 1), assumptions, missing, network: forward.network, toHost: forward.toHost,
-    ...(forward.outer ? { outer: forward.outer } : {}),
-    ...(replyHops.length ? { reply: numbered(replyHops, hops.length + 1) } : {}),
-  };
 }
 
 /**

@@ -6,7 +6,8 @@
 import { inCidr, isLocal } from '../netfilter/matchEval';
 import type { Packet } from '../netfilter/packet';
 import type { NetworkNode } from '../model/types';
-import { containerNamespace, endpointAddress, namedNamespace, type Namespace, type NsInterface } from './namespaces';
+import { containerNamespace, dockerNamespace, endpointAddress, namedNamespace, type Namespace, type NsInterface } from './namespaces';
+import { taskNat, throughLoadBalancer } from './meshStep';
 import { lookupRoute, isOwnAddress } from './routeLookup';
 import { runHook } from './firewallStep';
 import { deliverToHost } from './hostDelivery';
@@ -190,6 +191,13 @@ function findPortWithAddress(walk: Walk, bridge: string, ip: string): BridgePort
     return { port: ep.hostVeth ?? `veth of ${c.name}`, ns: containerNamespace(walk.topo, c, walk.family), nsIface: ep.containerInterface };
   }
   for (const h of walk.topo.host?.interfaces ?? []) {
+    // one of Docker's own namespaces (docker_gwbridge's port to ingress_sbox)
+    if (h.master !== bridge || !h.peerDockerNetns) continue;
+    const ns = dockerNamespace(walk.topo, h.peerDockerNetns, walk.family);
+    const nsIf = ns?.interfaces.find((i) => i.hostPeer === h.name && i.addresses.some((a) => a.address === ip));
+    if (ns && nsIf) return { port: h.name, ns, nsIface: nsIf.name };
+  }
+  for (const h of walk.topo.host?.interfaces ?? []) {
     if (h.master !== bridge || !h.peerNetns) continue;
     const ns = namedNamespace(walk.topo, h.peerNetns, walk.family);
     const nsIf = ns?.interfaces.find((i) => i.hostPeer === h.name && i.addresses.some((a) => a.address === ip));
@@ -288,6 +296,16 @@ export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string 
   if (!isOwnAddress(ns, packet.dst)) {
     walk.hop(simpleHop(ns.label, iface, 'note', `${packet.dst} is not an address of ${ns.label}; it would route it further, which netlens does not follow`, packet));
     return { verdict: 'uncertain', decidedBy: `${ns.label} is not ${packet.dst}; forwarding inside other namespaces is not modelled` };
+  }
+  if (ns.dockerNetns && !walk.reverseOf) {
+    const balanced = throughLoadBalancer(walk, ns, packet, iface, arrive);
+    if (balanced) return balanced;
+  }
+  if (packet.ipvs && !walk.reverseOf) {
+    // a task reached through the mesh: its own REDIRECT first
+    const n = taskNat(walk, ns, packet, iface);
+    if (!n.ok) return n.ending;
+    packet = n.packet;
   }
   if (walk.reverseOf || packet.proto === 'icmp') {
     const how = walk.reverseOf ? 'the reply reaches the sender' : 'the kernel answers echo requests itself';

@@ -119,7 +119,8 @@ export function countedBetween(watched: readonly WatchedRule[], beforeText: stri
  * `$NL_PING` in the script: ping, or busybox's where iputils is not installed.
  */
 function attemptLine(p: Pick<ProbePlan, 'place' | 'proto' | 'family' | 'dst' | 'dport' | 'seconds'>, ping: string): string {
-  const enter = p.place.kind === 'host' ? '' : p.place.kind === 'netns' ? `ip netns exec '${p.place.name}' ` : `nsenter -t '${p.place.pid}' -n `;
+  const enter =
+    p.place.kind === 'host' ? '' : p.place.kind === 'netns' ? `ip netns exec '${p.place.name}' ` : p.place.kind === 'docker' ? `nsenter --net='${p.place.path}' ` : `nsenter -t '${p.place.pid}' -n `;
   const attempt =
     p.proto === 'tcp'
       ? `timeout ${p.seconds} bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe '${p.dst}' '${p.dport}'`
@@ -136,7 +137,7 @@ export function probeCommand(plan: ProbePlan): BatchCommand {
   const tool = plan.proto === 'icmp' ? 'ping' : 'bash';
   return {
     name: 'probe',
-    requires: ['timeout', ...(tool === 'bash' ? ['bash'] : []), ...(plan.place.kind === 'container' ? ['nsenter'] : plan.place.kind === 'netns' ? ['ip'] : [])],
+    requires: ['timeout', ...(tool === 'bash' ? ['bash'] : []), ...(plan.place.kind === 'container' || plan.place.kind === 'docker' ? ['nsenter'] : plan.place.kind === 'netns' ? ['ip'] : [])],
     script: [
       // ping, or busybox's where iputils is not installed
       ...(tool === 'ping'

@@ -9,25 +9,35 @@ import type { Topology } from '../model/types';
 import { containerNamespace } from './namespaces';
 import { tracePacket } from './tracePacket';
 import type { TraceRequest, TraceResult } from './types';
+import type { ContainerNode } from '../model/types';
+import { natRulesFact } from './meshStep';
+
+const natFact = (t: Topology, c: ContainerNode): string => natRulesFact(containerNamespace(t, c).label);
 
 /** `read` returns the topology with the listeners of those containers put in (Session.readListeners). */
 export async function traceReadingListeners(
   topology: Topology,
   request: TraceRequest,
   read: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
+  /** Session.readContainerNat: a Swarm task reached through the routing mesh needs its own nat table */
+  readNat?: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
 ): Promise<{ topology: Topology; result: TraceResult }> {
   let topo = topology;
   let result = tracePacket(topo, request);
   const asked = new Set<string>();
+  const askedNat = new Set<string>();
   // a second round only if the first one's answer led the walk to another such container
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     const needed = topo.containers
       .filter((c) => !asked.has(c.id) && listenersNotRead(c.listeners))
       .filter((c) => result.missing.some((m) => m.fact === `the listening sockets of ${containerNamespace(topo, c).label}`))
       .map((c) => c.id);
-    if (needed.length === 0) break;
+    const neededNat = readNat ? topo.containers.filter((c) => !askedNat.has(c.id) && !c.natRules && result.missing.some((m) => m.fact === natFact(topo, c))).map((c) => c.id) : [];
+    if (needed.length === 0 && neededNat.length === 0) break;
     for (const id of needed) asked.add(id);
-    topo = await read(topo, needed);
+    for (const id of neededNat) askedNat.add(id);
+    if (needed.length) topo = await read(topo, needed);
+    if (neededNat.length && readNat) topo = await readNat(topo, neededNat);
     result = tracePacket(topo, request);
   }
   return { topology: topo, result };

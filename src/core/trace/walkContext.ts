@@ -36,6 +36,11 @@ export interface Ending {
   readonly packet?: Packet;
   /** it left the host toward a peer netlens does not model: where the peer's reply would come in */
   readonly outside?: { readonly ingress: string };
+  /**
+   * IPVS sent it into an overlay toward an endpoint on another node (the routing mesh): the overlay
+   * walk across hosts goes on from there (overlayTrace.ts)
+   */
+  readonly overlay?: { readonly networkId: string; readonly to: string; readonly packet: Packet };
   /** a docker-proxy took the connection over: the second leg's own ending */
   readonly proxied?: { readonly client: Packet; readonly clientNs: Namespace };
 }

@@ -17,6 +17,7 @@ export interface TraceEngine {
     topology: Topology,
     request: TraceRequest,
     read: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
+    readNat?: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
   ): Promise<{ topology: Topology; result: TraceResult }>;
 }
 

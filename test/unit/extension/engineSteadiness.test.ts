@@ -51,6 +51,7 @@ function fakeEngine(): FakeEngine {
           return topology;
         },
         readListeners: async () => assert.fail('not used'),
+        readContainerNat: async () => assert.fail('not used'),
         verifyTrace: async () => assert.fail('not used'),
         probeTrace: async () => assert.fail('not used'),
         ruleCounters: async () => assert.fail('not used'),
