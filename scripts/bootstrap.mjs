@@ -28,6 +28,8 @@ const packages = [
   { name: 'docker-compose', for: 'the Compose project tests (a real project up and down)' },
   // dockerd-rootless.sh (shipped by docker.io) runs dockerd in RootlessKit's namespaces, slirp4netns as its network, newuidmap/newgidmap for its user namespace
   ...['rootlesskit', 'slirp4netns', 'uidmap'].map((name) => ({ name, for: 'the rootless Docker tests' })),
+  // scripts/lab/ipvs-vm.sh builds a Debian guest (debootstrap, mkfs.ext4 -d) whose kernel has IPVS, booted under QEMU (TCG); socat forwards to it
+  ...['qemu-system-x86', 'debootstrap', 'e2fsprogs', 'socat'].map((name) => ({ name, for: 'the Swarm routing-mesh tests (a VM worker)' })),
   // npm ci builds native addons (ssh2's crypto, cpu-features, keytar) where its install scripts run
   ...(needsNpmCi ? ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev'].map((name) => ({ name, for: 'npm ci' })) : []),
 ];

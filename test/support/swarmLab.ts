@@ -17,12 +17,20 @@
  * namespace or in its containers' cgroup parent is ended, then the namespace and the directories go.
  * docker_gwbridge, the VXLAN devices and the ingress sandbox live in the nodes' namespaces and go
  * with them.
+ *
+ * `startSwarmLab({ worker: 'vm' })`: node2 is a virtual machine instead (test/support/swarmVm.ts),
+ * Debian's kernel under QEMU, which has IPVS, so the ingress routing mesh is real there. Its NIC is
+ * a tap that is node1's eth0 (the same /30 underlay). The service is then replicated once and
+ * constrained to node1, published through ingress: node2 has no task of it, and a request to node2's
+ * published port can only be answered through the mesh.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SessionOptions } from '../../src/core/session';
 import { IMAGE, run, tryRun } from './lab';
+import { removeVmNode, startVmNode } from './swarmVm';
 
 export interface SwarmNode {
   readonly name: string;
@@ -34,15 +42,29 @@ export interface SwarmNode {
   /** argv prefix that runs a command inside the node: its network, mount and UTS namespaces */
   readonly enter: readonly string[];
   docker(...args: string[]): string;
+  /** how netlens reads the node: its engine and its host shell */
+  readonly session: SessionOptions;
+  /** a namespace of this machine, or a virtual machine with a kernel of its own */
+  readonly kind: 'namespace' | 'vm';
 }
+
+export interface SwarmLabOptions {
+  /** node2: a dockerd in a namespace of this machine (default), or the IPVS virtual machine */
+  readonly worker?: 'namespace' | 'vm';
+}
+
+/** With a VM worker: node1's attachable container only (see startSwarmLab) */
+export type SwarmMeshLab = Omit<SwarmLab, 'containers'> & { readonly containers: readonly [string] };
 
 export interface SwarmLab {
   readonly nodes: readonly [SwarmNode, SwarmNode];
   readonly network: string;
-  /** one attachable container on the overlay per node, in node order */
+  /** one attachable container on the overlay per node, in node order (with a VM worker: SwarmMeshLab) */
   readonly containers: readonly [string, string];
+  /** global (a task on each node); with a VM worker replicated once on node1 */
   readonly service: string;
   readonly publishedPort: number;
+  readonly worker: 'namespace' | 'vm';
   stop(): void;
 }
 
@@ -134,6 +156,8 @@ function listCgroupHierarchies(): string[] {
 
 export function removeSwarmLab(): void {
   for (const n of NODES) removeNode(n.name);
+  // a VM worker's qemu ran in node1's namespace and ended with it; its forwards and SSH master too
+  removeVmNode(NODES[1].name);
 }
 
 /** Our busybox image, built as scripts/lab/engine-lib.sh builds it, so the nodes need nothing from this machine's engine. */
@@ -165,32 +189,50 @@ async function startNode(n: (typeof NODES)[number]): Promise<SwarmNode> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const pid = Number(readFileSync(p.pidfile, 'utf8').trim());
+  const enter = ['nsenter', `--net=/run/netns/${n.name}`, `--mount=/proc/${pid}/ns/mnt`, `--uts=/proc/${pid}/ns/uts`];
   return {
     name: n.name,
     socket: p.socket,
     address: n.address,
     netnsDir: `${p.exec}/netns`,
-    enter: ['nsenter', `--net=/run/netns/${n.name}`, `--mount=/proc/${pid}/ns/mnt`, `--uts=/proc/${pid}/ns/uts`],
+    enter,
     docker: (...args: string[]) => run('docker', ['-H', p.socket, ...args]),
+    session: { dockerHost: p.socket, localShell: { prefix: enter } },
+    kind: 'namespace',
   };
 }
 
-export async function startSwarmLab(): Promise<SwarmLab> {
+export async function startSwarmLab(opts?: { worker?: 'namespace' }): Promise<SwarmLab>;
+export async function startSwarmLab(opts: { worker: 'vm' }): Promise<SwarmMeshLab>;
+export async function startSwarmLab(opts: SwarmLabOptions = {}): Promise<SwarmLab | SwarmMeshLab> {
+  const worker = opts.worker ?? 'namespace';
   removeSwarmLab();
   const [a, b] = NODES;
   const stop = (): void => removeSwarmLab();
   try {
-    for (const n of NODES) {
-      run('ip', ['netns', 'add', n.name]);
-      run('ip', ['-n', n.name, 'link', 'set', 'lo', 'up']);
+    const t0 = Date.now();
+    let nodes: readonly [SwarmNode, SwarmNode];
+    if (worker === 'vm') {
+      run('ip', ['netns', 'add', a.name]);
+      run('ip', ['-n', a.name, 'link', 'set', 'lo', 'up']);
+      // the VM's tap becomes node1's eth0; qemu runs in node1's namespace, so it ends with node1
+      const vm = startVmNode(b.name, b.address, a.name, a.address);
+      vm.catch(() => undefined); // awaited below; a failure of node1 first must not leave it unhandled
+      const m = await startNode(a);
+      nodes = [m, { ...(await vm), kind: 'vm' }];
+    } else {
+      for (const n of NODES) {
+        run('ip', ['netns', 'add', n.name]);
+        run('ip', ['-n', n.name, 'link', 'set', 'lo', 'up']);
+      }
+      run('ip', ['link', 'add', `${PREFIX}v1`, 'netns', a.name, 'type', 'veth', 'peer', 'name', `${PREFIX}v2`, 'netns', b.name]);
+      for (const [n, dev] of [[a, `${PREFIX}v1`], [b, `${PREFIX}v2`]] as const) {
+        run('ip', ['-n', n.name, 'link', 'set', dev, 'name', 'eth0']);
+        run('ip', ['-n', n.name, 'addr', 'add', `${n.address}/30`, 'dev', 'eth0']);
+        run('ip', ['-n', n.name, 'link', 'set', 'eth0', 'up']);
+      }
+      nodes = [await startNode(a), await startNode(b)] as const;
     }
-    run('ip', ['link', 'add', `${PREFIX}v1`, 'netns', a.name, 'type', 'veth', 'peer', 'name', `${PREFIX}v2`, 'netns', b.name]);
-    for (const [n, dev] of [[a, `${PREFIX}v1`], [b, `${PREFIX}v2`]] as const) {
-      run('ip', ['-n', n.name, 'link', 'set', dev, 'name', 'eth0']);
-      run('ip', ['-n', n.name, 'addr', 'add', `${n.address}/30`, 'dev', 'eth0']);
-      run('ip', ['-n', n.name, 'link', 'set', 'eth0', 'up']);
-    }
-    const nodes = [await startNode(a), await startNode(b)] as const;
     const tar = imageTar();
     try {
       for (const n of nodes) run('docker', ['-H', n.socket, 'import', '-c', 'CMD ["/bin/sh"]', '-c', 'ENV PATH=/bin', tar, IMAGE]);
@@ -204,19 +246,38 @@ export async function startSwarmLab(): Promise<SwarmLab> {
     const network = `${PREFIX}ov`;
     m.docker('network', 'create', '-d', 'overlay', '--attachable', '--subnet', SUBNET, network);
     const service = `${PREFIX}web`;
-    m.docker('service', 'create', '-d', '--quiet', '--name', service, '--mode', 'global', '--network', network, '--publish', `${PUBLISHED}:80`, '--no-healthcheck', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    // with a VM worker: one task, on node1 only, so node2 answers its published port only through the mesh
+    const placement = worker === 'vm' ? ['--mode', 'replicated', '--replicas', '1', '--constraint', `node.hostname==${m.name}`] : ['--mode', 'global'];
+    m.docker('service', 'create', '-d', '--quiet', '--name', service, ...placement, '--network', network, '--publish', `${PUBLISHED}:80`, '--no-healthcheck', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
     const containers = [`${PREFIX}c1`, `${PREFIX}c2`] as const;
     m.docker('run', '-d', '--name', containers[0], '--network', network, IMAGE, 'sleep', '3600');
-    w.docker('run', '-d', '--name', containers[1], '--network', network, IMAGE, 'sleep', '3600');
-    // a task on each node, running
-    const deadline = Date.now() + 30_000;
+    // not on a VM worker: attaching a container there timed out at the manager ("context deadline
+    // exceeded") more often than not while TCG was slow, and the mesh needs none
+    if (worker !== 'vm') w.docker('run', '-d', '--name', containers[1], '--network', network, IMAGE, 'sleep', '3600');
+    // a task on each node, running (with a VM worker: on node1 only)
+    const want = worker === 'vm' ? [1, 0] : [1, 1];
+    const limit = worker === 'vm' ? 120_000 : 30_000;
+    const deadline = Date.now() + limit;
     for (;;) {
       const running = nodes.map((n) => n.docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`, '--filter', 'status=running').split('\n').filter(Boolean).length);
-      if (running.every((c) => c === 1)) break;
-      if (Date.now() > deadline) throw new Error(`service ${service}: running tasks per node ${running.join(', ')} after 30 s`);
+      if (running.every((c, i) => c === want[i])) break;
+      if (Date.now() > deadline) throw new Error(`service ${service}: running tasks per node ${running.join(', ')} after ${limit / 1000} s (want ${want.join(', ')})`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    return { nodes, network, containers, service, publishedPort: PUBLISHED, stop };
+    if (worker === 'vm') {
+      // the mesh on node2 is programmed when gossip has brought it the service: a fwmark service in
+      // its ingress sandbox's IPVS table with a real server (the task's ingress address)
+      const ipvs = (): string => spawnSync(w.enter[0]!, [...w.enter.slice(1), 'nsenter', `--net=${w.netnsDir}/ingress_sbox`, 'cat', '/proc/net/ip_vs'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '';
+      // and the DNAT of the published port to the ingress sandbox in its host namespace
+      const dnat = (): string => spawnSync(w.enter[0]!, [...w.enter.slice(1), 'iptables', '-t', 'nat', '-S', 'DOCKER-INGRESS'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '';
+      const meshDeadline = Date.now() + 120_000;
+      while (!/^\s+-> /m.test(ipvs()) || !dnat().includes(`--dport ${PUBLISHED} `)) {
+        if (Date.now() > meshDeadline) throw new Error(`${w.name}: no IPVS real server in its ingress sandbox or no ingress DNAT after 120 s:\n${ipvs()}\n${dnat()}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      console.log(`      swarm with a VM worker ready, its mesh programmed, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return worker === 'vm' ? { nodes, network, containers: [containers[0]], service, publishedPort: PUBLISHED, worker, stop } : { nodes, network, containers, service, publishedPort: PUBLISHED, worker, stop };
   } catch (e) {
     stop();
     throw e;
