@@ -80,11 +80,16 @@ export function runHook(walk: Walk, hook: Hook, packet: Packet, iface: string | 
       walk.hop(simpleHop('host', iface, 'netfilter', e.what, e.packet, { hook }));
     }
   };
+  let mark = packet.mark;
+  const hex = (m: number | null): string => (m === null ? 'unknown' : `0x${m.toString(16)}`);
   for (const [i, c] of r.chains.entries()) {
     conntrackHops(i);
     if (c.steps.length === 0 && c.verdict === 'ACCEPT') continue;
+    // a MARK rule does not decide the chain: the mark it set is said beside the chain's verdict
+    const marked = c.packet.mark !== mark ? `; mark ${hex(mark)} → ${hex(c.packet.mark)}` : '';
+    mark = c.packet.mark;
     walk.hop(
-      simpleHop('host', iface, 'netfilter', chainWhat(c), c.packet, {
+      simpleHop('host', iface, 'netfilter', `${chainWhat(c)}${marked}`, c.packet, {
         hook,
         table: c.table,
         chain: c.chain,
