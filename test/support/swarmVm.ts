@@ -147,6 +147,7 @@ export async function startVmNode(name: string, address: string, underlayNs: str
   while (!answers(['docker', '-H', `unix://${socket}`, 'version'])) {
     if (Date.now() > deadline) throw new Error(`${name} (VM): its engine did not answer within 240 s; console:\n${tail()}`);
     if (!existsSync(`${dir}/qemu.pid`) && Date.now() - built > 10_000) throw new Error(`${name} (VM): qemu did not start: ${readFileSync(`${dir}/qemu.log`, 'utf8')}`);
+    if (existsSync(`${dir}/qemu.pid`) && !existsSync(`/proc/${readFileSync(`${dir}/qemu.pid`, 'utf8').trim()}`)) throw new Error(`${name} (VM): qemu ended: ${readFileSync(`${dir}/qemu.log`, 'utf8')}\nconsole:\n${tail()}`);
     await sleep(500);
   }
   const engineUp = Date.now();

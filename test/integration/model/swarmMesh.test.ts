@@ -87,7 +87,7 @@ describe('the Swarm routing mesh on a worker whose kernel has IPVS (a VM of the 
     assert.equal(models[1]!.containers.filter((c) => c.labels['com.docker.swarm.service.name'] === lab!.service).length, 0);
   });
 
-  it('a request to node2’s published port gets the task’s page, and node2’s kernel counts it at the DNAT, the MARK and the IPVS service whose real server is the task', () => {
+  it('a request to node2’s published port gets the task’s page, and node2’s kernel counts it at the DNAT, the MARK and the IPVS service whose real server is the task', async () => {
     const [a, b] = lab!.nodes;
     const port = String(lab!.publishedPort);
     const taskId = a.docker('ps', '-q', '--filter', `label=com.docker.swarm.service.name=${lab!.service}`);
@@ -122,6 +122,12 @@ describe('the Swarm routing mesh on a worker whose kernel has IPVS (a VM of the 
     const after = { dnat: dnat(), mark: mark(), ipvs: ipvs() };
     assert.ok(after.dnat > before.dnat, `DOCKER-INGRESS DNAT counted the request: ${before.dnat} → ${after.dnat}`);
     assert.ok(after.mark > before.mark, `the sandbox's MARK counted it: ${before.mark} → ${after.mark}`);
+    // IPVS sums its per-CPU counters into what ipvsadm shows on its estimator's timer (every 2 s)
+    const deadline = Date.now() + 20_000;
+    while (after.ipvs.conns <= before.ipvs.conns && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      after.ipvs = ipvs();
+    }
     assert.ok(after.ipvs.conns > before.ipvs.conns, `the IPVS service counted the connection: ${before.ipvs.conns} → ${after.ipvs.conns}`);
   });
 
