@@ -16,6 +16,7 @@ import { createSession } from '../../../src/core/session';
 import type { Topology } from '../../../src/core/model/types';
 import { run } from '../../support/lab';
 import { startSwarmLab, type SwarmMeshLab, type SwarmNode } from '../../support/swarmLab';
+import { traceSeveralHosts } from '../../../src/cli/severalHosts';
 
 describe('the Swarm routing mesh on a worker whose kernel has IPVS (a VM of the suite’s own): a request to node2’s published port reaches the task on node1', function () {
   this.timeout(120_000);
@@ -156,5 +157,57 @@ describe('the Swarm routing mesh on a worker whose kernel has IPVS (a VM of the 
     const page = request(`http://${a.address}:${lab!.publishedPort}/`);
     assert.notEqual(page.status, 0);
     assert.match(page.stderr, /refused/);
+  });
+
+  it('models the mesh on each node from its kernel: node2’s DNAT, mark and IPVS service with the task on node1 behind vxlan0; node1’s kernel shows no IPVS', () => {
+    const [a, b] = lab!.nodes;
+    const m2 = models[1]!.networks.find((x) => x.name === 'ingress')!.mesh!;
+    assert.equal(m2.ipvs.known && m2.ipvs.value.present, true, JSON.stringify(m2.ipvs));
+    const port = m2.ports.find((p) => p.published === lab!.publishedPort);
+    assert.ok(port?.dnat && port.mark && port.ipvs, JSON.stringify(m2.ports));
+    // the real servers are what the kernel holds, and each is the task's ingress address on node1
+    const task = a.docker('ps', '-q', '--no-trunc', '--filter', `label=com.docker.swarm.service.name=${lab!.service}`);
+    const taskIngress = a.docker('inspect', '-f', '{{(index .NetworkSettings.Networks "ingress").IPAddress}}', task);
+    assert.deepEqual(port.backends.map((x) => [x.address, x.remoteUnderlay]), [[taskIngress, a.address]]);
+    assert.match(inSbox(b, 'ipvsadm', '-Ln'), new RegExp(`FWM\\s+${port.fwmark}\\b[\\s\\S]*${taskIngress.replace(/\./g, '\\.')}:0\\s+Masq`));
+    const m1 = models[0]!.networks.find((x) => x.name === 'ingress')!.mesh!;
+    assert.deepEqual(m1.ipvs, { known: true, value: { present: false, services: [] } });
+  });
+
+  it('traces nlswmc1 on node1 to node2’s published port across both hosts, reads the task’s own nat table on the way, and agrees with a real request and with both kernels', async () => {
+    const [a, b] = lab!.nodes;
+    const to = `${b.address}:${lab!.publishedPort}`;
+    const out = await traceSeveralHosts([a.session, b.session], { from: lab!.containers[0], to, proto: 'tcp', json: true, verify: true });
+    const r = JSON.parse(out) as { verdict: string; decidedBy: string; missing: unknown[]; hops: { namespace: string; what: string }[]; kernel: { agrees: boolean | null; observed: string; checks: { namespace: string; command: string }[] } };
+    const whats = r.hops.map((h) => `${h.namespace} | ${h.what}`).join('\n');
+    assert.equal(r.verdict, 'delivered', `${r.decidedBy}\n${whats}`);
+    assert.deepEqual(r.missing, []);
+    assert.match(whats, /nlswm2: Docker namespace ingress_sbox \| IPVS service FWM \d+/);
+    // Docker's REDIRECT in the task, read from its own nat table: the published port becomes the target port
+    assert.match(whats, /nlswm1: container nlswmweb\.1\.\w+ \| nat PREROUTING: accepted by rule \d+ \(REDIRECT\); REDIRECT .*:18096 → .*:80/);
+    assert.match(whats, /nlswm1: container nlswmweb\.1\.\w+ \| delivered to .* where tcp .*:80 .*listens/);
+    // the kernels of both hosts, the sandbox's included, route as the walk says
+    assert.equal(r.kernel.agrees, true, `${r.kernel.observed}\n${JSON.stringify(r.kernel.checks.map((c) => c.command))}`);
+    assert.ok(r.kernel.checks.some((c) => c.namespace === 'nlswm2: Docker namespace ingress_sbox'), JSON.stringify(r.kernel.checks.map((c) => c.namespace)));
+    // and the same request for real, from the same container
+    // busybox 1.35's wget -T segfaults: bounded from outside instead
+    const page = spawnSync('docker', ['-H', a.socket, 'exec', lab!.containers[0], 'wget', '-qO-', `http://${to}/`], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(page.stdout, /netlens test page/, `${page.status} ${page.stderr}`);
+  });
+
+  it('a DROP of the port in node2’s DOCKER-USER: the trace says dropped there, and the real request gets no page', async () => {
+    const [a, b] = lab!.nodes;
+    const to = `${b.address}:${lab!.publishedPort}`;
+    const rule = ['DOCKER-USER', '-p', 'tcp', '-m', 'conntrack', '--ctorigdstport', String(lab!.publishedPort), '-m', 'comment', '--comment', 'nlswm-mesh-drop', '-j', 'DROP'];
+    inNode(b, 'iptables', '-I', ...rule);
+    try {
+      const r = JSON.parse(await traceSeveralHosts([a.session, b.session], { from: lab!.containers[0], to, proto: 'tcp', json: true })) as { verdict: string; decidedBy: string };
+      assert.equal(r.verdict, 'dropped', r.decidedBy);
+      assert.match(r.decidedBy, /DOCKER-USER/);
+      const real = spawnSync('docker', ['-H', a.socket, 'exec', lab!.containers[0], 'timeout', '5', 'wget', '-qO-', `http://${to}/`], { encoding: 'utf8', timeout: 20_000 });
+      assert.notEqual(real.status, 0, 'no page came back');
+    } finally {
+      inNode(b, 'iptables', '-D', ...rule);
+    }
   });
 });
