@@ -109,7 +109,8 @@ class Window implements WatchWindow {
     if (this.spoiled) return;
     if (e.ns === 'current') this.host.add(e.kind);
     else this.nsids.add(e.ns);
-    if (e.nsid !== undefined) this.nsids.add(e.nsid);
+    // an nsid line of this namespace names one of its nsids; another namespace's names its own, not ours
+    if (e.nsid !== undefined && e.ns === 'current') this.nsids.add(e.nsid);
     if (this.nsids.size > MAX_NSIDS) this.spoil(`more than ${MAX_NSIDS} namespaces changed`);
   }
   spoil(why: string): void {
