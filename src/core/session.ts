@@ -322,16 +322,16 @@ export function createSession(opts: SessionOptions = {}): Session {
               await hostShell.prepare?.();
               // the first read waits for the watcher to subscribe, so that the next can build on it
               if (!lastRead) await watcher.whenReady(WATCH_READY_WAIT_MS);
-              // what the watcher already printed is taken in before deciding what to keep
-              await new Promise((resolve) => setImmediate(resolve));
             }
+            // every change the kernel reported before now is taken in before deciding what to keep
+            const settled = (await watcher?.settle()) ?? false;
             const window = watcher?.open() ?? null;
             const listenersToo = options.containerListeners ?? true;
             let reuse = reuseFor(options.changedContainers, watcher !== null);
             let read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
-            // A change made just before this read began may reach the watcher only while the read
-            // runs: what it then heard about something kept is read again (twice at most, then all).
-            for (let again = 0; watcher && reuse?.watched && !read.facts.shellError; again++) {
+            // Unsettled, a change made just before this read began may reach the watcher only while
+            // the read runs: what it then heard about something kept is read again (twice at most, then all).
+            for (let again = 0; watcher && !settled && reuse?.watched && !read.facts.shellError; again++) {
               const now = again < 2 ? reuseFor(options.changedContainers, true) : undefined;
               if (now && sameKeep(reuse, now, listenersToo)) break;
               log('debug', `host read: the kernel watcher heard a change to something kept while reading; reading ${now ? 'that' : 'everything'} again`);

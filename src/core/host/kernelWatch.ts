@@ -18,7 +18,16 @@
  * NETLINK_ROUTE, Pid the port id, which the kernel gives the first socket of a process: its pid)
  * and, where /proc/PID/wchan tells, ip waits in recvmsg (past asking for all nsids): changes
  * before that point are not reported, so no window opened before it can be trusted.
+ *
+ * Before a refresh decides what to keep, `settle` makes sure the watcher has printed every change
+ * the kernel had queued for it: a change made just before the refresh is in `ip monitor`'s socket
+ * queue at once, but reaches us only once ip has been scheduled, read it and written it. Settled
+ * means the socket's queue is empty (Rmem 0 in /proc/PID/net/netlink) and ip then waits in recvmsg
+ * again (/proc/PID/wchan), so everything it took is in our pipe, which one turn of the event loop
+ * then reads. The same row's Drops counter growing means the kernel dropped messages for it: every
+ * window is spoiled. This reads /proc of this machine: only for a local shell, which shares it.
  */
+import { readFile } from 'node:fs/promises';
 import type { HostShell } from './shell';
 import { errorMessage } from '../errors';
 
@@ -74,6 +83,8 @@ export const MAX_NSIDS = 4096;
 export const RESTART_BACKOFF_MS = [1000, 60_000] as const;
 /** A watcher that was ready this long before it ended restarts after the shortest backoff again. */
 const STEADY_MS = 60_000;
+/** How long a refresh waits at most for the watcher to print what the kernel queued for it. */
+export const SETTLE_MS = 250;
 /** How long the script waits for `ip monitor` to subscribe (100 × 50 ms). */
 const READY_TRIES = 100;
 
@@ -85,7 +96,7 @@ while :; do
   # subscribed, and (where the kernel tells) waiting in recvmsg: past setting all-nsid too
   if awk -v p="$NL_W" '$2 == 0 && $3 == p && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink 2>/dev/null; then
     w=$(cat "/proc/$NL_W/wchan" 2>/dev/null)
-    case "$w" in ''|0|*wait_for_more_packets*) echo 'NLWATCH ready'; break ;; esac
+    case "$w" in ''|0|*wait_for_more_packets*) echo "NLWATCH ready $NL_W"; break ;; esac
   fi
   n=$((n + 1))
   if [ "$n" -ge ${READY_TRIES} ]; then echo 'NLWATCH not-ready ip monitor did not subscribe within 5 s'; kill "$NL_W" 2>/dev/null; break; fi
@@ -94,6 +105,27 @@ done
 wait "$NL_W"
 echo "NLWATCH exit $?"
 `;
+
+/**
+ * The NETLINK_ROUTE socket of process `pid` in /proc/PID/net/netlink (its namespace's table):
+ * `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`, the row whose port id is the pid (the
+ * kernel gives a process's first socket its pid) and whose groups are bound. Null when unreadable.
+ */
+export function netlinkRow(table: string, pid: number): { rmem: number; drops: number } | null {
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === '0' && f[2] === String(pid) && f[3] !== '00000000' && /^\d+$/.test(f[4] ?? '') && /^\d+$/.test(f[8] ?? '')) return { rmem: Number(f[4]), drops: Number(f[8]) };
+  }
+  return null;
+}
+
+async function netlinkSocket(pid: number): Promise<{ rmem: number; drops: number } | null> {
+  try {
+    return netlinkRow(await readFile(`/proc/${pid}/net/netlink`, 'utf8'), pid);
+  } catch {
+    return null;
+  }
+}
 
 class Window implements WatchWindow {
   spoiled: string | null;
@@ -139,6 +171,8 @@ export class KernelWatch {
   private backoff: number = RESTART_BACKOFF_MS[0];
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly readyWaiters = new Set<() => void>();
+  /** ip monitor's pid (the script's `NLWATCH ready PID`) and its socket's Drops when it subscribed */
+  private monitor: { pid: number; drops: number | null } | null = null;
 
   constructor(
     private readonly shell: HostShell,
@@ -197,6 +231,32 @@ export class KernelWatch {
     return w;
   }
 
+  /**
+   * Waits until the watcher has printed all the kernel queued for it (see the top of this file) and
+   * what it printed is taken in, for at most `ms`. False when that cannot be told (no /proc to read,
+   * not subscribed) or did not happen in time: the caller then cannot rule out a change it has not
+   * heard of yet.
+   */
+  async settle(ms = SETTLE_MS): Promise<boolean> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const monitor = this.monitor;
+      if (this.state !== 'ready' || !monitor || this.shell.transport !== 'local') return false;
+      const socket = await netlinkSocket(monitor.pid);
+      if (socket && monitor.drops === null) monitor.drops = socket.drops;
+      if (socket && monitor.drops !== null && socket.drops > monitor.drops) {
+        this.spoilAll(`the kernel dropped ${socket.drops - monitor.drops} messages for the watcher (netlink Drops)`);
+        monitor.drops = socket.drops;
+      }
+      const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(await readFile(`/proc/${monitor.pid}/wchan`, 'utf8').catch(() => ''));
+      // what ip wrote before it went back to waiting is in the pipe: one turn of the loop reads it
+      await new Promise((resolve) => setImmediate(resolve));
+      if (waiting) return this.state === 'ready' && this.monitor === monitor;
+      if (socket === null || Date.now() >= end) return false;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
   async dispose(): Promise<void> {
     this.state = 'disposed';
     clearTimeout(this.restartTimer);
@@ -215,6 +275,7 @@ export class KernelWatch {
     this.spoilAll(why);
     const run = this.run;
     this.run = null;
+    this.monitor = null;
     this.state = 'down';
     run?.abort.abort();
     this.start();
@@ -251,6 +312,8 @@ export class KernelWatch {
       if (parsed.control === 'ready') {
         this.state = 'ready';
         this.readyAt = Date.now();
+        const pid = Number(parsed.detail);
+        this.monitor = Number.isSafeInteger(pid) && pid > 1 ? { pid, drops: null } : null;
         this.log('info', `kernel watcher: ip monitor subscribed (${this.shell.target})`);
         for (const done of [...this.readyWaiters]) done();
       } else this.log('warn', `kernel watcher: ${parsed.control} ${parsed.detail}`);
@@ -264,6 +327,7 @@ export class KernelWatch {
     // a run we replaced or disposed: its end is already accounted for
     if (this.run?.abort !== abort) return;
     this.run = null;
+    this.monitor = null;
     this.spoilAll(`the kernel watcher ended (${why})`);
     if (this.state === 'disposed') return;
     const steady = this.state === 'ready' && Date.now() - this.readyAt >= STEADY_MS;

@@ -6,14 +6,14 @@
  * on the recorded lab of test/fixtures/host/fast.
  */
 import { strict as assert } from 'node:assert';
-import { KernelWatch, parseMonitorLine, type MonitorEvent } from '../../../src/core/host/kernelWatch';
+import { KernelWatch, netlinkRow, parseMonitorLine, type MonitorEvent } from '../../../src/core/host/kernelWatch';
 import type { HostShell, ShellResult } from '../../../src/core/host/shell';
 import { WATCHED_SECTIONS, watchedReuse } from '../../../src/core/host/collect';
 import { keepableNamespaces } from '../../../src/core/host/commands/keptNamespaces';
 import { fastLab, hostFixture } from '../../support/hostFixtures';
 
 const recorded = hostFixture('monitor/monitor.txt');
-const lab = JSON.parse(hostFixture('monitor/lab.json')) as { containerNsid: number };
+const lab = JSON.parse(hostFixture('monitor/lab.json')) as { containerNsid: number; monitorPid: number };
 const lines = recorded.split('\n').filter(Boolean);
 const events = lines.map(parseMonitorLine).filter((e): e is MonitorEvent => e !== null && !('control' in e));
 
@@ -44,8 +44,15 @@ function replayShell(): HostShell & { feed(text: string): void; end(): void; sta
 describe('host: the kernel watcher (recorded ip monitor output)', () => {
   it('understands every line ip monitor printed, between the script\'s ready and exit', () => {
     assert.deepEqual(lines.map(parseMonitorLine).filter((e) => e === null), []);
-    assert.deepEqual(parseMonitorLine(lines[0]!), { control: 'ready', detail: '' });
+    assert.deepEqual(parseMonitorLine(lines[0]!), { control: 'ready', detail: String(lab.monitorPid) });
     assert.deepEqual(parseMonitorLine(lines.at(-1)!), { control: 'exit', detail: '137' });
+  });
+
+  it("finds ip monitor's own socket in the kernel's netlink table (what settle reads): subscribed, its queue and drops", () => {
+    const table = hostFixture('monitor/netlink.txt');
+    assert.deepEqual(netlinkRow(table, lab.monitorPid), { rmem: 0, drops: 0 });
+    assert.equal(netlinkRow(table, 1), null, 'no subscribed route socket of pid 1 there');
+    assert.match(hostFixture('monitor/wchan.txt'), /wait_for_more_packets/, 'and it waited in recvmsg, as settle expects');
   });
 
   it("places each change: the container's address in its nsid, the host's link and route in its own", () => {
