@@ -325,6 +325,7 @@ export function createSession(opts: SessionOptions = {}): Session {
             }
             // every change the kernel reported before now is taken in before deciding what to keep
             const settled = (await watcher?.settle()) ?? false;
+            if (watcher && !settled && lastRead) log('debug', 'kernel watcher: could not tell that it printed all the kernel queued; what it hears while reading is read again');
             const window = watcher?.open() ?? null;
             const listenersToo = options.containerListeners ?? true;
             let reuse = reuseFor(options.changedContainers, watcher !== null);
