@@ -329,15 +329,22 @@ export function createSession(opts: SessionOptions = {}): Session {
             const window = watcher?.open() ?? null;
             const listenersToo = options.containerListeners ?? true;
             let reuse = reuseFor(options.changedContainers, watcher !== null);
-            let read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
-            // Unsettled, a change made just before this read began may reach the watcher only while
-            // the read runs: what it then heard about something kept is read again (twice at most, then all).
-            for (let again = 0; watcher && !settled && reuse?.watched && !read.facts.shellError; again++) {
-              const now = again < 2 ? reuseFor(options.changedContainers, true) : undefined;
-              if (now && sameKeep(reuse, now, listenersToo)) break;
-              log('debug', `host read: the kernel watcher heard a change to something kept while reading; reading ${now ? 'that' : 'everything'} again`);
-              reuse = now;
+            let read: Awaited<ReturnType<typeof readHost>>;
+            try {
               read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
+              // Unsettled, a change made just before this read began may reach the watcher only while
+              // the read runs: what it then heard about something kept is read again (twice at most, then all).
+              for (let again = 0; watcher && !settled && reuse?.watched && !read.facts.shellError; again++) {
+                const now = again < 2 ? reuseFor(options.changedContainers, true) : undefined;
+                if (now && sameKeep(reuse, now, listenersToo)) break;
+                log('debug', `host read: the kernel watcher heard a change to something kept while reading; reading ${now ? 'that' : 'everything'} again`);
+                reuse = now;
+                read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
+              }
+            } catch (e) {
+              // an aborted read: its window is nobody's
+              window?.close();
+              throw e;
             }
             // a failed shell leaves nothing to build on
             if (lastRead?.window && lastRead.window !== window) lastRead.window.close();
