@@ -133,7 +133,7 @@ function peakMemoryMiB(...nodeArgs) {
 
 /** A process doing what the extension does on refreshes: one session, a first and three warm snapshots. */
 const refreshScript = (outDir) => `const { createSession } = require(${JSON.stringify(path.join(outDir, 'src/core/session.js'))});
-(async () => { const s = createSession({ hostShell: 'local' }); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); await s.dispose(); })();`
+(async () => { const s = createSession({ hostShell: 'local', kernelWatch: true }); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); await s.dispose(); })();`
 
 const results = [];
 try {
@@ -156,19 +156,23 @@ try {
     for (const b of builds) {
       // what the extension asks for on a refresh (a baseline without the option reads everything)
       const refresh = { containerListeners: false };
-      const session = b.session.createSession({ hostShell: 'local' });
+      // as the extension: with the kernel watcher (a build without it ignores the option)
+      const session = b.session.createSession({ hostShell: 'local', kernelWatch: true });
       const cold = await session.snapshot(undefined, refresh);
       const warm = [];
       const afterEvent = [];
       let warmStats = null;
       let kept = null;
+      let warmKept = null;
       // what the extension runs after an engine event: only what container events change, and the
       // namespace of the container the event names (one of the bench's, read again every time)
       const named = cold.containers.find((c) => c.name.startsWith(PREFIX))?.id;
       for (let k = 0; k < RUNS; k++) {
         let t = process.hrtime.bigint();
-        warmStats = (await session.snapshot(undefined, refresh)).stats;
+        const w = await session.snapshot(undefined, refresh);
         warm.push(ms(t));
+        warmStats = w.stats;
+        warmKept = w.host?.kept ?? null;
         t = process.hrtime.bigint();
         kept = (await session.snapshot(undefined, { ...refresh, changedContainers: named ? [named] : [] })).host?.kept ?? null;
         afterEvent.push(ms(t));
@@ -178,7 +182,7 @@ try {
       const host = [];
       for (let k = 0; k < RUNS; k++) host.push((await b.collect.collectHostFacts(shell, refresh)).elapsedMs);
       await shell.dispose();
-      r.warm.push({ cold: cold.stats, warm, warmStats, afterEvent, kept });
+      r.warm.push({ cold: cold.stats, warm, warmStats, afterEvent, kept, warmKept });
       r.host.push(host);
     }
     r.memory = builds.map((b) => peakMemoryMiB(b.cli, 'topology', '--json'));
@@ -198,7 +202,7 @@ try {
       console.log(`${b.label}:`);
       console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
       console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
-      console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s)`);
+      console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s); ${w.warmKept ? `kept ${w.warmKept.namespaces} namespaces and ${w.warmKept.sections.join(', ')}${w.warmKept.watched ? ' (kernel watcher quiet)' : ''}` : 'kept nothing (read everything)'}`);
       console.log(`  refresh after an engine event naming one container (re-reads what container events change and that namespace): ${fmt(w.afterEvent)}; ${(median(w.afterEvent) / bundleMs).toFixed(2)}× the bundle; ${w.kept ? `kept ${w.kept.namespaces} namespaces and ${w.kept.sections.join(', ')}` : 'kept nothing (a build without it reads everything)'}`);
       console.log(`  host side alone (collectHostFacts as a refresh runs it, local shell): ${fmt(r.host[i])}`);
       if (r.memory[i] !== null) console.log(`  peak memory of the CLI (GNU time, max RSS): ${r.memory[i].toFixed(0)} MiB`);

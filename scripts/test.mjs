@@ -27,6 +27,7 @@ const ENGINE28_SPECS = [
   // the suites that read the host engine; those that bring up a host of their own in namespaces
   // (Docker 29's documented rulesets, the hook order, Engine 28's options, IPv6) run once
   'out/test/integration/trace/traceAgreesWithKernel.test.js',
+  'out/test/integration/session/kernelWatch.test.js',
   'out/test/integration/trace/missingFacts.test.js',
   'out/test/integration/model/seeds.test.js',
   'out/test/integration/model/overlay.test.js',

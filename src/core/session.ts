@@ -16,7 +16,9 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
-import { collectContainerListeners, collectContainerNat, failedHostFacts, readHost, type HostReuse } from './host/collect';
+import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, failedHostFacts, readHost, watchedReuse, type HostReuse } from './host/collect';
+import { KernelWatch, type WatchWindow } from './host/kernelWatch';
+import { keepableNamespaces } from './host/commands/keptNamespaces';
 import type { BatchCommand, BatchSection } from './host/batch';
 import type { ListenerTarget } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
@@ -64,6 +66,13 @@ export interface SessionOptions {
    */
   readonly localShell?: Pick<LocalShellOptions, 'prefix' | 'env'>;
   readonly timeouts?: SessionTimeouts;
+  /**
+   * Keep a kernel watcher (`ip monitor`, host/kernelWatch.ts) running beside a local host shell for
+   * the session's life, so that a refresh re-reads only what the kernel says changed since the last
+   * read (HostFacts.kept). For sessions that refresh (the extension); a one-shot read gains nothing.
+   * SSH and helper-container shells have no watcher: their refreshes read as without it.
+   */
+  readonly kernelWatch?: boolean;
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -91,6 +100,19 @@ export interface SnapshotOptions {
    * since when). Without it — and at least every FULL_READ_EVERY_MS — everything is read.
    */
   readonly changedContainers?: readonly string[];
+}
+
+/** The first snapshot of a session with a kernel watcher waits this long at most for it to subscribe. */
+const WATCH_READY_WAIT_MS = 2000;
+
+/** Whether two reuses keep the same sections and namespaces (the later one can only keep less). */
+function sameKeep(a: HostReuse, b: HostReuse, listenersToo: boolean): boolean {
+  const kept = (r: HostReuse): string[] => {
+    const netns = r.previous.get('container-netns');
+    const ns = netns && !listenersToo ? keepableNamespaces(netns, r.reread, r.keepNsid).map((k) => `${k.pid}:${k.inode}`) : [];
+    return [...[...r.sections].filter((n) => r.previous.has(n)), ...ns].sort();
+  };
+  return kept(a).join(' ') === kept(b).join(' ');
 }
 
 /** A snapshot after events still reads the whole host when the last whole read is this old. */
@@ -222,8 +244,36 @@ export function createSession(opts: SessionOptions = {}): Session {
   const details = new ContainerDetailsCache(docker);
   /** each container's namespace as the last snapshot found it, for readListeners */
   let namespaces = new Map<string, ListenerTarget>();
-  /** the last host read's sections, and when the last whole read was, to build a read after events on */
-  let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number } | null = null;
+  /**
+   * The last host read's sections, when the last whole read was, and (with a kernel watcher) what
+   * the kernel changed since that read began: a later read builds on it.
+   */
+  let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number; window: WatchWindow | null } | null = null;
+  let watch: KernelWatch | null = null;
+  const getWatch = (hostShell: HostShell): KernelWatch | null => {
+    if (!opts.kernelWatch || shellChoice.kind !== 'local' || !hostShell.stream) return null;
+    watch ??= new KernelWatch(hostShell, (level, m) => log(level, m));
+    watch.start();
+    return watch;
+  };
+  /**
+   * What a read may keep from the last one: with a kernel watcher, what it heard no change to since
+   * that read began (nothing when it was not running whole all that time); without one, after
+   * engine events only, what those cannot change. At least every FULL_READ_EVERY_MS, nothing.
+   */
+  const reuseFor = (changed: readonly string[] | undefined, watching: boolean): HostReuse | undefined => {
+    if (!lastRead || Date.now() - lastRead.fullAt >= FULL_READ_EVERY_MS) return undefined;
+    const since = new Date(lastRead.fullAt).toISOString();
+    if (watching) {
+      const w = lastRead.window;
+      if (!w || w.spoiled) {
+        if (w?.spoiled) log('debug', `host read: everything (${w.spoiled})`);
+        return undefined;
+      }
+      return watchedReuse(lastRead.sections, w, changed, since);
+    }
+    return changed ? { previous: lastRead.sections, sections: KEPT_ON_CONTAINER_EVENTS, reread: new Set(changed), since } : undefined;
+  };
   /** why the last snapshot's host shell was not joined, if it was not */
   let hostNotJoined: string | null = null;
   const shellLabel = shellChoice.kind === 'ssh' ? `ssh ${shellChoice.ssh!.host}` : shellChoice.kind;
@@ -267,13 +317,39 @@ export function createSession(opts: SessionOptions = {}): Session {
         [host, engine] = await allOrAbort<[HostFacts | null, EngineFacts]>(linked.signal, [
           async (s) => {
             if (!hostShell) return null;
-            const reuse: HostReuse | undefined =
-              options.changedContainers && lastRead && Date.now() - lastRead.fullAt < FULL_READ_EVERY_MS
-                ? { previous: lastRead.sections, reread: new Set(options.changedContainers), since: new Date(lastRead.fullAt).toISOString() }
-                : undefined;
-            const read = await readHost(hostShell, { signal: s, containerListeners: options.containerListeners ?? true, ...(reuse ? { reuse } : {}) });
+            const watcher = getWatch(hostShell);
+            if (watcher) {
+              await hostShell.prepare?.();
+              // the first read waits for the watcher to subscribe, so that the next can build on it
+              if (!lastRead) await watcher.whenReady(WATCH_READY_WAIT_MS);
+            }
+            // every change the kernel reported before now is taken in before deciding what to keep
+            const settled = (await watcher?.settle()) ?? false;
+            if (watcher && !settled && lastRead) log('debug', 'kernel watcher: could not tell that it printed all the kernel queued; what it hears while reading is read again');
+            const window = watcher?.open() ?? null;
+            const listenersToo = options.containerListeners ?? true;
+            let reuse = reuseFor(options.changedContainers, watcher !== null);
+            let read: Awaited<ReturnType<typeof readHost>>;
+            try {
+              read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
+              // Unsettled, a change made just before this read began may reach the watcher only while
+              // the read runs: what it then heard about something kept is read again (twice at most, then all).
+              for (let again = 0; watcher && !settled && reuse?.watched && !read.facts.shellError; again++) {
+                const now = again < 2 ? reuseFor(options.changedContainers, true) : undefined;
+                if (now && sameKeep(reuse, now, listenersToo)) break;
+                log('debug', `host read: the kernel watcher heard a change to something kept while reading; reading ${now ? 'that' : 'everything'} again`);
+                reuse = now;
+                read = await readHost(hostShell, { signal: s, containerListeners: listenersToo, ...(reuse ? { reuse } : {}) });
+              }
+            } catch (e) {
+              // an aborted read: its window is nobody's
+              window?.close();
+              throw e;
+            }
             // a failed shell leaves nothing to build on
-            lastRead = read.facts.shellError ? null : { sections: read.sections, fullAt: reuse && lastRead ? lastRead.fullAt : started };
+            if (lastRead?.window && lastRead.window !== window) lastRead.window.close();
+            if (read.facts.shellError) window?.close();
+            lastRead = read.facts.shellError ? null : { sections: read.sections, fullAt: reuse && lastRead ? lastRead.fullAt : started, window };
             return read.facts;
           },
           (s) =>
@@ -365,6 +441,8 @@ export function createSession(opts: SessionOptions = {}): Session {
     },
     async dispose() {
       lifetime.abort();
+      await watch?.dispose();
+      watch = null;
       for (const stop of stops) stop();
       stops.clear();
       await shell?.dispose();

@@ -30,7 +30,7 @@ import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
-import { keepableNamespaces, keptCount, spliceKeptNamespaces } from './commands/keptNamespaces';
+import { keepableNamespaces, keptCount, namespaceNsids, spliceKeptNamespaces } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
 import { containerNatCommand, parseContainerNat } from './commands/containerNat';
 import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
@@ -135,22 +135,74 @@ export interface CollectOptions {
 export const KEPT_ON_CONTAINER_EVENTS: ReadonlySet<string> = new Set(['hostname', 'iptables-version', 'ip-route', 'netns']);
 
 /**
- * An earlier read to build on: its sections, and the containers engine events touched since; those
- * containers' namespaces are read again, the others kept where the kernel shows the same process
- * in the same namespace (commands/keptNamespaces.ts).
+ * An earlier read to build on: its sections, which of them to keep, and which container namespaces
+ * to read again; the other namespaces are kept where the kernel shows the same process in the same
+ * namespace (commands/keptNamespaces.ts).
  */
 export interface HostReuse {
   readonly previous: ReadonlyMap<string, BatchSection>;
+  /** sections to keep where the earlier read got them whole (KEPT_ON_CONTAINER_EVENTS after engine events) */
+  readonly sections: ReadonlySet<string>;
+  /** containers whose namespaces are read again (engine events named them) */
   readonly reread: ReadonlySet<string>;
+  /**
+   * Whether a namespace with this netnsid (null: none known) may be kept; absent, any may. The
+   * kernel watcher vouches only for namespaces it could hear: those with an nsid, without a change.
+   */
+  readonly keepNsid?: (nsid: number | null) => boolean;
   /** when the earlier read's kept sections were read (ISO time), for HostFacts.kept */
   readonly since: string;
+  /** the kernel watcher vouched for what is kept (HostFacts.kept.watched) */
+  readonly watched?: boolean;
+}
+
+/**
+ * The sections the kernel watcher vouches for, each with the kinds of change (ip monitor's labels,
+ * in the watcher's own namespace) after which it is read again. A link going down changes routes'
+ * `linkdown` and flushes neighbours without a route or neighbour message, so LINK counts for those
+ * too. Every other section — the firewall (no watcher: `nft monitor` could cover an nf_tables
+ * backend, iptables-legacy tells nobody), sysctls, sockets, processes, Docker's own namespaces — is
+ * read every time, and so is every container namespace the watcher cannot hear (one without an nsid
+ * here) or heard change.
+ */
+export const WATCHED_SECTIONS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['ip-addr', ['LINK', 'ADDR']],
+  ['bridge-link', ['LINK']],
+  ['ip-route', ['ROUTE', 'RULE', 'NEXTHOP', 'LINK', 'ADDR']],
+  ['ip-neigh', ['NEIGH', 'LINK']],
+]);
+
+/** What the kernel watcher heard since the last read began (kernelWatch.ts WatchWindow). */
+export interface HeardChanges {
+  readonly host: ReadonlySet<string>;
+  readonly nsids: ReadonlySet<number>;
+}
+
+/**
+ * A read built on the last one with a kernel watcher that ran, subscribed and whole, since that
+ * read began: the sections it heard no change for are kept, and the container namespaces with an
+ * nsid it heard nothing from, unless engine events named their container (`changed`). The host's
+ * name and the iptables build are kept as after engine events (no kernel message tells of them;
+ * a whole read every FULL_READ_EVERY_MS bounds that); named namespaces only after engine events,
+ * as before, and only when the watcher heard no namespace that is not a container's (a named one
+ * without an nsid here is not heard at all).
+ */
+export function watchedReuse(previous: ReadonlyMap<string, BatchSection>, heardNow: HeardChanges, changed: readonly string[] | undefined, since: string): HostReuse {
+  // what was heard up to now: the watcher's window keeps growing
+  const heard = { host: new Set(heardNow.host), nsids: new Set(heardNow.nsids) };
+  const sections = new Set(['hostname', 'iptables-version']);
+  for (const [name, kinds] of WATCHED_SECTIONS) if (!kinds.some((k) => heard.host.has(k))) sections.add(name);
+  const netns = previous.get('container-netns');
+  const containerNsids = netns ? namespaceNsids(netns) : new Set<number>();
+  if (changed && [...heard.nsids].every((n) => containerNsids.has(n))) sections.add('netns');
+  return { previous, sections, reread: new Set(changed ?? []), keepNsid: (n) => n !== null && !heard.nsids.has(n), since, watched: true };
 }
 
 /** HOST_COMMANDS, with or without every container's socket tables, and without what `reuse` keeps. */
 export function hostCommands(opts: { readonly containerListeners: boolean; readonly reuse?: HostReuse }): readonly BatchCommand[] {
   const previousNetns = opts.reuse?.previous.get('container-netns');
   // a read that asks who listens reads every namespace: an earlier read may not have asked
-  const keep = opts.reuse && previousNetns && !opts.containerListeners ? keepableNamespaces(previousNetns, opts.reuse.reread) : [];
+  const keep = opts.reuse && previousNetns && !opts.containerListeners ? keepableNamespaces(previousNetns, opts.reuse.reread, opts.reuse.keepNsid) : [];
   const netns = opts.containerListeners && keep.length === 0 ? containerNetnsCommand : containerNetnsCommandWith({ containerSockets: opts.containerListeners, keep });
   return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c));
 }
@@ -160,10 +212,10 @@ function readsRootlessKit(shell: HostShell): boolean {
   return shell.rootlessKit === 'yes' || shell.rootlessKit === 'unknown';
 }
 
-/** A section `reuse` keeps: one of KEPT_ON_CONTAINER_EVENTS that the earlier read got whole. */
+/** A section `reuse` keeps: one it names that the earlier read got whole. */
 function keptSection(reuse: HostReuse, name: string): boolean {
   const s = reuse.previous.get(name);
-  return KEPT_ON_CONTAINER_EVENTS.has(name) && s !== undefined && sectionFailure(name, s) === null;
+  return reuse.sections.has(name) && s !== undefined && sectionFailure(name, s) === null;
 }
 
 export async function collectHostFacts(shell: HostShell, options: CollectOptions = {}): Promise<HostFacts> {
@@ -210,7 +262,7 @@ function withKept(read: ReadonlyMap<string, BatchSection>, reuse: HostReuse, soc
   const now = read.get('container-netns');
   const before = reuse.previous.get('container-netns');
   if (now && before) out.set('container-netns', spliceKeptNamespaces(now, before, sockets));
-  return { sections: out, kept: { since: reuse.since, sections: keptSections, namespaces: now ? keptCount(now) : 0 } };
+  return { sections: out, kept: { since: reuse.since, sections: keptSections, namespaces: now ? keptCount(now) : 0, ...(reuse.watched ? { watched: true } : {}) } };
 }
 
 function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSection>, started: number, kept: HostFacts['kept']): HostFacts {

@@ -254,6 +254,11 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       runs = 2;
       return shellFor(await lookUp()).run(script, signal);
     },
+    /** in the namespace the last lookup found (the caller compares `prefix` to know it is still the one) */
+    async stream(script: string, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<ShellResult> {
+      const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();
+      return shellFor(where).stream!(script, onData, signal);
+    },
     async dispose() {
       await plain.dispose();
       await entered?.shell.dispose();

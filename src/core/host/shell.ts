@@ -39,6 +39,13 @@ export interface HostShell {
    */
   prepare?(): Promise<void>;
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
+  /**
+   * A run without a time limit whose stdout is handed to `onData` as it comes instead of being
+   * kept (a session-long watcher, kernelWatch.ts); ends when the script does, or — its whole process
+   * group killed — when `signal` aborts or the shell is disposed. Only shells that can hold such a
+   * run have it (the local ones); stderr is kept up to MAX_SHELL_STDERR.
+   */
+  stream?(script: string, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<ShellResult>;
   dispose(): Promise<void>;
 }
 
@@ -115,66 +122,76 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
   const tried = [...argv, '-s'].join(' ');
   const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_SHELL_TIMEOUT_MS);
   const maxStdout = positiveOr(options.maxStdoutBytes, MAX_SHELL_STDOUT);
+const runLocal = (script: string, signal: AbortSignal | undefined, limitMs: number | null, onData?: (chunk: Buffer) => void): Promise<ShellResult> => {
+    return new Promise<ShellResult>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
+        return;
+      }
+      const guarded = guardedRun(script, limitMs);
+      // detached: the shell leads a new session and process group, which a kill reaches as a whole.
+      const child = spawn(argv[0]!, [...argv.slice(1), ...guarded.args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...(options.env ?? process.env) },
+        detached: true,
+      });
+      const out = new CappedBuffer(maxStdout);
+      const err = new CappedBuffer(MAX_SHELL_STDERR);
+      let stopped: NetlensError | null = null;
+      const stop = (why: NetlensError): void => {
+        if (stopped) return;
+        stopped = why;
+        killGroup(child.pid);
+        // Also closes the guard's input: had the group kill missed anything, the guard kills it.
+        child.stdin.end();
+      };
+      const onAbort = (): void => stop(new NetlensError('SHELL', 'host shell run aborted', tried));
+      const timer = limitMs === null ? undefined : setTimeout(() => stop(new ShellTimeoutError(shellTimeoutMessage(limitMs), tried, out.text(), limitMs)), limitMs);
+      const cancel = (): void => stop(new NetlensError('SHELL', 'host shell disposed', tried));
+      running.add(cancel);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        running.delete(cancel);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      child.stdout.on('data', (b: Buffer) => {
+        if (onData) {
+          onData(b);
+          return;
+        }
+        out.push(b);
+        if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
+      });
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
+      child.stdin.on('error', () => undefined);
+      child.on('error', (e) => {
+        cleanup();
+        reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
+      });
+      child.on('close', (code, sig) => {
+        cleanup();
+        // stdin stays open during the run (closing it cancels); now it may go.
+        child.stdin.destroy();
+        if (stopped) {
+          reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
+          return;
+        }
+        resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
+      });
+      child.stdin.write(guarded.input);
+    });
+  };
   return {
     target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
     ...(options.prefix?.length ? { prefix: [...options.prefix] } : {}),
     run(script, signal) {
-      return new Promise<ShellResult>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
-          return;
-        }
-        const guarded = guardedRun(script, timeoutMs);
-        // detached: the shell leads a new session and process group, which a kill reaches as a whole.
-        const child = spawn(argv[0]!, [...argv.slice(1), ...guarded.args], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-          env: { ...(options.env ?? process.env) },
-          detached: true,
-        });
-        const out = new CappedBuffer(maxStdout);
-        const err = new CappedBuffer(MAX_SHELL_STDERR);
-        let stopped: NetlensError | null = null;
-        const stop = (why: NetlensError): void => {
-          if (stopped) return;
-          stopped = why;
-          killGroup(child.pid);
-          // Also closes the guard's input: had the group kill missed anything, the guard kills it.
-          child.stdin.end();
-        };
-        const onAbort = (): void => stop(new NetlensError('SHELL', 'host shell run aborted', tried));
-        const timer = setTimeout(() => stop(new ShellTimeoutError(shellTimeoutMessage(timeoutMs), tried, out.text(), timeoutMs)), timeoutMs);
-        const cancel = (): void => stop(new NetlensError('SHELL', 'host shell disposed', tried));
-        running.add(cancel);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const cleanup = (): void => {
-          clearTimeout(timer);
-          running.delete(cancel);
-          signal?.removeEventListener('abort', onAbort);
-        };
-        child.stdout.on('data', (b: Buffer) => {
-          out.push(b);
-          if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
-        });
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
-        child.stdin.on('error', () => undefined);
-        child.on('error', (e) => {
-          cleanup();
-          reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
-        });
-        child.on('close', (code, sig) => {
-          cleanup();
-          // stdin stays open during the run (closing it cancels); now it may go.
-          child.stdin.destroy();
-          if (stopped) {
-            reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
-            return;
-          }
-          resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
-        });
-        child.stdin.write(guarded.input);
-      });
+      return runLocal(script, signal, timeoutMs);
+    },
+    stream(script, onData, signal) {
+      return runLocal(script, signal, null, onData);
     },
     async dispose() {
       for (const cancel of [...running]) cancel();

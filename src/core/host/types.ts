@@ -245,11 +245,17 @@ export interface HostFacts {
    */
   readonly shellError?: { readonly code: NetlensErrorCode; readonly message: string; readonly tried?: string };
   /**
-   * Set when this read followed engine events and re-read only what they change: the sections and
+   * Set when this read followed engine events or a quiet kernel watcher and re-read only what they change: the sections and
    * the number of container namespaces kept from the read at `since` (ISO time), where the kernel
    * showed the same process still in the same namespace. Absent: everything was read now.
    */
-  readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
+  readonly kept?: {
+    readonly since: string;
+    readonly sections: readonly string[];
+    readonly namespaces: number;
+    /** the kernel watcher (ip monitor, kernelWatch.ts) heard no change to what was kept; absent: only engine events said so */
+    readonly watched?: boolean;
+  };
   /** Shell round trips and wall time of this snapshot, for the benchmark and the log */
   readonly roundTrips: number;
   readonly elapsedMs: number;

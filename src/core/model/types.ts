@@ -4,7 +4,7 @@
  * walks. Field names listed in README "JSON for scripts" are a contract.
  */
 import type { IngressMesh } from './mesh';
-import type { ContainerNetns, DockerNetns, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
+import type { ContainerNetns, DockerNetns, HostFacts, InterfaceAddress, InterfaceKind, NamedNetns, Neighbour, Route } from '../host/types';
 import type { Listener } from '../host/types';
 import type { Known } from '../known';
 import type { EngineInfo, DockerMount, DockerVolume } from '../docker/types';
@@ -312,8 +312,8 @@ export interface HostNode {
   readonly sysctls: Readonly<Record<string, string>>;
   /** sockets listening in the host namespace, docker-proxy's among them (absent in older recordings) */
   readonly listeners?: Known<readonly Listener[]>;
-  /** what this model's host read kept from an earlier one (a refresh after engine events): HostFacts.kept */
-  readonly kept?: { readonly since: string; readonly sections: readonly string[]; readonly namespaces: number };
+  /** what this model's host read kept from an earlier one (a refresh after engine events or a quiet kernel watcher): HostFacts.kept */
+  readonly kept?: HostFacts['kept'];
   /**
    * Rootless Docker: the facts above are those of RootlessKit's namespace, not the machine's own;
    * this is the rootlesskit process (its port driver takes publishes on the machine's side). Absent

@@ -79,7 +79,8 @@ export class EngineConnection implements EngineView {
   session(): Session {
     if (!this.current) {
       const log: LogFn = (level, message) => this.hooks.log(level, `[${this.spec.label}] ${message}`);
-      this.current = this.hooks.createSession({ ...this.spec.options, log, ...(this.env ? { env: this.env } : {}) });
+      // refreshes re-read only what the kernel watcher or the engine events say changed
+      this.current = this.hooks.createSession({ kernelWatch: true, ...this.spec.options, log, ...(this.env ? { env: this.env } : {}) });
       this.hooks.log('info', `[${this.spec.label}] session: ${this.current.description}`);
     }
     return this.current;

@@ -32,16 +32,19 @@ function netnsText(s: BatchSection): string | undefined {
 /**
  * The namespaces of an earlier `container-netns` section that may be kept: read to the end there
  * (`F`, or `S` with its nsenter read and no error), every file readable, and not of a container in
- * `reread` (one an engine event touched since).
+ * `reread` (one an engine event touched since), and whose netnsid (its `I` record, null without
+ * one) `keepNsid` accepts when given (the kernel watcher heard no change there).
  */
-export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<string>): KeptNamespace[] {
+export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<string>, keepNsid?: (nsid: number | null) => boolean): KeptNamespace[] {
   const text = netnsText(previous);
   if (text === undefined) return [];
   const read = new Map<string, { id: string; inode: number }>();
   const done = new Set<string>();
   const spoiled = new Set<string>();
+  const nsids = new Map<string, number>();
   for (const line of text.split('\n')) {
     const f = line.split(' ');
+    if (f[0] === 'I' && PID.test(f[1] ?? '') && PID.test(f[2] ?? '')) nsids.set(f[1]!, Number(f[2]));
     if (f[0] === 'N' && PID.test(f[1] ?? '') && PID.test(f[3] ?? '')) read.set(f[1]!, { id: f[2] ?? '', inode: Number(f[3]) });
     else if (f[0] === 'F' && PID.test(f[1] ?? '')) done.add(f[1]!);
     else if (f[0] === 'S' && PID.test(f[1] ?? '')) {
@@ -52,8 +55,18 @@ export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<s
     } else if (f[0] === 'E' && PID.test(f[1] ?? '') && !NETNS_SOCKET_FILES.includes(f[2] ?? '')) spoiled.add(f[1]!);
   }
   return [...read]
-    .filter(([pid, r]) => done.has(pid) && !spoiled.has(pid) && !reread.has(r.id))
+    .filter(([pid, r]) => done.has(pid) && !spoiled.has(pid) && !reread.has(r.id) && (!keepNsid || keepNsid(nsids.get(pid) ?? null)))
     .map(([pid, r]) => ({ pid: Number(pid), inode: r.inode }));
+}
+
+/** The netnsids the host gave the namespaces of a `container-netns` section (their `I` records). */
+export function namespaceNsids(section: BatchSection): Set<number> {
+  const out = new Set<number>();
+  for (const line of (netnsText(section) ?? '').split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'I' && PID.test(f[1] ?? '') && PID.test(f[2] ?? '')) out.add(Number(f[2]));
+  }
+  return out;
 }
 
 /**
