@@ -6,13 +6,17 @@
 // missing, as root. Each step says what it does; a step that cannot be done here says why and the
 // run goes on, so the tests that need it fail with a precise reason instead of hanging.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', ...opts });
 
 const lock = existsSync('package-lock.json') ? statSync('package-lock.json').mtimeMs : 0;
 const installed = existsSync('node_modules/.package-lock.json') ? statSync('node_modules/.package-lock.json').mtimeMs : -1;
-const needsNpmCi = installed < lock;
+// node_modules linked from another checkout (a git worktree sharing one install) is that checkout's
+// to refresh: npm ci here would empty it through the link, under whoever else is using it
+const linked = existsSync('node_modules') && lstatSync('node_modules').isSymbolicLink();
+if (linked && installed < lock) console.log('bootstrap: node_modules is a link to another checkout; not running npm ci through it');
+const needsNpmCi = !linked && installed < lock;
 
 /** Debian packages beyond the engine's, with what needs them. */
 const packages = [
