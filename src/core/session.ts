@@ -27,7 +27,7 @@ import { unknown } from './known';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
 import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
-import type { HostFacts, Listener } from './host/types';
+import type { HostFacts } from './host/types';
 import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
@@ -302,6 +302,32 @@ export function createSession(opts: SessionOptions = {}): Session {
     }
   };
 
+  /**
+   * Something read in chosen containers' namespaces, in one round trip (their listeners, their nat
+   * tables): each by the namespace the last snapshot found, or unknown with why it cannot be.
+   */
+  const readInContainers = async <T>(
+    containerIds: readonly string[],
+    collect: (shell: HostShell, targets: readonly ListenerTarget[], signal: AbortSignal) => Promise<Record<string, Known<T>>>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, Known<T>>> => {
+    const hostShell = getShell();
+    const targets: ListenerTarget[] = [];
+    const byId: Record<string, Known<T>> = {};
+    for (const id of containerIds) {
+      const t = namespaces.get(id);
+      if (hostShell && t) targets.push(t);
+      else byId[id] = unknown(!hostShell ? 'no shell on the Docker host is configured' : hostNotJoined ?? 'no process of this container was found on the host');
+    }
+    const linked = linkedAbort(signal, lifetime.signal);
+    try {
+      const read = hostShell && targets.length ? await collect(hostShell, targets, linked.signal) : {};
+      return { ...byId, ...read };
+    } finally {
+      linked.dispose();
+    }
+  };
+
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
     async snapshot(signal, options = {}) {
@@ -379,40 +405,8 @@ export function createSession(opts: SessionOptions = {}): Session {
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
     },
-    async readListeners(topology, containerIds, signal) {
-      const hostShell = getShell();
-      const targets: ListenerTarget[] = [];
-      const byId: Record<string, Known<readonly Listener[]>> = {};
-      for (const id of containerIds) {
-        const t = namespaces.get(id);
-        if (hostShell && t) targets.push(t);
-        else byId[id] = unknown(!hostShell ? 'no shell on the Docker host is configured' : hostNotJoined ?? 'no process of this container was found on the host');
-      }
-      const linked = linkedAbort(signal, lifetime.signal);
-      try {
-        const read = hostShell && targets.length ? await collectContainerListeners(hostShell, targets, linked.signal) : {};
-        return withContainerListeners(topology, { ...byId, ...read });
-      } finally {
-        linked.dispose();
-      }
-    },
-    async readContainerNat(topology, containerIds, signal) {
-      const hostShell = getShell();
-      const targets: ListenerTarget[] = [];
-      const byId: Record<string, Known<string>> = {};
-      for (const id of containerIds) {
-        const t = namespaces.get(id);
-        if (hostShell && t) targets.push(t);
-        else byId[id] = unknown(!hostShell ? 'no shell on the Docker host is configured' : hostNotJoined ?? 'no process of this container was found on the host');
-      }
-      const linked = linkedAbort(signal, lifetime.signal);
-      try {
-        const read = hostShell && targets.length ? await collectContainerNat(hostShell, targets, linked.signal) : {};
-        return withContainerNat(topology, { ...byId, ...read });
-      } finally {
-        linked.dispose();
-      }
-    },
+    readListeners: (topology, containerIds, signal) => readInContainers(containerIds, collectContainerListeners, signal).then((byId) => withContainerListeners(topology, byId)),
+    readContainerNat: (topology, containerIds, signal) => readInContainers(containerIds, collectContainerNat, signal).then((byId) => withContainerNat(topology, byId)),
     async verifyTrace(topology, result, signal) {
       const { checks, skipped } = routeChecks(topology, result);
       if (checks.length === 0 && getShell() && !hostNotJoined) return judgeRouteChecks(checks, skipped, { stdout: '', parts: [], code: 0 }, null);

@@ -4,8 +4,8 @@
  * the other end) and its routes; where the model lacks them the trace says so. The model's joins
  * between hosts (model/hostLinks.ts) read the same namespaces: this module depends on neither.
  */
-import type { ContainerNode, Endpoint, NetworkNode, Topology } from '../model/types';
-import type { Route } from '../host/types';
+import type { ContainerNode, Endpoint, HostInterfaceNode, NetworkNode, Topology } from '../model/types';
+import type { NetInterface, NetnsFacts, Route } from '../host/types';
 import type { InterfaceKind } from '../host/types';
 import type { Listener } from '../host/types';
 import type { Known } from '../known';
@@ -175,16 +175,22 @@ export function containerNamespace(topo: Topology, c: ContainerNode, family: Fam
   return { kind: 'container', label: `container ${c.name}`, family, container: c, interfaces, routes, missing, listeners: c.listeners ?? null };
 }
 
-export function namedNamespace(topo: Topology, name: string, family: Family = 'ipv4'): Namespace | null {
-  const ns = topo.host?.namedNetns.find((n) => n.name === name);
-  if (!ns) return null;
+/**
+ * A namespace the host reads whole (a named netns, one of Docker's own): its interfaces with the host
+ * veth `peerOf` finds for each, its routes of the walk's family, and what of them is not known.
+ */
+function readNamespace(
+  ns: NetnsFacts,
+  what: string,
+  family: Family,
+  peerOf: (i: NetInterface) => HostInterfaceNode | undefined,
+): Pick<Namespace, 'interfaces' | 'routes' | 'missing' | 'listeners'> {
   const missing: MissingFact[] = [];
-  const hostIfs = topo.host?.interfaces ?? [];
   const interfaces: NsInterface[] = ns.interfaces.known
     ? ns.interfaces.value
         .filter((i) => i.kind !== 'loopback')
         .map((i) => {
-          const peer = hostIfs.find((h) => h.peerNetns === name && (h.peer ?? '').split(' ').includes(i.name)) ?? (i.linkIndex !== null ? hostIfs.find((h) => h.index === i.linkIndex && h.kind === 'veth' && h.peerNetns === name) : undefined);
+          const peer = peerOf(i);
           return {
             name: i.name,
             kind: i.kind,
@@ -195,11 +201,21 @@ export function namedNamespace(topo: Topology, name: string, family: Family = 'i
           };
         })
     : [];
-  if (!ns.interfaces.known) missing.push({ fact: `the interfaces of netns ${name}`, why: ns.interfaces.reason, assumed: 'none' });
+  if (!ns.interfaces.known) missing.push({ fact: `the interfaces of ${what}`, why: ns.interfaces.reason, assumed: 'none' });
   const all = ns.routes.known ? ns.routes.value : [];
+  // an IPv4 walk reads the whole table (ip's IPv4 routes carry no family of their own in older recordings)
   const routes = family === 'ipv4' ? all : all.filter((r) => r.family === 'inet6');
-  if (!ns.routes.known) missing.push({ fact: `the routes of netns ${name}`, why: ns.routes.reason, assumed: 'none' });
-  return { kind: 'netns', label: `netns ${name}`, family, container: null, interfaces, routes, missing, listeners: ns.listeners ?? null };
+  if (!ns.routes.known) missing.push({ fact: `the routes of ${what}`, why: ns.routes.reason, assumed: 'none' });
+  return { interfaces, routes, missing, listeners: ns.listeners ?? null };
+}
+
+export function namedNamespace(topo: Topology, name: string, family: Family = 'ipv4'): Namespace | null {
+  const ns = topo.host?.namedNetns.find((n) => n.name === name);
+  if (!ns) return null;
+  const hostIfs = topo.host?.interfaces ?? [];
+  const peerOf = (i: NetInterface) =>
+    hostIfs.find((h) => h.peerNetns === name && (h.peer ?? '').split(' ').includes(i.name)) ?? (i.linkIndex !== null ? hostIfs.find((h) => h.index === i.linkIndex && h.kind === 'veth' && h.peerNetns === name) : undefined);
+  return { kind: 'netns', label: `netns ${name}`, family, container: null, ...readNamespace(ns, `netns ${name}`, family, peerOf) };
 }
 
 function route(dst: string, gateway: string | null, dev: string, family: 'inet' | 'inet6' = 'inet'): Route {
@@ -217,26 +233,7 @@ function inCidrLoose(ip: string, cidr: string): boolean {
 export function dockerNamespace(topo: Topology, name: string, family: Family = 'ipv4'): Namespace | null {
   const ns = topo.host?.dockerNetns?.find((n) => n.name === name);
   if (!ns) return null;
-  const missing: MissingFact[] = [];
   const hostIfs = topo.host?.interfaces ?? [];
-  const interfaces: NsInterface[] = ns.interfaces.known
-    ? ns.interfaces.value
-        .filter((i) => i.kind !== 'loopback')
-        .map((i) => {
-          const peer = i.linkIndex !== null ? hostIfs.find((h) => h.index === i.linkIndex && h.kind === 'veth' && h.peerDockerNetns === name) : undefined;
-          return {
-            name: i.name,
-            kind: i.kind,
-            addresses: i.addresses.filter((a) => a.family === inetOf(family)).map((a) => ({ address: a.address, prefixLen: a.prefixLen })),
-            hostPeer: peer?.name ?? null,
-            bridge: peer?.master ?? null,
-            mac: i.mac,
-          };
-        })
-    : [];
-  if (!ns.interfaces.known) missing.push({ fact: `the interfaces of ${name}`, why: ns.interfaces.reason, assumed: 'none' });
-  const all = ns.routes.known ? ns.routes.value : [];
-  const routes = family === 'ipv4' ? all.filter((r) => r.family === 'inet') : all.filter((r) => r.family === 'inet6');
-  if (!ns.routes.known) missing.push({ fact: `the routes of ${name}`, why: ns.routes.reason, assumed: 'none' });
-  return { kind: 'netns', dockerNetns: name, label: `Docker namespace ${name}`, family, container: null, interfaces, routes, missing, listeners: ns.listeners ?? null };
+  const peerOf = (i: NetInterface) => (i.linkIndex !== null ? hostIfs.find((h) => h.index === i.linkIndex && h.kind === 'veth' && h.peerDockerNetns === name) : undefined);
+  return { kind: 'netns', dockerNetns: name, label: `Docker namespace ${name}`, family, container: null, ...readNamespace(ns, name, family, peerOf) };
 }

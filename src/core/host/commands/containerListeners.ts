@@ -46,11 +46,15 @@ END {
   }
 }`;
 
-export function containerListenersCommand(targets: readonly ListenerTarget[]): BatchCommand {
-  // numbers only reach the script
-  const lines = targets
+/** `PID INODE` (or `PID -`) per target, for a script to read: numbers only reach it. */
+export function targetLines(targets: readonly ListenerTarget[]): string[] {
+  return targets
     .filter((t) => Number.isSafeInteger(t.pid) && t.pid > 0)
     .map((t) => `${t.pid} ${t.netnsInode !== null && Number.isSafeInteger(t.netnsInode) ? t.netnsInode : '-'}`);
+}
+
+export function containerListenersCommand(targets: readonly ListenerTarget[]): BatchCommand {
+  const lines = targetLines(targets);
   return {
     name: 'container-listeners',
     requires: ['awk'],

@@ -8,13 +8,10 @@
 import type { BatchCommand, BatchSection } from '../batch';
 import type { Known } from '../../known';
 import { unknown } from '../../known';
-import type { ListenerTarget } from './containerListeners';
+import { targetLines, type ListenerTarget } from './containerListeners';
 
 export function containerNatCommand(targets: readonly ListenerTarget[]): BatchCommand {
-  // numbers only reach the script
-  const lines = targets
-    .filter((t) => Number.isSafeInteger(t.pid) && t.pid > 0)
-    .map((t) => `${t.pid} ${t.netnsInode !== null && Number.isSafeInteger(t.netnsInode) ? t.netnsInode : '-'}`);
+  const lines = targetLines(targets);
   return {
     name: 'container-nat',
     requires: ['nsenter', 'iptables-save'],
