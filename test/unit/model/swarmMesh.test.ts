@@ -21,6 +21,7 @@ import { tracePacket } from '../../../src/core/trace/tracePacket';
 import { routeChecks } from '../../../src/core/trace/kernelCheck';
 import { meshPortText, meshStateText } from '../../../src/protocol/facts/meshText';
 import { renderTopology } from '../../../src/cli/renderTopology';
+import { networkSheet } from '../../../src/protocol/facts/networkSheet';
 
 const dir = join(__dirname, '../../../../test/fixtures/swarm-mesh');
 const lab = JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as { publishedPort: number; nlswm1: { address: string }; nlswm2: { address: string } };
@@ -92,6 +93,14 @@ describe('model: the Swarm routing mesh (recorded: a VM worker with IPVS, a mana
     assert.match(meshStateText(m), /IPVS: none \(this kernel shows no \/proc\/net\/ip_vs/);
     // the task's ingress address is a local endpoint there
     assert.ok(ingress(node1).endpoints.some((e) => e.ipv4 === '10.0.0.5' && /^nlswmweb\.1\./.test(e.containerName)));
+  });
+
+  it('the ingress network’s sheet (its drill-down pane) has the mesh in its own section, the same words as the CLI', () => {
+    const sheet = networkSheet(node2, ingress(node2));
+    const mesh = sheet.sections.find((x) => x.heading === 'Routing mesh on this host');
+    assert.ok(mesh, JSON.stringify(sheet.sections.map((x) => x.heading)));
+    assert.ok(JSON.stringify(mesh.rows).includes(meshPortText(ingress(node2).mesh!.ports[0]!)));
+    assert.ok(JSON.stringify(mesh.rows).includes(meshStateText(ingress(node2).mesh!)));
   });
 
   it('the CLI text says the mesh under the ingress network', () => {
