@@ -11,8 +11,7 @@ import { formatHostLinks, hostLinks } from '../core/model/hostLinks';
 import { renderTopology } from './renderTopology';
 import { NetlensError } from '../core/errors';
 import { hopsOnHost, hostLabel, mergeHostChecks, traceOverlay, type OverlayTraceResult } from '../core/trace/overlayTrace';
-import { natRulesFact } from '../core/trace/meshStep';
-import { containerNamespace } from '../core/trace/namespaces';
+import { containersMissingNat } from '../core/trace/readingListeners';
 import { countedBetween, mergeHostProbes, watchedRules } from '../core/trace/probe';
 import { formatTrace } from '../core/trace/formatTrace';
 
@@ -100,7 +99,7 @@ export async function traceSeveralHosts(each: readonly SessionOptions[], args: S
     let traced = traceOverlay(models, overlayRequest);
     // a Swarm task reached through the routing mesh: its own nat table (the REDIRECT to the target port), read on its host
     for (let round = 0; round < 2; round++) {
-      const asks = models.map((t, i) => t.containers.filter((c) => !c.natRules && traced.missing.some((m) => m.fact === `${hostLabel(models, i)}: ${natRulesFact(containerNamespace(t, c).label)}`)).map((c) => c.id));
+      const asks = models.map((t, i) => containersMissingNat(t, traced.missing, `${hostLabel(models, i)}: `));
       if (asks.every((x) => x.length === 0)) break;
       models = await Promise.all(models.map((t, i) => (asks[i]!.length ? sessions[i]!.readContainerNat(t, asks[i]!) : t)));
       traced = traceOverlay(models, overlayRequest);

@@ -320,20 +320,26 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
 }
 
 /**
- * The listeners of the given container namespaces, in one round trip (see
- * commands/containerListeners.ts); a failing shell leaves each unknown with its reason.
+ * One section run in chosen container namespaces, in one round trip, parsed per container; a
+ * failing shell or an answer the parser refuses leaves each unknown with its reason.
  */
-/** The nat tables of these containers' namespaces, in one round trip (commands/containerNat.ts). */
-export async function collectContainerNat(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<string>>> {
+async function collectInContainers<T>(
+  shell: HostShell,
+  targets: readonly ListenerTarget[],
+  command: (targets: readonly ListenerTarget[]) => BatchCommand,
+  parse: (section: BatchSection, targets: readonly ListenerTarget[]) => Record<string, Known<T>>,
+  signal?: AbortSignal,
+): Promise<Record<string, Known<T>>> {
   if (targets.length === 0) return {};
-  const run = await runSection(shell, containerNatCommand(targets), signal);
-  const parsed = 'failure' in run ? unknown(run.failure) : attempt(() => parseContainerNat(run.section, targets));
+  const run = await runSection(shell, command(targets), signal);
+  const parsed = 'failure' in run ? unknown(run.failure) : attempt(() => parse(run.section, targets));
   return parsed.known ? parsed.value : Object.fromEntries(targets.map((t) => [t.containerId, unknown(parsed.reason)]));
 }
 
-export async function collectContainerListeners(shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> {
-  if (targets.length === 0) return {};
-  const run = await runSection(shell, containerListenersCommand(targets), signal);
-  const parsed = 'failure' in run ? unknown(run.failure) : attempt(() => parseContainerListeners(run.section, targets));
-  return parsed.known ? parsed.value : Object.fromEntries(targets.map((t) => [t.containerId, unknown(parsed.reason)]));
-}
+/** Who listens in the given container namespaces (commands/containerListeners.ts). */
+export const collectContainerListeners = (shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> =>
+  collectInContainers(shell, targets, containerListenersCommand, parseContainerListeners, signal);
+
+/** The nat tables of the given container namespaces (commands/containerNat.ts). */
+export const collectContainerNat = (shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<string>>> =>
+  collectInContainers(shell, targets, containerNatCommand, parseContainerNat, signal);

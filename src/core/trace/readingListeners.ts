@@ -8,11 +8,17 @@ import { listenersNotRead } from '../host/commands/containerListeners';
 import type { Topology } from '../model/types';
 import { containerNamespace } from './namespaces';
 import { tracePacket } from './tracePacket';
-import type { TraceRequest, TraceResult } from './types';
-import type { ContainerNode } from '../model/types';
+import type { MissingFact, TraceRequest, TraceResult } from './types';
 import { natRulesFact } from './meshStep';
 
-const natFact = (t: Topology, c: ContainerNode): string => natRulesFact(containerNamespace(t, c).label);
+/**
+ * The containers of `t` whose own nat table a trace missed (a Swarm task reached through the
+ * routing mesh) and that were not read yet; `prefix` is how a walk across hosts names this host
+ * in its missing facts (`nlswm1: `).
+ */
+export function containersMissingNat(t: Topology, missing: readonly MissingFact[], prefix = ''): string[] {
+  return t.containers.filter((c) => !c.natRules && missing.some((m) => m.fact === `${prefix}${natRulesFact(containerNamespace(t, c).label)}`)).map((c) => c.id);
+}
 
 /** `read` returns the topology with the listeners of those containers put in (Session.readListeners). */
 export async function traceReadingListeners(
@@ -32,7 +38,7 @@ export async function traceReadingListeners(
       .filter((c) => !asked.has(c.id) && listenersNotRead(c.listeners))
       .filter((c) => result.missing.some((m) => m.fact === `the listening sockets of ${containerNamespace(topo, c).label}`))
       .map((c) => c.id);
-    const neededNat = readNat ? topo.containers.filter((c) => !askedNat.has(c.id) && !c.natRules && result.missing.some((m) => m.fact === natFact(topo, c))).map((c) => c.id) : [];
+    const neededNat = readNat ? containersMissingNat(topo, result.missing).filter((id) => !askedNat.has(id)) : [];
     if (needed.length === 0 && neededNat.length === 0) break;
     for (const id of needed) asked.add(id);
     for (const id of neededNat) askedNat.add(id);
