@@ -115,6 +115,15 @@ function sameKeep(a: HostReuse, b: HostReuse, listenersToo: boolean): boolean {
   return kept(a).join(' ') === kept(b).join(' ');
 }
 
+/** The containers the engine runs (any state with processes), with their state, as one comparable string. */
+function runningSet(engine: EngineFacts): string {
+  return engine.containers
+    .filter((c) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting')
+    .map((c) => `${c.id}:${c.state}`)
+    .sort()
+    .join(' ');
+}
+
 /** A snapshot after events still reads the whole host when the last whole read is this old. */
 export const FULL_READ_EVERY_MS = 5 * 60_000;
 
@@ -196,6 +205,22 @@ function parseRules(fact: Known<string>, family: 'ipv4' | 'ipv6', subject: strin
  * iptables does not own (Docker 29's native backend, firewalld, the user's own) from `nft -j`.
  */
 export function hostRulesets(host: HostFacts, gaps: Gap[]): { ipv4: Ruleset | null; ipv6: Ruleset | null } {
+  // a refresh that kept the firewall's dumps (or read the same ones) has the same facts: parsed once
+  const memo = rulesetMemo.get(host.iptablesSave);
+  if (memo && memo.ip6 === host.ip6tablesSave && memo.nft === host.nftRuleset) {
+    gaps.push(...memo.gaps);
+    return memo.rules;
+  }
+  const own: Gap[] = [];
+  const rules = parseHostRulesets(host, own);
+  rulesetMemo.set(host.iptablesSave, { ip6: host.ip6tablesSave, nft: host.nftRuleset, rules, gaps: own });
+  gaps.push(...own);
+  return rules;
+}
+
+const rulesetMemo = new WeakMap<Known<string>, { ip6: Known<string>; nft: Known<string>; rules: { ipv4: Ruleset | null; ipv6: Ruleset | null }; gaps: readonly Gap[] }>();
+
+function parseHostRulesets(host: HostFacts, gaps: Gap[]): { ipv4: Ruleset | null; ipv6: Ruleset | null } {
   const fromIptables = {
     ipv4: parseRules(host.iptablesSave, 'ipv4', 'host.iptables', gaps),
     ipv6: parseRules(host.ip6tablesSave, 'ipv6', 'host.ip6tables', gaps),
@@ -249,6 +274,8 @@ export function createSession(opts: SessionOptions = {}): Session {
    * the kernel changed since that read began: a later read builds on it.
    */
   let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number; window: WatchWindow | null } | null = null;
+  /** the engine's running containers at the last snapshot (runningSet) */
+  let lastRunning: string | null = null;
   let watch: KernelWatch | null = null;
   const getWatch = (hostShell: HostShell): KernelWatch | null => {
     if (!opts.kernelWatch || shellChoice.kind !== 'local' || !hostShell.stream) return null;
@@ -336,6 +363,8 @@ export function createSession(opts: SessionOptions = {}): Session {
       const linked = linkedAbort(signal, lifetime.signal);
       let engine: EngineFacts;
       let host: HostFacts | null;
+      /** the host read kept the last one's processes whole: what it built on (checked against the engine below) */
+      const keptWhole: { value: { reuse: HostReuse } | null } = { value: null };
       try {
         // Engine and host side run at once (the host batch started first: it is the longer of the
         // two); the first to fail cancels the other (an engine that times out kills the host batch,
@@ -376,6 +405,7 @@ export function createSession(opts: SessionOptions = {}): Session {
             if (lastRead?.window && lastRead.window !== window) lastRead.window.close();
             if (read.facts.shellError) window?.close();
             lastRead = read.facts.shellError ? null : { sections: read.sections, fullAt: reuse && lastRead ? lastRead.fullAt : started, window };
+            if (read.facts.kept?.processes && reuse) keptWhole.value = { reuse };
             return read.facts;
           },
           (s) =>
@@ -388,6 +418,22 @@ export function createSession(opts: SessionOptions = {}): Session {
                 throw toEngineError(e, endpoint);
               }),
         ]);
+        // A container that started with no link of its own (--network none) is heard by nobody on the
+        // kernel's side: when the engine's running containers are not the last snapshot's, the
+        // processes are read again after all (keeping what the watcher vouches for otherwise).
+        const running = runningSet(engine);
+        if (keptWhole.value && hostShell && running !== lastRunning) {
+          log('debug', 'host read: the engine runs other containers than at the last snapshot; reading the processes again');
+          const reuse: HostReuse = { ...keptWhole.value.reuse, unchangedNamespaces: false };
+          const read = await readHost(hostShell, { signal: linked.signal, containerListeners: options.containerListeners ?? true, reuse });
+          if (lastRead) lastRead = { ...lastRead, sections: read.sections };
+          if (read.facts.shellError) {
+            lastRead?.window?.close();
+            lastRead = null;
+          }
+          host = read.facts;
+        }
+        lastRunning = running;
       } finally {
         linked.dispose();
       }

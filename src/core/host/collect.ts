@@ -10,6 +10,7 @@ import { errorMessage, isNetlensError } from '../errors';
 import { runBatch, runSection, sectionFailure } from './batch';
 import type { BatchCommand, BatchSection } from './batch';
 import type { HostShell } from './shell';
+import { FIREWALL } from './kernelWatch';
 import type { BridgePort, HostFacts, NetInterface } from './types';
 import { ipAddrCommand, parseIpAddrOutput } from './commands/ipAddr';
 import { parseIpAddrText } from './commands/ipAddrText';
@@ -24,17 +25,17 @@ import { iptablesVersionCommand } from './commands/iptablesVersion';
 import { nftRulesetCommand } from './commands/nftRuleset';
 import { parseSysctls, sysctlsCommand } from './commands/sysctls';
 import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
-import { parseDockerProxies, parseProcesses, containerNetnsCommand, containerNetnsCommandWith, proxiesInShellNetns } from './commands/containerNamespaces';
+import { parseDockerProxies, parseProcesses, containerNetnsCommand, containerNetnsCommandWith, containerNetnsUnchangedCommand, proxiesInShellNetns } from './commands/containerNamespaces';
 import { containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
 import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
-import { keepableNamespaces, keptCount, namespaceNsids, spliceKeptNamespaces } from './commands/keptNamespaces';
+import { keepableNamespaces, keptCount, namespaceNsids, spliceKeptNamespaces, unchangedCheck, withoutSocketRecords } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
 import { containerNatCommand, parseContainerNat } from './commands/containerNat';
 import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
-import { parseRootlessKit, rootlessKitCommand, rootlessKitOfShell } from './commands/rootlessKit';
+import { parseRootlessKit, rootlessKitCommand, rootlessKitCommandAfter, rootlessKitOfShell } from './commands/rootlessKit';
 
 /**
  * The firewall's four reads run in a lane of their own (batch.ts), beside the interfaces and routes
@@ -73,6 +74,39 @@ function fact<T>(sections: ReadonlyMap<string, BatchSection>, name: string, pars
   } catch (e) {
     return unknown(errorMessage(e));
   }
+}
+
+/**
+ * The last parse of each fact, per shell: a refresh that kept a section, or read the same text
+ * again, gets the earlier parse (the same objects; facts are read-only). `deps` are the other facts
+ * a parse uses, compared by identity, so a fact built on a changed one is parsed again.
+ */
+const parsed = new Map<string, { section: BatchSection; deps: readonly unknown[]; value: Known<unknown> }>();
+const PARSED_MAX = 256;
+
+function sameSection(a: BatchSection, b: BatchSection): boolean {
+  return (
+    a === b ||
+    (a.code === b.code &&
+      a.stdout === b.stdout &&
+      a.stderr === b.stderr &&
+      (a.missing ?? []).join(' ') === (b.missing ?? []).join(' ') &&
+      a.parts.length === b.parts.length &&
+      a.parts.every((p, i) => p.name === b.parts[i]!.name && p.text === b.parts[i]!.text))
+  );
+}
+
+/** `fact`, remembered for `shellKey` and `label` (`parsed` above). */
+function memoFact<T>(shellKey: string, label: string, sections: ReadonlyMap<string, BatchSection>, name: string, deps: readonly unknown[], parse: (s: BatchSection) => T): Known<T> {
+  const s = sections.get(name);
+  if (!s) return fact(sections, name, parse);
+  const key = `${shellKey}\0${label}`;
+  const m = parsed.get(key);
+  if (m && sameSection(m.section, s) && m.deps.length === deps.length && m.deps.every((d, i) => d === deps[i])) return m.value as Known<T>;
+  const value = fact(sections, name, parse);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, { section: s, deps, value });
+  return value;
 }
 
 function textPart(s: BatchSection): string | null {
@@ -154,23 +188,48 @@ export interface HostReuse {
   readonly since: string;
   /** the kernel watcher vouched for what is kept (HostFacts.kept.watched) */
   readonly watched?: boolean;
+  /**
+   * Nothing can have started or left a namespace unheard (the kernel watcher heard no link, no nsid,
+   * no container namespace change, and no engine event named a container): the container-netns
+   * section is first a check that each process the earlier read found is still in its namespace,
+   * and the earlier read is kept whole when it is (containerNetnsUnchangedCommand). A container
+   * with no link of its own (`--network none`) starts unheard: the caller compares the engine's
+   * running containers with the last snapshot's and reads again without this when they differ.
+   */
+  readonly unchangedNamespaces?: boolean;
 }
 
 /**
  * The sections the kernel watcher vouches for, each with the kinds of change (ip monitor's labels,
  * in the watcher's own namespace) after which it is read again. A link going down changes routes'
  * `linkdown` and flushes neighbours without a route or neighbour message, so LINK counts for those
- * too. Every other section — the firewall (no watcher: `nft monitor` could cover an nf_tables
- * backend, iptables-legacy tells nobody), sysctls, sockets, processes, Docker's own namespaces — is
- * read every time, and so is every container namespace the watcher cannot hear (one without an nsid
- * here) or heard change.
+ * too. The firewall's dumps count on `nft monitor` (FIREWALL), and only where what they show is
+ * all in nftables' ruleset and changes only by a transaction it reports (firewallWatchable). Every
+ * other section — sysctls, sockets, Docker's own namespaces — is read every time, and so is every
+ * container namespace the watcher cannot hear (one without an nsid here) or heard change.
  */
 export const WATCHED_SECTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['ip-addr', ['LINK', 'ADDR']],
   ['bridge-link', ['LINK']],
   ['ip-route', ['ROUTE', 'RULE', 'NEXTHOP', 'LINK', 'ADDR']],
   ['ip-neigh', ['NEIGH', 'LINK']],
+  ['iptables-save', [FIREWALL]],
+  ['ip6tables-save', [FIREWALL]],
+  ['nft-ruleset', [FIREWALL]],
 ]);
+
+/**
+ * Whether `nft monitor` hears every change of what an earlier read of this section showed:
+ * iptables-save's dump only when it came through the nf_tables backend (its header says
+ * `(nf_tables)`; iptables-legacy's tables tell nobody), and nftables' whole ruleset only without
+ * sets whose elements the packet path adds or times out (`dynamic`, `timeout`, meters), which no
+ * transaction reports. The dumps carry no counters (nft's JSON does, and they are not read).
+ */
+export function firewallWatchable(name: string, previous: BatchSection | undefined): boolean {
+  if (name === 'iptables-save' || name === 'ip6tables-save') return !!previous && /^# Generated by ip6?tables(?:-nft)?-save v[^\n]*\(nf_tables\)/.test(previous.stdout);
+  if (name === 'nft-ruleset') return !!previous && !/"(?:dynamic|timeout)"|"meter"/.test(previous.stdout);
+  return true;
+}
 
 /** What the kernel watcher heard since the last read began (kernelWatch.ts WatchWindow). */
 export interface HeardChanges {
@@ -191,11 +250,12 @@ export function watchedReuse(previous: ReadonlyMap<string, BatchSection>, heardN
   // what was heard up to now: the watcher's window keeps growing
   const heard = { host: new Set(heardNow.host), nsids: new Set(heardNow.nsids) };
   const sections = new Set(['hostname', 'iptables-version']);
-  for (const [name, kinds] of WATCHED_SECTIONS) if (!kinds.some((k) => heard.host.has(k))) sections.add(name);
+  for (const [name, kinds] of WATCHED_SECTIONS) if (!kinds.some((k) => heard.host.has(k)) && firewallWatchable(name, previous.get(name))) sections.add(name);
   const netns = previous.get('container-netns');
   const containerNsids = netns ? namespaceNsids(netns) : new Set<number>();
   if (changed && [...heard.nsids].every((n) => containerNsids.has(n))) sections.add('netns');
-  return { previous, sections, reread: new Set(changed ?? []), keepNsid: (n) => n !== null && !heard.nsids.has(n), since, watched: true };
+  const unheard = !changed?.length && heard.nsids.size === 0 && !heard.host.has('LINK') && !heard.host.has('NSID');
+  return { previous, sections, reread: new Set(changed ?? []), keepNsid: (n) => n !== null && !heard.nsids.has(n), since, watched: true, ...(unheard ? { unchangedNamespaces: true } : {}) };
 }
 
 /** HOST_COMMANDS, with or without every container's socket tables, and without what `reuse` keeps. */
@@ -203,8 +263,11 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const previousNetns = opts.reuse?.previous.get('container-netns');
   // a read that asks who listens reads every namespace: an earlier read may not have asked
   const keep = opts.reuse && previousNetns && !opts.containerListeners ? keepableNamespaces(previousNetns, opts.reuse.reread, opts.reuse.keepNsid) : [];
-  const netns = opts.containerListeners && keep.length === 0 ? containerNetnsCommand : containerNetnsCommandWith({ containerSockets: opts.containerListeners, keep });
-  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c));
+  const read = opts.containerListeners && keep.length === 0 ? containerNetnsCommand : containerNetnsCommandWith({ containerSockets: opts.containerListeners, keep });
+  const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
+  const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
+  const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
+  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
 }
 
 /** The shell may run in a RootlessKit's namespace (HostShell.rootlessKit): its processes are worth reading. */
@@ -233,7 +296,7 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
     // RootlessKit's processes cost a scan of the process table: read only where the shell may be in
     // its namespace, which the engine-namespace shell knows once it has looked (before its first run)
     await shell.prepare?.();
-    const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c !== rootlessKitCommand), options.signal)).sections;
+    const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c.name !== rootlessKitCommand.name), options.signal)).sections;
     if (options.reuse) {
       const merged = withKept(read, options.reuse, listenersToo);
       sections = merged.sections;
@@ -261,62 +324,74 @@ function withKept(read: ReadonlyMap<string, BatchSection>, reuse: HostReuse, soc
   }
   const now = read.get('container-netns');
   const before = reuse.previous.get('container-netns');
-  if (now && before) out.set('container-netns', spliceKeptNamespaces(now, before, sockets));
-  return { sections: out, kept: { since: reuse.since, sections: keptSections, namespaces: now ? keptCount(now) : 0, ...(reuse.watched ? { watched: true } : {}) } };
+  let namespaces = now ? keptCount(now) : 0;
+  const unchanged = !!now && !!before && now.parts.some((p) => p.name === 'unchanged');
+  if (unchanged) {
+    // the check held: the earlier read stands whole (as a read without sockets keeps it)
+    out.set('container-netns', withoutSocketRecords(before));
+    namespaces = keepableNamespaces(before, new Set()).length;
+  } else if (now && before) out.set('container-netns', spliceKeptNamespaces(now, before, sockets));
+  return { sections: out, kept: { since: reuse.since, sections: keptSections, namespaces, ...(reuse.watched ? { watched: true } : {}), ...(unchanged ? { processes: true } : {}) } };
 }
 
 function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSection>, started: number, kept: HostFacts['kept']): HostFacts {
-  const interfaces = fact(sections, 'ip-addr', (s) => {
+  const shellKey = `${shell.target} ${(shell.prefix ?? []).join(' ')}`;
+  const f = <T>(label: string, name: string, deps: readonly unknown[], parse: (s: BatchSection) => T): Known<T> => memoFact(shellKey, label, sections, name, deps, parse);
+  const interfaces = f('interfaces', 'ip-addr', [], (s) => {
     const text = textPart(s);
     return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
   });
-  const processes = fact(sections, 'container-netns', (s) => parseProcesses(s.stdout));
+  const processes = f('processes', 'container-netns', [], (s) => parseProcesses(s.stdout));
   const processSection = sections.get('container-netns');
-  const routes = fact(sections, 'ip-route', (s) => {
+  const routes = f('routes', 'ip-route', [], (s) => {
     const text = textPart(s);
     return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
   });
-  const neighbours = fact(sections, 'ip-neigh', (s) => parseIpNeighOutput(s.stdout));
-  const rootlessKit = readsRootlessKit(shell) ? fact(sections, 'rootlesskit', (s) => rootlessKitOfShell(parseRootlessKit(s))) : known(null);
-  const listeners = fact(sections, 'listeners', (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
+  const neighbours = f('neighbours', 'ip-neigh', [], (s) => parseIpNeighOutput(s.stdout));
+  const rootlessKit = readsRootlessKit(shell) ? f('rootlessKit', 'rootlesskit', [], (s) => rootlessKitOfShell(parseRootlessKit(s))) : known(null);
+  const listeners = f('listeners', 'listeners', [], (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };
+  const kit = rootlessKit.known && rootlessKit.value;
   return {
     target: shell.target,
     transport: shell.transport,
     ...(shell.transport === 'local' && shell.prefix?.length ? { enter: [...shell.prefix] } : {}),
-    hostname: fact(sections, 'hostname', (s) => s.stdout.trim()),
+    hostname: f('hostname', 'hostname', [], (s) => s.stdout.trim()),
     ...kernelReleaseOf(sections.get('hostname')),
     interfaces,
     routes,
     neighbours,
-    bridgePorts: fact(sections, 'bridge-link', (s) => {
+    bridgePorts: f('bridgePorts', 'bridge-link', [interfaces], (s) => {
       const text = textPart(s);
       return text !== null ? bridgePortsFromBrctl(text, interfaces) : parseBridgeLinkOutput(s.stdout);
     }),
-    iptablesSave: fact(sections, 'iptables-save', (s) => s.stdout),
-    ip6tablesSave: fact(sections, 'ip6tables-save', (s) => s.stdout),
-    nftRuleset: fact(sections, 'nft-ruleset', (s) => s.stdout),
-    iptablesVersion: fact(sections, 'iptables-version', (s) => s.stdout.trim()),
-    sysctls: fact(sections, 'sysctls', (s) => parseSysctls(s.stdout)),
+    iptablesSave: f('iptablesSave', 'iptables-save', [], (s) => s.stdout),
+    ip6tablesSave: f('ip6tablesSave', 'ip6tables-save', [], (s) => s.stdout),
+    nftRuleset: f('nftRuleset', 'nft-ruleset', [], (s) => s.stdout),
+    iptablesVersion: f('iptablesVersion', 'iptables-version', [], (s) => s.stdout.trim()),
+    sysctls: f('sysctls', 'sysctls', [], (s) => parseSysctls(s.stdout)),
     // the machine's named namespaces are not RootlessKit's namespace's; its own would live in its mount namespace
-    namedNetns:
-      rootlessKit.known && rootlessKit.value
-        ? unknown("named network namespaces of RootlessKit's mount namespace are not read; /var/run/netns is the machine's, not the rootless engine's host's")
-        : fact(sections, 'netns', parseNamedNetns),
+    namedNetns: kit
+      ? unknown("named network namespaces of RootlessKit's mount namespace are not read; /var/run/netns is the machine's, not the rootless engine's host's")
+      : f('namedNetns', 'netns', [], parseNamedNetns),
     listeners,
     // /var/run/docker/netns is the machine's rootful engine's; a rootless one keeps its namespaces under its own exec root, in RootlessKit's mount namespace
-    dockerNetns:
-      rootlessKit.known && rootlessKit.value
-        ? unknown(`rootless Docker keeps its own namespaces (overlay, ingress) under its exec root in RootlessKit's mount namespace, which netlens does not read; ${DOCKER_NETNS_DIR} is the machine's rootful engine's`)
-        : fact(sections, 'docker-netns', (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
+    dockerNetns: kit
+      ? unknown(`rootless Docker keeps its own namespaces (overlay, ingress) under its exec root in RootlessKit's mount namespace, which netlens does not read; ${DOCKER_NETNS_DIR} is the machine's rootful engine's`)
+      : f('dockerNetns', 'docker-netns', [interfaces], (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
     rootlessKit,
-    dockerProxies: processes.known ? attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), processSection?.parts ?? [])) : processes,
-    containerNetns: processes.known && processSection ? attempt(() => parseContainerNetns(processSection.parts, hostNetns)) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
+    dockerProxies: processes.known ? unwrap(f('dockerProxies', 'container-netns', [processes], (s) => attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), s.parts)))) : processes,
+    containerNetns: processes.known && processSection ? unwrap(f('containerNetns', 'container-netns', [interfaces, routes, neighbours, listeners], (s) => attempt(() => parseContainerNetns(s.parts, hostNetns)))) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     ...(kept ? { kept } : {}),
     roundTrips: shell.runsPerRun ?? 1,
     elapsedMs: performance.now() - started,
   };
+}
+
+/** A fact whose parse is itself a fact (`attempt`): the inner one. */
+function unwrap<T>(k: Known<Known<T>>): Known<T> {
+  return k.known ? k.value : k;
 }
 
 /**

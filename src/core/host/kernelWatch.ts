@@ -6,6 +6,11 @@
  * container namespace joined by a veth to this one has: the kernel gives the peer's namespace an
  * nsid when it reports the veth.
  *
+ * Beside it, where `nft` runs, `nft monitor` hears every change of the namespace's nftables ruleset
+ * — iptables-nft's rules included, but not iptables-legacy's, which tell nobody — and each of its
+ * lines counts as FIREWALL; without it (no nft, not root, ended, dropped messages) every window
+ * counts the firewall as changed.
+ *
  * A refresh asks it what changed since the last read began (a `WatchWindow` opened then) and reads
  * again only that; everything the watcher cannot vouch for is read every time. A window is
  * `spoiled` — read everything — when the watcher was not running and subscribed when it opened, when
@@ -44,6 +49,17 @@ export interface MonitorEvent {
 const LINE = /^\[nsid (current|\d+)\]\[([A-Z]+)\]/;
 
 /**
+ * What `nft monitor` prints for a ruleset change (nft's own words, iptables-nft's changes too): an
+ * object added, created, deleted … (`add rule ip filter DOCKER …`), and after each transaction
+ * `# new generation N by process P (iptables)`. Every such line counts as FIREWALL in the watcher's
+ * namespace; nft's comments (`# …`) count too, whatever they say.
+ */
+const NFT_LINE = /^(?:(?:add|create|insert|replace|delete|destroy|flush|reset|rename|update) [a-z]|# )/;
+
+/** The kind an `nft monitor` line is counted as (WATCHED_SECTIONS in collect.ts: the firewall's sections). */
+export const FIREWALL = 'FIREWALL';
+
+/**
  * One line of the watcher's output: an event, `ready`, `exit`, or null for a line this parser does
  * not know (which spoils every window: it may be the kernel saying messages were lost).
  */
@@ -53,7 +69,7 @@ export function parseMonitorLine(line: string): MonitorEvent | { readonly contro
     return word === 'ready' || word === 'not-ready' || word === 'exit' ? { control: word, detail: rest.join(' ') } : null;
   }
   const m = LINE.exec(line);
-  if (!m) return null;
+  if (!m) return NFT_LINE.test(line) ? { ns: 'current', kind: FIREWALL } : null;
   const ns = m[1] === 'current' ? 'current' : Number(m[1]);
   if (m[2] === 'NSID') {
     const id = /^(?:Deleted )?nsid (\d+)/.exec(line.slice(m[0].length).trim());
@@ -87,23 +103,40 @@ const STEADY_MS = 60_000;
 export const SETTLE_MS = 250;
 /** How long the script waits for `ip monitor` to subscribe (100 × 50 ms). */
 const READY_TRIES = 100;
+/** How long it waits for `nft monitor` before watching without it (60 × 50 ms). */
+const NFT_READY_TRIES = 60;
 
 export const WATCH_SCRIPT = `command -v ip >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"
 ip -o monitor all-nsid label 2>&1 &
 NL_W=$!
+# nftables' own monitor, where nft runs here: every ruleset change (iptables-nft's too) is a line
+NL_N=-
+if command -v nft >/dev/null 2>&1; then nft monitor 2>&1 & NL_N=$!; fi
 n=0
 while :; do
   # subscribed, and (where the kernel tells) waiting in recvmsg: past setting all-nsid too
   if awk -v p="$NL_W" '$2 == 0 && $3 == p && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink 2>/dev/null; then
     w=$(cat "/proc/$NL_W/wchan" 2>/dev/null)
-    case "$w" in ''|0|*wait_for_more_packets*) echo "NLWATCH ready $NL_W"; break ;; esac
+    case "$w" in ''|0|*wait_for_more_packets*)
+      # nft monitor: subscribed to NETLINK_NETFILTER (12), or gone (not root, an nft that cannot): without it
+      case "$NL_N" in
+        -) echo "NLWATCH ready $NL_W -"; break ;;
+        *) if ! kill -0 "$NL_N" 2>/dev/null; then echo "NLWATCH ready $NL_W -"; NL_N=-; break; fi
+           if awk -v p="$NL_N" '$2 == 12 && $3 == p && $4 != "00000000" { f = 1 } END { exit !f }' /proc/net/netlink 2>/dev/null; then echo "NLWATCH ready $NL_W $NL_N"; break; fi
+           # not subscribed in 3 s: watch without it (the firewall is then read every time)
+           if [ "$n" -ge ${NFT_READY_TRIES} ]; then kill "$NL_N" 2>/dev/null; NL_N=-; echo "NLWATCH ready $NL_W -"; break; fi ;;
+      esac ;;
+    esac
   fi
   n=$((n + 1))
   if [ "$n" -ge ${READY_TRIES} ]; then echo 'NLWATCH not-ready ip monitor did not subscribe within 5 s'; kill "$NL_W" 2>/dev/null; break; fi
   sleep 0.05
 done
 wait "$NL_W"
-echo "NLWATCH exit $?"
+s=$?
+# the watch ends with ip monitor: nft monitor must not hold the output open
+case "$NL_N" in -) ;; *) kill "$NL_N" 2>/dev/null ;; esac
+echo "NLWATCH exit $s"
 `;
 
 /**
@@ -111,21 +144,27 @@ echo "NLWATCH exit $?"
  * `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`, the row whose port id is the pid (the
  * kernel gives a process's first socket its pid) and whose groups are bound. Null when unreadable.
  */
-export function netlinkRow(table: string, pid: number): { rmem: number; drops: number } | null {
+export function netlinkRow(table: string, pid: number, protocol = 0): { rmem: number; drops: number } | null {
   for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f[1] === '0' && f[2] === String(pid) && f[3] !== '00000000' && /^\d+$/.test(f[4] ?? '') && /^\d+$/.test(f[8] ?? '')) return { rmem: Number(f[4]), drops: Number(f[8]) };
+    if (f[1] === String(protocol) && f[2] === String(pid) && f[3] !== '00000000' && /^\d+$/.test(f[4] ?? '') && /^\d+$/.test(f[8] ?? '')) return { rmem: Number(f[4]), drops: Number(f[8]) };
   }
   return null;
 }
 
-async function netlinkSocket(pid: number): Promise<{ rmem: number; drops: number } | null> {
+/** netlink protocols in /proc/net/netlink's Eth column */
+const ROUTE = 0;
+const NETFILTER = 12;
+
+async function netlinkSocket(pid: number, protocol: number): Promise<{ rmem: number; drops: number } | null> {
   try {
-    return netlinkRow(await readFile(`/proc/${pid}/net/netlink`, 'utf8'), pid);
+    return netlinkRow(await readFile(`/proc/${pid}/net/netlink`, 'utf8'), pid, protocol);
   } catch {
     return null;
   }
 }
+
+const wchan = (pid: number): Promise<string> => readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '');
 
 class Window implements WatchWindow {
   spoiled: string | null;
@@ -171,8 +210,11 @@ export class KernelWatch {
   private backoff: number = RESTART_BACKOFF_MS[0];
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly readyWaiters = new Set<() => void>();
-  /** ip monitor's pid (the script's `NLWATCH ready PID`) and its socket's Drops when it subscribed */
-  private monitor: { pid: number; drops: number | null } | null = null;
+  /**
+   * ip monitor's pid (the script's `NLWATCH ready PID NFTPID`) and its socket's Drops when it
+   * subscribed; nft monitor's alike, null when it does not run (then the firewall is never vouched for)
+   */
+  private monitor: { pid: number; drops: number | null; nft: { pid: number; drops: number | null } | null } | null = null;
 
   constructor(
     private readonly shell: HostShell,
@@ -228,6 +270,8 @@ export class KernelWatch {
     }
     const w = new Window(why, (x) => this.windows.delete(x));
     if (!why) this.windows.add(w);
+    // without nft monitor nobody hears the firewall: as if it changed
+    if (!why && !this.monitor?.nft) w.add({ ns: 'current', kind: FIREWALL });
     return w;
   }
 
@@ -239,22 +283,60 @@ export class KernelWatch {
    */
   async settle(ms = SETTLE_MS): Promise<boolean> {
     const end = Date.now() + ms;
+    let firewallSettled = false;
     for (;;) {
       const monitor = this.monitor;
-      if (this.state !== 'ready' || !monitor || this.shell.transport !== 'local') return false;
-      const socket = await netlinkSocket(monitor.pid);
+      if (this.state !== 'ready' || !monitor || this.shell.transport !== 'local') {
+        this.firewallUnheard('the kernel watcher cannot tell that nft monitor printed all it was sent');
+        return false;
+      }
+      const socket = await netlinkSocket(monitor.pid, ROUTE);
       if (socket && monitor.drops === null) monitor.drops = socket.drops;
       if (socket && monitor.drops !== null && socket.drops > monitor.drops) {
         this.spoilAll(`the kernel dropped ${socket.drops - monitor.drops} messages for the watcher (netlink Drops)`);
         monitor.drops = socket.drops;
       }
-      const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(await readFile(`/proc/${monitor.pid}/wchan`, 'utf8').catch(() => ''));
-      // what ip wrote before it went back to waiting is in the pipe: one turn of the loop reads it
+      const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(await wchan(monitor.pid));
+      if (!firewallSettled) firewallSettled = await this.firewallSettled(monitor);
+      // what ip (and nft) wrote before going back to waiting is in the pipe: one turn of the loop reads it
       await new Promise((resolve) => setImmediate(resolve));
-      if (waiting) return this.state === 'ready' && this.monitor === monitor;
-      if (socket === null || Date.now() >= end) return false;
+      if (waiting && firewallSettled) return this.state === 'ready' && this.monitor === monitor;
+      if (socket === null || Date.now() >= end) {
+        if (!firewallSettled) this.firewallUnheard('nft monitor did not settle in time');
+        return waiting && this.state === 'ready' && this.monitor === monitor;
+      }
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
+  }
+
+  /**
+   * Whether nft monitor has printed all the kernel sent it: its NETLINK_NETFILTER socket's queue is
+   * empty and it polls again. Its socket gone (nft ended) or Drops grown means ruleset changes may
+   * have gone unheard: every window counts the firewall as changed, and the firewall is no longer
+   * watched. True also when nft monitor does not run (the windows count the firewall changed).
+   */
+  private async firewallSettled(monitor: NonNullable<KernelWatch['monitor']>): Promise<boolean> {
+    const nft = monitor.nft;
+    if (!nft) return true;
+    const socket = await netlinkSocket(nft.pid, NETFILTER);
+    if (socket === null) {
+      monitor.nft = null;
+      this.firewallUnheard('nft monitor ended');
+      this.log('warn', 'kernel watcher: nft monitor ended; the firewall is read on every refresh');
+      return true;
+    }
+    if (nft.drops === null) nft.drops = socket.drops;
+    if (socket.drops > nft.drops) {
+      this.firewallUnheard(`the kernel dropped ${socket.drops - nft.drops} messages for nft monitor (netlink Drops)`);
+      nft.drops = socket.drops;
+    }
+    return socket.rmem === 0 && /poll_schedule_timeout|do_select|ep_poll|wait_for_more_packets/.test(await wchan(nft.pid));
+  }
+
+  /** Every open window counts the firewall as changed (`why` is for the log). */
+  private firewallUnheard(why: string): void {
+    if (this.windows.size) this.log('debug', `kernel watcher: firewall read again: ${why}`);
+    for (const w of this.windows) w.add({ ns: 'current', kind: FIREWALL });
   }
 
   async dispose(): Promise<void> {
@@ -312,9 +394,9 @@ export class KernelWatch {
       if (parsed.control === 'ready') {
         this.state = 'ready';
         this.readyAt = Date.now();
-        const pid = Number(parsed.detail);
-        this.monitor = Number.isSafeInteger(pid) && pid > 1 ? { pid, drops: null } : null;
-        this.log('info', `kernel watcher: ip monitor subscribed (${this.shell.target})`);
+        const [ip, nft] = parsed.detail.split(' ').map((x) => (/^\d+$/.test(x) ? Number(x) : null));
+        this.monitor = ip && ip > 1 ? { pid: ip, drops: null, nft: nft && nft > 1 ? { pid: nft, drops: null } : null } : null;
+        this.log('info', `kernel watcher: ip monitor subscribed (${this.shell.target})${this.monitor?.nft ? ', nft monitor too' : '; no nft monitor: the firewall is read on every refresh'}`);
         for (const done of [...this.readyWaiters]) done();
       } else this.log('warn', `kernel watcher: ${parsed.control} ${parsed.detail}`);
       // `exit` is followed by the end of the run (ended below)

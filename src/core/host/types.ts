@@ -255,6 +255,12 @@ export interface HostFacts {
     readonly namespaces: number;
     /** the kernel watcher (ip monitor, kernelWatch.ts) heard no change to what was kept; absent: only engine events said so */
     readonly watched?: boolean;
+    /**
+     * the whole container-netns read kept, the process table and docker-proxies included: the
+     * kernel watcher heard nothing that could start a container, and each process it read is still
+     * in its namespace
+     */
+    readonly processes?: boolean;
   };
   /** Shell round trips and wall time of this snapshot, for the benchmark and the log */
   readonly roundTrips: number;

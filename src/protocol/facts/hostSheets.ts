@@ -108,8 +108,13 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
 
 /** A read after engine events or with the kernel watcher: what it kept from the last whole read, which they cannot have changed. */
 function keptText(kept: NonNullable<HostNodeWithoutRules['kept']>): string {
-  const what = [...kept.sections, ...(kept.namespaces ? [`${kept.namespaces} container namespace${kept.namespaces === 1 ? '' : 's'} (same process, same namespace)`] : [])];
-  const why = kept.watched ? 'the kernel watcher (ip monitor) heard no change there' : 'after engine events';
+  const what = [
+    ...kept.sections,
+    ...(kept.namespaces ? [`${kept.namespaces} container namespace${kept.namespaces === 1 ? '' : 's'} (same process, same namespace)`] : []),
+    ...(kept.processes ? ['the process table (no container started or stopped since)'] : []),
+  ];
+  const firewall = kept.sections.some((s) => /tables-save$|^nft-ruleset$/.test(s));
+  const why = kept.watched ? `the kernel watcher (ip monitor${firewall ? ', nft monitor' : ''}) heard no change there` : 'after engine events';
   return `${why}: ${what.length ? `kept ${what.join(', ')} from the whole read at ${kept.since}` : 'everything read again'}; the rest read now`;
 }
 

@@ -6,14 +6,15 @@
  * on the recorded lab of test/fixtures/host/fast.
  */
 import { strict as assert } from 'node:assert';
-import { KernelWatch, netlinkRow, parseMonitorLine, type MonitorEvent } from '../../../src/core/host/kernelWatch';
+import { FIREWALL, KernelWatch, netlinkRow, parseMonitorLine, type MonitorEvent } from '../../../src/core/host/kernelWatch';
 import type { HostShell, ShellResult } from '../../../src/core/host/shell';
-import { WATCHED_SECTIONS, watchedReuse } from '../../../src/core/host/collect';
+import { WATCHED_SECTIONS, hostCommands, watchedReuse } from '../../../src/core/host/collect';
 import { keepableNamespaces } from '../../../src/core/host/commands/keptNamespaces';
 import { fastLab, hostFixture } from '../../support/hostFixtures';
+import { parseBatch } from '../../../src/core/host/batch';
 
 const recorded = hostFixture('monitor/monitor.txt');
-const lab = JSON.parse(hostFixture('monitor/lab.json')) as { containerNsid: number; monitorPid: number };
+const lab = JSON.parse(hostFixture('monitor/lab.json')) as { containerNsid: number; monitorPid: number; nftPid: number };
 const lines = recorded.split('\n').filter(Boolean);
 const events = lines.map(parseMonitorLine).filter((e): e is MonitorEvent => e !== null && !('control' in e));
 
@@ -44,7 +45,7 @@ function replayShell(): HostShell & { feed(text: string): void; end(): void; sta
 describe('host: the kernel watcher (recorded ip monitor output)', () => {
   it('understands every line ip monitor printed, between the script\'s ready and exit', () => {
     assert.deepEqual(lines.map(parseMonitorLine).filter((e) => e === null), []);
-    assert.deepEqual(parseMonitorLine(lines[0]!), { control: 'ready', detail: String(lab.monitorPid) });
+    assert.deepEqual(parseMonitorLine(lines[0]!), { control: 'ready', detail: `${lab.monitorPid} ${lab.nftPid}` });
     assert.deepEqual(parseMonitorLine(lines.at(-1)!), { control: 'exit', detail: '137' });
   });
 
@@ -53,6 +54,28 @@ describe('host: the kernel watcher (recorded ip monitor output)', () => {
     assert.deepEqual(netlinkRow(table, lab.monitorPid), { rmem: 0, drops: 0 });
     assert.equal(netlinkRow(table, 1), null, 'no subscribed route socket of pid 1 there');
     assert.match(hostFixture('monitor/wchan.txt'), /wait_for_more_packets/, 'and it waited in recvmsg, as settle expects');
+    // nft monitor's NETLINK_NETFILTER (12) socket, subscribed, and nft waiting in poll
+    assert.deepEqual(netlinkRow(table, lab.nftPid, 12), { rmem: 0, drops: 0 });
+    assert.equal(netlinkRow(table, lab.nftPid), null, 'nft holds no route socket');
+    assert.match(hostFixture('monitor/wchan-nft.txt'), /poll_schedule_timeout/);
+  });
+
+  it("counts each of nft monitor's lines (iptables' chain and rule, added and removed) as a firewall change of the host", () => {
+    const firewall = lines.filter((l) => !l.startsWith('[nsid') && !l.startsWith('NLWATCH'));
+    assert.ok(firewall.length >= 8, firewall.join('\n'));
+    for (const l of firewall) assert.deepEqual(parseMonitorLine(l), { ns: 'current', kind: FIREWALL }, l);
+    assert.ok(firewall.some((l) => /^add rule ip filter NLM-CHAIN/.test(l)));
+  });
+
+  it('a watcher without nft monitor counts the firewall as changed in every window', () => {
+    const shell = replayShell();
+    const watch = new KernelWatch(shell, () => undefined);
+    watch.start();
+    shell.feed(`NLWATCH ready ${lab.monitorPid} -\n`);
+    const window = watch.open();
+    assert.equal(window.spoiled, null, 'the rest is still vouched for');
+    assert.deepEqual([...window.host], [FIREWALL]);
+    void watch.dispose();
   });
 
   it("places each change: the container's address in its nsid, the host's link and route in its own", () => {
@@ -79,6 +102,7 @@ describe('host: the kernel watcher (recorded ip monitor output)', () => {
     for (let i = 0; i < body.length; i += 97) shell.feed(body.slice(i, i + 97));
     assert.equal(window.spoiled, null);
     assert.deepEqual([...window.host].sort(), [...new Set(events.filter((e) => e.ns === 'current').map((e) => e.kind))].sort());
+    assert.ok(window.host.has(FIREWALL), "iptables' change, heard by nft monitor");
     assert.ok(window.nsids.has(lab.containerNsid));
     shell.feed(`${lines.at(-1)}\n`);
     shell.end();
@@ -127,6 +151,42 @@ describe('host: what a refresh keeps with the kernel watcher (recorded lab)', ()
     assert.ok(kept.includes(pidOf('nlf-v6')));
     for (const s of WATCHED_SECTIONS.keys()) assert.ok(!reuse.sections.has(s), s);
     assert.ok(reuse.sections.has('netns'), 'after engine events, with no foreign namespace heard: kept as without the watcher');
+  });
+
+  it("keeps the firewall's dumps while nft monitor heard nothing, but never iptables-legacy's or a ruleset with sets the packet path fills", () => {
+    // the firewall's sections of a whole recorded batch (batch-full.txt)
+    const full = parseBatch(hostFixture('batch-full.txt'), hostFixture('batch-delimiter.txt').trim(), ['iptables-save', 'ip6tables-save', 'nft-ruleset']);
+    const firewall = new Map([...previous, ...['iptables-save', 'ip6tables-save', 'nft-ruleset'].map((n) => [n, full.get(n)!] as const)]);
+    for (const [n, s] of firewall) assert.equal(s.code, 0, n);
+    assert.match(firewall.get('iptables-save')!.stdout, /\(nf_tables\)/, 'the recording came through nf_tables');
+    const quiet = watchedReuse(firewall, { host: new Set(), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    for (const s of ['iptables-save', 'nft-ruleset']) assert.ok(quiet.sections.has(s), s);
+    // the recording's ip6tables had no rules: an empty dump does not say which backend it came through
+    assert.equal(firewall.get('ip6tables-save')!.stdout, '');
+    assert.ok(!quiet.sections.has('ip6tables-save'), 'an empty dump is read every time');
+    const names = (r: typeof quiet) => hostCommands({ containerListeners: false, reuse: r }).map((c) => c.name);
+    assert.ok(!names(quiet).includes('iptables-save'), 'not run when kept');
+    const heard = watchedReuse(firewall, { host: new Set([FIREWALL]), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    for (const s of ['iptables-save', 'ip6tables-save', 'nft-ruleset']) assert.ok(!heard.sections.has(s), s);
+    assert.ok(heard.sections.has('ip-addr'), 'a firewall change reads only the firewall again');
+    const legacy = new Map([...firewall, ['iptables-save', { stdout: hostFixture('monitor/iptables-legacy-save.txt'), parts: [], code: 0 }], ['nft-ruleset', { stdout: hostFixture('monitor/nft-dynamic-set.json'), parts: [], code: 0 }]]);
+    const other = watchedReuse(legacy, { host: new Set(), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    assert.ok(!other.sections.has('iptables-save'), "iptables-legacy's tables tell nft monitor nothing");
+    assert.ok(!other.sections.has('nft-ruleset'), 'a set with timeouts changes without a transaction');
+    assert.ok(other.sections.has('ip-addr'));
+  });
+
+  it('offers to keep the container namespaces whole only when nothing was heard of links, nsids or containers', () => {
+    const quiet = watchedReuse(previous, { host: new Set(['NEIGH', 'ROUTE']), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    assert.equal(quiet.unchangedNamespaces, true);
+    const netns = hostCommands({ containerListeners: false, reuse: quiet }).find((c) => c.name === 'container-netns')!;
+    assert.match(netns.script, /^# the earlier read stands/, 'the section is a check first');
+    for (const pid of [pidOf('nlf-web'), pidOf('nlf-v6'), pidOf('nlf-mac'), pidOf('nlf-none')]) assert.ok(netns.script.includes(`/proc/${pid}/ns/net`), `checks ${pid}`);
+    for (const [heard, changed] of [[{ host: new Set(['LINK']), nsids: new Set<number>() }, undefined], [{ host: new Set(['NSID']), nsids: new Set<number>() }, undefined], [{ host: new Set<string>(), nsids: new Set([0]) }, undefined], [{ host: new Set<string>(), nsids: new Set<number>() }, [fast.containers['nlf-web']!.id]]] as const) {
+      const r = watchedReuse(previous, heard, changed, '2026-11-30T00:00:00.000Z');
+      assert.ok(!r.unchangedNamespaces, JSON.stringify([...heard.host, ...heard.nsids, ...(changed ?? [])]));
+      assert.doesNotMatch(hostCommands({ containerListeners: false, reuse: r }).find((c) => c.name === 'container-netns')!.script, /^# the earlier read stands/);
+    }
   });
 
   it('what it heard is taken when it decides: later changes do not alter that decision', () => {

@@ -114,6 +114,31 @@ true`,
 }
 
 /**
+ * The section as a check first: when every namespace of the earlier read and every docker-proxy it
+ * found is still the same process in the same namespace (one `ls -l` of their /proc/PID/ns/net), the
+ * section prints only the part `unchanged` and the caller keeps the earlier read whole (processes,
+ * proxies, namespaces): no process table, no lsns, nothing per container. Otherwise it reads as
+ * `full` does. Only the caller knows that nothing new can have started meanwhile (collect.ts
+ * HostReuse.unchangedNamespaces): a process that is gone or in another namespace is all this sees.
+ */
+export function containerNetnsUnchangedCommand(check: readonly KeptNamespace[], full: BatchCommand): BatchCommand {
+  const pairs = [...new Set(check.filter((k) => Number.isSafeInteger(k.pid) && k.pid > 0 && Number.isSafeInteger(k.inode) && k.inode > 0).map((k) => `${k.pid}:${k.inode}`))];
+  const files = pairs.map((p) => `/proc/${p.slice(0, p.indexOf(':'))}/ns/net`).join(' ');
+  const same = pairs.length
+    ? `ls -l ${files} 2>/dev/null | awk -v want='${pairs.join(' ')}' '
+  BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], f, ":"); need[f[1]] = f[2] } }
+  $NF ~ /^net:\\[[0-9]+\\]$/ && $(NF - 2) ~ /^\\/proc\\/[0-9]+\\/ns\\/net$/ { p = $(NF - 2); sub(/^\\/proc\\//, "", p); sub(/\\/.*/, "", p); i = $NF; gsub(/[^0-9]/, "", i); if ((p in need) && need[p] == i) { ok++; delete need[p] } }
+  END { exit !(ok == n) }'`
+    : 'true';
+  return { ...full, script: `# the earlier read stands while each process it read is still in the same namespace
+if ${same}; then
+  nl_part unchanged
+  exit 0
+fi
+${full.script}` };
+}
+
+/**
  * A namespace the caller holds from an earlier read and need not have read again: the awk answers
  * `K PID ID INODE` for it when that process is still in that very namespace (keptNamespaces.ts).
  */

@@ -8,6 +8,7 @@
 import type { BatchPart, BatchSection } from '../batch';
 import type { KeptNamespace } from './containerNamespaces';
 import { NETNS_SOCKET_FILES } from './netnsRead';
+import { parseDockerProxies, parseProcesses } from './containerNamespaces';
 
 const PID = /^\d+$/;
 const HEADS = new Set(['N', 'I', 'E', 'F', 'S']);
@@ -35,38 +36,88 @@ function netnsText(s: BatchSection): string | undefined {
  * `reread` (one an engine event touched since), and whose netnsid (its `I` record, null without
  * one) `keepNsid` accepts when given (the kernel watcher heard no change there).
  */
-export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<string>, keepNsid?: (nsid: number | null) => boolean): KeptNamespace[] {
-  const text = netnsText(previous);
-  if (text === undefined) return [];
-  const read = new Map<string, { id: string; inode: number }>();
-  const done = new Set<string>();
-  const spoiled = new Set<string>();
-  const nsids = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f[0] === 'I' && PID.test(f[1] ?? '') && PID.test(f[2] ?? '')) nsids.set(f[1]!, Number(f[2]));
-    if (f[0] === 'N' && PID.test(f[1] ?? '') && PID.test(f[3] ?? '')) read.set(f[1]!, { id: f[2] ?? '', inode: Number(f[3]) });
-    else if (f[0] === 'F' && PID.test(f[1] ?? '')) done.add(f[1]!);
-    else if (f[0] === 'S' && PID.test(f[1] ?? '')) {
-      const pid = f[1]!;
-      const nsenter = previous.parts.some((p) => p.name === `ctr:${f[2]}:${pid}:nsenter`);
-      const failed = previous.parts.some((p) => p.name === `ctr:${f[2]}:${pid}:nsenter-error`);
-      if (nsenter && !failed) done.add(pid);
-    } else if (f[0] === 'E' && PID.test(f[1] ?? '') && !NETNS_SOCKET_FILES.includes(f[2] ?? '')) spoiled.add(f[1]!);
+/** What a section's records say of each namespace, worked out once per section (a refresh asks several times). */
+interface Records {
+  readonly read: ReadonlyMap<string, { id: string; inode: number }>;
+  readonly done: ReadonlySet<string>;
+  readonly spoiled: ReadonlySet<string>;
+  readonly nsids: ReadonlyMap<string, number>;
+}
+const recordsMemo = new WeakMap<BatchSection, Records | null>();
+
+function recordsOf(section: BatchSection): Records | null {
+  if (recordsMemo.has(section)) return recordsMemo.get(section)!;
+  const text = netnsText(section);
+  let out: Records | null = null;
+  if (text !== undefined) {
+    const read = new Map<string, { id: string; inode: number }>();
+    const done = new Set<string>();
+    const spoiled = new Set<string>();
+    const nsids = new Map<string, number>();
+    const partNames = new Set(section.parts.map((p) => p.name));
+    for (const line of text.split('\n')) {
+      const f = line.split(' ');
+      if (f[0] === 'I' && PID.test(f[1] ?? '') && PID.test(f[2] ?? '')) nsids.set(f[1]!, Number(f[2]));
+      if (f[0] === 'N' && PID.test(f[1] ?? '') && PID.test(f[3] ?? '')) read.set(f[1]!, { id: f[2] ?? '', inode: Number(f[3]) });
+      else if (f[0] === 'F' && PID.test(f[1] ?? '')) done.add(f[1]!);
+      else if (f[0] === 'S' && PID.test(f[1] ?? '')) {
+        const pid = f[1]!;
+        if (partNames.has(`ctr:${f[2]}:${pid}:nsenter`) && !partNames.has(`ctr:${f[2]}:${pid}:nsenter-error`)) done.add(pid);
+      } else if (f[0] === 'E' && PID.test(f[1] ?? '') && !NETNS_SOCKET_FILES.includes(f[2] ?? '')) spoiled.add(f[1]!);
+    }
+    out = { read, done, spoiled, nsids };
   }
-  return [...read]
-    .filter(([pid, r]) => done.has(pid) && !spoiled.has(pid) && !reread.has(r.id) && (!keepNsid || keepNsid(nsids.get(pid) ?? null)))
-    .map(([pid, r]) => ({ pid: Number(pid), inode: r.inode }));
+  recordsMemo.set(section, out);
+  return out;
+}
+
+export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<string>, keepNsid?: (nsid: number | null) => boolean): KeptNamespace[] {
+  const r = recordsOf(previous);
+  if (!r) return [];
+  return [...r.read]
+    .filter(([pid, n]) => r.done.has(pid) && !r.spoiled.has(pid) && !reread.has(n.id) && (!keepNsid || keepNsid(r.nsids.get(pid) ?? null)))
+    .map(([pid, n]) => ({ pid: Number(pid), inode: n.inode }));
+}
+
+/**
+ * What to check for an earlier `container-netns` section to stand whole (containerNetnsUnchangedCommand):
+ * each namespace it read, by its process and inode, and each docker-proxy with its namespace. Null
+ * when that read is not whole — a namespace not read to the end or with an unreadable file, a
+ * proxy whose namespace it could not read — or had no container at all (a read that found none
+ * says nothing about what runs now; reading again is cheap then).
+ */
+export function unchangedCheck(previous: BatchSection): KeptNamespace[] | null {
+  const records = recordsOf(previous);
+  const keep = keepableNamespaces(previous, new Set());
+  if (!records || records.read.size === 0 || keep.length !== records.read.size) return null;
+  let proxies: number[];
+  try {
+    proxies = parseDockerProxies(parseProcesses(previous.stdout)).map((p) => p.pid);
+  } catch {
+    return null;
+  }
+  const proxyNetns = new Map<number, number>();
+  for (const line of (previous.parts.find((p) => p.name === 'proxy-netns')?.text ?? '').split('\n')) {
+    const m = /^(\d+) net:\[(\d+)\]$/.exec(line.trim());
+    if (m) proxyNetns.set(Number(m[1]), Number(m[2]));
+  }
+  if (proxies.some((pid) => !proxyNetns.has(pid))) return null;
+  return [...keep, ...proxies.map((pid) => ({ pid, inode: proxyNetns.get(pid)! }))];
+}
+
+/**
+ * The earlier section as a read without socket tables keeps it (spliceKeptNamespaces' rule): the
+ * same object when it has none, so what was parsed of it can be used again.
+ */
+export function withoutSocketRecords(previous: BatchSection): BatchSection {
+  const text = netnsText(previous);
+  if (text === undefined || !text.split('\n').some(isSocketRecord)) return previous;
+  return { ...previous, parts: previous.parts.map((p) => (p.name === 'netns' ? { name: 'netns', text: text.split('\n').filter((l) => !isSocketRecord(l)).join('\n') } : p)) };
 }
 
 /** The netnsids the host gave the namespaces of a `container-netns` section (their `I` records). */
 export function namespaceNsids(section: BatchSection): Set<number> {
-  const out = new Set<number>();
-  for (const line of (netnsText(section) ?? '').split('\n')) {
-    const f = line.split(' ');
-    if (f[0] === 'I' && PID.test(f[1] ?? '') && PID.test(f[2] ?? '')) out.add(Number(f[2]));
-  }
-  return out;
+  return new Set(recordsOf(section)?.nsids.values() ?? []);
 }
 
 /**

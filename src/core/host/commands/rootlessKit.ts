@@ -39,6 +39,30 @@ done
 true`,
 };
 
+/**
+ * After a read that found no RootlessKit serving the shell's network namespace, none can while the
+ * shell is in that same namespace: a RootlessKit started later makes a namespace of its own (or
+ * none, with --net=host), never one that existed before it. The section then only checks that the
+ * shell's namespace is the one of that read (and answers as it did, without a scan of the process
+ * table); otherwise it reads as the whole command does.
+ */
+export function rootlessKitCommandAfter(previous: BatchSection | undefined): BatchCommand {
+  if (!previous || previous.code !== 0) return rootlessKitCommand;
+  let self: string | null = null;
+  try {
+    self = rootlessKitOfShell(parseRootlessKit(previous)) === null ? (/^self (net:\[\d+\])\s*$/m.exec(previous.stdout)?.[1] ?? null) : null;
+  } catch {
+    self = null;
+  }
+  if (!self) return rootlessKitCommand;
+  return {
+    ...rootlessKitCommand,
+    script: `# the shell's namespace is still ${self}, which no RootlessKit served at the last read
+if [ "$(readlink /proc/self/ns/net 2>/dev/null)" = '${self}' ]; then echo 'self ${self}'; exit 0; fi
+${rootlessKitCommand.script}`,
+  };
+}
+
 export interface RootlessKitProcess {
   readonly pid: number;
   readonly args: string;
