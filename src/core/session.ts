@@ -16,7 +16,7 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
-import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, failedHostFacts, readHost, watchedReuse, type HostReuse } from './host/collect';
+import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, failedHostFacts, keepDockerNetns, readHost, watchedReuse, type HostReuse } from './host/collect';
 import { KernelWatch, type WatchWindow } from './host/kernelWatch';
 import { keepableNamespaces } from './host/commands/keptNamespaces';
 import type { BatchCommand, BatchSection } from './host/batch';
@@ -122,6 +122,10 @@ function runningSet(engine: EngineFacts): string {
     .map((c) => `${c.id}:${c.state}`)
     .sort()
     .join(' ');
+}
+
+function hasOverlays(engine: EngineFacts): boolean {
+  return engine.networks.some((n) => n.driver === 'overlay');
 }
 
 /** A snapshot after events still reads the whole host when the last whole read is this old. */
@@ -276,6 +280,8 @@ export function createSession(opts: SessionOptions = {}): Session {
   let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number; window: WatchWindow | null } | null = null;
   /** the engine's running containers at the last snapshot (runningSet) */
   let lastRunning: string | null = null;
+  /** whether the engine had overlay networks at the last snapshot (null: no snapshot yet) */
+  let lastOverlays: boolean | null = null;
   let watch: KernelWatch | null = null;
   const getWatch = (hostShell: HostShell): KernelWatch | null => {
     if (!opts.kernelWatch || shellChoice.kind !== 'local' || !hostShell.stream) return null;
@@ -289,6 +295,12 @@ export function createSession(opts: SessionOptions = {}): Session {
    * engine events only, what those cannot change. At least every FULL_READ_EVERY_MS, nothing.
    */
   const reuseFor = (changed: readonly string[] | undefined, watching: boolean): HostReuse | undefined => {
+    const reuse = reuseOf(changed, watching);
+    // Docker's own namespaces (an overlay's, ingress_sbox, lb_…) exist only for overlay networks:
+    // without any at the last snapshot, and none found then, there are none (checked again below)
+    return reuse && lastOverlays === false ? keepDockerNetns(reuse) : reuse;
+  };
+  const reuseOf = (changed: readonly string[] | undefined, watching: boolean): HostReuse | undefined => {
     if (!lastRead || Date.now() - lastRead.fullAt >= FULL_READ_EVERY_MS) return undefined;
     const since = new Date(lastRead.fullAt).toISOString();
     if (watching) {
@@ -364,7 +376,8 @@ export function createSession(opts: SessionOptions = {}): Session {
       let engine: EngineFacts;
       let host: HostFacts | null;
       /** the host read kept the last one's processes whole: what it built on (checked against the engine below) */
-      const keptWhole: { value: { reuse: HostReuse } | null } = { value: null };
+      /** the reuse the host read built on, for the check against the engine's answer below */
+      const hostReuse: { value: HostReuse | null } = { value: null };
       try {
         // Engine and host side run at once (the host batch started first: it is the longer of the
         // two); the first to fail cancels the other (an engine that times out kills the host batch,
@@ -405,7 +418,7 @@ export function createSession(opts: SessionOptions = {}): Session {
             if (lastRead?.window && lastRead.window !== window) lastRead.window.close();
             if (read.facts.shellError) window?.close();
             lastRead = read.facts.shellError ? null : { sections: read.sections, fullAt: reuse && lastRead ? lastRead.fullAt : started, window };
-            if (read.facts.kept?.processes && reuse) keptWhole.value = { reuse };
+            hostReuse.value = reuse ?? null;
             return read.facts;
           },
           (s) =>
@@ -418,13 +431,18 @@ export function createSession(opts: SessionOptions = {}): Session {
                 throw toEngineError(e, endpoint);
               }),
         ]);
-        // A container that started with no link of its own (--network none) is heard by nobody on the
-        // kernel's side: when the engine's running containers are not the last snapshot's, the
-        // processes are read again after all (keeping what the watcher vouches for otherwise).
+        // What was kept on the last snapshot's engine facts is read again when this one's differ: a
+        // container that started with no link of its own (--network none) is heard by nobody on the
+        // kernel's side, and Docker's own namespaces come with overlay networks.
         const running = runningSet(engine);
-        if (keptWhole.value && hostShell && running !== lastRunning) {
-          log('debug', 'host read: the engine runs other containers than at the last snapshot; reading the processes again');
-          const reuse: HostReuse = { ...keptWhole.value.reuse, unchangedNamespaces: false };
+        const overlays = hasOverlays(engine);
+        const kept = host?.kept;
+        const processesAgain = !!kept?.processes && running !== lastRunning;
+        const dockerNetnsAgain = !!kept?.sections.includes('docker-netns') && overlays;
+        if (hostReuse.value && hostShell && (processesAgain || dockerNetnsAgain)) {
+          log('debug', `host read: the engine ${processesAgain ? 'runs other containers than at the last snapshot' : 'has overlay networks'}; reading ${processesAgain ? 'the processes' : "Docker's namespaces"} again`);
+          const previous = hostReuse.value;
+          const reuse: HostReuse = { ...previous, unchangedNamespaces: false, sections: new Set([...previous.sections].filter((n) => !(dockerNetnsAgain && n === 'docker-netns'))) };
           const read = await readHost(hostShell, { signal: linked.signal, containerListeners: options.containerListeners ?? true, reuse });
           if (lastRead) lastRead = { ...lastRead, sections: read.sections };
           if (read.facts.shellError) {
@@ -434,6 +452,7 @@ export function createSession(opts: SessionOptions = {}): Session {
           host = read.facts;
         }
         lastRunning = running;
+        lastOverlays = overlays;
       } finally {
         linked.dispose();
       }

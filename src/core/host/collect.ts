@@ -231,6 +231,17 @@ export function firewallWatchable(name: string, previous: BatchSection | undefin
   return true;
 }
 
+/**
+ * `reuse` keeping Docker's own namespaces too, when the earlier read found none (no part: sandboxes
+ * are not listed): for a caller that knows the engine has no overlay network, which they come with,
+ * and reads them again when it has one (session.ts).
+ */
+export function keepDockerNetns(reuse: HostReuse): HostReuse {
+  const previous = reuse.previous.get('docker-netns');
+  if (!previous || sectionFailure('docker-netns', previous) !== null || previous.parts.length > 0 || previous.stdout.trim()) return reuse;
+  return { ...reuse, sections: new Set([...reuse.sections, 'docker-netns']) };
+}
+
 /** What the kernel watcher heard since the last read began (kernelWatch.ts WatchWindow). */
 export interface HeardChanges {
   readonly host: ReadonlySet<string>;
@@ -267,7 +278,11 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
   const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
   const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
-  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  // the firewall kept whole (the kernel watcher's nft monitor heard nothing): its lane takes the
+  // longest two of what is read every time, which then run beside the rest
+  if (commands.some((c) => c.lane === 1)) return commands;
+  return commands.map((c) => (c.name === 'listeners' || c.name === 'docker-netns' ? firewallLane(c) : c));
 }
 
 /** The shell may run in a RootlessKit's namespace (HostShell.rootlessKit): its processes are worth reading. */

@@ -32,7 +32,7 @@
  * then reads. The same row's Drops counter growing means the kernel dropped messages for it: every
  * window is spoiled. This reads /proc of this machine: only for a local shell, which shares it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { HostShell } from './shell';
 import { errorMessage } from '../errors';
 
@@ -156,15 +156,23 @@ export function netlinkRow(table: string, pid: number, protocol = 0): { rmem: nu
 const ROUTE = 0;
 const NETFILTER = 12;
 
+// Read at once, not through libuv's thread pool: a few hundred bytes of /proc each, while the
+// engine's answers keep the event loop busy (each await there cost a refresh milliseconds).
 async function netlinkSocket(pid: number, protocol: number): Promise<{ rmem: number; drops: number } | null> {
   try {
-    return netlinkRow(await readFile(`/proc/${pid}/net/netlink`, 'utf8'), pid, protocol);
+    return netlinkRow(readFileSync(`/proc/${pid}/net/netlink`, 'utf8'), pid, protocol);
   } catch {
     return null;
   }
 }
 
-const wchan = (pid: number): Promise<string> => readFile(`/proc/${pid}/wchan`, 'utf8').catch(() => '');
+async function wchan(pid: number): Promise<string> {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 class Window implements WatchWindow {
   spoiled: string | null;
@@ -298,7 +306,10 @@ export class KernelWatch {
       }
       const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(await wchan(monitor.pid));
       if (!firewallSettled) firewallSettled = await this.firewallSettled(monitor);
-      // what ip (and nft) wrote before going back to waiting is in the pipe: one turn of the loop reads it
+      // What ip (and nft) wrote before going back to waiting is in the pipe: the event loop reads it
+      // in its poll phase. Two immediates span one whole turn, poll phase included, from any phase
+      // this runs in (the /proc reads above are synchronous and give the loop no turn of their own).
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       if (waiting && firewallSettled) return this.state === 'ready' && this.monitor === monitor;
       if (socket === null || Date.now() >= end) {

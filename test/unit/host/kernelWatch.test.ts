@@ -8,7 +8,9 @@
 import { strict as assert } from 'node:assert';
 import { FIREWALL, KernelWatch, netlinkRow, parseMonitorLine, type MonitorEvent } from '../../../src/core/host/kernelWatch';
 import type { HostShell, ShellResult } from '../../../src/core/host/shell';
-import { WATCHED_SECTIONS, hostCommands, watchedReuse } from '../../../src/core/host/collect';
+import { WATCHED_SECTIONS, hostCommands, keepDockerNetns, watchedReuse } from '../../../src/core/host/collect';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { keepableNamespaces } from '../../../src/core/host/commands/keptNamespaces';
 import { fastLab, hostFixture } from '../../support/hostFixtures';
 import { parseBatch } from '../../../src/core/host/batch';
@@ -187,6 +189,19 @@ describe('host: what a refresh keeps with the kernel watcher (recorded lab)', ()
       assert.ok(!r.unchangedNamespaces, JSON.stringify([...heard.host, ...heard.nsids, ...(changed ?? [])]));
       assert.doesNotMatch(hostCommands({ containerListeners: false, reuse: r }).find((c) => c.name === 'container-netns')!.script, /^# the earlier read stands/);
     }
+  });
+
+  it("keeps Docker's own namespaces on the engine's word only when the earlier read found none", () => {
+    const delimiter = 'NLBfixture0123456789abcdef';
+    const overlay = parseBatch(readFileSync(join(__dirname, '../../../../test/fixtures/overlay/batch-docker-netns.txt'), 'utf8'), delimiter, ['docker-netns']).get('docker-netns')!;
+    assert.ok(overlay.parts.some((p) => p.name.startsWith('ns:1-')), "the recording has an overlay's namespace");
+    const none = parseBatch(hostFixture('monitor/docker-netns-none.txt'), 'NLBmonitorfixture0123456789', ['docker-netns']).get('docker-netns')!;
+    assert.equal(none.code, 0);
+    assert.deepEqual(none.parts, [], 'the lab without overlays: nothing but sandboxes, which are not listed');
+    const reuse = (s: typeof none) => keepDockerNetns(watchedReuse(new Map([...previous, ['docker-netns', s]]), { host: new Set(), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z'));
+    assert.ok(reuse(none).sections.has('docker-netns'));
+    assert.ok(!reuse(overlay).sections.has('docker-netns'), 'namespaces found: read every time');
+    assert.ok(!reuse({ ...none, code: 13, stderr: 'cannot list /var/run/docker/netns (permission denied)' }).sections.has('docker-netns'), 'a failed read keeps nothing');
   });
 
   it('what it heard is taken when it decides: later changes do not alter that decision', () => {

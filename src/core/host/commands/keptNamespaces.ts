@@ -87,6 +87,12 @@ export function keepableNamespaces(previous: BatchSection, reread: ReadonlySet<s
  * says nothing about what runs now; reading again is cheap then).
  */
 export function unchangedCheck(previous: BatchSection): KeptNamespace[] | null {
+  if (!checkMemo.has(previous)) checkMemo.set(previous, computeUnchangedCheck(previous));
+  return checkMemo.get(previous)!;
+}
+const checkMemo = new WeakMap<BatchSection, KeptNamespace[] | null>();
+
+function computeUnchangedCheck(previous: BatchSection): KeptNamespace[] | null {
   const records = recordsOf(previous);
   const keep = keepableNamespaces(previous, new Set());
   if (!records || records.read.size === 0 || keep.length !== records.read.size) return null;
@@ -110,10 +116,18 @@ export function unchangedCheck(previous: BatchSection): KeptNamespace[] | null {
  * same object when it has none, so what was parsed of it can be used again.
  */
 export function withoutSocketRecords(previous: BatchSection): BatchSection {
-  const text = netnsText(previous);
-  if (text === undefined || !text.split('\n').some(isSocketRecord)) return previous;
-  return { ...previous, parts: previous.parts.map((p) => (p.name === 'netns' ? { name: 'netns', text: text.split('\n').filter((l) => !isSocketRecord(l)).join('\n') } : p)) };
+  let out = withoutMemo.get(previous);
+  if (!out) {
+    const text = netnsText(previous);
+    const lines = text?.split('\n') ?? [];
+    out = text === undefined || !lines.some(isSocketRecord) ? previous : { ...previous, parts: previous.parts.map((p) => (p.name === 'netns' ? { name: 'netns', text: lines.filter((l) => !isSocketRecord(l)).join('\n') } : p)) };
+    withoutMemo.set(previous, out);
+    // what is kept next time is this one: it needs no filtering
+    withoutMemo.set(out, out);
+  }
+  return out;
 }
+const withoutMemo = new WeakMap<BatchSection, BatchSection>();
 
 /** The netnsids the host gave the namespaces of a `container-netns` section (their `I` records). */
 export function namespaceNsids(section: BatchSection): Set<number> {
