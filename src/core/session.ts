@@ -124,6 +124,12 @@ function runningSet(engine: EngineFacts): string {
     .join(' ');
 }
 
+/** The containers the engine runs whose namespace the host's process table lacks (all of them when it is unknown). */
+function notInProcessTable(engine: EngineFacts, host: HostFacts | null): Set<string> {
+  const found = host?.containerNetns.known ? new Set(Object.values(host.containerNetns.value).map((n) => n.containerId)) : new Set<string>();
+  return new Set(engine.containers.filter((c) => (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') && !found.has(c.id)).map((c) => c.id));
+}
+
 function hasOverlays(engine: EngineFacts): boolean {
   return engine.networks.some((n) => n.driver === 'overlay');
 }
@@ -280,6 +286,8 @@ export function createSession(opts: SessionOptions = {}): Session {
   let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number; window: WatchWindow | null } | null = null;
   /** the engine's running containers at the last snapshot (runningSet) */
   let lastRunning: string | null = null;
+  /** running containers the last read of the process table found no namespace for (notInProcessTable) */
+  let lastUnfound = new Set<string>();
   /** whether the engine had overlay networks at the last snapshot (null: no snapshot yet) */
   let lastOverlays: boolean | null = null;
   let watch: KernelWatch | null = null;
@@ -375,7 +383,6 @@ export function createSession(opts: SessionOptions = {}): Session {
       const linked = linkedAbort(signal, lifetime.signal);
       let engine: EngineFacts;
       let host: HostFacts | null;
-      /** the host read kept the last one's processes whole: what it built on (checked against the engine below) */
       /** the reuse the host read built on, for the check against the engine's answer below */
       const hostReuse: { value: HostReuse | null } = { value: null };
       try {
@@ -431,13 +438,15 @@ export function createSession(opts: SessionOptions = {}): Session {
                 throw toEngineError(e, endpoint);
               }),
         ]);
-        // What was kept on the last snapshot's engine facts is read again when this one's differ: a
+        // What was kept on the engine's word is read again when its answer now says otherwise: a
         // container that started with no link of its own (--network none) is heard by nobody on the
-        // kernel's side, and Docker's own namespaces come with overlay networks.
+        // kernel's side — any running container the kept process table lacks (one that started
+        // between the last read's engine list and its process table, too) — and Docker's own
+        // namespaces come with overlay networks.
         const running = runningSet(engine);
         const overlays = hasOverlays(engine);
         const kept = host?.kept;
-        const processesAgain = !!kept?.processes && running !== lastRunning;
+        const processesAgain = !!kept?.processes && (running !== lastRunning || [...notInProcessTable(engine, host)].some((id) => !lastUnfound.has(id)));
         const dockerNetnsAgain = !!kept?.sections.includes('docker-netns') && overlays;
         if (hostReuse.value && hostShell && (processesAgain || dockerNetnsAgain)) {
           log('debug', `host read: the engine ${processesAgain ? 'runs other containers than at the last snapshot' : 'has overlay networks'}; reading ${processesAgain ? 'the processes' : "Docker's namespaces"} again`);
@@ -450,6 +459,12 @@ export function createSession(opts: SessionOptions = {}): Session {
             lastRead = null;
           }
           host = read.facts;
+        }
+        // What a read of the process table itself did not find, it will not find next time either —
+        // unless the container is new in this engine list (it may have started just after the read).
+        if (host && !host.kept?.processes) {
+          const before = new Set((lastRunning ?? '').split(' ').map((x) => x.slice(0, x.indexOf(':'))));
+          lastUnfound = new Set([...notInProcessTable(engine, host)].filter((id) => before.has(id)));
         }
         lastRunning = running;
         lastOverlays = overlays;
