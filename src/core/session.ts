@@ -115,19 +115,15 @@ function sameKeep(a: HostReuse, b: HostReuse, listenersToo: boolean): boolean {
   return kept(a).join(' ') === kept(b).join(' ');
 }
 
-/** The containers the engine runs (any state with processes), with their state, as one comparable string. */
-function runningSet(engine: EngineFacts): string {
-  return engine.containers
-    .filter((c) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting')
-    .map((c) => `${c.id}:${c.state}`)
-    .sort()
-    .join(' ');
+/** The ids of the containers the engine runs: those in a state with processes. */
+function runningIds(engine: EngineFacts): Set<string> {
+  return new Set(engine.containers.filter((c) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting').map((c) => c.id));
 }
 
 /** The containers the engine runs whose namespace the host's process table lacks (all of them when it is unknown). */
-function notInProcessTable(engine: EngineFacts, host: HostFacts | null): Set<string> {
+function notInProcessTable(engine: EngineFacts, host: HostFacts | null): string[] {
   const found = host?.containerNetns.known ? new Set(Object.values(host.containerNetns.value).map((n) => n.containerId)) : new Set<string>();
-  return new Set(engine.containers.filter((c) => (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') && !found.has(c.id)).map((c) => c.id));
+  return [...runningIds(engine)].filter((id) => !found.has(id));
 }
 
 function hasOverlays(engine: EngineFacts): boolean {
@@ -284,8 +280,8 @@ export function createSession(opts: SessionOptions = {}): Session {
    * the kernel changed since that read began: a later read builds on it.
    */
   let lastRead: { sections: ReadonlyMap<string, BatchSection>; fullAt: number; window: WatchWindow | null } | null = null;
-  /** the engine's running containers at the last snapshot (runningSet) */
-  let lastRunning: string | null = null;
+  /** the containers the engine ran at the last snapshot (runningIds) */
+  let lastRunning = new Set<string>();
   /** running containers the last read of the process table found no namespace for (notInProcessTable) */
   let lastUnfound = new Set<string>();
   /** whether the engine had overlay networks at the last snapshot (null: no snapshot yet) */
@@ -441,15 +437,15 @@ export function createSession(opts: SessionOptions = {}): Session {
         // What was kept on the engine's word is read again when its answer now says otherwise: a
         // container that started with no link of its own (--network none) is heard by nobody on the
         // kernel's side — any running container the kept process table lacks (one that started
-        // between the last read's engine list and its process table, too) — and Docker's own
-        // namespaces come with overlay networks.
-        const running = runningSet(engine);
+        // between the last read's engine list and its process table, too); one that stopped or
+        // restarted failed the table's check already — and Docker's own namespaces come with
+        // overlay networks.
         const overlays = hasOverlays(engine);
         const kept = host?.kept;
-        const processesAgain = !!kept?.processes && (running !== lastRunning || [...notInProcessTable(engine, host)].some((id) => !lastUnfound.has(id)));
+        const processesAgain = !!kept?.processes && notInProcessTable(engine, host).some((id) => !lastUnfound.has(id));
         const dockerNetnsAgain = !!kept?.sections.includes('docker-netns') && overlays;
         if (hostReuse.value && hostShell && (processesAgain || dockerNetnsAgain)) {
-          log('debug', `host read: the engine ${processesAgain ? 'runs other containers than at the last snapshot' : 'has overlay networks'}; reading ${processesAgain ? 'the processes' : "Docker's namespaces"} again`);
+          log('debug', `host read: the engine ${processesAgain ? 'runs a container the kept process table lacks' : 'has overlay networks'}; reading ${processesAgain ? 'the processes' : "Docker's namespaces"} again`);
           const previous = hostReuse.value;
           const reuse: HostReuse = { ...previous, unchangedNamespaces: false, sections: new Set([...previous.sections].filter((n) => !(dockerNetnsAgain && n === 'docker-netns'))) };
           const read = await readHost(hostShell, { signal: linked.signal, containerListeners: options.containerListeners ?? true, reuse });
@@ -462,11 +458,8 @@ export function createSession(opts: SessionOptions = {}): Session {
         }
         // What a read of the process table itself did not find, it will not find next time either —
         // unless the container is new in this engine list (it may have started just after the read).
-        if (host && !host.kept?.processes) {
-          const before = new Set((lastRunning ?? '').split(' ').map((x) => x.slice(0, x.indexOf(':'))));
-          lastUnfound = new Set([...notInProcessTable(engine, host)].filter((id) => before.has(id)));
-        }
-        lastRunning = running;
+        if (host && !host.kept?.processes) lastUnfound = new Set(notInProcessTable(engine, host).filter((id) => lastRunning.has(id)));
+        lastRunning = runningIds(engine);
         lastOverlays = overlays;
       } finally {
         linked.dispose();

@@ -193,8 +193,8 @@ export interface HostReuse {
    * no container namespace change, and no engine event named a container): the container-netns
    * section is first a check that each process the earlier read found is still in its namespace,
    * and the earlier read is kept whole when it is (containerNetnsUnchangedCommand). A container
-   * with no link of its own (`--network none`) starts unheard: the caller compares the engine's
-   * running containers with the last snapshot's and reads again without this when they differ.
+   * with no link of its own (`--network none`) starts unheard: the caller reads again without this
+   * when the engine runs a container the kept process table lacks (session.ts).
    */
   readonly unchangedNamespaces?: boolean;
 }
@@ -204,9 +204,10 @@ export interface HostReuse {
  * in the watcher's own namespace) after which it is read again. A link going down changes routes'
  * `linkdown` and flushes neighbours without a route or neighbour message, so LINK counts for those
  * too. The firewall's dumps count on `nft monitor` (FIREWALL), and only where what they show is
- * all in nftables' ruleset and changes only by a transaction it reports (firewallWatchable). Every
- * other section — sysctls, sockets, Docker's own namespaces — is read every time, and so is every
- * container namespace the watcher cannot hear (one without an nsid here) or heard change.
+ * all in nftables' ruleset and changes only by a transaction it reports (firewallWatchable). Docker's
+ * own namespaces are kept on the engine's word instead (keepDockerNetns); sysctls and sockets are
+ * read every time, and so is every container namespace the watcher cannot hear (one without an
+ * nsid here) or heard change.
  */
 export const WATCHED_SECTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['ip-addr', ['LINK', 'ADDR']],

@@ -156,9 +156,9 @@ export function netlinkRow(table: string, pid: number, protocol = 0): { rmem: nu
 const ROUTE = 0;
 const NETFILTER = 12;
 
-// Read at once, not through libuv's thread pool: a few hundred bytes of /proc each, while the
+// Read synchronously, not through libuv's thread pool: a few hundred bytes of /proc each, while the
 // engine's answers keep the event loop busy (each await there cost a refresh milliseconds).
-async function netlinkSocket(pid: number, protocol: number): Promise<{ rmem: number; drops: number } | null> {
+function netlinkSocket(pid: number, protocol: number): { rmem: number; drops: number } | null {
   try {
     return netlinkRow(readFileSync(`/proc/${pid}/net/netlink`, 'utf8'), pid, protocol);
   } catch {
@@ -166,7 +166,7 @@ async function netlinkSocket(pid: number, protocol: number): Promise<{ rmem: num
   }
 }
 
-async function wchan(pid: number): Promise<string> {
+function wchan(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/wchan`, 'utf8');
   } catch {
@@ -298,14 +298,14 @@ export class KernelWatch {
         this.firewallUnheard('the kernel watcher cannot tell that nft monitor printed all it was sent');
         return false;
       }
-      const socket = await netlinkSocket(monitor.pid, ROUTE);
+      const socket = netlinkSocket(monitor.pid, ROUTE);
       if (socket && monitor.drops === null) monitor.drops = socket.drops;
       if (socket && monitor.drops !== null && socket.drops > monitor.drops) {
         this.spoilAll(`the kernel dropped ${socket.drops - monitor.drops} messages for the watcher (netlink Drops)`);
         monitor.drops = socket.drops;
       }
-      const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(await wchan(monitor.pid));
-      if (!firewallSettled) firewallSettled = await this.firewallSettled(monitor);
+      const waiting = socket !== null && socket.rmem === 0 && /wait_for_more_packets/.test(wchan(monitor.pid));
+      if (!firewallSettled) firewallSettled = this.firewallSettled(monitor);
       // What ip (and nft) wrote before going back to waiting is in the pipe: the event loop reads it
       // in its poll phase. Two immediates span one whole turn, poll phase included, from any phase
       // this runs in (the /proc reads above are synchronous and give the loop no turn of their own).
@@ -326,10 +326,10 @@ export class KernelWatch {
    * have gone unheard: every window counts the firewall as changed, and the firewall is no longer
    * watched. True also when nft monitor does not run (the windows count the firewall changed).
    */
-  private async firewallSettled(monitor: NonNullable<KernelWatch['monitor']>): Promise<boolean> {
+  private firewallSettled(monitor: NonNullable<KernelWatch['monitor']>): boolean {
     const nft = monitor.nft;
     if (!nft) return true;
-    const socket = await netlinkSocket(nft.pid, NETFILTER);
+    const socket = netlinkSocket(nft.pid, NETFILTER);
     if (socket === null) {
       monitor.nft = null;
       this.firewallUnheard('nft monitor ended');
@@ -341,7 +341,7 @@ export class KernelWatch {
       this.firewallUnheard(`the kernel dropped ${socket.drops - nft.drops} messages for nft monitor (netlink Drops)`);
       nft.drops = socket.drops;
     }
-    return socket.rmem === 0 && /poll_schedule_timeout|do_select|ep_poll|wait_for_more_packets/.test(await wchan(nft.pid));
+    return socket.rmem === 0 && /poll_schedule_timeout|do_select|ep_poll|wait_for_more_packets/.test(wchan(nft.pid));
   }
 
   /** Every open window counts the firewall as changed (`why` is for the log). */
