@@ -3,11 +3,11 @@
  * shell on its host. `snapshot()` returns the joined Topology; engine events arrive through
  * `onEvent`. The CLI, the extension and the tests all go through here.
  */
-import type { ContainerChange, ContainerStorage, EngineEndpoint, EngineEvent, EngineFacts } from './docker/types';
+import type { ContainerChange, ContainerStorage, EngineEndpoint, EngineEvent, EngineFacts, EngineIdentity } from './docker/types';
 import type { Gap, Topology } from './model/types';
 import { resolveEngineEndpoint } from './docker/connection';
 import { createDockerClient } from './docker/client';
-import { collectEngineFacts } from './docker/engine';
+import { collectEngineFacts, identityHolds } from './docker/engine';
 import { toEngineError } from './docker/errors';
 import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/storage';
 import { watchEngineEvents } from './docker/events';
@@ -286,6 +286,17 @@ export function createSession(opts: SessionOptions = {}): Session {
   let lastUnfound = new Set<string>();
   /** whether the engine had overlay networks at the last snapshot (null: no snapshot yet) */
   let lastOverlays: boolean | null = null;
+  /**
+   * The engine's GET /info and /version answers (EngineIdentity), kept while the same engine process
+   * answers: while an event stream of this session has held, unbroken, since they were read (a
+   * restarted engine ends every stream; `generation` counts every stream's ups and downs). Kept at
+   * most FULL_READ_EVERY_MS, and never past a whole read of the host, which reads its name again.
+   */
+  let identity: { value: EngineIdentity; generation: number; readAt: number } | null = null;
+  let streamGeneration = 0;
+  let streamsUp = 0;
+  const keptIdentity = (hostWhole: boolean): EngineIdentity | null =>
+    identity && !hostWhole && streamsUp > 0 && identity.generation === streamGeneration && Date.now() - identity.readAt < FULL_READ_EVERY_MS ? identity.value : null;
   let watch: KernelWatch | null = null;
   const getWatch = (hostShell: HostShell): KernelWatch | null => {
     if (!opts.kernelWatch || shellChoice.kind !== 'local' || !hostShell.stream) return null;
@@ -376,6 +387,9 @@ export function createSession(opts: SessionOptions = {}): Session {
     async snapshot(signal, options = {}) {
       const started = Date.now();
       const hostShell = getShell();
+      // the engine's answers are read again with the host's whole read (its name, its kernel)
+      const keptEngine = keptIdentity(!!hostShell && (!lastRead || started - lastRead.fullAt >= FULL_READ_EVERY_MS));
+      const generation = streamsUp > 0 ? streamGeneration : null;
       const linked = linkedAbort(signal, lifetime.signal);
       let engine: EngineFacts;
       let host: HostFacts | null;
@@ -425,8 +439,13 @@ export function createSession(opts: SessionOptions = {}): Session {
             return read.facts;
           },
           (s) =>
-            collectEngineFacts(docker, endpoint, s)
+            collectEngineFacts(docker, endpoint, s, keptEngine)
               .then(async (facts) => {
+                // answers read while a stream held, which it still does, and which agree with the
+                // network list they came with, are worth keeping
+                if (facts.identity && facts.identity !== keptEngine) {
+                  identity = generation !== null && generation === streamGeneration && identityHolds(facts.info, facts.networks) ? { value: facts.identity, generation, readAt: Date.now() } : null;
+                }
                 const enriched = await details.enrich(facts.containers, s);
                 return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
               })
@@ -499,9 +518,24 @@ export function createSession(opts: SessionOptions = {}): Session {
     diff: (id) => engineCall((s) => getContainerDiff(docker, id, s)),
     inspectRaw: (kind, id) => engineCall((s) => inspectRaw(docker, kind, id, s)),
     onEvent(listener, onState) {
-      const stop = watchEngineEvents(docker, listener, onState, timeouts.eventCheckMs !== undefined ? { checkEveryMs: timeouts.eventCheckMs } : {});
+      let up = false;
+      const stop = watchEngineEvents(
+        docker,
+        listener,
+        (state, error) => {
+          streamGeneration++;
+          if (state === 'connected' && !up) streamsUp++;
+          if (state === 'reconnecting' && up) streamsUp--;
+          up = state === 'connected';
+          onState?.(state, error);
+        },
+        timeouts.eventCheckMs !== undefined ? { checkEveryMs: timeouts.eventCheckMs } : {},
+      );
       stops.add(stop);
       return () => {
+        if (up) streamsUp--;
+        up = false;
+        streamGeneration++;
         stops.delete(stop);
         stop();
       };

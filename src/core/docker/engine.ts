@@ -2,6 +2,11 @@
  * One snapshot of what the engine says, from five list calls made at once. The count does not
  * grow with the number of containers: per-container details (layers, diff) are fetched on demand.
  * The first call to fail cancels the others: a dead or hung engine costs one error, not five waits.
+ *
+ * GET /info and GET /version say who the engine is, and each runs `runc --version` and
+ * `docker-init --version` inside Docker (two thirds of a warm refresh's engine time). A caller that
+ * knows the same engine process still answers (session.ts: its event stream held since) passes
+ * their earlier answers as `kept`, and three calls are made.
  */
 import type Dockerode from 'dockerode';
 import { allOrAbort } from '../abort';
@@ -22,29 +27,40 @@ import {
   withBridgeInterfaces,
   withNetworkMode,
 } from './normalise';
-import type { DockerContainer, DockerNetwork, EngineEndpoint, EngineFacts, EngineInfo } from './types';
+import type { DockerContainer, DockerNetwork, EngineEndpoint, EngineFacts, EngineIdentity, EngineInfo } from './types';
 
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
-export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndpoint, signal?: AbortSignal): Promise<EngineFacts> {
+export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndpoint, signal?: AbortSignal, kept?: EngineIdentity | null): Promise<EngineFacts> {
+  const identityCalls: Array<(s: AbortSignal) => Promise<unknown>> = [(s) => engineGet(docker, '/info', {}, s), (s) => engineGet(docker, '/version', {}, s)];
   const calls: Array<(s: AbortSignal) => Promise<unknown>> = [
-    (s) => engineGet(docker, '/info', {}, s),
-    (s) => engineGet(docker, '/version', {}, s),
+    ...(kept ? [] : identityCalls),
     (s) => engineGet(docker, '/networks', {}, s),
     (s) => engineGet(docker, '/containers/json', { all: 1 }, s),
     (s) => engineGet(docker, '/volumes', {}, s),
   ];
-  let raw: readonly unknown[];
-  try {
-    raw = await allOrAbort<unknown[]>(signal, calls);
-  } catch (e) {
-    throw toEngineError(e, endpoint);
-  }
-  const [rawInfo, version, rawNetworks, rawContainers, volumes] = raw;
-  const info = normaliseInfo(rawInfo, version, endpoint);
-  let networks = normaliseNetworks(rawNetworks);
-  let containers = normaliseContainers(rawContainers);
+  const ask = async (asked: Array<(s: AbortSignal) => Promise<unknown>>): Promise<readonly unknown[]> => {
+    try {
+      return await allOrAbort<unknown[]>(signal, asked);
+    } catch (e) {
+      throw toEngineError(e, endpoint);
+    }
+  };
+  const raw = await ask(calls);
   let apiCalls = calls.length;
+  const [rawNetworks, rawContainers, volumes] = kept ? raw : raw.slice(2);
+  let networks = normaliseNetworks(rawNetworks);
+  let identity = kept ?? { info: raw[0], version: raw[1], at: new Date().toISOString() };
+  let info = normaliseInfo(identity.info, identity.version, endpoint);
+  if (kept && identityHolds(info, networks)) info = { ...info, keptSince: kept.at };
+  else if (kept) {
+    // the kept answers disagree with the network list (a swarm joined or left): asked again
+    const [rawInfo, rawVersion] = await ask(identityCalls);
+    identity = { info: rawInfo, version: rawVersion, at: new Date().toISOString() };
+    info = normaliseInfo(rawInfo, rawVersion, endpoint);
+    apiCalls += identityCalls.length;
+  }
+  let containers = normaliseContainers(rawContainers);
   if (info.product === 'podman') {
     const podman = await podmanFacts(docker, endpoint, info, networks, containers, rawContainers, signal);
     ({ networks, containers } = podman);
@@ -56,7 +72,20 @@ export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndp
     containers: resolveEndpointNetworks(containers, networks),
     volumes: normaliseVolumes(volumes),
     apiCalls,
+    identity,
   };
+}
+
+/**
+ * Whether kept GET /info and /version answers still hold beside this network list. The swarm state
+ * they carry changes without a restart (`docker swarm init`, `leave`), and with it whether the
+ * engine lists swarm-scoped networks (ingress, overlays): a list that disagrees asks again.
+ * FirewallBackend.Info is firewalld's (`ReloadedAt`), which changes with no event: an answer that
+ * carries it is not kept.
+ */
+export function identityHolds(info: EngineInfo, networks: readonly DockerNetwork[]): boolean {
+  if ((info.firewallBackendInfo ?? []).length > 0) return false;
+  return networks.some((n) => n.scope === 'swarm') === (info.swarm.state === 'active');
 }
 
 /**

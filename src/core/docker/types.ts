@@ -52,6 +52,22 @@ export interface EngineInfo {
    * sentence each; [] or absent for Docker itself.
    */
   readonly apiLimits?: readonly string[];
+  /**
+   * When the GET /info and /version answers this was made from were read (ISO time), where a
+   * refresh kept them: the same engine process answered since, its event stream unbroken
+   * (session.ts). Absent where they were read for this snapshot.
+   */
+  readonly keptSince?: string;
+}
+
+/**
+ * The engine's own answers to GET /info and GET /version, as they came (EngineInfo is made from
+ * them), and when they were read: what a session may keep while the same engine process answers.
+ */
+export interface EngineIdentity {
+  readonly info: unknown;
+  readonly version: unknown;
+  readonly at: string;
 }
 
 export type EngineProduct = 'docker' | 'podman';
@@ -156,6 +172,8 @@ export interface EngineFacts {
   readonly volumes: readonly DockerVolume[];
   /** Engine API calls this snapshot made, for the benchmark and the log. */
   readonly apiCalls: number;
+  /** the answers `info` was made from, for a session to keep (collectEngineFacts' `kept`) */
+  readonly identity?: EngineIdentity;
 }
 
 /** On demand, per container: where its filesystem lives (seed 2's overlay2 walk). */

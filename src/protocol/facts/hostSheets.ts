@@ -83,7 +83,10 @@ function hostFlag(h: HostNodeWithoutRules, value: boolean | null, fact: 'sysctls
 
 export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   const h = t.host;
-  const engine = row('Engine', `${t.engine.name} · ${engineVersionText(t.engine)} · ${t.engine.endpoint.url}`);
+  const engine = [
+    ...row('Engine', `${t.engine.name} · ${engineVersionText(t.engine)} · ${t.engine.endpoint.url}`),
+    ...(t.engine.keptSince ? row('Engine identity', `GET /info and /version as read at ${t.engine.keptSince}: the same engine process has answered since (its event stream unbroken)`) : []),
+  ];
   const limits = t.engine.apiLimits?.length ? row('Engine API limits', list(t.engine.apiLimits.map((l) => text(l)))) : [];
   if (!h) {
     const why = t.gaps.find((g) => g.about?.kind === 'host' || !g.about)?.reason ?? 'no host shell';

@@ -152,5 +152,44 @@ describe('a Docker daemon killed mid-refresh (a dockerd of our own in netns nls-
       await conn.dispose();
     }
   });
+
+  it("keeps the engine's /info and /version only while its event stream holds: a restarted daemon is asked again", async () => {
+    if (dockerdPid() === null) await startOwnDockerd();
+    const session = createSession({ dockerHost: OWN.url, hostShell: 'none', timeouts: { engineRequestMs: 5000 }, env: {} });
+    const states: string[] = [];
+    let stop: (() => void) | null = null;
+    try {
+      // no event stream (the CLI): read every time
+      await session.snapshot();
+      const alone = await session.snapshot();
+      assert.equal(alone.engine.keptSince, undefined, 'nobody hears the engine: asked again');
+      assert.equal(alone.stats.apiCalls, 5);
+
+      stop = session.onEvent(() => undefined, (state) => states.push(state));
+      await until('stream connected', () => states.includes('connected'), 10_000);
+      const read = await session.snapshot();
+      assert.equal(read.engine.keptSince, undefined, 'read while the stream held');
+      const kept = await session.snapshot();
+      assert.ok(kept.engine.keptSince, 'kept the next time');
+      assert.equal(kept.stats.apiCalls, 3, 'three list calls');
+      assert.equal(kept.engine.version, read.engine.version);
+
+      await killOwnDockerd();
+      await until('stream lost', () => states.includes('reconnecting'), 10_000);
+      await startOwnDockerd();
+      await until('stream back', () => states.lastIndexOf('connected') > states.indexOf('reconnecting'), 30_000);
+      const after = await session.snapshot();
+      assert.equal(after.engine.keptSince, undefined, 'a restarted engine is asked who it is');
+      assert.equal(after.stats.apiCalls, 5);
+      assert.ok((await session.snapshot()).engine.keptSince, 'and kept again while its new stream holds');
+
+      stop();
+      stop = null;
+      assert.equal((await session.snapshot()).engine.keptSince, undefined, 'no stream left: asked again');
+    } finally {
+      stop?.();
+      await session.dispose();
+    }
+  });
 });
 

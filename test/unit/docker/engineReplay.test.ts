@@ -4,12 +4,14 @@
  * that storage/diff read the recorded inspect and changes.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NetlensError } from '../../../src/core/errors';
 import { createDockerClient } from '../../../src/core/docker/client';
-import { collectEngineFacts } from '../../../src/core/docker/engine';
+import { collectEngineFacts, identityHolds } from '../../../src/core/docker/engine';
 import { getContainerDiff, getContainerStorage, inspectRaw, validateObjectRef } from '../../../src/core/docker/storage';
 import type { EngineEndpoint } from '../../../src/core/docker/types';
-import { fixtureJson, fixtureText, startEngineReplay } from '../../support/engineReplayServer';
+import { DOCKER_FIXTURES, fixtureJson, fixtureText, startEngineReplay } from '../../support/engineReplayServer';
 import type { EngineReplay } from '../../support/engineReplayServer';
 
 function routes(containersBody: string) {
@@ -66,6 +68,39 @@ describe('docker/engine + storage against recorded answers', () => {
       assert.equal(facts.containers.length, JSON.parse(body).length);
       assert.equal(facts.info.endpoint, endpoint);
     }
+  });
+
+  it("kept GET /info and /version answers: three list calls, and the engine's facts as before", async () => {
+    const docker = await start();
+    const first = await collectEngineFacts(docker, endpoint);
+    assert.ok(first.identity, 'the answers are given back to keep');
+    assert.equal(first.info.keptSince, undefined, 'read now');
+    replay!.requests.length = 0;
+    const again = await collectEngineFacts(docker, endpoint, undefined, first.identity);
+    assert.deepEqual(requests().map((r) => r.split('?')[0]).sort(), ['/containers/json', '/networks', '/volumes']);
+    assert.equal(again.apiCalls, 3);
+    assert.equal(again.info.keptSince, first.identity.at);
+    assert.deepEqual({ ...again.info, keptSince: undefined }, { ...first.info, keptSince: undefined });
+    assert.equal(again.identity, first.identity);
+  });
+
+  it('asks /info and /version again when the kept ones disagree with the network list (a swarm joined since)', async () => {
+    const docker = await start();
+    const first = await collectEngineFacts(docker, endpoint);
+    assert.equal(first.info.swarm.state, 'inactive', 'recorded outside a swarm');
+    // the network list of a swarm member: the recorded one with a recorded swarm-scoped overlay
+    const overlay = (JSON.parse(readFileSync(join(DOCKER_FIXTURES, '../overlay/swarm-overlay.json'), 'utf8')) as { networkInspect: unknown[] }).networkInspect;
+    await replay!.close();
+    replay = await startEngineReplay({ ...routes(fixtureText('containers.json')), '/networks': { body: JSON.stringify([...(fixtureJson('networks.json') as unknown[]), ...overlay]) } });
+    endpoint = { kind: 'unix', url: `unix://${replay.socketPath}`, source: 'option', socketPath: replay.socketPath };
+    const again = await collectEngineFacts(createDockerClient(endpoint), endpoint, undefined, first.identity);
+    assert.deepEqual(requests().map((r) => r.split('?')[0]).sort(), ['/containers/json', '/info', '/networks', '/version', '/volumes']);
+    assert.equal(again.apiCalls, 5);
+    assert.equal(again.info.keptSince, undefined, 'read again, not kept');
+    assert.notEqual(again.identity, first.identity);
+    // and answers that still disagree (this replay's /info says inactive) are not worth keeping
+    assert.equal(identityHolds(again.info, again.networks), false);
+    assert.equal(identityHolds(first.info, first.networks), true);
   });
 
   it('reads GraphDriver layers, pid and sandbox key from one inspect', async () => {
