@@ -127,14 +127,29 @@ function bundle() {
 /** Peak resident memory of one node run (GNU time's %M, KiB), or null without /usr/bin/time. */
 function peakMemoryMiB(...nodeArgs) {
   if (!existsSync('/usr/bin/time')) return null;
-  const r = spawnSync('/usr/bin/time', ['-f', 'NLB_MAXRSS %M', 'node', ...nodeArgs], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'NLB_MAXRSS %M', 'node', ...nodeArgs], { encoding: 'utf8', maxBuffer: 256 << 20, env: cliEnv });
   const m = /NLB_MAXRSS (\d+)/.exec(r.stderr ?? '');
   return m ? Number(m[1]) / 1024 : null;
 }
 
 /** A process doing what the extension does on refreshes: one session, a first and three warm snapshots. */
 const refreshScript = (outDir) => `const { createSession } = require(${JSON.stringify(path.join(outDir, 'src/core/session.js'))});
-(async () => { const s = createSession({ hostShell: 'local', kernelWatch: true }); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); await s.dispose(); })();`
+(async () => { const s = createSession({ hostShell: 'local', kernelWatch: true }); const stop = s.onEvent(() => undefined); for (let i = 0; i < 4; i++) await s.snapshot(undefined, { containerListeners: false }); stop(); await s.dispose(); })();`
+
+// Node reads NODE_EXTRA_CA_CERTS's whole file when it starts, before any of netlens runs: this
+// machine sets it (about 80 ms a start here); a fresh machine does not. The CLI is timed without
+// it, as a new user's would run, and what it would add is printed.
+const cliEnv = { ...process.env };
+delete cliEnv.NODE_EXTRA_CA_CERTS;
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const start = (env) => median(Array.from({ length: 5 }, () => timeIt(() => sh('node', ['-e', '0'], { env }))));
+  const withIt = start(process.env);
+  const without = start(cliEnv);
+  console.log(`bench: NODE_EXTRA_CA_CERTS is set here (${process.env.NODE_EXTRA_CA_CERTS}): node -e 0 takes ${withIt.toFixed(0)} ms with it, ${without.toFixed(0)} ms without; the CLI is timed without it, as on a fresh machine`);
+}
+
+/** what the kernel watcher vouches for besides the firewall: a refresh that kept them all found the kernel quiet */
+const QUIET_SECTIONS = ['ip-addr', 'ip-route', 'ip-neigh', 'bridge-link'];
 
 const results = [];
 try {
@@ -146,7 +161,7 @@ try {
     for (let round = 0; round < RUNS; round++) {
       const contenders = [...builds.map((b, i) => () => {
         let out = '';
-        r.cli[i].push(timeIt(() => { out = sh('node', [b.cli, 'topology', '--json']); }));
+        r.cli[i].push(timeIt(() => { out = sh('node', [b.cli, 'topology', '--json'], { env: cliEnv }); }));
         r.stats[i] = JSON.parse(out).stats;
       }), () => r.bundle.push(timeIt(bundle))];
       for (let k = 0; k < contenders.length; k++) contenders[(k + round) % contenders.length]();
@@ -159,14 +174,22 @@ try {
       const refresh = { containerListeners: false };
       // as the extension: with the kernel watcher (a build without it ignores the option)
       const session = b.session.createSession({ hostShell: 'local', kernelWatch: true });
+      // as the extension: listening to the engine's events (a session that hears the same engine
+      // process keeps its GET /info and /version answers)
+      let streamUp = false;
+      const stopEvents = session.onEvent(() => undefined, (state) => (streamUp = state === 'connected'));
+      for (const t0 = Date.now(); !streamUp && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 20));
       const cold = await session.snapshot(undefined, refresh);
-      // Containers just started keep the kernel busy for a while (veth carriers, IPv6 addresses,
-      // neighbour entries going): a refresh then reads what changed. Wait, up to 60 s, for a quiet
-      // one — one whose read kept the process table — so "warm" means what it says; say how long.
+      // Containers just started keep the kernel busy for a while (veth carriers, IPv6 addresses and
+      // router solicitations, neighbour entries going): a refresh then reads what changed. Wait, up
+      // to 60 s, for a quiet one — one whose read kept the process table and every section the
+      // kernel watcher hears — so "warm" means what it says; say how long, and how many timed
+      // refreshes found it so.
+      const quietRead = (t) => t.host?.kept?.processes === true && QUIET_SECTIONS.every((n) => t.host.kept.sections.includes(n));
       const quietFrom = Date.now();
       let quiet = false;
       while (!quiet && Date.now() - quietFrom < 60_000) {
-        quiet = (await session.snapshot(undefined, refresh)).host?.kept?.processes === true;
+        quiet = quietRead(await session.snapshot(undefined, refresh));
         if (!quiet) await new Promise((r) => setTimeout(r, 500));
       }
       r.quietAfter = r.quietAfter ?? [];
@@ -176,6 +199,7 @@ try {
       let warmStats = null;
       let kept = null;
       let warmKept = null;
+      let warmQuiet = 0;
       // what the extension runs after an engine event: only what container events change, and the
       // namespace of the container the event names (one of the bench's, read again every time)
       const named = cold.containers.find((c) => c.name.startsWith(PREFIX))?.id;
@@ -184,17 +208,19 @@ try {
         const w = await session.snapshot(undefined, refresh);
         warm.push(ms(t));
         warmStats = w.stats;
-        warmKept = w.host?.kept ?? null;
+        warmKept = w.host?.kept ? { ...w.host.kept, engine: w.engine.keptSince !== undefined } : null;
+        if (quietRead(w)) warmQuiet++;
         t = process.hrtime.bigint();
         kept = (await session.snapshot(undefined, { ...refresh, changedContainers: named ? [named] : [] })).host?.kept ?? null;
         afterEvent.push(ms(t));
       }
+      stopEvents();
       await session.dispose();
       const shell = b.shell.createLocalShell();
       const host = [];
       for (let k = 0; k < RUNS; k++) host.push((await b.collect.collectHostFacts(shell, refresh)).elapsedMs);
       await shell.dispose();
-      r.warm.push({ cold: cold.stats, warm, warmStats, afterEvent, kept, warmKept });
+      r.warm.push({ cold: cold.stats, warm, warmStats, afterEvent, kept, warmKept, warmQuiet });
       r.host.push(host);
     }
     r.memory = builds.map((b) => peakMemoryMiB(b.cli, 'topology', '--json'));
@@ -215,7 +241,7 @@ try {
       console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
       console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
       if (r.quietAfter?.[i] !== undefined) console.log(`  the kernel went quiet ${r.quietAfter[i] === null ? 'not within 60 s (a build without the watcher never says so)' : `${r.quietAfter[i].toFixed(1)} s after the warm session's first read`}`);
-      console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s); ${w.warmKept ? `kept ${w.warmKept.namespaces} namespaces and ${w.warmKept.sections.join(', ')}${w.warmKept.watched ? ' (kernel watcher quiet)' : ''}` : 'kept nothing (read everything)'}`);
+      console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s); ${w.warmKept ? `kept ${w.warmKept.namespaces} namespaces and ${w.warmKept.sections.join(', ')}${w.warmKept.watched ? ' (kernel watcher quiet)' : ''}${w.warmKept.engine ? "; the engine's /info and /version (its event stream held)" : ''}` : 'kept nothing (read everything)'}; ${w.warmQuiet ?? 0} of ${w.warm.length} found the kernel quiet`);
       console.log(`  refresh after an engine event naming one container (re-reads what container events change and that namespace): ${fmt(w.afterEvent)}; ${(median(w.afterEvent) / bundleMs).toFixed(2)}× the bundle; ${w.kept ? `kept ${w.kept.namespaces} namespaces and ${w.kept.sections.join(', ')}` : 'kept nothing (a build without it reads everything)'}`);
       console.log(`  host side alone (collectHostFacts as a refresh runs it, local shell): ${fmt(r.host[i])}`);
       if (r.memory[i] !== null) console.log(`  peak memory of the CLI (GNU time, max RSS): ${r.memory[i].toFixed(0)} MiB`);
