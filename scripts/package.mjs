@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FORBIDDEN = [/^src\//, /^test\//, /^out\//, /^scripts\//, /^webview\//, /^node_modules\//, /^\.cache\//,
-  /^\.vscode-test\//, /^test-artifacts\//, /\.map$/, /^dist\/cli\.js$/, /^tsconfig/, /\.vsix$/];
+  /^\.vscode-test\//, /^test-artifacts\//, /\.map$/, /^dist\/cli(-main)?\.js$/, /^tsconfig/, /\.vsix$/];
 const LINKED = ['src', 'webview', 'node_modules', 'tsconfig.json'];
 const COPIED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'scripts/build.mjs'];
 
@@ -69,7 +69,7 @@ function checkFileList(root, pkg, files) {
   }
   // Every bundle esbuild wrote must ship, except the CLI (it ships through npm) and source maps.
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (f !== 'cli.js' && !f.endsWith('.map')) required.add(`dist/${f}`);
+    if (f !== 'cli.js' && f !== 'cli-main.js' && !f.endsWith('.map')) required.add(`dist/${f}`);
   }
   const missing = [...required].filter((p) => !inside.has(p));
   if (missing.length) throw new Error(`files the extension needs are not in the package: ${missing.join(', ')} (see .vscodeignore)`);
