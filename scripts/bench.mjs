@@ -17,8 +17,8 @@
 // Usage: npm run bench [-- --containers 25,100,300 --networks 10 --runs 5 --baseline DIR --keep --no-extras --no-build]
 // (--baseline DIR: a checkout with node_modules, e.g. `git worktree add DIR main`; it is built there.)
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { eventLatency, printEventLatency } from './bench-events.mjs';
 import { createRequire } from 'node:module';
@@ -139,8 +139,12 @@ const refreshScript = (outDir) => `const { createSession } = require(${JSON.stri
 // Node reads NODE_EXTRA_CA_CERTS's whole file when it starts, before any of netlens runs: this
 // machine sets it (about 80 ms a start here); a fresh machine does not. The CLI is timed without
 // it, as a new user's would run, and what it would add is printed.
-const cliEnv = { ...process.env };
+// The CLI's compile cache (src/cli/launch.ts) lives in a directory of the bench's own: a first
+// run writes it, and each count's rounds start after one untimed run, as a user's second run would;
+// a few runs without it (NETLENS_COMPILE_CACHE=0, what a first run ever costs) are timed beside.
+const cliEnv = { ...process.env, XDG_CACHE_HOME: mkdtempSync(path.join(tmpdir(), 'nlb-cache-')) };
 delete cliEnv.NODE_EXTRA_CA_CERTS;
+process.on('exit', () => rmSync(cliEnv.XDG_CACHE_HOME, { recursive: true, force: true }));
 if (process.env.NODE_EXTRA_CA_CERTS) {
   const start = (env) => median(Array.from({ length: 5 }, () => timeIt(() => sh('node', ['-e', '0'], { env }))));
   const withIt = start(process.env);
@@ -156,7 +160,8 @@ try {
   cleanup();
   for (const n of COUNTS) {
     await growTo(n);
-    const r = { n, cli: builds.map(() => []), stats: builds.map(() => null), bundle: [], loadBefore: load() };
+    const r = { n, cli: builds.map(() => []), uncached: builds.map(() => []), stats: builds.map(() => null), bundle: [], loadBefore: load() };
+    for (const b of builds) sh('node', [b.cli, 'topology', '--json'], { env: cliEnv });
     // paired rounds: the contenders take turns, in an order that rotates every round
     for (let round = 0; round < RUNS; round++) {
       const contenders = [...builds.map((b, i) => () => {
@@ -165,6 +170,7 @@ try {
         r.stats[i] = JSON.parse(out).stats;
       }), () => r.bundle.push(timeIt(bundle))];
       for (let k = 0; k < contenders.length; k++) contenders[(k + round) % contenders.length]();
+      if (round < 3) builds.forEach((b, i) => r.uncached[i].push(timeIt(() => sh('node', [b.cli, 'topology', '--json'], { env: { ...cliEnv, NETLENS_COMPILE_CACHE: '0' } }))));
     }
     // in-process, as the extension refreshes: one long-lived session, container details cached
     r.warm = [];
@@ -239,6 +245,7 @@ try {
       const ratios = r.cli[i].map((x, k) => x / r.bundle[k]);
       console.log(`${b.label}:`);
       console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
+      console.log(`    without the compile cache (a first run ever): ${fmt(r.uncached[i])}`);
       console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
       if (r.quietAfter?.[i] !== undefined) console.log(`  the kernel went quiet ${r.quietAfter[i] === null ? 'not within 60 s (a build without the watcher never says so)' : `${r.quietAfter[i].toFixed(1)} s after the warm session's first read`}`);
       console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s); ${w.warmKept ? `kept ${w.warmKept.namespaces} namespaces and ${w.warmKept.sections.join(', ')}${w.warmKept.watched ? ' (kernel watcher quiet)' : ''}${w.warmKept.engine ? "; the engine's /info and /version (its event stream held)" : ''}` : 'kept nothing (read everything)'}; ${w.warmQuiet ?? 0} of ${w.warm.length} found the kernel quiet`);
