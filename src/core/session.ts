@@ -290,7 +290,8 @@ export function createSession(opts: SessionOptions = {}): Session {
    * The engine's GET /info and /version answers (EngineIdentity), kept while the same engine process
    * answers: while an event stream of this session has held, unbroken, since they were read (a
    * restarted engine ends every stream; `generation` counts every stream's ups and downs). Kept at
-   * most FULL_READ_EVERY_MS, and never past a whole read of the host, which reads its name again.
+   * most FULL_READ_EVERY_MS, and read again with the host's periodic whole read (the engine's name
+   * is the host's).
    */
   let identity: { value: EngineIdentity; generation: number; readAt: number } | null = null;
   let streamGeneration = 0;
