@@ -22,7 +22,7 @@ import { severalHosts, traceSeveralHosts } from './severalHosts';
 
 const USAGE = `usage: netlens <topology|trace|layers|diff> [options]
   topology                         the joined model of engine and host (--listeners: also who listens
-                                   in each container, which the kernel makes costly to read);
+                                   on the host and in each container, which the kernel makes costly to read);
                                    --docker-host more than once: every engine with its own host,
                                    and how the hosts reach each other ({"engines": [...], "links": [...]})
   trace --from A --to B[:port]     follow a packet (--proto tcp|udp|icmp|icmpv6, default tcp;

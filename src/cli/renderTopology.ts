@@ -25,7 +25,8 @@ const CONTAINER_SECTIONS: ReadonlyMap<string, string> = new Map([
 /** A container's sockets, mounts and labels: the rows of its sheet, as the panes show them. */
 export function containerLines(t: Topology, c: ContainerNode): string[] {
   // sockets not read in this refresh are counted once below; a namespace's sharers list its owner's
-  const skipListening = listenersNotRead(c.listeners) || c.sharesNetnsWith !== null;
+  // (a --network host container's are the host's, which its line says)
+  const skipListening = (listenersNotRead(c.listeners) && c.networkMode !== 'host') || c.sharesNetnsWith !== null;
   return containerSheet(t, c).sections.flatMap((s) => {
     if (s.heading === 'Listening' && skipListening) return [];
     const prefix = CONTAINER_SECTIONS.get(s.heading);
@@ -138,7 +139,7 @@ export function renderTopology(t: Topology): string {
     for (const c of shared) out.push(`├─ ${c.name} uses the namespace of ${containerRef(t, c.sharesNetnsWith!)?.name ?? short(c.sharesNetnsWith!)}`);
   }
   const perContainer = t.containers.map((c) => ({ c, lines: containerLines(t, c) })).filter((x) => x.lines.length > 0);
-  const unread = t.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
+  const unread = t.containers.filter((c) => !c.sharesNetnsWith && c.networkMode !== 'host' && listenersNotRead(c.listeners)).length;
   if (perContainer.length || unread) {
     out.push('');
     out.push('containers');
@@ -166,7 +167,7 @@ export function renderTopology(t: Topology): string {
     const rules = h.unknown?.firewallIpv4 ? `; firewall rules unknown: ${h.unknown.firewallIpv4}` : '';
     out.push(`host ${h.hostname ?? h.target} (${h.target}); ip_forward=${fmtFlag(h.ipForward)} bridge-nf-call-iptables=${fmtFlag(h.bridgeNfCallIptables)}${h.firewall.iptablesVersion ? `; ${h.firewall.iptablesVersion}` : ''}${rules}`);
     if (h.rootlessKit) out.push(`├─ rootless Docker: ${rootlessKitText(h.rootlessKit)}`);
-    if (h.listeners) out.push(`├─ listening: ${listenerSummary(h.listeners)}`);
+    if (h.listeners) out.push(`├─ listening: ${listenersNotRead(h.listeners) ? 'not read (netlens topology --listeners reads them; a trace reads them when it reaches the host)' : listenerSummary(h.listeners)}`);
     for (const i of h.interfaces.filter((i) => i.kind === 'physical' || i.kind === 'bridge' || i.kind === 'macvlan' || i.kind === 'vxlan')) {
       const docker = i.dockerNetworkId ? ` [${engineProductText(t.engine).toLowerCase()} ${t.networks.find((n) => n.id === i.dockerNetworkId)?.name}]` : i.kind === 'bridge' ? ` [not made by ${engineProductText(t.engine)}]` : '';
       out.push(`├─ ${i.name} ${i.kind} ${i.state} ${i.addresses.join(' ')}${docker}`.replace(/ +/g, ' '));

@@ -45,7 +45,7 @@ export async function runTrace(session: Session, args: TraceArgs): Promise<strin
   }
   const topology = await session.snapshot(undefined, { containerListeners: false });
   const request: TraceRequest = { from: args.from, to: args.to, proto, port, ...(family ? { family } : {}) };
-  const { result, topology: withListeners } = await traceReadingListeners(topology, request, (t, ids) => session.readListeners(t, ids), (t, ids) => session.readContainerNat(t, ids));
+  const { result, topology: withListeners } = await traceReadingListeners(topology, request, (t, asked) => session.readListeners(t, asked), (t, ids) => session.readContainerNat(t, ids));
   const out = {
     ...result,
     ...(args.verify ? { kernel: await session.verifyTrace(withListeners, result) } : {}),

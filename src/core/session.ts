@@ -16,18 +16,18 @@ import { createLocalShell, type HostShell, type LocalShellOptions } from './host
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
-import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, failedHostFacts, keepDockerNetns, readHost, watchedReuse, type HostReuse } from './host/collect';
+import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, collectHostListeners, failedHostFacts, keepDockerNetns, readHost, watchedReuse, type HostReuse } from './host/collect';
 import { KernelWatch, type WatchWindow } from './host/kernelWatch';
 import { keepableNamespaces } from './host/commands/keptNamespaces';
 import type { BatchCommand, BatchSection } from './host/batch';
-import type { ListenerTarget } from './host/commands/containerListeners';
+import type { ListenerTarget, ListenersAsked } from './host/commands/containerListeners';
 import { matchEngineHost } from './model/hostIdentity';
-import { withContainerListeners, withContainerNat } from './model/withListeners';
+import { withContainerListeners, withContainerNat, withHostListeners } from './model/withListeners';
 import { unknown } from './known';
 import { parseIptablesSave } from './netfilter/iptablesSave';
 import { parseNftJson } from './netfilter/nftables';
 import { mergeRulesets, nativeNftTables } from './netfilter/hooks';
-import type { HostFacts } from './host/types';
+import type { HostFacts, Listener } from './host/types';
 import type { Ruleset } from './netfilter/types';
 import type { Known } from './known';
 import { buildTopology } from './model/build';
@@ -141,7 +141,7 @@ export interface Session {
    * trace that reached them, or a container's pane). Containers the last snapshot did not find a
    * process of, or without a host shell, get them unknown with the reason.
    */
-  readListeners(topology: Topology, containerIds: readonly string[], signal?: AbortSignal): Promise<Topology>;
+  readListeners(topology: Topology, asked: ListenersAsked, signal?: AbortSignal): Promise<Topology>;
   /**
    * The topology with these containers' own nat tables read now (`iptables-save -t nat` in each
    * namespace, one round trip), for a trace that reached a Swarm task through the routing mesh.
@@ -383,6 +383,19 @@ export function createSession(opts: SessionOptions = {}): Session {
     }
   };
 
+  /** The host's listeners, read now in one round trip, or unknown with why they cannot be. */
+  const readHostListeners = async (signal?: AbortSignal): Promise<Known<readonly Listener[]>> => {
+    const hostShell = getShell();
+    if (!hostShell) return unknown('no shell on the Docker host is configured');
+    if (hostNotJoined) return unknown(hostNotJoined);
+    const linked = linkedAbort(signal, lifetime.signal);
+    try {
+      return await collectHostListeners(hostShell, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  };
+
   return {
     description: `${endpoint.url} (host shell: ${shellLabel})`,
     async snapshot(signal, options = {}) {
@@ -498,7 +511,14 @@ export function createSession(opts: SessionOptions = {}): Session {
       log('debug', `snapshot: ${engine.apiCalls} API calls, ${host?.roundTrips ?? 0} shell round trips, ${Date.now() - started} ms`);
       return topology;
     },
-    readListeners: (topology, containerIds, signal) => readInContainers(containerIds, collectContainerListeners, signal).then((byId) => withContainerListeners(topology, byId)),
+    async readListeners(topology, asked, signal) {
+      const [byId, host] = await Promise.all([
+        asked.containers.length ? readInContainers(asked.containers, collectContainerListeners, signal) : {},
+        asked.host ? readHostListeners(signal) : null,
+      ]);
+      const withContainers = withContainerListeners(topology, byId);
+      return host ? withHostListeners(withContainers, host) : withContainers;
+    },
     readContainerNat: (topology, containerIds, signal) => readInContainers(containerIds, collectContainerNat, signal).then((byId) => withContainerNat(topology, byId)),
     async verifyTrace(topology, result, signal) {
       const { checks, skipped } = routeChecks(topology, result);

@@ -26,7 +26,7 @@ import { nftRulesetCommand } from './commands/nftRuleset';
 import { parseSysctls, sysctlsCommand } from './commands/sysctls';
 import { namedNetnsCommand, parseNamedNetns } from './commands/namedNetns';
 import { parseDockerProxies, parseProcesses, containerNetnsCommand, containerNetnsCommandWith, containerNetnsUnchangedCommand, proxiesInShellNetns } from './commands/containerNamespaces';
-import { containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
+import { LISTENERS_NOT_READ, containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
 import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
 import { parseContainerNetns } from './commands/containerNetns';
@@ -153,12 +153,16 @@ export function failedHostFacts(target: string, transport: HostFacts['transport'
 export interface CollectOptions {
   readonly signal?: AbortSignal;
   /**
-   * Read who listens in every container namespace (default true). A refresh passes false: each
-   * namespace's socket tables cost the kernel a scan of its whole TCP and UDP hashes, and those
-   * containers' listeners are then unknown with LISTENERS_NOT_READ until collectContainerListeners.
+   * Read who listens, in every container namespace and on the host (default true). A refresh
+   * passes false: each namespace's socket tables cost the kernel a scan of its whole TCP and UDP
+   * hashes (the host's too: about 9 ms here, a quarter of a quiet refresh), and those listeners are
+   * then unknown with LISTENERS_NOT_READ until collectContainerListeners or collectHostListeners.
    */
   readonly containerListeners?: boolean;
 }
+
+/** The host's listeners of a read that did not ask for them: one object, so what is parsed with it is remembered (memoFact). */
+const HOST_LISTENERS_NOT_READ: Known<readonly Listener[]> = unknown(LISTENERS_NOT_READ);
 
 /**
  * The sections a refresh after engine events keeps from the earlier read: what Docker does not
@@ -205,7 +209,7 @@ export interface HostReuse {
  * `linkdown` and flushes neighbours without a route or neighbour message, so LINK counts for those
  * too. The firewall's dumps count on `nft monitor` (FIREWALL), and only where what they show is
  * all in nftables' ruleset and changes only by a transaction it reports (firewallWatchable). Docker's
- * own namespaces are kept on the engine's word instead (keepDockerNetns); sysctls and sockets are
+ * own namespaces are kept on the engine's word instead (keepDockerNetns); sysctls and named netns are
  * read every time, and so is every container namespace the watcher cannot hear (one without an
  * nsid here) or heard change.
  */
@@ -279,7 +283,7 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
   const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
   const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
-  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name))).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
   // the firewall kept whole (the kernel watcher's nft monitor heard nothing): its lane takes the
   // longest two of what is read every time, which then run beside the rest
   if (commands.some((c) => c.lane === 1)) return commands;
@@ -365,7 +369,7 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
   });
   const neighbours = f('neighbours', 'ip-neigh', [], (s) => parseIpNeighOutput(s.stdout));
   const rootlessKit = readsRootlessKit(shell) ? f('rootlessKit', 'rootlesskit', [], (s) => rootlessKitOfShell(parseRootlessKit(s))) : known(null);
-  const listeners = f('listeners', 'listeners', [], (s) => listenersFromTables(s.stdout, '/proc/self/net/{tcp,tcp6,udp,udp6} of the host'));
+  const listeners = sections.has('listeners') ? f('listeners', 'listeners', [], (s) => listenersFromTables(s.stdout, HOST_TABLES)) : HOST_LISTENERS_NOT_READ;
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };
   const kit = rootlessKit.known && rootlessKit.value;
@@ -430,6 +434,14 @@ async function collectInContainers<T>(
 /** Who listens in the given container namespaces (commands/containerListeners.ts). */
 export const collectContainerListeners = (shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> =>
   collectInContainers(shell, targets, containerListenersCommand, parseContainerListeners, signal);
+
+const HOST_TABLES = '/proc/self/net/{tcp,tcp6,udp,udp6} of the host';
+
+/** Who listens on the host, read when asked (a trace that reached the host, its pane), in one round trip. */
+export async function collectHostListeners(shell: HostShell, signal?: AbortSignal): Promise<Known<readonly Listener[]>> {
+  const run = await runSection(shell, hostListenersCommand, signal);
+  return 'failure' in run ? unknown(run.failure) : attempt(() => listenersFromTables(run.section.stdout, HOST_TABLES));
+}
 
 /** The nat tables of the given container namespaces (commands/containerNat.ts). */
 export const collectContainerNat = (shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<string>>> =>

@@ -4,6 +4,7 @@
  * names the subject and the reason.
  */
 import type { DockerContainer, DockerNetwork, EngineFacts } from '../docker/types';
+import { listenersNotRead } from '../host/commands/containerListeners';
 import type { RootlessKitProcess } from '../host/commands/rootlessKit';
 import type { ContainerNetns, HostFacts, Listener, NetInterface } from '../host/types';
 import type { Ruleset } from '../netfilter/types';
@@ -98,7 +99,8 @@ export function buildTopology(input: ModelInput): Topology {
     ] as const) {
       if (!fact.known) gaps.push({ subject, reason: fact.reason, about: subjects.host() });
     }
-    if (host.listeners && !host.listeners.known) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason, about: subjects.host() });
+    // left for a trace or the host's pane to read is not a gap (as a container's)
+    if (host.listeners && !host.listeners.known && !listenersNotRead(host.listeners)) gaps.push({ subject: 'host.listeners', reason: host.listeners.reason, about: subjects.host() });
   }
   const overlayContext = overlayContextOf(host, engine.containers, netnsByContainer);
 

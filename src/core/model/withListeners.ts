@@ -19,6 +19,21 @@ export function withContainerListeners(topology: Topology, byId: Readonly<Record
   };
 }
 
+/**
+ * A topology with the host's listeners read later (collectHostListeners) put in: the host's, and
+ * those of every container in the host's namespace (`--network host`), which are the same sockets.
+ */
+export function withHostListeners(topology: Topology, listeners: Known<readonly Listener[]>): Topology {
+  const host = topology.host;
+  if (!host) return topology;
+  const before = host.listeners;
+  return {
+    ...topology,
+    host: { ...host, listeners },
+    containers: topology.containers.map((c) => (c.networkMode === 'host' || (before !== undefined && c.listeners === before) ? { ...c, listeners } : c)),
+  };
+}
+
 /** A topology with containers' own nat tables (Session.readContainerNat) put in, sharers too. */
 export function withContainerNat(topology: Topology, byId: Readonly<Record<string, Known<string>>>): Topology {
   const of = (id: string | null) => (id !== null && Object.prototype.hasOwnProperty.call(byId, id) ? byId[id] : undefined);

@@ -9,7 +9,7 @@ import { withPort } from '../model/addresses';
 import { hostOutput } from './pathWalk';
 import { simpleHop, type Ending, type Walk } from './walkContext';
 import { lookupRoute, sourceAddress } from './routeLookup';
-import { dualStackAssumption, findListener, listenerText, refusalText } from './listenerCheck';
+import { dualStackAssumption, findListener, listenerText, listenersFact, refusalText } from './listenerCheck';
 
 function bindsAddress(p: Publish, ip: string): boolean {
   // '::' publishes are IPv6 sockets; IPv4 traffic is served by the 0.0.0.0 one, IPv6 by the '::' one
@@ -45,7 +45,7 @@ export function deliverToHost(walk: Walk, packet: Packet): Ending {
   if (samePort.length > 0 && elsewhere.length === samePort.length && found.kind !== 'found') {
     const binds = elsewhere.map((p) => `${withPort(p.hostIp, p.hostPort)} (${p.containerName})`).join(', ');
     walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `delivered to the host at ${withPort(packet.dst, packet.dport)}, but Docker publishes this port only on ${binds}; no DNAT rule matched this address`, packet));
-    if (found.kind === 'unknown') walk.missing("the host's listening sockets", found.why, `no other host process listens on ${packet.proto}/${packet.dport}`);
+    if (found.kind === 'unknown') walk.missing(listenersFact(walk.host!), found.why, `no other host process listens on ${packet.proto}/${packet.dport}`);
     return { verdict: 'dropped', decidedBy: `publish ${binds} is bound to another address: nothing Docker runs answers ${withPort(packet.dst, packet.dport)} (connection refused)` };
   }
   const unproxied = samePort.find((p) => bindsAddress(p, packet.dst));
@@ -63,7 +63,7 @@ export function deliverToHost(walk: Walk, packet: Packet): Ending {
     if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, 'host'));
   } else {
     walk.hop(simpleHop('host', packet.inInterface || 'lo', 'deliver', `${at}; whether a process listens there is not known: ${found.why}`, packet));
-    walk.missing("the host's listening sockets", found.why, `a host process listens on ${packet.proto}/${packet.dport}`);
+    walk.missing(listenersFact(walk.host!), found.why, `a host process listens on ${packet.proto}/${packet.dport}`);
   }
   return { verdict: 'delivered', decidedBy: `arrived at the host's ${withPort(packet.dst, packet.dport)}`, arrivedIn: walk.host!, packet };
 }

@@ -13,6 +13,14 @@ export type ListenerAnswer =
   | { readonly kind: 'none' }
   | { readonly kind: 'found'; readonly listener: Listener; readonly dualStackAssumed: boolean };
 
+/**
+ * How a trace names the listening sockets of a namespace it needed and the model lacks: one name,
+ * by which traceReadingListeners knows what to read.
+ */
+export function listenersFact(ns: { readonly kind: string; readonly label: string }): string {
+  return ns.kind === 'host' ? "the host's listening sockets" : `the listening sockets of ${ns.label}`;
+}
+
 export function listenerText(l: Listener): string {
   return `${l.protocol} ${l.family === 'inet6' ? `[${l.address}]` : l.address}:${l.port}${l.inode !== undefined ? ` (socket inode ${l.inode})` : ''}`;
 }

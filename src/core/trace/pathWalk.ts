@@ -11,7 +11,7 @@ import { taskNat, throughLoadBalancer } from './meshStep';
 import { lookupRoute, isOwnAddress } from './routeLookup';
 import { runHook } from './firewallStep';
 import { deliverToHost } from './hostDelivery';
-import { dualStackAssumption, findListener, listenerText, refusalText } from './listenerCheck';
+import { dualStackAssumption, findListener, listenerText, listenersFact, refusalText } from './listenerCheck';
 import { simpleHop, type Ending, type Walk } from './walkContext';
 
 /** A packet leaves `ns` (already addressed). */
@@ -320,7 +320,7 @@ export function arrive(walk: Walk, ns: Namespace, packet: Packet, iface: string 
   }
   if (found.kind === 'unknown') {
     walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label} (whether a process listens on ${packet.proto}/${packet.dport} there is not known: ${found.why})`, packet));
-    walk.missing(`the listening sockets of ${ns.label}`, found.why, `a process listens on ${packet.proto}/${packet.dport}`);
+    walk.missing(listenersFact(ns), found.why, `a process listens on ${packet.proto}/${packet.dport}`);
   } else {
     walk.hop(simpleHop(ns.label, iface, 'deliver', `delivered to ${packet.dst} in ${ns.label}, where ${listenerText(found.listener)} listens`, packet));
     if (found.dualStackAssumed) walk.assume(dualStackAssumption(found.listener, ns.label));

@@ -1,5 +1,6 @@
 /** What every command factory gets: the context, the views, the inspect pane and optional peers. */
 import * as vscode from 'vscode';
+import type { ListenersAsked } from '../../core/host/commands/containerListeners';
 import type { Topology } from '../../core/model/types';
 import type { TraceRequest, TraceResult } from '../../core/trace';
 import type { TracePathNotification } from '../../protocol/topologyProtocol';
@@ -12,11 +13,11 @@ import type { NetlensViews } from '../views';
 export interface TraceEngine {
   tracePacket(topology: Topology, request: TraceRequest): TraceResult;
   formatTrace(result: TraceResult): string;
-  /** tracePacket, reading the listeners of containers the walk reaches where the model left them unread */
+  /** tracePacket, reading the listeners of containers (or the host) the walk reaches where the model left them unread */
   traceReadingListeners?(
     topology: Topology,
     request: TraceRequest,
-    read: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
+    read: (topology: Topology, asked: ListenersAsked) => Promise<Topology>,
     readNat?: (topology: Topology, containerIds: readonly string[]) => Promise<Topology>,
   ): Promise<{ topology: Topology; result: TraceResult }>;
 }

@@ -141,7 +141,7 @@ async function traceOn(deps: CommandDeps, engine: TraceEngine, view: TracePanel,
 /** The trace walk alone (no kernel, no traffic); reads the listening sockets it needs when the engine can. */
 async function walkTrace(engine: TraceEngine, conn: EngineConnection, topology: Topology, request: TraceRequest): Promise<{ topology: Topology; result: TraceResult }> {
   if (!engine.traceReadingListeners) return { topology, result: engine.tracePacket(topology, request) };
-  const read = await engine.traceReadingListeners(topology, request, (t, ids) => conn.session().readListeners(t, ids), (t, ids) => conn.session().readContainerNat(t, ids));
+  const read = await engine.traceReadingListeners(topology, request, (t, asked) => conn.session().readListeners(t, asked), (t, ids) => conn.session().readContainerNat(t, ids));
   if (read.topology !== topology) conn.adopt(topology, read.topology);
   return read;
 }

@@ -121,7 +121,7 @@ export class InspectPanel implements vscode.Disposable {
     }
     const sheet = this.sheetFor(node);
     if (!sheet) return;
-    void this.loadListeners(node);
+    void this.loadListeners(node, sheet);
     const status = this.ctx.connection(node.engineKey)?.status;
     this.panel.title = `${sheet.kind}: ${sheet.title}`;
     this.post(
@@ -156,21 +156,25 @@ export class InspectPanel implements vscode.Disposable {
     }
   }
 
-  /** Who listens in the shown container, read when its pane shows (a refresh does not read it). */
-  private async loadListeners(node: TreeNode): Promise<void> {
-    const id = node.targets?.containerId;
+  /** Who listens in the shown container, or on the shown host, read when its pane shows (a refresh does not read it). */
+  private async loadListeners(node: TreeNode, sheet: FactSheet): Promise<void> {
     const conn = this.ctx.connection(node.engineKey);
     const topology = conn?.topology;
-    const c = topology?.containers.find((x) => x.id === id);
-    if (!id || !conn || !topology || !c || !listenersNotRead(c.listeners)) return;
+    if (!conn || !topology) return;
+    const id = node.targets?.containerId;
+    const c = id ? topology.containers.find((x) => x.id === id) : undefined;
+    // a container on --network host listens on the host's sockets
+    const host = c ? c.networkMode === 'host' : sheet.subject?.kind === 'host';
+    if (!(c || host) || !listenersNotRead(c ? c.listeners : topology.host?.listeners)) return;
+    const key = c && !host ? c.id : 'host';
     const asked = this.listenersAsked.get(topology) ?? new Set<string>();
-    if (asked.has(id)) return;
-    asked.add(id);
+    if (asked.has(key)) return;
+    asked.add(key);
     this.listenersAsked.set(topology, asked);
     try {
-      conn.adopt(topology, await conn.session().readListeners(topology, [id]));
+      conn.adopt(topology, await conn.session().readListeners(topology, host ? { containers: [], host } : { containers: [key] }));
     } catch (e) {
-      this.ctx.log.warn(`listeners of ${id.slice(0, 12)}: ${errorMessage(e)}`);
+      this.ctx.log.warn(`listeners of ${host ? 'the host' : key.slice(0, 12)}: ${errorMessage(e)}`);
     }
   }
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
-import { collectHostFacts, readHost } from '../../../src/core/host/collect';
+import { collectHostFacts, collectHostListeners, readHost } from '../../../src/core/host/collect';
+import { listenersNotRead } from '../../../src/core/host/commands/containerListeners';
 import { createEngineNamespaceShell } from '../../../src/core/host/engineNamespace';
 import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostFacts, NetInterface } from '../../../src/core/host/types';
@@ -65,6 +66,22 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       assert.ok(!sections.has('rootlesskit'), `sections read: ${[...sections.keys()].join(' ')}`);
       assert.deepEqual(first.rootlessKit, { known: true, value: null }, 'not read, and known not to be there');
       assert.equal(first.roundTrips, 1);
+    } finally {
+      await shell.dispose();
+    }
+  });
+
+  it("a refresh leaves the host's listeners to be read when asked, and collectHostListeners reads them as a whole read does", async () => {
+    const shell = createLocalShell();
+    try {
+      const { facts: refresh, sections } = await readHost(shell, { containerListeners: false });
+      assert.ok(!sections.has('listeners'), `sections read: ${[...sections.keys()].join(' ')}`);
+      assert.ok(listenersNotRead(refresh.listeners), JSON.stringify(refresh.listeners));
+      const asked = value(await collectHostListeners(shell), "the host's listeners");
+      // the published port's docker-proxy listens on the host, in the whole read and in the one asked for
+      for (const listeners of [asked, value(facts.listeners!, 'listeners')]) {
+        assert.ok(listeners.some((l) => l.protocol === 'tcp' && l.port === lab.port), JSON.stringify(listeners));
+      }
     } finally {
       await shell.dispose();
     }

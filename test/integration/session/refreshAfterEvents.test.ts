@@ -10,6 +10,7 @@ import { strict as assert } from 'node:assert';
 import { createSession, type Session } from '../../../src/core/session';
 import type { ContainerNode, Topology } from '../../../src/core/model/types';
 import { hostSheet } from '../../../src/protocol/facts/hostSheets';
+import { listenersNotRead } from '../../../src/core/host/commands/containerListeners';
 import { IMAGE, containerId, docker, removeLab, requireRealEngine, run } from '../../support/lab';
 
 const P = 'nlkeep-';
@@ -101,5 +102,20 @@ describe('session: a refresh after engine events reads only what they changed (r
     const withListeners = await session.snapshot(undefined, { containerListeners: true, changedContainers: [] });
     assert.equal(withListeners.host?.kept?.namespaces, 0);
     for (const n of ['a', 'b', 'c']) assert.ok(container(withListeners, `${P}${n}`)?.listeners?.known, `${n}: listeners read`);
+    assert.ok(withListeners.host?.listeners?.known, "and the host's");
+  });
+
+  it("a refresh leaves who listens unread, on the host too; readListeners reads what is asked, in one round trip each", async () => {
+    const refresh = await session.snapshot(undefined, { containerListeners: false });
+    assert.ok(listenersNotRead(refresh.host?.listeners), JSON.stringify(refresh.host?.listeners));
+    assert.ok(!refresh.gaps.some((g) => g.subject === 'host.listeners'), 'left to be read is not a gap');
+    const a = containerId(`${P}a`);
+    const host = await session.readListeners(refresh, { containers: [], host: true });
+    const whole = await session.snapshot();
+    const ports = (t: Topology) => (t.host?.listeners?.known ? t.host.listeners.value.map((l) => `${l.protocol} ${l.address}:${l.port}`).sort() : ['unknown']);
+    assert.deepEqual(ports(host), ports(whole), "the host's listeners as a whole read finds them");
+    assert.ok(listenersNotRead(container(host, `${P}a`)?.listeners), 'no container was asked');
+    const both = await session.readListeners(refresh, { containers: [a], host: true });
+    assert.ok(container(both, `${P}a`)?.listeners?.known && both.host?.listeners?.known);
   });
 });

@@ -30,13 +30,20 @@ describe('cli: who listens, in the topology tree', () => {
     assert.deepEqual(under('nlk-hostnet'), ["│  ├─ listening sockets: the host's (--network host)"]);
   });
 
-  it('containers whose sockets a refresh did not read are counted once, not listed as unknown one by one', () => {
-    const lazy: Topology = { ...LAB, containers: LAB.containers.map((c) => (c.networkMode === 'host' || !c.listeners ? c : { ...c, listeners: unknown(LISTENERS_NOT_READ) })) };
-    const unread = lazy.containers.filter((c) => !c.sharesNetnsWith && listenersNotRead(c.listeners)).length;
+  it('containers whose sockets a refresh did not read are counted once, not listed as unknown one by one; the host says it in a line', () => {
+    const hostUnread = unknown(LISTENERS_NOT_READ);
+    const lazy: Topology = {
+      ...LAB,
+      host: { ...LAB.host!, listeners: hostUnread },
+      containers: LAB.containers.map((c) => (!c.listeners ? c : { ...c, listeners: c.networkMode === 'host' ? hostUnread : unknown(LISTENERS_NOT_READ) })),
+    };
+    const unread = lazy.containers.filter((c) => !c.sharesNetnsWith && c.networkMode !== 'host' && listenersNotRead(c.listeners)).length;
     assert.ok(unread > 0);
     const out = renderTopology(lazy);
     assert.match(out, new RegExp(`^├─ listening in ${unread} containers?: not read \\(netlens topology --listeners reads them`, 'm'));
-    assert.doesNotMatch(out, /listening .*: unknown \(not read in this refresh/);
+    assert.match(out, /^├─ listening: not read \(netlens topology --listeners reads them; a trace reads them when it reaches the host\)$/m);
+    assert.doesNotMatch(out, /listening .*: (unknown|not known) \(not read in this refresh/);
+    assert.match(out, /^│  ├─ listening sockets: the host's \(--network host\)$/m, 'a --network host container still says whose sockets it has');
   });
 
   it('the host and a named netns name their sockets, with the address where one is bound to it', () => {

@@ -18,9 +18,15 @@ import { attempt } from './netnsBatch';
 import { listenersFromTables } from './procNetSockets';
 import { NS_LINK_RULE, SOCKET_TABLE_FUNCTION } from './netnsRead';
 
-/** The reason a snapshot gives for container listeners it left out (see above). */
+/** The reason a snapshot gives for the listeners it left out, a container's or the host's own (see above). */
 export const LISTENERS_NOT_READ =
-  "not read in this refresh: each namespace's socket tables cost the kernel a scan of its whole TCP and UDP hashes, so netlens reads them when a trace or the container's pane asks (netlens topology --listeners reads them all)";
+  "not read in this refresh: each namespace's socket tables cost the kernel a scan of its whole TCP and UDP hashes, so netlens reads them when a trace or its pane asks (netlens topology --listeners reads them all)";
+
+/** Whose listeners to read now (Session.readListeners): containers by id, and the host's own. */
+export interface ListenersAsked {
+  readonly containers: readonly string[];
+  readonly host?: boolean;
+}
 
 export function listenersNotRead(k: Known<unknown> | undefined): boolean {
   return !!k && !k.known && k.reason === LISTENERS_NOT_READ;
