@@ -43,6 +43,10 @@ export async function paletteQuery(page: Page, query: string): Promise<string[]>
 export async function quickPick(page: Page, label: string): Promise<void> {
   const input = page.locator(PALETTE_INPUT);
   await input.waitFor({ state: 'visible', timeout: 15_000 });
+  // the command's own question, not the palette that ran it
+  await page
+    .waitForFunction((sel) => !document.querySelector<HTMLInputElement>(sel)?.value.startsWith('>'), PALETTE_INPUT, { timeout: 10_000 })
+    .catch(() => {});
   await input.fill(label);
   const row = page.locator(PALETTE_ROWS).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(async (e: Error) => {
@@ -75,6 +79,14 @@ export async function runFromPalette(page: Page, label: string): Promise<void> {
   const rows = await paletteQuery(page, label);
   if (!rows.some((r) => r.includes(label))) throw new Error(`the palette shows no "${label}"; rows: ${rows.join(' | ')}`);
   await page.locator(PALETTE_ROWS).filter({ hasText: label }).first().click();
+  // the palette closes before the command runs (and may open a quick pick of its own in the same
+  // widget): a question asked next must not be typed into the palette still closing
+  await page
+    .waitForFunction((sel) => {
+      const input = document.querySelector<HTMLInputElement>(sel);
+      return !input || input.offsetParent === null || !input.value.startsWith('>');
+    }, PALETTE_INPUT, { timeout: 10_000 })
+    .catch(() => {});
 }
 
 export async function openActivityBarItem(page: Page, title: string): Promise<void> {
