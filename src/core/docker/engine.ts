@@ -49,9 +49,10 @@ export async function collectEngineFacts(docker: Dockerode, endpoint: EngineEndp
   const raw = await ask(calls);
   let apiCalls = calls.length;
   const [rawNetworks, rawContainers, volumes] = kept ? raw : raw.slice(2);
-  let networks = normaliseNetworks(rawNetworks);
   let identity = kept ?? { info: raw[0], version: raw[1], at: new Date().toISOString() };
+  // who the engine is first: an answer that is no Docker engine's fails there, by name
   let info = normaliseInfo(identity.info, identity.version, endpoint);
+  let networks = normaliseNetworks(rawNetworks);
   if (kept && identityHolds(info, networks)) info = { ...info, keptSince: kept.at };
   else if (kept) {
     // the kept answers disagree with the network list (a swarm joined or left): asked again
