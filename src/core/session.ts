@@ -88,9 +88,9 @@ export interface SessionTimeouts {
 
 export interface SnapshotOptions {
   /**
-   * Read who listens in every container namespace (default true: a complete model). Front ends
-   * refreshing pass false — those reads are most of a refresh's host-side cost — and leave each
-   * container's listeners unknown with LISTENERS_NOT_READ until readListeners.
+   * Read who listens, in every container namespace and on the host (default true: a complete
+   * model). Front ends refreshing pass false — those reads are most of a refresh's host-side cost —
+   * and leave those listeners unknown with LISTENERS_NOT_READ until readListeners.
    */
   readonly containerListeners?: boolean;
   /**
@@ -137,9 +137,9 @@ export interface Session {
   readonly description: string;
   snapshot(signal?: AbortSignal, options?: SnapshotOptions): Promise<Topology>;
   /**
-   * The topology with the listeners of these containers read now, in one shell round trip (for a
-   * trace that reached them, or a container's pane). Containers the last snapshot did not find a
-   * process of, or without a host shell, get them unknown with the reason.
+   * The topology with the listeners asked for read now — these containers', the host's — in one
+   * shell round trip each (for a trace that reached them, or their pane). Containers the last
+   * snapshot did not find a process of, or without a host shell, get them unknown with the reason.
    */
   readListeners(topology: Topology, asked: ListenersAsked, signal?: AbortSignal): Promise<Topology>;
   /**
