@@ -65,13 +65,19 @@ export function traceContainers(topology: Topology, ends: readonly string[]): st
   return topology.containers.filter((c) => bases.some((b) => b === c.name || (b.length >= 12 && c.id.startsWith(b)))).map((c) => c.id);
 }
 
+/**
+ * The trace's questions are one wizard: a pane that takes the focus while it redraws (the inspect
+ * pane, the topology, both webviews) must not close it halfway, as it did under the e2e suite.
+ */
+const WIZARD = { ignoreFocusOut: true } as const;
+
 async function pick(candidates: TraceCandidate[], placeHolder: string): Promise<TraceCandidate | undefined> {
   const items = candidates.map((c) => ({ label: c.label, description: c.description, c }));
   const typed = '$(edit) Type a value…';
-  const picked = await vscode.window.showQuickPick([...items, { label: typed, description: 'container, host, netns:NAME, IP[:port]', c: undefined }], { placeHolder, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick([...items, { label: typed, description: 'container, host, netns:NAME, IP[:port]', c: undefined }], { ...WIZARD, placeHolder, matchOnDescription: true });
   if (!picked) return undefined;
   if (picked.c) return picked.c;
-  const value = await vscode.window.showInputBox({ prompt: placeHolder, validateInput: (v) => (/^[A-Za-z0-9_.:\-[\]]{1,128}$/.test(v.trim()) ? undefined : 'a container name, host, netns:NAME or an IP, optionally :port') });
+  const value = await vscode.window.showInputBox({ ...WIZARD, prompt: placeHolder, validateInput: (v) => (/^[A-Za-z0-9_.:\-[\]]{1,128}$/.test(v.trim()) ? undefined : 'a container name, host, netns:NAME or an IP, optionally :port') });
   return value ? { value: value.trim(), label: value.trim(), description: '' } : undefined;
 }
 
@@ -79,7 +85,7 @@ async function chooseConnection(deps: CommandDeps, engineKey?: string): Promise<
   const withModel = deps.ctx.connections.filter((c) => c.topology);
   if (engineKey) return withModel.find((c) => c.key === engineKey);
   if (withModel.length <= 1) return withModel[0];
-  const picked = await vscode.window.showQuickPick(withModel.map((c) => ({ label: c.label, c })), { placeHolder: 'Trace on which engine?' });
+  const picked = await vscode.window.showQuickPick(withModel.map((c) => ({ label: c.label, c })), { ...WIZARD, placeHolder: 'Trace on which engine?' });
   return picked?.c;
 }
 
@@ -95,11 +101,12 @@ async function runTrace(deps: CommandDeps, engine: TraceEngine, view: TracePanel
   const toCandidate = opts.to ? traceDestinations(topology).find((c) => c.value === opts.to) ?? { value: opts.to, label: opts.to, description: '' } : await pick(traceDestinations(topology), `Trace a packet from ${from} to…`);
   if (!toCandidate) return;
   const to = toCandidate.value;
-  const proto = opts.proto ?? ((await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined);
+  const proto = opts.proto ?? ((await vscode.window.showQuickPick(['tcp', 'udp', 'icmp'], { ...WIZARD, placeHolder: 'Protocol' })) as 'tcp' | 'udp' | 'icmp' | undefined);
   if (!proto) return;
   let port = opts.port;
   if (port === undefined && proto !== 'icmp' && !destinationHasPort(to)) {
     const text = await vscode.window.showInputBox({
+      ...WIZARD,
       prompt: `Destination port on ${to}`,
       value: toCandidate.port ? String(toCandidate.port) : '80',
       validateInput: (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : 'a port 1-65535'),
