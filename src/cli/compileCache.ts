@@ -28,9 +28,10 @@ export function cacheDirectory(env: NodeJS.ProcessEnv, say: Say): string | null 
   try {
     // made only inside a directory of the user's own: root run with another user's HOME (sudo
     // keeps it on some systems) would leave that user a directory they cannot remove
-    const owner = statSync(nearestExisting(dir)).uid;
+    const existing = nearestExisting(dir);
+    const owner = statSync(existing).uid;
     if (owner !== uid) {
-      say(`not used: ${nearestExisting(dir)} belongs to uid ${owner}, not ${uid}`);
+      say(`not used: ${existing} belongs to uid ${owner}, not ${uid}`);
       return null;
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -161,6 +161,8 @@ export interface CollectOptions {
   readonly containerListeners?: boolean;
 }
 
+const HOST_TABLES = '/proc/self/net/{tcp,tcp6,udp,udp6} of the host';
+
 /** The host's listeners of a read that did not ask for them: one object, so what is parsed with it is remembered (memoFact). */
 const HOST_LISTENERS_NOT_READ: Known<readonly Listener[]> = unknown(LISTENERS_NOT_READ);
 
@@ -434,8 +436,6 @@ async function collectInContainers<T>(
 /** Who listens in the given container namespaces (commands/containerListeners.ts). */
 export const collectContainerListeners = (shell: HostShell, targets: readonly ListenerTarget[], signal?: AbortSignal): Promise<Record<string, Known<readonly Listener[]>>> =>
   collectInContainers(shell, targets, containerListenersCommand, parseContainerListeners, signal);
-
-const HOST_TABLES = '/proc/self/net/{tcp,tcp6,udp,udp6} of the host';
 
 /** Who listens on the host, read when asked (a trace that reached the host, its pane), in one round trip. */
 export async function collectHostListeners(shell: HostShell, signal?: AbortSignal): Promise<Known<readonly Listener[]>> {
