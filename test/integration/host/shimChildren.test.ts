@@ -1,26 +1,25 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runBatch } from '../../../src/core/host/batch';
 import { createLocalShell } from '../../../src/core/host/shell';
-import { parseDockerProxies, parseProcesses, containerNetnsCommand, proxiesInShellNetns } from '../../../src/core/host/commands/containerNamespaces';
+import { parseDockerProxies, parseProcesses, containerNetnsCommandWith, proxiesInShellNetns } from '../../../src/core/host/commands/containerNamespaces';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { HOST_FIXTURES, hostFixture, hostLab } from '../../support/hostFixtures';
 
 /**
- * Runs the real processes script in the real sh, with `ps` replaced by a wrapper that prints a
- * recorded process table, so the shell-side derivation (shim → container id → child PID) is
- * checked on shapes this machine cannot produce.
+ * Runs the real container-netns script in the real sh and awk, with a recorded process table read
+ * in place of /proc's processes (its `@ps` input), so the derivation (shim → container id → child
+ * PID) is checked on shapes this machine cannot produce.
  */
 async function containersFrom(psFixture: string): Promise<{ id: string; pid: number }[]> {
   const bin = mkdtempSync(join(tmpdir(), 'nlh-ps-'));
   try {
     for (const tool of ['sh', 'cat', 'awk']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
-    writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(HOST_FIXTURES, psFixture)}'\n`);
-    chmodSync(join(bin, 'ps'), 0o755);
-    const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [containerNetnsCommand]);
+    const command = containerNetnsCommandWith({ containerSockets: true, processTable: `echo @ps; cat '${join(HOST_FIXTURES, psFixture)}'` });
+    const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [command]);
     const s = sections.get('container-netns');
     assert.equal(s?.code, 0, s?.stderr);
     return Object.values(parseContainerNetns(s.parts)).map((c) => ({ id: c.containerId, pid: c.pid }));
@@ -53,13 +52,12 @@ describe('host: the network namespace of each docker-proxy (shell side)', () => 
   it("names the shell's namespace and each proxy's; a proxy in the shell's own is kept, one that cannot be read is kept", async () => {
     const bin = mkdtempSync(join(tmpdir(), 'nlh-ps-'));
     try {
-      for (const tool of ['sh', 'cat', 'awk', 'readlink']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
+      for (const tool of ['sh', 'cat', 'awk', 'ls']) symlinkSync(execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).toString().trim(), join(bin, tool));
       // this test's own process stands for a proxy in the shell's namespace; 2^22+1 is above pid_max's ceiling, so no process
       const table = `${process.pid} 1 /usr/sbin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 8080 -container-ip 172.17.0.2 -container-port 80\n4194305 1 /usr/bin/docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 8081 -container-ip 172.17.0.3 -container-port 80\n`;
       writeFileSync(join(bin, 'ps.txt'), table);
-      writeFileSync(join(bin, 'ps'), `#!/bin/sh\ncat '${join(bin, 'ps.txt')}'\n`);
-      chmodSync(join(bin, 'ps'), 0o755);
-      const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [containerNetnsCommand]);
+      const command = containerNetnsCommandWith({ containerSockets: true, processTable: `echo @ps; cat '${join(bin, 'ps.txt')}'` });
+      const { sections } = await runBatch(createLocalShell({ env: { PATH: bin } }), [command]);
       const s = sections.get('container-netns')!;
       assert.equal(s.code, 0, s.stderr);
       const part = s.parts.find((p) => p.name === 'proxy-netns')?.text ?? '';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseBatch } from '../../../src/core/host/batch';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
-import { NETNS_READ_AWK, parseNetnsRead } from '../../../src/core/host/commands/netnsRead';
+import { PROCESS_NETNS_AWK, parseNetnsRead } from '../../../src/core/host/commands/netnsRead';
 import { CONTAINER_LISTENERS_AWK, LISTENERS_NOT_READ, containerListenersCommand, listenersNotRead, parseContainerListeners } from '../../../src/core/host/commands/containerListeners';
 import { parseNetnsBatch } from '../../../src/core/host/commands/netnsBatch';
 import { NetlensError } from '../../../src/core/errors';
@@ -133,7 +133,7 @@ describe('host: every container namespace read from the host side in one pass (r
   });
 
   it('the scripts pass their awk programs in single quotes: none may hold one', () => {
-    assert.ok(!NETNS_READ_AWK.includes("'"));
+    assert.ok(!PROCESS_NETNS_AWK.includes("'"));
     assert.ok(!CONTAINER_LISTENERS_AWK.includes("'"));
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The batch section `container-netns`: every container's network namespace, found through the
- * process table. From the table come two facts the engine API does not give: which docker-proxy
+ * process table (read from /proc by the section's awk; recordings made before hold ps's
+ * `pid ppid args` lines, in the same shape). From the table come two facts the engine API does not give: which docker-proxy
  * processes hold published ports, and which PID lives in each container's network namespace (the
  * child of the container's containerd shim, or of its conmon under Podman). The same script then
  * reads every such namespace from the host side in one awk (netnsRead.ts: /proc/PID/net and the
@@ -13,90 +14,70 @@ import type { BatchCommand, BatchPart } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
-import { NETNS_READ_AWK } from './netnsRead';
+import { PROCESS_NETNS_AWK } from './netnsRead';
 
 /**
  * With `containerSockets`, the read also takes every container's socket tables (who listens); each
  * costs the kernel a scan of its whole TCP or UDP hash, so a refresh leaves them for when they are
  * asked for (containerListeners.ts).
+ *
+ * The section is one pipeline into one awk (netnsRead.ts PROCESS_NETNS_AWK): the shell's own glob
+ * lists /proc's processes, one `ls -l` gives every process's network namespace, lsns the netnsids,
+ * `ip -o` the host's veths. The awk reads each process's stat (and the arguments of shims, conmons
+ * and docker-proxies) instead of ps, which read a dozen files per process; it finds the proxies'
+ * namespaces in the same `ls -l` instead of a readlink each; and it prints the section's parts
+ * itself, taking the run's delimiter from its first line of input (a pipe: no argument list or
+ * environment shows it). Every process started here costs some 4–5 ms on a small VM; the section
+ * once started a dozen and more in turn, ps and a readlink per published port among them.
+ *
+ * What only the shell can do comes back on the awk's stderr: `P` once the processes and proxies
+ * are out, then `C PID ID` for each container namespace, then `S PID ID` for each that /proc could
+ * not fully describe, which `nsenter … ip -json` reads. An awk that failed after `P` leaves every
+ * `C` to nsenter (the parser marks what it did not finish); one that failed before fails the
+ * section, with its message.
  */
-export function containerNetnsCommandWith(opts: { readonly containerSockets: boolean; readonly keep?: readonly KeptNamespace[] }): BatchCommand {
+export function containerNetnsCommandWith(opts: {
+  readonly containerSockets: boolean;
+  readonly keep?: readonly KeptNamespace[];
+  /**
+   * Shell code printing `@ps` and a process table as ps prints it, read in place of /proc's
+   * processes: what the tests feed recorded tables (a v1 shim, Podman's conmons) through.
+   */
+  readonly processTable?: string;
+}): BatchCommand {
   // numbers only reach the script: a PID and an inode each
   const keep = (opts.keep ?? []).filter((k) => Number.isSafeInteger(k.pid) && k.pid > 0 && Number.isSafeInteger(k.inode) && k.inode > 0).map((k) => `${k.pid}:${k.inode}`);
   return {
     name: 'container-netns',
-    requires: ['ps', 'awk'],
+    requires: ['awk'],
     // the heaviest section by far (every container's namespace): it runs beside the others
     lane: 2,
-    script: `NL_PS=$(ps -eo pid=,ppid=,args=) || exit $?
-printf '%s\\n' "$NL_PS"
-# The network namespace of this shell and of each docker-proxy (readlink: net:[inode]). The process
-# list is the whole machine's, and a dockerd started in a namespace of its own (a second Docker
-# host on one machine) runs its proxies there, for its publishes, not for this host's.
-if command -v readlink >/dev/null 2>&1; then
-  nl_part proxy-netns
-  printf 'self %s\\n' "$(readlink /proc/self/ns/net 2>/dev/null)"
-  for pid in $(printf '%s\\n' "$NL_PS" | awk '$1 ~ /^[0-9]+$/ { n = split($3, a, "/"); if (a[n] == "docker-proxy") print $1 }'); do
-    printf '%s %s\\n' "$pid" "$(readlink "/proc/$pid/ns/net" 2>/dev/null)"
-  done
-fi
+    script: `# A rootless engine's shell (engineNamespace.ts exports NL_ENGINE_USERNS_PID, dockerd's pid): its
+# containers live in dockerd's user namespace, the machine's rootful ones do not, and reading those
+# would cost an nsenter each (their veths' peers are not in this namespace); the awk keeps the others
+# (all of them when dockerd's own user namespace cannot be read).
+case "\${NL_ENGINE_USERNS_PID:-}" in ''|*[!0-9]*) NL_U= ;; *) NL_U=$NL_ENGINE_USERNS_PID ;; esac
+NL_SLOW=$( {
+  printf '%s\\n' "$NL_D"
+  ${opts.processTable ?? "echo @proc; printf '%s\\n' /proc/[0-9]*"}
+  echo @ns; if [ -n "$NL_U" ]; then ls -l /proc/[0-9]*/ns/net /proc/[0-9]*/ns/user; else ls -l /proc/[0-9]*/ns/net; fi
+  echo @nsid; lsns -t net -n -o NS,NETNSID
+  echo @veth; ip -o link show type veth
+} 2>/dev/null | awk -v self="$$" -v engine="$NL_U" -v sockets=${opts.containerSockets ? 1 : 0} -v keep='${keep.join(' ')}' '${PROCESS_NETNS_AWK}' 2>&1 1>&3 ); NL_RC=$?
+case "$NL_SLOW" in
+  P*) ;;
+  *) printf 'the process scan failed (awk exited with %s): %s\\n' "$NL_RC" "\${NL_SLOW:-no message}" >&2; exit 70 ;;
+esac
 set -f
 NL_NL='
 '
-# Container init processes: the first child of each containerd shim whose arguments carry
-# -id <64 hex> (or the v1 shim's -workdir …/<id>), or of each Podman conmon whose arguments carry
-# -c / --cid <64 hex>. One awk pass: string matching in sh loops is quadratic in the number of
-# containers.
-NL_CTRS=$(printf '%s\\n' "$NL_PS" | awk '
-  { p[NR] = $1; pp[NR] = $2
-    n = split($3, cmd, "/")
-    if ($0 ~ /containerd-shim/) {
-      id = ""
-      for (i = 3; i < NF; i++) {
-        if ($i == "-id") id = $(i + 1)
-        else if ($i == "-workdir" && id == "") { n = split($(i + 1), parts, "/"); id = parts[n] }
-      }
-      if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
-    } else if (cmd[n] == "conmon") {
-      id = ""
-      for (i = 4; i < NF; i++) if ($i == "-c" || $i == "--cid") { id = $(i + 1); break }
-      if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[$1] = id
-    } }
-  END { for (k = 1; k <= NR; k++) if ((pp[k] in shim) && !(shim[pp[k]] in seen) && p[k] ~ /^[0-9]+$/) { seen[shim[pp[k]]] = 1; print p[k], shim[pp[k]] } }')
-# A rootless engine's shell (engineNamespace.ts exports NL_ENGINE_USERNS_PID, dockerd's pid): its
-# containers live in dockerd's user namespace, the machine's rootful ones do not, and reading those
-# would cost an nsenter each (their veths' peers are not in this namespace). One ls keeps the others
-# (all of them when dockerd's own user namespace cannot be read).
-case "\${NL_ENGINE_USERNS_PID:-}" in
-  ''|*[!0-9]*) ;;
-  *) NL_CTRS=$( { ls -l "/proc/$NL_ENGINE_USERNS_PID/ns/user" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/user" }') 2>/dev/null; echo @ctr; printf '%s\\n' "$NL_CTRS"; } | awk -v e="$NL_ENGINE_USERNS_PID" '
-      $0 == "@ctr" { c = 1; next }
-      !c { if ($NF ~ /^user:\\[[0-9]+\\]$/ && $(NF - 2) ~ /^\\/proc\\/[0-9]+\\/ns\\/user$/) { q = $(NF - 2); sub(/^\\/proc\\//, "", q); sub(/\\/.*/, "", q); u[q] = $NF } next }
-      !(e in u) || (($1 in u) && u[$1] == u[e])') ;;
-esac
-[ -n "$NL_CTRS" ] || exit 0
-# Every container namespace from the host side in one awk (netnsRead.ts): which namespace each
-# process is in (ls -l), the netnsid the host gave each one (lsns), the host's veths with their
-# peers (ip -o); lsns or ip missing only means every namespace is read with nsenter below.
-NL_NSR=$( {
-  echo @ctr; printf '%s\\n' "$NL_CTRS"
-  echo @ns; ls -l "/proc/$$/ns/net" $(printf '%s\\n' "$NL_CTRS" | awk '$1 ~ /^[0-9]+$/ { print "/proc/" $1 "/ns/net" }')
-  echo @nsid; lsns -t net -n -o NS,NETNSID
-  echo @veth; ip -o link show type veth
-} 2>/dev/null | awk -v self="$$" -v sockets=${opts.containerSockets ? 1 : 0} -v keep='${keep.join(' ')}' '${NETNS_READ_AWK}')
-if [ $? -eq 0 ]; then
-  nl_part netns
-  printf '%s\\n' "$NL_NSR"
-  # What /proc cannot tell (a macvlan child, a veth into an overlay namespace, …): nsenter + ip there only.
-  NL_SLOW=$(printf '%s\\n' "$NL_NSR" | awk '$1 == "S" && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9a-f]+$/ { print $2, $3 }')
-else
-  NL_SLOW=$NL_CTRS
-fi
+# What /proc cannot tell (a macvlan child, a veth into an overlay namespace, …): nsenter + ip there only.
 IFS=$NL_NL
 for line in $NL_SLOW; do
   IFS=' '
   set -- $line
-  pid=$1; id=$2
+  case "$NL_RC $1" in '0 S'|[1-9]*' C') ;; *) continue ;; esac
+  pid=$2; id=$3
   case "$pid" in ''|*[!0-9]*) continue ;; esac
   case "$id" in ''|*[!0-9a-f]*) continue ;; esac
   nl_part "ctr:$id:$pid:nsenter"
@@ -158,7 +139,8 @@ export function parseProcesses(text: string): ProcessInfo[] {
     if (!m) throw parseError('ps -eo pid=,ppid=,args=', 'unrecognised process line', line);
     out.push({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' });
   }
-  return out;
+  // ps lists by PID; the section's own scan follows the shell's glob of /proc, which sorts as text
+  return out.sort((a, b) => a.pid - b.pid);
 }
 
 const PROXY_FLAGS = ['-proto', '-host-ip', '-host-port', '-container-ip', '-container-port'] as const;

@@ -21,9 +21,14 @@
  * sharer is reported as `= PID ID OWNERPID`, a `--network host` container as `H PID ID` (its
  * namespace is the host's, read by the other sections).
  *
- * Input (stdin), sections introduced by `@ctr` (`PID ID` lines), `@ns` (`ls -l` lines), `@nsid`
- * (`lsns -n -o NS,NETNSID` lines) and `@veth` (`ip -o link show type veth` lines). Output, one
- * record per line:
+ * Input (stdin): the batch's delimiter on the first line, then sections introduced by `@proc`
+ * (`/proc/PID` lines: the processes, whose stat the awk reads to find each container's init as the
+ * lowest child of its shim or conmon; or `@ps`, a table as `ps -eo pid=,ppid=,args=` prints it), `@ns` (`ls -l` lines of every process's ns/net, and ns/user
+ * for a rootless engine), `@nsid` (`lsns -n -o NS,NETNSID` lines) and `@veth` (`ip -o link show type
+ * veth` lines). It prints the section's stdout itself: `pid ppid args` of each shim, conmon and
+ * docker-proxy, the part `proxy-netns` (`self net:[INODE]`, `PID net:[INODE]` of each proxy) and,
+ * with containers, the part `netns` (containerNamespaces.ts tells what goes to its stderr). The
+ * part `netns` holds, one record per line:
  *   N PID ID INODE|- -                a namespace read here (its lines follow; the field after the
  *                                     inode is the netnsid in recordings made before the I record)
  *   I PID NETNSID                     the netnsid the host gave that namespace (at the end: lsns
@@ -72,11 +77,11 @@ export const SOCKET_TABLE_FUNCTION = String.raw`function sockets_of(p,   k, f, l
 }`;
 
 /**
- * The awk program (no single quote in it: the script passes it in one). `self` is the shell's PID;
- * `sockets=1` also reads each namespace's socket tables (who listens), which costs a scan of the
+ * The awk program (no single quote in it: the script passes it in one). `self` is the shell's PID,
+ * `engine` dockerd's where the engine is rootless (else empty); `sockets=1` also reads each namespace's socket tables (who listens), which costs a scan of the
  * kernel's whole TCP and UDP hashes per namespace and table — more than everything else together.
  */
-export const NETNS_READ_AWK = String.raw`
+export const PROCESS_NETNS_AWK = String.raw`
 function hexval(s,   i, n) { n = 0; s = toupper(s); for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return n }
 function le4(s) { return hexval(substr(s, 7, 2)) * 16777216 + hexval(substr(s, 5, 2)) * 65536 + hexval(substr(s, 3, 2)) * 256 + hexval(substr(s, 1, 2)) }
 function dotted(s,   q) { split(s, q, "."); return q[1] * 16777216 + q[2] * 65536 + q[3] * 256 + q[4] }
@@ -163,7 +168,86 @@ function decide(p, id, netnsid,   j, slow) {
     else if (slow == "") slow = ifname[p, j] " is neither the loopback nor a veth whose peer is on the host"
   }
   if (slow == "") print "F", p, id
-  else print "S", p, id, slow
+  else { print "S", p, id, slow; print "S", p, id > "/dev/stderr" }
+}
+function part(name) { printf "\n%s:part:%s\n", D, name }
+# One process from the @proc list (the glob of /proc by the shell): its parent and its name from stat
+# (the name sits in parentheses and may hold any character: the last ")" ends it); only shims,
+# conmons and docker-proxies have their arguments read, at announce().
+function scan(p,   f, line, x, c) {
+  f = "/proc/" p "/stat"
+  if ((getline line < f) <= 0) { close(f); return }
+  close(f)
+  if (!match(line, /\)[^)]*$/)) return
+  c = substr(line, index(line, "(") + 1, RSTART - index(line, "(") - 1)
+  split(substr(line, RSTART + 2), x, " ")
+  np++; pids[np] = p; ppid[p] = x[2]
+  if (c ~ /^containerd-shim/ || c == "conmon" || c == "docker-proxy") want[p] = 1
+}
+# The arguments of a process as ps prints them (joined by blanks, a newline a blank, anything else
+# unprintable a "?"): split at
+# NUL where this awk can (mawk and gawk can, busybox awk cannot: it gets the first argument alone,
+# and tr joins them instead, for these few processes only).
+function argsof(p,   f, a, x, k, cmd) {
+  f = "/proc/" p "/cmdline"
+  a = ""
+  if (nulsplit) {
+    RS = "\0"; k = 0
+    while ((getline x < f) > 0) a = (k++ ? a " " : "") x
+    close(f); RS = "\n"
+  } else {
+    cmd = "tr \"\\000\\n\" \"  \" < " f " 2>/dev/null"
+    cmd | getline a; close(cmd)
+    sub(/ +$/, "", a)
+  }
+  gsub(/\n/, " ", a)
+  gsub(/[^ -~]/, "?", a)
+  return a
+}
+# Once every process and namespace link is in: the containers of shims and conmons (the lowest PID
+# among the children of each is the init of its container), the proxies, and the parts that say so.
+function announce(   k, p, a, w, nw, b, i, id, m, parts, s, c, t, np2, proxies) {
+  if (announced) return
+  announced = 1
+  for (k = 1; k <= np; k++) {
+    p = pids[k]
+    if (!(p in want)) continue
+    a = (p in args) ? args[p] : argsof(p)
+    args[p] = a
+    nw = split(a, w, " "); b = w[1]; sub(/.*\//, "", b)
+    id = ""
+    if (a ~ /containerd-shim/) {
+      for (i = 1; i < nw; i++) {
+        if (w[i] == "-id") id = w[i + 1]
+        else if (w[i] == "-workdir" && id == "") { m = split(w[i + 1], parts, "/"); id = parts[m] }
+      }
+    } else if (b == "conmon") {
+      for (i = 2; i < nw; i++) if (w[i] == "-c" || w[i] == "--cid") { id = w[i + 1]; break }
+    } else if (b == "docker-proxy") proxies = proxies " " p
+    if (id ~ /^[0-9a-f]+$/ && length(id) == 64) shim[p] = id
+  }
+  for (k = 1; k <= np; k++) {
+    p = pids[k]; s = ppid[p]
+    if (!(s in shim)) continue
+    id = shim[s]
+    if (!(id in init) || p + 0 < init[id] + 0) init[id] = p
+  }
+  for (id in init) {
+    p = init[id]
+    # a rootless engine: only the containers in the user namespace of dockerd
+    if (engine != "" && (engine in u) && !((p in u) && u[p] == u[engine])) continue
+    # in PID order, as ps listed them
+    for (c = n; c >= 1 && cpid[c] + 0 > p + 0; c--) { cpid[c + 1] = cpid[c]; cid[c + 1] = cid[c] }
+    cpid[c + 1] = p; cid[c + 1] = id; n++
+  }
+  for (k = 1; k <= np; k++) if (pids[k] in args) print pids[k], ppid[pids[k]], args[pids[k]]
+  part("proxy-netns")
+  print "self", ((self in ino) ? "net:[" ino[self] "]" : "")
+  np2 = split(proxies, t, " ")
+  for (k = 1; k <= np2; k++) print t[k], ((t[k] in ino) ? "net:[" ino[t[k]] "]" : "")
+  print "P" > "/dev/stderr"
+  for (c = 1; c <= n; c++) print "C", cpid[c], cid[c] > "/dev/stderr"
+  if (n > 0) part("netns")
 }
 # After the ls -l lines: which namespaces to read (that of the host is read by the other sections, a
 # shared one once), read now while lsns and ip -o still run.
@@ -183,9 +267,23 @@ function readall(   c, p, i) {
   done = 1
 }
 ${SOCKET_TABLE_FUNCTION}
-BEGIN { nk = split(keep, kk, " "); for (k = 1; k <= nk; k++) if (kk[k] ~ /^[0-9]+:[0-9]+$/) kept[kk[k]] = 1 }
-$0 == "@ctr" || $0 == "@ns" || $0 == "@nsid" || $0 == "@veth" { if (sec == "@ns" && !done) readall(); sec = $0; next }
-sec == "@ctr" { if ($1 ~ /^[0-9]+$/ && $2 ~ /^[0-9a-f]+$/ && length($2) == 64) { n++; cpid[n] = $1; cid[n] = $2 } next }
+BEGIN {
+  nk = split(keep, kk, " "); for (k = 1; k <= nk; k++) if (kk[k] ~ /^[0-9]+:[0-9]+$/) kept[kk[k]] = 1
+  # whether this awk splits records at NUL: its own command line has several arguments
+  RS = "\0"; k = 0; while ((getline x < "/proc/self/cmdline") > 0) k++; close("/proc/self/cmdline"); RS = "\n"; nulsplit = k > 1
+}
+NR == 1 { D = $0; if (D !~ /^[A-Za-z0-9]+$/ || length(D) < 16) { print "the first line of input is no batch delimiter" > "/dev/stderr"; bad = 1; exit 3 } next }
+$0 == "@proc" || $0 == "@ps" || $0 == "@ns" || $0 == "@nsid" || $0 == "@veth" { if (sec == "@ns" && !done) { announce(); readall() } sec = $0; next }
+sec == "@proc" { if ($0 ~ /^\/proc\/[0-9]+$/) scan(substr($0, 7)); next }
+# a process table as ps prints it (pid ppid args), in place of the scan of /proc: recorded tables
+sec == "@ps" {
+  if ($1 !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/) next
+  np++; pids[np] = $1; ppid[$1] = $2
+  a = $0; sub(/^ *[0-9]+ +[0-9]+ ?/, "", a); k = split($3, w, "/")
+  if (a ~ /containerd-shim/ || w[k] == "conmon" || w[k] == "docker-proxy") { want[$1] = 1; args[$1] = a }
+  next
+}
+sec == "@ns" && $NF ~ /^user:\[[0-9]+\]$/ && $(NF - 2) ~ /^\/proc\/[0-9]+\/ns\/user$/ { q = $(NF - 2); sub(/^\/proc\//, "", q); sub(/\/.*/, "", q); u[q] = $NF; next }
 ${NS_LINK_RULE}
 sec == "@nsid" { if ($1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/) nsid[$1] = $2; next }
 sec == "@veth" {
@@ -195,7 +293,8 @@ sec == "@veth" {
   next
 }
 END {
-  if (!done) readall()
+  if (bad) exit 3
+  if (!done) { announce(); readall() }
   for (c = 1; c <= n; c++) {
     p = cpid[c]
     if (role[c] == "H") print "H", p, cid[c]
