@@ -25,11 +25,11 @@ export const dockerNetnsCommand: BatchCommand = {
   requires: ['ip'],
   script: `d=${DOCKER_NETNS_DIR}
 # a dockerd in this shell's network namespace started with its own --exec-root keeps them under it
-me=$(readlink /proc/self/ns/net 2>/dev/null)
+# (test's -ef: the same namespace is the same nsfs inode; no readlink process for it)
 for p in /proc/[0-9]*; do
   read -r c 2>/dev/null <"$p/comm" || continue
   [ "$c" = dockerd ] || continue
-  [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+  [ "$p/ns/net" -ef /proc/self/ns/net ] || continue
   x=$(tr '\\0' '\\n' <"$p/cmdline" 2>/dev/null | while read -r a; do case "$a" in --exec-root=*) echo "\${a#--exec-root=}"; break ;; --exec-root) read -r b; echo "$b"; break ;; esac; done)
   case "$x" in *[!A-Za-z0-9_./-]*|*..*|'') ;; /*) d="$x/netns" ;; esac
   break
