@@ -25,6 +25,7 @@ export interface BatchCommand {
    * at once, so on a host with two cores or more the batch takes about as long as its longest lane,
    * not the sum. Lane 0 writes as it goes, so what finished is out even if a later section stalls;
    * another lane's output is held until the lanes before it are out, so sections never interleave.
+   * The host read runs its sections in one lane (collect.ts says why).
    */
   readonly lane?: number;
 }

@@ -38,23 +38,23 @@ import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsId
 import { parseRootlessKit, rootlessKitCommand, rootlessKitCommandAfter, rootlessKitOfShell } from './commands/rootlessKit';
 
 /**
- * The firewall's four reads run in a lane of their own (batch.ts), beside the interfaces and routes
- * (lane 0) and every container's namespace (lane 2): on two cores a read after engine events, whose
- * namespace lane is short, takes about as long as the longer of the other two instead of their sum.
- * (Moving the host's listeners and Docker's namespaces here too made refreshes slower in the bench.)
+ * The sections run in turn, in one lane (batch.ts can run lanes at once). On a small VM two
+ * processes starting at once each start slower than alone (50 starts took 222 ms, 2 × 50 at once
+ * 537 ms, on this project's 2-core machine), and the batch is mostly process starts: with the
+ * firewall and the container namespaces in lanes of their own, a host read cost 280 ms of CPU for
+ * 155 ms, in turn 165 ms for 150; in a paired bench, warm refreshes took 88 ms in lanes and 61 ms
+ * in turn, refreshes after an event 110 and 88, cold runs 447 and 440.
  */
-const firewallLane = (c: BatchCommand): BatchCommand => ({ ...c, lane: 1 });
-
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostnameCommand,
   ipAddrCommand,
   ipRouteCommand,
   ipNeighCommand,
   bridgeLinkCommand,
-  firewallLane(iptablesSaveCommand),
-  firewallLane(ip6tablesSaveCommand),
-  firewallLane(nftRulesetCommand),
-  firewallLane(iptablesVersionCommand),
+  iptablesSaveCommand,
+  ip6tablesSaveCommand,
+  nftRulesetCommand,
+  iptablesVersionCommand,
   sysctlsCommand,
   namedNetnsCommand,
   dockerNetnsCommand,
@@ -285,11 +285,7 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
   const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
   const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
-  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
-  // the firewall kept whole (the kernel watcher's nft monitor heard nothing): its lane takes the
-  // longest two of what is read every time, which then run beside the rest
-  if (commands.some((c) => c.lane === 1)) return commands;
-  return commands.map((c) => (c.name === 'listeners' || c.name === 'docker-netns' ? firewallLane(c) : c));
+  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
 }
 
 /** The shell may run in a RootlessKit's namespace (HostShell.rootlessKit): its processes are worth reading. */

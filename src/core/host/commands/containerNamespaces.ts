@@ -50,8 +50,6 @@ export function containerNetnsCommandWith(opts: {
   return {
     name: 'container-netns',
     requires: ['awk'],
-    // the heaviest section by far (every container's namespace): it runs beside the others
-    lane: 2,
     script: `# A rootless engine's shell (engineNamespace.ts exports NL_ENGINE_USERNS_PID, dockerd's pid): its
 # containers live in dockerd's user namespace, the machine's rootful ones do not, and reading those
 # would cost an nsenter each (their veths' peers are not in this namespace); the awk keeps the others
