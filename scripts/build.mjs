@@ -42,8 +42,11 @@ const targets = [
   // cache (src/cli/launch.ts), and the bundle itself
   { entryPoints: ['src/cli/launch.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20',
     banner: { js: '#!/usr/bin/env node' } },
+  // wrapped as Node's loader wraps a CommonJS module, so that the launcher compiles the file's text
+  // as it is (no copy); run on its own, it only evaluates a function
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js', platform: 'node', format: 'cjs', target: 'node20',
-    external: ['cpu-features', './crypto/build/Release/sshcrypto.node'], plugins: [leanStart] },
+    external: ['cpu-features', './crypto/build/Release/sshcrypto.node'], plugins: [leanStart],
+    banner: { js: '(function (exports, require, module, __filename, __dirname) {' }, footer: { js: '})' } },
 ];
 if (existsSync('src/extension/main.ts')) {
   targets.push({ entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',

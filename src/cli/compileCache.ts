@@ -89,6 +89,6 @@ export function writeCache(dir: string, file: string, data: Buffer, say: Say): v
 }
 
 /** The cache file for this bundle text under this Node: a cache made for other code has another name. */
-export function cacheFile(dir: string, source: string): string {
+export function cacheFile(dir: string, source: string | Uint8Array): string {
   return join(dir, `cli-${createHash('sha256').update(`${process.version} ${process.arch}\n`).update(source).digest('hex').slice(0, 32)}.v8`);
 }

@@ -15,6 +15,7 @@
  * Anything that goes wrong only means no cache. NETLENS_COMPILE_CACHE=0 turns it off; `debug`
  * says on stderr what it did.
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,13 +26,16 @@ const BUNDLE = join(__dirname, 'cli-main.js');
 const setting = process.env['NETLENS_COMPILE_CACHE'];
 const say = setting === 'debug' ? (m: string): void => void process.stderr.write(`netlens: compile cache: ${m}\n`) : (): void => undefined;
 
-const source = readFileSync(BUNDLE, 'utf8');
+// The bundle is built already wrapped as Node's own loader wraps a CommonJS file
+// (`(function (exports, require, module, __filename, __dirname) {` … `})`, scripts/build.mjs): no
+// copy of its text is made here. esbuild writes it in ASCII, which is read as one byte a character
+// (UTF-8 decoding and the wrapping copy cost some 10 ms of every start on a small VM).
+const bytes = readFileSync(BUNDLE);
+const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 const dir = setting === '0' ? null : cacheDirectory(process.env, say);
-const file = dir ? cacheFile(dir, source) : null;
+const file = dir ? cacheFile(dir, bytes) : null;
 const cached = file ? readCache(file, say) : undefined;
-// what Node's own loader wraps a CommonJS file in, on a line of its own (lines and columns in stack
-// traces stay the bundle's)
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, { filename: BUNDLE, lineOffset: -1, ...(cached ? { cachedData: cached } : {}) });
+const script = new Script(source, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });
 if (cached) say(script.cachedDataRejected ? 'rejected by V8: written again' : `used: ${file}`);
 if (dir && file && (!cached || script.cachedDataRejected)) process.once('exit', () => writeCache(dir, file, script.createCachedData(), say));
 const mod = { exports: {}, id: BUNDLE, filename: BUNDLE, loaded: false };
