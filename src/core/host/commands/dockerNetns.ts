@@ -25,8 +25,11 @@ export const dockerNetnsCommand: BatchCommand = {
   requires: ['ip'],
   script: `d=${DOCKER_NETNS_DIR}
 # a dockerd in this shell's network namespace started with its own --exec-root keeps them under it
-# (test's -ef: the same namespace is the same nsfs inode; no readlink process for it)
-for p in /proc/[0-9]*; do
+# (test's -ef: the same namespace is the same nsfs inode; no readlink process for it). The one in
+# the default pid file is asked first: reading every process's name costs some 0.1 ms a container.
+q=; { read -r q </var/run/docker.pid; } 2>/dev/null
+case "$q" in ''|*[!0-9]*) q= ;; *) q=/proc/$q ;; esac
+for p in $q /proc/[0-9]*; do
   read -r c 2>/dev/null <"$p/comm" || continue
   [ "$c" = dockerd ] || continue
   [ "$p/ns/net" -ef /proc/self/ns/net ] || continue
