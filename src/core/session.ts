@@ -410,9 +410,13 @@ export function createSession(opts: SessionOptions = {}): Session {
       /** the reuse the host read built on, for the check against the engine's answer below */
       const hostReuse: { value: HostReuse | null } = { value: null };
       try {
-        // Engine and host side run at once (the host batch started first: it is the longer of the
-        // two); the first to fail cancels the other (an engine that times out kills the host batch,
-        // and the reverse), so a failed snapshot leaves nothing running.
+        // Engine and host side run at once, the host batch started first: it is the longer of the
+        // two. A local shell settles where it runs before (a few reads of /proc), so that the host
+        // task reaches its spawn without yielding, before the engine task's requests are made (they
+        // cost the first snapshot of a process some 15 ms to set up). The first to fail cancels the
+        // other (an engine that times out kills the host batch, and the reverse), so a failed
+        // snapshot leaves nothing running.
+        if (hostShell?.transport === 'local') await hostShell.prepare?.();
         [host, engine] = await allOrAbort<[HostFacts | null, EngineFacts]>(linked.signal, [
           async (s) => {
             if (!hostShell) return null;
@@ -423,7 +427,7 @@ export function createSession(opts: SessionOptions = {}): Session {
               if (!lastRead) await watcher.whenReady(WATCH_READY_WAIT_MS);
             }
             // every change the kernel reported before now is taken in before deciding what to keep
-            const settled = (await watcher?.settle()) ?? false;
+            const settled = watcher ? await watcher.settle() : false;
             if (watcher && !settled && lastRead) log('debug', 'kernel watcher: could not tell that it printed all the kernel queued; what it hears while reading is read again');
             const window = watcher?.open() ?? null;
             const listenersToo = options.containerListeners ?? true;

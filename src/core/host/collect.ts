@@ -313,7 +313,8 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
     const commands = hostCommands({ containerListeners: listenersToo, ...(options.reuse ? { reuse: options.reuse } : {}) });
     // RootlessKit's processes cost a scan of the process table: read only where the shell may be in
     // its namespace, which the engine-namespace shell knows once it has looked (before its first run)
-    await shell.prepare?.();
+    const preparing = shell.prepare?.();
+    if (preparing) await preparing;
     const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c.name !== rootlessKitCommand.name), options.signal)).sections;
     if (options.reuse) {
       const merged = withKept(read, options.reuse, listenersToo);

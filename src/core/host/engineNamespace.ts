@@ -243,8 +243,8 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
       if (!located || (located.kind === 'same' && !located.found)) return 'unknown';
       return located.kind === 'other' && located.rootlessKitPid !== null ? 'yes' : 'no';
     },
-    async prepare() {
-      if (!located) await lookUp();
+    prepare() {
+      return located ? undefined : lookUp().then(() => undefined);
     },
     async run(script: string, signal?: AbortSignal): Promise<ShellResult> {
       runs = 1;

@@ -36,8 +36,10 @@ export interface HostShell {
   /**
    * Settles where the next run happens before its script is composed (the engine-namespace shell
    * looks the engine's namespace up, which tells `rootlessKit`); a shell without it needs nothing.
+   * Undefined when it is settled already, so that a caller goes on to its run without yielding
+   * (readHost: the batch then starts before the engine's requests of the same snapshot).
    */
-  prepare?(): Promise<void>;
+  prepare?(): Promise<void> | undefined;
   run(script: string, signal?: AbortSignal): Promise<ShellResult>;
   /**
    * A run without a time limit whose stdout is handed to `onData` as it comes instead of being
