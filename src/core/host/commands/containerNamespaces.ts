@@ -1,13 +1,13 @@
 /**
  * The batch section `container-netns`: every container's network namespace, found through the
  * process table (read from /proc by the section's awk; recordings made before hold ps's
- * `pid ppid args` lines, in the same shape). From the table come two facts the engine API does not give: which docker-proxy
- * processes hold published ports, and which PID lives in each container's network namespace (the
- * child of the container's containerd shim, or of its conmon under Podman). The same script then
- * reads every such namespace from the host side in one awk (netnsRead.ts: /proc/PID/net and the
- * container's sysfs, no process per container) and enters with `nsenter … ip -json` only the
- * namespaces that read cannot fully describe, so a refresh stays one round trip whose cost hardly
- * grows with the number of containers. Container ids come from process arguments, so the script
+ * `pid ppid args` lines, in the same shape). From the table come two facts the engine API does not
+ * give: which docker-proxy processes hold published ports, and which PID lives in each container's
+ * network namespace (the child of the container's containerd shim, or of its conmon under Podman).
+ * The same awk then reads every such namespace from the host side (netnsRead.ts: /proc/PID/net
+ * and the container's sysfs, no process per container), and the script enters with `nsenter …
+ * ip -json` only the namespaces that read cannot fully describe, so a refresh stays one round trip
+ * whose cost hardly grows with the number of containers. Container ids come from process arguments, so the script
  * admits only 64-hex ids and numeric PIDs before using them.
  */
 import type { BatchCommand, BatchPart } from '../batch';

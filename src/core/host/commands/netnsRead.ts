@@ -23,9 +23,9 @@
  *
  * Input (stdin): the batch's delimiter on the first line, then sections introduced by `@proc`
  * (`/proc/PID` lines: the processes, whose stat the awk reads to find each container's init as the
- * lowest child of its shim or conmon; or `@ps`, a table as `ps -eo pid=,ppid=,args=` prints it), `@ns` (`ls -l` lines of every process's ns/net, and ns/user
- * for a rootless engine), `@nsid` (`lsns -n -o NS,NETNSID` lines) and `@veth` (`ip -o link show type
- * veth` lines). It prints the section's stdout itself: `pid ppid args` of each shim, conmon and
+ * lowest child of its shim or conmon; or `@ps`, a table as `ps -eo pid=,ppid=,args=` prints it),
+ * `@ns` (`ls -l` lines of every process's ns/net, and ns/user for a rootless engine), `@nsid`
+ * (`lsns -n -o NS,NETNSID` lines) and `@veth` (`ip -o link show type veth` lines). It prints the section's stdout itself: `pid ppid args` of each shim, conmon and
  * docker-proxy, the part `proxy-netns` (`self net:[INODE]`, `PID net:[INODE]` of each proxy) and,
  * with containers, the part `netns` (containerNamespaces.ts tells what goes to its stderr). The
  * part `netns` holds, one record per line:
@@ -78,8 +78,9 @@ export const SOCKET_TABLE_FUNCTION = String.raw`function sockets_of(p,   k, f, l
 
 /**
  * The awk program (no single quote in it: the script passes it in one). `self` is the shell's PID,
- * `engine` dockerd's where the engine is rootless (else empty); `sockets=1` also reads each namespace's socket tables (who listens), which costs a scan of the
- * kernel's whole TCP and UDP hashes per namespace and table — more than everything else together.
+ * `engine` dockerd's where the engine is rootless (else empty); `sockets=1` also reads each
+ * namespace's socket tables (who listens), which costs a scan of the kernel's whole TCP and UDP
+ * hashes per namespace and table — more than everything else together.
  */
 export const PROCESS_NETNS_AWK = String.raw`
 function hexval(s,   i, n) { n = 0; s = toupper(s); for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1; return n }
@@ -185,9 +186,8 @@ function scan(p,   f, line, x, c) {
   if (c ~ /^containerd-shim/ || c == "conmon" || c == "docker-proxy") want[p] = 1
 }
 # The arguments of a process as ps prints them (joined by blanks, a newline a blank, anything else
-# unprintable a "?"): split at
-# NUL where this awk can (mawk and gawk can, busybox awk cannot: it gets the first argument alone,
-# and tr joins them instead, for these few processes only).
+# unprintable a "?"): split at NUL where this awk can (mawk and gawk can; busybox awk cannot, it
+# gets the first argument alone, and tr joins them instead, for these few processes only).
 function argsof(p,   f, a, x, k, cmd) {
   f = "/proc/" p "/cmdline"
   a = ""
