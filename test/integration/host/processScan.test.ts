@@ -51,9 +51,9 @@ describe('host: the process table read from /proc by the container-netns awk', f
   });
 
   after(() => {
+    // the children first: once their parent is gone they are init's, and -P finds them no more
+    for (const p of [shim, proxy]) if (p?.pid) spawnSync('pkill', ['-KILL', '-P', String(p.pid)]);
     for (const p of [shim, proxy]) p?.kill('SIGKILL');
-    spawnSync('pkill', ['-KILL', '-P', String(shim?.pid ?? 0)]);
-    spawnSync('pkill', ['-KILL', '-P', String(proxy?.pid ?? 0)]);
     rmSync(dir, { recursive: true, force: true });
   });
 
