@@ -63,7 +63,7 @@ execFileSync('npx', ['tsc', '-p', 'tsconfig.core.json'], { stdio: 'inherit' });
 phase('linted');
 
 const countsDir = mkdtempSync(join(tmpdir(), 'netlens-counts-'));
-/** @type {{ label: string, passed: number, failed: number, skipped: number, broken?: string }[]} */
+/** @type {{ label: string, passed: number, failed: number, skipped: number, broken?: string, failures?: { title: string, error: string }[] }[]} */
 const runs = [];
 
 function engineVersion() {
@@ -142,6 +142,12 @@ rmSync(countsDir, { recursive: true, force: true });
 
 // --- the closing line: every run summed ---
 const broken = runs.filter((r) => r.broken);
+// every failure named once more at the very end, where a log read from its tail shows it
+for (const r of runs) {
+  for (const f of r.failures ?? []) {
+    console.log(`FAILED (${r.label}) ${f.title}\n  ${f.error.replace(/\n/g, '\n  ')}`);
+  }
+}
 for (const r of broken) console.log(`${r.label}: ${r.broken} (counted as 1 failed)`);
 const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
 const passed = sum('passed');
