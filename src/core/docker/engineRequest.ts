@@ -101,7 +101,10 @@ function queryString(query: Record<string, unknown>): string {
 /** A GET by node:http; errors in the modem's shape (statusCode, json), which toEngineError reads. */
 function directGet(target: { socketPath: string } | { host: string; port: number }, path: string, query: Record<string, unknown>, signal: AbortSignal, done: Done): void {
   const qs = queryString(query);
-  const req = httpRequest({ ...target, path: qs ? `${path}?${qs}` : path, method: 'GET', signal }, (res: IncomingMessage) => {
+  // servername '' (TLS's, never used here): else Node's agent derives one from the Host header and
+  // tests it with net.isIP, whose first use compiles the IPv6 pattern, some 10 ms of a CLI run
+  const options = { ...target, path: qs ? `${path}?${qs}` : path, method: 'GET', signal, servername: '' };
+  const req = httpRequest(options, (res: IncomingMessage) => {
     addAbortSignal(signal, res);
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
