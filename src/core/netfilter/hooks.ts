@@ -62,7 +62,9 @@ export function mergeRulesets(a: Ruleset, b: Ruleset): Ruleset {
   return { family: a.family, origin: `${a.origin} + ${b.origin}`, tables: { ...a.tables, ...b.tables } };
 }
 
-const IPTABLES_NFT_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'raw', 'mangle', 'security']);
+/** The tables iptables-nft makes in the ip and ip6 families (the host's nft-ruleset section does not list them). */
+export const IPTABLES_NFT_TABLE_NAMES = ['filter', 'nat', 'raw', 'mangle', 'security'] as const;
+const IPTABLES_NFT_TABLES: ReadonlySet<string> = new Set(IPTABLES_NFT_TABLE_NAMES);
 
 /**
  * The tables of an `nft -j list ruleset` that iptables-nft does not own (Docker 29's
