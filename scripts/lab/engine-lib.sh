@@ -11,7 +11,7 @@ wait_for_engine() {
   for ((i = 0; i < limit_s * 4; i++)); do
     if v=$(docker version --format '{{.Server.Version}}' 2>/dev/null) && [ -n "$v" ]; then echo "$v"; return 0; fi
     if [ -n "$pid" ] && { [ ! -r "/proc/$pid/stat" ] || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; }; then
-      log "dockerd $pid exited before it answered"; return 1
+      log "dockerd $pid exited before it answered" >&2; return 1
     fi
     sleep 0.25
   done
@@ -38,6 +38,27 @@ start_dockerd() {
     PATH="${pathprefix:+$pathprefix:}$PATH" exec setsid dockerd "$@" >>"$logfile" 2>&1 </dev/null
   ) &
   DOCKERD_PID=$!
+}
+
+# start_engine LOGFILE PATH-PREFIX SECONDS [dockerd args...]: starts dockerd (as start_dockerd) and
+# waits for it, SECONDS in all; prints the server version. A dockerd that exits before it answers is
+# started again while time is left: after an unclean stop (a machine snapshot taken with containers
+# running) its containerd spends minutes cleaning up every dead container's shim, dockerd gives up
+# on it ("timeout waiting for containerd to start") while that cleanup goes on, and the next start
+# finds it done or further along.
+start_engine() {
+  local logfile=$1 pathprefix=$2 deadline=$(( $(date +%s) + $3 )) try left v
+  shift 3
+  for try in 1 2 3 4 5; do
+    start_dockerd "$logfile" "$pathprefix" "$@"
+    left=$(( deadline - $(date +%s) ))
+    if ((left > 0)) && v=$(wait_for_engine "$left" "$DOCKERD_PID"); then echo "$v"; return 0; fi
+    [ -r "/proc/$DOCKERD_PID/stat" ] && [ "$(awk '{print $3}' "/proc/$DOCKERD_PID/stat")" != Z ] && return 1  # still running: out of time
+    (( $(date +%s) + 5 < deadline )) || return 1
+    log "dockerd exited before it answered (start $try); starting it again" >&2
+    sleep 1
+  done
+  return 1
 }
 
 # Builds netlens-busybox:1 from Debian's static busybox into the running engine's data root when

@@ -29,8 +29,8 @@ fi
 if ! docker version >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then log "no Docker engine answers and only root can start one here"; exit 1; fi
   log "starting dockerd"
-  start_dockerd /var/log/dockerd.log '' --host unix:///var/run/docker.sock
-  wait_for_engine 30 "$DOCKERD_PID" >/dev/null || { log "dockerd did not answer within 30 s; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log; exit 1; }
+  start_engine /var/log/dockerd.log '' 180 --host unix:///var/run/docker.sock >/dev/null \
+    || { log "dockerd did not answer within 180 s; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log; exit 1; }
 fi
 
 ensure_busybox_image

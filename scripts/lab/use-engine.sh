@@ -110,9 +110,8 @@ else
   flush_docker_firewall
   delete_docker_bridges
   log "starting Engine $want (data root $datadir, log $logfile)"
-  start_dockerd "$logfile" "$pathprefix" --host unix:///var/run/docker.sock --data-root "$datadir" --pidfile "$PIDFILE"
-  if ! v=$(wait_for_engine 60 "$DOCKERD_PID"); then
-    log "Engine $want did not come up (60 s at most); the end of $logfile:"
+  if ! v=$(start_engine "$logfile" "$pathprefix" 180 --host unix:///var/run/docker.sock --data-root "$datadir" --pidfile "$PIDFILE"); then
+    log "Engine $want did not come up (180 s at most); the end of $logfile:"
     awk '/^=== / { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$logfile" | tail -20 >&2   # this start only
     exit 1
   fi
