@@ -65,7 +65,8 @@ export function readCache(file: string, say: Say): Buffer | undefined {
   }
 }
 
-export function writeCache(dir: string, file: string, data: Buffer, say: Say): void {
+/** Writes `file` in `dir` through a private temporary file; then removes the files `stale` names (other than `file`). */
+export function writeCache(dir: string, file: string, data: Buffer, say: Say, stale: RegExp | null = /^cli-[0-9a-f]+\.v8$/): void {
   const tmp = join(dir, `.${process.pid}.tmp`);
   try {
     const fd = openSync(tmp, 'wx', 0o600);
@@ -77,7 +78,7 @@ export function writeCache(dir: string, file: string, data: Buffer, say: Say): v
     renameSync(tmp, file);
     say(`written: ${file} (${data.length} bytes)`);
     // an earlier bundle's cache is never loaded again
-    for (const f of readdirSync(dir)) if (/^cli-[0-9a-f]+\.v8$/.test(f) && join(dir, f) !== file) unlinkSync(join(dir, f));
+    if (stale) for (const f of readdirSync(dir)) if (stale.test(f) && join(dir, f) !== file) unlinkSync(join(dir, f));
   } catch (e) {
     say(`not written: ${(e as Error).message}`);
     try {

@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { version as NETLENS_VERSION } from '../../package.json';
 import { createSession, type SessionOptions } from '../core/session';
+import { cliDetailsStore } from './detailsStore';
 import { parseSshTarget } from './sshTarget';
 import { NetlensError, errorMessage } from '../core/errors';
 import { composeProjects } from '../core/model/projects';
@@ -116,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
     ssh,
     ...(values['helper-image'] ? { helper: { configured: values['helper-image'] } } : {}),
     timeouts: { ...(requestMs !== undefined ? { engineRequestMs: requestMs } : {}), ...(batchMs !== undefined ? { hostBatchMs: batchMs } : {}) },
+    detailsStore: cliDetailsStore(process.env),
   };
   // Resolves once the text is handed to the OS: process.exit() must not cut a piped --json short.
   const print = (text: string): Promise<void> =>

@@ -11,7 +11,7 @@ import { collectEngineFacts, identityHolds } from './docker/engine';
 import { toEngineError } from './docker/errors';
 import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/storage';
 import { watchEngineEvents } from './docker/events';
-import { ContainerDetailsCache } from './docker/containerDetails';
+import { ContainerDetailsCache, type DetailsRecords } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
 import { createEngineNamespaceShell } from './host/engineNamespace';
 import { createSshShell } from './host/sshShell';
@@ -73,7 +73,19 @@ export interface SessionOptions {
    * SSH and helper-container shells have no watcher: their refreshes read as without it.
    */
   readonly kernelWatch?: boolean;
+  /**
+   * Container details (network aliases, links, tmpfs: docker/containerDetails.ts) kept between runs,
+   * per engine URL: `load` gives what an earlier run kept, `save` is told what this run knows
+   * whenever that changed. For one-shot runs (the CLI keeps them in its cache directory); a long
+   * session keeps them in memory anyway.
+   */
+  readonly detailsStore?: DetailsStore;
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface DetailsStore {
+  load(engineUrl: string): unknown;
+  save(engineUrl: string, records: DetailsRecords): void;
 }
 
 /** Limits on waiting; none is unbounded. Defaults in parentheses. */
@@ -272,7 +284,7 @@ export function createSession(opts: SessionOptions = {}): Session {
     return shell;
   };
   const stops = new Set<() => void>();
-  const details = new ContainerDetailsCache(docker);
+  const details = new ContainerDetailsCache(docker, opts.detailsStore?.load(endpoint.url));
   /** each container's namespace as the last snapshot found it, for readListeners */
   let namespaces = new Map<string, ListenerTarget>();
   /**
@@ -465,6 +477,7 @@ export function createSession(opts: SessionOptions = {}): Session {
                   identity = generation !== null && generation === streamGeneration && identityHolds(facts.info, facts.networks) ? { value: facts.identity, generation, readAt: Date.now() } : null;
                 }
                 const enriched = await details.enrich(facts.containers, s);
+                if (details.takeChanged()) opts.detailsStore?.save(endpoint.url, details.records());
                 return { ...facts, containers: enriched.containers, apiCalls: facts.apiCalls + enriched.apiCalls };
               })
               .catch((e) => {

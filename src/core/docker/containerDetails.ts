@@ -3,7 +3,9 @@
  * Docker's DNS answers for), `--link` on user-defined networks and `--tmpfs` mounts — read by
  * inspect and cached. The cache key is the
  * container id plus its endpoint ids and state, so a `network connect`/`disconnect` or a restart
- * (which change them) refetches, and a steady refresh makes no inspect call at all.
+ * (which change them) refetches, and a steady refresh makes no inspect call at all. The cache can
+ * be handed from one run to the next (`records`, and the constructor's `seed`): what the CLI keeps
+ * in its cache directory (src/cli/detailsStore.ts), so that its next run makes no inspect either.
  */
 import type Dockerode from 'dockerode';
 import { NetlensError } from '../errors';
@@ -14,8 +16,12 @@ import type { DockerContainer, DockerMount } from './types';
 interface Details {
   readonly aliases: ReadonlyMap<string, readonly string[]>;
   readonly links: ReadonlyMap<string, readonly string[]>;
-  readonly tmpfs: readonly DockerMount[];
+  /** HostConfig.Tmpfs: destination → mount options */
+  readonly tmpfs: Readonly<Record<string, string>>;
 }
+
+/** The cache as JSON, container id → the key it was read under and its details. */
+export type DetailsRecords = Record<string, { key: string; aliases: Record<string, string[]>; links: Record<string, string[]>; tmpfs: Record<string, string> }>;
 
 // dockerd answers inspects in parallel: 32 at a time took 100 of them in ~25 ms here, 8 in ~50 ms
 const CONCURRENCY = 32;
@@ -32,27 +38,65 @@ function readDetails(raw: unknown, what: string): Details {
     aliases.set(net, e.strArr('Aliases'));
     links.set(net, e.strArr('Links'));
   }
-  const tmpfs: DockerMount[] = [];
-  const hostConfig = r.optObj('HostConfig');
-  for (const [destination, options] of Object.entries(hostConfig?.strMap('Tmpfs') ?? {})) {
-    tmpfs.push({
-      type: 'tmpfs',
-      name: null,
-      source: '',
-      destination,
-      rw: !options.split(',').includes('ro'),
-      mode: options,
-      driver: null,
-      propagation: '',
-    });
+  return { aliases, links, tmpfs: r.optObj('HostConfig')?.strMap('Tmpfs') ?? {} };
+}
+
+function tmpfsMounts(tmpfs: Readonly<Record<string, string>>): DockerMount[] {
+  return Object.entries(tmpfs).map(([destination, options]) => ({
+    type: 'tmpfs',
+    name: null,
+    source: '',
+    destination,
+    rw: !options.split(',').includes('ro'),
+    mode: options,
+    driver: null,
+    propagation: '',
+  }));
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isRecordOf = <T>(v: unknown, each: (x: unknown) => x is T): v is Record<string, T> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(each);
+
+/** The entries of an earlier run's `records` that have the shape they should; anything else is dropped. */
+function fromRecords(seed: unknown): Map<string, { key: string; details: Details }> {
+  const out = new Map<string, { key: string; details: Details }>();
+  if (!isRecordOf(seed, (x): x is Record<string, unknown> => typeof x === 'object' && x !== null)) return out;
+  for (const [id, r] of Object.entries(seed)) {
+    if (!/^[0-9a-f]{64}$/.test(id) || typeof r['key'] !== 'string' || !isRecordOf(r['aliases'], isStrings) || !isRecordOf(r['links'], isStrings)) continue;
+    if (!isRecordOf(r['tmpfs'], (x): x is string => typeof x === 'string')) continue;
+    out.set(id, { key: r['key'], details: { aliases: new Map(Object.entries(r['aliases'])), links: new Map(Object.entries(r['links'])), tmpfs: r['tmpfs'] } });
   }
-  return { aliases, links, tmpfs };
+  return out;
 }
 
 export class ContainerDetailsCache {
-  private readonly cache = new Map<string, { key: string; details: Details }>();
+  private readonly cache: Map<string, { key: string; details: Details }>;
+  private changed = false;
 
-  constructor(private readonly docker: Dockerode) {}
+  /** `seed`: an earlier run's `records()`, read from outside and so checked entry by entry */
+  constructor(
+    private readonly docker: Dockerode,
+    seed?: unknown,
+  ) {
+    this.cache = fromRecords(seed);
+  }
+
+  /** The cache as JSON, for the next run's seed. */
+  records(): DetailsRecords {
+    const out: DetailsRecords = {};
+    for (const [id, { key, details }] of this.cache) {
+      out[id] = { key, aliases: Object.fromEntries(details.aliases) as Record<string, string[]>, links: Object.fromEntries(details.links) as Record<string, string[]>, tmpfs: { ...details.tmpfs } };
+    }
+    return out;
+  }
+
+  /** Whether the cache changed since the last call (an inspect made, a container gone). */
+  takeChanged(): boolean {
+    const c = this.changed;
+    this.changed = false;
+    return c;
+  }
 
   /**
    * Returns the containers with aliases and tmpfs mounts filled in, and how many inspect calls that
@@ -65,6 +109,7 @@ export class ContainerDetailsCache {
       await Promise.all(
         stale.slice(i, i + CONCURRENCY).map(async (c) => {
           apiCalls++;
+          this.changed = true;
           try {
             const raw = await engineGet(this.docker, `/containers/${c.id}/json`, {}, signal);
             this.cache.set(c.id, { key: cacheKey(c), details: readDetails(raw, `GET /containers/${c.id.slice(0, 12)}/json`) });
@@ -79,7 +124,11 @@ export class ContainerDetailsCache {
       );
     }
     const live = new Set(containers.map((c) => c.id));
-    for (const id of this.cache.keys()) if (!live.has(id)) this.cache.delete(id);
+    for (const id of this.cache.keys()) {
+      if (live.has(id)) continue;
+      this.cache.delete(id);
+      this.changed = true;
+    }
     return { containers: containers.map((c) => this.apply(c)), apiCalls };
   }
 
@@ -94,7 +143,7 @@ export class ContainerDetailsCache {
         aliases: e.aliases.length ? e.aliases : details.aliases.get(e.networkName) ?? [],
         links: e.links.length ? e.links : details.links.get(e.networkName) ?? [],
       })),
-      mounts: [...c.mounts, ...details.tmpfs.filter((m) => !mounted.has(m.destination))],
+      mounts: [...c.mounts, ...tmpfsMounts(details.tmpfs).filter((m) => !mounted.has(m.destination))],
     };
   }
 }

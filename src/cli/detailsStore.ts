@@ -1,0 +1,48 @@
+/**
+ * The CLI's store of container details between runs (core/docker/containerDetails.ts): the few
+ * facts the container list lacks — network aliases, links, tmpfs mounts — cost one inspect per
+ * container, a tenth of a cold `topology` at 100 containers. A long-lived session keeps them in
+ * memory; a CLI run is one snapshot, so it keeps them in its cache directory (the compile cache's,
+ * compileCache.ts: the user's own, writable by nobody else), one file per engine URL (its hash
+ * names it), read when the session starts and written once as the run ends, when they changed.
+ * Each entry is checked against the container list it comes back to (id, state, endpoints), and
+ * by shape; a file that cannot be trusted or read is as none. NETLENS_DETAILS_CACHE=0 turns it off.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { DetailsStore } from '../core/session';
+import { cacheDirectory, readCache, writeCache } from './compileCache';
+
+export function cliDetailsStore(env: NodeJS.ProcessEnv): DetailsStore | undefined {
+  if (env['NETLENS_DETAILS_CACHE'] === '0') return undefined;
+  const quiet = (): void => undefined;
+  let dir: string | null | undefined;
+  const fileOf = (engineUrl: string): string | null => {
+    dir ??= cacheDirectory(env, quiet);
+    return dir ? join(dir, `details-${createHash('sha256').update(engineUrl).digest('hex').slice(0, 32)}.json`) : null;
+  };
+  const pending = new Map<string, string>();
+  let registered = false;
+  return {
+    load(engineUrl) {
+      const file = fileOf(engineUrl);
+      const data = file ? readCache(file, quiet) : undefined;
+      if (!data) return undefined;
+      try {
+        return JSON.parse(data.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+    save(engineUrl, records) {
+      if (!registered) {
+        registered = true;
+        process.once('exit', () => {
+          for (const [file, text] of pending) if (dir) writeCache(dir, file, Buffer.from(text), quiet, null);
+        });
+      }
+      const file = fileOf(engineUrl);
+      if (file) pending.set(file, JSON.stringify(records));
+    },
+  };
+}
