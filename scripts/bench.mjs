@@ -7,6 +7,8 @@
 //   (b) the hand-run bundle a user would type for fewer facts: docker network inspect (all) +
 //       docker inspect (all containers) + ip -json addr + bridge -json link + iptables-save;
 //   (c) with --baseline DIR, the same CLI built from another checkout (e.g. main), for before/after;
+//   (d) the floor under any cold run: `node -e 0` (Node's own start) and `netlens --version` (that
+//       and loading the CLI's bundle), so that what the topology itself costs shows above it;
 // then, in-process, once the kernel is quiet after the containers started (waited for, up to 60 s,
 // and said), a warm refresh (session.snapshot() again, as a manual
 // refresh does), a refresh after an engine event (what the extension runs on `docker start`: what
@@ -139,9 +141,10 @@ const refreshScript = (outDir) => `const { createSession } = require(${JSON.stri
 // Node reads NODE_EXTRA_CA_CERTS's whole file when it starts, before any of netlens runs: this
 // machine sets it (about 80 ms a start here); a fresh machine does not. The CLI is timed without
 // it, as a new user's would run, and what it would add is printed.
-// The CLI's compile cache (src/cli/launch.ts) lives in a directory of the bench's own: a first
-// run writes it, and each count's rounds start after one untimed run, as a user's second run would;
-// a few runs without it (NETLENS_COMPILE_CACHE=0, what a first run ever costs) are timed beside.
+// The CLI's caches — its compile cache (src/cli/launch.ts) and the container details it keeps
+// (src/cli/detailsStore.ts) — live in a directory of the bench's own: a first run writes them, and
+// each count's rounds start after one untimed run, as a user's second run would; a few runs with an
+// empty directory (what a first run ever costs) are timed beside.
 const cliEnv = { ...process.env, XDG_CACHE_HOME: mkdtempSync(path.join(tmpdir(), 'nlb-cache-')) };
 delete cliEnv.NODE_EXTRA_CA_CERTS;
 process.on('exit', () => rmSync(cliEnv.XDG_CACHE_HOME, { recursive: true, force: true }));
@@ -160,7 +163,7 @@ try {
   cleanup();
   for (const n of COUNTS) {
     await growTo(n);
-    const r = { n, cli: builds.map(() => []), uncached: builds.map(() => []), stats: builds.map(() => null), bundle: [], loadBefore: load() };
+    const r = { n, cli: builds.map(() => []), uncached: builds.map(() => []), stats: builds.map(() => null), bundle: [], nodeStart: [], version: [], loadBefore: load() };
     for (const b of builds) sh('node', [b.cli, 'topology', '--json'], { env: cliEnv });
     // paired rounds: the contenders take turns, in an order that rotates every round
     for (let round = 0; round < RUNS; round++) {
@@ -168,9 +171,20 @@ try {
         let out = '';
         r.cli[i].push(timeIt(() => { out = sh('node', [b.cli, 'topology', '--json'], { env: cliEnv }); }));
         r.stats[i] = JSON.parse(out).stats;
-      }), () => r.bundle.push(timeIt(bundle))];
+      }), () => r.bundle.push(timeIt(bundle)),
+      // the floor under any cold run: Node's own start, and that plus loading the CLI's bundle
+      () => r.nodeStart.push(timeIt(() => sh('node', ['-e', '0'], { env: cliEnv }))),
+      () => r.version.push(timeIt(() => sh('node', [builds[0].cli, '--version'], { env: cliEnv })))];
       for (let k = 0; k < contenders.length; k++) contenders[(k + round) % contenders.length]();
-      if (round < 3) builds.forEach((b, i) => r.uncached[i].push(timeIt(() => sh('node', [b.cli, 'topology', '--json'], { env: { ...cliEnv, NETLENS_COMPILE_CACHE: '0' } }))));
+      // a first run ever: an empty cache directory (no compile cache, no container details kept)
+      if (round < 3) builds.forEach((b, i) => {
+        const fresh = mkdtempSync(path.join(tmpdir(), 'nlb-first-'));
+        try {
+          r.uncached[i].push(timeIt(() => sh('node', [b.cli, 'topology', '--json'], { env: { ...cliEnv, XDG_CACHE_HOME: fresh } })));
+        } finally {
+          rmSync(fresh, { recursive: true, force: true });
+        }
+      });
     }
     // in-process, as the extension refreshes: one long-lived session, container details cached
     r.warm = [];
@@ -245,8 +259,12 @@ try {
       const ratios = r.cli[i].map((x, k) => x / r.bundle[k]);
       console.log(`${b.label}:`);
       console.log(`  cold topology --json: ${fmt(r.cli[i])}; ${(median(r.cli[i]) / bundleMs).toFixed(2)}× the bundle (median of paired ratios ${median(ratios).toFixed(2)}×)`);
-      console.log(`    without the compile cache (a first run ever): ${fmt(r.uncached[i])}`);
-      console.log(`    per run: ${s.apiCalls} engine API calls (${w.cold.apiCalls - w.warmStats.apiCalls} of them one inspect per container, made once per session), ${s.shellRoundTrips} shell round trip(s)`);
+      console.log(`    a first run ever (empty cache directory: no compile cache, no container details kept): ${fmt(r.uncached[i])}`);
+      if (i === 0) {
+        const floor = median(r.version);
+        console.log(`    the floor under it: Node's own start (node -e 0) ${fmt(r.nodeStart)}; netlens --version (that, and loading the bundle) ${fmt(r.version)}; above that floor the topology takes ${(median(r.cli[i]) - floor).toFixed(0)} ms, ${((median(r.cli[i]) - floor) / bundleMs).toFixed(2)}× the bundle`);
+      }
+      console.log(`    per run: ${s.apiCalls} engine API calls (a first run ever, or a session's first snapshot, makes ${w.cold.apiCalls - w.warmStats.apiCalls} more: one inspect per container, whose answers the CLI keeps in its cache directory), ${s.shellRoundTrips} shell round trip(s)`);
       if (r.quietAfter?.[i] !== undefined) console.log(`  the kernel went quiet ${r.quietAfter[i] === null ? 'not within 60 s (a build without the watcher never says so)' : `${r.quietAfter[i].toFixed(1)} s after the warm session's first read`}`);
       console.log(`  warm refresh (session.snapshot() again, as the extension refreshes): ${fmt(w.warm)}; ${(median(w.warm) / bundleMs).toFixed(2)}× the bundle; ${w.warmStats.apiCalls} engine API calls, ${w.warmStats.shellRoundTrips} shell round trip(s); ${w.warmKept ? `kept ${w.warmKept.namespaces} namespaces and ${w.warmKept.sections.join(', ')}${w.warmKept.watched ? ' (kernel watcher quiet)' : ''}${w.warmKept.engine ? "; the engine's /info and /version (its event stream held)" : ''}` : 'kept nothing (read everything)'}; ${w.warmQuiet ?? 0} of ${w.warm.length} found the kernel quiet`);
       console.log(`  refresh after an engine event naming one container (re-reads what container events change and that namespace): ${fmt(w.afterEvent)}; ${(median(w.afterEvent) / bundleMs).toFixed(2)}× the bundle; ${w.kept ? `kept ${w.kept.namespaces} namespaces and ${w.kept.sections.join(', ')}` : 'kept nothing (a build without it reads everything)'}`);
@@ -261,13 +279,13 @@ try {
   }
   console.log('');
   console.log('=== summary (medians; ratios against the bundle of the same round)');
-  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'warm ms', 'warm ×', 'after-event ms', 'after-event ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
+  const head = ['containers', 'build', 'bundle ms', 'cold CLI ms', 'cold ×', 'floor ms (netlens --version)', 'warm ms', 'warm ×', 'after-event ms', 'after-event ×', 'host ms', 'API calls cold/warm', 'round trips', 'CLI max RSS MiB', 'refresh max RSS MiB', 'start shown/confirmed ms', 'connect shown/confirmed ms'];
   console.log(head.join(' | '));
   for (const r of results) {
     builds.forEach((b, i) => {
       const bundleMs = median(r.bundle);
       const w = r.warm[i];
-      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(w.afterEvent).toFixed(0), (median(w.afterEvent) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
+      console.log([r.n, b.label, bundleMs.toFixed(0), median(r.cli[i]).toFixed(0), (median(r.cli[i]) / bundleMs).toFixed(2), median(r.version).toFixed(0), median(w.warm).toFixed(0), (median(w.warm) / bundleMs).toFixed(2), median(w.afterEvent).toFixed(0), (median(w.afterEvent) / bundleMs).toFixed(2), median(r.host[i]).toFixed(0), `${r.stats[i].apiCalls}/${w.warmStats.apiCalls}`, `${r.stats[i].shellRoundTrips}/${w.warmStats.shellRoundTrips}`, r.memory[i] === null ? '?' : r.memory[i].toFixed(0), r.refreshMemory[i] === null ? '?' : r.refreshMemory[i].toFixed(0), i === 0 && !r.events.error ? `${r.events.start.shown.toFixed(0)}/${r.events.start.confirmed.toFixed(0)}` : '-', i === 0 && !r.events.error ? `${r.events.connect.shown.toFixed(0)}/${r.events.connect.confirmed.toFixed(0)}` : '-'].join(' | '));
     });
   }
   if (results.length > 1) {
