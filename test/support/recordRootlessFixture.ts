@@ -33,15 +33,15 @@ async function main(): Promise<void> {
     engine.docker('run', '-d', '--name', 'nlrl-client', '--network', 'nlrl-net', IMAGE, 'sleep', '100000');
     // the lookup as another user makes it: this compiled module, run by that user's node
     const asUser = (user: string, socket: string) => {
-      const js = `require(${JSON.stringify(require.resolve('../../src/core/host/engineNamespace'))}).readEngineProcess(${JSON.stringify(socket)}).then((t) => process.stdout.write(t))`;
+      const js = `process.stdout.write(require(${JSON.stringify(require.resolve('../../src/core/host/engineNamespace'))}).readEngineProcess(${JSON.stringify(socket)}))`;
       const r = spawnSync('runuser', ['-u', user, '--', process.execPath, '-e', js], { encoding: 'utf8', timeout: 30_000, cwd: '/' });
       if (r.status !== 0) throw new Error(`lookup as ${user}: ${r.stderr}`);
       return r.stdout;
     };
-    writeFileSync(join(dir, 'engine-process-root.txt'), await readEngineProcess(engine.socketPath));
+    writeFileSync(join(dir, 'engine-process-root.txt'), readEngineProcess(engine.socketPath));
     writeFileSync(join(dir, 'engine-process-user.txt'), asUser(ROOTLESS_USER, engine.socketPath));
     writeFileSync(join(dir, 'engine-process-nobody.txt'), asUser('nobody', engine.socketPath));
-    writeFileSync(join(dir, 'engine-process-rootful.txt'), await readEngineProcess('/var/run/docker.sock'));
+    writeFileSync(join(dir, 'engine-process-rootful.txt'), readEngineProcess('/var/run/docker.sock'));
     const kit = composeBatch([rootlessKitCommand], DELIMITER);
     writeFileSync(join(dir, 'rootlesskit-inside.txt'), sh(['nsenter', `--net=/proc/${engine.dockerdPid}/ns/net`], kit));
     writeFileSync(join(dir, 'rootlesskit-inside-user.txt'), sh(['runuser', '-u', ROOTLESS_USER, '--', 'nsenter', `--target=${engine.dockerdPid}`, '--user', '--net', '--preserve-credentials'], kit));

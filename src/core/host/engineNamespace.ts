@@ -10,7 +10,7 @@
  * The engine's host identity check (model/hostIdentity.ts) stays the guard: a shell that entered
  * the wrong namespace is refused like any other.
  */
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { NetlensError } from '../errors';
 import { parseError } from './ipJson';
 import { createLocalShell, type HostShell, type LocalShellOptions, type ShellResult } from './shell';
@@ -18,8 +18,18 @@ import { createLocalShell, type HostShell, type LocalShellOptions, type ShellRes
 /** unix socket flag __SO_ACCEPTCON: the socket listens */
 const LISTENING = '00010000';
 
-const text = (path: string): Promise<string | null> => readFile(path, 'utf8').catch(() => null);
-const link = (path: string): Promise<string | null> => readlink(path).catch(() => null);
+// Read synchronously: /proc answers at once, and the usual case (the socket listens in this very
+// namespace) is two reads, which asynchronous reads would make cost a module load and two trips
+// through the thread pool before the host batch can start.
+const orNull = <T>(read: () => T): T | null => {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+};
+const text = (path: string): string | null => orNull(() => readFileSync(path, 'utf8'));
+const link = (path: string): string | null => orNull(() => readlinkSync(path));
 
 /** The inode of a listening unix socket bound to `path`, in a /proc/…/net/unix table. */
 function listeningInode(table: string | null, path: string): string | null {
@@ -35,20 +45,20 @@ function listeningInode(table: string | null, path: string): string | null {
  * fds are not ours to read) and its parent, grandparent and great-grandparent as `ancestor PID COMM`
  * (RootlessKit re-executes itself as the namespaces' first process, `exe`, whose parent is `rootlesskit`).
  */
-export async function readEngineProcess(socketPath: string, proc = '/proc'): Promise<string> {
-  const out = [`self ${(await link(`${proc}/self/ns/net`)) ?? ''} ${process.getuid?.() ?? ''}`.trimEnd()];
+export function readEngineProcess(socketPath: string, proc = '/proc'): string {
+  const out = [`self ${link(`${proc}/self/ns/net`) ?? ''} ${process.getuid?.() ?? ''}`.trimEnd()];
   // whatever serves it (dockerd, podman, a proxy), a socket listening in this very namespace needs no search
-  const here = listeningInode(await text(`${proc}/self/net/unix`), socketPath);
+  const here = listeningInode(text(`${proc}/self/net/unix`), socketPath);
   if (here) return `${[...out, `here ${here}`].join('\n')}\n`;
-  const pids = (await readdir(proc).catch(() => [] as string[])).filter((d) => /^\d+$/.test(d));
+  const pids = (orNull(() => readdirSync(proc)) ?? []).filter((d) => /^\d+$/.test(d));
   for (const pid of pids) {
-    if ((await text(`${proc}/${pid}/comm`))?.trim() !== 'dockerd') continue;
-    const inode = listeningInode(await text(`${proc}/${pid}/net/unix`), socketPath);
+    if (text(`${proc}/${pid}/comm`)?.trim() !== 'dockerd') continue;
+    const inode = listeningInode(text(`${proc}/${pid}/net/unix`), socketPath);
     if (!inode) continue;
     let held = 'unknown';
-    const fds = await readdir(`${proc}/${pid}/fd`).catch(() => null);
+    const fds = orNull(() => readdirSync(`${proc}/${pid}/fd`));
     for (const fd of fds ?? []) {
-      const target = await link(`${proc}/${pid}/fd/${fd}`);
+      const target = link(`${proc}/${pid}/fd/${fd}`);
       if (target === null) break;
       held = 'no';
       if (target === `socket:[${inode}]`) {
@@ -56,13 +66,13 @@ export async function readEngineProcess(socketPath: string, proc = '/proc'): Pro
         break;
       }
     }
-    out.push(`engine ${pid} ${inode} ${held} ${(await link(`${proc}/${pid}/ns/net`)) ?? ''}`.trimEnd());
+    out.push(`engine ${pid} ${inode} ${held} ${link(`${proc}/${pid}/ns/net`) ?? ''}`.trimEnd());
     let p = pid;
     for (let i = 0; i < 3; i++) {
-      const ppid = /^PPid:\s*(\d+)$/m.exec((await text(`${proc}/${p}/status`)) ?? '')?.[1];
+      const ppid = /^PPid:\s*(\d+)$/m.exec(text(`${proc}/${p}/status`) ?? '')?.[1];
       if (!ppid || ppid === '0') break;
       p = ppid;
-      out.push(`ancestor ${p} ${((await text(`${proc}/${p}/comm`)) ?? '').trim()}`.trimEnd());
+      out.push(`ancestor ${p} ${(text(`${proc}/${p}/comm`) ?? '').trim()}`.trimEnd());
     }
   }
   return `${out.join('\n')}\n`;
@@ -172,7 +182,7 @@ export function locateEngine(search: EngineProcessSearch, socketPath: string): E
 
 export async function findEngineNamespace(socketPath: string): Promise<EngineNamespace> {
   try {
-    return locateEngine(parseEngineProcess(await readEngineProcess(socketPath)), socketPath);
+    return locateEngine(parseEngineProcess(readEngineProcess(socketPath)), socketPath);
   } catch (e) {
     return { kind: 'same', found: false, why: `looking up the process serving ${socketPath}: ${(e as Error).message}` };
   }
