@@ -5,6 +5,7 @@
  * comments, interface aliases) can know it and forge a section boundary.
  */
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { formatDuration } from '../abort';
 import { NetlensError, errorMessage } from '../errors';
 import { ShellTimeoutError } from './shell';
@@ -186,18 +187,91 @@ function splitOnce(s: string, sep: string): [string, string] {
  * A run stopped at its limit (one command stalled: a hung namespace, an iptables lock) keeps the
  * sections that finished; the stalled one and those after it come back unknown, saying so.
  */
-export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal): Promise<BatchRun> {
+export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal, onSection?: (name: string, section: BatchSection) => void): Promise<BatchRun> {
   const delimiter = newDelimiter();
   const names = commands.map((c) => c.name);
+  const scanner = onSection ? new SectionScanner(delimiter, onSection) : null;
   let shellResult: ShellResult;
   try {
-    shellResult = await shell.run(composeBatch(commands, delimiter), signal);
+    shellResult = await shell.run(composeBatch(commands, delimiter), signal, scanner ? (chunk) => scanner.push(chunk) : undefined);
   } catch (e) {
     if (!(e instanceof ShellTimeoutError)) throw e;
     const why = `the host batch was stopped after ${formatDuration(e.timeoutMs)} (netlens' limit for one host batch)`;
     return { sections: parseBatch(e.stdout, delimiter, names, why), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
   }
-  return { sections: parseBatch(shellResult.stdout, delimiter, names), shell: shellResult };
+  // the sections handed out as they came are the very objects returned, when they are the whole output
+  return { sections: scanner?.sameAs(shellResult.stdout, names) ?? parseBatch(shellResult.stdout, delimiter, names), shell: shellResult };
+}
+
+/**
+ * Finds each section in the batch's stdout as it streams in (its `done` marker has come) and hands
+ * it out parsed, while the sections after it still run. A marker is looked for only in what came
+ * since the last one (and the few characters before, where a marker may have begun), and a
+ * section's text is joined once, when it is complete: chunks of a few KB each must not cost a copy
+ * of everything so far.
+ */
+class SectionScanner {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly mark: string;
+  /** every piece of output, for the final comparison */
+  private readonly all: string[] = [];
+  /** the output since the last section's end */
+  private pending: string[] = [];
+  private pendingLength = 0;
+  /** the end of `pending` where a marker may have begun */
+  private tail = '';
+  private readonly found = new Map<string, BatchSection>();
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly onSection: (name: string, section: BatchSection) => void,
+  ) {
+    this.mark = `\n${delimiter}:done:`;
+  }
+
+  push(chunk: Buffer): void {
+    const piece = this.decoder.write(chunk);
+    if (!piece) return;
+    this.all.push(piece);
+    this.scan(piece);
+  }
+
+  private scan(piece: string): void {
+    const window = this.tail + piece;
+    const base = this.pendingLength - this.tail.length;
+    this.pending.push(piece);
+    this.pendingLength += piece.length;
+    const at = window.indexOf(this.mark);
+    const eol = at < 0 ? -1 : window.indexOf('\n', at + this.mark.length);
+    if (eol < 0) {
+      this.tail = at >= 0 ? window.slice(at) : window.slice(-(this.mark.length - 1));
+      return;
+    }
+    const text = this.pending.join('');
+    const end = base + eol + 1;
+    this.pending = [];
+    this.pendingLength = 0;
+    this.tail = '';
+    this.emit(window.slice(at + this.mark.length, eol), text.slice(0, end));
+    if (end < text.length) this.scan(text.slice(end));
+  }
+
+  private emit(name: string, text: string): void {
+    const section = parseBatch(text, this.delimiter, [name]).get(name);
+    if (!section || this.found.has(name)) return;
+    this.found.set(name, section);
+    try {
+      this.onSection(name, section);
+    } catch {
+      // only an early look: what failed here is parsed again with the whole output
+    }
+  }
+
+  /** The sections found, when they are every one of `names` and the output scanned is `stdout`. */
+  sameAs(stdout: string, names: readonly string[]): Map<string, BatchSection> | null {
+    if (this.all.join('') + this.decoder.end() !== stdout || !names.every((n) => this.found.has(n))) return null;
+    return new Map(names.map((n) => [n, this.found.get(n)!]));
+  }
 }
 
 /**

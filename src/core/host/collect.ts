@@ -11,7 +11,7 @@ import { runBatch, runSection, sectionFailure } from './batch';
 import type { BatchCommand, BatchSection } from './batch';
 import type { HostShell } from './shell';
 import { FIREWALL } from './kernelWatch';
-import type { BridgePort, HostFacts, NetInterface } from './types';
+import type { BridgePort, ContainerNetns, HostFacts, NetInterface } from './types';
 import { ipAddrCommand, parseIpAddrOutput } from './commands/ipAddr';
 import { parseIpAddrText } from './commands/ipAddrText';
 import { ipRouteCommand, parseIpRouteOutput } from './commands/ipRoute';
@@ -29,7 +29,7 @@ import { parseDockerProxies, parseProcesses, containerNetnsCommand, containerNet
 import { LISTENERS_NOT_READ, containerListenersCommand, parseContainerListeners } from './commands/containerListeners';
 import type { ListenerTarget } from './commands/containerListeners';
 import type { Listener } from './types';
-import { parseContainerNetns } from './commands/containerNetns';
+import { joinHostNetns, readContainerNetns } from './commands/containerNetns';
 import { attempt } from './commands/netnsBatch';
 import { keepableNamespaces, keptCount, namespaceNsids, spliceKeptNamespaces, unchangedCheck, withoutSocketRecords } from './commands/keptNamespaces';
 import { hostListenersCommand, listenersFromTables } from './commands/procNetSockets';
@@ -46,21 +46,24 @@ import { parseRootlessKit, rootlessKitCommand, rootlessKitCommandAfter, rootless
  * in turn, refreshes after an event 110 and 88, cold runs 447 and 440.
  */
 export const HOST_COMMANDS: readonly BatchCommand[] = [
+  // First the container namespaces: their parse is the costliest, and runs as soon as they have
+  // come (readHost) while the sections after them still run — those with little output first, so
+  // that the shell does not wait on a full pipe meanwhile, the host's interfaces and routes last.
+  containerNetnsCommand,
   hostnameCommand,
-  ipAddrCommand,
-  ipRouteCommand,
-  ipNeighCommand,
-  bridgeLinkCommand,
-  iptablesSaveCommand,
-  ip6tablesSaveCommand,
-  nftRulesetCommand,
   iptablesVersionCommand,
   sysctlsCommand,
   namedNetnsCommand,
   dockerNetnsCommand,
-  containerNetnsCommand,
+  iptablesSaveCommand,
+  ip6tablesSaveCommand,
+  nftRulesetCommand,
   hostListenersCommand,
   rootlessKitCommand,
+  ipNeighCommand,
+  bridgeLinkCommand,
+  ipRouteCommand,
+  ipAddrCommand,
 ];
 
 /** A section's fact: unknown with the section's failure, or what `parse` makes of it. */
@@ -111,6 +114,40 @@ function memoFact<T>(shellKey: string, label: string, sections: ReadonlyMap<stri
 
 function textPart(s: BatchSection): string | null {
   return s.parts.find((p) => p.name === 'text')?.text ?? null;
+}
+
+/**
+ * The facts parsed from their own section alone, no other fact going in: what hostFactsOf reads,
+ * and what a cold read parses ahead, each as soon as its section has arrived (readHost), so that
+ * the container namespaces' parse overlaps the host sections still running.
+ */
+const OWN_FACTS = {
+  interfaces: {
+    section: 'ip-addr',
+    parse: (s: BatchSection) => {
+      const text = textPart(s);
+      return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
+    },
+  },
+  routes: {
+    section: 'ip-route',
+    parse: (s: BatchSection) => {
+      const text = textPart(s);
+      return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
+    },
+  },
+  neighbours: { section: 'ip-neigh', parse: (s: BatchSection) => parseIpNeighOutput(s.stdout) },
+  processes: { section: 'container-netns', parse: (s: BatchSection) => parseProcesses(s.stdout) },
+  containerNetnsRead: { section: 'container-netns', parse: (s: BatchSection) => readContainerNetns(s.parts) },
+} as const;
+type OwnFacts = typeof OWN_FACTS;
+
+const shellKeyOf = (shell: HostShell): string => `${shell.target} ${(shell.prefix ?? []).join(' ')}`;
+
+/** OWN_FACTS of one section that has just arrived, parsed into the memo that hostFactsOf then finds. */
+function parseAhead(shell: HostShell, name: string, section: BatchSection): void {
+  const single = new Map([[name, section]]);
+  for (const [label, own] of Object.entries(OWN_FACTS)) if (own.section === name) memoFact<unknown>(shellKeyOf(shell), label, single, name, [], own.parse);
 }
 
 function bridgePortsFromBrctl(text: string, interfaces: Known<readonly NetInterface[]>): BridgePort[] {
@@ -315,7 +352,10 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
     // its namespace, which the engine-namespace shell knows once it has looked (before its first run)
     const preparing = shell.prepare?.();
     if (preparing) await preparing;
-    const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c.name !== rootlessKitCommand.name), options.signal)).sections;
+    // A whole read parses each section's own facts as it arrives; a read that builds on an earlier
+    // one splices its sections first, so what it parsed ahead would be parsed again.
+    const ahead = options.reuse ? undefined : (name: string, section: BatchSection) => parseAhead(shell, name, section);
+    const read = (await runBatch(shell, readsRootlessKit(shell) ? commands : commands.filter((c) => c.name !== rootlessKitCommand.name), options.signal, ahead)).sections;
     if (options.reuse) {
       const merged = withKept(read, options.reuse, listenersToo);
       sections = merged.sections;
@@ -354,24 +394,20 @@ function withKept(read: ReadonlyMap<string, BatchSection>, reuse: HostReuse, soc
 }
 
 function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSection>, started: number, kept: HostFacts['kept']): HostFacts {
-  const shellKey = `${shell.target} ${(shell.prefix ?? []).join(' ')}`;
+  const shellKey = shellKeyOf(shell);
   const f = <T>(label: string, name: string, deps: readonly unknown[], parse: (s: BatchSection) => T): Known<T> => memoFact(shellKey, label, sections, name, deps, parse);
-  const interfaces = f('interfaces', 'ip-addr', [], (s) => {
-    const text = textPart(s);
-    return text !== null ? parseIpAddrText(text) : parseIpAddrOutput(s.stdout);
-  });
-  const processes = f('processes', 'container-netns', [], (s) => parseProcesses(s.stdout));
+  const own = <K extends keyof OwnFacts>(label: K): Known<ReturnType<OwnFacts[K]['parse']>> => f(label, OWN_FACTS[label].section, [], OWN_FACTS[label].parse as (s: BatchSection) => ReturnType<OwnFacts[K]['parse']>);
+  const interfaces = own('interfaces');
+  const processes = own('processes');
   const processSection = sections.get('container-netns');
-  const routes = f('routes', 'ip-route', [], (s) => {
-    const text = textPart(s);
-    return text !== null ? parseRouteN(text) : parseIpRouteOutput(s.stdout);
-  });
-  const neighbours = f('neighbours', 'ip-neigh', [], (s) => parseIpNeighOutput(s.stdout));
+  const routes = own('routes');
+  const neighbours = own('neighbours');
   const rootlessKit = readsRootlessKit(shell) ? f('rootlessKit', 'rootlesskit', [], (s) => rootlessKitOfShell(parseRootlessKit(s))) : known(null);
   const listeners = sections.has('listeners') ? f('listeners', 'listeners', [], (s) => listenersFromTables(s.stdout, HOST_TABLES)) : HOST_LISTENERS_NOT_READ;
   // a container on --network host is in the host's namespace: its facts are the host's
   const hostNetns = { interfaces, routes, neighbours, listeners };
   const kit = rootlessKit.known && rootlessKit.value;
+  const joinedNetns = (read: Known<Record<string, ContainerNetns>>) => (read.known ? f('containerNetns', 'container-netns', [read, interfaces, routes, neighbours, listeners], () => joinHostNetns(read.value, hostNetns)) : read);
   return {
     target: shell.target,
     transport: shell.transport,
@@ -401,7 +437,7 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
       : f('dockerNetns', 'docker-netns', [interfaces], (s) => withHostNetnsIds(parseDockerNetns(s), interfaces.known ? interfaces.value : [])),
     rootlessKit,
     dockerProxies: processes.known ? unwrap(f('dockerProxies', 'container-netns', [processes], (s) => attempt(() => proxiesInShellNetns(parseDockerProxies(processes.value), s.parts)))) : processes,
-    containerNetns: processes.known && processSection ? unwrap(f('containerNetns', 'container-netns', [interfaces, routes, neighbours, listeners], (s) => attempt(() => parseContainerNetns(s.parts, hostNetns)))) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
+    containerNetns: processes.known && processSection ? joinedNetns(own('containerNetnsRead')) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     ...(kept ? { kept } : {}),
     roundTrips: shell.runsPerRun ?? 1,
     elapsedMs: performance.now() - started,

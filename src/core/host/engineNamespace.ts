@@ -256,13 +256,14 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
     prepare() {
       return located ? undefined : lookUp().then(() => undefined);
     },
-    async run(script: string, signal?: AbortSignal): Promise<ShellResult> {
+    async run(script: string, signal?: AbortSignal, onProgress?: (chunk: Buffer) => void): Promise<ShellResult> {
       runs = 1;
       const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();
-      const result = await shellFor(where).run(script, signal);
+      // a run whose namespace moved stops before the script prints anything: progress is the second run's
+      const result = await shellFor(where).run(script, signal, onProgress);
       if (result.code !== MOVED_STATUS || !result.stderr.includes(MOVED_LINE)) return result;
       runs = 2;
-      return shellFor(await lookUp()).run(script, signal);
+      return shellFor(await lookUp()).run(script, signal, onProgress);
     },
     /** in the namespace the last lookup found (the caller compares `prefix` to know it is still the one) */
     async stream(script: string, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<ShellResult> {

@@ -40,7 +40,12 @@ export interface HostShell {
    * (readHost: the batch then starts before the engine's requests of the same snapshot).
    */
   prepare?(): Promise<void> | undefined;
-  run(script: string, signal?: AbortSignal): Promise<ShellResult>;
+  /**
+   * Runs `script` to its end, under the shell's limit. `onProgress`, where the shell can, sees its
+   * stdout as it comes as well (runBatch parses each section as it arrives, while the next ones
+   * run); a shell that cannot ignores it, which changes nothing but when parsing happens.
+   */
+  run(script: string, signal?: AbortSignal, onProgress?: (chunk: Buffer) => void): Promise<ShellResult>;
   /**
    * A run without a time limit whose stdout is handed to `onData` as it comes instead of being
    * kept (a session-long watcher, kernelWatch.ts); ends when the script does, or — its whole process
@@ -124,7 +129,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
   const tried = [...argv, '-s'].join(' ');
   const timeoutMs = positiveOr(options.timeoutMs, DEFAULT_SHELL_TIMEOUT_MS);
   const maxStdout = positiveOr(options.maxStdoutBytes, MAX_SHELL_STDOUT);
-  const runLocal = (script: string, signal: AbortSignal | undefined, limitMs: number | null, onData?: (chunk: Buffer) => void): Promise<ShellResult> => {
+  const runLocal = (script: string, signal: AbortSignal | undefined, limitMs: number | null, onData?: (chunk: Buffer) => void, onProgress?: (chunk: Buffer) => void): Promise<ShellResult> => {
     return new Promise<ShellResult>((resolve, reject) => {
       if (signal?.aborted) {
         reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
@@ -168,6 +173,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         }
         out.push(b);
         if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
+        else onProgress?.(b);
       });
       child.stderr.on('data', (b: Buffer) => err.push(b));
       // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
@@ -193,8 +199,8 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
     target: options.prefix?.length ? `local (${options.prefix.join(' ')})` : 'local',
     transport: 'local',
     ...(options.prefix?.length ? { prefix: [...options.prefix] } : {}),
-    run(script, signal) {
-      return runLocal(script, signal, timeoutMs);
+    run(script, signal, onProgress) {
+      return runLocal(script, signal, timeoutMs, undefined, onProgress);
     },
     stream(script, onData, signal) {
       return runLocal(script, signal, null, onData);

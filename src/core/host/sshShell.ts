@@ -65,7 +65,7 @@ export function createSshShell(target: SshTarget, limits: ShellLimits = {}, opts
     setTimeout(() => client.destroy(), 1000).unref();
   }
 
-  async function exec(client: Client, pending: Promise<Client>, script: string, signal?: AbortSignal): Promise<ShellResult> {
+  async function exec(client: Client, pending: Promise<Client>, script: string, signal?: AbortSignal, onProgress?: (chunk: Buffer) => void): Promise<ShellResult> {
     return new Promise<ShellResult>((resolve, reject) => {
       if (signal?.aborted) {
         reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
@@ -121,6 +121,7 @@ export function createSshShell(target: SshTarget, limits: ShellLimits = {}, opts
         channel.on('data', (b: Buffer) => {
           out.push(b);
           if (out.over) stop(new NetlensError('SHELL', `the host shell on ${hostName} printed more than ${maxStdout} bytes; stopped`, tried), false);
+          else onProgress?.(b);
         });
         channel.stderr.on('data', (b: Buffer) => errOut.push(b));
         channel.on('close', () => {
@@ -158,7 +159,7 @@ export function createSshShell(target: SshTarget, limits: ShellLimits = {}, opts
   return {
     target: tried,
     transport: 'ssh',
-    async run(script, signal) {
+    async run(script, signal, onProgress) {
       const pending = (connection ??= connect());
       let client: Client;
       try {
@@ -167,7 +168,7 @@ export function createSshShell(target: SshTarget, limits: ShellLimits = {}, opts
         if (connection === pending) connection = null;
         throw e;
       }
-      return exec(client, pending, script, signal);
+      return exec(client, pending, script, signal, onProgress);
     },
     async dispose() {
       for (const cancel of [...running]) cancel();

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
-import { collectHostFacts, collectHostListeners, readHost } from '../../../src/core/host/collect';
+import { collectHostFacts, collectHostListeners, hostCommands, readHost } from '../../../src/core/host/collect';
+import { runBatch, type BatchSection } from '../../../src/core/host/batch';
 import { listenersNotRead } from '../../../src/core/host/commands/containerListeners';
 import { createEngineNamespaceShell } from '../../../src/core/host/engineNamespace';
-import { createLocalShell } from '../../../src/core/host/shell';
+import { createLocalShell, type HostShell } from '../../../src/core/host/shell';
 import type { HostFacts, NetInterface } from '../../../src/core/host/types';
 import { execFileSync } from 'node:child_process';
 import { IMAGE, containerId, containerIflink, containerPid, docker, freePort, hostLinks, removeLab, requireRealEngine, run } from '../../support/lab';
@@ -84,6 +85,40 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       }
     } finally {
       await shell.dispose();
+    }
+  });
+
+  it('hands out every section as it arrives, and a read parsed so equals one parsed at the end', async () => {
+    const shell = createLocalShell();
+    try {
+      const commands = hostCommands({ containerListeners: false });
+      const handed: [string, BatchSection][] = [];
+      const batch = await runBatch(shell, commands, undefined, (name, section) => handed.push([name, section]));
+      assert.deepEqual(
+        handed.map(([n]) => n),
+        commands.map((c) => c.name),
+      );
+      for (const [name, section] of handed) assert.equal(batch.sections.get(name), section, name);
+    } finally {
+      await shell.dispose();
+    }
+    // a shell that reports no progress (another target: parses of its own) parses everything at the end
+    const plain = createLocalShell();
+    const atTheEnd: HostShell = { target: 'local (no progress)', transport: 'local', run: (script, signal) => plain.run(script, signal), dispose: () => plain.dispose() };
+    try {
+      const later = await collectHostFacts(atTheEnd);
+      const netns = value(facts.containerNetns, 'containerNetns');
+      const netnsLater = value(later.containerNetns, 'containerNetns (no progress)');
+      for (const name of lab.containers) {
+        const [a, b] = [netns[containerId(name)], netnsLater[containerId(name)]];
+        assert.ok(a && b, name);
+        assert.deepEqual(value(a.interfaces, name), value(b.interfaces, name), `${name}: interfaces`);
+        assert.deepEqual(value(a.routes, name), value(b.routes, name), `${name}: routes`);
+      }
+      const names = (f: HostFacts) => value(f.interfaces, 'interfaces').map((i) => `${i.index} ${i.name}`);
+      assert.deepEqual(names(later), names(facts));
+    } finally {
+      await atTheEnd.dispose();
     }
   });
 

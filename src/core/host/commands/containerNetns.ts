@@ -39,6 +39,15 @@ interface Gathered {
 export type HostNetnsFacts = NetnsFacts;
 
 export function parseContainerNetns(parts: readonly BatchPart[], host?: HostNetnsFacts): Record<string, ContainerNetns> {
+  return joinHostNetns(readContainerNetns(parts), host);
+}
+
+/**
+ * The section's parts alone, without the host's facts: a container on `--network host` has its
+ * facts unknown here, until joinHostNetns gives it the host's. Apart so that the costly part can
+ * be parsed as soon as the section arrives, while the host's own sections are still being read.
+ */
+export function readContainerNetns(parts: readonly BatchPart[]): Record<string, ContainerNetns> {
   const byId = new Map<string, Gathered>();
   for (const p of parts) {
     const m = PART.exec(p.name);
@@ -52,7 +61,7 @@ export function parseContainerNetns(parts: readonly BatchPart[], host?: HostNetn
     else g.proc.set(kind.slice('proc:'.length), p.text);
   }
   const readPart = parts.find((p) => p.name === 'netns');
-  if (readPart) return fromHostSideRead(readPart.text, byId, host);
+  if (readPart) return fromHostSideRead(readPart.text, byId);
 
   // one grep read every container's socket tables; a recording made before that has no such part
   const socketPart = parts.find((p) => p.name === 'sockets');
@@ -69,7 +78,17 @@ export function parseContainerNetns(parts: readonly BatchPart[], host?: HostNetn
 
 const nsenterWhat = (pid: number) => `nsenter -t ${pid} -n ip -json -d -batch`;
 
-function fromHostSideRead(text: string, nsenter: ReadonlyMap<string, Gathered>, host: HostNetnsFacts | undefined): Record<string, ContainerNetns> {
+/** What readContainerNetns gave, with the host's facts for the containers whose namespace is the host's. */
+export function joinHostNetns(read: Record<string, ContainerNetns>, host: HostNetnsFacts | undefined): Record<string, ContainerNetns> {
+  if (!host) return read;
+  const out: Record<string, ContainerNetns> = {};
+  for (const [id, c] of Object.entries(read)) {
+    out[id] = c.source !== 'host' ? c : { ...c, interfaces: host.interfaces, routes: host.routes, neighbours: host.neighbours, ...(host.listeners ? { listeners: host.listeners } : {}) };
+  }
+  return out;
+}
+
+function fromHostSideRead(text: string, nsenter: ReadonlyMap<string, Gathered>): Record<string, ContainerNetns> {
   let reads: NetnsRead[];
   try {
     reads = parseNetnsRead(text);
@@ -113,16 +132,9 @@ function fromHostSideRead(text: string, nsenter: ReadonlyMap<string, Gathered>, 
   }
   for (const r of reads) {
     if (r.kind === 'host') {
-      const why = 'its namespace is the host\'s, and the host\'s facts were not given';
-      out[r.containerId] = {
-        containerId: r.containerId,
-        pid: r.pid,
-        interfaces: host?.interfaces ?? unknown(why),
-        routes: host?.routes ?? unknown(why),
-        neighbours: host?.neighbours ?? unknown(why),
-        ...(host?.listeners ? { listeners: host.listeners } : {}),
-        source: 'host',
-      };
+      // joinHostNetns gives it the host's facts
+      const why = unknown("its namespace is the host's, and the host's facts were not given");
+      out[r.containerId] = { containerId: r.containerId, pid: r.pid, interfaces: why, routes: why, neighbours: why, source: 'host' };
     } else if (r.kind === 'shared') {
       const owner = r.ownerPid === null ? undefined : byPid.get(r.ownerPid);
       const why: Known<never> = unknown(`its namespace is that of PID ${r.ownerPid}, which was not read`);
