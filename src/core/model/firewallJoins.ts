@@ -68,6 +68,7 @@ export interface PublishQuery {
 
 /** The nat DNAT rule that rewrites hostPort to the container, honouring a host-IP restriction. */
 export function findDnatRule(ruleset: Ruleset, q: PublishQuery): Rule | null {
+  const anyHostIp = isUnspecified(q.hostIp);
   for (const rule of allRules(ruleset, 'nat')) {
     if (rule.target !== 'DNAT' || !protocolIs(rule, q.protocol) || !matchesPort(rule, q.hostPort)) continue;
     const to = rule.targetOptions['to-destination'];
@@ -76,7 +77,7 @@ export function findDnatRule(ruleset: Ruleset, q: PublishQuery): Rule | null {
     if (dest.port !== null && dest.port !== q.containerPort) continue;
     if (q.containerIp && dest.ip !== q.containerIp) continue;
     const boundTo = rule.destination && !rule.destination.negated ? stripPrefix(rule.destination.value) : null;
-    if (isUnspecified(q.hostIp) ? boundTo !== null : boundTo !== q.hostIp) continue;
+    if (anyHostIp ? boundTo !== null : boundTo !== q.hostIp) continue;
     return rule;
   }
   return null;
