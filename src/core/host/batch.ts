@@ -186,6 +186,8 @@ function splitOnce(s: string, sep: string): [string, string] {
  * Runs all commands in one `shell.run`. A failing transport rejects; a failing command does not.
  * A run stopped at its limit (one command stalled: a hung namespace, an iptables lock) keeps the
  * sections that finished; the stalled one and those after it come back unknown, saying so.
+ * `onSection` is handed each section as soon as it has come, where the shell streams its output
+ * (HostShell.run's onProgress); the run then returns those very objects.
  */
 export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal, onSection?: (name: string, section: BatchSection) => void): Promise<BatchRun> {
   const delimiter = newDelimiter();
@@ -257,8 +259,9 @@ class SectionScanner {
   }
 
   private emit(name: string, text: string): void {
+    if (this.found.has(name)) return;
     const section = parseBatch(text, this.delimiter, [name]).get(name);
-    if (!section || this.found.has(name)) return;
+    if (!section) return;
     this.found.set(name, section);
     try {
       this.onSection(name, section);
