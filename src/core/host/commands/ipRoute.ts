@@ -1,6 +1,11 @@
 /**
- * Routes of every table, both families: `ip -json -4 route show table all` and the same with -6,
- * two arrays in one section so each route's family is known without guessing from `default`.
+ * Routes of every table, both families: what `ip -json -4 route show table all` and the same with
+ * -6 print, two arrays in one section so each route's family is known without guessing from
+ * `default`. One `ip` prints both, from a batch: `root 0.0.0.0/0` and `root ::/0` select a
+ * family as -4 and -6 do (the same routes, byte for byte), and an `ip` started costs more than
+ * all it prints. Where `ip` prints nothing (no -json: iproute2 before 4.13, busybox), `route -n`
+ * gives the IPv4 table; where it printed the IPv4 routes and failed on the IPv6 ones, the section
+ * fails with its message, as the second `ip` did.
  */
 import type { BatchCommand } from '../batch';
 import type { Route } from '../types';
@@ -10,7 +15,11 @@ import type { JsonRecord } from '../ipJson';
 export const ipRouteCommand: BatchCommand = {
   name: 'ip-route',
   requires: ['ip'],
-  script: 'if ip -json -4 route show table all 2>/dev/null; then ip -json -6 route show table all; else nl_part text; route -n; fi',
+  script: [
+    "nl_o=$(printf 'route show table all root 0.0.0.0/0\\nroute show table all root ::/0\\n' | ip -json -batch -); nl_r=$?",
+    'if [ -n "$nl_o" ]; then printf \'%s\\n\' "$nl_o"; exit $nl_r; fi',
+    'nl_part text; route -n',
+  ].join('\n'),
 };
 
 /** `ip` prints host routes bare; the model writes them with their /32 or /128. */
