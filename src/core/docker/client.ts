@@ -9,7 +9,6 @@
  * `netlens topology` never needs it, and loading it was ~15 ms of every CLI start.
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpsAgent } from 'node:https';
 import type Dockerode from 'dockerode';
 import { NetlensError } from '../errors';
 import { planAuth } from '../ssh/auth';
@@ -130,6 +129,8 @@ function tcpOptions(endpoint: EngineEndpoint): Dockerode.DockerOptions {
   const cert = readTlsFile(tls.cert, endpoint);
   const key = readTlsFile(tls.key, endpoint);
   // docker-modem passes no rejectUnauthorized; an agent carries it (SkipTLSVerify in a context).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only a TLS endpoint needs https (and tls): loading them cost every CLI start some 3 ms
+  const { Agent: HttpsAgent } = require('node:https') as typeof import('node:https');
   const agent = new HttpsAgent({ ca, cert, key, rejectUnauthorized: tls.verify });
   return { ...base, protocol: 'https', ca, cert, key, agent } as Dockerode.DockerOptions;
 }
