@@ -18,8 +18,8 @@ export function notPrivate(path: string, kind: 'directory' | 'file', uid: number
   return null;
 }
 
-/** The cache directory, made if missing; null where there is none to trust (no home, no uid, someone else's). */
-export function cacheDirectory(env: NodeJS.ProcessEnv, say: Say): string | null {
+/** The cache directory, made if missing (unless `make` is false); null where there is none to trust (no home, no uid, someone else's). */
+export function cacheDirectory(env: NodeJS.ProcessEnv, say: Say, make = true): string | null {
   const uid = process.getuid?.();
   if (uid === undefined) return null;
   const base = env['XDG_CACHE_HOME'] || (homedir() ? join(homedir(), '.cache') : '');
@@ -34,7 +34,8 @@ export function cacheDirectory(env: NodeJS.ProcessEnv, say: Say): string | null 
       say(`not used: ${existing} belongs to uid ${owner}, not ${uid}`);
       return null;
     }
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (make) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    else if (!existsSync(dir)) return null;
     const why = notPrivate(dir, 'directory', uid);
     if (why) {
       say(`not used: ${why}`);

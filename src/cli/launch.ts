@@ -21,10 +21,17 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { cacheDirectory, cacheFile, readCache, writeCache } from './compileCache';
+import { startEarlyRun } from './headStart';
 
 const BUNDLE = join(__dirname, 'cli-main.js');
 const setting = process.env['NETLENS_COMPILE_CACHE'];
 const say = setting === 'debug' ? (m: string): void => void process.stderr.write(`netlens: compile cache: ${m}\n`) : (): void => undefined;
+// made here for the compile cache; the head start only reads (it writes at the end, if its run ran)
+const cacheDir = cacheDirectory(process.env, say, setting !== '0');
+
+// First the host batch the last run with these arguments made, if there is one: it runs while the
+// bundle loads, and the bundle takes it over when it composes the same run (headStart.ts).
+if (cacheDir) startEarlyRun(cacheDir, process.argv.slice(2), process.env);
 
 // The bundle is built already wrapped as Node's own loader wraps a CommonJS file
 // (`(function (exports, require, module, __filename, __dirname) {` … `})`, scripts/build.mjs): no
@@ -32,7 +39,7 @@ const say = setting === 'debug' ? (m: string): void => void process.stderr.write
 // (UTF-8 decoding and the wrapping copy cost some 10 ms of every start on a small VM).
 const bytes = readFileSync(BUNDLE);
 const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-const dir = setting === '0' ? null : cacheDirectory(process.env, say);
+const dir = setting === '0' ? null : cacheDir;
 const file = dir ? cacheFile(dir, bytes) : null;
 const cached = file ? readCache(file, say) : undefined;
 const script = new Script(source, { filename: BUNDLE, ...(cached ? { cachedData: cached } : {}) });

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { version as NETLENS_VERSION } from '../../package.json';
 import { createSession, type SessionOptions } from '../core/session';
 import { cliDetailsStore } from './detailsStore';
+import { cliHeadStart, takeEarlyRun } from './headStart';
 import { parseSshTarget } from './sshTarget';
 import { NetlensError, errorMessage } from '../core/errors';
 import { composeProjects } from '../core/model/projects';
@@ -110,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
     ? { ...parseSshTarget(values.ssh), privateKeyPath: values.identity, knownHostsPath: values['known-hosts'] }
     : undefined;
   const dockerHosts = values['docker-host'] ?? [];
+  // the launcher may have started this run's host batch already (headStart.ts)
+  const headStart = cliHeadStart(process.env, argv, takeEarlyRun());
   const options: SessionOptions = {
     dockerHost: dockerHosts[0],
     context: values.context,
@@ -118,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values['helper-image'] ? { helper: { configured: values['helper-image'] } } : {}),
     timeouts: { ...(requestMs !== undefined ? { engineRequestMs: requestMs } : {}), ...(batchMs !== undefined ? { hostBatchMs: batchMs } : {}) },
     detailsStore: cliDetailsStore(process.env),
+    ...(headStart ? { localShell: { headStart } } : {}),
   };
   // Resolves once the text is handed to the OS: process.exit() must not cut a piped --json short.
   const print = (text: string): Promise<void> =>

@@ -62,9 +62,10 @@ export interface SessionOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * How the local host shell is started: `prefix` (e.g. `['nsenter', '--net=/run/netns/NS']` for a
-   * Docker host living in a network namespace of this machine) and the shell's environment.
+   * Docker host living in a network namespace of this machine), the shell's environment, and the
+   * CLI's head start (its first run may be running already: src/cli/headStart.ts).
    */
-  readonly localShell?: Pick<LocalShellOptions, 'prefix' | 'env'>;
+  readonly localShell?: Pick<LocalShellOptions, 'prefix' | 'env' | 'headStart'>;
   readonly timeouts?: SessionTimeouts;
   /**
    * Keep a kernel watcher (`ip monitor`, host/kernelWatch.ts) running beside a local host shell for

@@ -4,7 +4,7 @@
  * delimiter lives only in an unexported shell variable, so no command output (process lists, rule
  * comments, interface aliases) can know it and forge a section boundary.
  */
-import { randomBytes } from 'node:crypto';
+import { newDelimiter } from './markers';
 import { StringDecoder } from 'node:string_decoder';
 import { formatDuration } from '../abort';
 import { NetlensError, errorMessage } from '../errors';
@@ -56,10 +56,6 @@ export interface BatchRun {
 
 const SECTION_NAME = /^[a-z][a-z0-9_-]*$/;
 const PROGRAM_NAME = /^[A-Za-z0-9._+-]+$/;
-
-export function newDelimiter(): string {
-  return `NLB${randomBytes(16).toString('hex')}`;
-}
 
 export function composeBatch(commands: readonly BatchCommand[], delimiter: string): string {
   if (!/^[A-Za-z0-9]{16,}$/.test(delimiter)) throw new NetlensError('BAD_INPUT', `batch delimiter must be 16+ alphanumerics`);
@@ -190,7 +186,8 @@ function splitOnce(s: string, sep: string): [string, string] {
  * (HostShell.run's onProgress); the run then returns those very objects.
  */
 export async function runBatch(shell: HostShell, commands: readonly BatchCommand[], signal?: AbortSignal, onSection?: (name: string, section: BatchSection) => void): Promise<BatchRun> {
-  const delimiter = newDelimiter();
+  const fresh = newDelimiter();
+  const delimiter = shell.batchDelimiter?.(fresh) ?? fresh;
   const names = commands.map((c) => c.name);
   const scanner = onSection ? new SectionScanner(delimiter, onSection) : null;
   let shellResult: ShellResult;

@@ -256,6 +256,8 @@ export function createEngineNamespaceShell(socketPath: string, options: LocalShe
     prepare() {
       return located ? undefined : lookUp().then(() => undefined);
     },
+    // plain and entered shells share the head start: whichever runs first takes it
+    ...(options.headStart ? { batchDelimiter: (fresh: string) => options.headStart!.delimiter(fresh) } : {}),
     async run(script: string, signal?: AbortSignal, onProgress?: (chunk: Buffer) => void): Promise<ShellResult> {
       runs = 1;
       const where = located && (located.kind === 'other' || located.found) ? located : await lookUp();

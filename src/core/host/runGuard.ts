@@ -26,7 +26,8 @@
  * are not trusted to be a whole script, and the group is killed before they can do much (by the
  * stdin watcher, which finds the input ended, where sed copied; by the copy loop otherwise).
  */
-import { randomBytes } from 'node:crypto';
+import { newEndMarker } from './markers';
+import { NetlensError } from '../errors';
 
 /** The command line (the one thing a login shell parses): POSIX sh, and fine in bash, zsh, fish and csh. */
 export const GUARD_BOOTSTRAP = 'IFS= read -r W; eval "$W"';
@@ -57,8 +58,10 @@ export interface GuardedRun {
   readonly input: string;
 }
 
-export function guardedRun(script: string, timeoutMs: number | null): GuardedRun {
-  const marker = `NLEND${randomBytes(12).toString('hex')}`;
+/** `marker`: the end marker to use (a run started ahead: shell.ts' EarlyRun), else one drawn now. */
+export function guardedRun(script: string, timeoutMs: number | null, marker = newEndMarker()): GuardedRun {
+  // it is a word of the command line and a sed pattern
+  if (!/^[A-Za-z0-9]{16,}$/.test(marker)) throw new NetlensError('BAD_INPUT', 'a run end marker must be 16+ alphanumerics');
   const deadline = timeoutMs === null ? 0 : Math.ceil(timeoutMs / 1000) + GUARD_GRACE_S;
   const body = script.endsWith('\n') ? script : `${script}\n`;
   // the empty line after MARKER is for sed, which reads a line ahead (to know the last one) and

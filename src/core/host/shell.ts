@@ -9,6 +9,7 @@
  * far (ShellTimeoutError.stdout), so the sections that did finish are not lost.
  */
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { formatDuration } from '../abort';
 import { NetlensError } from '../errors';
 import { guardedRun } from './runGuard';
@@ -53,7 +54,51 @@ export interface HostShell {
    * run have it (the local ones); stderr is kept up to MAX_SHELL_STDERR.
    */
   stream?(script: string, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<ShellResult>;
+  /**
+   * The delimiter the next batch uses (runBatch passes the one it drew): a local shell with a head
+   * start gives its early run's, so that the batch composed is the one already running.
+   */
+  batchDelimiter?(fresh: string): string;
   dispose(): Promise<void>;
+}
+
+/** Where a run's output and end go. */
+export interface RunSink {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+  error(e: Error): void;
+  close(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** A local run as spawned: its argv (after any prefix, `sh` and the guard's arguments) and its stdin. */
+export interface RecordedRun {
+  readonly argv: readonly string[];
+  readonly input: string;
+  /** the guard's end marker, and the batch delimiter the input uses */
+  readonly endMarker: string;
+  readonly delimiter: string;
+}
+
+/**
+ * A run started before this process could compose it: the CLI starts the run its last invocation
+ * made while its bundle still loads (src/cli/headStart.ts). It becomes the first local run when
+ * that run's argv and input are the very same, and is stopped otherwise.
+ */
+export interface EarlyRun extends RecordedRun {
+  /** takes the run over: what it printed so far goes to `to` in a microtask, the rest as it comes */
+  adopt(to: RunSink): { readonly pid: number | undefined; readonly stdin: Writable };
+  /** kills its whole process group */
+  stop(): void;
+}
+
+/** A head start for the first local run of a process (LocalShellOptions.headStart). */
+export interface HeadStart {
+  /** the delimiter of the first batch: the early run's, else `fresh`; `fresh` itself after that */
+  delimiter(fresh: string): string;
+  /** the early run, to the first local run that asks (null after that, or when there was none) */
+  take(): EarlyRun | null;
+  /** the first local run as spawned, to start it early next time (kept when its input holds the first batch's delimiter) */
+  remember(run: Omit<RecordedRun, 'delimiter'>): void;
 }
 
 /** One run's limit when the caller sets none: a whole host batch is about 1 s on a busy host. */
@@ -95,6 +140,8 @@ export interface LocalShellOptions extends ShellLimits {
    * and must exec the shell rather than fork it (nsenter without --fork does).
    */
   readonly prefix?: readonly string[];
+  /** the CLI's head start (HeadStart): its first run may already be running */
+  readonly headStart?: HeadStart;
 }
 
 /** Collects a stream up to a limit; `over` says the limit was passed. */
@@ -135,26 +182,24 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         reject(new NetlensError('SHELL', 'host shell run aborted before it started', tried));
         return;
       }
+      // the first run of a process with a head start (not a watcher's stream) may be running already
+      const early = onData ? null : (options.headStart?.take() ?? null);
       // No deadline in the guard here: it is for a peer behind a silent network. A local run's
       // input is this process's pipe, which the kernel closes when netlens goes away (the guard
       // then kills the group), and the timer below kills it at its limit; the guard's own timer
       // (a subshell and a sleep) cost some 8 ms of every run on a small VM.
-      const guarded = guardedRun(script, null);
-      // detached: the shell leads a new session and process group, which a kill reaches as a whole.
-      const child = spawn(argv[0]!, [...argv.slice(1), ...guarded.args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...(options.env ?? process.env) },
-        detached: true,
-      });
+      const guarded = guardedRun(script, null, early?.endMarker);
+      const runArgv = [...argv, ...guarded.args];
       const out = new CappedBuffer(maxStdout);
       const err = new CappedBuffer(MAX_SHELL_STDERR);
       let stopped: NetlensError | null = null;
+      let proc: { readonly pid: number | undefined; readonly stdin: Writable } | null = null;
       const stop = (why: NetlensError): void => {
         if (stopped) return;
         stopped = why;
-        killGroup(child.pid);
+        killGroup(proc?.pid);
         // Also closes the guard's input: had the group kill missed anything, the guard kills it.
-        child.stdin.end();
+        proc?.stdin.end();
       };
       const onAbort = (): void => stop(new NetlensError('SHELL', 'host shell run aborted', tried));
       const timer = limitMs === null ? undefined : setTimeout(() => stop(new ShellTimeoutError(shellTimeoutMessage(limitMs), tried, out.text(), limitMs)), limitMs);
@@ -166,33 +211,53 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         running.delete(cancel);
         signal?.removeEventListener('abort', onAbort);
       };
-      child.stdout.on('data', (b: Buffer) => {
-        if (onData) {
-          onData(b);
-          return;
-        }
-        out.push(b);
-        if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
-        else onProgress?.(b);
-      });
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
-      child.stdin.on('error', () => undefined);
-      child.on('error', (e) => {
-        cleanup();
-        reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
-      });
-      child.on('close', (code, sig) => {
-        cleanup();
-        // stdin stays open during the run (closing it cancels); now it may go.
-        child.stdin.destroy();
-        if (stopped) {
-          reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
-          return;
-        }
-        resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
-      });
-      child.stdin.write(guarded.input);
+      const sink: RunSink = {
+        stdout(b) {
+          if (onData) {
+            onData(b);
+            return;
+          }
+          out.push(b);
+          if (out.over) stop(new NetlensError('SHELL', `the host shell printed more than ${maxStdout} bytes; stopped`, tried));
+          else onProgress?.(b);
+        },
+        stderr: (b) => err.push(b),
+        error(e) {
+          cleanup();
+          reject(new NetlensError('SHELL', `cannot start the local shell: ${e.message}`, tried, { cause: e }));
+        },
+        close(code, sig) {
+          cleanup();
+          // stdin stays open during the run (closing it cancels); now it may go.
+          proc?.stdin.destroy();
+          if (stopped) {
+            reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
+            return;
+          }
+          resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
+        },
+      };
+      if (early && options.env === undefined && sameArgv(early.argv, runArgv) && early.input === guarded.input) {
+        proc = early.adopt(sink);
+      } else {
+        early?.stop();
+        // detached: the shell leads a new session and process group, which a kill reaches as a whole.
+        const child = spawn(runArgv[0]!, runArgv.slice(1), {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: { ...(options.env ?? process.env) },
+          detached: true,
+        });
+        proc = { pid: child.pid, stdin: child.stdin };
+        child.stdout.on('data', sink.stdout);
+        child.stderr.on('data', sink.stderr);
+        // The guard keeps reading stdin; a shell that died early surfaces EPIPE here, not as a crash.
+        child.stdin.on('error', () => undefined);
+        child.on('error', sink.error);
+        child.on('close', sink.close);
+        child.stdin.write(guarded.input);
+      }
+      // a run with the process's environment can be started ahead next time
+      if (!onData && options.env === undefined) options.headStart?.remember({ argv: runArgv, input: guarded.input, endMarker: guarded.args[3]! });
     });
   };
   return {
@@ -202,6 +267,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
     run(script, signal, onProgress) {
       return runLocal(script, signal, timeoutMs, undefined, onProgress);
     },
+    ...(options.headStart ? { batchDelimiter: (fresh: string) => options.headStart!.delimiter(fresh) } : {}),
     stream(script, onData, signal) {
       return runLocal(script, signal, null, onData);
     },
@@ -210,6 +276,10 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
       running.clear();
     },
   };
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** SIGKILL to a process group we made (its leader's pid), ignoring one that is already gone. */

@@ -3,7 +3,8 @@
  * (The parsing of recorded runs is in test/unit/host/batch.test.ts.)
  */
 import { strict as assert } from 'node:assert';
-import { composeBatch, newDelimiter, parseBatch, runBatch, sectionFailure } from '../../../src/core/host/batch';
+import { composeBatch, parseBatch, runBatch, sectionFailure } from '../../../src/core/host/batch';
+import { newDelimiter } from '../../../src/core/host/markers';
 import type { BatchCommand } from '../../../src/core/host/batch';
 import { createLocalShell } from '../../../src/core/host/shell';
 import type { HostShell } from '../../../src/core/host/shell';

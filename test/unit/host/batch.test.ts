@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { composeBatch, newDelimiter, parseBatch } from '../../../src/core/host/batch';
+import { composeBatch, parseBatch } from '../../../src/core/host/batch';
+import { newDelimiter } from '../../../src/core/host/markers';
 import { HOST_COMMANDS } from '../../../src/core/host/collect';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
 import { NetlensError } from '../../../src/core/errors';

@@ -1,0 +1,189 @@
+/**
+ * The CLI's head start. A `netlens topology` spends some 15–20 ms loading its bundle before it can
+ * compose its host batch, and the batch is most of what follows. So the launcher (launch.ts),
+ * before it loads the bundle, starts the local run that the last invocation with the same
+ * arguments made — kept in the cache directory — with markers drawn fresh, and the bundle's first
+ * local run takes it over when the run it composed is the very same: argv and input, byte for byte
+ * (shell.ts). Otherwise the early run is stopped, its whole process group killed, and the bundle
+ * runs its own. Nothing of an early run is used before the bundle made every check of its own (the
+ * engine's namespace, the options); the batch only reads.
+ *
+ * The record is the user's own like the compile cache (same directory, same trust check: loading
+ * it is running its script), one file for the last command line that ran a local batch, written
+ * when a run ends whose batch differed from it. NETLENS_HEAD_START=0 turns it off; `debug` says on
+ * stderr what it did. Node built-ins only: it runs before the bundle loads.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { EarlyRun, HeadStart, RecordedRun, RunSink } from '../core/host/shell';
+import { newDelimiter, newEndMarker } from '../core/host/markers';
+import { cacheDirectory, readCache, writeCache, type Say } from './compileCache';
+
+const FILE = 'head-start.json';
+/** where the launcher leaves its early run for the bundle */
+const HANDOFF = Symbol.for('netlens.earlyRun');
+
+/** The record: the CLI's arguments, and the run they made as it was spawned. */
+interface HeadStartRecord extends RecordedRun {
+  readonly args: readonly string[];
+}
+
+const MARKER = /^[A-Za-z0-9]{16,}$/;
+
+function isRecord(r: unknown): r is HeadStartRecord {
+  if (typeof r !== 'object' || r === null) return false;
+  const o = r as Record<string, unknown>;
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  return strings(o['args']) && strings(o['argv']) && o['argv'].length > 0 && typeof o['input'] === 'string' && typeof o['endMarker'] === 'string' && MARKER.test(o['endMarker']) && typeof o['delimiter'] === 'string' && MARKER.test(o['delimiter']);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function headStartSay(env: NodeJS.ProcessEnv): Say {
+  return env['NETLENS_HEAD_START'] === 'debug' ? (m) => void process.stderr.write(`netlens: head start: ${m}\n`) : () => undefined;
+}
+
+/**
+ * Starts the run recorded for `args` (the launcher, before the bundle loads) and leaves it where
+ * takeEarlyRun finds it; nothing when there is no record for them, or it cannot be trusted.
+ */
+export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const say = headStartSay(env);
+  if (env['NETLENS_HEAD_START'] === '0') return;
+  const data = readCache(join(dir, FILE), say);
+  if (!data) return;
+  let record: unknown;
+  try {
+    record = JSON.parse(data.toString('utf8'));
+  } catch {
+    say('record not read: not JSON');
+    return;
+  }
+  if (!isRecord(record)) {
+    say('record not read: not a run');
+    return;
+  }
+  if (!sameList(record.args, args)) {
+    say('no record for these arguments');
+    return;
+  }
+  // the recorded markers are replaced by fresh ones: each is 16+ random alphanumerics, found
+  // nowhere else in the run by chance
+  const delimiter = newDelimiter();
+  const endMarker = newEndMarker();
+  const swap = (s: string): string => s.split(record.delimiter).join(delimiter).split(record.endMarker).join(endMarker);
+  const argv = record.argv.map(swap);
+  const input = swap(record.input);
+  let child;
+  try {
+    // as shell.ts spawns a local run: detached, so that a kill reaches its whole group
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env }, detached: true });
+  } catch (e) {
+    say(`not started: ${(e as Error).message}`);
+    return;
+  }
+  const started = performance.now();
+  const held: Array<(to: RunSink) => void> = [];
+  let sink: RunSink | null = null;
+  let settled = false;
+  const on = (deliver: (to: RunSink) => void): void => {
+    if (sink) deliver(sink);
+    else held.push(deliver);
+  };
+  child.stdout.on('data', (b: Buffer) => on((to) => to.stdout(b)));
+  child.stderr.on('data', (b: Buffer) => on((to) => to.stderr(b)));
+  child.on('error', (e) => on((to) => to.error(e)));
+  child.on('close', (code, signal) => on((to) => to.close(code, signal)));
+  child.stdin.on('error', () => undefined);
+  child.stdin.write(input);
+  // until taken over it must not keep this process alive
+  const pipes = [child.stdin, child.stdout, child.stderr] as unknown as Socket[];
+  child.unref();
+  for (const p of pipes) p.unref?.();
+  const stop = (): void => {
+    if (settled) return;
+    settled = true;
+    process.removeListener('exit', stop);
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    child.stdin.end();
+  };
+  process.once('exit', stop);
+  const early: EarlyRun = {
+    argv,
+    input,
+    delimiter,
+    endMarker,
+    adopt(to) {
+      settled = true;
+      process.removeListener('exit', stop);
+      child.ref();
+      for (const p of pipes) p.ref?.();
+      say(`taken over, ${(performance.now() - started).toFixed(1)} ms after it started`);
+      queueMicrotask(() => {
+        for (const deliver of held.splice(0)) deliver(to);
+        sink = to;
+      });
+      return { pid: child.pid, stdin: child.stdin };
+    },
+    stop() {
+      say('stopped: the run composed now is another');
+      stop();
+    },
+  };
+  say(`started (${argv[0]})`);
+  (globalThis as Record<symbol, unknown>)[HANDOFF] = early;
+}
+
+/** The launcher's early run, once. */
+export function takeEarlyRun(): EarlyRun | null {
+  const g = globalThis as Record<symbol, unknown>;
+  const early = (g[HANDOFF] as EarlyRun | undefined) ?? null;
+  delete g[HANDOFF];
+  return early;
+}
+
+/**
+ * The head start of this CLI run (LocalShellOptions.headStart): hands the early run to the first
+ * local run, and records that run, when it was a batch and differs from the early one, for the
+ * next invocation with the same `args`.
+ */
+export function cliHeadStart(env: NodeJS.ProcessEnv, args: readonly string[], early: EarlyRun | null): HeadStart | undefined {
+  if (env['NETLENS_HEAD_START'] === '0') {
+    early?.stop();
+    return undefined;
+  }
+  const say = headStartSay(env);
+  let handed: string | null = null;
+  let taken = false;
+  let remembered = false;
+  return {
+    delimiter(fresh) {
+      if (handed !== null) return fresh;
+      handed = early?.delimiter ?? fresh;
+      return handed;
+    },
+    take() {
+      if (taken) return null;
+      taken = true;
+      return early;
+    },
+    remember(run) {
+      if (remembered) return;
+      remembered = true;
+      if (handed === null || !run.input.includes(handed)) return;
+      if (early && sameList(early.argv, run.argv) && early.input === run.input) return;
+      const record: HeadStartRecord = { args: [...args], argv: [...run.argv], input: run.input, endMarker: run.endMarker, delimiter: handed };
+      process.once('exit', () => {
+        const dir = cacheDirectory(env, say);
+        if (dir) writeCache(dir, join(dir, FILE), Buffer.from(JSON.stringify(record)), say, null);
+      });
+    },
+  };
+}
