@@ -38,12 +38,18 @@ import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsId
 import { parseRootlessKit, rootlessKitCommand, rootlessKitCommandAfter, rootlessKitOfShell } from './commands/rootlessKit';
 
 /**
- * The sections run in turn, in one lane (batch.ts can run lanes at once). On a small VM two
- * processes starting at once each start slower than alone (50 starts took 222 ms, 2 × 50 at once
- * 537 ms, on this project's 2-core machine), and the batch is mostly process starts: with the
- * firewall and the container namespaces in lanes of their own, a host read cost 280 ms of CPU for
- * 155 ms, in turn 165 ms for 150; in a paired bench, warm refreshes took 88 ms in lanes and 61 ms
- * in turn, refreshes after an event 110 and 88, cold runs 447 and 440.
+ * A whole read runs in two lanes (batch.ts): the container namespaces in the first, every other
+ * section in turn in the second, its output held until the first is out. A read that builds on an
+ * earlier one runs in one lane.
+ *
+ * Two processes starting at once each start slower than alone on a small VM (50 starts took
+ * 222 ms, 2 × 50 at once 537 ms, on this project's 2-core machine), and the host sections are
+ * mostly process starts: in lanes of their own they cost more CPU than in turn (a read with the
+ * firewall in a third lane, 280 ms of CPU for 155 ms against 165 for 150), and a refresh that keeps
+ * most sections gained nothing (warm refreshes 88 ms in lanes, 61 ms in turn; after an event 110
+ * and 88). The container namespaces are mostly reads of /proc and sysfs in one awk, which overlap
+ * the host sections' process starts well: in paired runs of cold `topology --json`, two lanes took
+ * 6 ms less at 25 containers and 15–18 ms less at 100 than one.
  */
 export const HOST_COMMANDS: readonly BatchCommand[] = [
   // First the container namespaces: their parse is the costliest, and runs as soon as they have
@@ -322,7 +328,9 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
   const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
   const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
-  return HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  // a whole read: the container namespaces beside the host sections (HOST_COMMANDS says why)
+  return opts.reuse ? commands : commands.map((c) => (c === netns ? c : { ...c, lane: 1 }));
 }
 
 /** The shell may run in a RootlessKit's namespace (HostShell.rootlessKit): its processes are worth reading. */

@@ -191,6 +191,17 @@ describe('host: what a refresh keeps with the kernel watcher (recorded lab)', ()
     }
   });
 
+  it('a whole read runs the container namespaces beside the host sections; a read that builds on an earlier one, in one lane', () => {
+    const lanes = (r?: ReturnType<typeof watchedReuse>) =>
+      new Map(hostCommands({ containerListeners: false, ...(r ? { reuse: r } : {}) }).map((c) => [c.name, c.lane ?? 0]));
+    const whole = lanes();
+    assert.equal(whole.get('container-netns'), 0);
+    for (const [name, lane] of whole) if (name !== 'container-netns') assert.equal(lane, 1, name);
+    assert.ok(whole.size > 10, 'every host section');
+    const quiet = watchedReuse(previous, { host: new Set(['NEIGH']), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    assert.deepEqual([...new Set(lanes(quiet).values())], [0]);
+  });
+
   it("keeps Docker's own namespaces on the engine's word only when the earlier read found none", () => {
     const delimiter = 'NLBfixture0123456789abcdef';
     const overlay = parseBatch(readFileSync(join(__dirname, '../../../../test/fixtures/overlay/batch-docker-netns.txt'), 'utf8'), delimiter, ['docker-netns']).get('docker-netns')!;
