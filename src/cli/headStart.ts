@@ -35,7 +35,10 @@ function isRecord(r: unknown): r is HeadStartRecord {
   if (typeof r !== 'object' || r === null) return false;
   const o = r as Record<string, unknown>;
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  return strings(o['args']) && strings(o['argv']) && o['argv'].length > 0 && typeof o['input'] === 'string' && typeof o['endMarker'] === 'string' && MARKER.test(o['endMarker']) && typeof o['delimiter'] === 'string' && MARKER.test(o['delimiter']);
+  const env = o['env'];
+  const envOk = typeof env === 'object' && env !== null && !Array.isArray(env) && Object.values(env).every((v) => typeof v === 'string');
+  const endMarker = o['endMarker'];
+  return strings(o['args']) && strings(o['argv']) && o['argv'].length > 0 && envOk && typeof o['input'] === 'string' && (endMarker === null || (typeof endMarker === 'string' && MARKER.test(endMarker))) && typeof o['delimiter'] === 'string' && MARKER.test(o['delimiter']);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -73,14 +76,18 @@ export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.
   // the recorded markers are replaced by fresh ones: each is 16+ random alphanumerics, found
   // nowhere else in the run by chance
   const delimiter = newDelimiter();
-  const endMarker = newEndMarker();
-  const swap = (s: string): string => s.split(record.delimiter).join(delimiter).split(record.endMarker).join(endMarker);
+  const endMarker = record.endMarker === null ? null : newEndMarker();
+  const swap = (s: string): string => {
+    const d = s.split(record.delimiter).join(delimiter);
+    return record.endMarker === null || endMarker === null ? d : d.split(record.endMarker).join(endMarker);
+  };
   const argv = record.argv.map(swap);
+  const extraEnv = Object.fromEntries(Object.entries(record.env).map(([k, v]) => [k, swap(v)]));
   const input = swap(record.input);
   let child;
   try {
     // as shell.ts spawns a local run: detached, so that a kill reaches its whole group
-    child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env }, detached: true });
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv }, detached: true });
   } catch (e) {
     say(`not started: ${(e as Error).message}`);
     return;
@@ -117,6 +124,7 @@ export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.
   process.once('exit', stop);
   const early: EarlyRun = {
     argv,
+    env: extraEnv,
     input,
     delimiter,
     endMarker,
@@ -177,9 +185,9 @@ export function cliHeadStart(env: NodeJS.ProcessEnv, args: readonly string[], ea
     remember(run) {
       if (remembered) return;
       remembered = true;
-      if (handed === null || !run.input.includes(handed)) return;
-      if (early && sameList(early.argv, run.argv) && early.input === run.input) return;
-      const record: HeadStartRecord = { args: [...args], argv: [...run.argv], input: run.input, endMarker: run.endMarker, delimiter: handed };
+      if (handed === null || ![run.input, ...Object.values(run.env)].some((t) => t.includes(handed!))) return;
+      if (early && sameList(early.argv, run.argv) && sameList(Object.entries(early.env).flat(), Object.entries(run.env).flat()) && early.input === run.input) return;
+      const record: HeadStartRecord = { args: [...args], argv: [...run.argv], env: { ...run.env }, input: run.input, delimiter: handed, endMarker: run.endMarker };
       process.once('exit', () => {
         const dir = cacheDirectory(env, say);
         if (dir) writeCache(dir, join(dir, FILE), Buffer.from(JSON.stringify(record)), say, null);

@@ -25,6 +25,14 @@
  * Input that ends before MARKER means the caller cancelled while sending: whatever lines arrived
  * are not trusted to be a whole script, and the group is killed before they can do much (by the
  * stdin watcher, which finds the input ended, where sed copied; by the copy loop otherwise).
+ *
+ * A local run (shell.ts, guardedLocalRun) passes its script in the shell's environment instead:
+ * NL_SCRIPT, which only its own user and root can read (arguments every user sees in ps, and a
+ * batch script holds its run's delimiter). The shell takes it into a variable and out of the
+ * environment, so that nothing it starts inherits it, starts the same stdin watcher and runs the
+ * script in a subshell (which drops the variable too) with its input from /dev/null: no sed and no second sh, two of a host
+ * batch's fifteen process starts. It needs no setsid (it is spawned leading its own group) and no
+ * deadline (its limit is the caller's timer, its input the caller's own pipe).
  */
 import { newEndMarker } from './markers';
 import { NetlensError } from '../errors';
@@ -52,10 +60,33 @@ const GUARD_CODE = [
 export const GUARD_GRACE_S = 5;
 
 export interface GuardedRun {
-  /** argv after the shell: `-c BOOTSTRAP nl-run MARKER DEADLINE` */
+  /** argv after the shell: `-c BOOTSTRAP nl-run MARKER DEADLINE` (a local run: `-c LOCAL_GUARD nl-run`) */
   readonly args: readonly string[];
   /** what to write to stdin (without closing it) */
   readonly input: string;
+  /** the end marker of the input, where the script is sent through it */
+  readonly marker: string | null;
+  /** what the shell's environment gains (a local run: NL_SCRIPT) */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One line, like GUARD_CODE; the script is in NL_SCRIPT. */
+const LOCAL_GUARD = [
+  'G=; read -r _ _ _ _ G _ </proc/$$/stat 2>/dev/null; K=0; [ "$G" = "$$" ] || K=$$;',
+  'S=$NL_SCRIPT; unset NL_SCRIPT;',
+  'exec 3<&0; ( while read -r _; do :; done <&3; kill -9 $K ) >/dev/null 2>&1 & exec 3<&-;',
+  '( eval "unset S; $S" ) </dev/null; R=$?;',
+  'if [ "$K" = 0 ]; then trap "" TERM; kill -TERM 0; fi;',
+  'exit $R',
+].join(' ');
+
+/** An environment string may hold 128 KiB (Linux' MAX_ARG_STRLEN): a longer script goes through stdin. */
+export const LOCAL_SCRIPT_MAX = 120_000;
+
+/** A local run whose script is in the environment (see above); null when it is too long for that. */
+export function guardedLocalRun(script: string): GuardedRun | null {
+  if (Buffer.byteLength(script) > LOCAL_SCRIPT_MAX) return null;
+  return { args: ['-c', LOCAL_GUARD, 'nl-run'], input: '', marker: null, env: { NL_SCRIPT: script } };
 }
 
 /** `marker`: the end marker to use (a run started ahead: shell.ts' EarlyRun), else one drawn now. */
@@ -66,7 +97,7 @@ export function guardedRun(script: string, timeoutMs: number | null, marker = ne
   const body = script.endsWith('\n') ? script : `${script}\n`;
   // the empty line after MARKER is for sed, which reads a line ahead (to know the last one) and
   // would otherwise wait there for the rest of the input, i.e. until the run is cancelled
-  return { args: ['-c', GUARD_BOOTSTRAP, 'nl-run', marker, String(deadline)], input: `${GUARD_CODE}\n${body}${marker}\n\n` };
+  return { args: ['-c', GUARD_BOOTSTRAP, 'nl-run', marker, String(deadline)], input: `${GUARD_CODE}\n${body}${marker}\n\n`, marker, env: {} };
 }
 
 /** The SSH exec command for a guarded run: the login shell only sees `exec sh …` and safe words. */

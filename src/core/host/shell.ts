@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { formatDuration } from '../abort';
 import { NetlensError } from '../errors';
-import { guardedRun } from './runGuard';
+import { guardedLocalRun, guardedRun } from './runGuard';
 
 export interface ShellResult {
   stdout: string;
@@ -70,13 +70,14 @@ export interface RunSink {
   close(code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-/** A local run as spawned: its argv (after any prefix, `sh` and the guard's arguments) and its stdin. */
+/** A local run as spawned: its argv (any prefix, `sh` and the guard's arguments), what it adds to the environment, its stdin. */
 export interface RecordedRun {
   readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
   readonly input: string;
-  /** the guard's end marker, and the batch delimiter the input uses */
-  readonly endMarker: string;
+  /** the batch delimiter its script uses, and the guard's end marker where the script went through stdin */
   readonly delimiter: string;
+  readonly endMarker: string | null;
 }
 
 /**
@@ -188,7 +189,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
       // input is this process's pipe, which the kernel closes when netlens goes away (the guard
       // then kills the group), and the timer below kills it at its limit; the guard's own timer
       // (a subshell and a sleep) cost some 8 ms of every run on a small VM.
-      const guarded = guardedRun(script, null, early?.endMarker);
+      const guarded = guardedLocalRun(script) ?? guardedRun(script, null, early?.endMarker ?? undefined);
       const runArgv = [...argv, ...guarded.args];
       const out = new CappedBuffer(maxStdout);
       const err = new CappedBuffer(MAX_SHELL_STDERR);
@@ -237,14 +238,14 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
           resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
         },
       };
-      if (early && options.env === undefined && sameArgv(early.argv, runArgv) && early.input === guarded.input) {
+      if (early && options.env === undefined && sameArgv(early.argv, runArgv) && sameEnv(early.env, guarded.env) && early.input === guarded.input) {
         proc = early.adopt(sink);
       } else {
         early?.stop();
         // detached: the shell leads a new session and process group, which a kill reaches as a whole.
         const child = spawn(runArgv[0]!, runArgv.slice(1), {
           stdio: ['pipe', 'pipe', 'pipe'],
-          env: { ...(options.env ?? process.env) },
+          env: { ...(options.env ?? process.env), ...guarded.env },
           detached: true,
         });
         proc = { pid: child.pid, stdin: child.stdin };
@@ -257,7 +258,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         child.stdin.write(guarded.input);
       }
       // a run with the process's environment can be started ahead next time
-      if (!onData && options.env === undefined) options.headStart?.remember({ argv: runArgv, input: guarded.input, endMarker: guarded.args[3]! });
+      if (!onData && options.env === undefined) options.headStart?.remember({ argv: runArgv, env: guarded.env, input: guarded.input, endMarker: guarded.marker });
     });
   };
   return {
@@ -280,6 +281,11 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
 
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameEnv(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** SIGKILL to a process group we made (its leader's pid), ignoring one that is already gone. */

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guardedRun } from '../../../src/core/host/runGuard';
+import { guardedLocalRun } from '../../../src/core/host/runGuard';
 import { requireRealEngine } from '../../support/lab';
 
 const CLI = join(__dirname, '../../../../dist/cli.js');
@@ -19,9 +19,10 @@ const CLI = join(__dirname, '../../../../dist/cli.js');
 interface Record {
   args: string[];
   argv: string[];
+  env: { [name: string]: string };
   input: string;
-  endMarker: string;
   delimiter: string;
+  endMarker: string | null;
 }
 
 /** What a topology says that does not change between two runs a second apart (not the neighbours' states, not uptimes). */
@@ -64,10 +65,10 @@ describe('CLI head start: the last run with the same arguments starts before the
   };
   /** a record for `args` whose run sleeps `seconds` first (a stand-in for a batch that stalls), as a private file */
   const writeRecord = (args: string[], seconds: string, base?: Record): void => {
-    const g = guardedRun(`sleep ${seconds}\necho done`, null);
+    const g = guardedLocalRun(`sleep ${seconds}\necho done`)!;
     const record: Record = base
-      ? { ...base, input: base.input.replace('\n', `\nsleep ${seconds}\n`) }
-      : { args, argv: ['sh', ...g.args], input: g.input, endMarker: g.args[3]!, delimiter: 'NLB0123456789abcdef0123456789abcdef' };
+      ? { ...base, env: { ...base.env, NL_SCRIPT: `sleep ${seconds}\n${base.env['NL_SCRIPT']!}` } }
+      : { args, argv: ['sh', ...g.args], env: { ...g.env }, input: g.input, delimiter: 'NLB0123456789abcdef0123456789abcdef', endMarker: null };
     mkdirSync(join(home, 'netlens'), { recursive: true, mode: 0o700 });
     writeFileSync(file(), JSON.stringify(record), { mode: 0o600 });
   };
@@ -86,7 +87,8 @@ describe('CLI head start: the last run with the same arguments starts before the
     assert.equal(statSync(file()).mode & 0o777, 0o600, 'the record is private');
     const record = JSON.parse(readFileSync(file(), 'utf8')) as Record;
     assert.deepEqual(record.args, ['topology', '--json']);
-    assert.ok(record.input.includes(record.delimiter) && record.argv.includes(record.endMarker), 'the record names the markers it holds');
+    assert.ok(record.env['NL_SCRIPT']?.includes(record.delimiter), 'the script, in the environment, holds the delimiter the record names');
+    assert.equal(record.input, '', 'a local run sends nothing through stdin');
     const second = topology();
     assert.match(second.stderr, /head start: started \(sh\)/);
     assert.match(second.stderr, /head start: taken over, [\d.]+ ms after it started/);

@@ -61,7 +61,7 @@ describe('host: batch script framing (run by the real sh)', () => {
       return runBatch(createLocalShell(), commands);
     })();
     const out = sections.get('ps')?.stdout ?? '';
-    assert.ok(out.includes('sh -s'), 'ps should list our own shell');
+    assert.ok(out.includes(' nl-run'), 'ps should list our own shell');
     const delimiter = /(NLB[0-9a-f]{32}):begin:ps/.exec(shell.stdout)?.[1];
     assert.ok(delimiter);
     // `set` prints shell variables — NL_D is one; only that line may carry the delimiter

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliHeadStart, startEarlyRun, takeEarlyRun } from '../../../src/cli/headStart';
-import { guardedRun } from '../../../src/core/host/runGuard';
+import { LOCAL_SCRIPT_MAX, guardedLocalRun, guardedRun } from '../../../src/core/host/runGuard';
 import { createLocalShell } from '../../../src/core/host/shell';
 
 const ARGS = ['test-head-start'];
@@ -28,8 +28,9 @@ describe('host: a local shell takes over a run started ahead', function () {
   let dir: string;
   /** records `script` as the run of ARGS, starts it as the launcher does, and gives a shell with that head start */
   const startedAhead = (script: string) => {
-    const g = guardedRun(script, null);
-    writeFileSync(join(dir, 'head-start.json'), JSON.stringify({ args: ARGS, argv: ['sh', ...g.args], input: g.input, endMarker: g.args[3], delimiter: 'NLBfedcba9876543210fedcba9876543210' }), { mode: 0o600 });
+    // as shell.ts runs it: in the environment, or through stdin when too long for that
+    const g = guardedLocalRun(script) ?? guardedRun(script, null);
+    writeFileSync(join(dir, 'head-start.json'), JSON.stringify({ args: ARGS, argv: ['sh', ...g.args], env: g.env, input: g.input, delimiter: 'NLBfedcba9876543210fedcba9876543210', endMarker: g.marker }), { mode: 0o600 });
     startEarlyRun(dir, ARGS, { ...process.env, NETLENS_HEAD_START: '1' });
     const early = takeEarlyRun();
     assert.ok(early, 'the early run started');
@@ -62,6 +63,17 @@ describe('host: a local shell takes over a run started ahead', function () {
     assert.equal(r.stdout, 'line 1\nline 2\nline 3\nline 4\nline 5\n');
     assert.equal(seen.join(''), r.stdout, 'progress sees every chunk once, in order');
     assert.equal(r.code, 0);
+    assert.equal(starts(), 1, 'one run: the early one, taken over');
+    await shell.dispose();
+  });
+
+  it('a script too long for the environment goes through stdin, early or not', async () => {
+    const script = `${started()}; echo long\n# ${'x'.repeat(LOCAL_SCRIPT_MAX)}\n`;
+    assert.equal(guardedLocalRun(script), null);
+    const { early, shell } = startedAhead(script);
+    assert.ok(early.endMarker && early.input.includes(early.endMarker), 'the early run sent it through stdin, with a fresh end marker');
+    const r = await shell.run(script);
+    assert.deepEqual(r, { stdout: 'long\n', stderr: '', code: 0 });
     assert.equal(starts(), 1, 'one run: the early one, taken over');
     await shell.dispose();
   });

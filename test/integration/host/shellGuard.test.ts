@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runBatch, sectionFailure } from '../../../src/core/host/batch';
 import { createLocalShell, ShellTimeoutError } from '../../../src/core/host/shell';
 import { NetlensError } from '../../../src/core/errors';
+import { LOCAL_SCRIPT_MAX } from '../../../src/core/host/runGuard';
 import { uniqueSeconds, waitUntilGone, waitUntilRunning } from '../../support/faults';
 
 describe('host: a run never outlives its limit or its caller', function () {
@@ -63,6 +64,18 @@ describe('host: a run never outlives its limit or its caller', function () {
     assert.deepEqual(r, { stdout: 'a\\b  c\n', stderr: 'oops\n', code: 3 });
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
     assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'no guard or timer process is left');
+  });
+
+  it("a local run's script is in the shell's environment: no process shows it in its arguments, none it starts inherits it; one too long for that goes through stdin", async () => {
+    const token = `nltoken${uniqueSeconds().replace('.', '')}`;
+    const shell = createLocalShell();
+    // the bracket keeps grep's own arguments from matching
+    const look = `ps -eo args | grep -c '${token.slice(0, 3)}[${token[3]}]${token.slice(4)}'; env | grep -c '^NL_SCRIPT='; true`;
+    const r = await shell.run(`# ${token}\n${look}`);
+    assert.deepEqual(r, { stdout: '0\n0\n', stderr: '', code: 0 });
+    const long = await shell.run(`# ${'y'.repeat(LOCAL_SCRIPT_MAX)}\necho long; exit 4`);
+    assert.deepEqual(long, { stdout: 'long\n', stderr: '', code: 4 });
+    await shell.dispose();
   });
 
   it('the batch keeps the sections that finished and says which command stalled', async () => {
