@@ -40,8 +40,10 @@ const ENGINE28_SPECS = [
   // rootless Docker follows the build the machine's engine runs (rootlessLab.ts): Engine 28's own dockerd-rootless.sh and dockerd
   'out/test/integration/rootless/rootless.test.js',
   'out/test/integration/cli/cli.test.js',
-  // the container details the CLI keeps between runs: read from Engine 28's inspect as well
+  // what the CLI keeps of an engine between runs: read from Engine 28's inspect as well, and its
+  // answers kept under the fingerprint of Engine 28's own dockerd
   'out/test/integration/cli/detailsStore.test.js',
+  'out/test/integration/host/engineFingerprint.test.js',
   // Podman's netavark writes into the same iptables tables as Docker: its traces beside Engine 28's
   // chains (DOCKER-FORWARD, raw PREROUTING drops) as well as 20.10's
   'out/test/integration/podman/podman.test.js',

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { version as NETLENS_VERSION } from '../../package.json';
 import { createSession, type SessionOptions } from '../core/session';
-import { cliDetailsStore } from './detailsStore';
+import { cliDetailsStore, cliIdentityStore } from './detailsStore';
 import { cliHeadStart, takeEarlyRun } from './headStart';
 import { parseSshTarget } from './sshTarget';
 import { NetlensError, errorMessage } from '../core/errors';
@@ -121,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values['helper-image'] ? { helper: { configured: values['helper-image'] } } : {}),
     timeouts: { ...(requestMs !== undefined ? { engineRequestMs: requestMs } : {}), ...(batchMs !== undefined ? { hostBatchMs: batchMs } : {}) },
     detailsStore: cliDetailsStore(process.env),
+    identityStore: cliIdentityStore(process.env),
     ...(headStart ? { localShell: { headStart } } : {}),
   };
   // Resolves once the text is handed to the OS: process.exit() must not cut a piped --json short.

@@ -13,7 +13,8 @@ import { getContainerDiff, getContainerStorage, inspectRaw } from './docker/stor
 import { watchEngineEvents } from './docker/events';
 import { ContainerDetailsCache, type DetailsRecords } from './docker/containerDetails';
 import { createLocalShell, type HostShell, type LocalShellOptions } from './host/shell';
-import { createEngineNamespaceShell } from './host/engineNamespace';
+import { createEngineNamespaceShell, engineProcessFingerprint } from './host/engineNamespace';
+import { normaliseInfo } from './docker/normalise';
 import { createSshShell } from './host/sshShell';
 import { createContainerShell, type HelperOptions } from './host/containerShell';
 import { KEPT_ON_CONTAINER_EVENTS, collectContainerListeners, collectContainerNat, collectHostListeners, failedHostFacts, keepDockerNetns, readHost, watchedReuse, type HostReuse } from './host/collect';
@@ -81,12 +82,36 @@ export interface SessionOptions {
    * session keeps them in memory anyway.
    */
   readonly detailsStore?: DetailsStore;
+  /**
+   * The engine's /info and /version answers kept between runs (the CLI keeps them in its cache
+   * directory), with the fingerprint of the engine process that gave them
+   * (engineProcessFingerprint): used only while that very process serves the socket, outside a
+   * swarm, and while they agree with the network list; each of these two calls costs the engine a
+   * `runc --version` and a `docker-init --version`.
+   */
+  readonly identityStore?: IdentityStore;
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
 export interface DetailsStore {
   load(engineUrl: string): unknown;
   save(engineUrl: string, records: DetailsRecords): void;
+}
+
+export interface StoredIdentity {
+  readonly fingerprint: string;
+  readonly identity: EngineIdentity;
+}
+
+export interface IdentityStore {
+  load(engineUrl: string): unknown;
+  save(engineUrl: string, stored: StoredIdentity): void;
+}
+
+function isStoredIdentity(v: unknown): v is StoredIdentity {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { fingerprint?: unknown; identity?: { info?: unknown; version?: unknown; at?: unknown } | null };
+  return typeof o.fingerprint === 'string' && typeof o.identity === 'object' && o.identity !== null && typeof o.identity.at === 'string' && typeof o.identity.info === 'object' && typeof o.identity.version === 'object';
 }
 
 /** Limits on waiting; none is unbounded. Defaults in parentheses. */
@@ -311,6 +336,20 @@ export function createSession(opts: SessionOptions = {}): Session {
   let streamsUp = 0;
   const keptIdentity = (hostWhole: boolean): EngineIdentity | null =>
     identity && !hostWhole && streamsUp > 0 && identity.generation === streamGeneration && Date.now() - identity.readAt < FULL_READ_EVERY_MS ? identity.value : null;
+  /** the engine process behind a local socket, at the snapshot that asks (identityStore) */
+  let fingerprint: string | null = null;
+  /** the answers an earlier run kept (identityStore), when the process that gave them still serves the socket, outside a swarm */
+  const storedIdentity = (): EngineIdentity | null => {
+    fingerprint = opts.identityStore && endpoint.socketPath ? engineProcessFingerprint(endpoint.socketPath) : null;
+    if (!fingerprint) return null;
+    const stored = opts.identityStore!.load(endpoint.url);
+    if (!isStoredIdentity(stored) || stored.fingerprint !== fingerprint) return null;
+    try {
+      return normaliseInfo(stored.identity.info, stored.identity.version, endpoint).swarm.state === 'active' ? null : stored.identity;
+    } catch {
+      return null;
+    }
+  };
   let watch: KernelWatch | null = null;
   const getWatch = (hostShell: HostShell): KernelWatch | null => {
     if (!opts.kernelWatch || shellChoice.kind !== 'local' || !hostShell.stream) return null;
@@ -415,7 +454,7 @@ export function createSession(opts: SessionOptions = {}): Session {
       const started = Date.now();
       const hostShell = getShell();
       // the engine's answers are read again with the host's whole read (its name, its kernel)
-      const keptEngine = keptIdentity(!!hostShell && (!lastRead || started - lastRead.fullAt >= FULL_READ_EVERY_MS));
+      const keptEngine = keptIdentity(!!hostShell && (!lastRead || started - lastRead.fullAt >= FULL_READ_EVERY_MS)) ?? (identity ? null : storedIdentity());
       const generation = streamsUp > 0 ? streamGeneration : null;
       const linked = linkedAbort(signal, lifetime.signal);
       let engine: EngineFacts;
@@ -476,6 +515,7 @@ export function createSession(opts: SessionOptions = {}): Session {
                 // network list they came with, are worth keeping
                 if (facts.identity && facts.identity !== keptEngine) {
                   identity = generation !== null && generation === streamGeneration && identityHolds(facts.info, facts.networks) ? { value: facts.identity, generation, readAt: Date.now() } : null;
+                  if (fingerprint && facts.info.swarm.state !== 'active' && identityHolds(facts.info, facts.networks)) opts.identityStore?.save(endpoint.url, { fingerprint, identity: facts.identity });
                 }
                 const enriched = await details.enrich(facts.containers, s);
                 if (details.takeChanged()) opts.detailsStore?.save(endpoint.url, details.records());

@@ -53,9 +53,10 @@ export interface EngineInfo {
    */
   readonly apiLimits?: readonly string[];
   /**
-   * When the GET /info and /version answers this was made from were read (ISO time), where a
-   * refresh kept them: the same engine process answered since, its event stream unbroken
-   * (session.ts). Absent where they were read for this snapshot.
+   * When the GET /info and /version answers this was made from were read (ISO time), where they
+   * were kept: the same engine process answered since — its event stream unbroken in a session, the
+   * same process serving the socket for the CLI (session.ts). Absent where they were read for this
+   * snapshot.
    */
   readonly keptSince?: string;
 }

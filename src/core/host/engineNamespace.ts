@@ -130,6 +130,36 @@ export function parseEngineProcess(text: string): EngineProcessSearch {
   return { selfNetns, uid, here, engines };
 }
 
+/**
+ * The engine process behind `socketPath`, as a string that changes whenever that process does: the
+ * boot, the pid in the pid file beside the socket (`docker.sock` → `docker.pid`) and that process's
+ * start time, the inode of the socket listening at the path in this namespace (which that process
+ * must hold: under socket activation the socket outlives a restarted daemon) and the host name it
+ * reports (its UTS namespace must be ours). Null when any of it is missing or does not hold. The
+ * CLI keeps the engine's /info and /version answers under it between runs (session.ts): each of
+ * them costs the engine a `runc --version` and a `docker-init --version`.
+ */
+export function engineProcessFingerprint(socketPath: string, proc = '/proc'): string | null {
+  if (!socketPath.endsWith('.sock')) return null;
+  const boot = text(`${proc}/sys/kernel/random/boot_id`)?.trim();
+  const pid = text(`${socketPath.slice(0, -'.sock'.length)}.pid`)?.trim();
+  if (!boot || !pid || !/^\d+$/.test(pid) || text(`${proc}/${pid}/comm`)?.trim() !== 'dockerd') return null;
+  const stat = text(`${proc}/${pid}/stat`);
+  // field 22, starttime: the 20th after the command's closing parenthesis
+  const start = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const inode = listeningInode(text(`${proc}/self/net/unix`), socketPath);
+  if (!start || !/^\d+$/.test(start) || !inode) return null;
+  // a daemon opens its listening socket among its first descriptors (3 under socket activation): those are
+  // looked at first, and the whole table (hundreds of entries with many containers) only if need be
+  const holds = (fd: string): boolean => link(`${proc}/${pid}/fd/${fd}`) === `socket:[${inode}]`;
+  const first = Array.from({ length: 29 }, (_, i) => String(i + 3));
+  if (!first.some(holds) && !(orNull(() => readdirSync(`${proc}/${pid}/fd`)) ?? []).some((fd) => /^\d+$/.test(fd) && Number(fd) > 31 && holds(fd))) return null;
+  const uts = link(`${proc}/${pid}/ns/uts`);
+  const host = text(`${proc}/sys/kernel/hostname`)?.trim();
+  if (!uts || uts !== link(`${proc}/self/ns/uts`) || !host) return null;
+  return `boot ${boot} dockerd ${pid} started ${start} socket ${inode} host ${host}`;
+}
+
 /** Where the engine is, as far as the search could tell. */
 export type EngineNamespace =
   /**

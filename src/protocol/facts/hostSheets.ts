@@ -85,7 +85,7 @@ export function hostSummarySection(t: TopologyWithoutRules): FactSection {
   const h = t.host;
   const engine = [
     ...row('Engine', `${t.engine.name} · ${engineVersionText(t.engine)} · ${t.engine.endpoint.url}`),
-    ...(t.engine.keptSince ? row('Engine identity', `GET /info and /version as read at ${t.engine.keptSince}: the same engine process has answered since (its event stream unbroken)`) : []),
+    ...(t.engine.keptSince ? row('Engine identity', `GET /info and /version as read at ${t.engine.keptSince}: the same engine process has answered since`) : []),
   ];
   const limits = t.engine.apiLimits?.length ? row('Engine API limits', list(t.engine.apiLimits.map((l) => text(l)))) : [];
   if (!h) {
