@@ -33,6 +33,11 @@ for p in $q /proc/[0-9]*; do
   read -r c 2>/dev/null <"$p/comm" || continue
   [ "$c" = dockerd ] || continue
   [ "$p/ns/net" -ef /proc/self/ns/net ] || continue
+  # The shell's read drops the NULs between arguments (dash, bash and busybox do): arguments that,
+  # so joined, hold an option but no --exec-root have none, and no tr is started for them (a shell
+  # that stopped at the first NUL would have joined no option).
+  a=; while IFS= read -r l || [ -n "$l" ]; do a="$a$l"; l=; done <"$p/cmdline" 2>/dev/null
+  case "$a" in *--exec-root*) ;; *--*) break ;; esac
   x=$(tr '\\0' '\\n' <"$p/cmdline" 2>/dev/null | while read -r a; do case "$a" in --exec-root=*) echo "\${a#--exec-root=}"; break ;; --exec-root) read -r b; echo "$b"; break ;; esac; done)
   case "$x" in *[!A-Za-z0-9_./-]*|*..*|'') ;; /*) d="$x/netns" ;; esac
   break
