@@ -25,20 +25,24 @@ interface Record {
   endMarker: string | null;
 }
 
-/** What a topology says that does not change between two runs a second apart (not the neighbours' states, not uptimes). */
+/**
+ * What a topology says that does not change between two runs a second apart: not the neighbours'
+ * states or uptimes, nor the host's addresses and routes, which settle for seconds after veths come
+ * and go (IPv6 link-local addresses and their routes) — only which interfaces it has.
+ */
 function stable(stdout: string): unknown {
   const t = JSON.parse(stdout) as {
     networks: { id: string; name: string; endpoints: unknown[]; natRules: unknown[] }[];
     containers: { id: string; name: string; state: string; interfaces: unknown; routes: unknown; listeners: unknown }[];
     publishes: unknown[];
-    host: { interfaces: unknown; routes: unknown; firewall: unknown; sysctls: unknown; unknown: unknown };
+    host: { interfaces: { index: number; name: string }[]; firewall: unknown; sysctls: unknown; unknown: unknown };
     gaps: unknown[];
   };
   return {
     networks: [...t.networks].sort((a, b) => a.id.localeCompare(b.id)).map((n) => ({ id: n.id, name: n.name, endpoints: n.endpoints, natRules: n.natRules })),
     containers: t.containers.map((c) => ({ id: c.id, name: c.name, state: c.state, interfaces: c.interfaces, routes: c.routes, listeners: c.listeners })),
     publishes: t.publishes,
-    host: { interfaces: t.host.interfaces, routes: t.host.routes, firewall: t.host.firewall, sysctls: t.host.sysctls, unknown: t.host.unknown },
+    host: { interfaces: t.host.interfaces.map((i) => `${i.index} ${i.name}`), firewall: t.host.firewall, sysctls: t.host.sysctls, unknown: t.host.unknown },
     gaps: t.gaps,
   };
 }

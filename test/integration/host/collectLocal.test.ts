@@ -94,10 +94,12 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
       const commands = hostCommands({ containerListeners: false });
       const handed: [string, BatchSection][] = [];
       const batch = await runBatch(shell, commands, undefined, (name, section) => handed.push([name, section]));
+      // in the order they run: lane after lane (a whole read holds the namespaces' lane: HOST_COMMANDS)
       assert.deepEqual(
         handed.map(([n]) => n),
-        commands.map((c) => c.name),
+        [...commands].sort((a, b) => (a.lane ?? 0) - (b.lane ?? 0)).map((c) => c.name),
       );
+      assert.equal(handed.at(-1)?.[0], 'container-netns');
       for (const [name, section] of handed) assert.equal(batch.sections.get(name), section, name);
     } finally {
       await shell.dispose();

@@ -195,8 +195,8 @@ describe('host: what a refresh keeps with the kernel watcher (recorded lab)', ()
     const lanes = (r?: ReturnType<typeof watchedReuse>) =>
       new Map(hostCommands({ containerListeners: false, ...(r ? { reuse: r } : {}) }).map((c) => [c.name, c.lane ?? 0]));
     const whole = lanes();
-    assert.equal(whole.get('container-netns'), 0);
-    for (const [name, lane] of whole) if (name !== 'container-netns') assert.equal(lane, 1, name);
+    assert.equal(whole.get('container-netns'), 1);
+    for (const [name, lane] of whole) if (name !== 'container-netns') assert.equal(lane, 0, name);
     assert.ok(whole.size > 10, 'every host section');
     const quiet = watchedReuse(previous, { host: new Set(['NEIGH']), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
     assert.deepEqual([...new Set(lanes(quiet).values())], [0]);
