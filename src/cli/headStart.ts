@@ -8,19 +8,26 @@
  * runs its own. Nothing of an early run is used before the bundle made every check of its own (the
  * engine's namespace, the options); the batch only reads.
  *
- * The record is the user's own like the compile cache (same directory, same trust check: loading
- * it is running its script), one file for the last command line that ran a local batch, written
- * when a run ends whose batch differed from it. NETLENS_HEAD_START=0 turns it off; `debug` says on
- * stderr what it did. Node built-ins only: it runs before the bundle loads.
+ * The records are the user's own like the compile cache (same directory, same trust check: loading
+ * one is running its script), one file per command line (its hash names it), written when a run
+ * ends whose batch differed from its record; the eight used last are kept. NETLENS_HEAD_START=0
+ * turns it off; `debug` says on stderr what it did. Node built-ins only: it runs before the bundle
+ * loads.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { EarlyRun, HeadStart, RecordedRun, RunSink } from '../core/host/shell';
 import { newDelimiter, newEndMarker } from '../core/host/markers';
 import { cacheDirectory, readCache, writeCache, type Say } from './compileCache';
 
-const FILE = 'head-start.json';
+/** the record of a command line: its arguments' hash names it */
+export const fileOf = (dir: string, args: readonly string[]): string => join(dir, `head-start-${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 32)}.json`);
+const RECORD = /^head-start-[0-9a-f]{32}\.json$/;
+/** records kept: those of the command lines used last */
+const KEEP = 8;
 /** where the launcher leaves its early run for the bundle */
 const HANDOFF = Symbol.for('netlens.earlyRun');
 
@@ -41,6 +48,14 @@ function isRecord(r: unknown): r is HeadStartRecord {
   return strings(o['args']) && strings(o['argv']) && o['argv'].length > 0 && envOk && typeof o['input'] === 'string' && (endMarker === null || (typeof endMarker === 'string' && MARKER.test(endMarker))) && typeof o['delimiter'] === 'string' && MARKER.test(o['delimiter']);
 }
 
+function orNothing<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -56,8 +71,12 @@ export function headStartSay(env: NodeJS.ProcessEnv): Say {
 export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.ProcessEnv): void {
   const say = headStartSay(env);
   if (env['NETLENS_HEAD_START'] === '0') return;
-  const data = readCache(join(dir, FILE), say);
-  if (!data) return;
+  const file = fileOf(dir, args);
+  const data = readCache(file, say);
+  if (!data) {
+    say('no record for these arguments');
+    return;
+  }
   let record: unknown;
   try {
     record = JSON.parse(data.toString('utf8'));
@@ -70,9 +89,11 @@ export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.
     return;
   }
   if (!sameList(record.args, args)) {
-    say('no record for these arguments');
+    say('record not read: it is for other arguments');
     return;
   }
+  // the records used last are the ones kept
+  orNothing(() => utimesSync(file, new Date(), new Date()));
   // the recorded markers are replaced by fresh ones: each is 16+ random alphanumerics, found
   // nowhere else in the run by chance
   const delimiter = newDelimiter();
@@ -190,7 +211,12 @@ export function cliHeadStart(env: NodeJS.ProcessEnv, args: readonly string[], ea
       const record: HeadStartRecord = { args: [...args], argv: [...run.argv], env: { ...run.env }, input: run.input, delimiter: handed, endMarker: run.endMarker };
       process.once('exit', () => {
         const dir = cacheDirectory(env, say);
-        if (dir) writeCache(dir, join(dir, FILE), Buffer.from(JSON.stringify(record)), say, null);
+        if (!dir) return;
+        writeCache(dir, fileOf(dir, args), Buffer.from(JSON.stringify(record)), say, null);
+        const records = orNothing(() => readdirSync(dir).filter((f) => RECORD.test(f))) ?? [];
+        if (records.length <= KEEP) return;
+        const byUse = records.map((f) => ({ f, t: orNothing(() => statSync(join(dir, f)).mtimeMs) ?? 0 })).sort((a, b) => b.t - a.t);
+        for (const { f } of byUse.slice(KEEP)) orNothing(() => unlinkSync(join(dir, f)));
       });
     },
   };

@@ -8,10 +8,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guardedLocalRun } from '../../../src/core/host/runGuard';
+import { fileOf } from '../../../src/cli/headStart';
 import { requireRealEngine } from '../../support/lab';
 
 const CLI = join(__dirname, '../../../../dist/cli.js');
@@ -57,7 +58,8 @@ function processesWith(needle: string): string[] {
 describe('CLI head start: the last run with the same arguments starts before the bundle loads (dist/cli.js)', function () {
   this.timeout(120_000);
   let home: string;
-  const file = (): string => join(home, 'netlens', 'head-start.json');
+  const file = (args = ['topology', '--json']): string => fileOf(join(home, 'netlens'), args);
+  const records = (): string[] => (existsSync(join(home, 'netlens')) ? readdirSync(join(home, 'netlens')).filter((f) => f.startsWith('head-start-')) : []);
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const r = spawnSync('node', [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: home, NETLENS_HEAD_START: 'debug', ...extra }, timeout: 60_000, maxBuffer: 256 << 20 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -74,7 +76,7 @@ describe('CLI head start: the last run with the same arguments starts before the
       ? { ...base, env: { ...base.env, NL_SCRIPT: `sleep ${seconds}\n${base.env['NL_SCRIPT']!}` } }
       : { args, argv: ['sh', ...g.args], env: { ...g.env }, input: g.input, delimiter: 'NLB0123456789abcdef0123456789abcdef', endMarker: null };
     mkdirSync(join(home, 'netlens'), { recursive: true, mode: 0o700 });
-    writeFileSync(file(), JSON.stringify(record), { mode: 0o600 });
+    writeFileSync(file(record.args), JSON.stringify(record), { mode: 0o600 });
   };
 
   before(() => {
@@ -87,7 +89,7 @@ describe('CLI head start: the last run with the same arguments starts before the
   it('the second topology takes the early run over and shows what a run without a head start shows', () => {
     const first = topology();
     assert.doesNotMatch(first.stderr, /head start: started/, 'the first run has no record');
-    assert.match(first.stderr, /head start: written: .*head-start\.json/);
+    assert.match(first.stderr, /head start: written: .*head-start-[0-9a-f]{32}\.json/);
     assert.equal(statSync(file()).mode & 0o777, 0o600, 'the record is private');
     const record = JSON.parse(readFileSync(file(), 'utf8')) as Record;
     assert.deepEqual(record.args, ['topology', '--json']);
@@ -134,14 +136,32 @@ describe('CLI head start: the last run with the same arguments starts before the
     assert.doesNotMatch(open.stderr, /head start: started/);
     assert.deepEqual(processesWith('sleep 33.75'), []);
 
+    rmSync(file());
     writeRecord(['topology'], '33.75');
     const other = topology();
     assert.match(other.stderr, /head start: no record for these arguments/);
     assert.doesNotMatch(other.stderr, /head start: started/);
-    assert.match(other.stderr, /head start: written/, 'the record is now the one of these arguments');
+    assert.match(other.stderr, /head start: written/, 'these arguments have a record now, beside the other');
     assert.deepEqual((JSON.parse(readFileSync(file(), 'utf8')) as Record).args, ['topology', '--json']);
+    assert.deepEqual((JSON.parse(readFileSync(file(['topology']), 'utf8')) as Record).args, ['topology']);
+    // a record under the name of other arguments than its own is not started
+    writeFileSync(file(), readFileSync(file(['topology'])), { mode: 0o600 });
+    const misnamed = topology();
+    assert.match(misnamed.stderr, /head start: record not read: it is for other arguments/);
+    assert.doesNotMatch(misnamed.stderr, /head start: started/);
+    assert.deepEqual(processesWith('sleep 33.75'), []);
 
-    rmSync(file());
+    // the records of the command lines used last are kept, eight of them
+    for (let i = 0; i < 9; i++) writeRecord(['topology', `--extra-${i}`], '1');
+    // a record that is not the run composed now, so that the run writes its own
+    writeRecord(['topology', '--json'], '0.01', JSON.parse(readFileSync(file(), 'utf8')) as Record);
+    assert.equal(records().length, 11);
+    assert.match(topology().stderr, /head start: written/);
+    assert.equal(records().length, 8, 'the eight used last');
+    assert.ok(existsSync(file()), 'the one just written is among them');
+    assert.ok(!existsSync(file(['topology'])), 'the one used longest ago is not');
+
+    rmSync(join(home, 'netlens'), { recursive: true });
     const off = topology({ NETLENS_HEAD_START: '0' });
     assert.equal(off.stderr, '');
     assert.ok(!existsSync(file()), 'no record written');

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliHeadStart, startEarlyRun, takeEarlyRun } from '../../../src/cli/headStart';
+import { cliHeadStart, fileOf, startEarlyRun, takeEarlyRun } from '../../../src/cli/headStart';
 import { LOCAL_SCRIPT_MAX, guardedLocalRun, guardedRun } from '../../../src/core/host/runGuard';
 import { createLocalShell } from '../../../src/core/host/shell';
 
@@ -30,7 +30,7 @@ describe('host: a local shell takes over a run started ahead', function () {
   const startedAhead = (script: string) => {
     // as shell.ts runs it: in the environment, or through stdin when too long for that
     const g = guardedLocalRun(script) ?? guardedRun(script, null);
-    writeFileSync(join(dir, 'head-start.json'), JSON.stringify({ args: ARGS, argv: ['sh', ...g.args], env: g.env, input: g.input, delimiter: 'NLBfedcba9876543210fedcba9876543210', endMarker: g.marker }), { mode: 0o600 });
+    writeFileSync(fileOf(dir, ARGS), JSON.stringify({ args: ARGS, argv: ['sh', ...g.args], env: g.env, input: g.input, delimiter: 'NLBfedcba9876543210fedcba9876543210', endMarker: g.marker }), { mode: 0o600 });
     startEarlyRun(dir, ARGS, { ...process.env, NETLENS_HEAD_START: '1' });
     const early = takeEarlyRun();
     assert.ok(early, 'the early run started');
