@@ -13,10 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { DetailsStore, IdentityStore } from '../core/session';
+import type { DetailsStore, EngineStore, IdentityStore } from '../core/session';
 import { cacheDirectory, readCache, writeCache } from './compileCache';
 
-function cliEngineStore(env: NodeJS.ProcessEnv, kind: 'details' | 'identity'): { load(engineUrl: string): unknown; save(engineUrl: string, value: unknown): void } | undefined {
+function cliEngineStore(env: NodeJS.ProcessEnv, kind: 'details' | 'identity'): EngineStore<unknown> | undefined {
   if (env['NETLENS_DETAILS_CACHE'] === '0') return undefined;
   const quiet = (): void => undefined;
   let dir: string | null | undefined;

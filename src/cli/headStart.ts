@@ -180,8 +180,8 @@ export function takeEarlyRun(): EarlyRun | null {
 
 /**
  * The head start of this CLI run (LocalShellOptions.headStart): hands the early run to the first
- * local run, and records that run, when it was a batch and differs from the early one, for the
- * next invocation with the same `args`.
+ * local run, and records that run, when it was a batch the shell spawned itself (not the early one
+ * taken over), for the next invocation with the same `args`.
  */
 export function cliHeadStart(env: NodeJS.ProcessEnv, args: readonly string[], early: EarlyRun | null): HeadStart | undefined {
   if (env['NETLENS_HEAD_START'] === '0') {
@@ -207,7 +207,6 @@ export function cliHeadStart(env: NodeJS.ProcessEnv, args: readonly string[], ea
       if (remembered) return;
       remembered = true;
       if (handed === null || ![run.input, ...Object.values(run.env)].some((t) => t.includes(handed!))) return;
-      if (early && sameList(early.argv, run.argv) && sameList(Object.entries(early.env).flat(), Object.entries(run.env).flat()) && early.input === run.input) return;
       const record: HeadStartRecord = { args: [...args], argv: [...run.argv], env: { ...run.env }, input: run.input, delimiter: handed, endMarker: run.endMarker };
       process.once('exit', () => {
         const dir = cacheDirectory(env, say);

@@ -93,20 +93,20 @@ export interface SessionOptions {
   readonly log?: (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
-export interface DetailsStore {
+/** What a one-shot run keeps of an engine between runs, per engine URL: `load` gives what an earlier run kept (to be checked), `save` what this run knows. */
+export interface EngineStore<T> {
   load(engineUrl: string): unknown;
-  save(engineUrl: string, records: DetailsRecords): void;
+  save(engineUrl: string, value: T): void;
 }
+
+export type DetailsStore = EngineStore<DetailsRecords>;
 
 export interface StoredIdentity {
   readonly fingerprint: string;
   readonly identity: EngineIdentity;
 }
 
-export interface IdentityStore {
-  load(engineUrl: string): unknown;
-  save(engineUrl: string, stored: StoredIdentity): void;
-}
+export type IdentityStore = EngineStore<StoredIdentity>;
 
 function isStoredIdentity(v: unknown): v is StoredIdentity {
   if (typeof v !== 'object' || v === null) return false;
@@ -514,8 +514,9 @@ export function createSession(opts: SessionOptions = {}): Session {
                 // answers read while a stream held, which it still does, and which agree with the
                 // network list they came with, are worth keeping
                 if (facts.identity && facts.identity !== keptEngine) {
-                  identity = generation !== null && generation === streamGeneration && identityHolds(facts.info, facts.networks) ? { value: facts.identity, generation, readAt: Date.now() } : null;
-                  if (fingerprint && facts.info.swarm.state !== 'active' && identityHolds(facts.info, facts.networks)) opts.identityStore?.save(endpoint.url, { fingerprint, identity: facts.identity });
+                  const holds = identityHolds(facts.info, facts.networks);
+                  identity = generation !== null && generation === streamGeneration && holds ? { value: facts.identity, generation, readAt: Date.now() } : null;
+                  if (fingerprint && holds && facts.info.swarm.state !== 'active') opts.identityStore?.save(endpoint.url, { fingerprint, identity: facts.identity });
                 }
                 const enriched = await details.enrich(facts.containers, s);
                 if (details.takeChanged()) opts.detailsStore?.save(endpoint.url, details.records());

@@ -98,7 +98,7 @@ export interface HeadStart {
   delimiter(fresh: string): string;
   /** the early run, to the first local run that asks (null after that, or when there was none) */
   take(): EarlyRun | null;
-  /** the first local run as spawned, to start it early next time (kept when its input holds the first batch's delimiter) */
+  /** the first local run spawned (not taken over), to start it early next time (kept when its script holds the first batch's delimiter) */
   remember(run: Omit<RecordedRun, 'delimiter'>): void;
 }
 
@@ -242,6 +242,8 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         proc = early.adopt(sink);
       } else {
         early?.stop();
+        // a run with the process's environment can be started ahead next time (one taken over is its record already)
+        if (!onData && options.env === undefined) options.headStart?.remember({ argv: runArgv, env: guarded.env, input: guarded.input, endMarker: guarded.marker });
         // detached: the shell leads a new session and process group, which a kill reaches as a whole.
         const child = spawn(runArgv[0]!, runArgv.slice(1), {
           stdio: ['pipe', 'pipe', 'pipe'],
@@ -257,8 +259,6 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
         child.on('close', sink.close);
         child.stdin.write(guarded.input);
       }
-      // a run with the process's environment can be started ahead next time
-      if (!onData && options.env === undefined) options.headStart?.remember({ argv: runArgv, env: guarded.env, input: guarded.input, endMarker: guarded.marker });
     });
   };
   return {
