@@ -22,6 +22,7 @@ import type { Socket } from 'node:net';
 import type { EarlyRun, HeadStart, RecordedRun, RunSink } from '../core/host/shell';
 import { newDelimiter, newEndMarker } from '../core/host/markers';
 import { cacheDirectory, readCache, writeCache, type Say } from './compileCache';
+import { monotonicMs } from '../core/clock';
 
 /** the record of a command line: its arguments' hash names it */
 export const fileOf = (dir: string, args: readonly string[]): string => join(dir, `head-start-${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 32)}.json`);
@@ -113,7 +114,7 @@ export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.
     say(`not started: ${(e as Error).message}`);
     return;
   }
-  const started = performance.now();
+  const started = monotonicMs();
   const held: Array<(to: RunSink) => void> = [];
   let sink: RunSink | null = null;
   let settled = false;
@@ -154,7 +155,7 @@ export function startEarlyRun(dir: string, args: readonly string[], env: NodeJS.
       process.removeListener('exit', stop);
       child.ref();
       for (const p of pipes) p.ref?.();
-      say(`taken over, ${(performance.now() - started).toFixed(1)} ms after it started`);
+      say(`taken over, ${(monotonicMs() - started).toFixed(1)} ms after it started`);
       queueMicrotask(() => {
         for (const deliver of held.splice(0)) deliver(to);
         sink = to;

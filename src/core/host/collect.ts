@@ -36,6 +36,7 @@ import { hostListenersCommand, listenersFromTables } from './commands/procNetSoc
 import { containerNatCommand, parseContainerNat } from './commands/containerNat';
 import { DOCKER_NETNS_DIR, dockerNetnsCommand, parseDockerNetns, withHostNetnsIds } from './commands/dockerNetns';
 import { parseRootlessKit, rootlessKitCommand, rootlessKitCommandAfter, rootlessKitOfShell } from './commands/rootlessKit';
+import { monotonicMs } from '../clock';
 
 /**
  * A whole read runs in two lanes (batch.ts): the host sections in turn in the first, their output
@@ -353,7 +354,7 @@ export async function collectHostFacts(shell: HostShell, options: CollectOptions
 
 /** HostFacts and the sections they came from, which a later read after engine events can build on (HostReuse). */
 export async function readHost(shell: HostShell, options: CollectOptions & { readonly reuse?: HostReuse } = {}): Promise<{ facts: HostFacts; sections: ReadonlyMap<string, BatchSection> }> {
-  const started = performance.now();
+  const started = monotonicMs();
   const listenersToo = options.containerListeners ?? true;
   let sections: ReadonlyMap<string, BatchSection>;
   let kept: HostFacts['kept'];
@@ -378,7 +379,7 @@ export async function readHost(shell: HostShell, options: CollectOptions & { rea
     const shellError = isNetlensError(e)
       ? { code: e.code, message: e.message, ...(e.tried ? { tried: e.tried } : {}) }
       : { code: 'SHELL' as const, message: errorMessage(e) };
-    return { facts: failedHostFacts(shell.target, shell.transport, shellError, `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`, performance.now() - started), sections: new Map() };
+    return { facts: failedHostFacts(shell.target, shell.transport, shellError, `host shell ${shell.target} failed (${shellError.code}): ${shellError.message}`, monotonicMs() - started), sections: new Map() };
   }
   return { facts: hostFactsOf(shell, sections, started, kept), sections };
 }
@@ -451,7 +452,7 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
     containerNetns: processes.known && processSection ? joinedNetns(own('containerNetnsRead')) : unknown(processes.known ? 'container-netns: not run' : processes.reason),
     ...(kept ? { kept } : {}),
     roundTrips: shell.runsPerRun ?? 1,
-    elapsedMs: performance.now() - started,
+    elapsedMs: monotonicMs() - started,
   };
 }
 

@@ -80,6 +80,31 @@ describe('host: batch script framing (run by the real sh)', () => {
     assert.equal(sectionFailure('x', x!), 'nlh-no-such-tool not found on the host (command -v), needed for x');
   });
 
+  it('an inShell section runs in the batch shell itself: no process of its own, its output and status framed as any other', async () => {
+    // each section prints the pid of the process that runs it ($$ is the batch shell in a subshell
+    // too, so the subshell's own pid is read from /proc/self/stat by a builtin read: the stat of
+    // the process that opens it)
+    const pid = 'read -r nl_p _ < /proc/self/stat; printf "%s\\n" "$nl_p"';
+    const { sections } = await runBatch(createLocalShell(), [
+      { name: 'own', requires: [], script: pid },
+      { name: 'inshell', requires: [], script: `${pid}; nl_kept=yes; false`, inShell: true },
+      { name: 'after', requires: [], script: `${pid}; printf '%s\\n' "\${nl_kept:-}"` },
+    ]);
+    const own = sections.get('own')!;
+    const inShell = sections.get('inshell')!;
+    const after = sections.get('after')!;
+    assert.equal(inShell.code, 1);
+    assert.equal(inShell.stderr ?? '', '');
+    const [afterPid, kept] = after.stdout.trim().split('\n');
+    // the subshells are processes of their own; the inShell section is the batch shell, which
+    // both subshells were forked from, so its pid is neither of theirs
+    assert.notEqual(inShell.stdout.trim(), own.stdout.trim());
+    assert.notEqual(inShell.stdout.trim(), afterPid);
+    assert.match(inShell.stdout.trim(), /^\d+$/);
+    // what it set is the batch shell's, which the later sections inherit
+    assert.equal(kept, 'yes');
+  });
+
   it('splits nl_part sub-parts and keeps the text before them as stdout', async () => {
     const { sections } = await runBatch(createLocalShell(), [
       { name: 'p', requires: [], script: "echo head; nl_part one; printf 'a\\nb\\n'; nl_part two; printf 'c'" },

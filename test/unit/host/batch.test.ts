@@ -13,6 +13,27 @@ describe('host: batch script names', () => {
   });
 });
 
+describe('host: sections that run in the batch shell itself (inShell)', () => {
+  const refused = (script: string, requires: string[] = []): void =>
+    assert.throws(() => composeBatch([{ name: 'a', requires, script, inShell: true }], newDelimiter()), (e: unknown) => e instanceof NetlensError && e.code === 'BAD_INPUT', script);
+  it('refuses what would leave the shell or change it for the sections after', () => {
+    for (const s of ['exit 1', 'true; exit', 'exec ls', 'set -f', 'trap "" INT', 'cd /', 'eval x', '. /etc/profile', 'unset nl_x', 'export nl_x', 'readonly nl_x', 'shift', "IFS=' '", 'if true; then exit 3; fi']) refused(s);
+  });
+  it('refuses variables not named nl_…, assigned or read into, and required programs', () => {
+    for (const s of ['v=1', 'nl_a=1; b=2', 'read -r v < /proc/x', 'read v < /proc/x', 'for f in /x/*; do :; done']) refused(s);
+    refused('nl_v=1', ['ip']);
+  });
+  it('composes such a section without a subshell, and the host sections that are builtins do run so', () => {
+    const script = composeBatch([{ name: 'a', requires: [], script: 'nl_v=1; printf x', inShell: true }], 'NLB0123456789abcdef');
+    assert.ok(!script.includes('$( { (\nnl_v=1'), script);
+    assert.ok(script.includes('{\nnl_v=1; printf x\n} 2>/dev/null 1>&3; NL_RC=$?'), script);
+    const inShell = HOST_COMMANDS.filter((c) => c.inShell).map((c) => c.name);
+    assert.deepEqual(inShell.sort(), ['hostname', 'sysctls']);
+    // and every one of them passes the checks
+    composeBatch(HOST_COMMANDS, newDelimiter());
+  });
+});
+
 describe('host: a recorded run of the whole host script', () => {
   const delimiter = hostFixture('batch-delimiter.txt').trim();
   const names = HOST_COMMANDS.map((c) => c.name);

@@ -1,7 +1,8 @@
 /**
  * The host's name and its kernel's release (what the engine's `/info` Name and KernelVersion are
  * compared with before host facts are joined): the kernel's own answers, read by the shell itself —
- * no process; `hostname` only where /proc/sys is not readable. (dash's read gets EOF before the
+ * no process, not even a subshell (BatchCommand.inShell); `hostname` only where /proc/sys is not
+ * readable. (dash's read gets EOF before the
  * newline from /proc/sys, so the value is tested, not read's status.)
  */
 import type { BatchCommand, BatchSection } from '../batch';
@@ -10,11 +11,12 @@ import { known, type Known } from '../../known';
 export const hostnameCommand: BatchCommand = {
   name: 'hostname',
   requires: [],
-  script: `v=; { read -r v < /proc/sys/kernel/hostname; } 2>/dev/null
-if [ -n "$v" ]; then printf '%s\\n' "$v"; else hostname; fi
+  inShell: true,
+  script: `nl_v=; { read -r nl_v < /proc/sys/kernel/hostname; } 2>/dev/null
+if [ -n "$nl_v" ]; then printf '%s\\n' "$nl_v"; else hostname; fi
 nl_part kernel-release
-v=; { read -r v < /proc/sys/kernel/osrelease; } 2>/dev/null
-printf '%s\\n' "$v"`,
+nl_v=; { read -r nl_v < /proc/sys/kernel/osrelease; } 2>/dev/null
+printf '%s\\n' "$nl_v"`,
 };
 
 /** The kernel release from the hostname section's part; absent in runs recorded before it was read. */

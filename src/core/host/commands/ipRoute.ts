@@ -16,7 +16,13 @@ export const ipRouteCommand: BatchCommand = {
   name: 'ip-route',
   requires: ['ip'],
   script: [
-    "nl_o=$(printf 'route show table all root 0.0.0.0/0\\nroute show table all root ::/0\\n' | ip -json -batch -); nl_r=$?",
+    // the commands in a quoted here-document: the shell writes it into ip's stdin itself (a printf
+    // piped in would be one more process)
+    "nl_o=$(ip -json -batch - <<'NLEOF'",
+    'route show table all root 0.0.0.0/0',
+    'route show table all root ::/0',
+    'NLEOF',
+    '); nl_r=$?',
     'if [ -n "$nl_o" ]; then printf \'%s\\n\' "$nl_o"; exit $nl_r; fi',
     'nl_part text; route -n',
   ].join('\n'),

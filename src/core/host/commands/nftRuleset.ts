@@ -22,16 +22,24 @@ export const nftRulesetCommand: BatchCommand = {
   script: `nl_t=$(nft list tables) || exit $?
 printf '%s\\n' "$nl_t"
 # the tables to list, as FAMILY NAME pairs; a ! when a line is not a plain \`table FAMILY NAME\`
-nl_l=$(printf '%s\\n' "$nl_t" | while read -r kw fam name rest; do
-  [ "$kw" = table ] || continue
-  case "$fam" in ''|*[!A-Za-z0-9_.-]*) echo '!'; break ;; esac
-  case "$name" in ''|*[!A-Za-z0-9_.-]*) echo '!'; break ;; esac
-  [ -z "$rest" ] || { echo '!'; break; }
-  case "$fam:$name" in
+# (split by this shell: a loop read from a pipe would cost two processes)
+set -f
+nl_l=
+IFS='
+'
+for nl_line in $nl_t; do
+  IFS=' '
+  set -- $nl_line
+  [ "$1" = table ] || continue
+  [ $# -eq 3 ] || { nl_l='!'; break; }
+  case "$2" in ''|*[!A-Za-z0-9_.-]*) nl_l='!'; break ;; esac
+  case "$3" in ''|*[!A-Za-z0-9_.-]*) nl_l='!'; break ;; esac
+  case "$2:$3" in
     ip:${IPTABLES_NFT_TABLE_NAMES.join('|ip:')}|ip6:${IPTABLES_NFT_TABLE_NAMES.join('|ip6:')}) ;;
-    ip:*|ip6:*|inet:*) printf '%s %s\\n' "$fam" "$name" ;;
+    ip:*|ip6:*|inet:*) nl_l="$nl_l $2 $3" ;;
   esac
-done)
+done
+IFS=' '
 case "$nl_l" in *'!'*) nl_part whole; exec nft -j list ruleset ;; esac
 # plain names only (no blank, no pattern character): split as words
 set -- $nl_l

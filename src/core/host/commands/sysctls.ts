@@ -22,14 +22,16 @@ const routeLocalnetScript =
   // read is the shell's own: a cat per interface cost one process per host veth, i.e. per container.
   // (dash reads a byte at a time and /proc/sys answers EOF before the newline: read's status is 1
   // with the value read, hence the test of the value rather than of the status.)
-  `for f in /proc/sys/net/ipv4/conf/*/route_localnet; do v=; { read -r v < "$f"; } 2>/dev/null; [ -n "$v" ] || continue; d=\${f#/proc/sys/net/ipv4/conf/}; ` +
-  `printf 'net.ipv4.conf.%s.route_localnet=%s\\n' "\${d%/route_localnet}" "$v"; done`;
+  `for nl_f in /proc/sys/net/ipv4/conf/*/route_localnet; do nl_v=; { read -r nl_v < "$nl_f"; } 2>/dev/null; [ -n "$nl_v" ] || continue; nl_d=\${nl_f#/proc/sys/net/ipv4/conf/}; ` +
+  `printf 'net.ipv4.conf.%s.route_localnet=%s\\n' "\${nl_d%/route_localnet}" "$nl_v"; done`;
 
 export const sysctlsCommand: BatchCommand = {
   name: 'sysctls',
   requires: [],
+  // builtins only: no process at all (BatchCommand.inShell)
+  inShell: true,
   script:
-    SYSCTL_KEYS.map((k) => `f=/proc/sys/${k.replace(/\./g, '/')}; v=; { read -r v < "$f"; } 2>/dev/null; [ -n "$v" ] && printf '%s=%s\\n' '${k}' "$v"`).join('\n') +
+    SYSCTL_KEYS.map((k) => `nl_f=/proc/sys/${k.replace(/\./g, '/')}; nl_v=; { read -r nl_v < "$nl_f"; } 2>/dev/null; [ -n "$nl_v" ] && printf '%s=%s\\n' '${k}' "$nl_v"`).join('\n') +
     `\n${routeLocalnetScript}\ntrue`,
 };
 
