@@ -156,7 +156,7 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
 }
 
 /** what the kernel watcher vouches for besides the firewall: a refresh that kept them all found the kernel quiet */
-const QUIET_SECTIONS = ['ip-addr', 'ip-route', 'ip-neigh', 'bridge-link'];
+const QUIET_SECTIONS = ['ip-addr', 'ip-route', 'ip-neigh'];
 
 const results = [];
 try {

@@ -17,7 +17,7 @@ import { parseIpAddrText } from './commands/ipAddrText';
 import { ipRouteCommand, parseIpRouteOutput } from './commands/ipRoute';
 import { parseRouteN } from './commands/routeN';
 import { ipNeighCommand, parseIpNeighOutput } from './commands/ipNeigh';
-import { bridgeLinkCommand, parseBridgeLinkOutput } from './commands/bridgeLink';
+import { bridgePortsOfInterfaces, parseBridgeLinkOutput } from './commands/bridgeLink';
 import { parseBrctlShow } from './commands/brctlShow';
 import { hostnameCommand, kernelReleaseOf } from './commands/hostname';
 import { ip6tablesSaveCommand, iptablesSaveCommand } from './commands/iptablesSave';
@@ -71,7 +71,6 @@ export const HOST_COMMANDS: readonly BatchCommand[] = [
   hostListenersCommand,
   rootlessKitCommand,
   ipNeighCommand,
-  bridgeLinkCommand,
   ipRouteCommand,
   ipAddrCommand,
 ];
@@ -166,6 +165,15 @@ function bridgePortsFromBrctl(text: string, interfaces: Known<readonly NetInterf
     // brctl gives no port state; ifindex comes from the interface list (-1 where that is unknown)
     b.interfaces.map((ifname) => ({ ifname, ifindex: index.get(ifname) ?? -1, master: b.bridge, state: 'unknown', hairpin: null })),
   );
+}
+
+/** Bridge ports from the ip-addr section: the JSON's bridge-slave data, or brctl's list where ip printed text. */
+function bridgePortsOfAddrSection(s: BatchSection, interfaces: Known<readonly NetInterface[]>): BridgePort[] {
+  const brctl = s.parts.find((p) => p.name === 'brctl');
+  if (brctl) return bridgePortsFromBrctl(brctl.text, interfaces);
+  if (textPart(s) !== null) throw new Error('ip printed no JSON (ip -json -details addr) and brctl is not on the host: the bridge ports are not known');
+  if (!interfaces.known) throw new Error(interfaces.reason);
+  return bridgePortsOfInterfaces(interfaces.value);
 }
 
 /** Host facts of a shell that failed or must not be joined: every fact unknown for one reason. */
@@ -264,7 +272,6 @@ export interface HostReuse {
  */
 export const WATCHED_SECTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['ip-addr', ['LINK', 'ADDR']],
-  ['bridge-link', ['LINK']],
   ['ip-route', ['ROUTE', 'RULE', 'NEXTHOP', 'LINK', 'ADDR']],
   ['ip-neigh', ['NEIGH', 'LINK']],
   ['iptables-save', [FIREWALL]],
@@ -429,10 +436,13 @@ function hostFactsOf(shell: HostShell, sections: ReadonlyMap<string, BatchSectio
     interfaces,
     routes,
     neighbours,
-    bridgePorts: f('bridgePorts', 'bridge-link', [interfaces], (s) => {
-      const text = textPart(s);
-      return text !== null ? bridgePortsFromBrctl(text, interfaces) : parseBridgeLinkOutput(s.stdout);
-    }),
+    bridgePorts: sections.has('bridge-link')
+      ? // a run recorded before the ports were taken from ip-addr
+        f('bridgePorts', 'bridge-link', [interfaces], (s) => {
+          const text = textPart(s);
+          return text !== null ? bridgePortsFromBrctl(text, interfaces) : parseBridgeLinkOutput(s.stdout);
+        })
+      : f('bridgePorts', 'ip-addr', [interfaces], (s) => bridgePortsOfAddrSection(s, interfaces)),
     iptablesSave: f('iptablesSave', 'iptables-save', [], (s) => s.stdout),
     ip6tablesSave: f('ip6tablesSave', 'ip6tables-save', [], (s) => s.stdout),
     nftRuleset: f('nftRuleset', 'nft-ruleset', [], nftRulesetText),

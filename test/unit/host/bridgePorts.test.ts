@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseBridgeLinkOutput } from '../../../src/core/host/commands/bridgeLink';
+import { bridgePortsOfInterfaces, parseBridgeLinkOutput } from '../../../src/core/host/commands/bridgeLink';
 import { parseBrctlShow } from '../../../src/core/host/commands/brctlShow';
 import { parseIpAddrOutput } from '../../../src/core/host/commands/ipAddr';
 import { NetlensError } from '../../../src/core/errors';
@@ -24,6 +24,12 @@ describe('host: bridge ports', () => {
     assert.deepEqual(fromBrctl, fromIp);
     assert.equal(brctl.find((b) => b.bridge === 'nlh-br0')?.stp, true);
     assert.equal(brctl.find((b) => b.bridge === 'docker0')?.stp, false);
+  });
+
+  it('ip -json -details addr gives the very ports bridge -json -details link does, state and hairpin included (the same run)', () => {
+    const fromAddr = bridgePortsOfInterfaces(ifs);
+    assert.ok(fromAddr.length >= 4, `${fromAddr.length} ports`);
+    assert.deepEqual(fromAddr, ports);
   });
 
   it('rejects unseen brctl output with PARSE quoting it', () => {

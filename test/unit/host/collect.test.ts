@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { parseBrctlShow } from '../../../src/core/host/commands/brctlShow';
+import { parseBatch } from '../../../src/core/host/batch';
 import { collectHostFacts } from '../../../src/core/host/collect';
 import type { HostShell, ShellResult } from '../../../src/core/host/shell';
 import { NetlensError } from '../../../src/core/errors';
@@ -58,7 +60,7 @@ describe('host: collectHostFacts on a recorded real run', () => {
     assert.ok(!facts.containerNetns.known && !facts.dockerProxies.known);
   });
 
-  it('the /proc fallback run: container namespaces known without nsenter, bridge ports from brctl', async () => {
+  it('the /proc fallback run: container namespaces known without nsenter; bridge ports from ip -details, as brctl lists them', async () => {
     const facts = await collectHostFacts(replayShell('batch-no-nsenter.txt'));
     const lab = hostLab();
     assert.ok(facts.containerNetns.known);
@@ -67,7 +69,12 @@ describe('host: collectHostFacts on a recorded real run', () => {
     assert.equal(web.interfaces.value.find((i) => i.name === 'eth0')?.linkIndex, lab.containers['nlh-web'].hostVethIfindex);
     assert.ok(facts.bridgePorts.known);
     const port = facts.bridgePorts.value.find((p) => p.ifindex === lab.containers['nlh-web'].hostVethIfindex);
-    assert.deepEqual(port && { master: port.master, state: port.state }, { master: 'docker0', state: 'unknown' });
+    // the run had no bridge program (its bridge-link section fell back to brctl, which gives no
+    // state); ip's bridge-slave data gives the port's state, and the very ports brctl listed
+    assert.deepEqual(port && { master: port.master, state: port.state }, { master: 'docker0', state: 'forwarding' });
+    const recorded = parseBatch(hostFixture('batch-no-nsenter.txt'), hostFixture('batch-delimiter.txt').trim(), ['bridge-link']).get('bridge-link')!;
+    const brctl = parseBrctlShow(recorded.parts.find((p) => p.name === 'text')!.text).flatMap((b) => b.interfaces.map((i) => `${b.bridge}:${i}`));
+    assert.deepEqual(facts.bridgePorts.value.map((p) => `${p.master}:${p.ifname}`).sort(), brctl.sort());
   });
 
   it('a failing shell makes every fact unknown for that one reason and keeps its error code', async () => {

@@ -1,21 +1,26 @@
 /**
- * Bridge ports: `bridge -json -details link` (details add hairpin). Where `bridge` is missing the
- * command falls back to `brctl show` (brctlShow.ts).
+ * Bridge ports. `ip -json -details addr` (ipAddr.ts) carries each port's bridge (\`master\`) and, in
+ * its bridge-slave data, the port's STP state and hairpin: the same kernel answers as
+ * `bridge -json -details link`, which is therefore not run (a process fewer in every host read).
+ * Where ip prints no JSON the ip-addr section falls back to `brctl show` (brctlShow.ts). Runs
+ * recorded before hold a \`bridge-link\` section of their own, which parseBridgeLinkOutput reads.
  */
-import type { BatchCommand } from '../batch';
-import type { BridgePort } from '../types';
+import type { BridgePort, NetInterface } from '../types';
 import { jsonArrays, num, optStr, parseError, str } from '../ipJson';
 import type { JsonRecord } from '../ipJson';
 
-export const bridgeLinkCommand: BatchCommand = {
-  name: 'bridge-link',
-  requires: [],
-  script: [
-    'if command -v bridge >/dev/null 2>&1; then bridge -json -details link',
-    'elif command -v brctl >/dev/null 2>&1; then nl_part text; brctl show',
-    "else echo 'bridge: not found on the host (command -v bridge, brctl)' >&2; exit 127; fi",
-  ].join('\n'),
-};
+/** The ports of bridges among `ip -json -details addr`'s interfaces; a state or hairpin ip did not give is unknown. */
+export function bridgePortsOfInterfaces(interfaces: readonly NetInterface[]): BridgePort[] {
+  return interfaces
+    .filter((i) => i.details.slaveKind === 'bridge' && i.master !== null)
+    .map((i) => ({
+      ifname: i.name,
+      ifindex: i.index,
+      master: i.master!,
+      state: typeof i.details.portState === 'string' ? i.details.portState : 'unknown',
+      hairpin: typeof i.details.hairpin === 'boolean' ? i.details.hairpin : null,
+    }));
+}
 
 export function parseBridgeLinkJson(records: readonly JsonRecord[], what = 'bridge -json -details link'): BridgePort[] {
   return records.map((r) => {

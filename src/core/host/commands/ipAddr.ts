@@ -12,7 +12,9 @@ export const ipAddrCommand: BatchCommand = {
   name: 'ip-addr',
   requires: ['ip'],
   // The text form is a fallback part, so the parser knows which shape it got.
-  script: 'ip -json -details addr 2>/dev/null || { nl_part text; ip addr; }',
+  // without JSON (busybox, an old iproute2) the text, and brctl's list of bridge ports, which the
+  // JSON's bridge-slave data gives otherwise (bridgeLink.ts)
+  script: 'ip -json -details addr 2>/dev/null || { nl_part text; ip addr; nl_r=$?; if command -v brctl >/dev/null 2>&1; then nl_part brctl; brctl show; fi; exit $nl_r; }',
 };
 
 const KIND_OF_INFO_KIND: Readonly<Record<string, InterfaceKind>> = {
