@@ -39,6 +39,13 @@ export interface BatchCommand {
    * command's.
    */
   readonly inShell?: true;
+  /**
+   * One command that reads what several sections would (one process instead of several): the
+   * section it comes back as is replaced, when it arrives and in the run's result, by what `split`
+   * makes of it, sections named `splits.names`. A run that holds those sections themselves instead
+   * (recorded before they were read together) is taken as it is.
+   */
+  readonly splits?: { readonly names: readonly string[]; readonly split: (section: BatchSection) => ReadonlyMap<string, BatchSection> };
 }
 
 export interface BatchPart {
@@ -222,17 +229,66 @@ export async function runBatch(shell: HostShell, commands: readonly BatchCommand
   const fresh = newDelimiter();
   const delimiter = shell.batchDelimiter?.(fresh) ?? fresh;
   const names = commands.map((c) => c.name);
-  const scanner = onSection ? new SectionScanner(delimiter, onSection) : null;
+  const splitting = new Splitting(commands);
+  const scanner = onSection ? new SectionScanner(delimiter, (name, section) => splitting.each(name, section, onSection)) : null;
   let shellResult: ShellResult;
   try {
     shellResult = await shell.run(composeBatch(commands, delimiter), signal, scanner ? (chunk) => scanner.push(chunk) : undefined);
   } catch (e) {
     if (!(e instanceof ShellTimeoutError)) throw e;
     const why = `the host batch was stopped after ${formatDuration(e.timeoutMs)} (netlens' limit for one host batch)`;
-    return { sections: parseBatch(e.stdout, delimiter, names, why), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
+    return { sections: splitting.all(parseBatch(e.stdout, delimiter, splitting.names(names), why)), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
   }
   // the sections handed out as they came are the very objects returned, when they are the whole output
-  return { sections: scanner?.sameAs(shellResult.stdout, names) ?? parseBatch(shellResult.stdout, delimiter, names), shell: shellResult };
+  return { sections: splitting.all(scanner?.sameAs(shellResult.stdout, names) ?? parseBatch(shellResult.stdout, delimiter, splitting.names(names))), shell: shellResult };
+}
+
+/** BatchCommand.splits in a run: each split once, so that what was handed out early is what the run returns. */
+class Splitting {
+  private readonly by = new Map<string, NonNullable<BatchCommand['splits']>>();
+  private readonly done = new WeakMap<BatchSection, ReadonlyMap<string, BatchSection>>();
+
+  constructor(commands: readonly BatchCommand[]) {
+    for (const c of commands) if (c.splits) this.by.set(c.name, c.splits);
+  }
+
+  /** the names to look for in an output: the sections a split command stands for too (a run recorded before) */
+  names(names: readonly string[]): string[] {
+    return [...names, ...[...this.by.values()].flatMap((s) => s.names)];
+  }
+
+  private split(name: string, section: BatchSection): ReadonlyMap<string, BatchSection> {
+    const splits = this.by.get(name);
+    if (!splits) return new Map([[name, section]]);
+    let parts = this.done.get(section);
+    if (!parts) {
+      parts = splits.split(section);
+      this.done.set(section, parts);
+    }
+    return parts;
+  }
+
+  each(name: string, section: BatchSection, to: (name: string, section: BatchSection) => void): void {
+    for (const [n, s] of this.split(name, section)) to(n, s);
+  }
+
+  all(sections: ReadonlyMap<string, BatchSection>): Map<string, BatchSection> {
+    const out = new Map<string, BatchSection>();
+    const standsFor = new Set([...this.by.values()].flatMap((s) => s.names));
+    for (const [name, section] of sections) {
+      const splits = this.by.get(name);
+      if (!splits) {
+        // a section a split command stands for is taken only from a run that holds it itself
+        if (!standsFor.has(name) || section.code !== -1 || section.stdout || section.parts.length) out.set(name, section);
+        continue;
+      }
+      // a run recorded before: the sections themselves are there, and the split command is not
+      const recorded = section.code === -1 && !section.stdout && splits.names.every((n) => { const r = sections.get(n); return r && r.code !== -1; });
+      if (recorded) continue;
+      for (const [n, s] of this.split(name, section)) out.set(n, s);
+    }
+    return out;
+  }
 }
 
 /**

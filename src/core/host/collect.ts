@@ -13,6 +13,7 @@ import type { HostShell } from './shell';
 import { FIREWALL } from './kernelWatch';
 import type { BridgePort, ContainerNetns, HostFacts, NetInterface } from './types';
 import { ipAddrCommand, parseIpAddrOutput } from './commands/ipAddr';
+import { ipHostCommand } from './commands/ipHost';
 import { parseIpAddrText } from './commands/ipAddrText';
 import { ipRouteCommand, parseIpRouteOutput } from './commands/ipRoute';
 import { parseRouteN } from './commands/routeN';
@@ -330,7 +331,13 @@ export function watchedReuse(previous: ReadonlyMap<string, BatchSection>, heardN
   return { previous, sections, reread: new Set(changed ?? []), keepNsid: (n) => n !== null && !heard.nsids.has(n), since, watched: true, ...(unheard ? { unchangedNamespaces: true } : {}) };
 }
 
-/** HOST_COMMANDS, with or without every container's socket tables, and without what `reuse` keeps. */
+/** What ipHostCommand reads in one process, in HOST_COMMANDS' order. */
+const IP_HOST: readonly BatchCommand[] = [ipNeighCommand, ipRouteCommand, ipAddrCommand];
+
+/**
+ * HOST_COMMANDS, with or without every container's socket tables, and without what `reuse` keeps;
+ * the host's neighbours, routes and interfaces from one command when all three are read.
+ */
 export function hostCommands(opts: { readonly containerListeners: boolean; readonly reuse?: HostReuse }): readonly BatchCommand[] {
   const previousNetns = opts.reuse?.previous.get('container-netns');
   // a read that asks who listens reads every namespace: an earlier read may not have asked
@@ -339,7 +346,10 @@ export function hostCommands(opts: { readonly containerListeners: boolean; reado
   const check = opts.reuse?.unchangedNamespaces && previousNetns && !opts.containerListeners ? unchangedCheck(previousNetns) : null;
   const netns = check ? containerNetnsUnchangedCommand(check, read) : read;
   const kit = opts.reuse ? rootlessKitCommandAfter(opts.reuse.previous.get('rootlesskit')) : rootlessKitCommand;
-  const commands = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  const each = HOST_COMMANDS.filter((c) => !(opts.reuse && keptSection(opts.reuse, c.name)) && (opts.containerListeners || c !== hostListenersCommand)).map((c) => (c === containerNetnsCommand ? netns : c === rootlessKitCommand ? kit : c));
+  // neighbours, routes and interfaces all to be read: one ip process for the three (ipHost.ts)
+  const together = IP_HOST.every((c) => each.includes(c));
+  const commands = together ? each.flatMap((c) => (c === IP_HOST[0] ? [ipHostCommand] : IP_HOST.includes(c) ? [] : [c])) : each;
   // a whole read: the container namespaces beside the host sections (HOST_COMMANDS says why)
   return opts.reuse ? commands : commands.map((c) => (c === netns ? { ...c, lane: 1 } : c));
 }

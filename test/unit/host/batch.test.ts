@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { composeBatch, parseBatch } from '../../../src/core/host/batch';
+import { composeBatch, parseBatch, sectionFailure } from '../../../src/core/host/batch';
+import { splitIpHost } from '../../../src/core/host/commands/ipHost';
 import { newDelimiter } from '../../../src/core/host/markers';
 import { HOST_COMMANDS } from '../../../src/core/host/collect';
 import { parseContainerNetns } from '../../../src/core/host/commands/containerNetns';
@@ -31,6 +32,20 @@ describe('host: sections that run in the batch shell itself (inShell)', () => {
     assert.deepEqual(inShell.sort(), ['hostname', 'sysctls']);
     // and every one of them passes the checks
     composeBatch(HOST_COMMANDS, newDelimiter());
+  });
+});
+
+describe('host: one ip for neighbours, routes and interfaces (ip-host), split back', () => {
+  it('a run cut short, or without ip, leaves each of the three unknown for that reason', () => {
+    const cut = splitIpHost({ stdout: '', parts: [], code: -1, stderr: 'did not finish: the host batch was stopped after 30 s' });
+    assert.deepEqual([...cut.keys()], ['ip-neigh', 'ip-route', 'ip-addr']);
+    for (const [n, s] of cut) assert.match(sectionFailure(n, s) ?? '', /did not finish/);
+    const missing = splitIpHost({ stdout: '', parts: [], code: 127, missing: ['ip'] });
+    for (const [n, s] of missing) assert.match(sectionFailure(n, s) ?? '', /^ip not found on the host/);
+  });
+  it('output of a shape the shell never lets through is a failure of all three, not a guess', () => {
+    const odd = splitIpHost({ stdout: '[]\n[]\n', parts: [], code: 0 });
+    for (const [n, s] of odd) assert.match(sectionFailure(n, s) ?? '', /printed 2 lines, not 4/);
   });
 });
 

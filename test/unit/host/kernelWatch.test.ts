@@ -200,6 +200,11 @@ describe('host: what a refresh keeps with the kernel watcher (recorded lab)', ()
     assert.ok(whole.size > 10, 'every host section');
     const quiet = watchedReuse(previous, { host: new Set(['NEIGH']), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
     assert.deepEqual([...new Set(lanes(quiet).values())], [0]);
+    // one ip for neighbours, routes and interfaces when all three are read; one alone on its own
+    assert.ok(whole.has('ip-host') && !whole.has('ip-neigh') && !whole.has('ip-route') && !whole.has('ip-addr'));
+    assert.ok(lanes(quiet).has('ip-neigh') && !lanes(quiet).has('ip-host') && !lanes(quiet).has('ip-addr'));
+    const link = watchedReuse(previous, { host: new Set(['LINK']), nsids: new Set() }, undefined, '2026-11-30T00:00:00.000Z');
+    assert.ok(lanes(link).has('ip-host') && !lanes(link).has('ip-route'));
   });
 
   it("keeps Docker's own namespaces on the engine's word only when the earlier read found none", () => {
