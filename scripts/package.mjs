@@ -67,9 +67,10 @@ function checkFileList(root, pkg, files) {
   if (/codicon\.css/.test(bundle) && !files.some((f) => f.endsWith('codicon.css'))) {
     throw new Error('the extension references codicon.css but no codicon.css is packed (node_modules is not shipped; copy it into dist/ or media/)');
   }
-  // Every bundle esbuild wrote must ship, except the CLI (it ships through npm) and source maps.
+  // Every bundle esbuild wrote must ship, except the CLI's (cli.js and its cli-*.js: it ships
+  // through npm) and source maps.
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (f !== 'cli.js' && f !== 'cli-main.js' && !f.endsWith('.map')) required.add(`dist/${f}`);
+    if (f !== 'cli.js' && !f.startsWith('cli-') && !f.endsWith('.map')) required.add(`dist/${f}`);
   }
   const missing = [...required].filter((p) => !inside.has(p));
   if (missing.length) throw new Error(`files the extension needs are not in the package: ${missing.join(', ')} (see .vscodeignore)`);

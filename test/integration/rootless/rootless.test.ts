@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession, type Session } from '../../../src/core/session';
 import { collectHostFacts } from '../../../src/core/host/collect';
@@ -152,11 +152,11 @@ describe('rootless Docker: the engine in RootlessKit\'s namespace', function () 
   it("the engine's own user runs the CLI with the `rootless` context, as the Docker CLI finds the engine", () => {
     const built = join(__dirname, '../../../../dist');
     assert.ok(existsSync(join(built, 'cli.js')) && existsSync(join(built, 'cli-main.js')), `${built}/cli.js and cli-main.js exist (npm run build)`);
-    // the user's copy of the CLI (its launcher and the bundle beside it), in its runtime dir (the
+    // the user's copy of the CLI (its launcher and the bundles beside it), in its runtime dir (the
     // checkout may not be the user's to read)
     const dir = join(engine!.runtimeDir, 'netlens-cli');
     mkdirSync(dir, { recursive: true });
-    for (const f of ['cli.js', 'cli-main.js']) copyFileSync(join(built, f), join(dir, f));
+    for (const f of readdirSync(built).filter((n) => n === 'cli.js' || /^cli-[a-z0-9]+\.js$/.test(n))) copyFileSync(join(built, f), join(dir, f));
     chownSync(dir, engine!.uid, engine!.uid);
     const cli = join(dir, 'cli.js');
     // what dockerd-rootless-setuptool.sh install does for the user
