@@ -171,6 +171,7 @@ function bridgePortsFromBrctl(text: string, interfaces: Known<readonly NetInterf
 /** Bridge ports from the ip-addr section: the JSON's bridge-slave data, or brctl's list where ip printed text. */
 function bridgePortsOfAddrSection(s: BatchSection, interfaces: Known<readonly NetInterface[]>): BridgePort[] {
   const brctl = s.parts.find((p) => p.name === 'brctl');
+  if (brctl && s.parts.some((p) => p.name === 'brctl-failed')) throw new Error(`ip printed no JSON (ip -json -details addr) and brctl show failed: ${brctl.text.trim().split('\n')[0] ?? ''}`);
   if (brctl) return bridgePortsFromBrctl(brctl.text, interfaces);
   if (textPart(s) !== null) throw new Error('ip printed no JSON (ip -json -details addr) and brctl is not on the host: the bridge ports are not known');
   if (!interfaces.known) throw new Error(interfaces.reason);

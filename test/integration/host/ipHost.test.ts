@@ -97,6 +97,22 @@ describe('host: neighbours, routes, interfaces and bridge ports (real tools)', f
       } finally {
         await shell.dispose();
       }
+      // busybox's own brctl: where it cannot show (Debian's cannot), the ports are unknown in its
+      // words, never an empty list
+      rmSync(join(dir, 'brctl'));
+      symlinkSync(which('busybox'), join(dir, 'brctl'));
+      const shows = execFileSync('sh', ['-c', `${join(dir, 'brctl')} show >/dev/null 2>&1 && echo yes || echo no`], { encoding: 'utf8' }).trim() === 'yes';
+      const own = createLocalShell({ env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });
+      try {
+        const facts = await collectHostFacts(own);
+        if (shows) assert.ok(facts.bridgePorts.known, !facts.bridgePorts.known ? facts.bridgePorts.reason : '');
+        else {
+          assert.ok(!facts.bridgePorts.known, 'a brctl that cannot show gives no ports, not none');
+          assert.match(facts.bridgePorts.reason, /brctl show failed: .*brctl/);
+        }
+      } finally {
+        await own.dispose();
+      }
       // and without brctl either, the ports are unknown, saying why, while the interfaces stand
       rmSync(join(dir, 'brctl'));
       const bare = createLocalShell({ env: { ...process.env, PATH: `${dir}:/usr/bin:/bin` } });

@@ -14,7 +14,8 @@ export const ipAddrCommand: BatchCommand = {
   // The text form is a fallback part, so the parser knows which shape it got.
   // without JSON (busybox, an old iproute2) the text, and brctl's list of bridge ports, which the
   // JSON's bridge-slave data gives otherwise (bridgeLink.ts)
-  script: 'ip -json -details addr 2>/dev/null || { nl_part text; ip addr; nl_r=$?; if command -v brctl >/dev/null 2>&1; then nl_part brctl; brctl show; fi; exit $nl_r; }',
+  // (a brctl that cannot show, busybox's often, says so in its part: its ports are then unknown)
+  script: 'ip -json -details addr 2>/dev/null || { nl_part text; ip addr; nl_r=$?; if command -v brctl >/dev/null 2>&1; then nl_part brctl; brctl show 2>&1 || nl_part brctl-failed; fi; exit $nl_r; }',
 };
 
 const KIND_OF_INFO_KIND: Readonly<Record<string, InterfaceKind>> = {
