@@ -202,6 +202,12 @@ export function parseBatch(output: string, delimiter: string, names: readonly st
   return result;
 }
 
+/**
+ * A section that starts over (`nl_part retry`: what it printed so far is void, e.g. a scan a
+ * vanished process cut short) is what it printed after its last retry.
+ */
+export const RETRY_PART = 'retry';
+
 function splitParts(body: string, delimiter: string): { stdout: string; parts: BatchPart[] } {
   const mark = `\n${delimiter}:part:`;
   const pieces = body.split(mark);
@@ -210,6 +216,8 @@ function splitParts(body: string, delimiter: string): { stdout: string; parts: B
     const nl = piece.indexOf('\n');
     parts.push(nl < 0 ? { name: piece, text: '' } : { name: piece.slice(0, nl), text: piece.slice(nl + 1) });
   }
+  const retry = parts.map((p) => p.name).lastIndexOf(RETRY_PART);
+  if (retry >= 0) return { stdout: parts[retry]!.text, parts: parts.slice(retry + 1) };
   return { stdout: pieces[0] ?? '', parts };
 }
 

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { collectHostFacts, collectHostListeners, hostCommands, readHost } from '../../../src/core/host/collect';
 import { runBatch, type BatchSection } from '../../../src/core/host/batch';
 import { listenersNotRead } from '../../../src/core/host/commands/containerListeners';
@@ -176,6 +178,27 @@ describe('host integration: collectHostFacts on this machine (local shell)', fun
         assert.ok(partial[k].known, `${k} should stay known`);
       }
       assert.equal(partial.roundTrips, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a process scan that fails once (a process ended while awk read it) runs again, and only the second counts', async () => {
+    // this machine's awk, behind a wrapper that fails the first time as mawk does on ESRCH
+    const dir = mkdtempSync(join(tmpdir(), 'nl-awk-once-'));
+    const real = execFileSync('sh', ['-c', 'command -v awk'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'awk'), `#!/bin/sh\nif [ ! -e '${dir}/failed' ]; then : > '${dir}/failed'; cat >/dev/null; echo 'awk: read error (No such process)' >&2; exit 2; fi\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    try {
+      const shell = createLocalShell({ env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+      try {
+        const again = await collectHostFacts(shell);
+        assert.ok(existsSync(join(dir, 'failed')), 'the first scan failed');
+        const netns = value(again.containerNetns, 'containerNetns after a retry');
+        for (const name of lab.containers) assert.equal(netns[containerId(name)]?.pid, containerPid(name), name);
+        assert.deepEqual(Object.keys(netns).sort(), Object.keys(value(facts.containerNetns, 'containerNetns')).sort());
+      } finally {
+        await shell.dispose();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,6 +35,30 @@ describe('host: sections that run in the batch shell itself (inShell)', () => {
   });
 });
 
+describe('host: a section that starts over', () => {
+  it('is what it printed after its last retry part: stdout and parts before it are void', () => {
+    const d = 'NLB0123456789abcdef0123';
+    const out = [
+      `${d}:begin:a`,
+      'first attempt',
+      `${d}:part:netns`,
+      'partial',
+      `${d}:part:retry`,
+      'second attempt',
+      `${d}:part:netns`,
+      'whole',
+      `${d}:end:a:0:`,
+      '',
+      `${d}:done:a`,
+      '',
+    ].join('\n');
+    const s = parseBatch(out, d, ['a']).get('a')!;
+    assert.equal(s.code, 0);
+    assert.equal(s.stdout, 'second attempt');
+    assert.deepEqual(s.parts, [{ name: 'netns', text: 'whole' }]);
+  });
+});
+
 describe('host: one ip for neighbours, routes and interfaces (ip-host), split back', () => {
   it('a run cut short, or without ip, leaves each of the three unknown for that reason', () => {
     const cut = splitIpHost({ stdout: '', parts: [], code: -1, stderr: 'did not finish: the host batch was stopped after 30 s' });

@@ -55,6 +55,10 @@ export function containerNetnsCommandWith(opts: {
 # would cost an nsenter each (their veths' peers are not in this namespace); the awk keeps the others
 # (all of them when dockerd's own user namespace cannot be read).
 case "\${NL_ENGINE_USERNS_PID:-}" in ''|*[!0-9]*) NL_U= ;; *) NL_U=$NL_ENGINE_USERNS_PID ;; esac
+# A process that ends while the awk reads its files can make the read fail (mawk takes ESRCH for a
+# fatal error): the scan runs once more, and what the first one printed is void (batch.ts RETRY_PART).
+nl_try=1
+while :; do
 NL_SLOW=$( {
   printf '%s\\n' "$NL_D"
   ${opts.processTable ?? "echo @proc; printf '%s\\n' /proc/[0-9]*"}
@@ -62,6 +66,11 @@ NL_SLOW=$( {
   echo @nsid; lsns -t net -n -o NS,NETNSID
   echo @veth; ip -o link show type veth
 } 2>/dev/null | awk -v self="$$" -v engine="$NL_U" -v sockets=${opts.containerSockets ? 1 : 0} -v keep='${keep.join(' ')}' '${PROCESS_NETNS_AWK}' 2>&1 1>&3 ); NL_RC=$?
+case "$NL_SLOW" in P*) break ;; esac
+[ "$nl_try" -ge 2 ] && break
+nl_try=2
+nl_part retry
+done
 case "$NL_SLOW" in
   P*) ;;
   *) printf 'the process scan failed (awk exited with %s): %s\\n' "$NL_RC" "\${NL_SLOW:-no message}" >&2; exit 70 ;;
