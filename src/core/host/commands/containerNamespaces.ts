@@ -10,7 +10,7 @@
  * whose cost hardly grows with the number of containers. Container ids come from process arguments, so the script
  * admits only 64-hex ids and numeric PIDs before using them.
  */
-import type { BatchCommand, BatchPart } from '../batch';
+import { RETRY_PART, type BatchCommand, type BatchPart } from '../batch';
 import type { DockerProxyProcess, ProcessInfo } from '../types';
 import { parseError } from '../ipJson';
 import { NETNS_BATCH_INPUT } from './netnsBatch';
@@ -69,7 +69,7 @@ NL_SLOW=$( {
 case "$NL_SLOW" in P*) break ;; esac
 [ "$nl_try" -ge 2 ] && break
 nl_try=2
-nl_part retry
+nl_part ${RETRY_PART}
 done
 case "$NL_SLOW" in
   P*) ;;

@@ -14,14 +14,14 @@
 import type { BatchCommand, BatchPart, BatchSection } from '../batch';
 import { ipAddrCommand } from './ipAddr';
 import { ipNeighCommand } from './ipNeigh';
-import { ipRouteCommand } from './ipRoute';
+import { IP_ROUTE_BATCH, ipRouteCommand } from './ipRoute';
 
 /** In the order the batch prints them; ip-route's is two lines, IPv4 then IPv6 (parseIpRouteOutput). */
 const SECTIONS = [
   { command: ipNeighCommand, lines: ['neigh show'] },
-  { command: ipRouteCommand, lines: ['route show table all root 0.0.0.0/0', 'route show table all root ::/0'] },
+  { command: ipRouteCommand, lines: IP_ROUTE_BATCH },
   { command: ipAddrCommand, lines: ['addr show'] },
-] as const;
+];
 const LINES = SECTIONS.reduce((n, s) => n + s.lines.length, 0);
 
 const fallback = SECTIONS.map(

@@ -12,6 +12,9 @@ import type { Route } from '../types';
 import { jsonArrays, optNum, optStr, str, strList } from '../ipJson';
 import type { JsonRecord } from '../ipJson';
 
+/** The routes of both families, as `ip -batch` commands: IPv4 then IPv6 (parseIpRouteOutput); ipHost.ts runs them too. */
+export const IP_ROUTE_BATCH: readonly string[] = ['route show table all root 0.0.0.0/0', 'route show table all root ::/0'];
+
 export const ipRouteCommand: BatchCommand = {
   name: 'ip-route',
   requires: ['ip'],
@@ -19,8 +22,7 @@ export const ipRouteCommand: BatchCommand = {
     // the commands in a quoted here-document: the shell writes it into ip's stdin itself (a printf
     // piped in would be one more process)
     "nl_o=$(ip -json -batch - <<'NLEOF'",
-    'route show table all root 0.0.0.0/0',
-    'route show table all root ::/0',
+    ...IP_ROUTE_BATCH,
     'NLEOF',
     '); nl_r=$?',
     'if [ -n "$nl_o" ]; then printf \'%s\\n\' "$nl_o"; exit $nl_r; fi',
