@@ -67,9 +67,33 @@ describe('host: one ip for neighbours, routes and interfaces (ip-host), split ba
     const missing = splitIpHost({ stdout: '', parts: [], code: 127, missing: ['ip'] });
     for (const [n, s] of missing) assert.match(sectionFailure(n, s) ?? '', /^ip not found on the host/);
   });
-  it('output of a shape the shell never lets through is a failure of all three, not a guess', () => {
+  it('a line too few is a failure of all three, not a guess', () => {
     const odd = splitIpHost({ stdout: '[]\n[]\n', parts: [], code: 0 });
     for (const [n, s] of odd) assert.match(sectionFailure(n, s) ?? '', /printed 2 lines, not 4/);
+  });
+  it('text where JSON was asked (an iproute2 before 4.15): the addresses from their JSON line, the others unknown, quoting ip', () => {
+    // what such an ip prints: text for the neighbours and routes (this machine's ip's text, recorded), JSON for the addresses
+    const text = hostFixture('ip-addr.txt').trim();
+    const json = JSON.stringify(JSON.parse(hostFixture('ip-addr.json')));
+    const split = splitIpHost({ stdout: `${text}\n${json}\n`, parts: [], code: 0 });
+    assert.equal(split.get('ip-addr')?.code, 0);
+    assert.equal(split.get('ip-addr')?.stdout, `${json}\n`);
+    const quoted = JSON.stringify(text.split('\n')[0]!.slice(0, 120));
+    for (const n of ['ip-neigh', 'ip-route']) {
+      const why = sectionFailure(n, split.get(n)!) ?? '';
+      assert.ok(why.includes('not a JSON array') && why.includes(quoted), why);
+    }
+    // and where even the last line is not JSON, nothing is taken
+    const none = splitIpHost({ stdout: `${text}\n`, parts: [], code: 0 });
+    for (const [n, s] of none) assert.match(sectionFailure(n, s) ?? '', /not a JSON array/);
+  });
+  it('a failed ip voids what it printed: the sections its fallback ran stand alone', () => {
+    const d = newDelimiter();
+    const out = `${d}:begin:ip-host\n[{"dst":"half"}]\n${d}:part:retry\n\n${d}:part:section:ip-neigh\n[]\n${d}:part:status:ip-neigh\n0\n\n${d}:end:ip-host:0:\n\n${d}:done:ip-host\n`;
+    const split = splitIpHost(parseBatch(out, d, ['ip-host']).get('ip-host')!);
+    assert.equal(split.get('ip-neigh')?.code, 0);
+    assert.equal(split.get('ip-neigh')?.stdout.trim(), '[]');
+    for (const n of ['ip-route', 'ip-addr']) assert.equal(split.get(n)?.code, -1);
   });
 });
 
