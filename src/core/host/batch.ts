@@ -248,7 +248,7 @@ export async function runBatch(shell: HostShell, commands: readonly BatchCommand
     return { sections: splitting.all(parseBatch(e.stdout, delimiter, splitting.names(names), why)), shell: { stdout: e.stdout, stderr: '', code: -1 }, timedOut: e.message };
   }
   // the sections handed out as they came are the very objects returned, when they are the whole output
-  return { sections: splitting.all(scanner?.sameAs(shellResult.stdout, names) ?? parseBatch(shellResult.stdout, delimiter, splitting.names(names))), shell: shellResult };
+  return { sections: splitting.all(scanner?.sameAs(shellResult, names) ?? parseBatch(shellResult.stdout, delimiter, splitting.names(names))), shell: shellResult };
 }
 
 /** BatchCommand.splits in a run: each split once, so that what was handed out early is what the run returns. */
@@ -311,6 +311,7 @@ class SectionScanner {
   private readonly mark: string;
   /** every piece of output, for the final comparison */
   private readonly all: string[] = [];
+  private bytes = 0;
   /** the output since the last section's end */
   private pending: string[] = [];
   private pendingLength = 0;
@@ -326,6 +327,7 @@ class SectionScanner {
   }
 
   push(chunk: Buffer): void {
+    this.bytes += chunk.length;
     const piece = this.decoder.write(chunk);
     if (!piece) return;
     this.all.push(piece);
@@ -364,9 +366,15 @@ class SectionScanner {
     }
   }
 
-  /** The sections found, when they are every one of `names` and the output scanned is `stdout`. */
-  sameAs(stdout: string, names: readonly string[]): Map<string, BatchSection> | null {
-    if (this.all.join('') + this.decoder.end() !== stdout || !names.every((n) => this.found.has(n))) return null;
+  /**
+   * The sections found, when they are every one of `names` and the output scanned is the run's
+   * stdout: as many bytes, all decoded, where the shell counts them (every chunk it kept came
+   * here, in order), else the same text.
+   */
+  sameAs(result: ShellResult, names: readonly string[]): Map<string, BatchSection> | null {
+    if (!names.every((n) => this.found.has(n))) return null;
+    const whole = result.stdoutBytes !== undefined ? result.stdoutBytes === this.bytes && this.decoder.end() === '' : this.all.join('') + this.decoder.end() === result.stdout;
+    if (!whole) return null;
     return new Map(names.map((n) => [n, this.found.get(n)!]));
   }
 }

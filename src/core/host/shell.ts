@@ -18,6 +18,12 @@ export interface ShellResult {
   stdout: string;
   stderr: string;
   code: number;
+  /**
+   * The bytes of stdout, where the shell counts them: a caller that saw every chunk as it came
+   * (HostShell.run's onProgress) knows from the count alone that it saw the whole, without
+   * decoding stdout again (shellResult).
+   */
+  readonly stdoutBytes?: number;
 }
 
 export interface HostShell {
@@ -162,9 +168,28 @@ export class CappedBuffer {
     this.parts.push(b);
     this.size += b.length;
   }
+  get bytes(): number {
+    return this.size;
+  }
   text(): string {
     return Buffer.concat(this.parts).toString('utf8');
   }
+}
+
+/**
+ * A run's result whose stdout is decoded when first read: a batch that was handed every section as
+ * it came never reads it (its half MB at 100 containers cost 6 ms at the end of every run).
+ */
+export function shellResult(out: CappedBuffer, stderr: string, code: number): ShellResult {
+  let text: string | undefined;
+  return {
+    get stdout() {
+      return (text ??= out.text());
+    },
+    stdoutBytes: out.bytes,
+    stderr,
+    code,
+  };
 }
 
 export function positiveOr(value: number | undefined, fallback: number): number {
@@ -235,7 +260,7 @@ export function createLocalShell(options: LocalShellOptions = {}): HostShell {
             reject(stopped instanceof ShellTimeoutError ? new ShellTimeoutError(stopped.message, tried, out.text(), timeoutMs) : stopped);
             return;
           }
-          resolve({ stdout: out.text(), stderr: err.text(), code: code ?? (sig ? 128 : -1) });
+          resolve(shellResult(out, err.text(), code ?? (sig ? 128 : -1)));
         },
       };
       if (early && options.env === undefined && sameArgv(early.argv, runArgv) && sameEnv(early.env, guarded.env) && early.input === guarded.input) {

@@ -16,7 +16,7 @@ import { openSshConnection } from '../ssh/connect';
 import { describeTarget, resolveSshTarget } from '../ssh/target';
 import type { SshTarget } from '../ssh/target';
 import { guardedRemoteCommand, guardedRun } from './runGuard';
-import { CappedBuffer, DEFAULT_SHELL_TIMEOUT_MS, MAX_SHELL_STDERR, MAX_SHELL_STDOUT, ShellTimeoutError, positiveOr, shellTimeoutMessage } from './shell';
+import { CappedBuffer, DEFAULT_SHELL_TIMEOUT_MS, MAX_SHELL_STDERR, MAX_SHELL_STDOUT, ShellTimeoutError, positiveOr, shellResult, shellTimeoutMessage } from './shell';
 import type { HostShell, ShellLimits, ShellResult } from './shell';
 
 /** An idle connection is probed this often; this many unanswered probes drop it. */
@@ -135,11 +135,7 @@ export function createSshShell(target: SshTarget, limits: ShellLimits = {}, opts
             return;
           }
           finish(() =>
-            resolve({
-              stdout: out.text(),
-              stderr: errOut.text(),
-              code: typeof status.code === 'number' ? status.code : status.signal ? 128 : -1,
-            }),
+            resolve(shellResult(out, errOut.text(), typeof status.code === 'number' ? status.code : status.signal ? 128 : -1)),
           );
           // stdin stayed open for the run (closing it cancels); the channel is done now.
           channel.end();
