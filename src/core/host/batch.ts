@@ -335,22 +335,30 @@ class SectionScanner {
   }
 
   private scan(piece: string): void {
-    const window = this.tail + piece;
-    const base = this.pendingLength - this.tail.length;
+    // Where the marker is in tail + piece, found without joining the two: the join would copy the
+    // whole chunk again (indexOf flattens a concatenation). A marker begun in the tail (shorter
+    // than the marker) ends within the piece's first characters.
+    const { mark, tail } = this;
+    const base = this.pendingLength - tail.length;
     this.pending.push(piece);
     this.pendingLength += piece.length;
-    const at = window.indexOf(this.mark);
-    const eol = at < 0 ? -1 : window.indexOf('\n', at + this.mark.length);
-    if (eol < 0) {
-      this.tail = at >= 0 ? window.slice(at) : window.slice(-(this.mark.length - 1));
+    const inHead = tail ? (tail + piece.slice(0, mark.length)).indexOf(mark) : -1;
+    const inPiece = inHead >= 0 && inHead < tail.length ? -1 : piece.indexOf(mark);
+    const at = inHead >= 0 && inHead < tail.length ? inHead : inPiece < 0 ? -1 : tail.length + inPiece;
+    const nl = at < 0 ? -1 : piece.indexOf('\n', at + mark.length - tail.length);
+    if (nl < 0) {
+      // a marker whose name has not all come yet is kept whole; else only where one may begin
+      this.tail = at >= 0 ? (tail + piece).slice(at) : piece.length >= mark.length - 1 ? piece.slice(piece.length - (mark.length - 1)) : (tail + piece).slice(-(mark.length - 1));
       return;
     }
-    const text = this.pending.join('');
+    const eol = tail.length + nl;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     const end = base + eol + 1;
     this.pending = [];
     this.pendingLength = 0;
     this.tail = '';
-    this.emit(window.slice(at + this.mark.length, eol), text.slice(0, end));
+    const nameAt = at + mark.length - tail.length;
+    this.emit(nameAt >= 0 ? piece.slice(nameAt, nl) : tail.slice(at + mark.length) + piece.slice(0, nl), text.slice(0, end));
     if (end < text.length) this.scan(text.slice(end));
   }
 

@@ -16,8 +16,11 @@ const RECORDED = hostFixture('batch-full.txt');
 /** The section names of the recording, in the order they ran. */
 const NAMES = [...RECORDED.matchAll(new RegExp(`${RECORDED_DELIMITER}:begin:([a-z0-9-]+)\\n`, 'g'))].map((m) => m[1]!);
 
-/** A shell that answers with the recording, under the delimiter of the script it is given, `chunk` bytes at a time. */
-function replayShell(chunk: number | null): HostShell {
+/**
+ * A shell that answers with the recording, under the delimiter of the script it is given, `chunk`
+ * bytes at a time; with `bytes`, its result counts stdout's bytes as the real shells do (ShellResult.stdoutBytes).
+ */
+function replayShell(chunk: number | null, bytesCounted: 'no' | 'right' | 'one short' = 'no'): HostShell {
   return {
     target: 'replay',
     transport: 'local',
@@ -27,7 +30,8 @@ function replayShell(chunk: number | null): HostShell {
       const stdout = RECORDED.split(RECORDED_DELIMITER).join(delimiter);
       const bytes = Buffer.from(stdout);
       if (chunk !== null && onProgress) for (let i = 0; i < bytes.length; i += chunk) onProgress(bytes.subarray(i, i + chunk));
-      return Promise.resolve({ stdout, stderr: '', code: 0 });
+      const counted = bytesCounted === 'no' ? {} : { stdoutBytes: bytes.length - (bytesCounted === 'one short' ? 1 : 0) };
+      return Promise.resolve({ stdout, stderr: '', code: 0, ...counted });
     },
     dispose: () => Promise.resolve(),
   };
@@ -56,6 +60,28 @@ describe('host: runBatch hands out each section as it arrives', () => {
       }
     });
   }
+
+  for (const chunk of [1, 61, 65536]) {
+    it(`in chunks of ${chunk} bytes, from a shell that counts its bytes: the sections handed out are the ones returned, whole`, async () => {
+      const handed = new Map<string, BatchSection>();
+      const run = await runBatch(replayShell(chunk, 'right'), commands, undefined, (name, section) => handed.set(name, section));
+      const whole = parseBatch(RECORDED, RECORDED_DELIMITER, NAMES);
+      for (const name of NAMES) {
+        assert.deepEqual(run.sections.get(name), whole.get(name), name);
+        assert.equal(run.sections.get(name), handed.get(name), `${name}: the object handed out is the one returned`);
+      }
+    });
+  }
+
+  it('a count that is not what came: the output is parsed again, not taken from what was handed out', async () => {
+    const handed = new Map<string, BatchSection>();
+    const run = await runBatch(replayShell(4096, 'one short'), commands, undefined, (name, section) => handed.set(name, section));
+    const whole = parseBatch(RECORDED, RECORDED_DELIMITER, NAMES);
+    for (const name of NAMES) {
+      assert.deepEqual(run.sections.get(name), whole.get(name), name);
+      assert.notEqual(run.sections.get(name), handed.get(name), `${name}: parsed again`);
+    }
+  });
 
   it('a shell that reports no progress: nothing handed out, the same sections returned', async () => {
     const handed: string[] = [];
