@@ -88,7 +88,7 @@ function le4(s) { return hexval(substr(s, 7, 2)) * 16777216 + hexval(substr(s, 5
 function dotted(s,   q) { split(s, q, "."); return q[1] * 16777216 + q[2] * 65536 + q[3] * 256 + q[4] }
 function masklen(m,   l, b) { l = 0; b = 2147483648; while (l < 32 && m >= b) { m -= b; b /= 2; l++ } return l }
 # Reads one namespace; what only needs the pairing with host veths (lsns, ip -o) waits for decide().
-function readns(p,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, clen, cdev, nl, laddr, leaf, sect, best, bdev, ndev, x, attrs, files, e) {
+function readns(p,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, clen, cdev, nl, laddr, leaf, sect, best, bdev, ndev, x, attrs, files, e, shown) {
   slow = ""
   nd = 0
   f = "/proc/" p "/net/dev"
@@ -135,7 +135,9 @@ function readns(p,   f, line, r, nd, names, j, d, v, val, slow, k, nc, cnet, cle
         if (line ~ /^[A-Za-z].*:$/) { sect = line; if (sect != "Main:" && sect != "Local:" && slow == "") slow = "fib_trie has table " sect }
         else if (line ~ /\|-- [0-9.]+$/) { split(line, x, " "); leaf = x[2] }
         else if (sect == "Local:" && line ~ /^ *\/32 host LOCAL$/ && leaf !~ /^127\./) laddr[++nl] = leaf
-        if (sect == "Local:") print p, files[k], line
+        # the leaves and their routes, without the inner nodes of the trie and the indentation
+        # (parseFibTrie reads neither): 40% of this output at 100 containers
+        if (sect == "Local:" && line !~ /^ *\+-- /) { shown = line; sub(/^ +/, "", shown); print p, files[k], shown }
       } else print p, files[k], line
       if (files[k] == "route" && line !~ /^Iface/) {
         split(line, x, " ")
