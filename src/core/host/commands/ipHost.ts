@@ -6,7 +6,7 @@
  * which the interfaces need, adds to routes only what ip otherwise leaves implied (type, table,
  * protocol, scope: ipRoute.ts reads both) and nothing to neighbours.
  *
- * ip's output goes out as ip prints it: held in the shell to look at first, its 200 KB at 100
+ * ip's output goes out as ip prints it: held in the shell to look at first, its 230 KB at 100
  * containers cost the shell 20 ms of CPU (it reads what it captures 128 bytes at a time). Where ip
  * fails (no JSON or no `-batch`: busybox, an iproute2 before 4.13; a command the kernel refuses),
  * what it printed is void (the section's `retry` part, batch.ts RETRY_PART) and the shell runs the
