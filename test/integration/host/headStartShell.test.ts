@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { cliHeadStart, fileOf, startEarlyRun, takeEarlyRun } from '../../../src/cli/headStart';
 import { LOCAL_SCRIPT_MAX, guardedLocalRun, guardedRun } from '../../../src/core/host/runGuard';
 import { createLocalShell } from '../../../src/core/host/shell';
+import { ranWith } from '../../support/shellResult';
 
 const ARGS = ['test-head-start'];
 
@@ -49,7 +50,7 @@ describe('host: a local shell takes over a run started ahead', function () {
     const { shell } = startedAhead(script);
     await sleepMs(600);
     const r = await shell.run(script);
-    assert.deepEqual(r, { stdout: 'one\ntwo\n', stderr: 'warn\n', code: 3 });
+    assert.deepEqual(r, ranWith('one\ntwo\n', 'warn\n', 3));
     assert.equal(starts(), 1, 'one run: the early one, taken over');
     await shell.dispose();
   });
@@ -73,7 +74,7 @@ describe('host: a local shell takes over a run started ahead', function () {
     const { early, shell } = startedAhead(script);
     assert.ok(early.endMarker && early.input.includes(early.endMarker), 'the early run sent it through stdin, with a fresh end marker');
     const r = await shell.run(script);
-    assert.deepEqual(r, { stdout: 'long\n', stderr: '', code: 0 });
+    assert.deepEqual(r, ranWith('long\n', '', 0));
     assert.equal(starts(), 1, 'one run: the early one, taken over');
     await shell.dispose();
   });
@@ -84,7 +85,7 @@ describe('host: a local shell takes over a run started ahead', function () {
     assert.equal(processesWith('sleep 35.25').length, 2);
     const r = await shell.run(`${started()}; echo composed`);
     assert.equal(starts(), 2, 'the early run, then the one composed');
-    assert.deepEqual(r, { stdout: 'composed\n', stderr: '', code: 0 });
+    assert.deepEqual(r, ranWith('composed\n', '', 0));
     assert.deepEqual(processesWith('sleep 35.25'), []);
     // the head start is given once: the next run is a plain one
     assert.equal((await shell.run('echo again')).stdout, 'again\n');

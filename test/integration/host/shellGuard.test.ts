@@ -14,6 +14,7 @@ import { createLocalShell, ShellTimeoutError } from '../../../src/core/host/shel
 import { NetlensError } from '../../../src/core/errors';
 import { LOCAL_SCRIPT_MAX } from '../../../src/core/host/runGuard';
 import { uniqueSeconds, waitUntilGone, waitUntilRunning } from '../../support/faults';
+import { ranWith } from '../../support/shellResult';
 
 describe('host: a run never outlives its limit or its caller', function () {
   this.timeout(30_000);
@@ -61,7 +62,7 @@ describe('host: a run never outlives its limit or its caller', function () {
     const shell = createLocalShell({ timeoutMs: (deadline - 5) * 1000 });
     // the script leaves a double-forked background job behind, as a careless host command might
     const r = await shell.run(`printf 'a\\\\b  c\\n'; echo oops >&2; (sleep ${n} &); exit 3`);
-    assert.deepEqual(r, { stdout: 'a\\b  c\n', stderr: 'oops\n', code: 3 });
+    assert.deepEqual(r, ranWith('a\\b  c\n', 'oops\n', 3));
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
     assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'no guard or timer process is left');
   });
@@ -72,9 +73,9 @@ describe('host: a run never outlives its limit or its caller', function () {
     // the bracket keeps grep's own arguments from matching
     const look = `ps -eo args | grep -c '${token.slice(0, 3)}[${token[3]}]${token.slice(4)}'; env | grep -c '^NL_SCRIPT='; true`;
     const r = await shell.run(`# ${token}\n${look}`);
-    assert.deepEqual(r, { stdout: '0\n0\n', stderr: '', code: 0 });
+    assert.deepEqual(r, ranWith('0\n0\n', '', 0));
     const long = await shell.run(`# ${'y'.repeat(LOCAL_SCRIPT_MAX)}\necho long; exit 4`);
-    assert.deepEqual(long, { stdout: 'long\n', stderr: '', code: 4 });
+    assert.deepEqual(long, ranWith('long\n', '', 4));
     await shell.dispose();
   });
 
@@ -125,7 +126,7 @@ describe('host: a run never outlives its limit or its caller', function () {
         symlinkSync(target, join(dir, 'sh'));
         const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
         const ok = await createLocalShell({ env, timeoutMs: 10_000 }).run(`printf '%s\\n' "  lead" 'back\\slash'; echo e >&2; exit 7`);
-        assert.deepEqual(ok, { stdout: '  lead\nback\\slash\n', stderr: 'e\n', code: 7 });
+        assert.deepEqual(ok, ranWith('  lead\nback\\slash\n', 'e\n', 7));
         const n = uniqueSeconds();
         const err = await createLocalShell({ env, timeoutMs: 600 }).run(`echo x; sleep ${n} & sleep ${n}`).catch((e: unknown) => e);
         assert.ok(err instanceof ShellTimeoutError, String(err));

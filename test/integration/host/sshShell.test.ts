@@ -17,6 +17,7 @@ import { processesWith, uniqueSeconds, waitUntilGone, waitUntilRunning } from '.
 import { ShellTimeoutError } from '../../../src/core/host/shell';
 import { spawn } from 'node:child_process';
 import { buildHostTestLab, removeHostTestLab } from './hostLab';
+import { ranWith } from '../../support/shellResult';
 
 /** Runs f and returns its NetlensError and how long it took to fail. */
 async function failure(f: () => Promise<unknown>): Promise<{ error: NetlensError; ms: number }> {
@@ -160,7 +161,7 @@ describe('host integration: the SSH host shell against a real sshd on 127.0.0.1'
     const deadline = Number(uniqueSeconds());
     const shell = ssh({ timeoutMs: (deadline - 5) * 1000 });
     const r = await shell.run(`echo out; echo err >&2; (sleep ${n} &); exit 5`);
-    assert.deepEqual(r, { stdout: 'out\n', stderr: 'err\n', code: 5 });
+    assert.deepEqual(r, ranWith('out\n', 'err\n', 5));
     assert.deepEqual(await waitUntilGone(`sleep ${n}`, 3000), []);
     assert.deepEqual(await waitUntilGone(` ${deadline}`, 3000), [], 'the remote guard and its timer are gone');
   });
